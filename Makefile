@@ -1,0 +1,30 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up .venv (if absent) and run the demo on embedded data
+#   make test   set up .venv (if absent) and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.minority-gen-installed
+
+.PHONY: demo test lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -c constraints.txt -e ".[dev]"
+	$(PY) -c "import torch, torchvision, imblearn; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'imblearn', imblearn.__version__)"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/demo_breast_cancer.py --out demo_output
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check minority_gen tests examples benchmarks
+
+clean:
+	rm -rf $(VENV) demo_output .pytest_cache

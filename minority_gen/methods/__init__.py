@@ -1,0 +1,69 @@
+"""The registry of GAN formulations.
+
+Each module in this package defines one :class:`GANMethod` subclass and
+decorates it with :func:`register`; importing the package imports every
+module, so a new method needs no edit outside its own file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+
+from .base import Batch, GANMethod, Networks
+
+__all__ = ["Batch", "GANMethod", "Networks", "available_methods", "get_method", "register"]
+
+_REGISTRY: dict[str, type[GANMethod]] = {}
+
+
+def register(cls: type[GANMethod]) -> type[GANMethod]:
+    """Class decorator adding a method to the registry under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name.")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"Two methods are named {cls.name!r}.")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available_methods() -> list[str]:
+    """Names accepted by ``GANOversampler(method=...)``, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_method(method: str | GANMethod, params: dict | None = None) -> GANMethod:
+    """A fresh method object from a registered name or an instance.
+
+    Raises ``ValueError`` for an unknown name (suggesting the closest) or an
+    option the method does not have.
+    """
+    if isinstance(method, GANMethod):
+        obj = method.__class__(**method.get_params(deep=False))
+    elif isinstance(method, str):
+        if method not in _REGISTRY:
+            close = difflib.get_close_matches(method, _REGISTRY, n=1, cutoff=0.4)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Unknown GAN method {method!r}.{hint} Available: {', '.join(available_methods())}."
+            )
+        obj = _REGISTRY[method]()
+    else:
+        raise TypeError(f"method must be a method name or a GANMethod, got {type(method).__name__}.")
+    if params:
+        valid = obj.get_params(deep=False)
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"method_params has options {unknown} that method {obj.name!r} does not take; "
+                f"its options are {sorted(valid)}."
+            )
+        obj.set_params(**params)
+    obj.validate()
+    return obj
+
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "base":
+        importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,141 @@
+"""What a GAN formulation is: the contract between a method file and the loop.
+
+A method declares, in one small file under ``minority_gen/methods/``:
+
+* ``name`` (the string users pass as ``GANOversampler(method=...)``),
+* ``conditional`` (one generator ``G(z, y)`` for all classes) or not (one
+  generator ``G(z)`` per class to oversample, trained on that class as
+  *positive* and every other row as *negative*),
+* ``uses_negatives`` (unconditional methods only: whether the loop samples
+  negative rows at all),
+* ``defaults``: the paper's optimiser settings,
+* :meth:`heads`: the outputs its discriminator needs,
+* :meth:`d_loss` and :meth:`g_loss`: named loss terms, built from the pure
+  functions in :mod:`minority_gen.losses`.
+
+Optionally: :meth:`d_updates` (several discriminator updates per step),
+:meth:`extra_networks` (e.g. a statistics network with its own optimiser),
+:meth:`validate` (constraints between its parameters) and :meth:`generate`.
+
+Methods are scikit-learn estimators (``BaseEstimator``), so
+``GANOversampler(method=RumiLSGAN(a=-0.5))`` clones, and
+``set_params(method__a=...)`` works.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sklearn.base import BaseEstimator
+from torch import Tensor, nn
+
+from ..nets import Head
+
+Terms = dict[str, Tensor]
+
+
+@dataclass
+class Batch:
+    """What one training step sees.
+
+    Unconditional methods get ``x_pos`` (rows of the class being generated),
+    ``x_neg`` (rows of every other class, when the method uses them) and
+    ``x_fake = G(z)``. Conditional methods get ``x_real`` with labels
+    ``y_real`` (class indices ``0..K-1``) and ``x_fake = G(z, y_fake)``.
+    In discriminator steps ``x_fake`` is detached; in generator steps it
+    carries the gradient to ``G``.
+    """
+
+    z: Tensor
+    x_fake: Tensor | None = None
+    x_pos: Tensor | None = None
+    x_neg: Tensor | None = None
+    x_real: Tensor | None = None
+    y_real: Tensor | None = None
+    y_fake: Tensor | None = None
+    iteration: int = 0
+    epoch: float = 0.0
+
+
+@dataclass
+class Networks:
+    """The networks a method works with during training.
+
+    ``d(x, y)`` runs the discriminator after the differentiable augmentation,
+    when one is configured, so that real and fake rows are always augmented
+    alike; use it rather than ``D`` directly.
+    """
+
+    G: nn.Module
+    D: nn.Module
+    n_classes: int
+    extra: Mapping[str, nn.Module] = field(default_factory=dict)
+    augment: Callable[[Tensor], Tensor] | None = None
+
+    def d(self, x: Tensor, y: Tensor | None = None) -> dict[str, Tensor]:
+        if self.augment is not None:
+            x = self.augment(x)
+        return self.D(x, y)
+
+
+class GANMethod(BaseEstimator, metaclass=ABCMeta):
+    """Base class of every GAN formulation (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+    conditional: ClassVar[bool] = False
+    uses_negatives: ClassVar[bool] = False
+    defaults: ClassVar[dict[str, Any]] = {
+        "lr_g": 2e-4,
+        "lr_d": 2e-4,
+        "betas": (0.5, 0.999),
+        "batch_size": 64,
+        "latent_dim": 64,
+        "n_critic": 1,
+    }
+
+    # -- what the method needs -------------------------------------------
+    def heads(self, n_classes: int) -> dict[str, Head]:
+        """The discriminator outputs, by name (default: one adversarial score)."""
+        return {"adv": Head(1)}
+
+    def extra_networks(self, build: Callable[..., nn.Module], n_classes: int) -> dict[str, nn.Module]:
+        """Networks besides G and D, each trained by its own Adam optimiser.
+
+        ``build(heads)`` makes a discriminator-shaped network for the data
+        with the given heads. Their loss terms are returned by
+        :meth:`d_loss` alongside the discriminator's: each optimiser only
+        moves the parameters its own terms reach.
+        """
+        return {}
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` if the parameters break the method's constraints."""
+
+    # -- the losses ------------------------------------------------------
+    @abstractmethod
+    def d_loss(self, nets: Networks, batch: Batch) -> Terms:
+        """Named terms of the discriminator-side loss (``batch.x_fake`` detached)."""
+
+    @abstractmethod
+    def g_loss(self, nets: Networks, batch: Batch) -> Terms:
+        """Named terms of the generator loss (``batch.x_fake`` carries gradient)."""
+
+    def d_updates(self, nets: Networks, batch: Batch) -> Iterator[Terms]:
+        """Yield the loss terms of each discriminator update of one step.
+
+        The loop steps the discriminator-side optimisers after each yield,
+        so a method that yields twice takes two sequential updates on the
+        same batch. The default is one update with :meth:`d_loss`.
+        """
+        yield self.d_loss(nets, batch)
+
+    # -- sampling --------------------------------------------------------
+    def generate(self, nets: Networks, z: Tensor, y: Tensor | None) -> Tensor:
+        """Rows from the generator (``y``: class indices, conditional only)."""
+        return nets.G(z, y) if self.conditional else nets.G(z)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:  # keep reprs short in errors
+        return super().__repr__(N_CHAR_MAX)

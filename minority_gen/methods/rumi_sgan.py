@@ -1,0 +1,64 @@
+"""Rumi-SGAN: the cross-entropy form of Rumi (seed 004)."""
+
+from __future__ import annotations
+
+import torch
+
+from .. import losses
+from . import register
+from .base import Batch, GANMethod, Networks, Terms
+
+
+@register
+class RumiSGAN(GANMethod):
+    """Rumi-SGAN (Asokan & Seelamantula, seed 004).
+
+    ``L_D = -(α+ E[log D(x+)] + E[log(1 - D(G(z)))] + α- E[log(1 - D(x-))])``
+    with ``D = sigmoid(logit)``; the generator uses the non-saturating loss.
+    The optimum is ``p_g* = (1 + α-) p+ - α- p-``.
+
+    Parameters
+    ----------
+    alpha_pos : float in [0, 1], default=1.0
+    alpha_neg : float, default=1.0
+        Must satisfy ``alpha_neg >= alpha_pos - 1``.
+
+    Examples
+    --------
+    >>> from minority_gen import GANOversampler
+    >>> sampler = GANOversampler(method="rumi-sgan", method_params={"alpha_neg": 0.5})
+    """
+
+    name = "rumi-sgan"
+    conditional = False
+    uses_negatives = True
+    defaults = {
+        "lr_g": 1e-4,
+        "lr_d": 1e-4,
+        "betas": (0.5, 0.999),
+        "batch_size": 100,
+        "latent_dim": 100,
+        "n_critic": 1,
+    }
+
+    def __init__(self, alpha_pos=1.0, alpha_neg=1.0):
+        self.alpha_pos = alpha_pos
+        self.alpha_neg = alpha_neg
+
+    def validate(self) -> None:
+        if not 0.0 <= self.alpha_pos <= 1.0:
+            raise ValueError(f"Rumi-SGAN needs alpha_pos in [0, 1]; got alpha_pos={self.alpha_pos}.")
+        if not self.alpha_neg >= self.alpha_pos - 1.0:
+            raise ValueError(
+                f"Rumi-SGAN needs alpha_neg >= alpha_pos - 1 = {self.alpha_pos - 1.0}; "
+                f"got alpha_neg={self.alpha_neg}."
+            )
+
+    def d_loss(self, nets: Networks, batch: Batch) -> Terms:
+        n_pos, n_neg = len(batch.x_pos), len(batch.x_neg)
+        out = nets.d(torch.cat([batch.x_pos, batch.x_neg, batch.x_fake]))["adv"]
+        l_pos, l_neg, l_fake = out.split([n_pos, n_neg, len(out) - n_pos - n_neg])
+        return losses.rumi_sgan_d(l_pos, l_neg, l_fake, alpha_pos=self.alpha_pos, alpha_neg=self.alpha_neg)
+
+    def g_loss(self, nets: Networks, batch: Batch) -> Terms:
+        return losses.nonsaturating_g(nets.d(batch.x_fake)["adv"])

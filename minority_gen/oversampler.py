@@ -1,0 +1,417 @@
+"""``GANOversampler``: imbalanced-learn's over-sampler API over GAN training."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.base import _fit_context
+
+from .data import DataSpec, TableCodec, check_table_input
+from .methods import GANMethod, Networks, get_method
+from .nets import build_discriminator, build_generator
+from .training import (
+    ConditionalSampler,
+    PositiveNegativeSampler,
+    ProgressBar,
+    TrainConfig,
+    generate_rows,
+    train_gan,
+)
+
+_SEED_MAX = 2**31 - 1
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; refuse a device that is absent."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}."
+        ) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was asked for but torch sees no CUDA GPU "
+            f"(torch {torch.__version__}). Use device='cpu', or device='auto' to use "
+            "a GPU only when there is one."
+        )
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) present.")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}.")
+    return dev
+
+
+class GANOversampler(BaseOverSampler):
+    """Over-sample minority classes with rows drawn from a GAN.
+
+    For every class that ``sampling_strategy`` asks to grow, the GAN learns
+    that class (the *positive* rows) — using the rest of the data as
+    *negative* rows when the method does, as Rumi-GAN does — then draws
+    the requested number of synthetic rows. ``fit_resample`` returns the
+    original rows first, followed by the synthetic ones.
+
+    Tables are standardised for training and mapped back on output; the
+    input's dtype and container (NumPy, pandas, list, sparse) are kept.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        Which classes to grow and to what size, as in imbalanced-learn
+        (``"auto"``: every class but the majority, up to the majority's size).
+    method : str or GANMethod, default="rumi"
+        The GAN formulation: a name from
+        :func:`minority_gen.available_methods` or a method object such as
+        ``RumiLSGAN(a=-0.5)``.
+    method_params : dict, default=None
+        Options of the method named by ``method``, e.g.
+        ``{"b_pos": 2, "b_neg": -2}`` for ``"rumi"``.
+    n_iter : int, default=2000
+        Generator updates per GAN (each preceded by ``n_critic``
+        discriminator steps).
+    batch_size, latent_dim, n_critic : int, default=None
+        ``None`` takes the method's paper default (Rumi: 100, 100, 1).
+    hidden_dims : tuple of int, default=None
+        Hidden widths of both networks; ``None`` sizes them from the data
+        (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
+    lr_g, lr_d : float, default=None
+        Adam learning rates; ``None`` takes the method's default
+        (Rumi: 1e-4).
+    betas : tuple of float, default=None
+        Adam betas; ``None`` takes the method's default (Rumi: (0.5, 0.999)).
+    spectral_norm : bool, default=False
+        Spectral normalisation on the discriminator's layers.
+    ema : float, default=None
+        If set (e.g. 0.999), sample from an exponential moving average of the
+        generator's weights with this decay.
+    label_sampling : {"balanced", "empirical"}, default="balanced"
+        Conditional methods only: how the class labels of real and generated
+        rows are drawn during training.
+    device : str, default="auto"
+        ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds network initialisation, batches, noise and sampling. The same
+        value gives identical output on the CPU.
+    verbose : bool or int, default=False
+        Show a progress bar with the current losses while training.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label → number of rows to generate.
+    method_ : GANMethod
+        The method object used for fitting.
+    generators_ : dict
+        Class label → fitted generator (``torch.nn.Module``, on the CPU).
+        Conditional methods share one generator across classes.
+    discriminators_ : dict
+        Class label → fitted discriminator, shared likewise.
+    history_ : pandas.DataFrame
+        One row per iteration and GAN: ``gan`` (the class it generates, or
+        ``"all"`` for a conditional method), ``iteration``, ``d_loss``,
+        ``g_loss`` and every named loss term.
+    classes_ : ndarray
+        The class labels seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from sklearn.datasets import make_classification
+    >>> from minority_gen import GANOversampler
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> sampler = GANOversampler(method="rumi", n_iter=50, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> sorted(Counter(y_res).items())
+    [(0, 269), (1, 269)]
+    >>> sampler.sample(5, y=1, random_state=0).shape
+    (5, 20)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "method": [str, GANMethod],
+        "method_params": [dict, None],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_dims": [tuple, list, None],
+        "lr_g": [Interval(Real, 0, None, closed="neither"), None],
+        "lr_d": [Interval(Real, 0, None, closed="neither"), None],
+        "betas": [tuple, list, None],
+        "n_critic": [Interval(Integral, 1, None, closed="left"), None],
+        "spectral_norm": ["boolean"],
+        "ema": [Interval(Real, 0, 1, closed="neither"), None],
+        "label_sampling": [StrOptions({"balanced", "empirical"})],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        method="rumi",
+        method_params=None,
+        n_iter=2000,
+        batch_size=None,
+        latent_dim=None,
+        hidden_dims=None,
+        lr_g=None,
+        lr_d=None,
+        betas=None,
+        n_critic=None,
+        spectral_norm=False,
+        ema=None,
+        label_sampling="balanced",
+        device="auto",
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.method = method
+        self.method_params = method_params
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.hidden_dims = hidden_dims
+        self.lr_g = lr_g
+        self.lr_d = lr_d
+        self.betas = betas
+        self.n_critic = n_critic
+        self.spectral_norm = spectral_norm
+        self.ema = ema
+        self.label_sampling = label_sampling
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------
+    # scikit-learn / imbalanced-learn plumbing
+    # ------------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = False
+        return tags
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        check_table_input(X)
+        return super()._check_X_y(X, y, accept_sparse=accept_sparse)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the GANs without resampling; then draw rows with :meth:`sample`.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : GANOversampler
+        """
+        check_classification_targets(y)
+        X, y, _ = self._check_X_y(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+        self._fit_gans(X, y)
+        return self
+
+    def _fit_resample(self, X, y):
+        self._fit_gans(X, y)
+        gen = self._torch_generator(self._resample_seed)
+        X_new, y_new = [], []
+        for cls, n in self.sampling_strategy_.items():
+            if n > 0:
+                X_new.append(self._generate(n, cls, gen))
+                y_new.append(np.full(n, cls, dtype=y.dtype))
+        if not X_new:
+            return X, y
+        if sp.issparse(X):
+            X_res = sp.vstack([X, *(sp.csr_matrix(x) for x in X_new)]).asformat(X.format)
+        else:
+            X_res = np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+        return X_res, np.concatenate([y, *y_new])
+
+    # ------------------------------------------------------------------
+    # Public sampling after fit
+    # ------------------------------------------------------------------
+    def sample(self, n_samples: int, y=None, random_state=None):
+        """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows.
+        y : label, default=None
+            The class to generate. May be omitted when exactly one class was
+            fitted (e.g. the minority class of a binary problem).
+        random_state : int, RandomState instance or None, default=None
+            Seed for the noise: the same value gives the same rows.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_samples, n_features)
+            In the input's dtype; a DataFrame when ``fit`` saw one.
+        """
+        check_is_fitted(self, "generators_")
+        if not isinstance(n_samples, Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative integer; got {n_samples!r}.")
+        fitted = list(self.generators_)
+        if y is None:
+            if len(fitted) != 1:
+                raise ValueError(f"Several classes were fitted ({fitted}); pass y= one of them.")
+            y = fitted[0]
+        if y not in self.generators_:
+            raise ValueError(
+                f"No generator was fitted for class {y!r}; fitted classes: {fitted}. "
+                "Include the class in sampling_strategy when fitting."
+            )
+        seed = check_random_state(random_state).randint(_SEED_MAX)
+        rows = self._generate(n_samples, y, self._torch_generator(seed))
+        if getattr(self, "feature_names_in_", None) is not None:
+            return pd.DataFrame(rows, columns=self.feature_names_in_)
+        return rows
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def _config(self, method: GANMethod) -> TrainConfig:
+        d = method.defaults
+
+        def pick(name):
+            value = getattr(self, name)
+            return d[name] if value is None else value
+
+        betas = tuple(pick("betas"))
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1); got {self.betas!r}.")
+        return TrainConfig(
+            n_iter=self.n_iter,
+            batch_size=pick("batch_size"),
+            latent_dim=pick("latent_dim"),
+            n_critic=pick("n_critic"),
+            lr_g=pick("lr_g"),
+            lr_d=pick("lr_d"),
+            betas=betas,
+            ema=self.ema,
+        )
+
+    def _check_hidden_dims(self):
+        if self.hidden_dims is None:
+            return None
+        dims = tuple(self.hidden_dims)
+        if not dims or not all(isinstance(h, Integral) and h > 0 for h in dims):
+            raise ValueError(f"hidden_dims must be a non-empty sequence of positive ints; got {self.hidden_dims!r}.")
+        return dims
+
+    def _fit_gans(self, X, y) -> None:
+        method = get_method(self.method, self.method_params)
+        config = self._config(method)
+        hidden = self._check_hidden_dims()
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+
+        X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
+        self.classes_, y_idx, counts = np.unique(y, return_inverse=True, return_counts=True)
+        to_grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
+        for c in to_grow:
+            n_rows = counts[np.searchsorted(self.classes_, c)]
+            if n_rows < 2:
+                raise ValueError(
+                    f"Class {c!r} has {n_rows} row; a GAN needs at least 2 rows of a class to "
+                    "learn it. Leave it out of sampling_strategy (e.g. a dict naming the other "
+                    "classes) or gather more rows."
+                )
+        self.codec_ = TableCodec().fit(X_dense)
+        spec = DataSpec(n_features=X_dense.shape[1])
+        x_all = torch.from_numpy(self.codec_.encode(X_dense)).to(device)
+        y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)
+        n_classes = len(self.classes_)
+        callbacks = [ProgressBar()] if self.verbose else []
+
+        def fit_one(label: str, sampler, cond_classes: int):
+            seed_init, seed_train = rng.randint(_SEED_MAX, size=2)
+            with torch.random.fork_rng(devices=[]):
+                # Local seeding for weight initialisation only; the global
+                # RNG state is restored on exit.
+                torch.manual_seed(int(seed_init))
+                build = lambda heads: build_discriminator(  # noqa: E731
+                    spec, heads, n_classes, hidden, self.spectral_norm
+                ).to(device)
+                nets = Networks(
+                    G=build_generator(spec, config.latent_dim, cond_classes, hidden).to(device),
+                    D=build(method.heads(n_classes)),
+                    n_classes=n_classes,
+                    extra=method.extra_networks(build, n_classes),
+                )
+            gen = self._torch_generator(int(seed_train), device)
+            records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks)
+            if ema_g is not None:
+                nets.G = ema_g
+            nets.G.cpu().eval()
+            nets.D.cpu().eval()
+            for m in nets.extra.values():
+                m.cpu().eval()
+            return nets, records
+
+        self.method_ = method
+        self.generators_, self.discriminators_ = {}, {}
+        histories = []
+        if method.conditional:
+            sampler = ConditionalSampler(
+                x_all, y_all, n_classes, config.batch_size, config.latent_dim,
+                balanced=self.label_sampling == "balanced",
+            )
+            nets, records = fit_one(f"{method.name} (all classes)", sampler, n_classes)
+            for c in to_grow:
+                self.generators_[c], self.discriminators_[c] = nets.G, nets.D
+            histories.append(pd.DataFrame(records).assign(gan="all"))
+        else:
+            for c in to_grow:
+                mask = y_all == int(np.searchsorted(self.classes_, c))
+                sampler = PositiveNegativeSampler(
+                    x_all[mask], x_all[~mask] if method.uses_negatives else None,
+                    config.batch_size, config.latent_dim,
+                )
+                nets, records = fit_one(f"{method.name} (class {c})", sampler, 0)
+                self.generators_[c], self.discriminators_[c] = nets.G, nets.D
+                histories.append(pd.DataFrame(records).assign(gan=c))
+        self.history_ = (
+            pd.concat(histories, ignore_index=True)[["gan", *histories[0].columns.drop("gan")]]
+            if histories else pd.DataFrame(columns=["gan", "iteration", "d_loss", "g_loss"])
+        )
+        self.latent_dim_ = config.latent_dim
+        self._resample_seed = int(rng.randint(_SEED_MAX))
+
+    def _generate(self, n: int, cls, gen: torch.Generator) -> np.ndarray:
+        method = self.method_
+        if n == 0:
+            return self.codec_.decode(np.empty((0, self.n_features_in_), dtype=np.float32))
+        G = self.generators_[cls]
+        nets = Networks(G=G, D=self.discriminators_[cls], n_classes=len(self.classes_))
+        index = int(np.searchsorted(self.classes_, cls)) if method.conditional else None
+        rows = generate_rows(method, nets, n, index, self.latent_dim_, gen)
+        return self.codec_.decode(rows.reshape(n, -1))
+
+    @staticmethod
+    def _torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+        return torch.Generator(device=device).manual_seed(int(seed))

@@ -1,0 +1,273 @@
+"""The one training loop every GAN method runs through.
+
+:func:`train_gan` alternates ``n_critic`` discriminator steps and one
+generator step, records each iteration's named loss terms, stops with
+:class:`DivergenceError` on a non-finite loss and reports progress to
+callbacks (the tqdm bar is one). Randomness comes only from the
+``torch.Generator`` it is handed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .losses import total
+from .methods.base import Batch, GANMethod, Networks
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a non-finite loss."""
+
+
+@dataclass
+class TrainConfig:
+    """Resolved optimiser settings for one training run."""
+
+    n_iter: int
+    batch_size: int
+    latent_dim: int
+    n_critic: int
+    lr_g: float
+    lr_d: float
+    betas: tuple[float, float]
+    ema: float | None = None
+
+
+# --------------------------------------------------------------------------
+# Batch providers
+# --------------------------------------------------------------------------
+class PositiveNegativeSampler:
+    """Batches for unconditional methods: positive rows, negative rows, noise.
+
+    Both sets are drawn uniformly with replacement, ``batch_size`` rows each
+    (the small positive set is thus repeated, as the Rumi authors do).
+    """
+
+    def __init__(self, x_pos: Tensor, x_neg: Tensor | None, batch_size: int, latent_dim: int):
+        self.x_pos, self.x_neg = x_pos, x_neg
+        self.batch_size, self.latent_dim = batch_size, latent_dim
+        self.n_rows = len(x_pos) + (0 if x_neg is None else len(x_neg))
+
+    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
+        device = self.x_pos.device
+        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
+        if not with_real:
+            return Batch(z=z)
+        idx = torch.randint(len(self.x_pos), (self.batch_size,), generator=gen, device=device)
+        batch = Batch(z=z, x_pos=self.x_pos[idx])
+        if self.x_neg is not None:
+            idx = torch.randint(len(self.x_neg), (self.batch_size,), generator=gen, device=device)
+            batch.x_neg = self.x_neg[idx]
+        return batch
+
+
+class ConditionalSampler:
+    """Batches for conditional methods: labelled real rows, noise and labels.
+
+    ``balanced=True`` (the default of ``GANOversampler``): real rows and the
+    generator's labels are both drawn class-balanced, so the discriminator
+    cannot tell real from fake by class frequency and the minority class is
+    not starved. ``balanced=False``: both follow the empirical distribution.
+    """
+
+    def __init__(self, x: Tensor, y: Tensor, n_classes: int, batch_size: int, latent_dim: int, balanced: bool):
+        order = torch.argsort(y, stable=True)
+        self.x, self.y = x[order], y[order]
+        counts = torch.bincount(self.y, minlength=n_classes)
+        self.counts = counts
+        self.starts = torch.cumsum(counts, 0) - counts
+        self.n_classes, self.batch_size, self.latent_dim = n_classes, batch_size, latent_dim
+        self.balanced = balanced
+        self.n_rows = len(x)
+
+    def _labels_and_rows(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
+        device = self.x.device
+        if self.balanced:
+            present = torch.nonzero(self.counts > 0).squeeze(1)
+            y = present[torch.randint(len(present), (self.batch_size,), generator=gen, device=device)]
+            u = torch.rand(self.batch_size, generator=gen, device=device)
+            count = self.counts[y]
+            idx = self.starts[y] + torch.minimum((u * count).long(), count - 1)
+        else:
+            idx = torch.randint(self.n_rows, (self.batch_size,), generator=gen, device=device)
+            y = self.y[idx]
+        return y, idx
+
+    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
+        device = self.x.device
+        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
+        y_fake, _ = self._labels_and_rows(gen)
+        if not with_real:
+            return Batch(z=z, y_fake=y_fake)
+        y_real, idx = self._labels_and_rows(gen)
+        return Batch(z=z, y_fake=y_fake, x_real=self.x[idx], y_real=y_real)
+
+
+# --------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------
+class Callback(Protocol):
+    def on_train_begin(self, n_iter: int, label: str) -> None: ...
+    def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None: ...
+    def on_train_end(self) -> None: ...
+
+
+class ProgressBar:
+    """A tqdm bar over iterations, showing the latest D and G losses."""
+
+    def __init__(self, every: int = 25):
+        self.every = every
+        self._bar = None
+
+    def on_train_begin(self, n_iter: int, label: str) -> None:
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=n_iter, desc=label, leave=True, dynamic_ncols=True)
+
+    def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
+        self._bar.update(1)
+        if iteration % self.every == 0:
+            self._bar.set_postfix(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
+
+    def on_train_end(self) -> None:
+        self._bar.close()
+
+
+# --------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------
+def _adam(params: Sequence[nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    params = [p for p in params if p.requires_grad]
+    return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+
+
+def _check_finite(value: Tensor, method: GANMethod, label: str, iteration: int, which: str) -> None:
+    if not torch.isfinite(value):
+        raise DivergenceError(
+            f"Training of method {method.name!r} ({label}) diverged at iteration {iteration}: "
+            f"the {which} loss is {value.item()}. Try lower learning rates (lr_g, lr_d), "
+            "spectral_norm=True, or a different method."
+        )
+
+
+def train_gan(
+    method: GANMethod,
+    nets: Networks,
+    sampler: PositiveNegativeSampler | ConditionalSampler,
+    config: TrainConfig,
+    gen: torch.Generator,
+    label: str = "",
+    callbacks: Sequence[Callback] = (),
+) -> tuple[list[dict[str, float]], nn.Module | None]:
+    """Train ``nets`` with ``method``; return per-iteration records and the EMA generator.
+
+    Each record holds ``iteration``, ``d_loss``, ``g_loss`` and every named
+    term prefixed ``d_`` / ``g_`` (discriminator terms of the last critic
+    step). With ``config.ema`` set, an exponential moving average of the
+    generator's weights is kept and returned (``None`` otherwise).
+    """
+    opt_g = _adam(nets.G.parameters(), config.lr_g, config.betas)
+    d_side = [nets.D, *nets.extra.values()]
+    opt_d = [_adam(m.parameters(), config.lr_d, config.betas) for m in d_side]
+    ema_g = copy.deepcopy(nets.G).requires_grad_(False) if config.ema else None
+    d_params = [p for m in d_side for p in m.parameters()]
+    epoch_size = max(1, math.ceil(sampler.n_rows / config.batch_size))
+    records: list[dict[str, float]] = []
+    for cb in callbacks:
+        cb.on_train_begin(config.n_iter, label)
+    nets.G.train()
+    nets.D.train()
+    try:
+        for it in range(1, config.n_iter + 1):
+            epoch = it / epoch_size
+            # --- discriminator side -------------------------------------
+            for p in d_params:
+                p.requires_grad_(True)
+            for _ in range(config.n_critic):
+                batch = sampler.sample(gen)
+                batch.iteration, batch.epoch = it, epoch
+                with torch.no_grad():
+                    batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
+                d_terms: dict[str, Tensor] = {}  # summed over the updates of this step
+                for terms in method.d_updates(nets, batch):
+                    loss = total(terms)
+                    _check_finite(loss, method, label, it, "discriminator")
+                    for opt in opt_d:
+                        opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    for opt in opt_d:
+                        opt.step()
+                    for k, v in terms.items():
+                        d_terms[k] = d_terms[k] + v.detach() if k in d_terms else v.detach()
+                d_total = total(d_terms)
+            # --- generator ----------------------------------------------
+            for p in d_params:
+                p.requires_grad_(False)
+            batch = sampler.sample(gen, with_real=False)
+            batch.iteration, batch.epoch = it, epoch
+            batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
+            g_terms = method.g_loss(nets, batch)
+            g_total = total(g_terms)
+            _check_finite(g_total, method, label, it, "generator")
+            opt_g.zero_grad(set_to_none=True)
+            g_total.backward()
+            opt_g.step()
+            if ema_g is not None:
+                with torch.no_grad():
+                    for pe, p in zip(ema_g.parameters(), nets.G.parameters()):
+                        pe.lerp_(p, 1.0 - config.ema)
+                    for be, b in zip(ema_g.buffers(), nets.G.buffers()):
+                        be.copy_(b)
+            # --- record -------------------------------------------------
+            names = ["d_loss", "g_loss", *(f"d_{k}" for k in d_terms), *(f"g_{k}" for k in g_terms)]
+            values = torch.stack(
+                [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),
+                 *(v.detach() for v in g_terms.values())]
+            ).tolist()
+            record = {"iteration": it, **dict(zip(names, values))}
+            records.append(record)
+            for cb in callbacks:
+                cb.on_iteration_end(it, record)
+    finally:
+        for p in d_params:
+            p.requires_grad_(True)
+        for cb in callbacks:
+            cb.on_train_end()
+    nets.G.eval()
+    nets.D.eval()
+    return records, ema_g
+
+
+@torch.no_grad()
+def generate_rows(
+    method: GANMethod,
+    nets: Networks,
+    n: int,
+    class_index: int | None,
+    latent_dim: int,
+    gen: torch.Generator,
+    chunk: int = 4096,
+) -> np.ndarray:
+    """``n`` generated rows (in the training space) as a float32 array."""
+    device = next(nets.G.parameters()).device
+    out = []
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        z = torch.randn(m, latent_dim, generator=gen, device=device)
+        y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
+        out.append(method.generate(nets, z, y).float().cpu())
+    rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
+    if rows.size and not np.isfinite(rows).all():
+        raise DivergenceError(
+            f"The generator of method {method.name!r} produced non-finite values; "
+            "it has diverged. Refit with lower learning rates or spectral_norm=True."
+        )
+    return rows
