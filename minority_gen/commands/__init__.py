@@ -1,0 +1,1 @@
+"""Sub-commands of ``minority-gen`` (one module each, discovered by ``cli``)."""
