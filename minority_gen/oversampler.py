@@ -16,7 +16,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .data import DataSpec, TableCodec, check_table_input
+from .data import DataSpec, ImageCodec, ImageLayout, TableCodec, check_table_input
+from .diffaugment import DEFAULT_IMAGE_POLICY, DiffAugment, parse_policy
 from .methods import GANMethod, Networks, get_method
 from .nets import build_discriminator, build_generator
 from .training import (
@@ -66,6 +67,15 @@ class GANOversampler(BaseOverSampler):
     Tables are standardised for training and mapped back on output; the
     input's dtype and container (NumPy, pandas, list, sparse) are kept.
 
+    Images are passed as arrays ``(N, H, W)``, ``(N, H, W, C)`` or
+    ``(N, C, H, W)``, or as flattened rows with ``image_shape`` (the form
+    imbalanced-learn pipelines pass). The channel axis of a 4-D array is the
+    last one when it has 1, 3 or 4 entries, else the first image axis when
+    that one has; force it with ``image_layout``. Images are scaled to
+    ``[-1, 1]`` for convolutional networks (see
+    :mod:`minority_gen.nets.conv` for the supported sizes) and come back in
+    the input's layout and dtype (``uint8`` in, ``uint8`` out).
+
     Parameters
     ----------
     sampling_strategy : float, str, dict or callable, default="auto"
@@ -86,6 +96,8 @@ class GANOversampler(BaseOverSampler):
     hidden_dims : tuple of int, default=None
         Hidden widths of both networks; ``None`` sizes them from the data
         (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
+        For images, ``hidden_dims[0]`` is the convolutional width (channels
+        at full resolution, doubling per stage down); default 32.
     lr_g, lr_d : float, default=None
         Adam learning rates; ``None`` takes the method's default
         (Rumi: 1e-4).
@@ -96,6 +108,19 @@ class GANOversampler(BaseOverSampler):
     ema : float, default=None
         If set (e.g. 0.999), sample from an exponential moving average of the
         generator's weights with this decay.
+    image_shape : tuple of int, default=None
+        Treat each row of a 2-D ``X`` as one image flattened (C order) from
+        this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
+        3-D / 4-D image arrays, whose shape is read from ``X``.
+    image_layout : {"auto", "channels_last", "channels_first"}, default="auto"
+        Where the channel axis of the images is; ``"auto"`` detects it as
+        described above.
+    diffaugment : str or None, default="auto"
+        DiffAugment policy applied to every image the discriminator sees,
+        real and generated alike: a comma-separated list of ``"color"``,
+        ``"translation"``, ``"cutout"``. ``"auto"``: ``"color,translation,
+        cutout"`` for images (the DiffAugment authors' choice for a few
+        hundred images or fewer) and none for tables; ``None``: off.
     label_sampling : {"balanced", "empirical"}, default="balanced"
         Conditional methods only: how the class labels of real and generated
         rows are drawn during training.
@@ -157,6 +182,9 @@ class GANOversampler(BaseOverSampler):
         "n_critic": [Interval(Integral, 1, None, closed="left"), None],
         "spectral_norm": ["boolean"],
         "ema": [Interval(Real, 0, 1, closed="neither"), None],
+        "image_shape": [tuple, list, None],
+        "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
+        "diffaugment": [str, None],
         "label_sampling": [StrOptions({"balanced", "empirical"})],
         "device": [str],
         "random_state": ["random_state"],
@@ -179,6 +207,9 @@ class GANOversampler(BaseOverSampler):
         n_critic=None,
         spectral_norm=False,
         ema=None,
+        image_shape=None,
+        image_layout="auto",
+        diffaugment="auto",
         label_sampling="balanced",
         device="auto",
         random_state=None,
@@ -197,6 +228,9 @@ class GANOversampler(BaseOverSampler):
         self.n_critic = n_critic
         self.spectral_norm = spectral_norm
         self.ema = ema
+        self.image_shape = image_shape
+        self.image_layout = image_layout
+        self.diffaugment = diffaugment
         self.label_sampling = label_sampling
         self.device = device
         self.random_state = random_state
@@ -216,6 +250,28 @@ class GANOversampler(BaseOverSampler):
         check_table_input(X)
         return super()._check_X_y(X, y, accept_sparse=accept_sparse)
 
+    def _images_to_rows(self, X):
+        """Flatten image arrays to rows (imbalanced-learn validates 2-D ``X`` only)."""
+        self.layout_ = ImageLayout.detect(X, self.image_shape, self.image_layout)
+        return X if self.layout_ is None else self.layout_.flatten(X)
+
+    def fit_resample(self, X, y, **params):
+        """Fit the GANs and return the original plus the synthetic rows (or images).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
+                or image array (N, H, W), (N, H, W, C), (N, C, H, W)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : same kind, layout and dtype as ``X``
+        y_resampled : array-like of shape (n_samples_new,)
+        """
+        X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
+        return (X_res if self.layout_ is None else self.layout_.restore(X_res)), y_res
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the GANs without resampling; then draw rows with :meth:`sample`.
@@ -230,7 +286,7 @@ class GANOversampler(BaseOverSampler):
         self : GANOversampler
         """
         check_classification_targets(y)
-        X, y, _ = self._check_X_y(X, y)
+        X, y, _ = self._check_X_y(self._images_to_rows(X), y)
         self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
         self._fit_gans(X, y)
         return self
@@ -270,7 +326,8 @@ class GANOversampler(BaseOverSampler):
         Returns
         -------
         X_new : ndarray or DataFrame of shape (n_samples, n_features)
-            In the input's dtype; a DataFrame when ``fit`` saw one.
+            In the input's dtype; a DataFrame when ``fit`` saw one; images
+            in the layout ``fit`` saw.
         """
         check_is_fitted(self, "generators_")
         if not isinstance(n_samples, Integral) or n_samples < 0:
@@ -289,7 +346,7 @@ class GANOversampler(BaseOverSampler):
         rows = self._generate(n_samples, y, self._torch_generator(seed))
         if getattr(self, "feature_names_in_", None) is not None:
             return pd.DataFrame(rows, columns=self.feature_names_in_)
-        return rows
+        return rows if self.layout_ is None else self.layout_.restore(rows)
 
     # ------------------------------------------------------------------
     # Training
@@ -341,8 +398,13 @@ class GANOversampler(BaseOverSampler):
                     "learn it. Leave it out of sampling_strategy (e.g. a dict naming the other "
                     "classes) or gather more rows."
                 )
-        self.codec_ = TableCodec().fit(X_dense)
-        spec = DataSpec(n_features=X_dense.shape[1])
+        if self.layout_ is None:
+            self.codec_ = TableCodec().fit(X_dense)
+            spec = DataSpec(n_features=X_dense.shape[1])
+        else:
+            self.codec_ = ImageCodec(self.layout_).fit(X_dense)
+            spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
+        policy = self._augment_policy(spec)
         x_all = torch.from_numpy(self.codec_.encode(X_dense)).to(device)
         y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)
         n_classes = len(self.classes_)
@@ -363,6 +425,8 @@ class GANOversampler(BaseOverSampler):
                     n_classes=n_classes,
                     extra=method.extra_networks(build, n_classes),
                 )
+            if policy:
+                nets.augment = DiffAugment(policy, self._torch_generator(int(rng.randint(_SEED_MAX)), device))
             gen = self._torch_generator(int(seed_train), device)
             records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks)
             if ema_g is not None:
@@ -401,6 +465,18 @@ class GANOversampler(BaseOverSampler):
         )
         self.latent_dim_ = config.latent_dim
         self._resample_seed = int(rng.randint(_SEED_MAX))
+
+    def _augment_policy(self, spec: DataSpec) -> tuple[str, ...] | None:
+        if self.diffaugment is None or (self.diffaugment == "auto" and spec.image_shape is None):
+            return None
+        if self.diffaugment == "auto":
+            return parse_policy(DEFAULT_IMAGE_POLICY)
+        if spec.image_shape is None:
+            raise ValueError(
+                f"diffaugment={self.diffaugment!r} augments images, but X is a table; pass "
+                "diffaugment=None (or 'auto'), or image data (an image array or image_shape=...)."
+            )
+        return parse_policy(self.diffaugment)
 
     def _generate(self, n: int, cls, gen: torch.Generator) -> np.ndarray:
         method = self.method_

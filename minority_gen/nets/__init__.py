@@ -1,4 +1,9 @@
-"""Generator and discriminator networks, sized from the data's shape."""
+"""Generator and discriminator networks, sized from the data's shape.
+
+Tables (``spec.image_shape is None``) get fully connected networks; images
+get the DCGAN-style convolutional ones of :mod:`minority_gen.nets.conv`,
+whose width (channels at full resolution) is ``hidden_dims[0]``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from collections.abc import Mapping, Sequence
 from torch import nn
 
 from ..data import DataSpec
+from .conv import DEFAULT_WIDTH, ConvDiscriminator, ConvGenerator, conv_stages
 from .heads import Head, HeadLayer
 from .mlp import MLPDiscriminator, MLPGenerator
 
 __all__ = [
+    "ConvDiscriminator",
+    "ConvGenerator",
     "Head",
     "HeadLayer",
     "MLPDiscriminator",
@@ -18,11 +26,15 @@ __all__ = [
     "auto_hidden_dims",
     "build_discriminator",
     "build_generator",
+    "conv_stages",
 ]
 
 
 def auto_hidden_dims(spec: DataSpec) -> tuple[int, ...]:
-    """Default hidden widths for a table: two layers of ``clip(4·d, 64, 256)``."""
+    """Default hidden widths: two layers of ``clip(4·d, 64, 256)`` for a table;
+    ``(32,)`` channels at full resolution for images."""
+    if spec.image_shape is not None:
+        return (DEFAULT_WIDTH,)
     width = int(min(256, max(64, 4 * spec.n_features)))
     return (width, width)
 
@@ -35,6 +47,8 @@ def build_generator(
 ) -> nn.Module:
     """The generator for data of shape ``spec`` (``n_classes > 0``: conditional)."""
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
+    if spec.image_shape is not None:
+        return ConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes)
     return MLPGenerator(latent_dim, spec.n_features, hidden, n_classes)
 
 
@@ -47,4 +61,6 @@ def build_discriminator(
 ) -> nn.Module:
     """The discriminator for data of shape ``spec`` returning ``heads``."""
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
+    if spec.image_shape is not None:
+        return ConvDiscriminator(spec.image_shape, heads, hidden[0], n_classes, spectral_norm)
     return MLPDiscriminator(spec.n_features, heads, hidden, n_classes, spectral_norm)

@@ -1,0 +1,161 @@
+"""DCGAN-style convolutional generator and discriminator for images.
+
+Both are sized from the image shape ``(C, H, W)``. Supported sizes: each side
+``b · 2^k`` with ``4 <= b <= 7`` and the same ``k >= 2`` for height and
+width, e.g. 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128 (square or not: 28×28,
+32×32, 64×64, 32×64 …); 1 to 4 channels. The networks go through ``k``
+resolution stages between a ``b_h × b_w`` base and the full image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils import spectral_norm as _sn
+
+from .heads import Head, HeadLayer
+
+#: Channels at full resolution when ``hidden_dims`` is not given.
+DEFAULT_WIDTH = 32
+
+
+def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``(k, b_h, b_w)``: resolution stages and base size for ``image_shape``.
+
+    Raises ``ValueError`` (saying which sizes are supported) otherwise.
+
+    Examples
+    --------
+    >>> conv_stages((1, 28, 28)), conv_stages((3, 64, 64))
+    ((2, 7, 7), (4, 4, 4))
+    """
+    c, h, w = image_shape
+
+    def split(side: int) -> tuple[int, int]:
+        k = 0
+        while side % 2 == 0 and side // 2 >= 4:
+            side //= 2
+            k += 1
+        return k, side
+
+    (kh, bh), (kw, bw) = split(h), split(w)
+    if not 1 <= c <= 4 or kh != kw or kh < 2 or not (4 <= bh <= 7 and 4 <= bw <= 7):
+        raise ValueError(
+            f"The convolutional networks do not support images of shape (C, H, W) = {image_shape}. "
+            "Supported: 1 to 4 channels and sides b·2^k with 4 <= b <= 7 and the same k >= 2 for "
+            "height and width (16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128 …; e.g. 28×28, 32×32, "
+            "64×64). Resize the images (e.g. the images command's --resize) or pass them as flat "
+            "rows without image_shape to use the fully connected networks."
+        )
+    return kh, bh, bw
+
+
+def _widths(width: int, k: int) -> list[int]:
+    """Channels from full resolution (index 0) down to the base (index k)."""
+    return [width * min(2**i, 8) for i in range(k + 1)]
+
+
+class ConvGenerator(nn.Module):
+    """``z -> image`` (or ``(z, y) -> image``, one-hot ``y`` concatenated to ``z``).
+
+    A linear layer makes a ``b_h × b_w`` map of ``width · 2^k`` channels (at
+    most ``8 · width``), then ``k`` stages of nearest 2× upsampling, 3×3
+    convolution, batch norm and ReLU halve the channels, and a 3×3
+    convolution with tanh gives ``C`` channels in ``[-1, 1]``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = ConvGenerator(latent_dim=8, image_shape=(1, 28, 28), width=4)
+    >>> g(torch.zeros(2, 8)).shape
+    torch.Size([2, 1, 28, 28])
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        width: int = DEFAULT_WIDTH,
+        n_classes: int = 0,
+    ):
+        super().__init__()
+        k, bh, bw = conv_stages(image_shape)
+        widths = _widths(width, k)
+        self.latent_dim, self.n_classes = latent_dim, n_classes
+        self.image_shape = tuple(image_shape)
+        self.base = (widths[k], bh, bw)
+        self.project = nn.Linear(latent_dim + n_classes, widths[k] * bh * bw)
+        layers: list[nn.Module] = [nn.BatchNorm2d(widths[k]), nn.ReLU()]
+        for i in range(k, 0, -1):
+            layers += [
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv2d(widths[i], widths[i - 1], 3, padding=1, bias=False),
+                nn.BatchNorm2d(widths[i - 1]),
+                nn.ReLU(),
+            ]
+        layers += [nn.Conv2d(widths[0], image_shape[0], 3, padding=1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        if self.n_classes:
+            if y is None:
+                raise ValueError("This generator is conditional: pass the labels y.")
+            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], dim=1)
+        return self.net(self.project(z).view(len(z), *self.base))
+
+
+class ConvDiscriminator(nn.Module):
+    """``image -> {head name: output}`` with a convolutional trunk ``φ``.
+
+    A 3×3 convolution to ``width`` channels, then ``k`` stages of 4×4
+    stride-2 convolutions (channels doubling, at most ``8 · width``) with
+    leaky ReLU; the flattened base map is ``φ(x)``, fed to every
+    :class:`~minority_gen.nets.HeadLayer` (so projection heads work). No
+    batch norm, so batch statistics never tell real from fake; optional
+    spectral norm on every layer. Accepts ``(N, C, H, W)`` or flat rows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> d = ConvDiscriminator((3, 32, 32), {"adv": Head(1), "cls": Head(5)}, width=4)
+    >>> {k: v.shape for k, v in d(torch.zeros(2, 3, 32, 32)).items()}
+    {'adv': torch.Size([2]), 'cls': torch.Size([2, 5])}
+    """
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        heads: Mapping[str, Head],
+        width: int = DEFAULT_WIDTH,
+        n_classes: int = 0,
+        spectral_norm: bool = False,
+    ):
+        super().__init__()
+        if not heads:
+            raise ValueError("A discriminator needs at least one head.")
+        k, bh, bw = conv_stages(image_shape)
+        widths = _widths(width, k)
+        wrap = _sn if spectral_norm else (lambda m: m)
+        self.image_shape = tuple(image_shape)
+        layers: list[nn.Module] = [
+            wrap(nn.Conv2d(image_shape[0], widths[0], 3, padding=1)), nn.LeakyReLU(0.2)
+        ]
+        for i in range(k):
+            layers += [wrap(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+        layers.append(nn.Flatten())
+        self.trunk = nn.Sequential(*layers)
+        n_features = widths[k] * bh * bw
+        self.heads = nn.ModuleDict(
+            {name: HeadLayer(head, n_features, n_classes, _sn if spectral_norm else None)
+             for name, head in heads.items()}
+        )
+
+    def features(self, x: Tensor) -> Tensor:
+        """The trunk's features ``φ(x)``."""
+        return self.trunk(x.view(len(x), *self.image_shape))
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> dict[str, Tensor]:
+        h = self.features(x)
+        return {name: layer(h, y) for name, layer in self.heads.items()}
