@@ -1,0 +1,203 @@
+"""Pictures: real vs synthetic image grids per class, and loss curves.
+
+Matplotlib draws off-screen (the ``Agg`` backend), so these work on servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_random_state
+from torchvision.utils import make_grid
+
+from .data import ImageCodec, ImageLayout
+
+
+def _to_unit_images(X, codec: ImageCodec, layout: ImageLayout) -> torch.Tensor:
+    """``(N, C, H, W)`` floats in ``[0, 1]``."""
+    rows = layout.flatten(np.asarray(X)) if len(X) else np.empty((0, int(np.prod(layout.image_shape))))
+    return (torch.from_numpy(codec.encode(rows)).clamp(-1, 1) + 1) / 2
+
+
+def _pick(images: torch.Tensor, n: int, rng: np.random.RandomState) -> torch.Tensor:
+    """``n`` images (a random subset), padded with white ones when fewer exist."""
+    if len(images) > n:
+        images = images[np.sort(rng.choice(len(images), n, replace=False))]
+    if len(images) < n:
+        pad = torch.ones(n - len(images), *images.shape[1:])
+        images = torch.cat([images, pad])
+    return images
+
+
+def save_image_grid(
+    path: str | Path,
+    X_real,
+    y_real,
+    X_synthetic,
+    y_synthetic,
+    *,
+    n_per_class: int = 8,
+    classes: Sequence | None = None,
+    image_shape: Sequence[int] | None = None,
+    image_layout: str = "auto",
+    title: str | None = None,
+    random_state=0,
+) -> Path:
+    """Save a PNG with, per class, a row of real images above a row of synthetic ones.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write the PNG (parent folders are created).
+    X_real, X_synthetic : array-like
+        Images in any layout :class:`~minority_gen.data.ImageLayout` accepts
+        (``(N, H, W)``, ``(N, H, W, C)``, ``(N, C, H, W)``, or flat rows with
+        ``image_shape``); the value range is taken from ``X_real``.
+    y_real, y_synthetic : array-like
+        Their class labels.
+    n_per_class : int, default=8
+        Images per row (a random subset when a class has more).
+    classes : sequence, default=None
+        Classes to show, in order; default: those present in ``y_synthetic``.
+    image_shape, image_layout
+        As in :class:`~minority_gen.GANOversampler`.
+    title : str, default=None
+        Figure title.
+    random_state : int, RandomState instance or None, default=0
+        Which images are picked.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> X = np.random.default_rng(0).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> out = save_image_grid(os.path.join(tempfile.mkdtemp(), "g.png"), X, y, X[3:], y[3:])
+    >>> out.is_file()
+    True
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    layout = ImageLayout.detect(np.asarray(X_real), image_shape, image_layout)
+    if layout is None:
+        raise ValueError("X_real is a 2-D table: pass image_shape=(H, W[, C]) to draw its rows as images.")
+    codec = ImageCodec(layout).fit(layout.flatten(np.asarray(X_real)))
+    real = _to_unit_images(np.asarray(X_real), codec, layout)
+    fake = _to_unit_images(np.asarray(X_synthetic), codec, layout)
+    y_real, y_synthetic = np.asarray(y_real), np.asarray(y_synthetic)
+    classes = list(pd.unique(y_synthetic)) if classes is None else list(classes)
+    if not classes:
+        raise ValueError("No class to draw: y_synthetic is empty and classes was not given.")
+    rng = check_random_state(random_state)
+    _, h, w = layout.image_shape
+    scale = max(0.6, 1.2 * 28 / max(h, w))
+    fig, axes = plt.subplots(
+        len(classes), 1, squeeze=False,
+        figsize=(max(4.0, n_per_class * w * scale / 28), 2.6 * h * scale / 28 * len(classes) + 0.4),
+    )
+    for ax, cls in zip(axes[:, 0], classes):
+        rows = torch.cat([_pick(real[y_real == cls], n_per_class, rng),
+                          _pick(fake[y_synthetic == cls], n_per_class, rng)])
+        grid = make_grid(rows, nrow=n_per_class, padding=2, pad_value=1.0)
+        ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+        ax.set_title(f"class {cls}: real (top) vs synthetic (bottom)", fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def save_sampler_grid(
+    path: str | Path, sampler, X, y, *, n_per_class: int = 8, random_state=0, **kwargs
+) -> Path:
+    """:func:`save_image_grid` of a fitted ``GANOversampler``: real images of every
+    class it fitted vs ``n_per_class`` fresh samples of each (same layout as ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from minority_gen import GANOversampler
+    >>> X = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    >>> y = np.array([0] * 15 + [1] * 5)
+    >>> s = GANOversampler(n_iter=2, batch_size=8, latent_dim=4, hidden_dims=(4,), random_state=0)
+    >>> s = s.fit(X, y)
+    >>> save_sampler_grid(os.path.join(tempfile.mkdtemp(), "g.png"), s, X, y).is_file()
+    True
+    """
+    classes = list(sampler.generators_)
+    fakes = [np.asarray(sampler.sample(n_per_class, y=c, random_state=random_state)) for c in classes]
+    y_fake = np.asarray([c for c in classes for _ in range(n_per_class)])
+    grid_kwargs = dict(image_shape=sampler.image_shape, image_layout=sampler.image_layout)
+    grid_kwargs.update(kwargs)
+    path = save_image_grid(path, X, np.asarray(y), np.concatenate(fakes), y_fake, n_per_class=n_per_class,
+                           classes=classes, random_state=random_state, **grid_kwargs)
+    return path
+
+
+def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) -> Path:
+    """Save a PNG of ``d_loss`` and ``g_loss`` against iteration, one panel per GAN.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``GANOversampler.history_``.
+    path : str or Path
+        Where to write the PNG.
+    smooth : int, default=25
+        Width of the rolling mean drawn over the raw (faint) curves.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> h = pd.DataFrame({"gan": 1, "iteration": [1, 2, 3], "d_loss": [1.0, 0.8, 0.7],
+    ...                   "g_loss": [0.5, 0.6, 0.7]})
+    >>> plot_loss_curves(h, os.path.join(tempfile.mkdtemp(), "loss.png")).is_file()
+    True
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    missing = {"gan", "iteration", "d_loss", "g_loss"} - set(history.columns)
+    if missing:
+        raise ValueError(f"history lacks columns {sorted(missing)}; pass a fitted sampler's history_.")
+    gans = list(pd.unique(history["gan"]))
+    if not gans:
+        raise ValueError("history is empty: nothing was trained.")
+    fig, axes = plt.subplots(1, len(gans), squeeze=False, figsize=(4.5 * len(gans), 3.2))
+    for ax, gan in zip(axes[0], gans):
+        part = history[history["gan"] == gan]
+        for col, colour in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
+            ax.plot(part["iteration"], part[col], color=colour, alpha=0.25, linewidth=0.8)
+            ax.plot(part["iteration"], part[col].rolling(smooth, min_periods=1).mean(),
+                    color=colour, label=col)
+        ax.set_title(f"GAN for class {gan}" if gan != "all" else "conditional GAN (all classes)", fontsize=9)
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
