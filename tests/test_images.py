@@ -1,0 +1,162 @@
+"""Image input to GANOversampler: layout detection, round trips, dtype and range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from imblearn.pipeline import make_pipeline
+from sklearn.linear_model import LogisticRegression
+
+from minority_gen import GANOversampler
+from minority_gen.data import ImageCodec, ImageLayout
+
+# Tiny conv nets: width 4 channels, few iterations.
+FAST = dict(n_iter=2, batch_size=8, latent_dim=4, hidden_dims=(4,), device="cpu", random_state=0)
+
+SHAPES = {  # array shape of 6 images -> (axes, (C, H, W))
+    (6, 28, 28): ("HW", (1, 28, 28)),
+    (6, 28, 28, 1): ("HWC", (1, 28, 28)),
+    (6, 32, 32, 3): ("HWC", (3, 32, 32)),
+    (6, 1, 28, 28): ("CHW", (1, 28, 28)),
+    (6, 3, 32, 32): ("CHW", (3, 32, 32)),
+    (6, 64, 64, 4): ("HWC", (4, 64, 64)),
+}
+DTYPES = [np.uint8, np.uint16, np.float32, np.float64]
+
+
+def _images(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "u":
+        return rng.integers(0, 256 if dtype == np.uint8 else 4096, shape).astype(dtype)
+    return rng.random(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_layout_detection(shape):
+    layout = ImageLayout.detect(np.zeros(shape))
+    assert (layout.axes, layout.image_shape) == SHAPES[shape]
+    assert layout.native_shape == shape[1:]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_codec_round_trip(shape, dtype):
+    X = _images(shape, dtype)
+    layout = ImageLayout.detect(X)
+    codec = ImageCodec(layout).fit(layout.flatten(X))
+    Z = codec.encode(layout.flatten(X))
+    assert Z.shape == (len(X), *layout.image_shape) and Z.dtype == np.float32
+    assert Z.min() >= -1 and Z.max() <= 1
+    back = layout.restore(codec.decode(Z))
+    assert back.shape == X.shape and back.dtype == X.dtype
+    np.testing.assert_allclose(back.astype(np.float64), X.astype(np.float64), atol=1e-5 * X.max())
+
+
+def test_codec_channels_go_to_chw():
+    X = np.zeros((1, 28, 28, 3), dtype=np.uint8)
+    X[..., 2] = 255  # blue channel only
+    layout = ImageLayout.detect(X)
+    Z = ImageCodec(layout).fit(layout.flatten(X)).encode(layout.flatten(X))
+    assert (Z[0, 2] == 1).all() and (Z[0, :2] == -1).all()
+
+
+def test_flat_rows_with_image_shape_round_trip():
+    X = _images((6, 32, 32, 3), np.uint8)
+    flat = X.reshape(6, -1)
+    layout = ImageLayout.detect(flat, image_shape=(32, 32, 3))
+    assert layout.axes == "HWC" and layout.input_ndim == 2
+    codec = ImageCodec(layout).fit(flat)
+    np.testing.assert_array_equal(layout.restore(codec.decode(codec.encode(flat))), flat)
+    # the same pixels flattened channels-first decode to the same images
+    chw = X.transpose(0, 3, 1, 2).reshape(6, -1)
+    layout2 = ImageLayout.detect(chw, image_shape=(3, 32, 32))
+    np.testing.assert_array_equal(ImageCodec(layout2).fit(chw).encode(chw), codec.encode(flat))
+
+
+def test_force_layout():
+    X = np.zeros((2, 3, 28, 3))  # ambiguous: 3 on both sides; auto says channels last
+    assert ImageLayout.detect(X).axes == "HWC"
+    assert ImageLayout.detect(X, image_layout="channels_first").image_shape == (3, 28, 3)
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (np.zeros((4, 28, 28, 5)), {}, "channel axis"),
+        (np.zeros((4, 2, 28, 28, 1)), {}, "5 dimension"),
+        (np.zeros((4, 100)), {"image_shape": (28, 28)}, "100 features"),
+        (np.zeros((4, 28, 28)), {"image_shape": (32, 32)}, "does not match"),
+        (np.zeros((4, 784)), {"image_shape": (28, -28)}, "image_shape must be"),
+        (np.zeros((4, 784)), {"image_shape": (28, 28), "image_layout": "NHWC"}, "image_layout must be"),
+    ],
+)
+def test_layout_errors(X, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ImageLayout.detect(X, **kwargs)
+
+
+def test_table_is_not_an_image():
+    assert ImageLayout.detect(np.zeros((4, 3))) is None
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("shape", [(24, 28, 28), (24, 32, 32, 3), (24, 3, 32, 32)])
+def test_oversampler_keeps_layout_and_dtype(shape, dtype):
+    X = _images(shape, dtype)
+    y = np.array([0] * 18 + [1] * 6)
+    X_res, y_res = GANOversampler(**FAST).fit_resample(X, y)
+    assert X_res.shape == (36, *shape[1:]) and X_res.dtype == X.dtype
+    np.testing.assert_array_equal(X_res[:24], X)
+    new = X_res[24:]
+    hi = 255 if dtype == np.uint8 else 1
+    assert np.isfinite(new).all() and new.min() >= 0 and new.max() <= hi
+    assert list(y_res) == list(y) + [1] * 12
+
+
+def test_oversampler_is_deterministic_with_images():
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    a = GANOversampler(**FAST).fit_resample(X, y)[0]
+    b = GANOversampler(**FAST).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_flat_rows_in_a_pipeline():
+    X = _images((24, 28 * 28), np.uint8)
+    y = np.array([0] * 18 + [1] * 6)
+    sampler = GANOversampler(image_shape=(28, 28), **FAST)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert X_res.shape == (36, 784) and X_res.dtype == np.uint8
+    assert sampler.layout_.image_shape == (1, 28, 28)
+    assert sampler.sample(3, y=1).shape == (3, 784)
+    pipe = make_pipeline(GANOversampler(image_shape=(28, 28), **FAST), LogisticRegression(max_iter=500))
+    assert pipe.fit(X, y).predict(X).shape == (24,)
+
+
+def test_sample_and_fit_keep_image_layout():
+    X, y = _images((20, 3, 32, 32), np.uint8), np.array([0] * 14 + [1] * 6)
+    sampler = GANOversampler(**FAST).fit(X, y)
+    out = sampler.sample(4, y=1, random_state=0)
+    assert out.shape == (4, 3, 32, 32) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, sampler.sample(4, y=1, random_state=0))
+
+
+def test_diffaugment_parameter():
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    for policy in (None, "translation", "color,cutout"):
+        GANOversampler(diffaugment=policy, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="diffaugment must be"):
+        GANOversampler(diffaugment="rotate", **FAST).fit(X, y)
+    table = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="X is a table"):
+        GANOversampler(diffaugment="translation", **FAST).fit(table, y)
+
+
+def test_unsupported_image_size_names_supported_sizes():
+    X, y = _images((20, 8, 8), np.uint8), np.array([0] * 14 + [1] * 6)
+    with pytest.raises(ValueError, match="28×28, 32×32"):
+        GANOversampler(**FAST).fit_resample(X, y)
+
+
+def test_wrong_ndim_is_refused():
+    with pytest.raises(ValueError, match="dimension"):
+        GANOversampler(**FAST).fit_resample(np.zeros((6,)), np.zeros(6))
