@@ -3,7 +3,7 @@
 Both are sized from the image shape ``(C, H, W)``. Supported sizes: each side
 ``b · 2^k`` with ``4 <= b <= 7`` and the same ``k >= 2`` for height and
 width, e.g. 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128 (square or not: 28×28,
-32×32, 64×64, 32×64 …); 1 to 4 channels. The networks go through ``k``
+32×32, 64×64, 32×48 …); 1 to 4 channels. The networks go through ``k``
 resolution stages between a ``b_h × b_w`` base and the full image.
 """
 
