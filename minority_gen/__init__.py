@@ -5,10 +5,19 @@
 True
 """
 
+from .augmentation import AugmentationOversampler
 from .methods import GANMethod, available_methods, get_method
 from .oversampler import GANOversampler
 from .training import DivergenceError
 
 __version__ = "0.1.0"
 
-__all__ = ["DivergenceError", "GANMethod", "GANOversampler", "__version__", "available_methods", "get_method"]
+__all__ = [
+    "AugmentationOversampler",
+    "DivergenceError",
+    "GANMethod",
+    "GANOversampler",
+    "__version__",
+    "available_methods",
+    "get_method",
+]
