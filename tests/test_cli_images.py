@@ -1,0 +1,87 @@
+"""``minority-gen images``: ImageFolder in, PNG folder of the same layout out."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minority_gen.cli import main
+
+FAST = ["--n-iter", "2", "--batch-size", "8", "--width", "4", "--quiet"]
+
+
+def _make_folder(root, mode="L", size=(28, 28), counts=(("benign", 10), ("malignant", 4))):
+    rng = np.random.default_rng(0)
+    for cls, n in counts:
+        (root / cls).mkdir(parents=True)
+        for i in range(n):
+            shape = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+            image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8))
+            image.save(root / cls / f"{i}.png")
+    return root
+
+
+def _digest(root):
+    files = [p for p in root.rglob("*") if p.is_file()]
+    return {p.relative_to(root): hashlib.md5(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_folder_in_png_folder_out(tmp_path, mode, capsys):
+    src = _make_folder(tmp_path / "in", mode=mode)
+    (src / "malignant" / "notes.txt").write_text("not an image")
+    before = _digest(src)
+    out, grid = tmp_path / "out", tmp_path / "grid.png"
+    code = main(["images", str(src), "--out", str(out), "--grid", str(grid),
+                 "--loss-plot", str(tmp_path / "loss.png"), *FAST])
+    assert code == 0
+    assert _digest(src) == before  # originals untouched
+    written = sorted((out / "malignant").glob("*.png"))
+    assert len(written) == 6 and not (out / "benign").exists()
+    for path in written:
+        with Image.open(path) as img:
+            assert img.size == (28, 28) and img.mode == mode
+    assert grid.is_file() and (tmp_path / "loss.png").is_file()
+    assert "notes.txt" in capsys.readouterr().err
+
+
+def test_copy_originals_gives_a_balanced_folder(tmp_path):
+    src = _make_folder(tmp_path / "in")
+    out = tmp_path / "out"
+    assert main(["images", str(src), "--out", str(out), "--copy-originals", *FAST]) == 0
+    assert len(list((out / "benign").glob("*.png"))) == 10
+    assert len(list((out / "malignant").glob("*.png"))) == 10
+    # a second run refuses to overwrite the synthetic files
+    assert main(["images", str(src), "--out", str(out), *FAST]) == 2
+
+
+def test_mixed_sizes_need_resize(tmp_path, capsys):
+    src = _make_folder(tmp_path / "in")
+    Image.fromarray(np.zeros((30, 30), dtype=np.uint8)).save(src / "benign" / "odd.png")
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "different sizes" in err and "--resize" in err and "odd.png" in err
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--resize", "32", *FAST]) == 0
+    with Image.open(next((tmp_path / "out" / "malignant").glob("*.png"))) as img:
+        assert img.size == (32, 32)
+
+
+def test_too_few_images_and_bad_folders(tmp_path, capsys):
+    src = _make_folder(tmp_path / "in", counts=(("benign", 6), ("malignant", 1)))
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2
+    assert "too few images" in capsys.readouterr().err
+    assert main(["images", str(src), "--out", str(src / "out"), *FAST]) == 2
+    assert "overlaps the input" in capsys.readouterr().err
+    assert main(["images", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), *FAST]) == 2
+    one = _make_folder(tmp_path / "one", counts=(("only", 4),))
+    assert main(["images", str(one), "--out", str(tmp_path / "o2"), *FAST]) == 2
+    assert "at least two classes" in capsys.readouterr().err
+
+
+def test_unsupported_size_is_explained(tmp_path, capsys):
+    src = _make_folder(tmp_path / "in", size=(10, 10))
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2
+    assert "Supported" in capsys.readouterr().err
