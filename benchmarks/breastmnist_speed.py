@@ -17,7 +17,7 @@ what that many iterations give, not converged quality.
 Usage::
 
     python benchmarks/breastmnist_speed.py --quick            # 10 iterations, seconds
-    python benchmarks/breastmnist_speed.py                    # 200 iterations per run
+    python benchmarks/breastmnist_speed.py --threads 1        # 100 iterations per run
     python benchmarks/breastmnist_speed.py --methods rumi acgan --device cuda
 
 The data is read from ``--data`` (default: ``$MINORITY_GEN_DATA`` or
@@ -95,7 +95,7 @@ def run_one(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 iterations per run (smoke test)")
-    parser.add_argument("--n-iter", type=int, default=None, help="iterations per run (default 200; quick 10)")
+    parser.add_argument("--n-iter", type=int, default=None, help="iterations per run (default 100; quick 10)")
     parser.add_argument("--methods", nargs="+", default=["rumi", "lsgan"])
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--device", default="cpu")
@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--note", default="", help="free text added to the results (e.g. CPU sharing)")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "SCENARIO"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.n_iter = args.n_iter or (10 if args.quick else 200)
+    args.n_iter = args.n_iter or (10 if args.quick else 100)
     if args.worker:
         args.method, args.scenario = args.worker
         run_one(args)
