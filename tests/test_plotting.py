@@ -1,0 +1,41 @@
+"""Image grids and loss curves are written as PNG files of the expected size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from minority_gen import GANOversampler
+from minority_gen.plotting import plot_loss_curves, save_image_grid, save_sampler_grid
+
+
+@pytest.mark.parametrize("shape", [(12, 28, 28), (12, 32, 32, 3), (12, 3, 32, 32)])
+def test_image_grid_for_every_layout(tmp_path, shape):
+    X = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    y = np.array([0] * 8 + [1] * 4)
+    path = save_image_grid(tmp_path / "sub" / "grid.png", X, y, X[8:], y[8:], n_per_class=6, title="t")
+    with Image.open(path) as img:
+        assert img.size[0] > 200 and img.size[1] > 100
+
+
+def test_flat_rows_need_image_shape(tmp_path):
+    X, y = np.zeros((4, 784)), np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="image_shape"):
+        save_image_grid(tmp_path / "g.png", X, y, X, y)
+    assert save_image_grid(tmp_path / "g.png", X, y, X, y, image_shape=(28, 28)).is_file()
+
+
+def test_sampler_grid_and_loss_curves(tmp_path):
+    X = np.random.default_rng(0).random((20, 28, 28)).astype(np.float32)
+    y = np.array(["benign"] * 14 + ["malignant"] * 6)
+    sampler = GANOversampler(n_iter=3, batch_size=8, latent_dim=4, hidden_dims=(4,), device="cpu",
+                             random_state=0).fit(X, y)
+    assert save_sampler_grid(tmp_path / "g.png", sampler, X, y, n_per_class=4).is_file()
+    assert plot_loss_curves(sampler.history_, tmp_path / "loss.png", smooth=2).is_file()
+
+
+def test_loss_curves_need_a_history(tmp_path):
+    with pytest.raises(ValueError, match="lacks columns"):
+        plot_loss_curves(pd.DataFrame({"x": [1]}), tmp_path / "l.png")
