@@ -136,14 +136,14 @@ class GANOversampler(BaseOverSampler):
 
     Examples
     --------
-    >>> from collections import Counter
+    >>> import numpy as np
     >>> from sklearn.datasets import make_classification
     >>> from minority_gen import GANOversampler
     >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
     >>> sampler = GANOversampler(method="rumi", n_iter=50, random_state=0)
     >>> X_res, y_res = sampler.fit_resample(X, y)
-    >>> sorted(Counter(y_res).items())
-    [(0, 269), (1, 269)]
+    >>> np.bincount(y_res)
+    array([269, 269])
     >>> sampler.sample(5, y=1, random_state=0).shape
     (5, 20)
     """
