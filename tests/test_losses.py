@@ -7,7 +7,7 @@ import torch
 
 from minority_gen import losses
 from minority_gen.methods import Batch, Networks, get_method
-from minority_gen.nets import MLPDiscriminator, Head
+from minority_gen.nets import Head, MLPDiscriminator
 
 
 def t(*values):
