@@ -19,7 +19,7 @@ from sklearn_compat.base import _fit_context
 from .data import DataSpec, ImageCodec, ImageLayout, TableCodec, check_table_input
 from .diffaugment import DEFAULT_IMAGE_POLICY, DiffAugment, parse_policy
 from .methods import GANMethod, Networks, get_method
-from .nets import build_discriminator, build_generator
+from .nets import build_discriminator, build_generator, conv_stages
 from .training import (
     ConditionalSampler,
     PositiveNegativeSampler,
@@ -411,6 +411,7 @@ class GANOversampler(BaseOverSampler):
         else:
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
+            conv_stages(spec.image_shape)  # unsupported sizes fail before any training
         policy = self._augment_policy(spec)
         x_all = torch.from_numpy(self.codec_.encode(X_dense)).to(device)
         y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)

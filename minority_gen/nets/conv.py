@@ -47,7 +47,8 @@ def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
             "Supported: 1 to 4 channels and sides b·2^k with 4 <= b <= 7 and the same k >= 2 for "
             "height and width (16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128 …; e.g. 28×28, 32×32, "
             "64×64). Resize the images (e.g. the images command's --resize) or pass them as flat "
-            "rows without image_shape to use the fully connected networks."
+            "rows without image_shape to use the fully connected networks. If X is not images, pass "
+            "a 2-D table (n_samples, n_features)."
         )
     return kh, bh, bw
 
