@@ -493,7 +493,8 @@ class GANOversampler(BaseOverSampler):
         G = self.generators_[cls]
         nets = Networks(G=G, D=self.discriminators_[cls], n_classes=len(self.classes_))
         index = int(np.searchsorted(self.classes_, cls)) if method.conditional else None
-        rows = generate_rows(method, nets, n, index, self.latent_dim_, gen)
+        chunk = 4096 if self.layout_ is None else 256  # conv activations are large per image
+        rows = generate_rows(method, nets, n, index, self.latent_dim_, gen, chunk=chunk)
         return self.codec_.decode(rows.reshape(n, -1))
 
     @staticmethod
