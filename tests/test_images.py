@@ -160,3 +160,18 @@ def test_unsupported_image_size_names_supported_sizes():
 def test_wrong_ndim_is_refused():
     with pytest.raises(ValueError, match="dimension"):
         GANOversampler(**FAST).fit_resample(np.zeros((6,)), np.zeros(6))
+
+
+def test_spectral_norm_and_ema_with_images():
+    X, y = _images((20, 32, 32, 3), np.uint8), np.array([0] * 14 + [1] * 6)
+    sampler = GANOversampler(spectral_norm=True, ema=0.9, **FAST)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert X_res.shape == (28, 32, 32, 3) and X_res.dtype == np.uint8
+    D = sampler.discriminators_[1]
+    assert any(name.endswith("weight_orig") for name, _ in D.named_parameters())
+
+
+def test_list_of_images():
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)
+    assert np.asarray(X_res).shape == (28, 28, 28)
