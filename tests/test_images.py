@@ -7,7 +7,7 @@ import pytest
 from imblearn.pipeline import make_pipeline
 from sklearn.linear_model import LogisticRegression
 
-from minority_gen import GANOversampler
+from minority_gen import GANOversampler, available_methods
 from minority_gen.data import ImageCodec, ImageLayout
 
 # Tiny conv nets: width 4 channels, few iterations.
@@ -175,3 +175,12 @@ def test_list_of_images():
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)
     assert np.asarray(X_res).shape == (28, 28, 28)
+
+
+@pytest.mark.parametrize("method", available_methods())
+def test_every_method_on_images(method):
+    X = _images((30, 28, 28, 3), np.uint8)
+    y = np.array([0] * 18 + [1] * 8 + [2] * 4)
+    X_res, y_res = GANOversampler(method=method, **FAST).fit_resample(X, y)
+    assert X_res.shape == (54, 28, 28, 3) and X_res.dtype == np.uint8
+    assert np.bincount(y_res).tolist() == [18, 18, 18]
