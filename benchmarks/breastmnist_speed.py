@@ -142,7 +142,8 @@ def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
         f"torch threads {rows[0]['torch_threads'] if rows else '?'}"
         + (f" ({torch.cuda.get_device_name()})" if args.device.startswith("cuda") else ""),
         f"* Settings: `GANOversampler(method=M, n_iter={args.n_iter}, device={args.device!r}, "
-        "random_state=0)`, method defaults (rumi/lsgan: batch 100, latent 100, Adam 1e-4), image "
+        "random_state=0)`, each method's default batch size, latent size and Adam settings (rumi, lsgan, acgan: "
+        "batch 100, latent 100; Adam 1e-4 for rumi and lsgan, 2e-4 for acgan), image "
         "defaults (conv width 32, DiffAugment color,translation,cutout); `fit` wall time over "
         f"{args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
     ]
