@@ -51,6 +51,29 @@ def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def resolve_policy(diffaugment: str | Sequence[str] | None, images: bool) -> tuple[str, ...] | None:
+    """The policy ``GANOversampler(diffaugment=...)`` means for tables / images.
+
+    ``"auto"``: :data:`DEFAULT_IMAGE_POLICY` for images, none for tables;
+    ``None``: none; otherwise the parsed policy, which needs images.
+
+    Examples
+    --------
+    >>> resolve_policy("auto", images=True), resolve_policy("auto", images=False)
+    (('color', 'translation', 'cutout'), None)
+    """
+    if diffaugment is None or (isinstance(diffaugment, str) and diffaugment == "auto" and not images):
+        return None
+    if isinstance(diffaugment, str) and diffaugment == "auto":
+        return parse_policy(DEFAULT_IMAGE_POLICY)
+    if not images:
+        raise ValueError(
+            f"diffaugment={diffaugment!r} augments images, but X is a table; pass diffaugment=None "
+            "(or 'auto'), or image data (an image array or image_shape=...)."
+        )
+    return parse_policy(diffaugment)
+
+
 class DiffAugment:
     """Apply a DiffAugment policy to a batch of images ``(N, C, H, W)``.
 

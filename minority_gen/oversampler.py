@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .data import DataSpec, ImageCodec, ImageLayout, TableCodec, check_table_input
-from .diffaugment import DEFAULT_IMAGE_POLICY, DiffAugment, parse_policy
+from .diffaugment import DiffAugment, resolve_policy
 from .methods import GANMethod, Networks, get_method
 from .nets import build_discriminator, build_generator, conv_stages
 from .training import (
@@ -412,7 +412,7 @@ class GANOversampler(BaseOverSampler):
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
-        policy = self._augment_policy(spec)
+        policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_all = torch.from_numpy(self.codec_.encode(X_dense)).to(device)
         y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)
         n_classes = len(self.classes_)
@@ -473,18 +473,6 @@ class GANOversampler(BaseOverSampler):
         )
         self.latent_dim_ = config.latent_dim
         self._resample_seed = int(rng.randint(_SEED_MAX))
-
-    def _augment_policy(self, spec: DataSpec) -> tuple[str, ...] | None:
-        if self.diffaugment is None or (self.diffaugment == "auto" and spec.image_shape is None):
-            return None
-        if self.diffaugment == "auto":
-            return parse_policy(DEFAULT_IMAGE_POLICY)
-        if spec.image_shape is None:
-            raise ValueError(
-                f"diffaugment={self.diffaugment!r} augments images, but X is a table; pass "
-                "diffaugment=None (or 'auto'), or image data (an image array or image_shape=...)."
-            )
-        return parse_policy(self.diffaugment)
 
     def _generate(self, n: int, cls, gen: torch.Generator) -> np.ndarray:
         method = self.method_
