@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+import warnings
 
 import torch
 from torch import Tensor
@@ -22,7 +23,9 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     ``torch.Generator`` seeded with a hash of ``z`` (so the output stays a
     deterministic function of the caller's generator). The first candidate
     whose largest real-class logit ``argmax_{k ≤ K} D_k`` is ``y_i`` is
-    kept; if none is, the one with the highest ``softmax_{k ≤ K}(D)_{y_i}``.
+    kept; if none is, the one with the highest ``softmax_{k ≤ K}(D)_{y_i}``,
+    and a ``UserWarning`` says how many rows that was (the generator has
+    stopped producing that class: a collapse rejection cannot undo).
     """
     digest = hashlib.blake2b(z.detach().cpu().numpy().tobytes(), digest_size=8).digest()
     g = torch.Generator(device=z.device).manual_seed(int.from_bytes(digest, "little") >> 1)
@@ -33,7 +36,16 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     logits = nets.D(x)["cls"][:, :-1]
     accept = (logits.argmax(1) == ys).view(n_candidates, -1)
     score = torch.log_softmax(logits, 1).gather(1, ys[:, None]).view(n_candidates, -1)
-    pick = torch.where(accept.any(0), accept.float().argmax(0), score.argmax(0))
+    found = accept.any(0)
+    if not found.all():
+        missing = torch.unique(y[~found]).tolist()
+        warnings.warn(
+            f"{int((~found).sum())} of {len(z)} generated rows of class index {missing} had no candidate "
+            f"the discriminator assigns to that class among n_candidates={n_candidates}; they are the "
+            "closest candidates instead. Raise n_candidates, train longer, or use labelling='predefined'.",
+            UserWarning, stacklevel=3,
+        )
+    pick = torch.where(found, accept.float().argmax(0), score.argmax(0))
     return x.view(n_candidates, len(z), *x.shape[1:])[pick, torch.arange(len(z), device=z.device)]
 
 
