@@ -68,7 +68,7 @@ def check_table_input(X) -> None:
         try:
             arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise type(exc)(
                 f"X holds non-numeric values ({exc}); GANOversampler handles numeric "
                 "tables only. Encode categorical columns first (e.g. "
                 "sklearn.preprocessing.OneHotEncoder) or drop them."

@@ -1,0 +1,70 @@
+"""The minority-gen command line."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from minority_gen.cli import main
+
+
+@pytest.fixture
+def csv(tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b", "c"])
+    df["label"] = ["common"] * 42 + ["rare"] * 8
+    path = tmp_path / "data.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_resample_writes_originals_plus_synthetic_rows(csv, tmp_path, capsys):
+    out = tmp_path / "out" / "balanced.csv"
+    code = main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "3",
+                 "--batch-size", "8", "--quiet"])
+    assert code == 0
+    res = pd.read_csv(out)
+    orig = pd.read_csv(csv)
+    assert list(res.columns) == list(orig.columns)
+    pd.testing.assert_frame_equal(res.iloc[: len(orig)], orig)
+    assert (res["label"].value_counts() == 42).all()
+    assert "34 synthetic" in capsys.readouterr().out
+
+
+def test_resample_synthetic_only(csv, tmp_path):
+    out = tmp_path / "synthetic.csv"
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "2",
+                 "--synthetic-only", "--quiet"]) == 0
+    res = pd.read_csv(out)
+    assert len(res) == 34 and set(res["label"]) == {"rare"}
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--target", "nope"], "'nope' is not a column"),
+        (["--target", "label", "--method", "rumii"], "Did you mean 'rumi'"),
+        (["--target", "label", "--method-params", "{bad"], "not valid JSON"),
+    ],
+)
+def test_resample_errors_are_one_clear_line(csv, tmp_path, capsys, extra, message):
+    code = main(["resample", str(csv), "--out", str(tmp_path / "o.csv"), "--n-iter", "2", "--quiet", *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_resample_refuses_to_overwrite_its_input(csv, capsys):
+    assert main(["resample", str(csv), "--target", "label", "--out", str(csv)]) == 2
+    assert "original is kept" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["resample", str(tmp_path / "absent.csv"), "--target", "y", "--out", "o.csv"]) == 2
+    assert "no such CSV file" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point():
+    res = subprocess.run([sys.executable, "-m", "minority_gen", "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.startswith("minority-gen ")
