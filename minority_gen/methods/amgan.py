@@ -42,7 +42,8 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
         warnings.warn(
             f"{int((~found).sum())} of {len(z)} generated rows of class index {missing} had no candidate "
             f"the discriminator assigns to that class among n_candidates={n_candidates}; they are the "
-            "closest candidates instead. Raise n_candidates, train longer, or use labelling='predefined'.",
+            "closest candidates instead. Raise n_candidates, train longer, or use amgan with "
+            "labelling='predefined'.",
             UserWarning, stacklevel=3,
         )
     pick = torch.where(found, accept.float().argmax(0), score.argmax(0))

@@ -4,48 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
-from torch import Tensor, nn
+from torch import nn
 
 from .. import losses
 from ..nets import Head
+from ..nets.mine import MINEStatistics
 from . import register
 from .acgan import ACGAN
 from .base import Batch, Networks, Terms
-
-
-class MINEStatistics(nn.Module):
-    """Statistics network ``T(x, y)`` with the moving average of ``E[exp T]``.
-
-    ``net`` is a discriminator-shaped network with one projection head
-    ``"t"``: ``T(x, y) = ψ(φ(x)) + <E(y), φ(x)> (+ b_y)``. The buffer
-    ``log_ma`` holds the log of the moving average (NaN before the first
-    update).
-    """
-
-    def __init__(self, net: nn.Module, rate: float):
-        super().__init__()
-        self.net, self.rate = net, rate
-        self.register_buffer("log_ma", torch.tensor(float("nan")))
-
-    def forward(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.net(x, y)["t"]
-
-    def joint_and_marginal(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """``T(x, y)`` and ``T(x, ȳ)`` with ``ȳ = y`` rolled by one row.
-
-        Labels are drawn i.i.d., so row ``i``'s ``ȳ_i = y_{i-1}`` is
-        independent of ``x_i``: a draw from ``Q_x ⊗ P_y`` with no extra
-        randomness.
-        """
-        t = self(torch.cat([x, x]), torch.cat([y, y.roll(1)]))
-        return t[: len(x)], t[len(x):]
-
-    def update(self, t_marginal: Tensor) -> Tensor:
-        """Move the average towards this batch's ``E[exp T]``; return the new ``log_ma``."""
-        log_ma = self.log_ma if torch.isfinite(self.log_ma) else None
-        self.log_ma.copy_(losses.update_log_moving_average(log_ma, t_marginal, self.rate))
-        return self.log_ma
 
 
 @register
@@ -66,7 +32,10 @@ class UACGAN(ACGAN):
     lambda_cls : float, default=1.0
         Weight of the classifier term in the generator loss.
     lambda_mi : float, default=0.1
-        Weight of the MINE estimate in the generator loss (authors' code).
+        Weight of the MINE estimate in the generator loss (authors' CIFAR
+        runs; their 1-D mixture-of-Gaussians script uses 1.0, which
+        ``benchmarks/mog_uacgan.py`` uses too: with 0.1 and 500 steps the
+        bias correction is too weak there and UAC-GAN behaves like AC-GAN).
     ma_rate : float, default=0.001
         Rate of the moving average of ``E[exp T]`` (authors' code), in (0, 1].
     class_bias : bool, default=False
