@@ -34,7 +34,7 @@ class UACGAN(ACGAN):
     lambda_mi : float, default=0.1
         Weight of the MINE estimate in the generator loss (authors' CIFAR
         runs; their 1-D mixture-of-Gaussians script uses 1.0, which
-        ``benchmarks/mog_uacgan.py`` uses too: with 0.1 and 500 steps the
+        ``benchmarks/mog_uacgan.py`` uses too: with 0.1 and 600 steps the
         bias correction is too weak there and UAC-GAN behaves like AC-GAN).
     ma_rate : float, default=0.001
         Rate of the moving average of ``E[exp T]`` (authors' code), in (0, 1].
