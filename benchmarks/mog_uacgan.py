@@ -211,7 +211,7 @@ def main(argv=None) -> int:
         lines += [f"## {v}", "",
                   "| method | poly c0 | poly c1 | poly c2 | poly marginal "
                   "| rbf c0 | rbf c1 | rbf c2 | rbf marginal "
-                  "| std c0 | std c1 | std c2 | fit s |", "|" + "---|" * 14]
+                  "| std c0 | std c1 | std c2 | fit s |", "|" + "---|" * 13]
         for m in methods:
             r = results[(m, v)]
             lines.append(f"| {m} | " + " | ".join(fmt(r[k]) for k in keys[:-4]) + " | "
