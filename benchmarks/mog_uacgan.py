@@ -23,7 +23,7 @@ the default).
 
 Usage::
 
-    python -m benchmarks.mog_uacgan --quick          # ~1 minute smoke run
+    python -m benchmarks.mog_uacgan --quick          # smoke run, ~30 CPU-seconds
     python -m benchmarks.mog_uacgan                  # the committed results
 """
 
