@@ -425,7 +425,7 @@ class GANOversampler(BaseOverSampler):
                 # RNG state is restored on exit.
                 torch.manual_seed(int(seed_init))
                 build = lambda heads: build_discriminator(  # noqa: E731
-                    spec, heads, n_classes, hidden, self.spectral_norm
+                    spec, heads, n_classes, hidden, self.spectral_norm or method.needs_spectral_norm()
                 ).to(device)
                 nets = Networks(
                     G=build_generator(spec, config.latent_dim, cond_classes, hidden).to(device),

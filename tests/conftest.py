@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+
+# The tests train tiny networks: intra-op threads only add overhead there
+# (and oversubscribe a small CI machine), so the suite runs single-threaded.
+torch.set_num_threads(1)
 
 # Settings that make any GAN fit take milliseconds on the CPU.
 TINY = dict(n_iter=3, batch_size=16, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)

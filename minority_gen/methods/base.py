@@ -114,6 +114,16 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
     def validate(self) -> None:
         """Raise ``ValueError`` if the parameters break the method's constraints."""
 
+    def needs_spectral_norm(self) -> bool:
+        """Whether the formulation itself puts spectral norm on its discriminator.
+
+        ``GANOversampler(spectral_norm=True)`` adds it to every method's
+        discriminator (and extra networks); a method whose paper defines its
+        discriminator with spectral norm returns ``True`` here (typically
+        from one of its own parameters) to get it by default.
+        """
+        return False
+
     # -- the losses ------------------------------------------------------
     @abstractmethod
     def d_loss(self, nets: Networks, batch: Batch) -> Terms:
