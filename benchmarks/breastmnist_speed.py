@@ -112,6 +112,7 @@ def main() -> None:
         return
     load_breastmnist(args.data, "malignant147")  # fail early when the data is absent
     args.out.mkdir(parents=True, exist_ok=True)
+    args.load_start = os.getloadavg()
     rows = []
     for method in args.methods:
         for scenario in args.scenarios:
@@ -147,6 +148,9 @@ def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
         "defaults (conv width 32, DiffAugment color,translation,cutout); `fit` wall time over "
         f"{args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
     ]
+    load_end = os.getloadavg()
+    lines.append(f"* Load average (1, 5, 15 min) at start {' / '.join(f'{v:.1f}' for v in args.load_start)}, "
+                 f"at end {' / '.join(f'{v:.1f}' for v in load_end)}")
     if args.note:
         lines.append(f"* Note: {args.note}")
     lines += [
