@@ -249,8 +249,8 @@ def compare_oversamplers(
                        else clone(clf_spec))
                 clf.fit(X_res, y_res)
                 model = make_pipeline(pre or "passthrough", sampler or "passthrough", clf)
-                values = {"fit_time_s": fit_time, "n_synthetic": float(len(y_res) - len(train))}
-                values.update(_score(model, scoring, X[test], y[test], classes, positive))
+                values = _score(model, scoring, X[test], y[test], classes, positive)
+                values.update(fit_time_s=fit_time, n_synthetic=float(len(y_res) - len(train)))
                 records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
             bar.update(1)
     bar.close()
