@@ -15,7 +15,8 @@
 
 from .downstream import DEFAULT_SCORING, compare_oversamplers
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
-from .metrics import am_score, c2st_accuracy, class_fidelity, frechet_distance, memorisation, mmd2, prdc
+from .judges import am_score, c2st_accuracy, class_fidelity
+from .metrics import frechet_distance, memorisation, mmd2, prdc
 from .quality import QUALITY_METRICS, generative_quality
 from .report import (
     markdown_table,

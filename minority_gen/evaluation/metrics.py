@@ -1,8 +1,10 @@
 """Generative-quality metrics: how close, how diverse, how novel are synthetic rows.
 
-Every function takes two sets of rows (or of image features, see
-:mod:`minority_gen.evaluation.features`) as 2-D arrays and returns plain
-floats. Metrics that are quadratic in the number of rows draw a random
+Distance-based metrics live here; the classifier-based ones
+(``c2st_accuracy``, ``class_fidelity``, ``am_score``) in
+:mod:`minority_gen.evaluation.judges`. Every function takes two sets of
+rows (or of image features, see :mod:`minority_gen.evaluation.features`)
+as 2-D arrays and returns plain floats. Metrics that are quadratic in the number of rows draw a random
 subsample of at most ``max_samples`` rows per set (default
 :data:`MAX_SAMPLES`) and compute distances in blocks of
 :data:`BLOCK_ROWS` rows, so memory stays bounded whatever the input size.
@@ -27,9 +29,6 @@ metric                    range           better
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
@@ -38,6 +37,9 @@ MAX_SAMPLES = 2000
 
 BLOCK_ROWS = 1024
 """Rows per block when a distance or kernel matrix is computed piecewise."""
+
+BANDWIDTH_SAMPLES = 1000
+"""Pooled rows (at most) from which the median-heuristic bandwidth is taken."""
 
 
 # --------------------------------------------------------------------------
@@ -85,8 +87,8 @@ def _blocks(n: int):
 # --------------------------------------------------------------------------
 # MMD
 # --------------------------------------------------------------------------
-def median_bandwidth(X, Y, max_samples: int | None = MAX_SAMPLES, random_state=0) -> float:
-    """Median heuristic: the median pairwise distance in the pooled sample."""
+def median_bandwidth(X, Y, max_samples: int | None = BANDWIDTH_SAMPLES, random_state=0) -> float:
+    """Median heuristic: the median pairwise distance in the pooled sample (at most ``max_samples`` rows)."""
     X, Y = _pair(X, Y)
     rng = check_random_state(random_state)
     Z = _subsample(np.vstack([X, Y]), max_samples, rng)
@@ -101,10 +103,11 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     """Unbiased squared maximum mean discrepancy with an RBF kernel.
 
     ``k(x, y) = exp(-‖x − y‖² / (2σ²))`` with ``σ`` the median pairwise
-    distance of the pooled sample (median heuristic) unless ``bandwidth``
-    is given. The unbiased estimate leaves out the diagonal of the
-    within-set kernel matrices, so it can be slightly negative when the two
-    sets come from one distribution. Range ≈ [0, 2]; lower is better.
+    distance of the pooled sample (median heuristic, on at most
+    :data:`BANDWIDTH_SAMPLES` pooled rows) unless ``bandwidth`` is given.
+    The unbiased estimate leaves out the diagonal of the within-set kernel
+    matrices, so it can be slightly negative when the two sets come from
+    one distribution. Range ≈ [0, 2]; lower is better.
 
     Parameters
     ----------
@@ -132,7 +135,7 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
         raise ValueError("mmd2 needs at least 2 rows in each set.")
     rng = check_random_state(random_state)
     X, Y = _subsample(X, max_samples, rng), _subsample(Y, max_samples, rng)
-    sigma = median_bandwidth(X, Y, None) if bandwidth is None else float(bandwidth)
+    sigma = median_bandwidth(X, Y, random_state=rng) if bandwidth is None else float(bandwidth)
     if not sigma > 0:
         raise ValueError(f"bandwidth must be positive; got {bandwidth!r}.")
     gamma = 1.0 / (2.0 * sigma**2)
@@ -262,73 +265,6 @@ def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
 
 
 # --------------------------------------------------------------------------
-# Classifier-based metrics
-# --------------------------------------------------------------------------
-def _default_forest(random_state) -> RandomForestClassifier:
-    return RandomForestClassifier(n_estimators=100, random_state=random_state)
-
-
-def c2st_accuracy(X_real, X_fake, classifier=None, cv: int = 5, max_samples: int | None = MAX_SAMPLES,
-                  random_state=0) -> float:
-    """Classifier two-sample test: cross-validated accuracy at telling real from synthetic.
-
-    Both sets are subsampled to the same size (the smaller one, at most
-    ``max_samples``), labelled 0 (real) and 1 (synthetic), and a classifier
-    (default: a 100-tree random forest) is scored by stratified
-    ``cv``-fold accuracy. 0.5 means indistinguishable, 1.0 means every row
-    is told apart. Clearly *below* 0.5 happens when synthetic rows copy real
-    ones (a copy in training predicts the wrong label for its twin).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> c2st_accuracy(rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + 10)
-    1.0
-    """
-    X, Y = _pair(X_real, X_fake)
-    rng = check_random_state(random_state)
-    n = min(len(X), len(Y), max_samples or np.inf)
-    if n < cv:
-        raise ValueError(f"c2st_accuracy with cv={cv} needs at least {cv} rows in each set; got {n}.")
-    X, Y = _subsample(X, n, rng), _subsample(Y, n, rng)
-    clf = _default_forest(random_state) if classifier is None else clone(classifier)
-    Z, labels = np.vstack([X, Y]), np.r_[np.zeros(len(X)), np.ones(len(Y))]
-    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-    return float(cross_val_score(clf, Z, labels, cv=folds, scoring="accuracy").mean())
-
-
-def class_fidelity(X_real, y_real, X_fake, y_fake, classifier=None, random_state=0) -> float:
-    """Share of synthetic rows that a classifier trained on real rows assigns to their intended class.
-
-    ``classifier`` (default: a 100-tree random forest) is cloned and fitted
-    on ``(X_real, y_real)``; ``y_fake`` holds the class each synthetic row
-    was generated for (a single label is broadcast). Range [0, 1]; higher is
-    better.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.r_[rng.normal(0, 1, (50, 2)), rng.normal(8, 1, (50, 2))]
-    >>> y = np.r_[np.zeros(50), np.ones(50)]
-    >>> class_fidelity(X, y, rng.normal(8, 1, (20, 2)), 1)
-    1.0
-    """
-    X, Y = _pair(X_real, X_fake)
-    y_real = np.asarray(y_real)
-    y_fake = np.broadcast_to(np.asarray(y_fake), (len(Y),))
-    if len(y_real) != len(X):
-        raise ValueError(f"y_real has {len(y_real)} labels for {len(X)} rows.")
-    unknown = set(np.unique(y_fake).tolist()) - set(np.unique(y_real).tolist())
-    if unknown:
-        raise ValueError(f"y_fake has classes {sorted(unknown)} that y_real does not contain.")
-    clf = _default_forest(random_state) if classifier is None else clone(classifier)
-    clf.fit(X, y_real)
-    return float((clf.predict(Y) == y_fake).mean())
-
-
-# --------------------------------------------------------------------------
 # Memorisation
 # --------------------------------------------------------------------------
 def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standardise: bool = True
@@ -386,43 +322,3 @@ def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standa
         "near_copy_share": copies / len(Y),
         "threshold": threshold,
     }
-
-
-# --------------------------------------------------------------------------
-# AM score
-# --------------------------------------------------------------------------
-def _check_probs(P, name: str) -> np.ndarray:
-    P = np.asarray(P, dtype=np.float64)
-    if P.ndim == 1:
-        P = P[None, :]
-    if P.ndim != 2 or (P < 0).any() or not np.allclose(P.sum(1), 1.0, atol=1e-4):
-        raise ValueError(f"{name} must hold class probabilities (non-negative rows summing to 1).")
-    return P
-
-
-def am_score(proba_fake, proba_train, eps: float = 1e-12) -> float:
-    """AM score (Zhou et al., AM-GAN): ``KL(C̄_train ‖ C̄_G) + E_x[H(C(x))]``.
-
-    ``proba_fake`` holds a classifier's class probabilities on generated
-    rows, ``(m, K)``; ``C̄_G`` is their mean and ``H`` the entropy of each
-    row. ``proba_train`` is either the reference class distribution ``(K,)``
-    or the classifier's probabilities on real training rows ``(n, K)``
-    (averaged into ``C̄_train``). Natural logarithms. Range [0, ∞); lower is
-    better: 0 when samples are classified with certainty and their class
-    mix matches the reference.
-
-    Examples
-    --------
-    >>> am_score([[1.0, 0.0], [0.0, 1.0]], [0.5, 0.5])
-    0.0
-    >>> round(am_score([[0.5, 0.5]], [0.5, 0.5]), 4)  # log 2: uncertain samples
-    0.6931
-    """
-    P = _check_probs(proba_fake, "proba_fake")
-    ref = _check_probs(proba_train, "proba_train").mean(0)
-    if ref.shape[0] != P.shape[1]:
-        raise ValueError(f"proba_train has {ref.shape[0]} classes but proba_fake has {P.shape[1]}.")
-    mean_fake = P.mean(0)
-    kl = float(np.sum(np.where(ref > 0, ref * (np.log(ref + eps) - np.log(mean_fake + eps)), 0.0)))
-    entropy = float(-np.sum(np.where(P > 0, P * np.log(P + eps), 0.0), axis=1).mean())
-    return max(kl, 0.0) + max(entropy, 0.0)

@@ -8,15 +8,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from .features import SmallCNNFeatures, to_nchw
-from .metrics import (
-    MAX_SAMPLES,
-    am_score,
-    c2st_accuracy,
-    frechet_distance,
-    memorisation,
-    mmd2,
-    prdc,
-)
+from .judges import am_score, c2st_accuracy
+from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
 
 QUALITY_METRICS = {
     # name: (range, better)
