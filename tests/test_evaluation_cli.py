@@ -77,3 +77,14 @@ def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):
 def test_evaluate_missing_file(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope.csv"), "--target", "y", "--out", str(tmp_path)]) == 2
     assert "no such CSV file" in capsys.readouterr().err
+
+
+def test_evaluate_skips_quality_for_a_class_too_small(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(22, 2)), columns=["a", "b"]).assign(label=[0] * 20 + [1] * 2)
+    df.to_csv(tmp_path / "small.csv", index=False)
+    out = tmp_path / "r"
+    assert main(["evaluate", str(tmp_path / "small.csv"), "--target", "label", "--methods", "none,ros",
+                 "--cv", "2", "--classifiers", "logreg", "--out", str(out), "--quiet"]) == 0
+    assert "ros: generative quality skipped" in capsys.readouterr().err
+    assert (out / "report.md").exists() and not (out / "quality.csv").exists()

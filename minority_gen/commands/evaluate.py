@@ -122,7 +122,11 @@ def quality_table(X: np.ndarray, y: np.ndarray, methods: list[str], gan_params: 
             print(f"{name}: no synthetic rows to score (or original rows not kept first); skipped.",
                   file=sys.stderr)
             continue
-        q = generative_quality(Xs, y, X_res[len(Xs):], y_res[len(Xs):], random_state=random_state)
+        try:
+            q = generative_quality(Xs, y, X_res[len(Xs):], y_res[len(Xs):], random_state=random_state)
+        except ValueError as exc:  # e.g. a class too small for the metrics: report the rest
+            print(f"{name}: generative quality skipped: {exc}", file=sys.stderr)
+            continue
         frames.append(q.assign(oversampler=name, fit_time_s=seconds))
     if not frames:
         return pd.DataFrame()
