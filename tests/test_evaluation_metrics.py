@@ -101,6 +101,9 @@ def test_c2st_half_for_one_distribution_one_for_disjoint(rng):
     X, Y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
     assert c2st_accuracy(X, Y) == pytest.approx(0.5, abs=0.1)
     assert c2st_accuracy(X, Y + 20) == 1.0
+    # literally the same rows: a copy in the training folds votes for the wrong label of its twin,
+    # so accuracy falls far below 0.5 — documented as a sign of copying
+    assert c2st_accuracy(X, X) < 0.3
 
 
 def test_class_fidelity(rng):

@@ -18,7 +18,7 @@ metric                    range           better
 ``recall``                [0, 1]          higher (diversity)
 ``density``               [0, ∞)          higher (≈ 1 for matching sets)
 ``coverage``              [0, 1]          higher
-``c2st_accuracy``         [0, 1]          0.5 (indistinguishable)
+``c2st_accuracy``         [0, 1]          0.5 (indistinguishable; ≪ 0.5: copies)
 ``class_fidelity``        [0, 1]          higher
 ``dcr_ratio``             [0, ∞)          ≈ 1 or above; < 1 hints copying
 ``near_copies``           {0, 1, …}       0
