@@ -29,6 +29,7 @@ metric                    range           better
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.distance import cdist, pdist
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
@@ -75,6 +76,7 @@ def _subsample(X: np.ndarray, cap: int | None, rng: np.random.RandomState) -> np
 
 
 def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Squared distances by the fast ‖a‖² + ‖b‖² − 2ab expansion (for kernels: rounding is harmless)."""
     d = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
     return np.maximum(d, 0.0)
 
@@ -92,8 +94,7 @@ def median_bandwidth(X, Y, max_samples: int | None = BANDWIDTH_SAMPLES, random_s
     X, Y = _pair(X, Y)
     rng = check_random_state(random_state)
     Z = _subsample(np.vstack([X, Y]), max_samples, rng)
-    iu = np.triu_indices(len(Z), k=1)
-    d = np.sqrt(_sq_dists(Z, Z)[iu])
+    d = pdist(Z)  # exact differences: duplicated rows are at distance 0 and left out
     d = d[d > 0]
     return float(np.median(d)) if len(d) else 1.0
 
@@ -208,8 +209,11 @@ def frechet_distance(X_real, X_fake) -> float:
 # Precision / recall / density / coverage
 # --------------------------------------------------------------------------
 def _kth_radius(X: np.ndarray, k: int) -> np.ndarray:
-    nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
-    return nn.kneighbors(X)[0][:, k]  # column 0 is the point itself
+    """Distance of each row to its k-th nearest other row, in blocks."""
+    out = np.empty(len(X))
+    for s in _blocks(len(X)):
+        out[s] = np.partition(cdist(X[s], X), k, axis=1)[:, k]  # the smallest, 0, is the row itself
+    return out
 
 
 def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
@@ -251,7 +255,10 @@ def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
     covered = np.zeros(len(X), bool)
     recalled = np.zeros(len(X), bool)
     for s in _blocks(len(X)):
-        d = np.sqrt(_sq_dists(X[s], Y))  # real block × synthetic
+        # exact differences (not the ‖a‖² + ‖b‖² − 2ab expansion), so that a copied row is at distance 0
+        # from its original and radii of duplicated rows are exactly 0: ties are decided the same way
+        # whatever the last bits of the input
+        d = cdist(X[s], Y)  # real block × synthetic
         inside = d <= r_real[s, None]
         in_real_balls += inside.sum(0)
         covered[s] = inside.any(1)
