@@ -83,6 +83,15 @@ def test_prdc_identical_and_disjoint(rng):
     assert far == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
 
 
+def test_prdc_of_duplicated_copies_is_exact(rng):
+    # random oversampling: every synthetic row is a copy, many of them repeated; distances to the
+    # originals must be exactly 0 whatever the scale (no rounding from a ‖a‖² + ‖b‖² − 2ab expansion)
+    X = rng.normal(size=(30, 30)) * 1e3 + 1e4
+    copies = X[rng.integers(0, 30, 300)]
+    out = prdc(X, np.r_[copies, X], k=5)
+    assert out["precision"] == out["recall"] == out["coverage"] == 1.0
+
+
 def test_prdc_half_of_the_fakes_off_manifold(rng):
     X = rng.normal(size=(300, 2))
     fake = np.r_[rng.normal(size=(150, 2)) * 0.5, rng.normal(size=(150, 2)) + 50]
