@@ -75,6 +75,12 @@ def _batched(module: nn.Module, x: np.ndarray, batch_size: int, device: torch.de
     return torch.cat(outs).numpy().astype(np.float64)
 
 
+def _device(device: str) -> torch.device:
+    from ..oversampler import resolve_device  # "auto", "cpu", "cuda", "cuda:N", with clear errors
+
+    return resolve_device(device)
+
+
 class _SmallCNN(nn.Module):
     def __init__(self, channels: int, n_classes: int, width: int, n_features: int):
         super().__init__()
@@ -107,6 +113,7 @@ class SmallCNNFeatures(BaseEstimator):
     batch_size : int, default=64
     lr : float, default=1e-3
     device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState or None, default=0
 
     Examples
@@ -138,7 +145,7 @@ class SmallCNNFeatures(BaseEstimator):
             raise ValueError("SmallCNNFeatures needs labels of at least 2 classes to train on.")
         self.image_shape_ = x.shape[1:]
         rng = check_random_state(self.random_state)
-        self.device_ = torch.device(self.device)
+        self.device_ = _device(self.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(rng.randint(2**31 - 1)))
             net = _SmallCNN(x.shape[1], len(self.classes_), self.width, self.n_features)
@@ -188,6 +195,7 @@ class TorchFeatures:
         Per-channel normalisation applied after resizing.
     batch_size : int, default=64
     device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
     Examples
     --------
@@ -227,7 +235,7 @@ class TorchFeatures:
 
     def transform(self, images) -> np.ndarray:
         """Features of the images, ``(n, d)``."""
-        device = torch.device(self.device)
+        device = _device(self.device)
         module = self.module.to(device).eval()
         out = _batched(module, to_nchw(images), self.batch_size, device, self._prep)
         return out.reshape(len(out), -1)
@@ -282,6 +290,7 @@ class InceptionFeatures(TorchFeatures):
         Inception-v3 accepts 75 and above.
     batch_size : int, default=32
     device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
     Examples
     --------
