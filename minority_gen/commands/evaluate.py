@@ -1,0 +1,186 @@
+"""``minority-gen evaluate``: compare oversamplers on a CSV table and write a report."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import platform
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
+
+from ..evaluation import (
+    CLASSIFIERS,
+    available_oversamplers,
+    compare_oversamplers,
+    generative_quality,
+    make_oversampler,
+    markdown_table,
+    write_report,
+)
+from ..evaluation.samplers import NONE, describe_oversampler
+
+NAME = "evaluate"
+HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classifier scores and the "
+        "quality of their synthetic rows; write a markdown report with plots.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("csv", type=Path, help="input CSV with a header row (numeric feature columns)")
+    parser.add_argument("--target", required=True, help="name of the class column")
+    parser.add_argument("--methods", default="none,ros,smote,rumi",
+                        help=f"comma-separated oversamplers: {', '.join(available_oversamplers())} "
+                             "(default none,ros,smote,rumi)")
+    parser.add_argument("--classifiers", default="logreg,rf",
+                        help=f"comma-separated classifiers: {', '.join(CLASSIFIERS)} (default both)")
+    parser.add_argument("--cv", type=int, default=5, help="stratified folds (default 5)")
+    parser.add_argument("--out", type=Path, required=True, help="report folder (created)")
+    parser.add_argument("--n-iter", type=int, default=2000, help="GAN generator updates (default 2000)")
+    parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
+    parser.add_argument("--device", default="auto", help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
+    parser.add_argument("--random-state", type=int, default=0, help="seed of folds and samplers (default 0)")
+    parser.add_argument("--no-quality", action="store_true",
+                        help="skip the generative-quality metrics (the downstream comparison only)")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a line of text for the report header (repeatable), e.g. about the machine")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"{option} is empty; give comma-separated names from: {', '.join(allowed)}.")
+    for n in names:
+        if n not in allowed:
+            close = difflib.get_close_matches(n, allowed, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{option}: unknown name {n!r}.{hint} Available: {', '.join(allowed)}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{option} names a method twice: {text!r}.")
+    return names
+
+
+def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a CSV and split it into numeric features and the target, with actionable errors."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no such CSV file: {path}")
+    df = pd.read_csv(path)
+    if target not in df.columns:
+        raise ValueError(f"--target {target!r} is not a column of {path}; columns: {list(df.columns)}")
+    y = df[target]
+    if y.isna().any():
+        raise ValueError(f"the target column {target!r} has {int(y.isna().sum())} empty cells; "
+                         "drop those rows first.")
+    X = df.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise ValueError(f"{path} has no feature columns besides the target {target!r}.")
+    bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)
+           or pd.api.types.is_bool_dtype(t)]
+    if bad:
+        raise ValueError(f"{path} has non-numeric feature columns {bad[:10]}; encode them as numbers "
+                         "(e.g. one-hot) or drop them before evaluating.")
+    if X.isna().any().any():
+        cols = [str(c) for c in X.columns[X.isna().any()]][:10]
+        raise ValueError(f"{path} has empty cells in columns {cols}; impute or drop them first.")
+    return X, y
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, {gpu}; "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def quality_table(X: np.ndarray, y: np.ndarray, methods: list[str], gan_params: dict, random_state: int,
+                  progress: bool) -> pd.DataFrame:
+    """Fit each oversampler on all (standardised) rows and score its synthetic rows per class."""
+    Xs = StandardScaler().fit_transform(X)
+    frames = []
+    for name in tqdm([m for m in methods if m != NONE], desc="generative quality", disable=not progress):
+        sampler = make_oversampler(name, random_state, gan_params)
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(Xs, y)
+        seconds = time.perf_counter() - start
+        X_res, y_res = np.asarray(X_res), np.asarray(y_res)
+        if len(X_res) <= len(Xs) or not np.array_equal(X_res[:len(Xs)], Xs):
+            print(f"{name}: no synthetic rows to score (or original rows not kept first); skipped.",
+                  file=sys.stderr)
+            continue
+        try:
+            q = generative_quality(Xs, y, X_res[len(Xs):], y_res[len(Xs):], random_state=random_state)
+        except ValueError as exc:  # e.g. a class too small for the metrics: report the rest
+            print(f"{name}: generative quality skipped: {exc}", file=sys.stderr)
+            continue
+        frames.append(q.assign(oversampler=name, fit_time_s=seconds))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[["oversampler", *out.columns.drop("oversampler")]]
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    X, y = load_table(args.csv, args.target)
+    methods = _split_names(args.methods, available_oversamplers(), "--methods")
+    classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers")
+    if args.cv < 2:
+        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
+    if args.n_iter < 1:
+        raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
+    gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device}
+    counts = y.value_counts()
+    print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
+          + ", ".join(f"{c}: {n}" for c, n in counts.items()))
+
+    downstream = compare_oversamplers(
+        X.to_numpy(dtype=np.float64), y.to_numpy(), methods, classifiers, cv=args.cv,
+        random_state=args.random_state, gan_params=gan_params, errors="warn", progress=not args.quiet,
+    )
+    t_down = time.perf_counter() - started
+    quality = None
+    if not args.no_quality:
+        quality = quality_table(X.to_numpy(dtype=np.float64), y.to_numpy(), methods, gan_params,
+                                args.random_state, not args.quiet)
+    total = time.perf_counter() - started
+
+    command = " ".join(shlex.quote(str(a)) for a in [
+        "minority-gen", "evaluate", args.csv, "--target", args.target, "--methods", ",".join(methods),
+        "--classifiers", ",".join(classifiers), "--cv", args.cv, "--n-iter", args.n_iter,
+        *(["--batch-size", args.batch_size] if args.batch_size else []), "--device", args.device,
+        "--random-state", args.random_state, *(["--no-quality"] if args.no_quality else []),
+        "--out", args.out])
+    notes = [
+        f"* command: `{command}`",
+        f"* data: `{args.csv.name}`, {len(X)} rows × {X.shape[1]} features; classes "
+        + ", ".join(f"{c}: {n}" for c, n in counts.items()),
+        "* oversamplers: " + "; ".join(f"`{m}` = {describe_oversampler(m)}" for m in methods),
+        f"* GAN settings: n_iter={args.n_iter}, batch_size={args.batch_size or 'method default'}, "
+        f"device={args.device}; random_state={args.random_state}",
+        f"* date: {when}; machine: {_machine()}",
+        f"* wall time: {total:.0f} s in all ({t_down:.0f} s cross-validation"
+        + (f", {total - t_down:.0f} s generative quality)" if quality is not None else ")"),
+        *[f"* {n}" for n in args.note],
+    ]
+    report = write_report(args.out, downstream, quality, title=f"Oversampler evaluation: {args.csv.name}",
+                          notes=notes)
+    print(markdown_table(downstream, ["balanced_accuracy", "gmean", "f1_macro", "roc_auc",
+                                      "average_precision", "fit_time_s"]))
+    print(f"\nreport: {report} ({total:.0f} s)")
+    return 0

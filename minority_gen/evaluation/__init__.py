@@ -1,0 +1,45 @@
+"""Evaluation: does synthetic data help a classifier, and is it any good?
+
+* :func:`compare_oversamplers` — cross-validated downstream comparison of
+  oversamplers (resampling inside training folds only), with
+  :func:`summarise`, :func:`rank_oversamplers`, :func:`markdown_table`,
+  :func:`plot_comparison`.
+* Generative-quality metrics (:mod:`.metrics`): :func:`mmd2`,
+  :func:`frechet_distance`, :func:`prdc`, :func:`c2st_accuracy`,
+  :func:`class_fidelity`, :func:`memorisation`, :func:`am_score`, all at once
+  per class with :func:`generative_quality`.
+* Image features (:mod:`.features`): :class:`SmallCNNFeatures`,
+  :class:`InceptionFeatures`, :class:`TorchFeatures`.
+* :func:`write_report` — markdown report with PNG plots.
+"""
+
+from .downstream import DEFAULT_SCORING, compare_oversamplers
+from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
+from .judges import am_score, c2st_accuracy, class_fidelity
+from .metrics import frechet_distance, memorisation, mmd2, prdc
+from .quality import QUALITY_METRICS, generative_quality
+from .report import (
+    markdown_table,
+    plot_comparison,
+    plot_quality,
+    quality_markdown,
+    rank_oversamplers,
+    summarise,
+    write_report,
+)
+from .samplers import (
+    CLASSIFIERS,
+    NeighbourCap,
+    available_oversamplers,
+    make_classifier,
+    make_oversampler,
+    register_oversampler,
+)
+
+__all__ = [
+    "CLASSIFIERS", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
+    "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
+    "class_fidelity", "compare_oversamplers", "frechet_distance", "generative_quality", "make_classifier",
+    "make_oversampler", "markdown_table", "memorisation", "mmd2", "plot_comparison", "plot_quality", "prdc",
+    "quality_markdown", "rank_oversamplers", "register_oversampler", "summarise", "to_nchw", "write_report",
+]

@@ -1,0 +1,308 @@
+"""Feature extractors that turn images into vectors for the quality metrics.
+
+A feature extractor is any object with ``transform(images) -> (n, d)``
+array; it may also have ``fit(images, y)`` (called on the real images before
+use). Two are provided:
+
+* :class:`SmallCNNFeatures` — a small convolutional classifier trained on
+  the user's own real images; works offline and is the default.
+* :class:`InceptionFeatures` — torchvision's Inception-v3 pool features
+  (2048-d, the FID feature space), from a local weights file or, when asked,
+  torchvision's download.
+
+Images may arrive as ``(N, H, W)``, ``(N, H, W, C)`` or ``(N, C, H, W)`` with
+``C`` in {1, 3, 4}; ``uint8`` pixels are divided by 255, floats are used as
+given (expected in [0, 1]). See :func:`to_nchw`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from torch import nn
+from torch.nn import functional as F
+
+_CHANNELS = (1, 3, 4)
+
+
+def to_nchw(images) -> np.ndarray:
+    """Images as a float32 ``(N, C, H, W)`` array.
+
+    ``(N, H, W)`` gains a channel axis; a 4-D array is read as channels-last
+    when its last axis has 1, 3 or 4 entries and its second does not,
+    otherwise as channels-first. ``uint8`` is scaled to [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_nchw(np.zeros((2, 28, 28), np.uint8)).shape
+    (2, 1, 28, 28)
+    >>> to_nchw(np.zeros((2, 32, 32, 3))).shape
+    (2, 3, 32, 32)
+    """
+    arr = np.asarray(images)
+    if arr.ndim == 3:
+        arr = arr[:, None]
+    elif arr.ndim == 4:
+        last, second = arr.shape[-1] in _CHANNELS, arr.shape[1] in _CHANNELS
+        if last and not second:
+            arr = arr.transpose(0, 3, 1, 2)
+        elif not second:
+            raise ValueError(
+                f"Cannot tell the channel axis of images with shape {arr.shape}: expected "
+                "(N, H, W), (N, H, W, C) or (N, C, H, W) with C in {1, 3, 4}."
+            )
+    else:
+        raise ValueError(f"images must be 3-D or 4-D; got shape {arr.shape}.")
+    out = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    if not np.isfinite(out).all():
+        raise ValueError("images contain NaN or inf.")
+    return np.ascontiguousarray(out)
+
+
+def _batched(module: nn.Module, x: np.ndarray, batch_size: int, device: torch.device, prep=None):
+    outs = []
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            xb = torch.from_numpy(x[start:start + batch_size]).to(device)
+            if prep is not None:
+                xb = prep(xb)
+            outs.append(module(xb).float().cpu())
+    return torch.cat(outs).numpy().astype(np.float64)
+
+
+def _device(device: str) -> torch.device:
+    from ..oversampler import resolve_device  # "auto", "cpu", "cuda", "cuda:N", with clear errors
+
+    return resolve_device(device)
+
+
+class _SmallCNN(nn.Module):
+    def __init__(self, channels: int, n_classes: int, width: int, n_features: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(), nn.Linear(32 * width, n_features), nn.ReLU(),
+        )
+        self.head = nn.Linear(n_features, n_classes)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+class SmallCNNFeatures(BaseEstimator):
+    """A small CNN trained on your real images; its penultimate layer gives the features.
+
+    Two convolution blocks and a dense layer of ``n_features`` units,
+    trained as a classifier on the real images and their labels with Adam
+    for ``epochs`` passes. Works offline, on the CPU, in seconds for a few
+    thousand small images. Also exposes ``predict_proba`` for class
+    fidelity and the AM score.
+
+    Parameters
+    ----------
+    epochs : int, default=10
+    width : int, default=16
+        Channels of the first convolution (the second has twice as many).
+    n_features : int, default=128
+    batch_size : int, default=64
+    lr : float, default=1e-3
+    device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, RandomState or None, default=0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> images, y = rng.random((40, 12, 12)), np.repeat([0, 1], 20)
+    >>> fx = SmallCNNFeatures(epochs=1, width=4, n_features=8).fit(images, y)
+    >>> fx.transform(images).shape
+    (40, 8)
+    """
+
+    def __init__(self, epochs=10, width=16, n_features=128, batch_size=64, lr=1e-3, device="cpu",
+                 random_state=0):
+        self.epochs = epochs
+        self.width = width
+        self.n_features = n_features
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+
+    def fit(self, images, y) -> SmallCNNFeatures:
+        x = to_nchw(images)
+        self.classes_, y_idx = np.unique(np.asarray(y), return_inverse=True)
+        if len(y_idx) != len(x):
+            raise ValueError(f"y has {len(y_idx)} labels for {len(x)} images.")
+        if len(self.classes_) < 2:
+            raise ValueError("SmallCNNFeatures needs labels of at least 2 classes to train on.")
+        self.image_shape_ = x.shape[1:]
+        rng = check_random_state(self.random_state)
+        self.device_ = _device(self.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(rng.randint(2**31 - 1)))
+            net = _SmallCNN(x.shape[1], len(self.classes_), self.width, self.n_features)
+        net.to(self.device_).train()
+        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
+        gen = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y_idx.astype(np.int64))
+        for _ in range(self.epochs):
+            order = torch.randperm(len(xt), generator=gen)
+            for start in range(0, len(xt), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                loss = F.cross_entropy(net(xt[idx].to(self.device_)), yt[idx].to(self.device_))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        self.net_ = net.eval()
+        return self
+
+    def _input(self, images) -> np.ndarray:
+        if not hasattr(self, "net_"):
+            raise ValueError("SmallCNNFeatures is not fitted: call fit(real_images, labels) first.")
+        x = to_nchw(images)
+        if x.shape[1:] != self.image_shape_:
+            raise ValueError(f"images have shape {x.shape[1:]} (C, H, W); fitted on {self.image_shape_}.")
+        return x
+
+    def transform(self, images) -> np.ndarray:
+        """Penultimate-layer features, ``(n, n_features)``."""
+        return _batched(self.net_.body, self._input(images), 256, self.device_)
+
+    def predict_proba(self, images) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        return _batched(lambda x: self.net_(x).softmax(1), self._input(images), 256, self.device_)
+
+
+class TorchFeatures:
+    """Features from any torch module mapping ``(N, C, H, W)`` images to ``(N, d)``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    input_size : int or None, default=None
+        Resize images to ``input_size × input_size`` (bilinear) first.
+    channels : int or None, default=None
+        Repeat a single grey channel to this many channels (e.g. 3).
+    mean, std : sequence of float or None, default=None
+        Per-channel normalisation applied after resizing.
+    batch_size : int, default=64
+    device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> fx = TorchFeatures(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)))
+    >>> fx.transform(np.zeros((5, 4, 4))).shape
+    (5, 3)
+    """
+
+    def __init__(self, module: nn.Module, input_size: int | None = None, channels: int | None = None,
+                 mean=None, std=None, batch_size: int = 64, device: str = "cpu"):
+        self.module = module
+        self.input_size = input_size
+        self.channels = channels
+        self.mean = mean
+        self.std = std
+        self.batch_size = batch_size
+        self.device = device
+
+    def fit(self, images=None, y=None) -> TorchFeatures:
+        """Nothing to learn: the module is used as given."""
+        return self
+
+    def _prep(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels and x.shape[1] == 1 and self.channels > 1:
+            x = x.expand(-1, self.channels, -1, -1)
+        elif self.channels and x.shape[1] == 4 and self.channels == 3:
+            x = x[:, :3]
+        if self.input_size and tuple(x.shape[-2:]) != (self.input_size, self.input_size):
+            size = (self.input_size, self.input_size)
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        if self.mean is not None:
+            mean = torch.as_tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+            std = torch.as_tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+            x = (x - mean) / std
+        return x
+
+    def transform(self, images) -> np.ndarray:
+        """Features of the images, ``(n, d)``."""
+        device = _device(self.device)
+        module = self.module.to(device).eval()
+        out = _batched(module, to_nchw(images), self.batch_size, device, self._prep)
+        return out.reshape(len(out), -1)
+
+
+_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+DOWNLOAD = "IMAGENET1K_V1"
+
+
+def load_inception_v3(weights: str | os.PathLike) -> nn.Module:
+    """torchvision's Inception-v3 with its classifier replaced by the identity (2048-d pool features).
+
+    ``weights`` is a local file holding the state dict (e.g. torchvision's
+    ``inception_v3_google-0cc3c7bd.pth``), or ``"IMAGENET1K_V1"`` to let
+    torchvision download it into its cache (needs the network once).
+    """
+    from torchvision.models import Inception_V3_Weights, inception_v3
+
+    if str(weights) == DOWNLOAD:
+        model = inception_v3(weights=Inception_V3_Weights.IMAGENET1K_V1)
+    else:
+        path = os.fspath(weights)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"Inception-v3 weights file not found: {path!r}. Pass the path of torchvision's "
+                f"inception_v3_google-*.pth state dict, or weights={DOWNLOAD!r} to download it."
+            )
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(state, dict) and "state_dict" in state:
+            state = state["state_dict"]
+        aux = any(key.startswith("AuxLogits.") for key in state)
+        # torchvision builds its pretrained model with transform_input=True; do the same so
+        # a local copy of those weights gives the same features as the download.
+        model = inception_v3(weights=None, aux_logits=aux, transform_input=True, init_weights=False)
+        model.load_state_dict(state)
+    model.fc = nn.Identity()
+    return model.eval()
+
+
+class InceptionFeatures(TorchFeatures):
+    """Inception-v3 pool features (the FID feature space) from torchvision.
+
+    Grey images are repeated to three channels, resized to ``input_size``
+    (299 as for FID) and normalised with ImageNet statistics.
+
+    Parameters
+    ----------
+    weights : str or path
+        A local state-dict file, or ``"IMAGENET1K_V1"`` to download through
+        torchvision (cached under ``$TORCH_HOME``).
+    input_size : int, default=299
+        Inception-v3 accepts 75 and above.
+    batch_size : int, default=32
+    device : str, default="cpu"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Examples
+    --------
+    >>> fx = InceptionFeatures("inception_v3_google-0cc3c7bd.pth")  # doctest: +SKIP
+    >>> fx.transform(images).shape  # doctest: +SKIP
+    (n, 2048)
+    """
+
+    def __init__(self, weights: str | os.PathLike, input_size: int = 299, batch_size: int = 32,
+                 device: str = "cpu"):
+        if input_size < 75:
+            raise ValueError(f"input_size must be at least 75 for Inception-v3; got {input_size}.")
+        super().__init__(load_inception_v3(weights), input_size=input_size, channels=3,
+                         mean=_IMAGENET_MEAN, std=_IMAGENET_STD, batch_size=batch_size, device=device)
+        self.weights = weights

@@ -1,0 +1,122 @@
+"""Classifier-based quality metrics: two-sample test, class fidelity, AM score.
+
+See :mod:`minority_gen.evaluation.metrics` for the ranges and better
+directions of every metric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.utils import check_random_state
+
+from .metrics import MAX_SAMPLES, _pair, _subsample
+
+
+# --------------------------------------------------------------------------
+# Classifier-based metrics
+# --------------------------------------------------------------------------
+def _default_forest(random_state) -> RandomForestClassifier:
+    return RandomForestClassifier(n_estimators=100, random_state=random_state)
+
+
+def c2st_accuracy(X_real, X_fake, classifier=None, cv: int = 5, max_samples: int | None = MAX_SAMPLES,
+                  random_state=0) -> float:
+    """Classifier two-sample test: cross-validated accuracy at telling real from synthetic.
+
+    Both sets are subsampled to the same size (the smaller one, at most
+    ``max_samples``), labelled 0 (real) and 1 (synthetic), and a classifier
+    (default: a 100-tree random forest) is scored by stratified
+    ``cv``-fold accuracy. 0.5 means indistinguishable, 1.0 means every row
+    is told apart. Clearly *below* 0.5 happens when synthetic rows copy real
+    ones (a copy in training predicts the wrong label for its twin).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> c2st_accuracy(rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + 10)
+    1.0
+    """
+    X, Y = _pair(X_real, X_fake)
+    rng = check_random_state(random_state)
+    n = min(len(X), len(Y), max_samples or np.inf)
+    if n < cv:
+        raise ValueError(f"c2st_accuracy with cv={cv} needs at least {cv} rows in each set; got {n}.")
+    X, Y = _subsample(X, n, rng), _subsample(Y, n, rng)
+    clf = _default_forest(random_state) if classifier is None else clone(classifier)
+    Z, labels = np.vstack([X, Y]), np.r_[np.zeros(len(X)), np.ones(len(Y))]
+    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+    return float(cross_val_score(clf, Z, labels, cv=folds, scoring="accuracy").mean())
+
+
+def class_fidelity(X_real, y_real, X_fake, y_fake, classifier=None, random_state=0) -> float:
+    """Share of synthetic rows that a classifier trained on real rows assigns to their intended class.
+
+    ``classifier`` (default: a 100-tree random forest) is cloned and fitted
+    on ``(X_real, y_real)``; ``y_fake`` holds the class each synthetic row
+    was generated for (a single label is broadcast). Range [0, 1]; higher is
+    better.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(0, 1, (50, 2)), rng.normal(8, 1, (50, 2))]
+    >>> y = np.r_[np.zeros(50), np.ones(50)]
+    >>> class_fidelity(X, y, rng.normal(8, 1, (20, 2)), 1)
+    1.0
+    """
+    X, Y = _pair(X_real, X_fake)
+    y_real = np.asarray(y_real)
+    y_fake = np.broadcast_to(np.asarray(y_fake), (len(Y),))
+    if len(y_real) != len(X):
+        raise ValueError(f"y_real has {len(y_real)} labels for {len(X)} rows.")
+    unknown = set(np.unique(y_fake).tolist()) - set(np.unique(y_real).tolist())
+    if unknown:
+        raise ValueError(f"y_fake has classes {sorted(unknown)} that y_real does not contain.")
+    clf = _default_forest(random_state) if classifier is None else clone(classifier)
+    clf.fit(X, y_real)
+    return float((clf.predict(Y) == y_fake).mean())
+
+
+# --------------------------------------------------------------------------
+# AM score
+# --------------------------------------------------------------------------
+def _check_probs(P, name: str) -> np.ndarray:
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim == 1:
+        P = P[None, :]
+    if P.ndim != 2 or (P < 0).any() or not np.allclose(P.sum(1), 1.0, atol=1e-4):
+        raise ValueError(f"{name} must hold class probabilities (non-negative rows summing to 1).")
+    return P
+
+
+def am_score(proba_fake, proba_train, eps: float = 1e-12) -> float:
+    """AM score (Zhou et al., AM-GAN): ``KL(C̄_train ‖ C̄_G) + E_x[H(C(x))]``.
+
+    ``proba_fake`` holds a classifier's class probabilities on generated
+    rows, ``(m, K)``; ``C̄_G`` is their mean and ``H`` the entropy of each
+    row. ``proba_train`` is either the reference class distribution ``(K,)``
+    or the classifier's probabilities on real training rows ``(n, K)``
+    (averaged into ``C̄_train``). Natural logarithms. Range [0, ∞); lower is
+    better: 0 when samples are classified with certainty and their class
+    mix matches the reference.
+
+    Examples
+    --------
+    >>> am_score([[1.0, 0.0], [0.0, 1.0]], [0.5, 0.5])
+    0.0
+    >>> round(am_score([[0.5, 0.5]], [0.5, 0.5]), 4)  # log 2: uncertain samples
+    0.6931
+    """
+    P = _check_probs(proba_fake, "proba_fake")
+    ref = _check_probs(proba_train, "proba_train").mean(0)
+    if ref.shape[0] != P.shape[1]:
+        raise ValueError(f"proba_train has {ref.shape[0]} classes but proba_fake has {P.shape[1]}.")
+    mean_fake = P.mean(0)
+    kl = float(np.sum(np.where(ref > 0, ref * (np.log(ref + eps) - np.log(mean_fake + eps)), 0.0)))
+    entropy = float(-np.sum(np.where(P > 0, P * np.log(P + eps), 0.0), axis=1).mean())
+    return max(kl, 0.0) + max(entropy, 0.0)

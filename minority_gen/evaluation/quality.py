@@ -1,0 +1,147 @@
+"""All generative-quality metrics for one set of synthetic rows, per generated class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from .features import SmallCNNFeatures, to_nchw
+from .judges import am_score, c2st_accuracy
+from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
+
+QUALITY_METRICS = {
+    # name: (range, better)
+    "mmd2": ("≈[0, 2]", "lower"),
+    "frechet": ("[0, ∞)", "lower"),
+    "precision": ("[0, 1]", "higher"),
+    "recall": ("[0, 1]", "higher"),
+    "density": ("[0, ∞)", "≈1"),
+    "coverage": ("[0, 1]", "higher"),
+    "c2st_accuracy": ("[0, 1]", "0.5"),
+    "class_fidelity": ("[0, 1]", "higher"),
+    "am_score": ("[0, ∞)", "lower"),
+    "dcr_ratio": ("[0, ∞)", "≥1"),
+    "near_copies": ("{0, 1, …}", "0"),
+}
+"""Columns of :func:`generative_quality` with their range and better direction."""
+
+
+def _is_image(X) -> bool:
+    return np.asarray(X).ndim >= 3
+
+
+def _flat(X) -> np.ndarray:
+    arr = np.asarray(X, dtype=np.float64)
+    return arr.reshape(len(arr), -1)
+
+
+def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_holdout=None, extractor=None,
+                       judge=None, k: int = 5, max_samples: int | None = MAX_SAMPLES,
+                       random_state=0) -> pd.DataFrame:
+    """Every quality metric of synthetic rows against the real rows of their class.
+
+    Features: for tables, the columns standardised with the real rows'
+    mean and standard deviation; for images (arrays with 3 or 4
+    dimensions, see :func:`~minority_gen.evaluation.features.to_nchw`),
+    ``extractor.transform`` (default: a :class:`SmallCNNFeatures` fitted on
+    ``X_real, y_real``). On those features, for each class ``c`` in
+    ``y_fake``, the synthetic rows of ``c`` are compared with the real rows
+    of ``c``: MMD², Fréchet distance, precision / recall / density /
+    coverage (``k``-NN), C2ST accuracy; a *judge* classifier (default:
+    logistic regression on the features) trained on all real rows gives the
+    class fidelity and the AM score (``C̄_train`` = the judge's mean
+    prediction on the real rows of ``c``). Memorisation compares raw rows
+    (pixels for images) with the real rows of ``c`` (the generator's
+    training rows) and ``X_holdout`` of ``c`` when given (otherwise
+    leave-one-out distances).
+
+    Parameters
+    ----------
+    X_real, y_real : real rows the generator learnt from, and their labels
+    X_fake, y_fake : synthetic rows and the class each was generated for
+        (a single label is broadcast)
+    X_holdout, y_holdout : real rows the generator did not see, optional
+    extractor : object with ``transform`` (and optionally ``fit(X, y)``), optional
+        Image feature extractor; ignored for tables.
+    judge : classifier, optional
+        Fitted on the real features for class fidelity and the AM score.
+    k : int, default=5
+        Neighbours for precision / recall / density / coverage (lowered to
+        ``n - 1`` for a class with few rows).
+    max_samples : int or None, default=2000
+        Cap on rows per set for the quadratic metrics.
+    random_state : int, default=0
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per generated class: ``class``, ``n_real``, ``n_fake`` and
+        the columns of :data:`QUALITY_METRICS` plus ``dcr_synthetic``,
+        ``dcr_reference``, ``near_copy_share``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = np.r_[rng.normal(0, 1, (80, 2)), rng.normal(4, 1, (20, 2))], np.r_[[0] * 80, [1] * 20]
+    >>> table = generative_quality(X, y, rng.normal(4, 1, (30, 2)), 1)
+    >>> table[["class", "n_real", "n_fake"]].values.tolist()
+    [[1, 20, 30]]
+    """
+    y_real = np.asarray(y_real)
+    y_fake = np.broadcast_to(np.asarray(y_fake), (len(X_fake),))
+    if len(y_real) != len(X_real):
+        raise ValueError(f"y_real has {len(y_real)} labels for {len(X_real)} rows.")
+    if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
+        raise ValueError("X_holdout needs y_holdout with one label per row.")
+    image = _is_image(X_real)
+    if image != _is_image(X_fake):
+        raise ValueError("X_real and X_fake must both be tables (2-D) or both be images (3-D/4-D).")
+
+    if image:
+        fx = SmallCNNFeatures(random_state=random_state) if extractor is None else extractor
+        if hasattr(fx, "fit"):
+            fx.fit(X_real, y_real)
+        raw_real, raw_fake = _flat(to_nchw(X_real)), _flat(to_nchw(X_fake))
+        raw_hold = None if X_holdout is None else _flat(to_nchw(X_holdout))
+        F_real, F_fake = fx.transform(X_real), fx.transform(X_fake)
+        scaler = StandardScaler().fit(F_real)
+        F_real, F_fake = scaler.transform(F_real), scaler.transform(F_fake)
+    else:
+        raw_real, raw_fake = _flat(X_real), _flat(X_fake)
+        raw_hold = None if X_holdout is None else _flat(X_holdout)
+        scaler = StandardScaler().fit(raw_real)
+        F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
+
+    judge = LogisticRegression(max_iter=3000) if judge is None else judge
+    judge.fit(F_real, y_real)
+    classes = list(judge.classes_)
+    rows = []
+    for c in pd.unique(y_fake):
+        if c not in classes:
+            raise ValueError(f"y_fake has class {c!r}, which y_real does not contain.")
+        real_c, fake_c = F_real[y_real == c], F_fake[y_fake == c]
+        n_min = min(len(real_c), len(fake_c))
+        row = {"class": c, "n_real": len(real_c), "n_fake": len(fake_c)}
+        if n_min < 3:
+            raise ValueError(
+                f"Class {c!r} has {len(real_c)} real and {len(fake_c)} synthetic rows; the quality "
+                "metrics need at least 3 of each."
+            )
+        row["mmd2"] = mmd2(real_c, fake_c, max_samples=max_samples, random_state=random_state)
+        row["frechet"] = frechet_distance(real_c, fake_c)
+        row.update(prdc(real_c, fake_c, k=min(k, n_min - 1), max_samples=max_samples,
+                        random_state=random_state))
+        row["c2st_accuracy"] = c2st_accuracy(real_c, fake_c, cv=min(5, n_min), max_samples=max_samples,
+                                             random_state=random_state)
+        row["class_fidelity"] = float((judge.predict(fake_c) == c).mean())
+        row["am_score"] = am_score(judge.predict_proba(fake_c), judge.predict_proba(real_c))
+        hold_c = None if raw_hold is None else raw_hold[np.asarray(y_holdout) == c]
+        mem = memorisation(raw_real[y_real == c], raw_fake[y_fake == c],
+                           None if hold_c is None or len(hold_c) == 0 else hold_c)
+        row.update({key: mem[key] for key in ("dcr_ratio", "near_copies", "dcr_synthetic", "dcr_reference",
+                                              "near_copy_share")})
+        rows.append(row)
+    return pd.DataFrame(rows)

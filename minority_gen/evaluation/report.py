@@ -1,0 +1,254 @@
+"""Summaries, ranks, markdown tables and plots of evaluation results.
+
+Plots are drawn on matplotlib's Agg canvas directly (no ``pyplot``), so they
+work headless and never change the user's backend.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .downstream import LOWER_IS_BETTER
+from .quality import QUALITY_METRICS
+
+_KEYS = ["oversampler", "classifier", "metric"]
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation (ddof=1) and number of folds per oversampler, classifier and metric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"oversampler": ["a", "a"], "classifier": ["lr", "lr"], "fold": [0, 1],
+    ...                     "metric": ["gmean", "gmean"], "value": [0.5, 0.7]})
+    >>> summarise(res)[["mean", "n_folds"]].values.round(3).tolist()
+    [[0.6, 2.0]]
+    """
+    grouped = results.groupby(_KEYS, sort=False)["value"]
+    out = grouped.agg(mean="mean", std="std", n_folds="count").reset_index()
+    out["std"] = out["std"].fillna(0.0)
+    return out
+
+
+def rank_oversamplers(results: Mapping[str, pd.DataFrame] | pd.DataFrame, metric: str = "gmean"
+                      ) -> pd.DataFrame:
+    """Mean rank of each oversampler across datasets (1 = best), per classifier.
+
+    ``results`` is a dict dataset name → :func:`compare_oversamplers`
+    output, or one table with a ``dataset`` column. Within each dataset and
+    classifier the oversamplers are ranked by their mean ``metric`` over
+    folds (ties share the average rank; smaller is better for
+    ``fit_time_s``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> def res(a, b):
+    ...     return pd.DataFrame({"oversampler": ["x", "y"], "classifier": "lr", "fold": 0,
+    ...                          "metric": "gmean", "value": [a, b]})
+    >>> rank_oversamplers({"d1": res(0.9, 0.5), "d2": res(0.4, 0.6)})["lr"].tolist()
+    [1.5, 1.5]
+    """
+    if isinstance(results, Mapping):
+        results = pd.concat([r.assign(dataset=name) for name, r in results.items()], ignore_index=True)
+    if "dataset" not in results.columns:
+        raise ValueError("results needs a 'dataset' column, or pass a dict dataset name → results.")
+    sub = results[results["metric"] == metric]
+    if sub.empty:
+        known = sorted(results["metric"].unique())
+        raise ValueError(f"No values of metric {metric!r}; recorded metrics: {known}.")
+    means = sub.groupby(["dataset", "classifier", "oversampler"], sort=False)["value"].mean().reset_index()
+    means["rank"] = means.groupby(["dataset", "classifier"])["value"].rank(
+        ascending=metric in LOWER_IS_BETTER, method="average")
+    order = list(dict.fromkeys(sub["oversampler"]))
+    table = means.pivot_table(index="oversampler", columns="classifier", values="rank", aggfunc="mean")
+    return table.reindex(order)
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def markdown_table(results: pd.DataFrame, metrics: Sequence[str] | None = None, digits: int = 3) -> str:
+    """Markdown tables (one per classifier) of mean ± std over folds; the best mean in bold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"oversampler": ["a", "b"], "classifier": "lr", "fold": 0,
+    ...                     "metric": "gmean", "value": [0.5, 0.7]})
+    >>> print(markdown_table(res))
+    **lr**
+    <BLANKLINE>
+    | oversampler | gmean |
+    |---|---|
+    | a | 0.500 ± 0.000 |
+    | b | **0.700** ± 0.000 |
+    """
+    summary = summarise(results)
+    if metrics is None:
+        metrics = list(dict.fromkeys(summary["metric"]))
+    blocks = []
+    for clf, part in summary.groupby("classifier", sort=False):
+        mean = part.pivot(index="oversampler", columns="metric", values="mean")
+        std = part.pivot(index="oversampler", columns="metric", values="std")
+        order = list(dict.fromkeys(part["oversampler"]))
+        cols = [m for m in metrics if m in mean.columns]
+        lines = [f"**{clf}**", "", "| oversampler | " + " | ".join(cols) + " |",
+                 "|---" * (len(cols) + 1) + "|"]
+        best = {m: (mean[m].min() if m in LOWER_IS_BETTER else mean[m].max()) for m in cols}
+        for ov in order:
+            cells = []
+            for m in cols:
+                text = _fmt(mean.loc[ov, m], digits)
+                if m not in ("n_synthetic",) and np.isclose(mean.loc[ov, m], best[m]) and len(order) > 1:
+                    text = f"**{text}**"
+                cells.append(f"{text} ± {_fmt(std.loc[ov, m], digits)}")
+            lines.append(f"| {ov} | " + " | ".join(cells) + " |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def quality_markdown(quality: pd.DataFrame, digits: int = 3) -> str:
+    """A markdown table of :func:`generative_quality` rows, with range and better direction.
+
+    Expects columns ``oversampler`` and ``class`` besides the metrics.
+    """
+    cols = [c for c in QUALITY_METRICS if c in quality.columns]
+    head = ["oversampler", "class", "n_fake", *cols]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|",
+             "| *range* | | | " + " | ".join(QUALITY_METRICS[c][0] for c in cols) + " |",
+             "| *better* | | | " + " | ".join(QUALITY_METRICS[c][1] for c in cols) + " |"]
+    for _, row in quality.iterrows():
+        cells = [str(row["oversampler"]), str(row["class"]), str(int(row["n_fake"]))]
+        cells += [str(int(row[c])) if c == "near_copies" else _fmt(float(row[c]), digits) for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _save(fig: Figure, path) -> Figure:
+    FigureCanvasAgg(fig)
+    if path is not None:
+        fig.savefig(os.fspath(path), dpi=120, bbox_inches="tight")
+    return fig
+
+
+def plot_comparison(results: pd.DataFrame, metrics: Sequence[str] | None = None, path=None) -> Figure:
+    """Bar chart per metric: mean over folds with ±1 std error bars, one bar group per oversampler.
+
+    Returns the matplotlib ``Figure``; saved as PNG to ``path`` when given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"oversampler": ["a", "b"], "classifier": "lr", "fold": 0,
+    ...                     "metric": "gmean", "value": [0.5, 0.7]})
+    >>> len(plot_comparison(res).axes)
+    1
+    """
+    summary = summarise(results)
+    if metrics is None:
+        metrics = [m for m in dict.fromkeys(summary["metric"]) if m != "n_synthetic"]
+    oversamplers = list(dict.fromkeys(summary["oversampler"]))
+    classifiers = list(dict.fromkeys(summary["classifier"]))
+    ncols = min(3, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows), layout="constrained")
+    width = 0.8 / len(classifiers)
+    x = np.arange(len(oversamplers))
+    for i, metric in enumerate(metrics):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        part = summary[summary["metric"] == metric]
+        for j, clf in enumerate(classifiers):
+            sub = part[part["classifier"] == clf].set_index("oversampler").reindex(oversamplers)
+            ax.bar(x + (j - (len(classifiers) - 1) / 2) * width, sub["mean"], width, yerr=sub["std"],
+                   capsize=2, label=clf)
+        ax.set_title(metric + (" (lower is better)" if metric in LOWER_IS_BETTER else ""), fontsize=10)
+        ax.set_xticks(x, oversamplers, rotation=30, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+        if i == 0:
+            ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_quality(quality: pd.DataFrame, path=None) -> Figure:
+    """One panel per quality metric, one bar per oversampler (and class).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"oversampler": ["a"], "class": [1], "n_fake": [5], "mmd2": [0.1]})
+    >>> len(plot_quality(q).axes)
+    1
+    """
+    cols = [c for c in QUALITY_METRICS if c in quality.columns]
+    labels = [f"{r.oversampler} [{r['class']}]" if quality["class"].nunique() > 1 else str(r.oversampler)
+              for _, r in quality.iterrows()]
+    ncols = min(4, len(cols))
+    nrows = -(-len(cols) // ncols)
+    fig = Figure(figsize=(3.4 * ncols, 2.8 * nrows), layout="constrained")
+    x = np.arange(len(labels))
+    for i, col in enumerate(cols):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        values = quality[col].astype(float).replace([np.inf, -np.inf], np.nan)
+        ax.bar(x, values, color=[f"C{k}" for k in range(len(labels))])
+        if col == "c2st_accuracy":
+            ax.axhline(0.5, color="k", lw=0.8, ls="--")
+        better = QUALITY_METRICS[col][1]
+        ax.set_title(f"{col} ({better})", fontsize=9)
+        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None = None,
+                 title: str = "minority-gen evaluation", notes: Sequence[str] = ()) -> os.PathLike:
+    """Write ``report.md`` with tables and PNG plots, plus the raw results as CSV, into ``out_dir``.
+
+    Files: ``report.md``, ``downstream.png``, ``downstream_folds.csv``
+    (tidy, one row per fold and metric), ``downstream_summary.csv`` and,
+    with ``quality``, ``quality.png`` and ``quality.csv``. ``notes`` are
+    markdown lines placed under the title (command, machine, timing …).
+    Returns the path of ``report.md``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> res = pd.DataFrame({"oversampler": ["a", "b"], "classifier": "lr", "fold": 0,
+    ...                     "metric": "gmean", "value": [0.5, 0.7]})
+    >>> write_report(tempfile.mkdtemp(), res).name
+    'report.md'
+    """
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    downstream.to_csv(out / "downstream_folds.csv", index=False)
+    summarise(downstream).to_csv(out / "downstream_summary.csv", index=False)
+    plot_comparison(downstream, path=out / "downstream.png")
+    n_folds = downstream["fold"].nunique()
+    lines = [f"# {title}", "", *notes, "",
+             "## Downstream classifiers", "",
+             f"Mean ± std over {n_folds} stratified folds; resampling inside the training folds only "
+             "(`make_pipeline(StandardScaler(), sampler, classifier)`). Best mean in bold. "
+             "`fit_time_s`: seconds the oversampler took per fold; `n_synthetic`: rows it added; "
+             "ROC AUC and average precision take the minority class as positive.", "",
+             markdown_table(downstream), "", "![downstream metrics](downstream.png)", ""]
+    if quality is not None and len(quality):
+        quality.to_csv(out / "quality.csv", index=False)
+        plot_quality(quality, path=out / "quality.png")
+        lines += ["## Generative quality", "",
+                  "Synthetic rows generated on the full data, compared with the real rows of the class "
+                  "they were generated for, on standardised features. Exact copies (e.g. random "
+                  "oversampling) show as `near_copies` and a `dcr_ratio` of 0.", "",
+                  quality_markdown(quality), "", "![generative quality](quality.png)", ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

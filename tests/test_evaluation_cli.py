@@ -1,0 +1,90 @@
+"""``minority-gen evaluate`` end to end on a tiny CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from minority_gen.cli import main
+
+
+@pytest.fixture
+def csv(tmp_path):
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (48, 3)), rng.normal(2, 1, (12, 3))]
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(label=np.r_[["neg"] * 48, ["pos"] * 12])
+    path = tmp_path / "tiny.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_evaluate_writes_a_report(csv, tmp_path, capsys):
+    out = tmp_path / "report"
+    rc = main(["evaluate", str(csv), "--target", "label", "--methods", "none,ros,rumi", "--cv", "3",
+               "--classifiers", "logreg", "--n-iter", "3", "--batch-size", "16", "--device", "cpu",
+               "--out", str(out), "--quiet", "--note", "a test run"])
+    assert rc == 0
+    for name in ("report.md", "downstream.png", "downstream_folds.csv", "downstream_summary.csv",
+                 "quality.png", "quality.csv"):
+        assert (out / name).stat().st_size > 0, name
+    report = (out / "report.md").read_text()
+    assert "## Downstream classifiers" in report and "## Generative quality" in report
+    assert "a test run" in report and "--n-iter 3" in report and "wall time" in report
+    folds = pd.read_csv(out / "downstream_folds.csv")
+    assert set(folds.oversampler) == {"none", "ros", "rumi"} and folds.fold.nunique() == 3
+    assert "recall[pos]" in set(folds.metric)
+    quality = pd.read_csv(out / "quality.csv")
+    assert list(quality.oversampler) == ["ros", "rumi"] and (quality["class"] == "pos").all()
+    assert quality.set_index("oversampler").loc["ros", "near_copies"] == 36  # random oversampling copies
+    printed = capsys.readouterr().out
+    assert "| rumi |" in printed and "report:" in printed
+
+
+def test_evaluate_without_quality(csv, tmp_path):
+    out = tmp_path / "r"
+    assert main(["evaluate", str(csv), "--target", "label", "--methods", "none,smote", "--cv", "2",
+                 "--classifiers", "logreg", "--no-quality", "--out", str(out), "--quiet"]) == 0
+    assert not (out / "quality.csv").exists() and "Generative quality" not in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "change, args, message",
+    [
+        (None, ["--target", "missing"], "not a column"),
+        ("text", ["--target", "label"], "non-numeric feature columns ['a']"),
+        ("nan", ["--target", "label"], "empty cells in columns ['b']"),
+        (None, ["--target", "label", "--methods", "none,smoot"], "Did you mean 'smote'"),
+        (None, ["--target", "label", "--classifiers", "svm"], "Available: logreg, rf"),
+        (None, ["--target", "label", "--cv", "20"], "Lower cv"),
+    ],
+)
+def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):
+    if change:
+        df = pd.read_csv(csv)
+        if change == "text":
+            df["a"] = "x"
+        else:
+            df.loc[3, "b"] = np.nan
+        df.to_csv(csv, index=False)
+    argv = ["evaluate", str(csv), *args, "--out", str(tmp_path / "r"), "--quiet", "--no-quality"]
+    if "--classifiers" not in args:
+        argv += ["--classifiers", "logreg"]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_evaluate_missing_file(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nope.csv"), "--target", "y", "--out", str(tmp_path)]) == 2
+    assert "no such CSV file" in capsys.readouterr().err
+
+
+def test_evaluate_skips_quality_for_a_class_too_small(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(22, 2)), columns=["a", "b"]).assign(label=[0] * 20 + [1] * 2)
+    df.to_csv(tmp_path / "small.csv", index=False)
+    out = tmp_path / "r"
+    assert main(["evaluate", str(tmp_path / "small.csv"), "--target", "label", "--methods", "none,ros",
+                 "--cv", "2", "--classifiers", "logreg", "--out", str(out), "--quiet"]) == 0
+    assert "ros: generative quality skipped" in capsys.readouterr().err
+    assert (out / "report.md").exists() and not (out / "quality.csv").exists()

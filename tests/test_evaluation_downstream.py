@@ -1,0 +1,157 @@
+"""Cross-validated comparison of oversamplers: no leakage, the pipeline's numbers, tidy output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import make_pipeline
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from minority_gen.evaluation import (
+    NeighbourCap,
+    available_oversamplers,
+    compare_oversamplers,
+    make_oversampler,
+    markdown_table,
+    plot_comparison,
+    rank_oversamplers,
+    summarise,
+)
+
+FAST = {"tree": DecisionTreeClassifier(random_state=0)}
+
+
+class RecordingSampler(BaseEstimator):
+    """Duplicates minority rows like ROS and records the ids (column 0) of every row it is given."""
+
+    seen: list[set] = []  # class-level: clones share it
+
+    def fit_resample(self, X, y):
+        RecordingSampler.seen.append(set(X[:, 0].astype(int).tolist()))
+        minority = np.flatnonzero(y == np.bincount(y).argmin())
+        return np.r_[X, X[minority]], np.r_[y, y[minority]]
+
+
+class FailingSampler(BaseEstimator):
+    def fit_resample(self, X, y):
+        raise RuntimeError("boom")
+
+
+def _table(n_major=80, n_minor=16, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.r_[rng.normal(0, 1, (n_major, 3)), rng.normal(1.5, 1, (n_minor, 3))]
+    return X, np.r_[[0] * n_major, [1] * n_minor]
+
+
+def test_resampling_never_sees_a_test_fold():
+    X, y = _table()
+    X_ids = np.c_[np.arange(len(y)), X]  # column 0: the row's index
+    cv = StratifiedKFold(4, shuffle=True, random_state=3)
+    RecordingSampler.seen.clear()
+    res = compare_oversamplers(X_ids, y, {"rec": RecordingSampler()}, {"tree": FAST["tree"], "lr": "logreg"},
+                               cv=cv, preprocessor=None, progress=False)
+    folds = list(cv.split(X_ids, y))
+    assert len(RecordingSampler.seen) == len(folds)  # once per fold, shared by both classifiers
+    for seen, (train, test) in zip(RecordingSampler.seen, folds):
+        assert seen == set(train.tolist())
+        assert seen.isdisjoint(test.tolist())
+    n_syn = res[(res.metric == "n_synthetic")].groupby("fold")["value"].first()
+    assert (n_syn > 0).all()
+
+
+def test_scores_equal_those_of_the_imblearn_pipeline():
+    X, y = _table()
+    res = compare_oversamplers(X, y, ["ros"], ["logreg"], cv=5, scoring=["balanced_accuracy"], progress=False)
+    got = res[res.metric == "balanced_accuracy"].sort_values("fold")["value"].to_numpy()
+    want = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        pipe = make_pipeline(StandardScaler(), RandomOverSampler(random_state=0),
+                             LogisticRegression(max_iter=3000))
+        want.append(balanced_accuracy_score(y[test], pipe.fit(X[train], y[train]).predict(X[test])))
+    np.testing.assert_allclose(got, want)
+
+
+def test_tidy_output_with_every_default_metric():
+    X, y = _table()
+    res = compare_oversamplers(X, y, ["none", "ros", "smote"], FAST, cv=3, progress=False)
+    assert list(res.columns) == ["oversampler", "classifier", "fold", "metric", "value"]
+    metrics = set(res.metric)
+    assert {"balanced_accuracy", "gmean", "f1_macro", "roc_auc", "average_precision", "recall[0]",
+            "recall[1]", "fit_time_s", "n_synthetic"} <= metrics
+    assert res.value.notna().all() and np.isfinite(res.value).all()
+    n_syn = res[res.metric == "n_synthetic"].groupby("oversampler")["value"].mean()
+    assert n_syn["none"] == 0 and n_syn["ros"] > 0 and n_syn["smote"] == n_syn["ros"]
+    assert len(res) == 3 * 3 * len(metrics)
+
+
+def test_multiclass_sklearn_scorer_and_callable():
+    rng = np.random.default_rng(1)
+    X = np.r_[rng.normal(0, 1, (40, 2)), rng.normal(3, 1, (20, 2)), rng.normal(-3, 1, (10, 2))]
+    y = np.r_[[0] * 40, [1] * 20, [2] * 10]
+    scoring = {"auc": "roc_auc", "ap": "average_precision", "f1w": "f1_weighted",
+               "acc": lambda est, X, y: float((est.predict(X) == y).mean())}
+    res = compare_oversamplers(X, y, ["ros"], ["logreg"], cv=3, scoring=scoring, progress=False)
+    assert {"auc", "ap", "f1w", "acc"} <= set(res.metric)
+    assert res[res.metric == "auc"].value.between(0.5, 1).all()
+
+
+def test_gan_methods_by_name_with_user_options(tiny):
+    X, y = _table(60, 12)
+    gan = {k: v for k, v in tiny.items() if k != "random_state"}
+    res = compare_oversamplers(X, y, ["rumi"], ["logreg"], cv=2, gan_params=gan, progress=False)
+    assert (res[res.metric == "n_synthetic"].value == 24).all()  # two 30/6 training folds, grown to 30/30
+    assert (res[res.metric == "fit_time_s"].value > 0).all()
+    assert make_oversampler("rumi", gan_params={"n_iter": 7}).n_iter == 7
+    assert {"none", "ros", "smote", "adasyn", "borderline-smote", "rumi"} <= set(available_oversamplers())
+
+
+def test_small_minority_lowers_smote_neighbours():
+    X, y = _table(30, 6)
+    res = compare_oversamplers(X, y, ["smote", "borderline-smote", "adasyn"], FAST, cv=3, progress=False)
+    assert set(res.oversampler) == {"smote", "borderline-smote", "adasyn"}  # 4 minority rows per fold
+    sampler = make_oversampler("smote")
+    sampler.fit_resample(X[:33], y[:33])  # 3 minority rows: k = 2
+    assert sampler.k_used_ == 2
+    with pytest.raises(ValueError, match="'ros'"):
+        NeighbourCap(make_oversampler("smote").sampler).fit_resample(X[:31], y[:31])
+
+
+def test_errors_are_actionable():
+    X, y = _table()
+    with pytest.raises(ValueError, match="Available"):
+        compare_oversamplers(X, y, ["smoet"], FAST, progress=False)
+    with pytest.raises(ValueError, match="Lower cv"):
+        compare_oversamplers(X, y, ["ros"], FAST, cv=20, progress=False)
+    with pytest.raises(ValueError, match="failed on fold 0.*boom"):
+        compare_oversamplers(X, y, {"bad": FailingSampler()}, FAST, cv=3, progress=False)
+    with pytest.warns(RuntimeWarning, match="fold left out"):
+        res = compare_oversamplers(X, y, {"bad": FailingSampler(), "ros": "ros"}, FAST, cv=3,
+                                   errors="warn", progress=False)
+    assert set(res.oversampler) == {"ros"}
+    with pytest.raises(ValueError, match="scorer"):
+        compare_oversamplers(X, y, ["ros"], FAST, scoring=["not-a-metric"], progress=False)
+
+
+def test_summary_ranks_markdown_and_plot(tmp_path):
+    X, y = _table()
+    res = compare_oversamplers(X, y, ["none", "ros"], FAST, cv=3, progress=False)
+    summary = summarise(res)
+    assert {"mean", "std", "n_folds"} <= set(summary.columns) and (summary.n_folds == 3).all()
+    gm = res[res.metric == "gmean"].groupby("oversampler")["value"].mean()
+    indexed = summary.set_index(["oversampler", "metric"])
+    assert indexed.loc[("ros", "gmean"), "mean"] == pytest.approx(gm["ros"])
+    ranks = rank_oversamplers({"a": res, "b": res}, metric="gmean")
+    best = gm.idxmax()
+    assert ranks.loc[best, "tree"] == 1.0 and sorted(ranks["tree"]) == [1.0, 2.0]
+    assert rank_oversamplers(pd.concat([res.assign(dataset="a")]), "fit_time_s").loc["none", "tree"] == 1.0
+    table = markdown_table(res, ["gmean", "roc_auc"])
+    assert "| none |" in table and "±" in table and "**" in table
+    plot_comparison(res, ["gmean", "roc_auc"], path=tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 1000
