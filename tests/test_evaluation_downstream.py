@@ -155,3 +155,16 @@ def test_summary_ranks_markdown_and_plot(tmp_path):
     assert "| none |" in table and "±" in table and "**" in table
     plot_comparison(res, ["gmean", "roc_auc"], path=tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def test_augment_baseline_on_flattened_images():
+    from minority_gen.evaluation import compare_oversamplers
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(40, 8, 8)).astype(np.uint8)
+    images[30:, 2:6, 2:6] = 255  # the rare class has a bright square
+    X, y = images.reshape(40, -1), np.r_[np.zeros(30, int), np.ones(10, int)]
+    table = compare_oversamplers(X, y, ["none", "augment"], ["logreg"], cv=2, preprocessor=None,
+                                 gan_params={"image_shape": (8, 8)}, progress=False)
+    added = table[(table.metric == "n_synthetic") & (table.oversampler == "augment")]["value"]
+    assert (added == 10).all()

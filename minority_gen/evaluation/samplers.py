@@ -86,6 +86,13 @@ def _gan(name: str) -> SamplerFactory:
     return make
 
 
+def _augment(random_state, gan_params):
+    from ..augmentation import AugmentationOversampler
+
+    return AugmentationOversampler(random_state=random_state, image_shape=gan_params.get("image_shape"),
+                                   image_layout=gan_params.get("image_layout", "auto"))
+
+
 _BASELINES: dict[str, tuple[str, SamplerFactory]] = {
     NONE: ("no resampling", lambda rs, _: None),
     "ros": ("imblearn RandomOverSampler", lambda rs, _: RandomOverSampler(random_state=rs)),
@@ -95,6 +102,8 @@ _BASELINES: dict[str, tuple[str, SamplerFactory]] = {
                lambda rs, _: NeighbourCap(ADASYN(n_neighbors=3, random_state=rs), "n_neighbors")),
     "borderline-smote": ("imblearn BorderlineSMOTE(k_neighbors=3)",
                          lambda rs, _: NeighbourCap(BorderlineSMOTE(k_neighbors=3, random_state=rs))),
+    "augment": ("minority_gen AugmentationOversampler (albumentations; images as flat rows with "
+                "gan_params['image_shape'])", _augment),
 }
 
 
