@@ -65,7 +65,7 @@ def main(argv=None) -> None:
     }
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     print("\nLogistic regression, 5-fold stratified CV (resampling inside the training folds); mean ± std")
-    header = f"{'oversampler':<12}" + "".join(f"{m:>22}" for m in scoring) + f"{'fit time':>12}"
+    header = f"{'oversampler':<12}" + "".join(f"{m:>22}" for m in scoring) + f"{'CV time':>12}"
     print(header)
     print("-" * len(header))
     for name, sampler in samplers.items():

@@ -7,6 +7,7 @@ import torch
 from .. import losses
 from . import register
 from .base import Batch, GANMethod, Networks, Terms
+from .rumi import PAPER_DEFAULTS
 
 
 @register
@@ -25,14 +26,7 @@ class LSGAN(GANMethod):
     name = "lsgan"
     conditional = False
     uses_negatives = False
-    defaults = {
-        "lr_g": 1e-4,
-        "lr_d": 1e-4,
-        "betas": (0.5, 0.999),
-        "batch_size": 100,
-        "latent_dim": 100,
-        "n_critic": 1,
-    }
+    defaults = PAPER_DEFAULTS
 
     def __init__(self, a=0.0, b=1.0, c=1.0):
         self.a = a

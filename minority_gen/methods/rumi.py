@@ -10,6 +10,17 @@ from .. import losses
 from . import register
 from .base import Batch, GANMethod, Networks, Terms
 
+#: Optimiser settings of the Rumi paper's experiments (seed 004), shared by its
+#: baselines ``rumi-sgan`` and ``lsgan``.
+PAPER_DEFAULTS = {
+    "lr_g": 1e-4,
+    "lr_d": 1e-4,
+    "betas": (0.5, 0.999),
+    "batch_size": 100,
+    "latent_dim": 100,
+    "n_critic": 1,
+}
+
 
 @register
 class RumiLSGAN(GANMethod):
@@ -45,14 +56,7 @@ class RumiLSGAN(GANMethod):
     name = "rumi"
     conditional = False
     uses_negatives = True
-    defaults = {
-        "lr_g": 1e-4,
-        "lr_d": 1e-4,
-        "betas": (0.5, 0.999),
-        "batch_size": 100,
-        "latent_dim": 100,
-        "n_critic": 1,
-    }
+    defaults = PAPER_DEFAULTS
 
     def __init__(self, b_neg=-1.0, a=0.0, b_pos=2.0, c=1.5, beta_pos=1.0, beta_neg=1.0, d_schedule="split"):
         self.b_neg = b_neg

@@ -7,6 +7,7 @@ import torch
 from .. import losses
 from . import register
 from .base import Batch, GANMethod, Networks, Terms
+from .rumi import PAPER_DEFAULTS
 
 
 @register
@@ -32,14 +33,7 @@ class RumiSGAN(GANMethod):
     name = "rumi-sgan"
     conditional = False
     uses_negatives = True
-    defaults = {
-        "lr_g": 1e-4,
-        "lr_d": 1e-4,
-        "betas": (0.5, 0.999),
-        "batch_size": 100,
-        "latent_dim": 100,
-        "n_critic": 1,
-    }
+    defaults = PAPER_DEFAULTS
 
     def __init__(self, alpha_pos=1.0, alpha_neg=1.0):
         self.alpha_pos = alpha_pos

@@ -12,6 +12,7 @@ from ..nets.mine import MINEStatistics
 from . import register
 from .acgan import ACGAN
 from .base import Batch, Networks, Terms
+from .tacgan import TACGAN
 
 
 @register
@@ -58,14 +59,7 @@ class UACGAN(ACGAN):
     """
 
     name = "uacgan"
-    defaults = {
-        "lr_g": 2e-3,
-        "lr_d": 2e-3,
-        "betas": (0.5, 0.999),
-        "batch_size": 256,
-        "latent_dim": 100,
-        "n_critic": 10,
-    }
+    defaults = TACGAN.defaults  # the authors' mixture-of-Gaussians recipe
     _weights = ("lambda_mi",)
 
     def __init__(self, lambda_cls=1.0, lambda_mi=0.1, ma_rate=0.001, class_bias=False, cls_on_fake=False):

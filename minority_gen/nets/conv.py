@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils import spectral_norm as _sn
 
-from .heads import Head, HeadLayer
+from .heads import Head, HeadLayer, condition_on_labels
 
 #: Channels at full resolution when ``hidden_dims`` is not given.
 DEFAULT_WIDTH = 32
@@ -100,10 +99,7 @@ class ConvGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        if self.n_classes:
-            if y is None:
-                raise ValueError("This generator is conditional: pass the labels y.")
-            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], dim=1)
+        z = condition_on_labels(z, y, self.n_classes)
         return self.net(self.project(z).view(len(z), *self.base))
 
 

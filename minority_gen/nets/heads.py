@@ -35,6 +35,15 @@ class Head:
             raise ValueError(f"A projection head has one output, got dim={self.dim}.")
 
 
+def condition_on_labels(z: Tensor, y: Tensor | None, n_classes: int) -> Tensor:
+    """``z`` with one-hot ``y`` appended (``z`` unchanged for an unconditional generator)."""
+    if not n_classes:
+        return z
+    if y is None:
+        raise ValueError("This generator is conditional: pass the labels y.")
+    return torch.cat([z, nn.functional.one_hot(y, n_classes).to(z.dtype)], dim=1)
+
+
 class HeadLayer(nn.Module):
     """A :class:`Head` applied to the features ``φ(x)`` of a trunk."""
 

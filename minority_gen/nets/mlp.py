@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils import spectral_norm as _sn
 
-from .heads import Head, HeadLayer
+from .heads import Head, HeadLayer, condition_on_labels
 
 
 class MLPGenerator(nn.Module):
@@ -44,10 +43,7 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        if self.n_classes:
-            if y is None:
-                raise ValueError("This generator is conditional: pass the labels y.")
-            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], dim=1)
+        z = condition_on_labels(z, y, self.n_classes)
         return self.net(z)
 
 
