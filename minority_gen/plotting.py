@@ -17,6 +17,17 @@ from torchvision.utils import make_grid
 from .data import ImageCodec, ImageLayout
 
 
+def _save(fig, path) -> Path:
+    """Lay out ``fig``, write it to ``path`` (making its folder) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
 def _to_unit_images(X, codec: ImageCodec, layout: ImageLayout) -> torch.Tensor:
     """``(N, C, H, W)`` floats in ``[0, 1]``."""
     rows = layout.flatten(np.asarray(X)) if len(X) else np.empty((0, int(np.prod(layout.image_shape))))
@@ -115,12 +126,7 @@ def save_image_grid(
         ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def save_sampler_grid(
@@ -195,9 +201,4 @@ def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) 
         ax.set_title(f"GAN for class {gan}" if gan != "all" else "conditional GAN (all classes)", fontsize=9)
         ax.set_xlabel("iteration")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
