@@ -16,7 +16,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .data import ImageLayout
+from .data import ImageArraysMixin, ImageLayout
 
 _SEED_MAX = 2**31 - 1
 
@@ -47,7 +47,7 @@ def default_medical_transform():
     ])
 
 
-class AugmentationOversampler(BaseOverSampler):
+class AugmentationOversampler(ImageArraysMixin, BaseOverSampler):
     """Over-sample minority classes with augmented copies of their images.
 
     Each synthetic image is a random image of the class (drawn uniformly,
@@ -146,30 +146,10 @@ class AugmentationOversampler(BaseOverSampler):
         tags.sampler_tags.sample_indices = True
         return tags
 
-    def _images_to_rows(self, X):
-        layout = ImageLayout.detect(X, self.image_shape, self.image_layout)
-        if layout is None:  # a table: rows as 1-pixel-high strips
-            n_features = X.shape[1] if hasattr(X, "shape") else np.shape(X)[1]
-            layout = ImageLayout((1, 1, n_features), "HW", 2)
-        self.layout_ = layout
-        return layout.flatten(X)
-
-    def fit_resample(self, X, y, **params):
-        """Return the original images followed by augmented minority images.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), or an image array \
-                (N, H, W), (N, H, W, C), (N, C, H, W)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : same kind, layout and dtype as ``X``
-        y_resampled : array-like of shape (n_samples_new,)
-        """
-        X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
-        return self.layout_.restore(X_res), y_res
+    def _table_layout(self, X) -> ImageLayout:
+        """A table without ``image_shape``: rows as 1-pixel-high strips."""
+        n_features = X.shape[1] if hasattr(X, "shape") else np.shape(X)[1]
+        return ImageLayout((1, 1, n_features), "HW", 2)
 
     def fit(self, X, y, **params):
         """Check inputs and compute ``sampling_strategy_``; use :meth:`fit_resample`."""

@@ -313,3 +313,42 @@ class ImageCodec:
         elif self.dtype_.kind != "f":
             return rows
         return rows.astype(self.dtype_)
+
+
+class ImageArraysMixin:
+    """Lets an imbalanced-learn sampler take image arrays as well as tables.
+
+    imbalanced-learn validates 2-D ``X`` only, so :meth:`fit_resample` flattens
+    image arrays to rows first (``layout_`` remembers how) and gives the
+    result back in the input's layout. The sampler needs ``image_shape`` and
+    ``image_layout`` parameters; :meth:`_table_layout` says what a plain table
+    becomes (``None``: it stays a table).
+    """
+
+    def _table_layout(self, X) -> ImageLayout | None:
+        return None
+
+    def _images_to_rows(self, X):
+        layout = ImageLayout.detect(X, self.image_shape, self.image_layout)
+        self.layout_ = layout if layout is not None else self._table_layout(X)
+        return X if self.layout_ is None else self.layout_.flatten(X)
+
+    def _rows_to_images(self, rows):
+        return rows if self.layout_ is None else self.layout_.restore(rows)
+
+    def fit_resample(self, X, y, **params):
+        """Return the original rows (or images) followed by the new ones.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
+                or an image array (N, H, W), (N, H, W, C), (N, C, H, W)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : same kind, layout and dtype as ``X``
+        y_resampled : array-like of shape (n_samples_new,)
+        """
+        X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
+        return self._rows_to_images(X_res), y_res

@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .data import DataSpec, ImageCodec, ImageLayout, TableCodec, check_table_input
+from .data import DataSpec, ImageArraysMixin, ImageCodec, TableCodec, check_table_input
 from .diffaugment import DiffAugment, resolve_policy
 from .methods import GANMethod, Networks, get_method
 from .nets import build_discriminator, build_generator, conv_stages
@@ -60,7 +60,7 @@ def resolve_device(device: str) -> torch.device:
     return dev
 
 
-class GANOversampler(BaseOverSampler):
+class GANOversampler(ImageArraysMixin, BaseOverSampler):
     """Over-sample minority classes with rows drawn from a GAN.
 
     For every class that ``sampling_strategy`` asks to grow, the GAN learns
@@ -255,28 +255,6 @@ class GANOversampler(BaseOverSampler):
         check_table_input(X)
         return super()._check_X_y(X, y, accept_sparse=accept_sparse)
 
-    def _images_to_rows(self, X):
-        """Flatten image arrays to rows (imbalanced-learn validates 2-D ``X`` only)."""
-        self.layout_ = ImageLayout.detect(X, self.image_shape, self.image_layout)
-        return X if self.layout_ is None else self.layout_.flatten(X)
-
-    def fit_resample(self, X, y, **params):
-        """Fit the GANs and return the original plus the synthetic rows (or images).
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
-                or image array (N, H, W), (N, H, W, C), (N, C, H, W)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : same kind, layout and dtype as ``X``
-        y_resampled : array-like of shape (n_samples_new,)
-        """
-        X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
-        return (X_res if self.layout_ is None else self.layout_.restore(X_res)), y_res
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the GANs without resampling; then draw rows with :meth:`sample`.
@@ -353,7 +331,7 @@ class GANOversampler(BaseOverSampler):
         rows = self._generate(n_samples, y, self._torch_generator(seed))
         if getattr(self, "feature_names_in_", None) is not None:
             return pd.DataFrame(rows, columns=self.feature_names_in_)
-        return rows if self.layout_ is None else self.layout_.restore(rows)
+        return self._rows_to_images(rows)
 
     # ------------------------------------------------------------------
     # Training
