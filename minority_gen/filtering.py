@@ -1,0 +1,268 @@
+"""Filtering generated rows: drop near-copies of training rows and rows the class's neighbourhood rejects.
+
+:class:`RowFilter` is fitted on the real rows of one class (``X_pos``) and of the other classes (``X_neg``), in the
+(standardised) training space; :func:`draw_filtered` draws from a generator until exactly the requested number of
+rows has passed the filter. Nothing here is random: the same rows always get the same verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.validation import check_is_fitted
+
+CRITERIA = ("copies", "knn")
+"""The criteria :class:`RowFilter` knows, in the order they are checked."""
+
+CHUNK_ROWS = 8192
+"""Candidate rows per neighbour query, so memory stays bounded for any number of candidates."""
+
+MIN_ROUND, MAX_FACTOR, MARGIN = 64, 10, 1.1
+""":func:`draw_filtered` rows per round: MARGIN × missing / acceptance rate, in [MIN_ROUND, MAX_FACTOR × missing]."""
+
+
+def _is(value, kind) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _rows(X, name: str, n_features: int | None = None, min_rows: int = 0) -> np.ndarray:
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}.")
+    if len(arr) < min_rows:
+        raise ValueError(f"{name} must have at least {min_rows} rows; got {len(arr)}.")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features, as in fit; got {arr.shape[1]}.")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf; got {int((~np.isfinite(arr)).any(1).sum())} such rows.")
+    return arr + 0.0  # turns -0.0 into 0.0, so equal rows have equal bytes
+
+
+def _parse_criteria(criteria) -> tuple[str, ...]:
+    if not isinstance(criteria, str):
+        raise TypeError(f"criteria must be a comma-separated str such as 'copies,knn'; got {criteria!r}.")
+    names = [c.strip() for c in criteria.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CRITERIA]
+    if unknown or not names:
+        detail = f" (unknown: {', '.join(map(repr, unknown))})" if unknown else ""
+        raise ValueError(f"criteria must name one or more of {', '.join(map(repr, CRITERIA))} separated by commas "
+                         f"(to filter nothing, use no RowFilter); got {criteria!r}{detail}.")
+    return tuple(c for c in CRITERIA if c in names)
+
+
+class RowFilter(BaseEstimator):
+    """Reject generated rows that copy a real row or sit where the real rows are of another class.
+
+    Parameters
+    ----------
+    criteria : str, default="copies,knn"
+        Comma-separated subset of
+
+        * ``"copies"``: reject a candidate whose distance to its nearest row of ``X_pos`` is at most
+          ``copy_tol`` × the median leave-one-out nearest-neighbour distance among the ``X_pos`` rows. Exact
+          copies are always rejected. When duplicated rows make that median 0, the smallest non-zero
+          leave-one-out distance is used instead; when all are 0, only exact copies are rejected.
+        * ``"knn"``: the *share* of a candidate is the fraction of ``X_pos`` rows among its ``k`` nearest rows
+          of ``X_pos ∪ X_neg``; the reference is the same share for every real ``X_pos`` row among its ``k``
+          nearest *other* rows (leave-one-out). A candidate is rejected when its share is strictly below the
+          ``quantile``-quantile (lower value) of the reference shares, so at most a ``quantile`` share of the
+          real positive rows would fail the test themselves (about 5% with the default); a threshold of 0
+          rejects nothing. Skipped when ``X_neg`` is ``None`` or empty (see ``criteria_``).
+    copy_tol : float, default=0.1
+        Near-copy radius, relative to the typical distance between real rows; ``0`` rejects exact copies only.
+    k : int, default=5
+        Neighbours for ``"knn"``; clipped to the number of real rows minus one.
+    quantile : float, default=0.05
+        In ``[0, 1)``; ``0`` rejects only candidates less positive than every real positive row.
+
+    Attributes
+    ----------
+    criteria_ : tuple of str
+        The criteria in force (``"knn"`` is left out without ``X_neg``); ``n_features_in_`` : int.
+    copy_threshold_ : float
+        With ``"copies"``: the distance at or below which a candidate counts as a copy.
+    k_, reference_shares_, knn_threshold_ : int, ndarray of shape (n_pos,), float
+        With ``"knn"``: neighbours used, leave-one-out share of each real positive row, rejection threshold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_pos, X_neg = rng.normal(size=(100, 2)), rng.normal(6.0, 1.0, size=(100, 2))
+    >>> f = RowFilter().fit(X_pos, X_neg)
+    >>> candidates = np.array([X_pos[0], [0.3, -0.2], [6.0, 6.0]])  # a copy, a fresh row, a negative-looking row
+    >>> f.keep(candidates).tolist()
+    [False, True, False]
+    >>> {name: mask.tolist() for name, mask in f.reasons(candidates).items()}
+    {'copies': [True, False, False], 'knn': [False, False, True]}
+    """
+
+    def __init__(self, criteria: str = "copies,knn", copy_tol: float = 0.1, k: int = 5, quantile: float = 0.05):
+        self.criteria, self.copy_tol, self.k, self.quantile = criteria, copy_tol, k, quantile
+
+    def _check_params(self) -> tuple[str, ...]:
+        criteria, tol, k, q = _parse_criteria(self.criteria), self.copy_tol, self.k, self.quantile
+        if not _is(tol, Real) or not (math.isfinite(tol) and tol >= 0):
+            raise ValueError(f"copy_tol must be a finite float >= 0; got {tol!r}.")
+        if not _is(k, Integral) or k < 1:
+            raise ValueError(f"k must be an int >= 1; got {k!r}.")
+        if not _is(q, Real) or not 0 <= q < 1:
+            raise ValueError(f"quantile must be a float in [0, 1); got {q!r}.")
+        return criteria
+
+    def fit(self, X_pos, X_neg=None) -> RowFilter:
+        """Learn the thresholds from the real rows of the class (``X_pos``) and of the other classes (``X_neg``)."""
+        criteria = self._check_params()
+        P = _rows(X_pos, "X_pos", min_rows=2)
+        N = None
+        if X_neg is not None and np.asarray(X_neg).size > 0:
+            N = _rows(X_neg, "X_neg", n_features=P.shape[1])
+        self.criteria_ = tuple(c for c in criteria if c != "knn" or N is not None)
+        self.n_features_in_ = P.shape[1]
+        if "copies" in self.criteria_:
+            self._X_pos, self._nn_pos = P, NearestNeighbors(n_neighbors=1).fit(P)
+            self._pos_keys = {bytes(row) for row in P}
+            loo = self._nearest_pos_distance(P, self._nn_pos.kneighbors(return_distance=False)[:, 0])
+            scale = float(np.median(loo))
+            if scale == 0:
+                scale = float(loo[loo > 0].min()) if (loo > 0).any() else 0.0
+            self.copy_threshold_ = float(self.copy_tol) * scale
+        if "knn" in self.criteria_:
+            self._n_pos = len(P)
+            self.k_ = int(min(self.k, len(P) + len(N) - 1))
+            self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(np.vstack([P, N]))
+            self.reference_shares_ = np.concatenate([self._loo_shares(P, s) for s in _chunks(len(P))])
+            self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
+        return self
+
+    def _nearest_pos_distance(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        # Recomputed exactly: the neighbour search's fast distances leave exact copies a hair above 0.
+        return np.sqrt(((X - self._X_pos[idx]) ** 2).sum(1))
+
+    def _loo_shares(self, P: np.ndarray, s: slice) -> np.ndarray:
+        idx = self._nn_all.kneighbors(P[s], n_neighbors=self.k_ + 1, return_distance=False)
+        own = idx == np.arange(s.start, s.stop)[:, None]
+        own[~own.any(1), -1] = True  # the row itself lost a tie at distance 0 to a duplicate: drop the farthest
+        others = idx[~own].reshape(len(idx), self.k_)
+        return (others < self._n_pos).mean(1)
+
+    def reasons(self, X_candidates) -> dict[str, np.ndarray]:
+        """Per criterion in ``criteria_``, a boolean mask of the candidate rows it rejects."""
+        return self._reasons(self._check_candidates(X_candidates))
+
+    def keep(self, X_candidates) -> np.ndarray:
+        """Boolean mask of the candidate rows that pass every criterion (``True`` = keep)."""
+        X = self._check_candidates(X_candidates)
+        mask = np.ones(len(X), dtype=bool)
+        for rejected in self._reasons(X).values():
+            mask &= ~rejected
+        return mask
+
+    def _check_candidates(self, X_candidates) -> np.ndarray:
+        check_is_fitted(self, "criteria_")
+        return _rows(X_candidates, "X_candidates", n_features=self.n_features_in_)
+
+    def _reasons(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        out = {c: np.zeros(len(X), dtype=bool) for c in self.criteria_}
+        for s in _chunks(len(X)):
+            if "copies" in out:
+                idx = self._nn_pos.kneighbors(X[s], return_distance=False)[:, 0]
+                exact = np.fromiter((bytes(row) in self._pos_keys for row in X[s]), bool, len(X[s]))
+                out["copies"][s] = exact | (self._nearest_pos_distance(X[s], idx) <= self.copy_threshold_)
+            if "knn" in out:
+                idx = self._nn_all.kneighbors(X[s], return_distance=False)
+                out["knn"][s] = (idx < self._n_pos).mean(1) < self.knn_threshold_
+        return out
+
+
+def _chunks(n: int):
+    for start in range(0, n, CHUNK_ROWS):
+        yield slice(start, min(start + CHUNK_ROWS, n))
+
+
+def _draw(draw: Callable[[int], np.ndarray], m: int) -> np.ndarray:
+    rows = np.asarray(draw(m))
+    if rows.ndim != 2 or len(rows) != m:
+        raise ValueError(f"draw(m) must return an array of shape (m, n_features); draw({m}) gave {rows.shape}.")
+    return rows
+
+
+def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilter | None,
+                  max_rounds: int = 20) -> tuple[np.ndarray, dict]:
+    """Call ``draw`` until exactly ``n`` rows have passed ``row_filter``; return them in draw order.
+
+    Each round asks ``draw(m)`` for about ``1.1`` × the missing count divided by the acceptance rate seen so far
+    (at least ``MIN_ROUND`` rows, at most ``MAX_FACTOR`` × the missing count). ``draw(0)`` is called once when
+    ``n`` is 0, and ``draw(n)`` once, unfiltered, when ``row_filter`` is ``None``. With a deterministic (seeded)
+    ``draw`` the output is the same every time.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(m)`` returns ``m`` generated rows as an array of shape ``(m, n_features)``.
+    n : int
+        Rows wanted.
+    row_filter : RowFilter or None
+        A fitted filter; ``None`` keeps every row.
+    max_rounds : int, default=20
+        Rounds of ``draw`` before giving up with a ``ValueError`` that says what to change.
+
+    Returns
+    -------
+    rows : ndarray of shape (n, n_features)
+    report : dict
+        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies`` and ``dropped_knn`` (rows rejected;
+        a row rejected by both counts under ``copies``), ``surplus`` (rows of the last round after the ``n``-th
+        kept one, unused), ``kept`` (``n``) and ``rounds``; ``drawn = kept + dropped_copies + dropped_knn +
+        surplus``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> f = RowFilter(criteria="copies").fit(rng.normal(size=(100, 2)))
+    >>> rows, report = draw_filtered(lambda m: rng.normal(size=(m, 2)), 50, f)
+    >>> rows.shape, report["kept"], report["drawn"] == 50 + report["dropped_copies"] + report["surplus"]
+    ((50, 2), 50, True)
+    """
+    if not _is(n, Integral) or n < 0:
+        raise ValueError(f"n must be an int >= 0; got {n!r}.")
+    if not _is(max_rounds, Integral) or max_rounds < 1:
+        raise ValueError(f"max_rounds must be an int >= 1; got {max_rounds!r}.")
+    report = dict.fromkeys(("requested", "drawn", "dropped_copies", "dropped_knn", "surplus", "kept", "rounds"), 0)
+    report["requested"] = int(n)
+    if row_filter is None or n == 0:
+        rows = _draw(draw, int(n))
+        report.update(drawn=int(n), kept=int(n), rounds=1)
+        return rows, report
+    parts, kept = [], 0
+    while kept < n and report["rounds"] < max_rounds:
+        missing = n - kept
+        rate = kept / report["drawn"] if report["drawn"] else 1.0
+        m = max(MIN_ROUND, min(MAX_FACTOR * missing, math.ceil(MARGIN * missing / max(rate, 1e-9))))
+        rows = _draw(draw, m)
+        rejected = row_filter.reasons(rows)
+        copies = rejected.get("copies", np.zeros(m, dtype=bool))
+        knn = rejected.get("knn", np.zeros(m, dtype=bool)) & ~copies
+        ok = ~(copies | knn)
+        # Examine rows up to the one that completes the count; the rest of the round is surplus.
+        stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
+        parts.append(rows[:stop][ok[:stop]])
+        kept += int(ok[:stop].sum())
+        counts = {"drawn": m, "dropped_copies": copies[:stop].sum(), "dropped_knn": knn[:stop].sum(),
+                  "surplus": m - stop, "rounds": 1}
+        report.update({key: report[key] + int(value) for key, value in counts.items()})
+    if kept < n:
+        raise ValueError(
+            f"the row filter kept {kept} of {report['drawn']} generated rows in {report['rounds']} rounds, "
+            f"short of the {n} requested (dropped as copies: {report['dropped_copies']}, by knn: "
+            f"{report['dropped_knn']}). Loosen the filter (a smaller copy_tol or quantile), disable it with "
+            "filter=None, or train the generator longer."
+        )
+    report["kept"] = kept
+    return np.concatenate(parts), report

@@ -1,0 +1,259 @@
+"""RowFilter and draw_filtered: which generated rows are dropped, and exact output counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from minority_gen import filtering
+from minority_gen.filtering import RowFilter, draw_filtered
+
+
+@pytest.fixture
+def classes():
+    """Overlapping classes in 2-D: 200 positives around 0, 400 negatives around (3, 3)."""
+    rng = np.random.default_rng(0)
+    return rng.normal(0, 1, (200, 2)), rng.normal(3, 1, (400, 2))
+
+
+def test_exact_copies_always_dropped(classes):
+    X_pos, X_neg = classes
+    for copy_tol in (0.0, 0.1):
+        f = RowFilter(copy_tol=copy_tol).fit(X_pos, X_neg)
+        assert f.reasons(X_pos[:20])["copies"].all()
+        assert not f.keep(X_pos[:20]).any()
+    f = RowFilter(criteria="copies").fit(X_pos)
+    nudged = X_pos[:20] + 0.5 * f.copy_threshold_  # near copies, within the radius
+    assert not f.keep(nudged).any()
+    assert f.keep(X_pos[:20] + 3 * f.copy_threshold_ / np.sqrt(2)).all()
+
+
+def test_exact_copies_dropped_among_near_duplicates_in_many_dimensions():
+    # 30 features: a brute-force search whose fast distances cannot tell a row from its near-duplicate.
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(40, 30)) * 1e4
+    X_pos = np.vstack([base, base + 1e-9 * rng.normal(size=base.shape)])
+    X_pos[:, 0] = 0.0
+    f = RowFilter(criteria="copies", copy_tol=0.0).fit(X_pos)
+    assert not f.keep(X_pos).any()
+    negative_zero = X_pos.copy()
+    negative_zero[:, 0] = -0.0  # equal to 0.0, though its bytes differ
+    assert not f.keep(negative_zero).any()
+    assert f.keep(X_pos + 1e-6).all()
+
+
+def test_knn_rejects_negative_looking_rows_and_keeps_real_positives(classes):
+    X_pos, X_neg = classes
+    f = RowFilter(criteria="knn", quantile=0.05).fit(X_pos, X_neg)
+    assert f.criteria_ == ("knn",) and f.knn_threshold_ > 0
+    # At most a `quantile` share of the real positives fails the test on its own leave-one-out share ...
+    assert 0 < (f.reference_shares_ < f.knn_threshold_).mean() <= 0.05
+    # ... and with the row itself among its neighbours, even fewer are rejected.
+    assert f.reasons(X_pos)["knn"].mean() <= 0.05
+    deep_negative = np.array([[4.0, 4.0], [3.0, 3.5], [5.0, 2.5]])
+    assert f.reasons(deep_negative)["knn"].all()
+    assert f.keep(np.array([[-1.0, -1.0], [0.0, 0.0]])).all()
+
+
+def test_fresh_positive_rows_are_mostly_kept(classes):
+    X_pos, X_neg = classes
+    fresh = np.random.default_rng(1).normal(0, 1, (500, 2))
+    kept = RowFilter().fit(X_pos, X_neg).keep(fresh)
+    assert kept.dtype == bool and kept.shape == (500,)
+    assert kept.mean() > 0.85
+
+
+def test_all_rows_duplicated_rejects_only_exact_copies():
+    A = np.random.default_rng(2).normal(size=(30, 3))
+    f = RowFilter(criteria="copies").fit(np.vstack([A, A]))
+    assert f.copy_threshold_ == 0.0
+    assert not f.keep(A).any()
+    assert f.keep(A + 1e-9).all()
+
+
+def test_mostly_duplicated_rows_use_smallest_nonzero_distance():
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(30, 3)), rng.normal(size=(10, 3))
+    X_pos = np.vstack([A, A, B])  # median leave-one-out distance 0
+    f = RowFilter(criteria="copies", copy_tol=0.5).fit(X_pos)
+    loo = np.sort(np.linalg.norm(X_pos[:, None] - X_pos[None], axis=2) + np.diag(np.full(len(X_pos), np.inf)), 1)[:, 0]
+    assert f.copy_threshold_ == pytest.approx(0.5 * loo[loo > 0].min())
+    assert not f.keep(X_pos).any()
+    assert f.keep(rng.normal(size=(200, 3))).mean() > 0.9
+
+
+def test_leave_one_out_shares_exclude_the_row_itself_also_among_duplicates():
+    f = RowFilter(criteria="knn", k=1).fit([[0.0], [0.0], [5.0]], [[0.1], [5.1]])
+    np.testing.assert_array_equal(f.reference_shares_, [1.0, 1.0, 0.0])
+    # Every real positive's nearest other row is negative: the threshold is 0 and rejects nothing.
+    f = RowFilter(criteria="knn", k=1, quantile=0.5).fit([[0.0], [5.0]], [[0.1], [5.1]])
+    np.testing.assert_array_equal(f.reference_shares_, [0.0, 0.0])
+    assert f.knn_threshold_ == 0.0 and f.keep([[0.1], [5.1], [99.0]]).all()
+
+
+@pytest.mark.parametrize("quantile, threshold", [(0.0, 0.0), (0.3, 0.0), (0.5, 1.0), (0.9, 1.0)])
+def test_knn_threshold_is_the_lower_quantile(quantile, threshold):
+    f = RowFilter(criteria="knn", k=1, quantile=quantile).fit([[0.0], [5.0], [5.2]], [[0.1]])
+    np.testing.assert_array_equal(f.reference_shares_, [0.0, 1.0, 1.0])
+    assert f.knn_threshold_ == threshold  # at most a `quantile` share of real positives below it
+    assert (f.reference_shares_ < f.knn_threshold_).mean() <= quantile
+    assert f.keep([[0.09], [5.1]]).tolist() == [threshold == 0.0, True]  # share 0, share 1
+
+
+def test_knn_skipped_without_negatives_and_k_clipped(classes):
+    X_pos, X_neg = classes
+    for X in (None, np.empty((0, 2)), []):
+        f = RowFilter().fit(X_pos, X)
+        assert f.criteria_ == ("copies",) and set(f.reasons(X_pos[:3])) == {"copies"}
+    f = RowFilter(criteria="knn", k=100).fit(X_pos[:5], X_neg[:5])
+    assert f.k_ == 9 and f.reference_shares_.shape == (5,)
+
+
+def test_chunked_queries_match_one_block(classes, monkeypatch):
+    X_pos, X_neg = classes
+    fresh = np.random.default_rng(4).normal(1.5, 1.5, (300, 2))
+    whole = RowFilter().fit(X_pos, X_neg)
+    monkeypatch.setattr(filtering, "CHUNK_ROWS", 7)
+    chunked = RowFilter().fit(X_pos, X_neg)
+    np.testing.assert_array_equal(chunked.reference_shares_, whole.reference_shares_)
+    for name, mask in whole.reasons(fresh).items():
+        np.testing.assert_array_equal(chunked.reasons(fresh)[name], mask)
+    assert 0 < whole.keep(fresh).sum() < len(fresh)
+
+
+def _recording_draw(X_pos, seed=0):
+    """Fresh rows around 0 (every third one an exact copy of a positive), and the list of all rows drawn."""
+    rng, drawn = np.random.default_rng(seed), []
+
+    def draw(m):
+        rows = rng.normal(0, 1.5, (m, 2))
+        rows[::3] = X_pos[rng.integers(0, len(X_pos), len(rows[::3]))]
+        drawn.append(rows)
+        return rows
+
+    return draw, drawn
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000])
+def test_draw_filtered_exact_count_in_draw_order(classes, n):
+    X_pos, X_neg = classes
+    f = RowFilter().fit(X_pos, X_neg)
+    draw, drawn = _recording_draw(X_pos)
+    rows, report = draw_filtered(draw, n, f)
+    assert rows.shape == (n, 2)
+    everything = np.concatenate(drawn)
+    reasons = f.reasons(everything)
+    ok = ~(reasons["copies"] | reasons["knn"])
+    np.testing.assert_array_equal(rows, everything[ok][:n])
+    stop = int(np.flatnonzero(ok)[n - 1]) + 1 if n else 0
+    assert report == {
+        "requested": n,
+        "drawn": len(everything),
+        "dropped_copies": int(reasons["copies"][:stop].sum()),
+        "dropped_knn": int((reasons["knn"] & ~reasons["copies"])[:stop].sum()),
+        "surplus": len(everything) - stop,
+        "kept": n,
+        "rounds": len(drawn),
+    }
+    if n == 1000:  # enough rows for both kinds of drop
+        assert report["dropped_copies"] >= n // 3 and report["dropped_knn"] > 0
+
+
+def test_draw_filtered_counts_rows_after_the_last_needed_one_as_surplus(classes):
+    X_pos, X_neg = classes
+    f = RowFilter().fit(X_pos, X_neg)
+    draws = []
+
+    def one_fresh_then_copies(m):
+        draws.append(m)
+        return np.vstack([[[0.3, -0.2]], X_pos[: m - 1]])
+
+    rows, report = draw_filtered(one_fresh_then_copies, 1, f)
+    np.testing.assert_array_equal(rows, [[0.3, -0.2]])
+    assert draws == [filtering.MIN_ROUND]
+    assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0,
+                      "surplus": draws[0] - 1, "kept": 1, "rounds": 1}
+
+
+def test_draw_filtered_without_filter_returns_draw(classes):
+    draw, drawn = _recording_draw(classes[0])
+    rows, report = draw_filtered(draw, 12, None)
+    assert len(drawn) == 1 and rows is drawn[0]
+    assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "surplus": 0,
+                      "kept": 12, "rounds": 1}
+
+
+def test_draw_filtered_raises_when_everything_is_rejected(classes):
+    X_pos, X_neg = classes
+    f = RowFilter().fit(X_pos, X_neg)
+    calls = []
+
+    def copies_only(m):
+        calls.append(m)
+        return X_pos[np.arange(m) % len(X_pos)]
+
+    with pytest.raises(ValueError, match=r"kept 0 of \d+ generated rows in 3 rounds.*filter=None"):
+        draw_filtered(copies_only, 10, f, max_rounds=3)
+    assert len(calls) == 3 and all(m <= filtering.MAX_FACTOR * 10 for m in calls)
+
+
+def test_draw_filtered_is_deterministic(classes):
+    X_pos, X_neg = classes
+    f1, f2 = RowFilter().fit(X_pos, X_neg), clone(RowFilter()).fit(X_pos, X_neg)
+    assert f1.knn_threshold_ == f2.knn_threshold_ and f1.copy_threshold_ == f2.copy_threshold_
+    rows1, report1 = draw_filtered(_recording_draw(X_pos, seed=5)[0], 300, f1)
+    rows2, report2 = draw_filtered(_recording_draw(X_pos, seed=5)[0], 300, f2)
+    np.testing.assert_array_equal(rows1, rows2)
+    assert report1 == report2
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"criteria": "copies,foo"}, ValueError, r"'copies', 'knn'.*got 'copies,foo' \(unknown: 'foo'\)"),
+        ({"criteria": " , "}, ValueError, "one or more of"),
+        ({"criteria": ["copies"]}, TypeError, "comma-separated str"),
+        ({"copy_tol": -0.1}, ValueError, "copy_tol must be a finite float >= 0; got -0.1"),
+        ({"copy_tol": float("nan")}, ValueError, "copy_tol must be"),
+        ({"copy_tol": float("inf")}, ValueError, "copy_tol must be"),
+        ({"k": 0}, ValueError, "k must be an int >= 1; got 0"),
+        ({"k": 2.5}, ValueError, "k must be an int >= 1; got 2.5"),
+        ({"quantile": 1.0}, ValueError, r"quantile must be a float in \[0, 1\); got 1.0"),
+        ({"quantile": -0.01}, ValueError, "quantile must be"),
+    ],
+)
+def test_parameter_errors(classes, params, error, match):
+    with pytest.raises(error, match=match):
+        RowFilter(**params).fit(*classes)
+
+
+def test_input_errors(classes):
+    X_pos, X_neg = classes
+    with pytest.raises(ValueError, match="X_pos must have at least 2 rows; got 1"):
+        RowFilter().fit(X_pos[:1], X_neg)
+    with pytest.raises(ValueError, match="X_pos must be 2-D"):
+        RowFilter().fit(X_pos[:, 0], X_neg)
+    with pytest.raises(ValueError, match="X_pos contains NaN or inf"):
+        RowFilter().fit(np.vstack([X_pos, [np.nan, 0.0]]), X_neg)
+    f = RowFilter().fit(X_pos, X_neg)
+    with pytest.raises(ValueError, match="X_candidates contains NaN or inf; got 1 such rows"):
+        f.keep([[0.0, np.inf], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="n must be an int >= 0; got -1"):
+        draw_filtered(lambda m: np.zeros((m, 2)), -1, f)
+    with pytest.raises(ValueError, match="max_rounds must be an int >= 1; got 0"):
+        draw_filtered(lambda m: np.zeros((m, 2)), 5, f, max_rounds=0)
+    with pytest.raises(ValueError, match=r"draw\(m\) must return .* gave \(3, 2\)"):
+        draw_filtered(lambda m: np.zeros((3, 2)), 5, f)
+
+
+def test_feature_count_mismatch(classes):
+    X_pos, X_neg = classes
+    with pytest.raises(ValueError, match="X_neg must have 2 features, as in fit; got 3"):
+        RowFilter().fit(X_pos, np.zeros((5, 3)))
+    f = RowFilter().fit(X_pos, X_neg)
+    for method in (f.keep, f.reasons):
+        with pytest.raises(ValueError, match="X_candidates must have 2 features, as in fit; got 3"):
+            method(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="must have 2 features"):
+        draw_filtered(lambda m: np.zeros((m, 3)), 5, f)
