@@ -79,7 +79,7 @@ class AMGAN(GANMethod):
 
     name = "amgan"
     conditional = True
-    defaults = {
+    paper_defaults = {
         "lr_g": 1e-4,
         "lr_d": 1e-4,
         "betas": (0.5, 0.999),
@@ -107,6 +107,10 @@ class AMGAN(GANMethod):
     def label_free_generator(self) -> bool:
         """Whether the generator loss ignores the conditioning label."""
         return self.labelling == "dynamic"
+
+    def supports_packing(self) -> bool:
+        # rejection sampling scores single generated rows with the discriminator
+        return not self.label_free_generator() or self.n_candidates == 1
 
     def heads(self, n_classes: int) -> dict[str, Head]:
         return {"cls": Head(n_classes + 1)}

@@ -11,16 +11,17 @@ from . import register
 from .base import Batch, GANMethod, Networks, Terms
 
 
-def mixed_batch_indices(n_real: int, n_fake: int, fraction: float) -> tuple[Tensor, Tensor]:
+def mixed_batch_indices(n_real: int, n_fake: int, fraction: float, pac: int = 1) -> tuple[Tensor, Tensor]:
     """Row indices (into ``cat([real, fake])``) of CA-GAN's two mixed batches.
 
     ``k = round(fraction · min(n_real, n_fake))`` rows are swapped between
     the real half and the fake half: batch A holds ``n_real - k`` real and
     ``k`` fake rows, batch B ``k`` real and ``n_fake - k`` fake rows. Both
     ratios are fixed by ``fraction`` alone; at ``fraction = 0.5`` with equal
-    halves every batch is half real, half fake.
+    halves every batch is half real, half fake. With a packed discriminator
+    ``k`` is rounded to a multiple of ``pac``, so that packs stay whole.
     """
-    k = int(round(fraction * min(n_real, n_fake)))
+    k = pac * int(round(fraction * min(n_real, n_fake) / pac))
     real, fake = torch.arange(n_real), torch.arange(n_real, n_real + n_fake)
     return torch.cat([real[k:], fake[:k]]), torch.cat([real[:k], fake[k:]])
 
@@ -56,7 +57,7 @@ class CAGAN(GANMethod):
 
     name = "cagan"
     conditional = True
-    defaults = {
+    paper_defaults = {
         "lr_g": 2e-4,
         "lr_d": 2e-4,
         "betas": (0.5, 0.999),
@@ -93,7 +94,7 @@ class CAGAN(GANMethod):
         if self.uses_mixed_batches(nets.D):
             fraction = min(self.mix_rate * batch.epoch, self.mix_max)
             out = torch.empty(len(x), nets.n_classes, device=x.device, dtype=x.dtype)
-            for idx in mixed_batch_indices(n, len(batch.x_fake), fraction):
+            for idx in mixed_batch_indices(n, len(batch.x_fake), fraction, nets.pac):
                 idx = idx.to(x.device)
                 out = out.index_put((idx,), nets.d(x[idx])["adv"])
         else:

@@ -15,6 +15,7 @@ from ..data import DataSpec
 from .conv import DEFAULT_WIDTH, ConvDiscriminator, ConvGenerator, conv_stages
 from .heads import Head, HeadLayer
 from .mlp import MLPDiscriminator, MLPGenerator
+from .packing import PackedDiscriminator
 
 __all__ = [
     "ConvDiscriminator",
@@ -23,6 +24,7 @@ __all__ = [
     "HeadLayer",
     "MLPDiscriminator",
     "MLPGenerator",
+    "PackedDiscriminator",
     "auto_hidden_dims",
     "build_discriminator",
     "build_generator",
@@ -58,9 +60,16 @@ def build_discriminator(
     n_classes: int = 0,
     hidden_dims: Sequence[int] | None = None,
     spectral_norm: bool = False,
+    pac: int = 1,
 ) -> nn.Module:
-    """The discriminator for data of shape ``spec`` returning ``heads``."""
+    """The discriminator for data of shape ``spec`` returning ``heads``.
+
+    ``pac > 1`` gives a :class:`PackedDiscriminator` judging ``pac`` rows at
+    a time (PacGAN).
+    """
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
     if spec.image_shape is not None:
-        return ConvDiscriminator(spec.image_shape, heads, hidden[0], n_classes, spectral_norm)
-    return MLPDiscriminator(spec.n_features, heads, hidden, n_classes, spectral_norm)
+        inner = ConvDiscriminator(spec.image_shape, heads, hidden[0], n_classes, spectral_norm, pac=pac)
+    else:
+        inner = MLPDiscriminator(spec.n_features * pac, heads, hidden, n_classes, spectral_norm)
+    return inner if pac == 1 else PackedDiscriminator(inner, pac)

@@ -112,6 +112,8 @@ class ConvDiscriminator(nn.Module):
     :class:`~minority_gen.nets.HeadLayer` (so projection heads work). No
     batch norm, so batch statistics never tell real from fake; optional
     spectral norm on every layer. Accepts ``(N, C, H, W)`` or flat rows.
+    With ``pac > 1`` it takes packs of ``pac`` images stacked along the
+    channels (see :class:`~minority_gen.nets.packing.PackedDiscriminator`).
 
     Examples
     --------
@@ -128,6 +130,7 @@ class ConvDiscriminator(nn.Module):
         width: int = DEFAULT_WIDTH,
         n_classes: int = 0,
         spectral_norm: bool = False,
+        pac: int = 1,
     ):
         super().__init__()
         if not heads:
@@ -135,9 +138,10 @@ class ConvDiscriminator(nn.Module):
         k, bh, bw = conv_stages(image_shape)
         widths = _widths(width, k)
         wrap = _sn if spectral_norm else (lambda m: m)
-        self.image_shape = tuple(image_shape)
+        c, h, w = image_shape
+        self.image_shape = (c * pac, h, w)  # a pack of ``pac`` images is stacked along the channels
         layers: list[nn.Module] = [
-            wrap(nn.Conv2d(image_shape[0], widths[0], 3, padding=1)), nn.LeakyReLU(0.2)
+            wrap(nn.Conv2d(c * pac, widths[0], 3, padding=1)), nn.LeakyReLU(0.2)
         ]
         for i in range(k):
             layers += [wrap(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
