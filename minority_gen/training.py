@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from .losses import total
 from .methods.base import Batch, GANMethod, Networks
+from .monitor import QualityMonitor
 
 
 class DivergenceError(RuntimeError):
@@ -39,6 +40,7 @@ class TrainConfig:
     lr_d: float
     betas: tuple[float, float]
     ema: float | None = None
+    pac: int = 1
 
 
 # --------------------------------------------------------------------------
@@ -48,7 +50,8 @@ class PositiveNegativeSampler:
     """Batches for unconditional methods: positive rows, negative rows, noise.
 
     Both sets are drawn uniformly with replacement, ``batch_size`` rows each
-    (the small positive set is thus repeated, as the Rumi authors do).
+    (the small positive set is thus repeated, as the Rumi authors do). With a
+    packed discriminator, ``batch_size`` must be a multiple of its ``pac``.
     """
 
     def __init__(self, x_pos: Tensor, x_neg: Tensor | None, batch_size: int, latent_dim: int):
@@ -76,9 +79,16 @@ class ConditionalSampler:
     generator's labels are both drawn class-balanced, so the discriminator
     cannot tell real from fake by class frequency and the minority class is
     not starved. ``balanced=False``: both follow the empirical distribution.
+
+    ``pac > 1`` (a packed discriminator): labels are drawn once per run of
+    ``pac`` consecutive rows, so that every pack holds one class; the rows
+    of a pack are drawn within that class.
     """
 
-    def __init__(self, x: Tensor, y: Tensor, n_classes: int, batch_size: int, latent_dim: int, balanced: bool):
+    def __init__(self, x: Tensor, y: Tensor, n_classes: int, batch_size: int, latent_dim: int, balanced: bool,
+                 pac: int = 1):
+        if batch_size % pac:
+            raise ValueError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
         order = torch.argsort(y, stable=True)
         self.x, self.y = x[order], y[order]
         counts = torch.bincount(self.y, minlength=n_classes)
@@ -86,19 +96,24 @@ class ConditionalSampler:
         self.starts = torch.cumsum(counts, 0) - counts
         self.n_classes, self.batch_size, self.latent_dim = n_classes, batch_size, latent_dim
         self.balanced = balanced
+        self.pac = pac
         self.n_rows = len(x)
 
     def _labels_and_rows(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         device = self.x.device
+        n_packs = self.batch_size // self.pac
+        if self.pac == 1 and not self.balanced:
+            idx = torch.randint(self.n_rows, (self.batch_size,), generator=gen, device=device)
+            return self.y[idx], idx
         if self.balanced:
             present = torch.nonzero(self.counts > 0).squeeze(1)
-            y = present[torch.randint(len(present), (self.batch_size,), generator=gen, device=device)]
-            u = torch.rand(self.batch_size, generator=gen, device=device)
-            count = self.counts[y]
-            idx = self.starts[y] + torch.minimum((u * count).long(), count - 1)
-        else:
-            idx = torch.randint(self.n_rows, (self.batch_size,), generator=gen, device=device)
-            y = self.y[idx]
+            y = present[torch.randint(len(present), (n_packs,), generator=gen, device=device)]
+        else:  # one label per pack, in the empirical proportions
+            y = self.y[torch.randint(self.n_rows, (n_packs,), generator=gen, device=device)]
+        y = y.repeat_interleave(self.pac)
+        u = torch.rand(self.batch_size, generator=gen, device=device)
+        count = self.counts[y]
+        idx = self.starts[y] + torch.minimum((u * count).long(), count - 1)
         return y, idx
 
     def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
@@ -134,8 +149,13 @@ class ProgressBar:
 
     def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
         self._bar.update(1)
-        if iteration % self.every == 0:
-            self._bar.set_postfix(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
+        if "q_score" in record:
+            self._quality = record["q_score"]
+        if iteration % self.every == 0 or "q_score" in record:
+            shown = dict(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
+            if getattr(self, "_quality", None) is not None:
+                shown["quality"] = f"{self._quality:.3f}"
+            self._bar.set_postfix(shown)
 
     def on_train_end(self) -> None:
         self._bar.close()
@@ -166,6 +186,7 @@ def train_gan(
     gen: torch.Generator,
     label: str = "",
     callbacks: Sequence[Callback] = (),
+    monitor: QualityMonitor | None = None,
 ) -> tuple[list[dict[str, float]], nn.Module | None]:
     """Train ``nets`` with ``method``; return per-iteration records and the EMA generator.
 
@@ -173,6 +194,11 @@ def train_gan(
     term prefixed ``d_`` / ``g_`` (discriminator terms of the last critic
     step). With ``config.ema`` set, an exponential moving average of the
     generator's weights is kept and returned (``None`` otherwise).
+
+    With a ``monitor``, the sampling generator (the EMA one when kept) is
+    scored whenever the monitor is due; those records also hold its ``q_*``
+    figures. Training stops early when the monitor says so, and the best
+    generator it saw is restored at the end.
     """
     opt_g = _adam(nets.G.parameters(), config.lr_g, config.betas)
     d_side = [nets.D, *nets.extra.values()]
@@ -233,14 +259,20 @@ def train_gan(
                  *(v.detach() for v in g_terms.values())]
             ).tolist()
             record = {"iteration": it, **dict(zip(names, values))}
+            if monitor is not None and monitor.due(it, config.n_iter):
+                record.update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
             records.append(record)
             for cb in callbacks:
                 cb.on_iteration_end(it, record)
+            if monitor is not None and monitor.should_stop:
+                break
     finally:
         for p in d_params:
             p.requires_grad_(True)
         for cb in callbacks:
             cb.on_train_end()
+    if monitor is not None:
+        monitor.restore(nets.G if ema_g is None else ema_g)
     nets.G.eval()
     nets.D.eval()
     return records, ema_g

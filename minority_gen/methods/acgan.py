@@ -47,7 +47,7 @@ class ACGAN(GANMethod):
 
     name = "acgan"
     conditional = True
-    defaults = {
+    paper_defaults = {
         "lr_g": 2e-4,
         "lr_d": 2e-4,
         "betas": (0.5, 0.999),

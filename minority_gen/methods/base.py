@@ -8,7 +8,9 @@ A method declares, in one small file under ``minority_gen/methods/``:
   *positive* and every other row as *negative*),
 * ``uses_negatives`` (unconditional methods only: whether the loop samples
   negative rows at all),
-* ``defaults``: the paper's optimiser settings,
+* ``paper_defaults``: the paper's optimiser settings (``defaults``, the
+  settings ``GANOversampler`` uses unless told ``recipe="paper"``, are
+  these with :data:`TUNED_DEFAULTS` on top),
 * :meth:`heads`: the outputs its discriminator needs,
 * :meth:`d_loss` and :meth:`g_loss`: named loss terms, built from the pure
   functions in :mod:`minority_gen.losses`.
@@ -35,6 +37,14 @@ from torch import Tensor, nn
 from ..nets import Head
 
 Terms = dict[str, Tensor]
+
+#: The optimiser settings the project's measurements chose for every method
+#: on tables (``benchmarks/results/sample_quality.md``): the papers'
+#: learning rates (1e-4 to 2e-4) leave the generator far from the class after
+#: 2,000 steps, and 5 or 10 discriminator steps per generator step cost 5-10
+#: times the time. The papers' recipes stay
+#: available as ``GANOversampler(recipe="paper")``.
+TUNED_DEFAULTS: dict[str, Any] = {"lr_g": 1e-3, "lr_d": 1e-3, "n_critic": 1}
 
 
 @dataclass
@@ -66,7 +76,9 @@ class Networks:
 
     ``d(x, y)`` runs the discriminator after the differentiable augmentation,
     when one is configured, so that real and fake rows are always augmented
-    alike; use it rather than ``D`` directly.
+    alike; use it rather than ``D`` directly. ``pac`` is the number of rows
+    ``D`` judges together (:class:`~minority_gen.nets.PackedDiscriminator`);
+    a method that passes ``D`` a subset of a batch keeps whole packs.
     """
 
     G: nn.Module
@@ -74,6 +86,7 @@ class Networks:
     n_classes: int
     extra: Mapping[str, nn.Module] = field(default_factory=dict)
     augment: Callable[[Tensor], Tensor] | None = None
+    pac: int = 1
 
     def d(self, x: Tensor, y: Tensor | None = None) -> dict[str, Tensor]:
         if self.augment is not None:
@@ -87,7 +100,7 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
     name: ClassVar[str] = ""
     conditional: ClassVar[bool] = False
     uses_negatives: ClassVar[bool] = False
-    defaults: ClassVar[dict[str, Any]] = {
+    paper_defaults: ClassVar[dict[str, Any]] = {
         "lr_g": 2e-4,
         "lr_d": 2e-4,
         "betas": (0.5, 0.999),
@@ -95,6 +108,12 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
         "latent_dim": 64,
         "n_critic": 1,
     }
+    #: ``paper_defaults`` with :data:`TUNED_DEFAULTS` on top (set for each subclass).
+    defaults: ClassVar[dict[str, Any]] = {**paper_defaults, **TUNED_DEFAULTS}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.defaults = {**cls.paper_defaults, **TUNED_DEFAULTS}
 
     # -- what the method needs -------------------------------------------
     def heads(self, n_classes: int) -> dict[str, Head]:
@@ -113,6 +132,14 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
 
     def validate(self) -> None:
         """Raise ``ValueError`` if the parameters break the method's constraints."""
+
+    def supports_packing(self) -> bool:
+        """Whether the method works with a packed discriminator (``pac > 1``).
+
+        A method that scores single generated rows with ``D`` after training
+        (e.g. rejection sampling) returns ``False``.
+        """
+        return True
 
     def needs_spectral_norm(self) -> bool:
         """Whether the formulation itself puts spectral norm on its discriminator.

@@ -26,7 +26,7 @@ class LSGAN(GANMethod):
     name = "lsgan"
     conditional = False
     uses_negatives = False
-    defaults = PAPER_DEFAULTS
+    paper_defaults = PAPER_DEFAULTS
 
     def __init__(self, a=0.0, b=1.0, c=1.0):
         self.a = a

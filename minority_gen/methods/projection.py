@@ -33,8 +33,10 @@ class ProjectionGAN(GANMethod):
 
     Notes
     -----
-    Optimiser defaults are the reference recipe: Adam 2e-4, betas
-    (0, 0.9), 5 discriminator steps per generator step.
+    The reference recipe (``paper_defaults``, ``GANOversampler(recipe="paper")``):
+    Adam 2e-4, betas (0, 0.9), 5 discriminator steps per generator step.
+    The default recipe takes Adam 1e-3 and one discriminator step
+    (:data:`~minority_gen.methods.base.TUNED_DEFAULTS`).
 
     Examples
     --------
@@ -44,7 +46,7 @@ class ProjectionGAN(GANMethod):
 
     name = "projection"
     conditional = True
-    defaults = {
+    paper_defaults = {
         "lr_g": 2e-4,
         "lr_d": 2e-4,
         "betas": (0.0, 0.9),

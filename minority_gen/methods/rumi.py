@@ -56,7 +56,7 @@ class RumiLSGAN(GANMethod):
     name = "rumi"
     conditional = False
     uses_negatives = True
-    defaults = PAPER_DEFAULTS
+    paper_defaults = PAPER_DEFAULTS
 
     def __init__(self, b_neg=-1.0, a=0.0, b_pos=2.0, c=1.5, beta_pos=1.0, beta_neg=1.0, d_schedule="split"):
         self.b_neg = b_neg

@@ -33,7 +33,7 @@ class RumiSGAN(GANMethod):
     name = "rumi-sgan"
     conditional = False
     uses_negatives = True
-    defaults = PAPER_DEFAULTS
+    paper_defaults = PAPER_DEFAULTS
 
     def __init__(self, alpha_pos=1.0, alpha_neg=1.0):
         self.alpha_pos = alpha_pos

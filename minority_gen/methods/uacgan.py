@@ -49,8 +49,9 @@ class UACGAN(ACGAN):
     The authors' CIFAR-10 runs share ``T``'s trunk with the discriminator
     and their 1-D script rescales the MI gradient adaptively; here ``T``
     has its own trunk (the contract's extra network) and the gradient is
-    not rescaled. Optimiser defaults: the TAC/UAC mixture-of-Gaussians
-    recipe (Adam 2e-3, betas (0.5, 0.999), 10 D steps per G step).
+    not rescaled. ``paper_defaults`` (``recipe="paper"``): the TAC/UAC
+    mixture-of-Gaussians recipe (Adam 2e-3, betas (0.5, 0.999), 10 D steps
+    per G step); the default recipe: Adam 1e-3, one D step.
 
     Examples
     --------
@@ -59,7 +60,7 @@ class UACGAN(ACGAN):
     """
 
     name = "uacgan"
-    defaults = TACGAN.defaults  # the authors' mixture-of-Gaussians recipe
+    paper_defaults = TACGAN.paper_defaults  # the authors' mixture-of-Gaussians recipe
     _weights = ("lambda_mi",)
 
     def __init__(self, lambda_cls=1.0, lambda_mi=0.1, ma_rate=0.001, class_bias=False, cls_on_fake=False):
