@@ -96,6 +96,22 @@ class TableCodec:
     float32 stays float32 and integer columns are rounded and clipped to the
     range seen in ``fit``.
 
+    Columns with few distinct values (at most ``discrete_levels``, and at
+    most half the number of rows) are *discrete*: 0/1 flags, one-hot codes,
+    small counts, constants. :meth:`decode` snaps their generated values to
+    the nearest value seen in ``fit``. A generator's raw output there (0.37
+    for a 0/1 flag) is a value no real row has, and tree-based classifiers
+    then separate the synthetic rows from every real one by it: on the
+    abalone table (three one-hot columns) a random forest's G-mean with
+    Rumi-LSGAN rows went from 0.28 to 0.61 with snapping, SMOTE's being 0.60
+    (``benchmarks/results/protocol_t``).
+
+    Parameters
+    ----------
+    discrete_levels : int, default=32
+        The most distinct values a discrete column may have; 0 treats every
+        column as continuous.
+
     Examples
     --------
     >>> import numpy as np
@@ -106,7 +122,13 @@ class TableCodec:
            [ 1.,  0.]], dtype=float32)
     >>> codec.decode(codec.encode(X)).dtype
     dtype('float32')
+    >>> flags = TableCodec().fit(np.array([[0.0, 1.5], [1.0, 2.5], [1.0, 3.5], [0.0, 4.5]]))
+    >>> flags.decode(flags.encode(np.array([[0.7, 2.1]]))).round(3)  # column 0 is a 0/1 flag, column 1 continuous
+    array([[1. , 2.1]])
     """
+
+    def __init__(self, discrete_levels: int = 32):
+        self.discrete_levels = discrete_levels
 
     def fit(self, X: np.ndarray) -> TableCodec:
         X64 = np.asarray(X, dtype=np.float64)
@@ -117,6 +139,12 @@ class TableCodec:
         self.scale_ = scale
         self.min_ = X64.min(axis=0)
         self.max_ = X64.max(axis=0)
+        cap = min(self.discrete_levels, len(X64) // 2)
+        self.levels_ = {}  # column index -> sorted distinct values of a discrete column
+        for j in range(X64.shape[1]):
+            values = np.unique(X64[:, j])
+            if len(values) <= max(cap, 1) and self.discrete_levels > 0:
+                self.levels_[j] = values
         return self
 
     def encode(self, X: np.ndarray) -> np.ndarray:
@@ -124,11 +152,27 @@ class TableCodec:
 
     def decode(self, Z: np.ndarray) -> np.ndarray:
         X = np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_
+        for j, values in self.levels_.items():
+            X[:, j] = snap_to_levels(X[:, j], values)
         if self.dtype_.kind in "biu":
             X = np.clip(np.rint(X), self.min_, self.max_)
         elif self.dtype_.kind != "f":
             return X
         return X.astype(self.dtype_)
+
+
+def snap_to_levels(x: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Each value of ``x`` replaced by the nearest of the sorted ``levels`` (ties go to the lower one).
+
+    >>> snap_to_levels(np.array([-3.0, 0.4, 0.5, 0.6, 9.0]), np.array([0.0, 1.0]))
+    array([0., 0., 0., 1., 1.])
+    """
+    if len(levels) == 1:
+        return np.full_like(x, levels[0])
+    upper = np.clip(np.searchsorted(levels, x), 1, len(levels) - 1)
+    lower = upper - 1
+    take_upper = (levels[upper] - x) < (x - levels[lower])
+    return np.where(take_upper, levels[upper], levels[lower])
 
 
 # --------------------------------------------------------------------------

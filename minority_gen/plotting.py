@@ -202,3 +202,44 @@ def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) 
         ax.set_xlabel("iteration")
         ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
+    """Save a PNG of the quality scores (``q_*`` columns) against iteration, one panel per GAN.
+
+    The scores are those of ``GANOversampler(selection="quality")``; a dot
+    marks the kept generator (the best ``q_score``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, tempfile, os
+    >>> h = pd.DataFrame({"gan": 1, "iteration": [1, 2, 3], "d_loss": 1.0, "g_loss": 1.0,
+    ...                   "q_precision": [0.5, np.nan, 0.9], "q_coverage": [0.2, np.nan, 0.6],
+    ...                   "q_copies": [0.0, np.nan, 0.0], "q_score": [0.35, np.nan, 0.75]})
+    >>> plot_quality_curve(h, os.path.join(tempfile.mkdtemp(), "quality.png")).is_file()
+    True
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    if "q_score" not in history.columns or history["q_score"].isna().all():
+        raise ValueError(
+            "history has no quality scores (q_* columns): fit with selection='quality' (the default for tables)."
+        )
+    scored = history.dropna(subset=["q_score"])
+    gans = list(pd.unique(scored["gan"]))
+    fig, axes = plt.subplots(1, len(gans), squeeze=False, figsize=(4.5 * len(gans), 3.2))
+    for ax, gan in zip(axes[0], gans):
+        part = scored[scored["gan"] == gan]
+        for col, colour in (("q_precision", "tab:blue"), ("q_coverage", "tab:green"),
+                            ("q_copies", "tab:red"), ("q_score", "black")):
+            ax.plot(part["iteration"], part[col], color=colour, label=col[2:], linewidth=1.6 if col == "q_score" else 1)
+        best = part.loc[part["q_score"].idxmax()]
+        ax.plot([best["iteration"]], [best["q_score"]], "o", color="black")
+        ax.set_title(f"GAN for class {gan}" if gan != "all" else "conditional GAN (all classes)", fontsize=9)
+        ax.set_xlabel("iteration")
+        ax.set_ylim(-0.05, 1.05)
+        ax.legend(fontsize=8)
+    return _save(fig, path)

@@ -39,3 +39,13 @@ def test_sampler_grid_and_loss_curves(tmp_path):
 def test_loss_curves_need_a_history(tmp_path):
     with pytest.raises(ValueError, match="lacks columns"):
         plot_loss_curves(pd.DataFrame({"x": [1]}), tmp_path / "l.png")
+
+
+def test_quality_curve(tmp_path, tiny, imbalanced_table):
+    from minority_gen.plotting import plot_quality_curve
+
+    X, y = imbalanced_table
+    sampler = GANOversampler(**{**tiny, "n_iter": 20}).fit(X, y)
+    assert plot_quality_curve(sampler.history_, tmp_path / "q.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="selection='quality'"):
+        plot_quality_curve(GANOversampler(**tiny, selection="last").fit(X, y).history_, tmp_path / "q2.png")

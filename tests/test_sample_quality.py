@@ -6,6 +6,7 @@ import torch
 from sklearn.base import clone
 
 from minority_gen import GANOversampler
+from minority_gen.data import TableCodec
 from minority_gen.filtering import RowFilter
 from minority_gen.methods import Networks, get_method
 from minority_gen.monitor import QualityMonitor, QualityScorer
@@ -234,3 +235,30 @@ def test_filter_instance_is_cloned_and_images_are_refused(tiny, imbalanced_table
     images = np.random.default_rng(0).integers(0, 255, (20, 16, 16), dtype=np.uint8)
     with pytest.raises(ValueError, match="filter works on tables only"):
         GANOversampler(**tiny, filter="copies").fit(images, np.r_[np.zeros(14, int), np.ones(6, int)])
+
+
+# --------------------------------------------------------------------------
+# Discrete columns
+# --------------------------------------------------------------------------
+
+
+def test_discrete_columns_come_back_with_observed_values(tiny):
+    rng = np.random.default_rng(0)
+    n = 80
+    X = np.c_[rng.normal(size=n), rng.integers(0, 2, n), np.full(n, 7.0), rng.integers(0, 5, n) * 0.5]
+    y = (np.arange(n) < 20).astype(int)
+    s = GANOversampler(**tiny)
+    synthetic = s.fit_resample(X, y)[0][n:]
+    assert set(np.unique(synthetic[:, 1])) <= {0.0, 1.0}
+    assert (synthetic[:, 2] == 7.0).all()  # a constant column stays constant
+    assert set(np.unique(synthetic[:, 3])) <= {0.0, 0.5, 1.0, 1.5, 2.0}
+    assert len(np.unique(synthetic[:, 0])) > 20  # continuous columns are left alone
+    assert set(s.codec_.levels_) == {1, 2, 3}
+    raw = TableCodec(discrete_levels=0).fit(X)
+    assert raw.levels_ == {} and len(np.unique(raw.decode(raw.encode(X) + 0.1)[:, 1])) == 2  # no snapping
+
+
+def test_few_rows_do_not_make_continuous_columns_discrete():
+    X = np.random.default_rng(0).normal(size=(10, 2))  # 10 distinct values per column, more than 10 // 2
+    assert TableCodec().fit(X).levels_ == {}
+    assert set(TableCodec().fit(np.r_[X, X, X]).levels_) == {0, 1}  # 10 values over 30 rows: discrete
