@@ -47,12 +47,32 @@ def test_resample_synthetic_only(csv, tmp_path):
         (["--target", "nope"], "'nope' is not a column"),
         (["--target", "label", "--method", "rumii"], "Did you mean 'rumi'"),
         (["--target", "label", "--method-params", "{bad"], "not valid JSON"),
+        (["--target", "label", "--pac", "four"], "--pac must be 'auto' or a positive integer"),
+        (["--target", "label", "--filter", "copy"], "copy"),
     ],
 )
 def test_resample_errors_are_one_clear_line(csv, tmp_path, capsys, extra, message):
     code = main(["resample", str(csv), "--out", str(tmp_path / "o.csv"), "--n-iter", "2", "--quiet", *extra])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_resample_sample_quality_options(csv, tmp_path, monkeypatch):
+    seen = {}
+    from minority_gen import oversampler
+
+    original = oversampler.GANOversampler.fit_resample
+
+    def spy(self, X, y):
+        seen.update(self.get_params())
+        return original(self, X, y)
+
+    monkeypatch.setattr(oversampler.GANOversampler, "fit_resample", spy)
+    out = tmp_path / "o.csv"
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "3", "--quiet",
+                 "--pac", "2", "--recipe", "paper", "--selection", "last", "--filter", "copies"]) == 0
+    assert (seen["pac"], seen["recipe"], seen["selection"], seen["filter"]) == (2, "paper", "last", "copies")
+    assert len(pd.read_csv(out)) == 84
 
 
 def test_resample_refuses_to_overwrite_its_input(csv, capsys):
