@@ -55,6 +55,12 @@ class QualityScorer:
     copy_tol : float, default=0.1
         Near-copy radius, as a fraction of the median nearest-neighbour
         distance of the real rows.
+    max_rows : int, default=2048
+        A class with more real rows is scored against this many of them,
+        drawn with ``gen`` (so memory stays bounded: the distances are
+        ``max_rows`` × generated rows).
+    gen : torch.Generator, default=None
+        Source of that subsample (``None``: torch's default generator).
 
     Examples
     --------
@@ -65,9 +71,12 @@ class QualityScorer:
     (0.0, 1.0)
     """
 
-    def __init__(self, x_real: Tensor, k: int = 1, copy_tol: float = 0.1):
+    def __init__(self, x_real: Tensor, k: int = 1, copy_tol: float = 0.1, max_rows: int = 2048,
+                 gen: torch.Generator | None = None):
         if len(x_real) < 2:
             raise ValueError(f"QualityScorer needs at least 2 real rows; got {len(x_real)}.")
+        if len(x_real) > max_rows:
+            x_real = x_real[torch.randperm(len(x_real), generator=gen, device=x_real.device)[:max_rows]]
         self.x_real = x_real.reshape(len(x_real), -1).float()
         self.radius = _kth_radius(self.x_real, k)
         self.copy_radius = copy_tol * _kth_radius(self.x_real, 1).median()

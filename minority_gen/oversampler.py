@@ -559,11 +559,11 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             y = None if index is None else torch.full((len(z),), index, dtype=torch.long, device=z.device)
             return method.generate(Networks(G=G, D=nets.D, n_classes=nets.n_classes, pac=nets.pac), z, y)
 
-        scorers = {c: QualityScorer(x) for c, x in real_rows.items()}
+        gen = self._torch_generator(seed, device)
+        scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
         n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
         every = self.eval_every or max(1, config.n_iter // 20)
-        return QualityMonitor(scorers, generate, config.latent_dim, n_samples, every, self.patience,
-                              self._torch_generator(seed, device))
+        return QualityMonitor(scorers, generate, config.latent_dim, n_samples, every, self.patience, gen)
 
     def _fit_filters(self, x_enc: np.ndarray, y_idx: np.ndarray, to_grow: list, spec: DataSpec) -> dict:
         """One fitted :class:`RowFilter` per class to grow (empty without ``filter``); fails before training."""

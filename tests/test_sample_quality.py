@@ -262,3 +262,12 @@ def test_few_rows_do_not_make_continuous_columns_discrete():
     X = np.random.default_rng(0).normal(size=(10, 2))  # 10 distinct values per column, more than 10 // 2
     assert TableCodec().fit(X).levels_ == {}
     assert set(TableCodec().fit(np.r_[X, X, X]).levels_) == {0, 1}  # 10 values over 30 rows: discrete
+
+
+def test_quality_scorer_subsamples_large_classes():
+    real = torch.randn(5000, 3, generator=torch.Generator().manual_seed(0))
+    a = QualityScorer(real, max_rows=300, gen=torch.Generator().manual_seed(1))
+    b = QualityScorer(real, max_rows=300, gen=torch.Generator().manual_seed(1))
+    assert a.x_real.shape == (300, 3) and torch.equal(a.x_real, b.x_real)
+    assert QualityScorer(real[:300], max_rows=300).x_real.shape == (300, 3)  # small classes are kept whole
+    assert 0.5 < a(real[:1000])["precision"] <= 1.0
