@@ -18,21 +18,16 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .data import DataSpec, ImageArraysMixin, ImageCodec, TableCodec, check_table_input
-from .diffaugment import DiffAugment, resolve_policy
+from .diffaugment import resolve_policy
 from .filtering import RowFilter, draw_filtered
 from .methods import GANMethod, Networks, get_method
-from .monitor import QualityMonitor, QualityScorer
-from .nets import build_discriminator, build_generator, conv_stages
+from .nets import conv_stages
+from .plan import SEED_MAX, Plan, fit_plan, torch_generator
 from .training import (
-    ConditionalSampler,
-    PositiveNegativeSampler,
     ProgressBar,
     TrainConfig,
     generate_rows,
-    train_gan,
 )
-
-_SEED_MAX = 2**31 - 1
 
 #: ``pac="auto"``: rows per discriminator pack for methods that support packing.
 AUTO_PAC = 4
@@ -350,7 +345,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
 
     def _fit_resample(self, X, y):
         self._fit_gans(X, y)
-        gen = self._torch_generator(self._resample_seed)
+        gen = torch_generator(self._resample_seed)
         X_new, y_new = [], []
         for cls, n in self.sampling_strategy_.items():
             if n > 0:
@@ -401,8 +396,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
                 f"{', '.join(map(_label, fitted))}. "
                 "Include the class in sampling_strategy when fitting."
             )
-        seed = check_random_state(random_state).randint(_SEED_MAX)
-        rows = self._generate(n_samples, y, self._torch_generator(seed))
+        seed = check_random_state(random_state).randint(SEED_MAX)
+        rows = self._generate(n_samples, y, torch_generator(seed))
         if getattr(self, "feature_names_in_", None) is not None:
             return pd.DataFrame(rows, columns=self.feature_names_in_)
         return self._rows_to_images(rows)
@@ -483,87 +478,20 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.filter_report_ = {}
         x_all = torch.from_numpy(x_enc).to(device)
         y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)
-        n_classes = len(self.classes_)
-        callbacks = [ProgressBar()] if self.verbose else []
-
-        select = self.selection == "quality" or (self.selection == "auto" and spec.image_shape is None)
-
-        def fit_one(label: str, sampler, cond_classes: int, real_rows: dict):
-            seed_init, seed_train, seed_monitor = rng.randint(_SEED_MAX, size=3)
-            with torch.random.fork_rng(devices=[]):
-                # Local seeding for weight initialisation only; the global
-                # RNG state is restored on exit.
-                torch.manual_seed(int(seed_init))
-                sn = self.spectral_norm or method.needs_spectral_norm()
-                build = lambda heads, pac=1: build_discriminator(  # noqa: E731
-                    spec, heads, n_classes, hidden, sn, pac=pac
-                ).to(device)
-                nets = Networks(
-                    G=build_generator(spec, config.latent_dim, cond_classes, hidden).to(device),
-                    D=build(method.heads(n_classes), config.pac),
-                    n_classes=n_classes,
-                    extra=method.extra_networks(build, n_classes),
-                    pac=config.pac,
-                )
-            if policy:
-                nets.augment = DiffAugment(policy, self._torch_generator(int(rng.randint(_SEED_MAX)), device))
-            gen = self._torch_generator(int(seed_train), device)
-            monitor = (
-                self._monitor(method, nets, real_rows, config, int(seed_monitor), device)
-                if select and real_rows else None
-            )
-            records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks, monitor)
-            if ema_g is not None:
-                nets.G = ema_g
-            nets.G.cpu().eval()
-            nets.D.cpu().eval()
-            for m in nets.extra.values():
-                m.cpu().eval()
-            return nets, records
-
-        self.method_ = method
-        self.generators_, self.discriminators_ = {}, {}
-        histories = []
-        if method.conditional:
-            sampler = ConditionalSampler(
-                x_all, y_all, n_classes, config.batch_size, config.latent_dim,
-                balanced=self.label_sampling == "balanced", pac=config.pac,
-            )
-            real_rows = {i: x_all[y_all == i] for i in np.searchsorted(self.classes_, to_grow).tolist()}
-            nets, records = fit_one(f"{method.name} (all classes)", sampler, n_classes, real_rows)
-            for c in to_grow:
-                self.generators_[c], self.discriminators_[c] = nets.G, nets.D
-            histories.append(pd.DataFrame(records).assign(gan="all"))
-        else:
-            for c in to_grow:
-                mask = y_all == int(np.searchsorted(self.classes_, c))
-                sampler = PositiveNegativeSampler(
-                    x_all[mask], x_all[~mask] if method.uses_negatives else None,
-                    config.batch_size, config.latent_dim,
-                )
-                nets, records = fit_one(f"{method.name} (class {c})", sampler, 0, {None: x_all[mask]})
-                self.generators_[c], self.discriminators_[c] = nets.G, nets.D
-                histories.append(pd.DataFrame(records).assign(gan=c))
-        self.history_ = (
-            pd.concat(histories, ignore_index=True)[["gan", *histories[0].columns.drop("gan")]]
-            if histories else pd.DataFrame(columns=["gan", "iteration", "d_loss", "g_loss"])
+        plan = Plan(
+            method=method, config=config, spec=spec, hidden=hidden, spectral_norm=self.spectral_norm,
+            policy=policy, balanced_labels=self.label_sampling == "balanced",
+            select=self.selection == "quality" or (self.selection == "auto" and spec.image_shape is None),
+            eval_every=self.eval_every, patience=self.patience, device=device,
+            callbacks=[ProgressBar()] if self.verbose else [],
         )
+        grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
+        self.method_ = method
+        fitted, self.history_ = fit_plan(plan, x_all, y_all, len(self.classes_), grow, rng)
+        self.generators_ = {c: fitted[i].G for i, c in grow.items()}
+        self.discriminators_ = {c: fitted[i].D for i, c in grow.items()}
         self.latent_dim_ = config.latent_dim
-        self._resample_seed = int(rng.randint(_SEED_MAX))
-
-    def _monitor(self, method: GANMethod, nets: Networks, real_rows: dict, config: TrainConfig, seed: int,
-                 device: torch.device) -> QualityMonitor:
-        """The quality monitor of one training run (``real_rows``: class index or None → rows)."""
-
-        def generate(G, z, index):
-            y = None if index is None else torch.full((len(z),), index, dtype=torch.long, device=z.device)
-            return method.generate(Networks(G=G, D=nets.D, n_classes=nets.n_classes, pac=nets.pac), z, y)
-
-        gen = self._torch_generator(seed, device)
-        scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
-        n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
-        every = self.eval_every or max(1, config.n_iter // 20)
-        return QualityMonitor(scorers, generate, config.latent_dim, n_samples, every, self.patience, gen)
+        self._resample_seed = int(rng.randint(SEED_MAX))
 
     def _fit_filters(self, x_enc: np.ndarray, y_idx: np.ndarray, to_grow: list, spec: DataSpec) -> dict:
         """One fitted :class:`RowFilter` per class to grow (empty without ``filter``); fails before training."""
@@ -592,7 +520,3 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         if cls in self.filters_:
             self.filter_report_[cls] = report
         return self.codec_.decode(rows)
-
-    @staticmethod
-    def _torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
-        return torch.Generator(device=device).manual_seed(int(seed))

@@ -1,0 +1,141 @@
+"""The training plan: which GAN learns which rows, and how each one is built and trained.
+
+Unconditional methods train one GAN per class to grow (that class is the
+*positive* set, every other row the *negative* set); conditional methods
+train one GAN for all classes. For every GAN, :func:`fit_plan` builds the
+networks (weights seeded locally, so torch's global RNG is untouched), the
+batch sampler and the quality monitor, trains them with
+:func:`~minority_gen.training.train_gan`, and returns the networks on the CPU
+with the run's history. :class:`~minority_gen.GANOversampler` validates the
+parameters and data, then calls this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .data import DataSpec
+from .diffaugment import DiffAugment
+from .methods import GANMethod, Networks
+from .monitor import QualityMonitor, QualityScorer
+from .nets import build_discriminator, build_generator
+from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
+
+SEED_MAX = 2**31 - 1
+
+
+def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    return torch.Generator(device=device).manual_seed(int(seed))
+
+
+@dataclass
+class Plan:
+    """Everything the estimator decided about how to train.
+
+    ``select``: keep the best generator by quality (:mod:`minority_gen.monitor`);
+    ``eval_every`` ``None`` means ``n_iter // 20``; ``policy`` is the DiffAugment
+    policy (empty: none).
+    """
+
+    method: GANMethod
+    config: TrainConfig
+    spec: DataSpec
+    hidden: tuple[int, ...] | None
+    spectral_norm: bool
+    policy: str
+    balanced_labels: bool
+    select: bool
+    eval_every: int | None
+    patience: int | None
+    device: torch.device
+    callbacks: Sequence[Callback] = field(default_factory=tuple)
+
+
+def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, object],
+             rng: np.random.RandomState) -> tuple[dict[int, Networks], pd.DataFrame]:
+    """Train the GANs for the classes in ``grow``; return class index → networks, and the history.
+
+    ``x`` holds the encoded rows and ``y`` their class indices, on
+    ``plan.device``; ``grow`` maps the index of each class to grow to its
+    label. A conditional method's classes share one set of networks (history
+    ``gan`` = ``"all"``); an unconditional one has a set per class (``gan`` =
+    the class label).
+    """
+    method = plan.method
+    fitted: dict[int, Networks] = {}
+    histories = []
+    if method.conditional:
+        sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, plan.config.latent_dim,
+                                     balanced=plan.balanced_labels, pac=plan.config.pac)
+        real_rows = {i: x[y == i] for i in grow}
+        nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows, rng)
+        fitted = dict.fromkeys(grow, nets)
+        histories.append(pd.DataFrame(records).assign(gan="all"))
+    else:
+        for i, label in grow.items():
+            mask = y == i
+            sampler = PositiveNegativeSampler(x[mask], x[~mask] if method.uses_negatives else None,
+                                              plan.config.batch_size, plan.config.latent_dim)
+            nets, records = _fit_one(plan, f"{method.name} (class {label})", sampler, 0, n_classes,
+                                     {None: x[mask]}, rng)
+            fitted[i] = nets
+            histories.append(pd.DataFrame(records).assign(gan=label))
+    history = (
+        pd.concat(histories, ignore_index=True)[["gan", *histories[0].columns.drop("gan")]]
+        if histories else pd.DataFrame(columns=["gan", "iteration", "d_loss", "g_loss"])
+    )
+    return fitted, history
+
+
+def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
+             rng: np.random.RandomState) -> tuple[Networks, list[dict]]:
+    method, config, device = plan.method, plan.config, plan.device
+    seed_init, seed_train, seed_monitor = rng.randint(SEED_MAX, size=3)
+    with torch.random.fork_rng(devices=[]):
+        # Local seeding for weight initialisation only; the global RNG state is restored on exit.
+        torch.manual_seed(int(seed_init))
+        sn = plan.spectral_norm or method.needs_spectral_norm()
+        build = lambda heads, pac=1: build_discriminator(  # noqa: E731
+            plan.spec, heads, n_classes, plan.hidden, sn, pac=pac
+        ).to(device)
+        nets = Networks(
+            G=build_generator(plan.spec, config.latent_dim, cond_classes, plan.hidden).to(device),
+            D=build(method.heads(n_classes), config.pac),
+            n_classes=n_classes,
+            extra=method.extra_networks(build, n_classes),
+            pac=config.pac,
+        )
+    if plan.policy:
+        nets.augment = DiffAugment(plan.policy, torch_generator(int(rng.randint(SEED_MAX)), device))
+    gen = torch_generator(int(seed_train), device)
+    monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
+    records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor)
+    if ema_g is not None:
+        nets.G = ema_g
+    nets.G.cpu().eval()
+    nets.D.cpu().eval()
+    for m in nets.extra.values():
+        m.cpu().eval()
+    return nets, records
+
+
+def quality_monitor(plan: Plan, nets: Networks, real_rows: dict, seed: int) -> QualityMonitor:
+    """The quality monitor of one training run (``real_rows``: class index, or None, → rows)."""
+    method = plan.method
+
+    def generate(G, z, index):
+        y = None if index is None else torch.full((len(z),), index, dtype=torch.long, device=z.device)
+        return method.generate(Networks(G=G, D=nets.D, n_classes=nets.n_classes, pac=nets.pac), z, y)
+
+    gen = torch_generator(seed, plan.device)
+    scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
+    n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
+    every = plan.eval_every or max(1, plan.config.n_iter // 20)
+    return QualityMonitor(scorers, generate, plan.config.latent_dim, n_samples, every, plan.patience, gen)
