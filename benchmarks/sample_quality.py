@@ -1,8 +1,8 @@
 """Sample quality (issue 8): mode coverage on toys and fidelity/diversity on held-back real rows.
 
 Three measurements, each comparing the current defaults with the previous
-ones (``recipe="paper", pac=1, selection="last"``: the papers' optimiser
-settings, no packing, the last iteration's generator) and with one change at
+ones (``recipe="paper", pac=1``: the papers' optimiser settings, no
+packing; both keep the last iteration's generator) and with one change at
 a time (ablations):
 
 1. **Two-mode toy** (issue 8): positives from (2, 2) and (−2, 2) (60 rows),
@@ -53,7 +53,7 @@ ABLATIONS = {
     "defaults": {},
     "previous defaults": OLD,
     "pac=1": {"pac": 1},
-    "selection='last'": {"selection": "last"},
+    "selection='quality'": {"selection": "quality"},
     "recipe='paper'": {"recipe": "paper"},
 }
 
@@ -191,7 +191,8 @@ def main(argv=None) -> int:
         "",
         f"`python benchmarks/sample_quality.py` — {platform.machine()}, {os.cpu_count()} cores, torch "
         f"{torch.__version__} (1 thread), {date.today().isoformat()}. \"previous defaults\" = "
-        "`recipe='paper', pac=1, selection='last'` (what `main` did before issue 8). See the script's docstring "
+        "`recipe='paper', pac=1, selection='last'` (what `main` did before issue 8; the defaults keep "
+        "`selection='last'` too). See the script's docstring "
         "for the data.",
         "",
         "## Two-mode toy (2,000 rows sampled)",

@@ -4,8 +4,8 @@ scikit-learn's breast-cancer table (569 × 30) with the malignant class cut to
 30 rows. A logistic regression is cross-validated (5 stratified folds,
 resampling inside the training folds only) with no resampling, random
 oversampling, SMOTE and Rumi-LSGAN. Then a GAN is fitted on the 30-malignant
-table: the generator kept is the one whose rows scored best during training
-(``history_``'s ``q_*`` columns, plotted), and its rows are scored against
+table with ``selection="quality"``: the generator kept is the one whose rows
+scored best during training (``history_``'s ``q_*`` columns, plotted), and its rows are scored against
 the malignant rows the demo never trained on (PRDC, next to SMOTE's) and
 drawn next to the real ones in a PCA plot.
 
@@ -86,7 +86,7 @@ def main(argv=None) -> None:
         print(f"{name:<12}{cells}{seconds:>11.1f}s")
 
     # Fit once on the 30-malignant table; score its rows against the malignant rows it never saw.
-    sampler = GANOversampler(method="rumi", n_iter=args.n_iter, random_state=0)
+    sampler = GANOversampler(method="rumi", n_iter=args.n_iter, selection="quality", random_state=0)
     scaler = StandardScaler().fit(X)
     sampler.fit(scaler.transform(X), y)
     history = sampler.history_.dropna(subset=["q_score"])

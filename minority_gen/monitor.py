@@ -51,7 +51,7 @@ class QualityScorer:
         usual PRDC choice) hold nearly every generated row after a few
         hundred iterations, and the score stops telling generators apart;
         with ``k = 1`` it keeps tracking the quality measured on held-back
-        rows (``benchmarks/selection_breast_cancer.py``).
+        rows (docs/sample_quality.md).
     copy_tol : float, default=0.1
         Near-copy radius, as a fraction of the median nearest-neighbour
         distance of the real rows.

@@ -133,22 +133,23 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     ema : float, default=None
         If set (e.g. 0.999), sample from an exponential moving average of the
         generator's weights with this decay.
-    selection : {"auto", "quality", "last"}, default="auto"
-        Which generator of the training run to keep. ``"quality"``: every
-        ``eval_every`` iterations the generator's rows are scored against
-        the real rows of each class it generates (k-NN precision and
-        coverage minus the share of near-copies of training rows, see
+    selection : {"last", "quality"}, default="last"
+        Which generator of the training run to keep. ``"last"``: the
+        generator of the last iteration. ``"quality"``: every ``eval_every``
+        iterations the generator's rows are scored against the real rows of
+        each class it generates (k-NN precision and coverage minus the share
+        of near-copies of training rows, see
         :class:`minority_gen.monitor.QualityScorer`); the best-scoring
-        generator is kept, and training stops once ``patience`` evaluations
-        in a row bring no improvement. The scores are the ``q_*`` columns of
-        ``history_``. ``"last"``: the generator of the last iteration.
-        ``"auto"``: ``"quality"`` for tables, ``"last"`` for images (where
-        pixel-space neighbours say little about quality).
+        generator is kept, and with ``patience`` training stops once that
+        many evaluations in a row bring no improvement. The scores are the
+        ``q_*`` columns of ``history_``. Not the default: on the project's
+        benchmarks it did not improve the rows (docs/sample_quality.md).
     eval_every : int, default=None
-        Iterations between quality evaluations; ``None``: ``n_iter // 20``.
+        ``selection="quality"`` only: iterations between quality
+        evaluations; ``None``: ``n_iter // 20``.
     patience : int, default=None
-        Evaluations without improvement before training stops early;
-        ``None`` never stops early.
+        ``selection="quality"`` only: evaluations without improvement
+        before training stops early; ``None`` never stops early.
     filter : None, str or RowFilter, default=None
         Drop generated rows before they are returned (more are drawn in their
         place, so the counts stay exact): ``"copies"`` drops near-copies of
@@ -240,7 +241,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
         "ema": [Interval(Real, 0, 1, closed="neither"), None],
-        "selection": [StrOptions({"auto", "quality", "last"})],
+        "selection": [StrOptions({"quality", "last"})],
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "filter": [str, RowFilter, None],
@@ -271,7 +272,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         pac="auto",
         spectral_norm=False,
         ema=None,
-        selection="auto",
+        selection="last",
         eval_every=None,
         patience=None,
         filter=None,
@@ -448,6 +449,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         return dims
 
     def _fit_gans(self, X, y) -> None:
+        if self.selection != "quality" and (self.patience is not None or self.eval_every is not None):
+            raise ValueError(
+                f"patience and eval_every apply to selection='quality' (they set its evaluations); got "
+                f"selection={self.selection!r} with patience={self.patience!r}, eval_every={self.eval_every!r}. "
+                "Pass selection='quality' or leave them at None."
+            )
         method = get_method(self.method, self.method_params)
         hidden = self._check_hidden_dims()
         device = resolve_device(self.device)
@@ -481,7 +488,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         plan = Plan(
             method=method, config=config, spec=spec, hidden=hidden, spectral_norm=self.spectral_norm,
             policy=policy, balanced_labels=self.label_sampling == "balanced",
-            select=self.selection == "quality" or (self.selection == "auto" and spec.image_shape is None),
+            select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [],
         )

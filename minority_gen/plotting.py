@@ -226,7 +226,7 @@ def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
 
     if "q_score" not in history.columns or history["q_score"].isna().all():
         raise ValueError(
-            "history has no quality scores (q_* columns): fit with selection='quality' (the default for tables)."
+            "history has no quality scores (q_* columns): fit with selection='quality'."
         )
     scored = history.dropna(subset=["q_score"])
     gans = list(pd.unique(scored["gan"]))

@@ -45,7 +45,7 @@ def test_quality_curve(tmp_path, tiny, imbalanced_table):
     from minority_gen.plotting import plot_quality_curve
 
     X, y = imbalanced_table
-    sampler = GANOversampler(**{**tiny, "n_iter": 20}).fit(X, y)
+    sampler = GANOversampler(**{**tiny, "n_iter": 20}, selection="quality").fit(X, y)
     assert plot_quality_curve(sampler.history_, tmp_path / "q.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="selection='quality'"):
         plot_quality_curve(GANOversampler(**tiny, selection="last").fit(X, y).history_, tmp_path / "q2.png")

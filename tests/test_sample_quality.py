@@ -160,12 +160,14 @@ def test_monitor_stops_after_patience_evaluations_without_gain():
 def test_quality_selection_in_history_and_early_stop(imbalanced_table):
     X, y = imbalanced_table
     kw = dict(n_iter=400, batch_size=16, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
-    s = GANOversampler(**kw, eval_every=5, patience=2).fit(X, y)
+    s = GANOversampler(**kw, selection="quality", eval_every=5, patience=2).fit(X, y)
     q = s.history_.dropna(subset=["q_score"])
     assert len(s.history_) < 400  # stopped early
     assert (q["iteration"] % 5 == 0).all() and len(q) >= 3
     assert set(q.columns) >= {"q_precision", "q_coverage", "q_copies", "q_score"}
-    assert GANOversampler(**kw, selection="last").fit(X, y).history_.columns.str.startswith("q_").sum() == 0
+    assert GANOversampler(**kw).fit(X, y).history_.columns.str.startswith("q_").sum() == 0  # default: last
+    with pytest.raises(ValueError, match="patience and eval_every apply to selection='quality'"):
+        GANOversampler(**kw, patience=3).fit(X, y)
 
 
 def test_train_gan_restores_the_best_snapshot_not_the_last():

@@ -19,8 +19,8 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="optimiser settings: tuned (default; Adam 1e-3, one D step on tables) or the paper's")
     parser.add_argument("--pac", default="auto",
                         help="rows per discriminator pack (PacGAN); 'auto' (default: 4 on tables), 1 = off")
-    parser.add_argument("--selection", choices=["auto", "quality", "last"], default="auto",
-                        help="keep the best-scoring generator (quality; auto = on for tables) or the last one")
+    parser.add_argument("--selection", choices=["last", "quality"], default="last",
+                        help="keep the last generator (default) or the best-scoring one (quality)")
     parser.add_argument("--filter", default=None, metavar="CRITERIA",
                         help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
     parser.add_argument("--sampling-strategy", default="auto",
