@@ -141,11 +141,13 @@ class ProgressBar:
     def __init__(self, every: int = 25):
         self.every = every
         self._bar = None
+        self._quality = None
 
     def on_train_begin(self, n_iter: int, label: str) -> None:
         from tqdm.auto import tqdm
 
         self._bar = tqdm(total=n_iter, desc=label, leave=True, dynamic_ncols=True)
+        self._quality = None  # one bar object serves every GAN of a fit: no score carried over
 
     def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
         self._bar.update(1)
@@ -153,7 +155,7 @@ class ProgressBar:
             self._quality = record["q_score"]
         if iteration % self.every == 0 or "q_score" in record:
             shown = dict(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
-            if getattr(self, "_quality", None) is not None:
+            if self._quality is not None:
                 shown["quality"] = f"{self._quality:.3f}"
             self._bar.set_postfix(shown)
 

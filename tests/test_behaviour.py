@@ -1,20 +1,19 @@
 """Behaviour on small data: what each unconditional method is for."""
 
+import runpy
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from minority_gen import GANOversampler
 
-
-def ring_of_gaussians(seed=0):
-    """8 Gaussians on a circle of radius 4: even ones positive (100 rows), odd ones negative (800)."""
-    rng = np.random.default_rng(seed)
-    angles = np.arange(8) * np.pi / 4
-    modes = 4 * np.c_[np.cos(angles), np.sin(angles)]
-    pos, neg = modes[0::2], modes[1::2]
-    X_pos = np.repeat(pos, 25, axis=0) + rng.normal(0, 0.2, (100, 2))
-    X_neg = np.repeat(neg, 200, axis=0) + rng.normal(0, 0.2, (800, 2))
-    return np.vstack([X_neg, X_pos]), np.r_[np.zeros(800, int), np.ones(100, int)], pos, neg
+# The toys are defined once, in the sample-quality benchmark, so the tests check the data it reports on:
+# the ring (8 Gaussians on a circle of radius 4, the even ones positive: 100 rows, the odd ones negative: 800)
+# and issue 8's two-mode toy (positives on 2 modes, 60 rows; negatives on 3, 1,500 rows; sigma 0.3).
+_TOYS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "sample_quality.py"),
+                       run_name="toys")
+ring_of_gaussians, two_mode_toy = _TOYS["ring"], _TOYS["two_mode_toy"]
 
 
 def nearest_is_positive(samples, pos, neg):
@@ -39,15 +38,6 @@ def test_rumi_learns_the_positive_modes_not_the_negative_ones():
     assert nearest_is_positive(synthetic, pos, neg).mean() >= 0.95
     # not collapsed: at least two of the four positive modes hold 20 % of the rows each (one with pac=1)
     assert (mode_shares(synthetic, pos) >= 0.2).sum() >= 2
-
-
-def two_mode_toy(seed):
-    """Issue 8's toy: positives on 2 modes (60 rows), negatives on 3 (1,500 rows), sigma 0.3."""
-    rng = np.random.default_rng(seed)
-    pos, neg = np.array([[2, 2], [-2, 2]]), np.array([[2, -2], [-2, -2], [0, 0]])
-    X_pos = pos[rng.integers(0, 2, 60)] + 0.3 * rng.normal(size=(60, 2))
-    X_neg = neg[rng.integers(0, 3, 1500)] + 0.3 * rng.normal(size=(1500, 2))
-    return np.vstack([X_neg, X_pos]), np.r_[np.zeros(1500, int), np.ones(60, int)], pos, neg
 
 
 @pytest.mark.slow

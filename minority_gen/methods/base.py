@@ -108,12 +108,11 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
         "latent_dim": 64,
         "n_critic": 1,
     }
-    #: ``paper_defaults`` with :data:`TUNED_DEFAULTS` on top (set for each subclass).
-    defaults: ClassVar[dict[str, Any]] = {**paper_defaults, **TUNED_DEFAULTS}
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.defaults = {**cls.paper_defaults, **TUNED_DEFAULTS}
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The tuned recipe: ``paper_defaults`` with :data:`TUNED_DEFAULTS` on top."""
+        return {**self.paper_defaults, **TUNED_DEFAULTS}
 
     # -- what the method needs -------------------------------------------
     def heads(self, n_classes: int) -> dict[str, Head]:
