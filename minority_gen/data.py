@@ -13,15 +13,24 @@ class DataSpec:
     """The shape of one row as the networks see it.
 
     ``n_features`` is the flat row length; ``image_shape`` is ``(C, H, W)``
-    for images and ``None`` for tables.
+    for images and ``None`` for tables; ``blocks`` are the ``(start, end)``
+    column ranges of a table's one-hot blocks (categorical columns and
+    missing-value indicators, :mod:`minority_gen.tabular`), which the
+    generator ends with a Gumbel-softmax.
     """
 
     n_features: int
     image_shape: tuple[int, int, int] | None = None
+    blocks: tuple[tuple[int, int], ...] = ()
 
     @property
     def kind(self) -> str:
         return "table" if self.image_shape is None else "image"
+
+    @property
+    def extra_noise(self) -> int:
+        """Noise inputs the generator needs besides the latent vector: one Gumbel draw per one-hot level."""
+        return sum(end - start for start, end in self.blocks)
 
 
 def check_table_input(X) -> None:
@@ -130,19 +139,35 @@ class TableCodec:
     def __init__(self, discrete_levels: int = 32):
         self.discrete_levels = discrete_levels
 
-    def fit(self, X: np.ndarray) -> TableCodec:
+    def fit(self, X: np.ndarray, integer: np.ndarray | None = None) -> TableCodec:
+        """Learn each column's centre, scale, range and levels.
+
+        NaN cells (used by :class:`~minority_gen.tabular.MixedTableCodec`
+        for missing values) are left out of every statistic. ``integer``: a
+        boolean mask of the columns to round and clip in :meth:`decode`
+        (default: all of them for an integer array, none otherwise).
+        """
         X64 = np.asarray(X, dtype=np.float64)
         self.dtype_ = np.asarray(X).dtype
-        self.mean_ = X64.mean(axis=0)
-        scale = X64.std(axis=0)
-        scale[scale < 1e-12] = 1.0
+        observed = ~np.isnan(X64)
+        if observed.all():
+            self.mean_ = X64.mean(axis=0)
+            scale = X64.std(axis=0)
+            self.min_, self.max_ = X64.min(axis=0), X64.max(axis=0)
+        else:  # all-missing columns are refused before this point
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self.mean_ = np.nanmean(X64, axis=0)
+                scale = np.nanstd(X64, axis=0)
+                self.min_, self.max_ = np.nanmin(X64, axis=0), np.nanmax(X64, axis=0)
+        scale[~(scale >= 1e-12)] = 1.0
         self.scale_ = scale
-        self.min_ = X64.min(axis=0)
-        self.max_ = X64.max(axis=0)
-        cap = min(self.discrete_levels, len(X64) // 2)
+        self.integer_ = (np.full(X64.shape[1], self.dtype_.kind in "biu") if integer is None
+                         else np.asarray(integer, dtype=bool))
         self.levels_ = {}  # column index -> sorted distinct values of a discrete column
         for j in range(X64.shape[1]):
-            values = np.unique(X64[:, j])
+            column = X64[observed[:, j], j]
+            values = np.unique(column)
+            cap = min(self.discrete_levels, len(column) // 2)
             if len(values) <= max(cap, 1) and self.discrete_levels > 0:
                 self.levels_[j] = values
         return self
@@ -154,9 +179,10 @@ class TableCodec:
         X = np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_
         for j, values in self.levels_.items():
             X[:, j] = snap_to_levels(X[:, j], values)
-        if self.dtype_.kind in "biu":
-            X = np.clip(np.rint(X), self.min_, self.max_)
-        elif self.dtype_.kind != "f":
+        if self.integer_.any():
+            X[:, self.integer_] = np.clip(np.rint(X[:, self.integer_]), self.min_[self.integer_],
+                                          self.max_[self.integer_])
+        if self.dtype_.kind not in "biuf":
             return X
         return X.astype(self.dtype_)
 

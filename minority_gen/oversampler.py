@@ -9,12 +9,13 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
+from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from sklearn_compat.base import _fit_context
 
 from .data import DataSpec, ImageArraysMixin, ImageCodec, TableCodec, check_table_input
@@ -23,6 +24,7 @@ from .filtering import RowFilter, draw_filtered
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .plan import SEED_MAX, Plan, fit_plan, torch_generator
+from .tabular import MixedTableCodec, needs_mixed_codec
 from .training import (
     ProgressBar,
     TrainConfig,
@@ -36,6 +38,17 @@ AUTO_PAC = 4
 def _label(c) -> str:
     """A class label as users wrote it (``1``, ``'sick'``), not ``np.int64(1)``."""
     return repr(c.item() if isinstance(c, np.generic) else c)
+
+
+def _like(y_in, y_res):
+    """``y_res`` in ``y_in``'s container (Series, DataFrame, list or array), as imbalanced-learn returns it."""
+    if isinstance(y_in, pd.Series):
+        return pd.Series(y_res, name=y_in.name, dtype=y_in.dtype)
+    if isinstance(y_in, pd.DataFrame):
+        return pd.DataFrame(y_res, columns=y_in.columns).astype(y_in.dtypes.to_dict())
+    if isinstance(y_in, list):
+        return y_res.tolist()
+    return y_res
 
 
 def resolve_device(device: str) -> torch.device:
@@ -72,6 +85,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
 
     Tables are standardised for training and mapped back on output; the
     input's dtype and container (NumPy, pandas, list, sparse) are kept.
+    Mixed-type tables work as they are (:mod:`minority_gen.tabular`): a
+    DataFrame's categorical, string, boolean, integer and nullable columns
+    (``category``, ``str``, ``bool``, ``Int64``, ``boolean``, ``Float64``
+    ...) come back with the same dtypes and valid values only, and missing
+    values (NaN, ``None``, ``pd.NA``) are generated at each class's rate
+    rather than refused.
 
     Images are passed as arrays ``(N, H, W)``, ``(N, H, W, C)`` or
     ``(N, C, H, W)``, or as flattened rows with ``image_shape`` (the form
@@ -158,6 +177,14 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         of the class, ``"copies,knn"`` both; or a
         :class:`minority_gen.filtering.RowFilter` with its own thresholds.
         ``filter_report_`` counts what was dropped. Tables only.
+    categorical_features : "auto", None, or array-like, default="auto"
+        Columns to treat as categorical (one-hot encoded, a Gumbel-softmax
+        block in the generator, decoded to observed levels only) besides
+        those whose dtype already says so (``category``, strings, objects;
+        booleans are their own kind): column indices, DataFrame column
+        names, or a boolean mask, as in imbalanced-learn's ``SMOTENC``. Use
+        it for category codes stored as numbers. ``"auto"`` / ``None``: by
+        dtype only.
     image_shape : tuple of int, default=None
         Treat each row of a 2-D ``X`` as one image flattened (C order) from
         this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
@@ -245,6 +272,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "filter": [str, RowFilter, None],
+        "categorical_features": ["array-like", StrOptions({"auto"}), None],
         "image_shape": [tuple, list, None],
         "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
         "diffaugment": [str, None],
@@ -276,6 +304,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         eval_every=None,
         patience=None,
         filter=None,
+        categorical_features="auto",
         image_shape=None,
         image_layout="auto",
         diffaugment="auto",
@@ -303,6 +332,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.eval_every = eval_every
         self.patience = patience
         self.filter = filter
+        self.categorical_features = categorical_features
         self.image_shape = image_shape
         self.image_layout = image_layout
         self.diffaugment = diffaugment
@@ -317,13 +347,17 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True  # missing values are modelled (minority_gen.tabular)
         tags.input_tags.string = False
         return tags
 
     def _check_X_y(self, X, y, accept_sparse=None):
         check_table_input(X)
         return super()._check_X_y(X, y, accept_sparse=accept_sparse)
+
+    def _is_mixed(self, X) -> bool:
+        """Whether ``X`` is a table for :class:`~minority_gen.tabular.MixedTableCodec` (see there)."""
+        return self.image_shape is None and np.ndim(X) == 2 and needs_mixed_codec(X, self.categorical_features)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -339,10 +373,71 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self : GANOversampler
         """
         check_classification_targets(y)
-        X, y, _ = self._check_X_y(self._images_to_rows(X), y)
+        if self._is_mixed(X):
+            X, y, _ = self._check_mixed(X, y)
+        else:
+            X, y, _ = self._check_X_y(self._images_to_rows(X), y)
+            self._codec_in = None
         self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
         self._fit_gans(X, y)
         return self
+
+    def fit_resample(self, X, y, **params):
+        """Return the original rows (or images) followed by the new ones.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
+                or an image array (N, H, W), (N, H, W, C), (N, C, H, W)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : same kind, layout and dtype as ``X``
+            A DataFrame keeps its column names, order and dtypes (categories,
+            nullable dtypes and missing values included).
+        y_resampled : array-like of shape (n_samples_new,)
+        """
+        if self._is_mixed(X):
+            return self._fit_resample_mixed(X, y)
+        self._codec_in = None
+        return super().fit_resample(X, y, **params)
+
+    def _check_mixed(self, X, y):
+        """Validate a mixed table and fit its codec (every check before any training)."""
+        if isinstance(X, list):
+            X = np.asarray(X, dtype=object)
+        y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y_checked = column_or_1d(y_checked) if np.ndim(y_checked) == 1 else y_checked
+        check_consistent_length(X, y_checked)
+        self._codec_in = MixedTableCodec(self.categorical_features).fit(X)
+        validate_data(self, X=X, y=y_checked, reset=True, skip_check_array=True)
+        self.layout_ = None
+        return X, np.asarray(y_checked), binarize_y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_resample_mixed(self, X, y):
+        check_classification_targets(y)
+        was_list = isinstance(X, list)
+        X_in, y_in = X, y
+        X, y_arr, binarize_y = self._check_mixed(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y_arr, self._sampling_type)
+        self._fit_gans(X, y_arr)
+        gen = torch_generator(self._resample_seed)
+        X_new, y_new = [], []
+        for cls, n in self.sampling_strategy_.items():
+            if n > 0:
+                X_new.append(self._generate(n, cls, gen))
+                y_new.append(np.full(n, cls, dtype=y_arr.dtype))
+        y_res = np.concatenate([y_arr, *y_new])
+        if isinstance(X, pd.DataFrame):
+            X_res = pd.concat([X, *X_new], ignore_index=True) if X_new else X.reset_index(drop=True)
+            X_res = X_res.astype(X.dtypes.to_dict())
+        else:
+            X_res = np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+        if binarize_y:
+            y_res = label_binarize(y_res, classes=np.unique(y_arr))
+        return (X_res.tolist() if was_list else X_res), _like(y_in, y_res)
 
     def _fit_resample(self, X, y):
         self._fit_gans(X, y)
@@ -399,6 +494,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             )
         seed = check_random_state(random_state).randint(SEED_MAX)
         rows = self._generate(n_samples, y, torch_generator(seed))
+        if isinstance(self.codec_, MixedTableCodec):  # a DataFrame or array as fit saw it, dtypes kept
+            return rows
         if getattr(self, "feature_names_in_", None) is not None:
             return pd.DataFrame(rows, columns=self.feature_names_in_)
         return self._rows_to_images(rows)
@@ -460,7 +557,6 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
 
-        X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
         self.classes_, y_idx, counts = np.unique(y, return_inverse=True, return_counts=True)
         to_grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
         for c in to_grow:
@@ -471,10 +567,16 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
                     "learn it. Leave it out of sampling_strategy (e.g. a dict naming the other "
                     "classes) or gather more rows."
                 )
-        if self.layout_ is None:
+        if self._codec_in is not None:  # a mixed table: fitted while validating it
+            self.codec_ = self._codec_in
+            spec = DataSpec(n_features=self.codec_.n_encoded_, blocks=tuple(self.codec_.blocks_))
+            X_dense = X
+        elif self.layout_ is None:
+            X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
             self.codec_ = TableCodec().fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1])
         else:
+            X_dense = np.asarray(X)
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
@@ -498,6 +600,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.generators_ = {c: fitted[i].G for i, c in grow.items()}
         self.discriminators_ = {c: fitted[i].D for i, c in grow.items()}
         self.latent_dim_ = config.latent_dim
+        self._spec = spec
         self._resample_seed = int(rng.randint(SEED_MAX))
 
     def _fit_filters(self, x_enc: np.ndarray, y_idx: np.ndarray, to_grow: list, spec: DataSpec) -> dict:
@@ -516,13 +619,14 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def _generate(self, n: int, cls, gen: torch.Generator) -> np.ndarray:
         method = self.method_
         if n == 0:
-            return self.codec_.decode(np.empty((0, self.n_features_in_), dtype=np.float32))
+            return self.codec_.decode(np.empty((0, self._spec.n_features), dtype=np.float32))
         G = self.generators_[cls]
         D = self.discriminators_[cls]
         nets = Networks(G=G, D=D, n_classes=len(self.classes_), pac=getattr(D, "pac", 1))
         index = int(np.searchsorted(self.classes_, cls)) if method.conditional else None
         chunk = 4096 if self.layout_ is None else 256  # conv activations are large per image
-        draw = lambda m: generate_rows(method, nets, m, index, self.latent_dim_, gen, chunk=chunk).reshape(m, -1)  # noqa: E731
+        noise_dim = self.latent_dim_ + self._spec.extra_noise
+        draw = lambda m: generate_rows(method, nets, m, index, noise_dim, gen, chunk=chunk).reshape(m, -1)  # noqa: E731
         rows, report = draw_filtered(draw, n, self.filters_.get(cls))
         if cls in self.filters_:
             self.filter_report_[cls] = report

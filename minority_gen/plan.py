@@ -71,8 +71,9 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     method = plan.method
     fitted: dict[int, Networks] = {}
     histories = []
+    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
     if method.conditional:
-        sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, plan.config.latent_dim,
+        sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, noise_dim,
                                      balanced=plan.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}
         nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows, rng)
@@ -82,7 +83,7 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         for i, label in grow.items():
             mask = y == i
             sampler = PositiveNegativeSampler(x[mask], x[~mask] if method.uses_negatives else None,
-                                              plan.config.batch_size, plan.config.latent_dim)
+                                              plan.config.batch_size, noise_dim)
             nets, records = _fit_one(plan, f"{method.name} (class {label})", sampler, 0, n_classes,
                                      {None: x[mask]}, rng)
             fitted[i] = nets
@@ -138,4 +139,5 @@ def quality_monitor(plan: Plan, nets: Networks, real_rows: dict, seed: int) -> Q
     scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
     n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
     every = plan.eval_every or max(1, plan.config.n_iter // 20)
-    return QualityMonitor(scorers, generate, plan.config.latent_dim, n_samples, every, plan.patience, gen)
+    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
+    return QualityMonitor(scorers, generate, noise_dim, n_samples, every, plan.patience, gen)

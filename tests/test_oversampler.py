@@ -163,12 +163,14 @@ def test_progress_bar_only_when_verbose(tiny, imbalanced_table, capsys):
 
 
 # -- bad input -------------------------------------------------------------
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_nan_or_inf_in_X(tiny, imbalanced_table, bad):
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_inf_in_X(tiny, imbalanced_table, bad):
+    # NaN is a missing value, which is modelled (tests/test_mixed_tables.py); inf is refused
     X, y = imbalanced_table
     X = X.copy()
     X[4, 2] = bad
-    with pytest.raises(ValueError, match=r"(NaN|inf).*columns \[2\].*impute"):
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match=r"column 2 holds infinite values.*replace"):
         GANOversampler(**tiny).fit_resample(X, y)
 
 
@@ -232,13 +234,6 @@ def test_cuda_without_gpu(tiny, imbalanced_table):
 def test_bad_device_string(tiny, imbalanced_table):
     with pytest.raises(ValueError, match="device must be"):
         GANOversampler(**{**tiny, "device": "tpu"}).fit_resample(*imbalanced_table)
-
-
-def test_non_numeric_dataframe_column(tiny, imbalanced_table):
-    X, y = imbalanced_table
-    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(site=["x"] * len(X))
-    with pytest.raises(ValueError, match=r"non-numeric columns \['site'\].*OneHotEncoder"):
-        GANOversampler(**tiny).fit_resample(df, y)
 
 
 @pytest.mark.parametrize("param, value, match", [

@@ -51,7 +51,7 @@ def build_generator(
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
     if spec.image_shape is not None:
         return ConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes)
-    return MLPGenerator(latent_dim, spec.n_features, hidden, n_classes)
+    return MLPGenerator(latent_dim, spec.n_features, hidden, n_classes, blocks=spec.blocks)
 
 
 def build_discriminator(
