@@ -11,9 +11,9 @@ import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.base import clone
+from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from sklearn_compat.base import _fit_context
@@ -419,7 +419,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def _fit_resample_mixed(self, X, y):
         check_classification_targets(y)
         was_list = isinstance(X, list)
-        X_in, y_in = X, y
+        y_in = y
         X, y_arr, binarize_y = self._check_mixed(X, y)
         self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y_arr, self._sampling_type)
         self._fit_gans(X, y_arr)

@@ -277,7 +277,8 @@ class MixedTableCodec:
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"n": [1, 2, 3, 4], "c": pd.Categorical(["a", "b", "a", "a"]), "f": [True, False, True, True]})
+    >>> df = pd.DataFrame({"n": [1, 2, 3, 4], "c": pd.Categorical(["a", "b", "a", "a"]),
+    ...                    "f": [True, False, True, True]})
     >>> codec = MixedTableCodec().fit(df)
     >>> codec.n_encoded_, codec.blocks_
     (5, [(1, 3), (3, 5)])
@@ -382,6 +383,10 @@ class MixedTableCodec:
                                ).reshape(n, len(self.columns_)).astype(self.array_dtype_)
 
 
+def _is_object(dtype) -> bool:
+    return not isinstance(dtype, pd.api.extensions.ExtensionDtype) and np.dtype(dtype).kind == "O"
+
+
 def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column, frame: bool):
     dtype = col.dtype
     if col.kind == INTEGER:
@@ -391,7 +396,7 @@ def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column, frame:
         if missing.any():
             arr[missing] = pd.NA
         return arr
-    if dtype == object:  # numbers held in an object column
+    if _is_object(dtype):  # numbers held in an object column
         out = np.empty(len(values), dtype=object)
         out[:] = [int(v) for v in values] if col.kind == INTEGER else values.tolist()
         out[missing] = col.na_value
@@ -414,7 +419,7 @@ def _categorical_output(code: np.ndarray, col: Column, frame: bool):
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # string, boolean, ...
         arr = pd.array(np.where(missing, None, values).tolist(), dtype=dtype)
         return arr
-    if dtype == object or not frame:
+    if _is_object(dtype) or not frame:
         if not frame and np.dtype(dtype).kind in "biuf":
             return values.astype(dtype) if not missing.any() else values
         return values

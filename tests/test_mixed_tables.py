@@ -208,7 +208,8 @@ def no_training(monkeypatch):
 @pytest.mark.parametrize("make, error, match", [
     (lambda X: X.assign(empty=np.nan), ValueError, r"column 'empty' is entirely missing; drop it"),
     (lambda X: X.assign(x=X["x"].where(X.index != 3, np.inf)), ValueError, r"column 'x' holds infinite values"),
-    (lambda X: X.assign(mixed=[1, "a"] * (len(X) // 2)), TypeError, r"column 'mixed' mixes Python types.*astype\(str\)"),
+    (lambda X: X.assign(mixed=[1, "a"] * (len(X) // 2)), TypeError,
+     r"column 'mixed' mixes Python types.*astype\(str\)"),
     (lambda X: X.set_axis(["x", "x", *X.columns[2:]], axis=1), ValueError, r"duplicate column names \['x'\]"),
     (lambda X: X.assign(when=pd.date_range("2020-01-01", periods=len(X))), TypeError, r"column 'when' holds dates"),
     (lambda X: X.assign(huge=1e200), ValueError, r"column 'huge' holds values up to 1e\+200.*rescale"),
