@@ -175,7 +175,9 @@ def test_generative_quality_on_a_table(rng):
     assert table.loc[0, "near_copies"] == 40 and table.loc[0, "dcr_ratio"] == 0.0
     assert table.loc[1, "near_copies"] == 0 and table.loc[1, "class_fidelity"] > 0.9
     assert table.loc[1, "n_real"] == 30 and table.loc[1, "n_fake"] == 60
-    assert not table.isna().any().any()
+    assert table["category_tvd"].isna().all()  # a numeric table has no categorical column
+    assert not table.drop(columns="category_tvd").isna().any().any()
+    assert table.loc[1, "numeric_ks"] < 0.3 and table.loc[1, "missing_rate_diff"] == 0
     wrong = generative_quality(X, y, rng.normal(0, 1, (60, 3)), 1)
     assert wrong.loc[0, "class_fidelity"] < 0.1
     assert wrong.loc[0, "mmd2"] > 5 * max(table.loc[1, "mmd2"], 0.01)

@@ -7,12 +7,15 @@
 * Generative-quality metrics (:mod:`.metrics`): :func:`mmd2`,
   :func:`frechet_distance`, :func:`prdc`, :func:`c2st_accuracy`,
   :func:`class_fidelity`, :func:`memorisation`, :func:`am_score`, all at once
-  per class with :func:`generative_quality`.
+  per class with :func:`generative_quality`; per-column fidelity of mixed
+  tables (:mod:`.columns`): :func:`column_fidelity`,
+  :func:`correlation_difference`.
 * Image features (:mod:`.features`): :class:`SmallCNNFeatures`,
   :class:`InceptionFeatures`, :class:`TorchFeatures`.
 * :func:`write_report` — markdown report with PNG plots.
 """
 
+from .columns import column_fidelity, correlation_difference, encode_for_metrics
 from .downstream import DEFAULT_SCORING, compare_oversamplers
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
 from .judges import am_score, c2st_accuracy, class_fidelity
@@ -39,7 +42,8 @@ from .samplers import (
 __all__ = [
     "CLASSIFIERS", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
-    "class_fidelity", "compare_oversamplers", "frechet_distance", "generative_quality", "make_classifier",
+    "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",
+    "encode_for_metrics", "frechet_distance", "generative_quality", "make_classifier",
     "make_oversampler", "markdown_table", "memorisation", "mmd2", "plot_comparison", "plot_quality", "prdc",
     "quality_markdown", "rank_oversamplers", "register_oversampler", "summarise", "to_nchw", "write_report",
 ]

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from .columns import column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
 from .judges import am_score, c2st_accuracy
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
@@ -24,6 +25,10 @@ QUALITY_METRICS = {
     "am_score": ("[0, ∞)", "lower"),
     "dcr_ratio": ("[0, ∞)", "≥1"),
     "near_copies": ("{0, 1, …}", "0"),
+    "numeric_ks": ("[0, 1]", "lower"),
+    "category_tvd": ("[0, 1]", "lower"),
+    "missing_rate_diff": ("[0, 1]", "lower"),
+    "corr_diff": ("[0, 2]", "lower"),
 }
 """Columns of :func:`generative_quality` with their range and better direction."""
 
@@ -35,6 +40,21 @@ def _is_image(X) -> bool:
 def _flat(X) -> np.ndarray:
     arr = np.asarray(X, dtype=np.float64)
     return arr.reshape(len(arr), -1)
+
+
+def _rows(X, mask):
+    return X.iloc[np.flatnonzero(mask)] if isinstance(X, pd.DataFrame) else np.asarray(X)[mask]
+
+
+def _column_scores(real, fake) -> dict[str, float]:
+    cols = column_fidelity(real, fake)
+    numeric, categorical = cols[cols.metric == "ks"], cols[cols.metric == "tvd"]
+    return {
+        "numeric_ks": float(numeric.value.mean()) if len(numeric) else float("nan"),
+        "category_tvd": float(categorical.value.mean()) if len(categorical) else float("nan"),
+        "missing_rate_diff": float((cols.missing_real - cols.missing_fake).abs().mean()),
+        "corr_diff": correlation_difference(real, fake),
+    }
 
 
 def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_holdout=None, extractor=None,
@@ -56,6 +76,17 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     (pixels for images) with the real rows of ``c`` (the generator's
     training rows) and ``X_holdout`` of ``c`` when given (otherwise
     leave-one-out distances).
+
+    Tables also get per-column fidelity (:mod:`.columns`): ``numeric_ks``,
+    the mean Kolmogorov–Smirnov statistic over continuous and integer
+    columns; ``category_tvd``, the mean total variation distance of the
+    level frequencies over categorical and boolean columns;
+    ``missing_rate_diff``, the mean absolute difference of the missing
+    rates; ``corr_diff``, :func:`~.columns.correlation_difference` (NaN
+    where a table has no such column). Mixed tables (DataFrames, object
+    arrays, missing values) enter the distance-based metrics through
+    :func:`~.columns.encode_for_metrics`: standardised numbers, one-hot
+    categories and missing-value indicators, fitted on ``X_real``.
 
     Parameters
     ----------
@@ -109,6 +140,11 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         F_real, F_fake = fx.transform(X_real), fx.transform(X_fake)
         scaler = StandardScaler().fit(F_real)
         F_real, F_fake = scaler.transform(F_real), scaler.transform(F_fake)
+    elif is_mixed_table(X_real) or is_mixed_table(X_fake):
+        raw_real, raw_fake, *hold = encode_for_metrics(X_real, X_fake, *([] if X_holdout is None else [X_holdout]))
+        raw_hold = hold[0] if hold else None
+        scaler = StandardScaler().fit(raw_real)
+        F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
     else:
         raw_real, raw_fake = _flat(X_real), _flat(X_fake)
         raw_hold = None if X_holdout is None else _flat(X_holdout)
@@ -143,5 +179,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
                            None if hold_c is None or len(hold_c) == 0 else hold_c)
         row.update({key: mem[key] for key in ("dcr_ratio", "near_copies", "dcr_synthetic", "dcr_reference",
                                               "near_copy_share")})
+        if not image:
+            row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c)))
         rows.append(row)
     return pd.DataFrame(rows)
