@@ -78,12 +78,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = args.debug or os.environ.get("MINORITY_GEN_DEBUG", "") not in ("", "0")
     try:
         return int(args._run(args) or 0)
-    except BaseException as exc:
-        if debug or isinstance(exc, SystemExit):
+    except (Exception, KeyboardInterrupt) as exc:  # SystemExit and the like pass through
+        if debug:
             raise
         message, code = _describe(exc)
+        _close_progress_bars()
         print(f"minority-gen {args.command}: error: {message}", file=sys.stderr)
         return code
+
+
+def _close_progress_bars() -> None:
+    """End a progress bar an error cut short, so that the error line starts a line of its own."""
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
 
 
 def _describe(exc: BaseException) -> tuple[str, int]:
