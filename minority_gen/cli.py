@@ -38,6 +38,9 @@ __all__ = ["CommandError", "build_parser", "main"]
 EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
 _DEBUG_HELP = "show the full traceback of an error (also: environment variable MINORITY_GEN_DEBUG=1)"
+_EPILOG = ("Exit codes: 0 done; 2 usage error (options, paths, data; found before any training); 1 failure "
+           "while running (a diverged GAN, a failed write); 130 interrupted (Ctrl-C). A failure leaves no "
+           "partial output and an existing output unchanged.")
 
 
 def _command_modules():
@@ -50,12 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minority-gen",
         description="GAN oversampling for imbalanced tables and images.",
+        epilog=_EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"minority-gen {__version__}")
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP, epilog=_EPILOG)
         module.add_arguments(p)
         # SUPPRESS: a sub-command's default must not undo `minority-gen --debug COMMAND`
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)

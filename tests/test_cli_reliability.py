@@ -402,3 +402,12 @@ def test_a_folder_refusing_the_temporary_output_is_one_line(name, tmp_path, caps
     line = _error_line(capsys, name)
     assert f"--out {out}: cannot create {out.parent} (Permission denied)" in line
     assert _tree(tmp_path) == before  # the parent folder created for it is gone again
+
+
+@pytest.mark.parametrize("name", ["resample", "images", "evaluate"])
+def test_help_documents_the_policy_and_the_exit_codes(name, capsys):
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--overwrite replace an existing --out" in text and "--debug" in text
+    assert "2 usage error" in text and "130 interrupted (Ctrl-C)" in text

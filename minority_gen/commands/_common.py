@@ -30,9 +30,9 @@ def positive_int(text: str) -> int:
 def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
     """``--overwrite``: the one policy of every sub-command that writes."""
     parser.add_argument("--overwrite", action="store_true",
-                        help=f"replace {what} that already exist (the new output is written in full "
-                             "first, then swapped in; the input is never replaced). Without it an "
-                             "existing output is refused before any training")
+                        help=f"replace an existing {what}: the new output is written in full first, "
+                             "then swapped in; the input is never replaced. Without it an existing output "
+                             "is refused before any training")
 
 
 def add_gan_arguments(parser: argparse.ArgumentParser) -> None:

@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cv", type=int, default=5, help="stratified folds (default 5)")
     parser.add_argument("--out", type=Path, required=True,
                         help="report folder, written as a whole; must be new or empty unless --overwrite")
-    add_overwrite_argument(parser, "an --out report folder (it must hold only .md, .png and .csv files)")
+    add_overwrite_argument(parser, "--out report folder (holding only .md, .png and .csv files)")
     parser.add_argument("--n-iter", type=int, default=2000, help="GAN generator updates (default 2000)")
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default="auto", help="GAN device: auto, cpu, cuda, cuda:N (default auto)")

@@ -44,8 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="refuse class folders with fewer images than this (default 2)")
     parser.add_argument("--copy-originals", action="store_true",
                         help="also copy the original files into --out, giving a balanced folder")
-    add_overwrite_argument(parser, "an --out folder (it must hold only class folders of images), --grid or "
-                                   "--loss-plot")
+    add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid or --loss-plot")
     parser.add_argument("--width", type=positive_int, default=None,
                         help="convolutional width, channels at full resolution (default 32)")
     parser.add_argument("--diffaugment", default="auto",

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="output CSV; missing parent folders are created; never the input")
     parser.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
-    add_overwrite_argument(parser, "an --out file")
+    add_overwrite_argument(parser, "--out file")
     add_gan_arguments(parser)
 
 
