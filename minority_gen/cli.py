@@ -4,21 +4,43 @@ Each sub-command lives in its own module under ``minority_gen/commands/``
 and defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args)``
 (returning an exit code); this module discovers them, so a new command needs
 no edit here.
+
+Every failure ends in one line on stderr, ``minority-gen COMMAND: error:
+...``, and an exit code:
+
+* 2: a usage error, caught before any training (an option, a path, the data);
+* 1: a failure while running: the GAN diverged (``DivergenceError``), a
+  write failed (disk full ...), or an unexpected error;
+* 130: interrupted with Ctrl-C.
+
+Outputs are written atomically (``commands/_output.py``), so a failure leaves
+no partial output and an existing one untouched. ``--debug`` (or the
+environment variable ``MINORITY_GEN_DEBUG=1``) re-raises the exception with
+its traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 from . import __version__, commands
+from .commands._common import CommandError
+from .training import DivergenceError
 
+__all__ = ["CommandError", "build_parser", "main"]
 
-class CommandError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
+#: Exit codes: a usage error found before training; a failure while running; Ctrl-C (128 + SIGINT).
+EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
+
+_DEBUG_HELP = "show the full traceback of an error (also: environment variable MINORITY_GEN_DEBUG=1)"
+_EPILOG = ("Exit codes: 0 done; 2 usage error (options, paths, data; found before any training); 1 failure "
+           "while running (a diverged GAN, a failed write); 130 interrupted (Ctrl-C). A failure leaves no "
+           "partial output and an existing output unchanged.")
 
 
 def _command_modules():
@@ -31,27 +53,65 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minority-gen",
         description="GAN oversampling for imbalanced tables and images.",
+        epilog=_EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"minority-gen {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP, epilog=_EPILOG)
         module.add_arguments(p)
+        # SUPPRESS: a sub-command's default must not undo `minority-gen --debug COMMAND`
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
         p.set_defaults(_run=module.run)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``minority-gen`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
+    debug = args.debug or os.environ.get("MINORITY_GEN_DEBUG", "") not in ("", "0")
     try:
         return int(args._run(args) or 0)
-    except (CommandError, ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"minority-gen {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as exc:  # SystemExit and the like pass through
+        if debug:
+            raise
+        message, code = _describe(exc)
+        _close_progress_bars()
+        print(f"minority-gen {args.command}: error: {message}", file=sys.stderr)
+        return code
+
+
+def _close_progress_bars() -> None:
+    """End a progress bar an error cut short, so that the error line starts a line of its own."""
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
+def _describe(exc: BaseException) -> tuple[str, int]:
+    """The error line and exit code for an exception raised by a sub-command."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C); no output was written or changed.", EXIT_INTERRUPTED
+    if isinstance(exc, DivergenceError):
+        return (f"training failed: {_one_line(exc)} On the command line: try another --method, "
+                "--recipe paper, or another --random-state.", EXIT_FAILURE)
+    if isinstance(exc, (CommandError, ValueError, TypeError, FileNotFoundError)):
+        return _one_line(exc), EXIT_USAGE
+    if isinstance(exc, OSError):
+        return f"{_one_line(exc)}; no output was written or changed.", EXIT_FAILURE
+    return (f"unexpected {type(exc).__name__}: {_one_line(exc)} (run with --debug for the traceback)",
+            EXIT_FAILURE)
 
 
 if __name__ == "__main__":  # pragma: no cover

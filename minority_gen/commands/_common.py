@@ -4,8 +4,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from pathlib import Path
 
-from ..methods import available_methods
+import pandas as pd
+
+from ..methods import available_methods, get_method
+
+
+class CommandError(Exception):
+    """A user error the command line reports as one ``error:`` line, exit code 2 (no traceback)."""
+
+
+def positive_int(text: str) -> int:
+    """``argparse`` type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: the one policy of every sub-command that writes."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help=f"replace an existing {what}: the new output is written in full first, "
+                             "then swapped in; the input is never replaced. Without it an existing output "
+                             "is refused before any training")
 
 
 def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,3 +92,65 @@ def gan_kwargs(args: argparse.Namespace) -> dict:
         random_state=args.random_state,
         verbose=not args.quiet,
     )
+
+
+_PARAM = re.compile(r"The '(\w+)' parameter of \w+")
+
+
+def check_gan_params(sampler) -> None:
+    """Validate every ``GANOversampler`` parameter now, before any data is read or network trained.
+
+    The messages name the command-line option (``--n-iter``) rather than the
+    parameter (``n_iter``) where the two differ only in spelling.
+    """
+    from ..filtering import RowFilter
+    from ..oversampler import resolve_device
+
+    try:
+        sampler._validate_params()
+        get_method(sampler.method, sampler.method_params)
+        resolve_device(sampler.device)
+        if isinstance(sampler.filter, str):
+            RowFilter(criteria=sampler.filter)._check_params()
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        match = _PARAM.match(message)
+        if match:
+            message = f"--{match.group(1).replace('_', '-')}: {message}"
+        raise CommandError(message) from None
+
+
+def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a CSV and split off its ``target`` column, refusing targets a sampler cannot use.
+
+    Checked here, before any training: the file exists and parses, the
+    target is a column, it has no empty cells (whose float NaN would
+    otherwise end in ``'<' not supported between 'float' and 'str'``),
+    at least two classes, and at least one feature column.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no such CSV file: {path}")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path} as a CSV file with a header row: {exc}") from None
+    if target not in df.columns:
+        raise CommandError(f"--target {target!r} is not a column of {path}; columns: {list(df.columns)}")
+    y = df[target]
+    empty = y.isna().to_numpy().nonzero()[0]
+    if len(empty):
+        rows = ", ".join(str(i + 2) for i in empty[:5]) + (" ..." if len(empty) > 5 else "")
+        raise CommandError(f"the target column {target!r} of {path} has {len(empty)} empty cell(s) (file "
+                           f"line {rows}); drop those rows or fill in their class first.")
+    classes = y.unique()
+    if len(classes) < 2:
+        found = "no rows"
+        if len(classes):
+            label = classes[0].item() if hasattr(classes[0], "item") else classes[0]
+            found = f"only the class {label!r}"
+        raise CommandError(f"the target column {target!r} of {path} has {found}; oversampling needs at "
+                           "least two classes. Check --target.")
+    X = df.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise CommandError(f"{path} has no feature columns besides the target {target!r}.")
+    return X, y

@@ -27,6 +27,9 @@ from ..evaluation import (
     write_report,
 )
 from ..evaluation.samplers import NONE, describe_oversampler
+from ..oversampler import GANOversampler
+from ._common import add_overwrite_argument, check_gan_params, read_csv_table
+from ._output import Outputs
 
 NAME = "evaluate"
 HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classifier scores and the "
@@ -42,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--classifiers", default="logreg,rf",
                         help=f"comma-separated classifiers: {', '.join(CLASSIFIERS)} (default both)")
     parser.add_argument("--cv", type=int, default=5, help="stratified folds (default 5)")
-    parser.add_argument("--out", type=Path, required=True, help="report folder (created)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="report folder, written as a whole; must be new or empty unless --overwrite")
+    add_overwrite_argument(parser, "--out report folder (holding only .md, .png and .csv files)")
     parser.add_argument("--n-iter", type=int, default=2000, help="GAN generator updates (default 2000)")
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default="auto", help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
@@ -70,18 +75,7 @@ def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
 
 def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     """Read a CSV and split it into numeric features and the target, with actionable errors."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no such CSV file: {path}")
-    df = pd.read_csv(path)
-    if target not in df.columns:
-        raise ValueError(f"--target {target!r} is not a column of {path}; columns: {list(df.columns)}")
-    y = df[target]
-    if y.isna().any():
-        raise ValueError(f"the target column {target!r} has {int(y.isna().sum())} empty cells; "
-                         "drop those rows first.")
-    X = df.drop(columns=[target])
-    if X.shape[1] == 0:
-        raise ValueError(f"{path} has no feature columns besides the target {target!r}.")
+    X, y = read_csv_table(path, target)
     bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)
            or pd.api.types.is_bool_dtype(t)]
     if bad:
@@ -91,6 +85,14 @@ def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
         cols = [str(c) for c in X.columns[X.isna().any()]][:10]
         raise ValueError(f"{path} has empty cells in columns {cols}; impute or drop them first.")
     return X, y
+
+
+def _foreign_entry(folder: Path) -> Path | None:
+    """An entry of an existing report folder that ``write_report`` does not write."""
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() or (entry.suffix not in (".md", ".png", ".csv") and not entry.name.startswith(".")):
+            return entry
+    return None
 
 
 def _machine() -> str:
@@ -145,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
     if args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device}
+    check_gan_params(GANOversampler(**gan_params))
+    outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
+    outputs.folder("--out", args.out, foreign=_foreign_entry)
     counts = y.value_counts()
     print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
           + ", ".join(f"{c}: {n}" for c, n in counts.items()))
@@ -178,8 +183,9 @@ def run(args: argparse.Namespace) -> int:
         + (f", {total - t_down:.0f} s generative quality)" if quality is not None else ")"),
         *[f"* {n}" for n in args.note],
     ]
-    report = write_report(args.out, downstream, quality, title=f"Oversampler evaluation: {args.csv.name}",
-                          notes=notes)
+    with outputs.staged() as tmp:  # the report appears complete or not at all
+        report = args.out / write_report(tmp[args.out], downstream, quality,
+                                         title=f"Oversampler evaluation: {args.csv.name}", notes=notes).name
     print(markdown_table(downstream, ["balanced_accuracy", "gmean", "f1_macro", "roc_auc",
                                       "average_precision", "fit_time_s"]))
     print(f"\nreport: {report} ({total:.0f} s)")

@@ -3,7 +3,9 @@
 The input follows torchvision's ``ImageFolder`` layout (``IN/<class>/*.png``,
 any format Pillow reads, sub-folders searched recursively). The synthetic
 images are written as PNG files to ``OUT/<class>/synthetic_00000.png`` …;
-the input folder is only read.
+the input folder is only read. The output folder is written as a whole: it
+must be new or empty, or ``--overwrite`` replaces it once the new one is
+complete.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
-from ._common import add_gan_arguments, gan_kwargs
+from ._common import add_gan_arguments, add_overwrite_argument, check_gan_params, gan_kwargs, positive_int
+from ._output import Outputs
 
 NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
@@ -29,18 +33,19 @@ _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="input folder with one sub-folder of images per class")
     parser.add_argument("--out", type=Path, required=True,
-                        help="output folder (same class sub-folders); must not be inside the input")
+                        help="output folder (same class sub-folders), written as a whole; must not overlap "
+                             "the input")
     parser.add_argument("--resize", default=None, metavar="SIZE",
                         help="resize every image to SIZE (e.g. 28) or WxH (e.g. 64x48) before training; "
                              "without it all images must have the same size")
     parser.add_argument("--color", choices=("auto", "gray", "rgb"), default="auto",
                         help="auto: grayscale when every image is, else RGB (default auto)")
-    parser.add_argument("--min-images", type=int, default=2,
+    parser.add_argument("--min-images", type=positive_int, default=2,
                         help="refuse class folders with fewer images than this (default 2)")
     parser.add_argument("--copy-originals", action="store_true",
                         help="also copy the original files into --out, giving a balanced folder")
-    parser.add_argument("--overwrite", action="store_true", help="replace synthetic PNGs already in --out")
-    parser.add_argument("--width", type=int, default=None,
+    add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid or --loss-plot")
+    parser.add_argument("--width", type=positive_int, default=None,
                         help="convolutional width, channels at full resolution (default 32)")
     parser.add_argument("--diffaugment", default="auto",
                         help="DiffAugment policy, e.g. 'color,translation,cutout'; 'none' to turn off "
@@ -135,55 +140,81 @@ def _to_array(img, color: str, resize) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
-def _check_out(folder: Path, out: Path) -> None:
-    a, b = folder.resolve(), out.resolve()
-    if a == b or a in b.parents or b in a.parents:
-        raise ValueError(
-            f"--out {out} overlaps the input folder {folder}; choose a separate folder so the originals "
-            "are never touched."
-        )
+def _foreign_entry(folder: Path) -> Path | None:
+    """An entry of an existing ``--out`` folder this command does not write (it writes class folders of images)."""
+    from PIL import Image
+
+    image_suffixes = set(Image.registered_extensions())
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir():
+            if not entry.name.startswith("."):
+                return entry
+            continue
+        for path in sorted(entry.rglob("*")):
+            if path.is_dir() and path.name.startswith("."):
+                return path
+            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in image_suffixes:
+                return path
+    return None
+
+
+def _check_plot_path(option: str, path: Path) -> None:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix and path.suffix[1:].lower() not in formats:
+        raise ValueError(f"{option} {path}: matplotlib cannot write {path.suffix!r} files; use one of "
+                         f"{', '.join('.' + f for f in sorted(formats))} (e.g. {path.with_suffix('.png')}).")
 
 
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    _check_out(args.folder, args.out)
-    X, y, files = read_image_folder(args.folder, _parse_size(args.resize), args.color, args.min_images)
+    # Everything a user can get wrong is checked before the first training iteration.
+    size = _parse_size(args.resize)
     kwargs = gan_kwargs(args)
     kwargs["diffaugment"] = None if args.diffaugment.lower() == "none" else args.diffaugment
     if args.width is not None:
         kwargs["hidden_dims"] = (args.width,)
     sampler = GANOversampler(**kwargs)
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    X_new, y_new = X_res[len(X):], y_res[len(X):]
-    targets = {}
-    for cls in np.unique(y_new):
-        for i in range(int((y_new == cls).sum())):
-            targets.setdefault(cls, []).append(args.out / cls / f"synthetic_{i:05d}.png")
-    existing = [p for paths in targets.values() for p in paths if p.exists()]
-    if existing and not args.overwrite:
-        raise ValueError(f"{len(existing)} file(s) already exist in {args.out} (e.g. {existing[0]}); "
-                         "pass --overwrite or choose an empty --out.")
-    for cls, paths in targets.items():
-        (args.out / cls).mkdir(parents=True, exist_ok=True)
-        for path, image in zip(paths, X_new[y_new == cls]):
-            Image.fromarray(image).save(path)
-    if args.copy_originals:
-        for path, cls in zip(files, y):
-            dest = args.out / cls / path.relative_to(args.folder / cls)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-    if args.grid is not None:
-        from ..plotting import save_sampler_grid
+    check_gan_params(sampler)
+    resolve_policy(sampler.diffaugment, images=True)
+    if not args.folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {args.folder}")
+    outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
+    outputs.folder("--out", args.out, foreign=_foreign_entry)
+    for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
+        if path is not None:
+            _check_plot_path(option, path)
+            outputs.file(option, path, example=f"{option[2:]}.png")
+    X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
+    with outputs.staged() as tmp:
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        X_new, y_new = X_res[len(X):], y_res[len(X):]
+        out = tmp[args.out]
+        added = {}
+        for cls in np.unique(y_new):
+            (out / cls).mkdir()
+            images = X_new[y_new == cls]
+            for i, image in enumerate(images):
+                Image.fromarray(image).save(out / cls / f"synthetic_{i:05d}.png")
+            added[cls] = len(images)
+        if args.copy_originals:
+            for path, cls in zip(files, y):
+                dest = out / cls / path.relative_to(args.folder / cls)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+        if args.grid is not None:
+            from ..plotting import save_sampler_grid
 
-        save_sampler_grid(args.grid, sampler, X, y, title=f"{args.folder.name}: {sampler.method_.name}")
-    if args.loss_plot is not None:
-        from ..plotting import plot_loss_curves
+            save_sampler_grid(tmp[args.grid], sampler, X, y, title=f"{args.folder.name}: {sampler.method_.name}")
+        if args.loss_plot is not None:
+            from ..plotting import plot_loss_curves
 
-        plot_loss_curves(sampler.history_, args.loss_plot)
-    written = ", ".join(f"{cls}: +{len(p)}" for cls, p in targets.items()) or "nothing to add"
+            plot_loss_curves(sampler.history_, tmp[args.loss_plot])
+    written = ", ".join(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
     print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
           f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s")
     return 0

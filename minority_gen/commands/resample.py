@@ -6,10 +6,9 @@ import argparse
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from ..oversampler import GANOversampler
-from ._common import add_gan_arguments, gan_kwargs
+from ._common import add_gan_arguments, add_overwrite_argument, check_gan_params, gan_kwargs, read_csv_table
+from ._output import Outputs
 
 NAME = "resample"
 HELP = "Balance a CSV table: write the original rows plus synthetic minority rows."
@@ -18,30 +17,31 @@ HELP = "Balance a CSV table: write the original rows plus synthetic minority row
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("csv", type=Path, help="input CSV with a header row")
     parser.add_argument("--target", required=True, help="name of the class column")
-    parser.add_argument("--out", type=Path, required=True, help="output CSV (refuses to overwrite the input)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="output CSV; missing parent folders are created; never the input")
     parser.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
+    add_overwrite_argument(parser, "--out file")
     add_gan_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Everything a user can get wrong is checked before the first training iteration.
+    sampler = GANOversampler(**gan_kwargs(args))
+    check_gan_params(sampler)
     if not args.csv.is_file():
         raise FileNotFoundError(f"no such CSV file: {args.csv}")
-    if args.out.resolve() == args.csv.resolve():
-        raise ValueError("--out is the input file; choose another path so the original is kept.")
-    df = pd.read_csv(args.csv)
-    if args.target not in df.columns:
-        raise ValueError(f"--target {args.target!r} is not a column of {args.csv}; columns: {list(df.columns)}")
-    X, y = df.drop(columns=[args.target]), df[args.target]
-    sampler = GANOversampler(**gan_kwargs(args))
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    out = X_res.assign(**{args.target: y_res.to_numpy()})
-    if args.synthetic_only:
-        out = out.iloc[len(df):]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
+    outputs.file("--out", args.out, example="balanced.csv")
+    X, y = read_csv_table(args.csv, args.target)
+    with outputs.staged() as tmp:
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        out = X_res.assign(**{args.target: y_res.to_numpy()})
+        if args.synthetic_only:
+            out = out.iloc[len(X):]
+        out.to_csv(tmp[args.out], index=False)
     counts = ", ".join(f"{c}: +{n}" for c, n in sampler.sampling_strategy_.items())
-    print(f"{args.csv} -> {args.out}: {len(df)} rows in, {len(X_res) - len(df)} synthetic ({counts}); "
+    print(f"{args.csv} -> {args.out}: {len(X)} rows in, {len(X_res) - len(X)} synthetic ({counts}); "
           f"method {sampler.method_.name}, {seconds:.1f} s")
     return 0

@@ -1,0 +1,225 @@
+"""The outputs of a sub-command: checked before any training, written atomically.
+
+Every sub-command that writes follows one policy, so that a long training run
+never ends in an error about its output and never leaves half a result:
+
+* :meth:`Outputs.file` and :meth:`Outputs.folder` check a path when they are
+  called, before the command reads data or trains. They refuse an output that
+  already exists unless ``--overwrite`` is given; an output that is an input,
+  lies inside an input folder or contains an input; a file output that is an
+  existing folder and a folder output that is an existing file; a parent
+  folder that cannot be created or written.
+* :meth:`Outputs.staged` creates each output under a temporary name beside
+  its final path (``.minority-gen-tmp-…``), lets the command write there and
+  renames everything into place only once the command has succeeded. A folder
+  replaced by ``--overwrite`` is deleted only after the new one is in place.
+  On any failure, Ctrl-C included, the temporary outputs and the parent
+  folders created for them are removed, and existing outputs stay untouched.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> root = Path(tempfile.mkdtemp())
+>>> outputs = Outputs(overwrite=False, inputs=[])
+>>> out = outputs.file("--out", root / "new" / "table.csv")
+>>> with outputs.staged() as tmp:
+...     _ = tmp[out].write_text("a,b\\n")
+>>> [p.name for p in (root / "new").iterdir()]
+['table.csv']
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._common import CommandError
+
+TMP_PREFIX = ".minority-gen-tmp-"
+
+
+@dataclass(frozen=True)
+class _Output:
+    option: str
+    path: Path
+    folder: bool
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _inside(child: Path, folder: Path) -> bool:
+    return folder.resolve() in child.resolve().parents
+
+
+class Outputs:
+    """The files and folders one command writes: checked when added, committed together."""
+
+    def __init__(self, overwrite: bool, inputs: Sequence[Path]):
+        self.overwrite = overwrite
+        self.inputs = [Path(p) for p in inputs]
+        self._outputs: list[_Output] = []
+
+    def file(self, option: str, path: Path, example: str = "") -> Path:
+        """Check and register a file output; ``example`` is a file name suggested when ``path`` is a folder."""
+        path = Path(path)
+        for src in self.inputs:
+            if _same(path, src):
+                raise CommandError(f"{option} {path} is the input file; choose another path so the "
+                                   "original is kept.")
+            if src.is_dir() and _inside(path, src):
+                raise CommandError(f"{option} {path} is inside the input folder {src}; choose a path "
+                                   "outside it so the originals are never touched.")
+        self._check_other_outputs(option, path, folder=False)
+        if path.is_dir():
+            hint = f", such as {path / example}" if example else ""
+            raise CommandError(f"{option} {path} is an existing folder; give the path of a file{hint}.")
+        if os.path.lexists(path) and not self.overwrite:
+            raise CommandError(f"{option} {path} already exists; pass --overwrite to replace it, or "
+                               "choose another path.")
+        self._check_parent(option, path)
+        self._outputs.append(_Output(option, path, folder=False))
+        return path
+
+    def folder(self, option: str, path: Path, foreign: Callable[[Path], Path | None]) -> Path:
+        """Check and register a folder output.
+
+        ``foreign(path)`` returns an entry of an existing folder that the
+        command does not write (or ``None``): ``--overwrite`` refuses to
+        delete such a folder, so that a mistyped ``--out`` cannot wipe
+        unrelated files.
+        """
+        path = Path(path)
+        for src in self.inputs:
+            if _same(path, src) or _inside(src, path) or _inside(path, src):
+                raise CommandError(f"{option} {path} overlaps the input {src}; choose a separate folder so "
+                                   "the originals are never touched.")
+        self._check_other_outputs(option, path, folder=True)
+        if os.path.lexists(path) and not path.is_dir():
+            raise CommandError(f"{option} {path} is an existing file; give the path of a folder.")
+        if path.is_dir() and any(path.iterdir()):
+            if not self.overwrite:
+                raise CommandError(f"{option} {path} already exists and is not empty; pass --overwrite to "
+                                   "replace it, or choose a new folder.")
+            stray = foreign(path)
+            if stray is not None:
+                raise CommandError(f"{option} {path} holds {stray}, which this command does not write; "
+                                   "--overwrite replaces the whole folder, so it refuses. Move that away or "
+                                   f"choose another {option}.")
+        self._check_parent(option, path)
+        self._outputs.append(_Output(option, path, folder=True))
+        return path
+
+    def _check_other_outputs(self, option: str, path: Path, folder: bool) -> None:
+        for other in self._outputs:
+            if _same(path, other.path):
+                raise CommandError(f"{option} and {other.option} are the same path {path}; give each its own.")
+            if other.folder and _inside(path, other.path):
+                raise CommandError(f"{option} {path} is inside {other.option} {other.path}, which is written "
+                                   "as a whole; put it outside.")
+            if folder and _inside(other.path, path):
+                raise CommandError(f"{other.option} {other.path} is inside {option} {path}, which is written "
+                                   "as a whole; put it outside.")
+
+    @staticmethod
+    def _check_parent(option: str, path: Path) -> None:
+        parent = path.absolute().parent
+        existing = parent
+        while not os.path.lexists(existing):
+            existing = existing.parent
+        if not existing.is_dir():
+            raise CommandError(f"{option} {path}: {existing} is a file, not a folder; choose another path.")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise CommandError(f"{option} {path}: the folder {existing} is not writable; choose a folder you "
+                               "can write to.")
+
+    @contextmanager
+    def staged(self) -> Iterator[dict[Path, Path]]:
+        """Temporary paths, keyed by the registered paths, renamed into place when the block succeeds."""
+        created: list[Path] = []
+        temps: dict[Path, Path] = {}
+        done = False
+        try:
+            for out in self._outputs:
+                try:
+                    _make_parents(out.path.absolute().parent, created)
+                    temps[out.path] = _make_temp(out.path, out.folder)
+                except OSError as exc:
+                    where = exc.filename or out.path.parent
+                    raise CommandError(f"{out.option} {out.path}: cannot create {where} "
+                                       f"({exc.strerror or exc}); choose a folder you can write to.") from None
+            yield dict(temps)
+            for out in self._outputs:
+                _commit(temps[out.path], out.path)
+                del temps[out.path]
+            done = True
+        finally:
+            for tmp in temps.values():
+                _remove(tmp)
+            if not done:
+                for folder in reversed(created):
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        pass
+
+
+def _make_parents(parent: Path, created: list[Path]) -> None:
+    missing = []
+    while not os.path.lexists(parent):
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        created.append(folder)
+
+
+def _default_mode(folder: bool) -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
+
+
+def _make_temp(path: Path, folder: bool) -> Path:
+    # The name ends with the final name, so writers that go by the suffix (.png, .csv.gz) still do.
+    where = path.absolute().parent
+    if folder:
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=f"-{path.name}", dir=where))
+    else:
+        fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=f"-{path.name}", dir=where)
+        os.close(fd)
+        tmp = Path(name)
+    os.chmod(tmp, _default_mode(folder))  # mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
+    return tmp
+
+
+def _commit(tmp: Path, final: Path) -> None:
+    if not tmp.is_dir() or not os.path.lexists(final):
+        os.replace(tmp, final)
+        return
+    old = final.with_name(f".minority-gen-old-{uuid.uuid4().hex[:8]}-{final.name}")
+    os.rename(final, old)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        os.rename(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
