@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP, epilog=_EPILOG)
+        p = sub.add_parser(module.NAME, help=module.HELP, epilog=_EPILOG,
+                           description=" ".join([module.HELP, getattr(module, "DESCRIPTION", "")]).strip())
         module.add_arguments(p)
         # SUPPRESS: a sub-command's default must not undo `minority-gen --debug COMMAND`
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)

@@ -88,3 +88,32 @@ def test_missing_file(tmp_path, capsys):
 def test_python_dash_m_entry_point():
     res = subprocess.run([sys.executable, "-m", "minority_gen", "--version"], capture_output=True, text=True)
     assert res.returncode == 0 and res.stdout.startswith("minority-gen ")
+
+
+def test_resample_round_trips_categorical_and_missing_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 80
+    df = pd.DataFrame({
+        "work": rng.choice(["Private", "Self-employed", "Govt_job"], n),
+        "smoker": rng.random(n) < 0.4,
+        "flag": (rng.random(n) < 0.6).astype(int),
+        "bmi": np.round(rng.normal(28, 4, n), 1),
+        "label": np.r_[np.zeros(60, int), np.ones(20, int)],
+    })
+    text = df.to_csv(index=False).splitlines()
+    bmi_col = list(df.columns).index("bmi")
+    for i in rng.choice(np.arange(1, n + 1), 20, replace=False):  # 20 missing BMIs written as N/A
+        cells = text[i].split(",")
+        cells[bmi_col] = "N/A"
+        text[i] = ",".join(cells)
+    csv, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    csv.write_text("\n".join(text) + "\n")
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "30", "--quiet"]) == 0
+    real, res = pd.read_csv(csv), pd.read_csv(out)
+    assert res.dtypes.equals(real.dtypes) and list(res.columns) == list(real.columns)
+    new = res.iloc[len(real):]
+    assert len(new) == 40 and (new["label"] == 1).all()
+    assert set(new["work"]) <= set(real["work"]) and set(new["flag"]) <= {0, 1}
+    assert new["smoker"].dtype == bool
+    raw = out.read_text()
+    assert "nan" not in raw.lower() and raw.count("N/A") == res["bmi"].isna().sum() >= 20

@@ -154,3 +154,36 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     if X.shape[1] == 0:
         raise CommandError(f"{path} has no feature columns besides the target {target!r}.")
     return X, y
+
+
+#: The cells ``pandas.read_csv`` reads as missing by default (pandas' documented ``na_values``).
+CSV_NA_TOKENS = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+    "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+
+
+def missing_tokens(path: Path) -> dict[str, str]:
+    """Column → the text its missing cells have in the CSV at ``path`` (the most common one), when not empty.
+
+    ``pandas.read_csv`` reads ``N/A``, ``NA``, ``null`` ... as missing;
+    :func:`write_csv_like` writes each column's missing cells back with
+    the same text, so that a resampled file reads like its input.
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    tokens = {}
+    for col in raw.columns:
+        cells = raw[col][raw[col].isin(CSV_NA_TOKENS)]
+        if len(cells) and cells.mode().iloc[0] != "":
+            tokens[col] = cells.mode().iloc[0]
+    return tokens
+
+
+def write_csv_like(frame: pd.DataFrame, path: Path, tokens: dict[str, str]) -> None:
+    """``frame`` as CSV, missing cells of the columns in ``tokens`` written with that column's text."""
+    out = frame.copy()
+    for col, token in tokens.items():
+        if col in out.columns and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), token)
+    out.to_csv(path, index=False)
+

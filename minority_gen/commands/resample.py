@@ -7,11 +7,24 @@ import time
 from pathlib import Path
 
 from ..oversampler import GANOversampler
-from ._common import add_gan_arguments, add_overwrite_argument, check_gan_params, gan_kwargs, read_csv_table
+from ._common import (
+    add_gan_arguments,
+    add_overwrite_argument,
+    check_gan_params,
+    gan_kwargs,
+    missing_tokens,
+    read_csv_table,
+    write_csv_like,
+)
 from ._output import Outputs
 
 NAME = "resample"
 HELP = "Balance a CSV table: write the original rows plus synthetic minority rows."
+DESCRIPTION = (
+    "Numeric, 0/1, True/False and text (categorical) columns are all generated, as are missing cells "
+    "(N/A, NA, empty ...), at each class's rate; the output CSV writes every column in the form the input "
+    "used, missing cells with the input's own text."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
     outputs.file("--out", args.out, example="balanced.csv")
     X, y = read_csv_table(args.csv, args.target)
+    tokens = missing_tokens(args.csv)
     with outputs.staged() as tmp:
         start = time.perf_counter()
         X_res, y_res = sampler.fit_resample(X, y)
@@ -40,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         out = X_res.assign(**{args.target: y_res.to_numpy()})
         if args.synthetic_only:
             out = out.iloc[len(X):]
-        out.to_csv(tmp[args.out], index=False)
+        write_csv_like(out, tmp[args.out], tokens)
     counts = ", ".join(f"{c}: +{n}" for c, n in sampler.sampling_strategy_.items())
     print(f"{args.csv} -> {args.out}: {len(X)} rows in, {len(X_res) - len(X)} synthetic ({counts}); "
           f"method {sampler.method_.name}, {seconds:.1f} s")
