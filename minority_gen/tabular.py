@@ -322,8 +322,8 @@ class MixedTableCodec:
             out[:, k] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         return out
 
-    def _codes(self, s: pd.Series, col: Column) -> np.ndarray:
-        """Level index of each cell (missing: ``len(levels)``)."""
+    def _codes(self, s: pd.Series, col: Column, unknown: str = "error") -> np.ndarray:
+        """Level index of each cell (missing: ``len(levels)``; unseen with ``unknown="ignore"``: -1)."""
         isna = s.isna().to_numpy()
         codes = np.full(len(s), len(col.levels), dtype=np.int64)
         if isinstance(s.dtype, pd.CategoricalDtype) and list(s.dtype.categories) == col.levels:
@@ -336,13 +336,19 @@ class MixedTableCodec:
         except TypeError:  # unhashable values
             mapped = [-1] * int((~isna).sum())
         mapped = np.asarray(mapped, dtype=np.int64)
-        if (mapped < 0).any():
+        if (mapped < 0).any() and unknown != "ignore":
             bad = s[~isna].iloc[int(np.argmax(mapped < 0))]
             raise ValueError(f"{_describe(col.name)} holds {bad!r}, a level not seen in fit.")
         codes[~isna] = mapped
         return codes
 
-    def encode(self, X) -> np.ndarray:
+    def encode(self, X, unknown: str = "error") -> np.ndarray:
+        """Rows for the networks: standardised numbers, then the one-hot blocks.
+
+        A level not seen in :meth:`fit` is an error, or with
+        ``unknown="ignore"`` an all-zero block (as scikit-learn's
+        ``OneHotEncoder(handle_unknown="ignore")``).
+        """
         frame = _as_frame(X)
         num = self._numeric(frame)
         out = np.zeros((len(frame), self.n_encoded_), dtype=np.float32)
@@ -352,8 +358,9 @@ class MixedTableCodec:
             if col.kind in (CONTINUOUS, INTEGER):
                 codes = frame.iloc[:, j].isna().to_numpy().astype(np.int64)  # 0 observed, 1 missing
             else:
-                codes = self._codes(frame.iloc[:, j], col)
-            out[np.arange(len(frame)), s0 + codes] = 1.0
+                codes = self._codes(frame.iloc[:, j], col, unknown)
+            seen = codes >= 0
+            out[np.flatnonzero(seen), s0 + codes[seen]] = 1.0
         return out
 
     def decode(self, Z):

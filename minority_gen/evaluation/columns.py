@@ -40,11 +40,11 @@ def is_mixed_table(X) -> bool:
 def encode_for_metrics(X_real, *others) -> list[np.ndarray]:
     """``X_real`` and each table of ``others`` encoded with the codec fitted on ``X_real`` (module docstring).
 
-    A level that only a synthetic table has cannot happen with this
-    package's samplers; from another sampler it is refused with a message.
+    A level that ``X_real`` does not have (e.g. in held-out rows) is
+    encoded as an all-zero block.
     """
     codec = MixedTableCodec().fit(X_real)
-    return [codec.encode(X).astype(np.float64) for X in (X_real, *others)]
+    return [codec.encode(X, unknown="ignore").astype(np.float64) for X in (X_real, *others)]
 
 
 def column_fidelity(X_real, X_fake) -> pd.DataFrame:

@@ -1,0 +1,161 @@
+"""Fit time and peak memory on a 100,000 × 10 mixed-type table, beside CTGAN's (issue 9).
+
+The table (seed 0): 4 continuous columns (two with 10 % missing values),
+2 integer columns, 1 boolean, 3 categorical (5, 12 and 40 levels); binary
+target with 30 % minority (30,000 rows). Each fit runs in its own
+subprocess, so its peak resident memory (``ru_maxrss``) is its own:
+
+* ``rumi``: ``GANOversampler(method="rumi", n_iter=STEPS, batch_size=B)
+  .fit(X, y)`` on the DataFrame as it is (missing values modelled);
+* ``ctgan``: ``CTGAN(epochs=E, batch_size=B, enable_gpu=False)`` fitted on
+  the 30,000 minority rows (as the project's CTGAN baselines are), missing
+  values median-imputed (CTGAN refuses them in continuous columns), the
+  4 categorical/boolean columns as ``discrete_columns``. CTGAN takes
+  ``rows // batch_size`` optimiser steps per epoch, so
+  ``E = STEPS / (30,000 // B)`` gives both the same number of generator
+  steps at the same batch size. CTGAN's preprocessing (a Bayesian Gaussian
+  mixture per continuous column) is timed separately.
+
+torch runs with one thread in every process; the one-off import that torch
+does when a process builds its first optimiser is done before the timing.
+
+    python benchmarks/mixed_scale.py                     # rumi only when ctgan is absent
+    PYTHONPATH=/path/to/ctgan-with-pandas2 python benchmarks/mixed_scale.py
+    python benchmarks/mixed_scale.py --quick             # 5,000 rows, 60 steps
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+OUT = HERE / "results" / "mixed_scale.md"
+DISCRETE = ["flag", "site", "ward", "code"]
+
+
+def make_table(n: int = 100_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    shift = y[:, None] * 0.8
+    cont = rng.normal(size=(n, 4)) + shift
+    X = pd.DataFrame({
+        "a": cont[:, 0], "b": np.exp(cont[:, 1]), "c": np.where(rng.random(n) < 0.1, np.nan, cont[:, 2]),
+        "d": np.where(rng.random(n) < 0.1, np.nan, cont[:, 3] * 10 + 50),
+        "n1": rng.poisson(3 + 2 * y), "n2": rng.integers(0, 100, n),
+        "flag": rng.random(n) < 0.3 + 0.3 * y,
+        "site": pd.Categorical(rng.choice([f"s{i}" for i in range(5)], n)),
+        "ward": np.array([f"w{i}" for i in range(12)], dtype=object)[rng.integers(0, 12, n)],
+        "code": np.array([f"c{i}" for i in range(40)], dtype=object)[(rng.integers(0, 40, n) + 7 * y) % 40],
+    })
+    return X, y
+
+
+def child(kind: str, n: int, steps: int, batch: int) -> dict:
+    import resource
+
+    import torch
+
+    torch.set_num_threads(1)
+    if kind == "rumi":
+        from minority_gen import GANOversampler
+    else:
+        from ctgan import CTGAN
+        from ctgan.data_transformer import DataTransformer
+    # torch imports its compiler stack on the first optimiser of a process (seconds): not part of a fit
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    X, y = make_table(n)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {"kind": kind, "rows": n, "steps": steps, "batch": batch,
+           "table_mb": float(X.memory_usage(deep=True).sum() / 2**20)}
+    start = time.perf_counter()
+    if kind == "rumi":
+        s = GANOversampler(method="rumi", n_iter=steps, batch_size=batch, random_state=0, device="cpu").fit(X, y)
+        out["g_steps"] = int(s.history_["iteration"].max())
+        out["fit_s"] = time.perf_counter() - start
+        t = time.perf_counter()
+        s.sample(10_000, random_state=0)
+        out["sample_10k_s"] = time.perf_counter() - t
+    else:
+        pos = X[y == 1].reset_index(drop=True)
+        pos = pos.fillna({"c": pos["c"].median(), "d": pos["d"].median()}).astype({"site": str})
+        t = time.perf_counter()
+        DataTransformer().fit(pos, DISCRETE)
+        out["preprocess_s"] = time.perf_counter() - t
+        epochs = max(1, steps // max(len(pos) // batch, 1))
+        model = CTGAN(epochs=epochs, batch_size=batch, enable_gpu=False, verbose=False)
+        model.set_random_state(0)
+        start = time.perf_counter()
+        model.fit(pos, discrete_columns=DISCRETE)
+        out["fit_s"] = time.perf_counter() - start
+        out["g_steps"] = epochs * max(len(pos) // batch, 1)
+        t = time.perf_counter()
+        model.sample(10_000)
+        out["sample_10k_s"] = time.perf_counter() - t
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_over_start_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rows, args.steps, args.batch = 5000, 60, 100
+    if args.child:
+        print(json.dumps(child(args.child, args.rows, args.steps, args.batch)))
+        return 0
+    kinds = ["rumi"]
+    try:
+        import ctgan  # noqa: F401
+
+        kinds.append("ctgan")
+    except ImportError as err:
+        print(f"ctgan skipped: {err}", file=sys.stderr)
+    rows = []
+    for kind in kinds:
+        cmd = [sys.executable, __file__, "--child", kind, "--rows", str(args.rows), "--steps", str(args.steps),
+               "--batch", str(args.batch)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    cols = [c for c in ["kind", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s", "peak_mb",
+                        "peak_over_start_mb", "table_mb"] if c in table]
+    cell = lambda v: f"{v:.1f}" if isinstance(v, float) else str(v)  # noqa: E731
+    md = "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+                   + ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for r in table[cols].to_dict("records")])
+    text = "\n".join([
+        "# Fit time and peak memory on a mixed-type table", "",
+        f"* command: `python benchmarks/mixed_scale.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
+        f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch 1 thread "
+        f"per process, torch {__import__('torch').__version__}, pandas {pd.__version__}; {date.today().isoformat()}",
+        "* set-up: `benchmarks/mixed_scale.py` docstring. `fit_s` includes each tool's own preprocessing "
+        "(CTGAN's is also shown alone); `peak_mb` is the process's peak resident memory, "
+        "`peak_over_start_mb` its growth after the table was built.", "", md, ""])
+    if not args.quick:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
