@@ -173,7 +173,7 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     return row
 
 
-def report(runs: pd.DataFrame, out: Path, command: str) -> str:
+def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
     metrics = [f"{c}_{m}" for c in CLASSIFIERS for m in ("gmean", "balanced_accuracy", "average_precision")]
     order = [s for s in SAMPLERS if s in set(runs.sampler)]
     g = runs.groupby("sampler")
@@ -184,7 +184,7 @@ def report(runs: pd.DataFrame, out: Path, command: str) -> str:
         f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch threads 1; "
         f"date {date.today().isoformat()}",
         "* protocol: `benchmarks/stroke_mixed.py` docstring (5-fold stratified CV, seed 0; samplers inside the "
-        "training folds only)", "",
+        "training folds only)", *(f"* {n}" for n in notes), "",
         "## Downstream scores (mean ± std over folds)", "",
         "| sampler | folds | fit s | " + " | ".join(metrics) + " |",
         "|---|---|---|" + "---|" * len(metrics),
@@ -203,8 +203,9 @@ def report(runs: pd.DataFrame, out: Path, command: str) -> str:
         sub = runs[runs.sampler == s]
         if s != "none" and fid[0] in sub and sub[fid[0]].notna().any():
             lines.append(f"| {s} | " + " | ".join(f"{sub[k].mean():.3f}" for k in fid) + " |")
-    X, _ = load()
-    lines += ["", f"Real missing rate of `bmi`: {X['bmi'].isna().mean():.3f} overall."]
+    X, y = load()
+    lines += ["", f"Real missing rate of `bmi`: {X['bmi'].isna().mean():.3f} over all patients, "
+              f"{X['bmi'][y == 1].isna().mean():.3f} over the strokes."]
     text = "\n".join(lines) + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.md").write_text(text)
@@ -219,6 +220,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="2 folds, tiny GANs and CTGAN, to check the script")
     ap.add_argument("--report", action="store_true", help="only write the report from recorded runs")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--note", action="append", default=[], help="a line for the report's header (repeatable)")
     args = ap.parse_args(argv)
     import torch
     from sklearn.model_selection import StratifiedKFold
@@ -228,7 +230,7 @@ def main(argv=None) -> int:
     unknown = set(names) - set(SAMPLERS)
     if unknown:
         raise SystemExit(f"unknown samplers {sorted(unknown)}; choose from {SAMPLERS}")
-    if "ctgan" in names:
+    if "ctgan" in names and not args.report:
         try:
             import ctgan  # noqa: F401
         except ImportError as err:
@@ -254,8 +256,10 @@ def main(argv=None) -> int:
                 with runs_path.open("a") as f:
                     f.write(json.dumps(row) + "\n")
     runs = pd.DataFrame(list(map(json.loads, runs_path.read_text().splitlines())))
-    command = "python benchmarks/stroke_mixed.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    print(report(runs, args.out, command.strip()))
+    given = list(argv if argv is not None else sys.argv[1:])
+    shown = [a for i, a in enumerate(given) if a != "--note" and (i == 0 or given[i - 1] != "--note")]
+    command = "python benchmarks/stroke_mixed.py " + " ".join(shown)
+    print(report(runs, args.out, command.strip(), args.note))
     return 0
 
 
