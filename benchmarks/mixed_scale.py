@@ -20,7 +20,7 @@ torch runs with one thread in every process; the one-off import that torch
 does when a process builds its first optimiser is done before the timing.
 
     python benchmarks/mixed_scale.py                     # rumi only when ctgan is absent
-    PYTHONPATH=/path/to/ctgan-with-pandas2 python benchmarks/mixed_scale.py
+    python benchmarks/mixed_scale.py --ctgan-path /path/to/ctgan-with-pandas2   # ctgan needs pandas<3
     python benchmarks/mixed_scale.py --quick             # 5,000 rows, 60 steps
 """
 
@@ -77,7 +77,10 @@ def child(kind: str, n: int, steps: int, batch: int) -> dict:
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     X, y = make_table(n)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out = {"kind": kind, "rows": n, "steps": steps, "batch": batch,
+    import sklearn
+
+    out = {"kind": kind, "versions": f"torch {torch.__version__}, pandas {pd.__version__}, "
+                                     f"sklearn {sklearn.__version__}", "rows": n, "steps": steps, "batch": batch,
            "table_mb": float(X.memory_usage(deep=True).sum() / 2**20)}
     start = time.perf_counter()
     if kind == "rumi":
@@ -115,6 +118,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--ctgan-path", type=Path, default=None,
+                    help="a folder with ctgan and its dependencies (pandas<3), put on PYTHONPATH for CTGAN's run only")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     if args.quick:
@@ -122,22 +127,26 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.rows, args.steps, args.batch)))
         return 0
-    kinds = ["rumi"]
-    try:
-        import ctgan  # noqa: F401
-
-        kinds.append("ctgan")
-    except ImportError as err:
-        print(f"ctgan skipped: {err}", file=sys.stderr)
+    envs = {"rumi": dict(os.environ)}
+    ctgan_env = dict(os.environ)
+    if args.ctgan_path:
+        paths = [str(args.ctgan_path), ctgan_env.get("PYTHONPATH", "")]
+        ctgan_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    probe = subprocess.run([sys.executable, "-c", "import ctgan"], env=ctgan_env, capture_output=True, text=True)
+    if probe.returncode == 0:
+        envs["ctgan"] = ctgan_env
+    else:
+        print(f"ctgan skipped: {probe.stderr.strip().splitlines()[-1]}", file=sys.stderr)
     rows = []
-    for kind in kinds:
+    for kind, env in envs.items():
         cmd = [sys.executable, __file__, "--child", kind, "--rows", str(args.rows), "--steps", str(args.steps),
                "--batch", str(args.batch)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
-    cols = [c for c in ["kind", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s", "peak_mb",
+    cols = [c for c in ["kind", "versions", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s",
+                        "peak_mb",
                         "peak_over_start_mb", "table_mb"] if c in table]
     cell = lambda v: f"{v:.1f}" if isinstance(v, float) else str(v)  # noqa: E731
     md = "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -146,7 +155,7 @@ def main(argv=None) -> int:
         "# Fit time and peak memory on a mixed-type table", "",
         f"* command: `python benchmarks/mixed_scale.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
         f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch 1 thread "
-        f"per process, torch {__import__('torch').__version__}, pandas {pd.__version__}; {date.today().isoformat()}",
+        f"per process (versions per row); {date.today().isoformat()}",
         "* set-up: `benchmarks/mixed_scale.py` docstring. `fit_s` includes each tool's own preprocessing "
         "(CTGAN's is also shown alone); `peak_mb` is the process's peak resident memory, "
         "`peak_over_start_mb` its growth after the table was built.", "", md, ""])
