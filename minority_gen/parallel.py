@@ -53,9 +53,11 @@ def n_workers(n_jobs: int | None) -> int:
     return int(effective_n_jobs(n_jobs))
 
 
-# torch's thread count and the BLAS / OpenMP pools are process-wide: workers that are threads of one
-# process (joblib's threading backend, an in-process Dask cluster) share them. The first task to enter
-# sets the cap and the last one to leave restores the previous settings.
+# Workers may be threads of one process (joblib's threading backend, an in-process Dask cluster). BLAS
+# pools are process-wide: the first task to enter caps them and the last one to leave restores them.
+# torch's count is per thread on OpenMP builds (the usual ones) and process-wide otherwise: every task
+# caps it in its own thread and restores its own value on leaving, and the last task to leave puts back
+# the value the first one found, which repairs an out-of-order restore of a process-wide setting.
 _lock = threading.Lock()
 _active = 0
 _saved: tuple[int, Any] | None = None
@@ -73,20 +75,20 @@ def capped_threads(workers: int):
         return
     cap = max(1, cpu_count() // workers)
     with _lock:
+        before = torch.get_num_threads()
         if _active == 0:
-            before = torch.get_num_threads()
-            limits = threadpool_limits(limits=cap)
-            torch.set_num_threads(min(before, cap))
-            _saved = (before, limits)
+            _saved = (before, threadpool_limits(limits=cap))
         _active += 1
+        torch.set_num_threads(min(before, cap))
     try:
         yield
     finally:
         with _lock:
+            torch.set_num_threads(before)
             _active -= 1
             if _active == 0 and _saved is not None:
-                before, limits = _saved
-                torch.set_num_threads(before)
+                first_before, limits = _saved
+                torch.set_num_threads(first_before)
                 limits.restore_original_limits()
                 _saved = None
 

@@ -149,10 +149,16 @@ def test_capped_threads_caps_and_restores_even_from_threads():
             t.join()
         assert seen[-1] == cap and torch.get_num_threads() == max(2, joblib.cpu_count())
         assert [i["num_threads"] for i in threadpool_info()] == blas_before
-        # every task run_unordered hands to joblib runs under the cap (threads of this process here)
+        # every task run_unordered hands to joblib runs under the cap, also two at once in two threads
+        together = threading.Barrier(2, timeout=30)
+
+        def task():
+            together.wait()
+            return torch.get_num_threads()
+
         with joblib.parallel_config(backend="threading"):
-            inside = [n for _, n in run_unordered(torch.get_num_threads, [()] * 4, n_jobs=2)]
-        assert inside == [cap] * 4 and torch.get_num_threads() == max(2, joblib.cpu_count())
+            inside = [n for _, n in run_unordered(task, [(), ()], n_jobs=2)]
+        assert inside == [cap] * 2 and torch.get_num_threads() == max(2, joblib.cpu_count())
     finally:
         torch.set_num_threads(torch_before)
 
