@@ -23,6 +23,7 @@ from .diffaugment import resolve_policy
 from .filtering import RowFilter, draw_filtered
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
+from .parallel import N_JOBS_CONSTRAINT
 from .plan import SEED_MAX, Plan, fit_plan, torch_generator
 from .tabular import MixedTableCodec, needs_mixed_codec
 from .training import (
@@ -203,6 +204,18 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         rows are drawn during training.
     device : str, default="auto"
         ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    n_jobs : int, default=None
+        Unconditional methods (one GAN per class to grow): how many of those
+        GANs train at once, through ``joblib.Parallel`` (so a
+        ``joblib.parallel_config`` backend such as Dask or Ray spreads them
+        over machines). ``None`` means 1 unless a ``joblib.parallel_config``
+        context says otherwise; ``-1`` uses all CPUs. The output is the same
+        as the serial run's for the same ``random_state``: every GAN's seeds
+        are drawn before training starts, each worker's threads are capped
+        (``cpu_count // n_jobs``) and the networks come back on the CPU.
+        With ``verbose``, each GAN's progress bar is filled when that GAN
+        finishes. Conditional methods train one GAN and ignore ``n_jobs``.
+        See docs/scaling.md.
     random_state : int, RandomState instance or None, default=None
         Seeds network initialisation, batches, noise and sampling. The same
         value gives identical output on the CPU.
@@ -278,6 +291,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "diffaugment": [str, None],
         "label_sampling": [StrOptions({"balanced", "empirical"})],
         "device": [str],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -310,6 +324,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         diffaugment="auto",
         label_sampling="balanced",
         device="auto",
+        n_jobs=None,
         random_state=None,
         verbose=False,
     ):
@@ -338,6 +353,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.diffaugment = diffaugment
         self.label_sampling = label_sampling
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -592,7 +608,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             policy=policy, balanced_labels=self.label_sampling == "balanced",
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
-            callbacks=[ProgressBar()] if self.verbose else [],
+            callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs,
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method

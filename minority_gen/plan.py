@@ -8,12 +8,18 @@ batch sampler and the quality monitor, trains them with
 :func:`~minority_gen.training.train_gan`, and returns the networks on the CPU
 with the run's history. :class:`~minority_gen.GANOversampler` validates the
 parameters and data, then calls this module.
+
+With ``Plan.n_jobs`` asking for more than one worker, an unconditional
+method's per-class GANs train in parallel through :mod:`minority_gen.parallel`
+(joblib). Every GAN's seeds are drawn from the estimator's random state in
+class order before any training starts, so the rows, networks and history
+are the same as a serial run's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +31,7 @@ from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
 from .monitor import QualityMonitor, QualityScorer
 from .nets import build_discriminator, build_generator
+from .parallel import n_workers, run_unordered
 from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
@@ -41,7 +48,8 @@ class Plan:
 
     ``select``: keep the best generator by quality (:mod:`minority_gen.monitor`);
     ``eval_every`` ``None`` means ``n_iter // 20``; ``policy`` is the DiffAugment
-    policy (empty: none).
+    policy (empty: none). ``n_jobs``: joblib workers for the per-class GANs of
+    an unconditional method (see :func:`fit_plan`).
     """
 
     method: GANMethod
@@ -56,6 +64,22 @@ class Plan:
     patience: int | None
     device: torch.device
     callbacks: Sequence[Callback] = field(default_factory=tuple)
+    n_jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The seeds of one GAN's training run, drawn before it starts."""
+
+    init: int
+    train: int
+    monitor: int
+    augment: int | None
+
+    @classmethod
+    def draw(cls, plan: Plan, rng: np.random.RandomState) -> Seeds:
+        init, train, monitor = (int(s) for s in rng.randint(SEED_MAX, size=3))
+        return cls(init, train, monitor, int(rng.randint(SEED_MAX)) if plan.policy else None)
 
 
 def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, object],
@@ -67,25 +91,37 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     label. A conditional method's classes share one set of networks (history
     ``gan`` = ``"all"``); an unconditional one has a set per class (``gan`` =
     the class label).
+
+    Unconditional methods train their per-class GANs in parallel when
+    ``plan.n_jobs`` gives more than one joblib worker (and there are several
+    classes to grow): each worker gets its class's rows on the CPU, trains on
+    ``plan.device`` and sends the networks back on the CPU. The callbacks
+    then run in this process, replayed from each GAN's records as that GAN
+    finishes (a progress bar fills one GAN at a time). Conditional methods
+    train one GAN and ignore ``n_jobs``.
     """
     method = plan.method
     fitted: dict[int, Networks] = {}
     histories = []
-    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
     if method.conditional:
+        noise_dim = plan.config.latent_dim + plan.spec.extra_noise
         sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, noise_dim,
                                      balanced=plan.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}
-        nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows, rng)
+        nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows,
+                                 Seeds.draw(plan, rng))
         fitted = dict.fromkeys(grow, nets)
         histories.append(pd.DataFrame(records).assign(gan="all"))
     else:
-        for i, label in grow.items():
-            mask = y == i
-            sampler = PositiveNegativeSampler(x[mask], x[~mask] if method.uses_negatives else None,
-                                              plan.config.batch_size, noise_dim)
-            nets, records = _fit_one(plan, f"{method.name} (class {label})", sampler, 0, n_classes,
-                                     {None: x[mask]}, rng)
+        # every seed first, in class order: the same draws as training one class after the other
+        seeds = [Seeds.draw(plan, rng) for _ in grow]
+        tasks = ((plan, f"{method.name} (class {label})", x[y == i], x[y != i] if method.uses_negatives else None,
+                  n_classes, s) for (i, label), s in zip(grow.items(), seeds))
+        if len(grow) > 1 and n_workers(plan.n_jobs) > 1:
+            results = _fit_parallel(plan, list(tasks))
+        else:
+            results = (_fit_class(*task) for task in tasks)  # one class's rows in memory at a time
+        for (i, label), (nets, records) in zip(grow.items(), results):
             fitted[i] = nets
             histories.append(pd.DataFrame(records).assign(gan=label))
     history = (
@@ -95,10 +131,42 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     return fitted, history
 
 
+def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_classes: int,
+               seeds: Seeds) -> tuple[Networks, list[dict]]:
+    """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
+    x_pos = x_pos.to(plan.device)
+    x_neg = None if x_neg is None else x_neg.to(plan.device)
+    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
+    sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, noise_dim)
+    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds)
+
+
+def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[dict]]]:
+    """Run ``_fit_class`` over ``tasks`` through joblib; replay the callbacks here as each GAN finishes."""
+    quiet = replace(plan, callbacks=())  # callbacks (a tqdm bar) stay in this process
+    shipped = [(quiet, label, x_pos.cpu(), None if x_neg is None else x_neg.cpu(), n_classes, seeds)
+               for _, label, x_pos, x_neg, n_classes, seeds in tasks]
+    results: list = [None] * len(tasks)
+    for index, (nets, records) in run_unordered(_fit_class, shipped, plan.n_jobs):
+        results[index] = (nets, records)
+        _replay(plan.callbacks, plan.config.n_iter, tasks[index][1], records)
+    return results
+
+
+def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: list[dict]) -> None:
+    for cb in callbacks:
+        cb.on_train_begin(n_iter, label)
+    for record in records:
+        for cb in callbacks:
+            cb.on_iteration_end(record["iteration"], record)
+    for cb in callbacks:
+        cb.on_train_end()
+
+
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
-             rng: np.random.RandomState) -> tuple[Networks, list[dict]]:
+             seeds: Seeds) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
-    seed_init, seed_train, seed_monitor = rng.randint(SEED_MAX, size=3)
+    seed_init, seed_train, seed_monitor = seeds.init, seeds.train, seeds.monitor
     with torch.random.fork_rng(devices=[]):
         # Local seeding for weight initialisation only; the global RNG state is restored on exit.
         torch.manual_seed(int(seed_init))
@@ -114,7 +182,7 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
             pac=config.pac,
         )
     if plan.policy:
-        nets.augment = DiffAugment(plan.policy, torch_generator(int(rng.randint(SEED_MAX)), device))
+        nets.augment = DiffAugment(plan.policy, torch_generator(seeds.augment, device))
     gen = torch_generator(int(seed_train), device)
     monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
     records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import minority_gen.commands.evaluate as evaluate_command
 from minority_gen.cli import main
 
 
@@ -48,6 +49,23 @@ def test_evaluate_without_quality(csv, tmp_path):
     assert not (out / "quality.csv").exists() and "Generative quality" not in (out / "report.md").read_text()
 
 
+def test_evaluate_jobs_reach_the_comparison(csv, tmp_path, monkeypatch):
+    seen = []
+    real = evaluate_command.compare_oversamplers
+
+    def spy(*args, n_jobs=None, **kwargs):
+        seen.append(n_jobs)
+        return real(*args, **kwargs)  # serial: tests/test_parallel.py checks parallel == serial
+
+    monkeypatch.setattr(evaluate_command, "compare_oversamplers", spy)
+    out = tmp_path / "r"
+    assert main(["evaluate", str(csv), "--target", "label", "--methods", "none,ros", "--cv", "2", "--jobs", "2",
+                 "--classifiers", "logreg", "--no-quality", "--out", str(out), "--quiet"]) == 0
+    assert seen == [2]
+    report = (out / "report.md").read_text()
+    assert "--jobs 2" in report and "cross-validation jobs: 2" in report
+
+
 @pytest.mark.parametrize(
     "change, args, message",
     [
@@ -57,6 +75,7 @@ def test_evaluate_without_quality(csv, tmp_path):
         (None, ["--target", "label", "--methods", "none,smoot"], "Did you mean 'smote'"),
         (None, ["--target", "label", "--classifiers", "svm"], "Available: logreg, rf"),
         (None, ["--target", "label", "--cv", "20"], "Lower cv"),
+        (None, ["--target", "label", "--jobs", "0"], "--jobs must be a positive number"),
     ],
 )
 def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):

@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default="auto", help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--random-state", type=int, default=0, help="seed of folds and samplers (default 0)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="(oversampler, fold) tasks run in parallel through joblib; -1: all CPUs (default 1). "
+                             "Scores are the same as a serial run's; see docs/scaling.md")
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the generative-quality metrics (the downstream comparison only)")
     parser.add_argument("--note", action="append", default=[],
@@ -146,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--cv must be at least 2; got {args.cv}.")
     if args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
+    if args.jobs == 0:
+        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device}
     check_gan_params(GANOversampler(**gan_params))
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
@@ -157,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     downstream = compare_oversamplers(
         X.to_numpy(dtype=np.float64), y.to_numpy(), methods, classifiers, cv=args.cv,
         random_state=args.random_state, gan_params=gan_params, errors="warn", progress=not args.quiet,
+        n_jobs=args.jobs,
     )
     t_down = time.perf_counter() - started
     quality = None
@@ -169,7 +175,8 @@ def run(args: argparse.Namespace) -> int:
         "minority-gen", "evaluate", args.csv, "--target", args.target, "--methods", ",".join(methods),
         "--classifiers", ",".join(classifiers), "--cv", args.cv, "--n-iter", args.n_iter,
         *(["--batch-size", args.batch_size] if args.batch_size else []), "--device", args.device,
-        "--random-state", args.random_state, *(["--no-quality"] if args.no_quality else []),
+        "--random-state", args.random_state, *(["--jobs", args.jobs] if args.jobs != 1 else []),
+        *(["--no-quality"] if args.no_quality else []),
         "--out", args.out])
     notes = [
         f"* command: `{command}`",
@@ -177,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         + ", ".join(f"{c}: {n}" for c, n in counts.items()),
         "* oversamplers: " + "; ".join(f"`{m}` = {describe_oversampler(m)}" for m in methods),
         f"* GAN settings: n_iter={args.n_iter}, batch_size={args.batch_size or 'method default'}, "
-        f"device={args.device}; random_state={args.random_state}",
+        f"device={args.device}; random_state={args.random_state}; cross-validation jobs: {args.jobs}",
         f"* date: {when}; machine: {_machine()}",
         f"* wall time: {total:.0f} s in all ({t_down:.0f} s cross-validation"
         + (f", {total - t_down:.0f} s generative quality)" if quality is not None else ")"),

@@ -3,7 +3,8 @@
 Each oversampler runs inside ``imblearn.pipeline.make_pipeline(preprocessor,
 sampler, classifier)`` under stratified, shuffled K-fold cross-validation:
 resampling only ever sees a training fold, and every score is measured on
-real, untouched test rows.
+real, untouched test rows. With ``n_jobs`` the (oversampler, fold) tasks run
+in parallel through joblib (:mod:`minority_gen.parallel`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from tqdm.auto import tqdm
 
 from ..data import check_table_input
+from ..parallel import check_n_jobs, run_unordered
 from .samplers import NONE, make_classifier, make_oversampler
 
 DEFAULT_SCORING = ("balanced_accuracy", "gmean", "f1_macro", "roc_auc", "average_precision", "recall")
@@ -132,6 +135,7 @@ def compare_oversamplers(
     preprocessor="standard",
     errors: str = "raise",
     progress: bool = True,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Cross-validate classifiers trained on data resampled by each oversampler.
 
@@ -175,7 +179,19 @@ def compare_oversamplers(
     errors : {"raise", "warn"}, default="raise"
         When a sampler fails on a fold: raise, or warn and leave that fold out.
     progress : bool, default=True
-        A progress bar over oversampler × fold.
+        A progress bar over oversampler × fold (advanced as each task
+        completes).
+    n_jobs : int, default=None
+        How many (oversampler, fold) tasks run at once, through
+        ``joblib.Parallel`` with joblib's default backend: loky processes
+        on this machine, or whatever ``joblib.parallel_config`` selects (a
+        Dask cluster, Ray) to spread them over machines. Each task fits the
+        sampler on its training fold and scores every classifier on it.
+        ``None`` means 1 unless a ``joblib.parallel_config`` context says
+        otherwise; ``-1`` uses all CPUs. The scores are the same as the
+        serial run's (only ``fit_time_s`` differs); inside each worker torch
+        and BLAS threads are capped at ``cpu_count // n_jobs`` (at least 1).
+        See docs/scaling.md.
 
     Returns
     -------
@@ -194,6 +210,7 @@ def compare_oversamplers(
     """
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
+    check_n_jobs(n_jobs)
     check_table_input(X)
     X = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
     y = np.asarray(y)
@@ -222,39 +239,72 @@ def compare_oversamplers(
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
     splits = list(cv.split(X, y))
 
-    records = []
-    bar = tqdm(total=len(samplers) * len(splits), desc="oversampler × fold", disable=not progress,
-               dynamic_ncols=True)
-    for label, spec in samplers.items():
-        for fold, (train, test) in enumerate(splits):
-            bar.set_postfix_str(f"{label}, fold {fold + 1}/{len(splits)}")
-            pre = StandardScaler() if preprocessor == "standard" else preprocessor
-            pre = None if pre is None else clone(pre)
-            sampler = (make_oversampler(spec, random_state, gan_params) if isinstance(spec, str)
-                       else clone(spec))
-            Xtr = X[train] if pre is None else pre.fit_transform(X[train], y[train])
-            start = time.perf_counter()
-            try:
-                X_res, y_res = (Xtr, y[train]) if sampler is None else sampler.fit_resample(Xtr, y[train])
-            except Exception as exc:  # noqa: BLE001 - reported with the sampler and fold
-                message = f"oversampler {label!r} failed on fold {fold}: {type(exc).__name__}: {exc}"
-                if errors == "raise":
-                    raise ValueError(message) from exc
-                warnings.warn(message + " (fold left out)", RuntimeWarning, stacklevel=2)
-                bar.update(1)
-                continue
-            fit_time = time.perf_counter() - start
-            for clf_label, clf_spec in models.items():
-                clf = (make_classifier(clf_spec, random_state) if isinstance(clf_spec, str)
-                       else clone(clf_spec))
-                clf.fit(X_res, y_res)
-                model = make_pipeline(pre or "passthrough", sampler or "passthrough", clf)
-                values = _score(model, scoring, X[test], y[test], classes, positive)
-                values.update(fit_time_s=fit_time, n_synthetic=float(len(y_res) - len(train)))
-                records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
+    shared = _Shared(X, y, models, scoring, classes, positive, preprocessor, random_state, gan_params, errors)
+    tasks = [(shared, label, spec, fold, train, test)
+             for label, spec in samplers.items() for fold, (train, test) in enumerate(splits)]
+    done: list = [None] * len(tasks)
+    with tqdm(total=len(tasks), desc="oversampler × fold", disable=not progress, dynamic_ncols=True) as bar:
+        for index, (records, failure) in run_unordered(_fold_task, tasks, n_jobs):
+            done[index] = records
+            if failure is not None:
+                warnings.warn(failure + " (fold left out)", RuntimeWarning, stacklevel=2)
+            _, label, _, fold, _, _ = tasks[index]
+            bar.set_postfix_str(f"{label}, fold {fold + 1}/{len(splits)} done")
             bar.update(1)
-    bar.close()
+    records = [r for task_records in done for r in task_records]  # the serial order, whatever finished first
     return pd.DataFrame(records, columns=["oversampler", "classifier", "fold", "metric", "value"])
+
+
+@dataclass
+class _Shared:
+    """What every (oversampler, fold) task reads."""
+
+    X: np.ndarray
+    y: np.ndarray
+    models: dict
+    scoring: dict
+    classes: np.ndarray
+    positive: object
+    preprocessor: object
+    random_state: int | None
+    gan_params: dict
+    errors: str
+
+
+def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
+               test: np.ndarray) -> tuple[list[tuple], str | None]:
+    """Fit one sampler on one training fold, score every classifier on the test fold.
+
+    Returns the tidy records and, when the sampler failed under
+    ``errors="warn"``, the message to warn with (no records then).
+    """
+    X, y, random_state, gan_params = shared.X, shared.y, shared.random_state, shared.gan_params
+    pre = StandardScaler() if shared.preprocessor == "standard" else shared.preprocessor
+    pre = None if pre is None else clone(pre)
+    sampler = make_oversampler(spec, random_state, gan_params) if isinstance(spec, str) else clone(spec)
+    Xtr = X[train] if pre is None else pre.fit_transform(X[train], y[train])
+    start = time.perf_counter()
+    try:
+        X_res, y_res = (Xtr, y[train]) if sampler is None else sampler.fit_resample(Xtr, y[train])
+    except Exception as exc:  # noqa: BLE001 - reported with the sampler and fold
+        message = f"oversampler {label!r} failed on fold {fold}: {type(exc).__name__}: {exc}"
+        if shared.errors == "raise":
+            raise ValueError(message) from exc
+        return [], message
+    fit_time = time.perf_counter() - start
+    records = []
+    for clf_label, clf_spec in shared.models.items():
+        clf = make_classifier(clf_spec, random_state) if isinstance(clf_spec, str) else clone(clf_spec)
+        try:
+            clf.fit(X_res, y_res)
+            model = make_pipeline(pre or "passthrough", sampler or "passthrough", clf)
+            values = _score(model, shared.scoring, X[test], y[test], shared.classes, shared.positive)
+        except Exception as exc:  # noqa: BLE001 - reported with the classifier, sampler and fold
+            raise ValueError(f"classifier {clf_label!r} failed on fold {fold} resampled by oversampler "
+                             f"{label!r}: {type(exc).__name__}: {exc}") from exc
+        values.update(fit_time_s=fit_time, n_synthetic=float(len(y_res) - len(train)))
+        records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
+    return records, None
 
 
 def _score(model, scoring, X, y, classes, positive) -> dict[str, float]:

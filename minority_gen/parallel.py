@@ -1,0 +1,111 @@
+"""Independent tasks through joblib, with each worker's threads capped.
+
+Both the per-class GAN training of :class:`~minority_gen.GANOversampler`
+(``n_jobs``) and :func:`~minority_gen.evaluation.compare_oversamplers`
+(``n_jobs``) hand their tasks to ``joblib.Parallel`` with joblib's default
+backend, so whatever ``joblib.parallel_config`` selects (loky processes on
+one machine, a Dask cluster, Ray) runs them with no other change.
+
+``n_jobs`` follows joblib and scikit-learn: ``None`` means 1 unless a
+``joblib.parallel_config`` context says otherwise, ``-1`` all CPUs (or all
+workers of the configured backend), ``-2`` all but one, and so on.
+
+Inside a worker, when several run at once, torch's intra-op threads and the
+OpenMP / BLAS thread pools are held to ``cpu_count // n_workers`` (at least
+1) for the duration of the task, so that ``n_workers`` tasks do not
+oversubscribe the cores; the previous settings are restored afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from numbers import Integral
+from typing import Any
+
+import torch
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
+from sklearn.utils._param_validation import Interval
+from threadpoolctl import threadpool_limits
+
+#: ``_parameter_constraints`` entry for an ``n_jobs`` parameter: a non-zero int or None.
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
+
+
+def check_n_jobs(n_jobs, name: str = "n_jobs") -> None:
+    """Refuse anything but ``None`` or a non-zero int, naming the parameter."""
+    if n_jobs is None:
+        return
+    if not isinstance(n_jobs, Integral) or n_jobs == 0:
+        raise ValueError(
+            f"{name} must be None or a non-zero integer (1: serial, 2: two workers, -1: all CPUs); "
+            f"got {n_jobs!r}."
+        )
+
+
+def n_workers(n_jobs: int | None) -> int:
+    """How many tasks joblib would run at once for ``n_jobs`` under the current ``parallel_config``."""
+    return int(effective_n_jobs(n_jobs))
+
+
+# Workers may be threads of one process (joblib's threading backend, an in-process Dask cluster). BLAS
+# pools are process-wide: the first task to enter caps them and the last one to leave restores them.
+# torch's count is per thread on OpenMP builds (the usual ones) and process-wide otherwise: every task
+# caps it in its own thread and restores its own value on leaving, and the last task to leave puts back
+# the value the first one found, which repairs an out-of-order restore of a process-wide setting.
+_lock = threading.Lock()
+_active = 0
+_saved: tuple[int, Any] | None = None
+
+
+@contextmanager
+def capped_threads(workers: int):
+    """Hold torch, OpenMP and BLAS to ``max(1, cpu_count() // workers)`` threads inside; restore after.
+
+    Does nothing for ``workers <= 1`` (a serial run keeps the caller's settings).
+    """
+    global _active, _saved
+    if workers <= 1:
+        yield
+        return
+    cap = max(1, cpu_count() // workers)
+    with _lock:
+        before = torch.get_num_threads()
+        if _active == 0:
+            _saved = (before, threadpool_limits(limits=cap))
+        _active += 1
+        torch.set_num_threads(min(before, cap))
+    try:
+        yield
+    finally:
+        with _lock:
+            torch.set_num_threads(before)
+            _active -= 1
+            if _active == 0 and _saved is not None:
+                first_before, limits = _saved
+                torch.set_num_threads(first_before)
+                limits.restore_original_limits()
+                _saved = None
+
+
+def _run_capped(fn: Callable, index: int, args: tuple, workers: int) -> tuple[int, Any]:
+    with capped_threads(workers):
+        return index, fn(*args)
+
+
+def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> Iterator[tuple[int, Any]]:
+    """``(index, fn(*task))`` for every task, as each one completes, through ``joblib.Parallel``.
+
+    With one worker joblib runs the tasks in this process, in order. Errors
+    raised by a task propagate (joblib cancels the tasks not yet started).
+    """
+    tasks = list(tasks)
+    workers = min(n_workers(n_jobs), max(1, len(tasks)))
+    return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(_run_capped)(fn, i, task, workers) for i, task in enumerate(tasks)
+    )

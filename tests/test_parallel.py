@@ -1,0 +1,199 @@
+"""Parallel evaluation and per-class training through joblib: same results as serial, really parallel."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+from threadpoolctl import threadpool_info
+
+import minority_gen.oversampler as oversampler_module
+import minority_gen.plan as plan_module
+from minority_gen import GANOversampler
+from minority_gen.evaluation import compare_oversamplers
+from minority_gen.parallel import capped_threads, run_unordered
+
+from .conftest import TINY
+from .test_evaluation_downstream import FailingSampler, _table
+
+GAN = {k: v for k, v in TINY.items() if k != "random_state"}
+TREE = {"tree": DecisionTreeClassifier(random_state=0)}
+
+
+def _pid(estimator, X, y) -> float:
+    return float(os.getpid())
+
+
+def _threads(estimator, X, y) -> float:
+    return float(torch.get_num_threads())
+
+
+def _three_classes(seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(3, 1, (14, 3)), rng.normal(-3, 1, (10, 3))])
+    return X, np.array([0] * 60 + [1] * 14 + [2] * 10)
+
+
+def _scores(frame):
+    return frame[~frame.metric.isin(["fit_time_s", "pid", "threads"])].reset_index(drop=True)
+
+
+def test_parallel_comparison_equals_serial_and_runs_in_other_processes(capsys):
+    X, y = _table()
+    kwargs = dict(oversamplers=["none", "ros", "smote", "rumi"], classifiers={"logreg": "logreg", **TREE}, cv=3,
+                  scoring={"bacc": "balanced_accuracy", "ap": "average_precision", "pid": _pid,
+                           "threads": _threads}, gan_params=GAN)
+    serial = compare_oversamplers(X, y, progress=False, **kwargs)
+    with joblib.parallel_config(backend="loky"):
+        parallel = compare_oversamplers(X, y, progress=True, n_jobs=2, **kwargs)
+    assert len(serial) == len(parallel) == 4 * 3 * 2 * 6
+    assert _scores(parallel).equals(_scores(serial))  # same rows, same order, same values
+    pids = set(parallel.loc[parallel.metric == "pid", "value"])
+    assert os.getpid() not in pids and set(serial.loc[serial.metric == "pid", "value"]) == {os.getpid()}
+    # loky workers: threads capped to cpu_count // 2
+    assert set(parallel.loc[parallel.metric == "threads", "value"]) == {max(1, joblib.cpu_count() // 2)}
+    err = capsys.readouterr().err
+    assert "oversampler × fold" in err and "12/12" in err
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, "2"])
+def test_bad_n_jobs_is_refused_before_any_work(bad, monkeypatch):
+    X, y = _three_classes()
+    monkeypatch.setattr(oversampler_module, "fit_plan", lambda *a, **k: pytest.fail("trained with a bad n_jobs"))
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+        GANOversampler(n_jobs=bad, **TINY).fit_resample(X, y)
+    with pytest.raises(ValueError, match="n_jobs must be None or a non-zero integer"):
+        compare_oversamplers(X, y, ["ros"], TREE, n_jobs=bad, progress=False)
+
+
+def _spy(monkeypatch) -> list:
+    calls = []
+    original = plan_module.run_unordered
+
+    def spy(fn, tasks, n_jobs):
+        calls.append(n_jobs)
+        return original(fn, tasks, n_jobs)
+
+    monkeypatch.setattr(plan_module, "run_unordered", spy)
+    return calls
+
+
+@pytest.mark.parametrize("method, params", [("rumi", {}), ("lsgan", {"ema": 0.9, "selection": "quality"})])
+def test_parallel_per_class_training_equals_serial(method, params, monkeypatch):
+    X, y = _three_classes()
+    serial = GANOversampler(method=method, **params, **TINY)
+    X_s, y_s = serial.fit_resample(X, y)
+    calls = _spy(monkeypatch)
+    parallel = clone(GANOversampler(method=method, n_jobs=2, **params, **TINY))
+    assert parallel.get_params()["n_jobs"] == 2
+    X_p, y_p = parallel.fit_resample(X, y)
+    assert calls == [2]  # both classes went through joblib with two workers
+    np.testing.assert_array_equal(X_p, X_s)
+    np.testing.assert_array_equal(y_p, y_s)
+    assert parallel.history_.equals(serial.history_)
+    for c in (1, 2):
+        for p_par, p_ser in zip(parallel.generators_[c].parameters(), serial.generators_[c].parameters()):
+            assert p_par.device.type == "cpu"
+            torch.testing.assert_close(p_par, p_ser, rtol=0, atol=0)
+    np.testing.assert_array_equal(parallel.sample(5, y=2, random_state=1), serial.sample(5, y=2, random_state=1))
+
+
+def test_parallel_progress_bars_and_conditional_methods(monkeypatch, capsys):
+    X, y = _three_classes()
+    calls = _spy(monkeypatch)
+    GANOversampler(n_jobs=2, verbose=True, **TINY).fit(X, y)
+    err = capsys.readouterr().err
+    assert calls == [2] and "rumi (class 1)" in err and "rumi (class 2)" in err and "3/3" in err
+    serial = GANOversampler(method="acgan", **TINY).fit_resample(X, y)[0]
+    conditional = GANOversampler(method="acgan", n_jobs=2, **TINY).fit_resample(X, y)[0]
+    assert calls == [2]  # one GAN for all classes: n_jobs ignored, nothing dispatched
+    np.testing.assert_array_equal(conditional, serial)
+
+
+def test_capped_threads_caps_and_restores_even_from_threads():
+    cap = max(1, joblib.cpu_count() // 2)
+    torch_before = torch.get_num_threads()
+    torch.set_num_threads(max(2, joblib.cpu_count()))
+    try:
+        blas_before = [i["num_threads"] for i in threadpool_info()]
+        seen = []
+        with capped_threads(2):
+            seen.append((torch.get_num_threads(), {i["num_threads"] for i in threadpool_info()}))
+        assert seen == [(cap, {cap} if blas_before else set())]
+        assert torch.get_num_threads() == max(2, joblib.cpu_count())
+        with capped_threads(1):  # one worker: the caller's settings stand
+            assert torch.get_num_threads() == max(2, joblib.cpu_count())
+        # two threads of one process entering and leaving out of order restore the settings once
+        entered, leave_first = threading.Barrier(2), threading.Event()
+
+        def worker(first):
+            with capped_threads(2):
+                entered.wait()
+                if not first:
+                    leave_first.wait()
+                    seen.append(torch.get_num_threads())  # still capped after the other left
+            if first:
+                leave_first.set()
+
+        threads = [threading.Thread(target=worker, args=(f,)) for f in (True, False)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen[-1] == cap and torch.get_num_threads() == max(2, joblib.cpu_count())
+        assert [i["num_threads"] for i in threadpool_info()] == blas_before
+        # every task run_unordered hands to joblib runs under the cap, also two at once in two threads
+        together = threading.Barrier(2, timeout=30)
+
+        def task():
+            together.wait()
+            return torch.get_num_threads()
+
+        with joblib.parallel_config(backend="threading"):
+            inside = [n for _, n in run_unordered(task, [(), ()], n_jobs=2)]
+        assert inside == [cap] * 2 and torch.get_num_threads() == max(2, joblib.cpu_count())
+    finally:
+        torch.set_num_threads(torch_before)
+
+
+class _BrokenClassifier(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("cannot fit")
+
+
+def test_parallel_errors_name_the_task():
+    # last of the loky tests: a task that raises makes joblib shut its workers down
+    X, y = _table()
+    with pytest.warns(RuntimeWarning, match=r"oversampler 'bad' failed on fold \d.*fold left out"):
+        res = compare_oversamplers(X, y, {"bad": FailingSampler(), "ros": "ros"}, TREE, cv=3, errors="warn",
+                                   progress=False, n_jobs=2)
+    assert set(res.oversampler) == {"ros"} and res.fold.nunique() == 3
+    with pytest.raises(ValueError, match=r"classifier 'broken' failed on fold 0 resampled by oversampler 'ros': "
+                                         "RuntimeError: cannot fit"):
+        compare_oversamplers(X, y, ["ros"], {"broken": _BrokenClassifier()}, cv=3, scoring=["gmean"],
+                             progress=False)
+    with pytest.raises(ValueError, match=r"oversampler 'bad' failed on fold \d: RuntimeError: boom"):
+        compare_oversamplers(X, y, {"bad": FailingSampler()}, TREE, cv=3, progress=False, n_jobs=2)
+
+
+def test_dask_cluster_runs_the_comparison_and_the_per_class_training():
+    distributed = pytest.importorskip("distributed")
+    X, y = _three_classes()
+    kwargs = dict(oversamplers=["ros", "rumi"], classifiers=TREE, cv=3, gan_params=GAN, progress=False)
+    serial = compare_oversamplers(X, y, **kwargs)
+    serial_rows = GANOversampler(**TINY).fit_resample(X, y)[0]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) \
+            as cluster, distributed.Client(cluster) as client:
+        with distributed.get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
+            on_dask = compare_oversamplers(X, y, n_jobs=2, **kwargs)
+            rows = GANOversampler(n_jobs=2, **TINY).fit_resample(X, y)[0]
+        assert len(stream.data) >= 2 * 3  # the tasks ran on the cluster's workers
+    assert _scores(on_dask).equals(_scores(serial))
+    np.testing.assert_array_equal(rows, serial_rows)
