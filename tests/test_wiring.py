@@ -231,6 +231,20 @@ def test_ema_equals_the_closed_form(monkeypatch, decay):
     assert train_gan(method, tiny_nets(method), tiny_sampler(method), config(), torch.Generator())[1] is None
 
 
+def test_ema_generator_carries_the_generators_buffers():
+    """Batch-norm statistics are not averaged: the EMA generator holds the generator's current ones."""
+    method = get_method("lsgan")
+    nets = tiny_nets(method)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        nets.G = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.LeakyReLU(0.2), nn.Linear(8, 2))
+    start = copy.deepcopy(nets.G.state_dict())
+    _, ema_g = train_gan(method, nets, tiny_sampler(method), config(n_iter=3, ema=0.9), torch.Generator())
+    for (name, b), be in zip(nets.G.named_buffers(), ema_g.buffers()):
+        assert not torch.equal(b, start[name]), name  # the statistics moved during training
+        assert torch.equal(be, b), name
+
+
 # --------------------------------------------------------------------------
 # MINE (uacgan)
 # --------------------------------------------------------------------------
