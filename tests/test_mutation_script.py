@@ -1,0 +1,39 @@
+"""The mutation script (benchmarks/mutation.py): its mutants apply, and one is killed in a copy."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MUT = runpy.run_path(str(ROOT / "benchmarks" / "mutation.py"), run_name="mutation")
+
+
+def test_every_mutant_applies_to_the_current_source_once():
+    mutants = MUT["MUTANTS"]
+    assert len({m.name for m in mutants}) == len(mutants) >= 80
+    for m in mutants:
+        text = m.check()  # ValueError unless the text to replace occurs exactly once
+        assert m.old != m.new and text.replace(m.old, m.new) != text, m.name
+
+
+def test_a_mutant_changes_only_the_copy(tmp_path):
+    mutant = next(m for m in MUT["MUTANTS"] if m.name == "ema-inverted")
+    before = (ROOT / mutant.path).read_text()
+    root = MUT["make_copy"](tmp_path)
+    mutant.apply(root)
+    assert (root / mutant.path).read_text() == before.replace(mutant.old, mutant.new)
+    assert (ROOT / mutant.path).read_text() == before  # the real file is untouched
+    assert MUT["imported_from"](root) == (root / "minority_gen").resolve()  # tests there import the copy
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        mutant.apply(root)  # already applied: the text is gone
+
+
+@pytest.mark.slow
+def test_the_rumi_sgan_fake_target_mutant_is_killed_and_the_baseline_passes():
+    """The issue's example: rumi-sgan's fake target 0 -> 1, invisible at logit 0, caught at non-zero logits."""
+    mutant = next(m for m in MUT["MUTANTS"] if m.name == "rumi-sgan-fake-target")
+    tests, args = ["tests/test_losses_nondegenerate.py"], ["-k", "rumi_sgan"]
+    killed = MUT["run_mutant"](mutant, tests, args, timeout=120)
+    assert not killed["passed"] and "test_rumi_sgan" in killed["by"]
+    assert MUT["run_mutant"](None, tests, args, timeout=120)["passed"]
