@@ -280,7 +280,8 @@ MUTANTS = [
                 "learns class c from the column of c + 1 and still produces class c for label c; only the "
                 "random initialisation sees a different input."),
     # ---- the plan and the estimator --------------------------------------------------------------------------
-    Mutant("plan-positive-set-wrong", P, "mask = y == i", "mask = y != i", "each GAN's positives are the other rows"),
+    Mutant("plan-positive-set-wrong", P, "x[y == i], x[y != i]", "x[y != i], x[y == i]",
+           "each GAN's positives are the other rows"),
     Mutant("plan-balanced-inverted", P, "balanced=plan.balanced_labels", "balanced=not plan.balanced_labels",
            "label_sampling inverted"),
     Mutant("plan-ema-not-kept", P, "    if ema_g is not None:\n        nets.G = ema_g\n", "",

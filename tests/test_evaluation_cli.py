@@ -70,8 +70,9 @@ def test_evaluate_jobs_reach_the_comparison(csv, tmp_path, monkeypatch):
     "change, args, message",
     [
         (None, ["--target", "missing"], "not a column"),
-        ("text", ["--target", "label"], "non-numeric feature columns ['a']"),
-        ("nan", ["--target", "label"], "empty cells in columns ['b']"),
+        ("text", ["--target", "label", "--methods", "none,smote"], "--methods: smote need all-numeric features"),
+        ("nan", ["--target", "label", "--methods", "ros,adasyn"], "use smotenc instead"),
+        ("empty", ["--target", "label"], "column 'b' is entirely missing"),
         (None, ["--target", "label", "--methods", "none,smoot"], "Did you mean 'smote'"),
         (None, ["--target", "label", "--classifiers", "svm"], "Available: logreg, rf"),
         (None, ["--target", "label", "--cv", "20"], "Lower cv"),
@@ -83,8 +84,10 @@ def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):
         df = pd.read_csv(csv)
         if change == "text":
             df["a"] = "x"
-        else:
+        elif change == "nan":
             df.loc[3, "b"] = np.nan
+        else:
+            df["b"] = np.nan
         df.to_csv(csv, index=False)
     argv = ["evaluate", str(csv), *args, "--out", str(tmp_path / "r"), "--quiet", "--no-quality"]
     if "--classifiers" not in args:
@@ -107,3 +110,23 @@ def test_evaluate_skips_quality_for_a_class_too_small(tmp_path, capsys):
                  "--cv", "2", "--classifiers", "logreg", "--out", str(out), "--quiet"]) == 0
     assert "ros: generative quality skipped" in capsys.readouterr().err
     assert (out / "report.md").exists() and not (out / "quality.csv").exists()
+
+
+def test_evaluate_a_mixed_table(tmp_path):
+    # text categories, True/False and missing cells: resampled as they are, SMOTENC instead of SMOTE by default
+    rng = np.random.default_rng(1)
+    n = 60
+    df = pd.DataFrame({
+        "site": rng.choice(["north", "south"], n), "flag": rng.random(n) < 0.5,
+        "x": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+        "label": np.r_[["neg"] * 45, ["pos"] * 15],
+    })
+    csv, out = tmp_path / "mixed.csv", tmp_path / "report"
+    df.to_csv(csv, index=False)
+    assert main(["evaluate", str(csv), "--target", "label", "--cv", "3", "--classifiers", "logreg",
+                 "--n-iter", "3", "--batch-size", "16", "--device", "cpu", "--out", str(out), "--quiet"]) == 0
+    folds = pd.read_csv(out / "downstream_folds.csv")
+    assert set(folds.oversampler) == {"none", "ros", "smotenc", "rumi"}
+    quality = pd.read_csv(out / "quality.csv").set_index("oversampler")
+    assert {"category_tvd", "missing_rate_diff", "numeric_ks"} <= set(quality.columns)
+    assert quality.loc["ros", "near_copies"] > 0 and quality.loc["smotenc", "missing_rate_diff"] > 0

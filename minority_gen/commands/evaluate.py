@@ -26,7 +26,8 @@ from ..evaluation import (
     markdown_table,
     write_report,
 )
-from ..evaluation.samplers import NONE, describe_oversampler
+from ..evaluation.mixed import mixed_preprocessor
+from ..evaluation.samplers import NONE, NUMERIC_ONLY, describe_oversampler
 from ..oversampler import GANOversampler
 from ._common import add_overwrite_argument, check_gan_params, read_csv_table
 from ._output import Outputs
@@ -36,12 +37,18 @@ HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classi
         "quality of their synthetic rows; write a markdown report with plots.")
 
 
+DEFAULT_METHODS = "none,ros,smote,rumi"
+DEFAULT_METHODS_MIXED = "none,ros,smotenc,rumi"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("csv", type=Path, help="input CSV with a header row (numeric feature columns)")
+    parser.add_argument("csv", type=Path, help="input CSV with a header row (numbers, text categories, 0/1, "
+                                               "True/False and missing cells)")
     parser.add_argument("--target", required=True, help="name of the class column")
-    parser.add_argument("--methods", default="none,ros,smote,rumi",
+    parser.add_argument("--methods", default=None,
                         help=f"comma-separated oversamplers: {', '.join(available_oversamplers())} "
-                             "(default none,ros,smote,rumi)")
+                             f"(default {DEFAULT_METHODS}; {DEFAULT_METHODS_MIXED} for a table with text "
+                             "categories or missing cells)")
     parser.add_argument("--classifiers", default="logreg,rf",
                         help=f"comma-separated classifiers: {', '.join(CLASSIFIERS)} (default both)")
     parser.add_argument("--cv", type=int, default=5, help="stratified folds (default 5)")
@@ -76,18 +83,20 @@ def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
     return names
 
 
-def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Read a CSV and split it into numeric features and the target, with actionable errors."""
+def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
+    """Read a CSV and split it into features and the target; say whether the features are a mixed table.
+
+    Numeric tables are compared as numbers (standardised before the
+    sampler); tables with text, True/False or missing cells as mixed tables
+    (resampled as they are, encoded for the classifiers afterwards, see
+    :func:`minority_gen.evaluation.compare_oversamplers`).
+    """
     X, y = read_csv_table(path, target)
-    bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)
-           or pd.api.types.is_bool_dtype(t)]
-    if bad:
-        raise ValueError(f"{path} has non-numeric feature columns {bad[:10]}; encode them as numbers "
-                         "(e.g. one-hot) or drop them before evaluating.")
-    if X.isna().any().any():
-        cols = [str(c) for c in X.columns[X.isna().any()]][:10]
-        raise ValueError(f"{path} has empty cells in columns {cols}; impute or drop them first.")
-    return X, y
+    numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+    mixed = not numeric or bool(X.isna().any().any())
+    if mixed:
+        mixed_preprocessor(X)  # column problems (all-missing, mixed types ...) named before any training
+    return X, y, mixed
 
 
 def _foreign_entry(folder: Path) -> Path | None:
@@ -112,23 +121,36 @@ def _machine() -> str:
             f"Python {platform.python_version()}, torch {torch.__version__}")
 
 
-def quality_table(X: np.ndarray, y: np.ndarray, methods: list[str], gan_params: dict, random_state: int,
+def quality_table(X, y: np.ndarray, methods: list[str], gan_params: dict, random_state: int,
                   progress: bool) -> pd.DataFrame:
-    """Fit each oversampler on all (standardised) rows and score its synthetic rows per class."""
-    Xs = StandardScaler().fit_transform(X)
+    """Fit each oversampler on all rows and score its synthetic rows per class.
+
+    A numeric table is standardised first; a mixed one (a DataFrame) is
+    resampled as it is and scored through the metrics' mixed-table encoding.
+    """
+    mixed = isinstance(X, pd.DataFrame)
+    Xs = X if mixed else StandardScaler().fit_transform(X)
     frames = []
     for name in tqdm([m for m in methods if m != NONE], desc="generative quality", disable=not progress):
         sampler = make_oversampler(name, random_state, gan_params)
         start = time.perf_counter()
         X_res, y_res = sampler.fit_resample(Xs, y)
         seconds = time.perf_counter() - start
-        X_res, y_res = np.asarray(X_res), np.asarray(y_res)
-        if len(X_res) <= len(Xs) or not np.array_equal(X_res[:len(Xs)], Xs):
+        y_res = np.asarray(y_res)
+        if mixed:
+            kept = len(X_res) > len(Xs) and X_res.iloc[:len(Xs)].reset_index(drop=True).equals(
+                Xs.reset_index(drop=True))
+            new = X_res.iloc[len(Xs):]
+        else:
+            X_res = np.asarray(X_res)
+            kept = len(X_res) > len(Xs) and np.array_equal(X_res[:len(Xs)], Xs)
+            new = X_res[len(Xs):]
+        if not kept:
             print(f"{name}: no synthetic rows to score (or original rows not kept first); skipped.",
                   file=sys.stderr)
             continue
         try:
-            q = generative_quality(Xs, y, X_res[len(Xs):], y_res[len(Xs):], random_state=random_state)
+            q = generative_quality(Xs, y, new, y_res[len(Xs):], random_state=random_state)
         except ValueError as exc:  # e.g. a class too small for the metrics: report the rest
             print(f"{name}: generative quality skipped: {exc}", file=sys.stderr)
             continue
@@ -142,8 +164,14 @@ def quality_table(X: np.ndarray, y: np.ndarray, methods: list[str], gan_params: 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    X, y = load_table(args.csv, args.target)
-    methods = _split_names(args.methods, available_oversamplers(), "--methods")
+    X, y, mixed = load_table(args.csv, args.target)
+    given = args.methods if args.methods is not None else (DEFAULT_METHODS_MIXED if mixed else DEFAULT_METHODS)
+    methods = _split_names(given, available_oversamplers(), "--methods")
+    numeric_only = [m for m in methods if m in NUMERIC_ONLY]
+    if mixed and numeric_only:
+        raise ValueError(f"--methods: {', '.join(numeric_only)} need all-numeric features without missing cells, "
+                         f"and {args.csv} has text, True/False or missing cells; use smotenc instead (SMOTENC on "
+                         "the table as it is), or encode and impute the CSV first.")
     classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers")
     if args.cv < 2:
         raise ValueError(f"--cv must be at least 2; got {args.cv}.")
@@ -159,15 +187,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
           + ", ".join(f"{c}: {n}" for c, n in counts.items()))
 
+    features = X if mixed else X.to_numpy(dtype=np.float64)
     downstream = compare_oversamplers(
-        X.to_numpy(dtype=np.float64), y.to_numpy(), methods, classifiers, cv=args.cv,
+        features, y.to_numpy(), methods, classifiers, cv=args.cv,
         random_state=args.random_state, gan_params=gan_params, errors="warn", progress=not args.quiet,
         n_jobs=args.jobs,
     )
     t_down = time.perf_counter() - started
     quality = None
     if not args.no_quality:
-        quality = quality_table(X.to_numpy(dtype=np.float64), y.to_numpy(), methods, gan_params,
+        quality = quality_table(features, y.to_numpy(), methods, gan_params,
                                 args.random_state, not args.quiet)
     total = time.perf_counter() - started
 

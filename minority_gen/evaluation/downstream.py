@@ -34,7 +34,9 @@ from tqdm.auto import tqdm
 
 from ..data import check_table_input
 from ..parallel import check_n_jobs, run_unordered
-from .samplers import NONE, make_classifier, make_oversampler
+from .columns import is_mixed_table
+from .mixed import mixed_preprocessor
+from .samplers import NONE, NUMERIC_ONLY, make_classifier, make_oversampler
 
 DEFAULT_SCORING = ("balanced_accuracy", "gmean", "f1_macro", "roc_auc", "average_precision", "recall")
 """Metrics computed when ``scoring`` is not given (``recall`` is per class)."""
@@ -151,8 +153,14 @@ def compare_oversamplers(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        A numeric table.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        A numeric table, or a mixed one (categorical, boolean, nullable
+        columns, missing values; :mod:`minority_gen.tabular`). A mixed
+        table is resampled as it is, and the preprocessing runs after the
+        sampler: ``make_pipeline(sampler, preprocessor, classifier)``,
+        with :func:`~minority_gen.evaluation.mixed.mixed_preprocessor`
+        for ``"standard"``. The numeric-only samplers (SMOTE, ADASYN,
+        Borderline-SMOTE) are refused for it: use ``"smotenc"``.
     y : array-like of shape (n_samples,)
     oversamplers : list or dict, default=("none", "ros", "smote")
         Names (``"none"``, ``"ros"``, ``"smote"``, ``"adasyn"``,
@@ -175,7 +183,9 @@ def compare_oversamplers(
     gan_params : dict, default=None
         ``GANOversampler`` options for named GAN methods, e.g. ``{"n_iter": 500}``.
     preprocessor : "standard", transformer or None, default="standard"
-        Fitted on each training fold before resampling.
+        Fitted on each training fold before resampling (after it for a
+        mixed table, see ``X``). ``"standard"``: ``StandardScaler``, or the
+        mixed-table encoding.
     errors : {"raise", "warn"}, default="raise"
         When a sampler fails on a fold: raise, or warn and leave that fold out.
     progress : bool, default=True
@@ -211,8 +221,13 @@ def compare_oversamplers(
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
     check_n_jobs(n_jobs)
-    check_table_input(X)
-    X = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
+    mixed = is_mixed_table(X)
+    if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
+        X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+        mixed_preprocessor(X)  # column checks (names, types, missing columns) before any fold
+    else:
+        check_table_input(X)
+        X = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"X must be 2-D with one row per label; got X {X.shape} and y {y.shape}.")
@@ -221,6 +236,13 @@ def compare_oversamplers(
     positive = classes[np.argmin(counts)]
     gan_params = dict(gan_params or {})
     samplers = _named(oversamplers, lambda n: make_oversampler(n, random_state, gan_params), "oversampler")
+    numeric_only = [label for label, spec in samplers.items() if isinstance(spec, str) and spec in NUMERIC_ONLY]
+    if mixed and numeric_only:
+        raise ValueError(
+            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
+            "categorical, boolean or missing values. Use 'smotenc' (SMOTENC on the table as it is), 'ros' "
+            "or a GAN method for a mixed table, or encode and impute X first."
+        )
     models = _named(classifiers, lambda n: make_classifier(n, random_state), "classifier")
     scoring = _check_scoring(scoring)
     for label, clf in models.items():
@@ -279,10 +301,15 @@ def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
     ``errors="warn"``, the message to warn with (no records then).
     """
     X, y, random_state, gan_params = shared.X, shared.y, shared.random_state, shared.gan_params
-    pre = StandardScaler() if shared.preprocessor == "standard" else shared.preprocessor
-    pre = None if pre is None else clone(pre)
+    mixed = isinstance(X, pd.DataFrame)
+    if shared.preprocessor == "standard":
+        pre = mixed_preprocessor(X) if mixed else StandardScaler()
+    else:
+        pre = None if shared.preprocessor is None else clone(shared.preprocessor)
     sampler = make_oversampler(spec, random_state, gan_params) if isinstance(spec, str) else clone(spec)
-    Xtr = X[train] if pre is None else pre.fit_transform(X[train], y[train])
+    take = (lambda idx: X.iloc[idx].reset_index(drop=True)) if mixed else (lambda idx: X[idx])  # noqa: E731
+    after = mixed and pre is not None  # a mixed table: encoded for the classifier after resampling
+    Xtr = take(train) if pre is None or after else pre.fit_transform(X[train], y[train])
     start = time.perf_counter()
     try:
         X_res, y_res = (Xtr, y[train]) if sampler is None else sampler.fit_resample(Xtr, y[train])
@@ -292,13 +319,16 @@ def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
             raise ValueError(message) from exc
         return [], message
     fit_time = time.perf_counter() - start
+    if after:
+        X_res = pre.fit(X_res, y_res).transform(X_res)
     records = []
     for clf_label, clf_spec in shared.models.items():
         clf = make_classifier(clf_spec, random_state) if isinstance(clf_spec, str) else clone(clf_spec)
         try:
             clf.fit(X_res, y_res)
-            model = make_pipeline(pre or "passthrough", sampler or "passthrough", clf)
-            values = _score(model, shared.scoring, X[test], y[test], shared.classes, shared.positive)
+            steps = [sampler, pre] if after else [pre, sampler]
+            model = make_pipeline(*(s if s is not None else "passthrough" for s in steps), clf)
+            values = _score(model, shared.scoring, take(test), y[test], shared.classes, shared.positive)
         except Exception as exc:  # noqa: BLE001 - reported with the classifier, sampler and fold
             raise ValueError(f"classifier {clf_label!r} failed on fold {fold} resampled by oversampler "
                              f"{label!r}: {type(exc).__name__}: {exc}") from exc

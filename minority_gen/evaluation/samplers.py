@@ -93,6 +93,15 @@ def _augment(random_state, gan_params):
                                    image_layout=gan_params.get("image_layout", "auto"))
 
 
+def _smotenc(random_state, gan_params):
+    from .mixed import MixedSMOTENC
+
+    return MixedSMOTENC(k_neighbors=3, random_state=random_state)
+
+
+#: Baselines that need an all-numeric table without missing values.
+NUMERIC_ONLY = frozenset({"smote", "adasyn", "borderline-smote"})
+
 _BASELINES: dict[str, tuple[str, SamplerFactory]] = {
     NONE: ("no resampling", lambda rs, _: None),
     "ros": ("imblearn RandomOverSampler", lambda rs, _: RandomOverSampler(random_state=rs)),
@@ -102,6 +111,8 @@ _BASELINES: dict[str, tuple[str, SamplerFactory]] = {
                lambda rs, _: NeighbourCap(ADASYN(n_neighbors=3, random_state=rs), "n_neighbors")),
     "borderline-smote": ("imblearn BorderlineSMOTE(k_neighbors=3)",
                          lambda rs, _: NeighbourCap(BorderlineSMOTE(k_neighbors=3, random_state=rs))),
+    "smotenc": ("imblearn SMOTENC(k_neighbors=3) on mixed tables as they come (categorical columns found by "
+                "dtype; missing values filled in first: median / most frequent level)", _smotenc),
     "augment": ("minority_gen AugmentationOversampler (albumentations; images as flat rows with "
                 "gan_params['image_shape'])", _augment),
 }
