@@ -7,6 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+#: The largest magnitude a numeric cell may have. Standardising squares the
+#: deviations from the mean, and float64 overflows past about 1.3e154; the
+#: margin keeps every column's variance finite.
+MAX_ABS_VALUE = 1e150
+
 
 @dataclass(frozen=True)
 class DataSpec:
@@ -38,7 +43,8 @@ def check_table_input(X) -> None:
 
     Runs before scikit-learn's own validation so that users get a message
     about *their* data: non-numeric DataFrame columns, missing or infinite
-    values, and arrays with more than two dimensions.
+    values, values too large to standardise (:data:`MAX_ABS_VALUE`), and
+    arrays with more than two dimensions.
     """
     if hasattr(X, "dtypes") and hasattr(X, "columns"):  # pandas DataFrame
         bad = [
@@ -53,7 +59,11 @@ def check_table_input(X) -> None:
                 "(e.g. sklearn.preprocessing.OneHotEncoder or OrdinalEncoder in the "
                 "pipeline before the sampler) or drop them."
             )
-    if sp.issparse(X) or (hasattr(X, "sparse") and hasattr(X, "dtypes")):
+    if sp.issparse(X):
+        check_magnitude(X)
+        return
+    if hasattr(X, "sparse") and hasattr(X, "dtypes"):  # a DataFrame of sparse columns
+        check_magnitude(X.sparse.to_coo())
         return
     arr = np.asarray(X) if not hasattr(X, "to_numpy") else X.to_numpy()
     if arr.ndim > 2:
@@ -75,13 +85,32 @@ def check_table_input(X) -> None:
             )
     elif arr.dtype.kind in "OUS":
         try:
-            arr.astype(np.float64)
+            arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise type(exc)(
                 f"X holds non-numeric values ({exc}); GANOversampler handles numeric "
                 "tables only. Encode categorical columns first (e.g. "
                 "sklearn.preprocessing.OneHotEncoder) or drop them."
             ) from None
+    check_magnitude(arr)
+
+
+def check_magnitude(arr) -> None:
+    """Refuse cells beyond :data:`MAX_ABS_VALUE`, naming the columns (a sparse matrix: its stored values)."""
+    coo = arr.tocoo() if sp.issparse(arr) else None
+    values = np.asarray(arr) if coo is None else coo.data
+    if values.dtype.kind not in "fiu" or values.size == 0:
+        return
+    big = np.abs(values.astype(np.float64, copy=False)) > MAX_ABS_VALUE
+    if not big.any():
+        return
+    where = np.nonzero(big)[-1] if coo is None else coo.col[big]
+    cols = np.unique(where)[:10].tolist() if coo is not None or values.ndim == 2 else []
+    raise ValueError(
+        f"X holds values up to {np.abs(values[big]).max():.3g}{f' in columns {cols}' if cols else ''}, beyond "
+        f"what float64 can standardise (|value| <= {MAX_ABS_VALUE:.0e}); rescale those columns (e.g. divide "
+        "by a power of ten or take logs)."
+    )
 
 
 def _is_numeric_dtype(dtype) -> bool:
@@ -100,8 +129,9 @@ def _is_sparse_numeric(dtype) -> bool:
 class TableCodec:
     """Standardise a numeric table for training and map generated rows back.
 
-    Columns are centred and scaled to unit variance (a constant column keeps
-    scale 1). :meth:`decode` inverts that and casts to the input's dtype:
+    Columns are centred and scaled to unit variance, however small that
+    variance is (a column of spread 1e-13 keeps it); only a constant column
+    keeps scale 1, so it encodes to zeros. :meth:`decode` inverts that and casts to the input's dtype:
     float32 stays float32 and integer columns are rounded and clipped to the
     range seen in ``fit``.
 
@@ -159,8 +189,7 @@ class TableCodec:
                 self.mean_ = np.nanmean(X64, axis=0)
                 scale = np.nanstd(X64, axis=0)
                 self.min_, self.max_ = np.nanmin(X64, axis=0), np.nanmax(X64, axis=0)
-        scale[~(scale >= 1e-12)] = 1.0
-        self.scale_ = scale
+        self.scale_ = _scales(scale, self.min_, self.max_)
         self.integer_ = (np.full(X64.shape[1], self.dtype_.kind in "biu") if integer is None
                          else np.asarray(integer, dtype=bool))
         self.levels_ = {}  # column index -> sorted distinct values of a discrete column
@@ -185,6 +214,20 @@ class TableCodec:
         if self.dtype_.kind not in "biuf":
             return X
         return X.astype(self.dtype_)
+
+
+def _scales(std: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Each column's scale: its standard deviation; 1 for a constant column.
+
+    A column is constant when its smallest and largest values are equal, not
+    when its standard deviation is small: a column spread over 1e-13 is
+    scaled by its own spread (it would otherwise be generated at the
+    standardised rows' scale, about 1, and decoded to values far outside its
+    range). A spread whose variance underflows to 0 (subnormal values) is
+    scaled by its range.
+    """
+    varying = hi > lo
+    return np.where(varying & (std > 0), std, np.where(varying, hi - lo, 1.0))
 
 
 def snap_to_levels(x: np.ndarray, levels: np.ndarray) -> np.ndarray:

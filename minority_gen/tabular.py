@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import TableCodec
+from .data import MAX_ABS_VALUE, TableCodec
 
 #: Temperature of the generator's Gumbel-softmax over each one-hot block (CTGAN's value).
 GUMBEL_TAU = 0.2
@@ -198,7 +198,7 @@ def detect_columns(X, categorical_features="auto") -> list[Column]:
                     f"{_describe(name)} holds infinite values ({int((~np.isfinite(v)).sum())} cells); replace "
                     "them (e.g. with NaN for missing, which is modelled, or a large finite value) or drop the rows."
                 )
-            if np.abs(v).max(initial=0.0) > 1e150:
+            if np.abs(v).max(initial=0.0) > MAX_ABS_VALUE:
                 raise ValueError(
                     f"{_describe(name)} holds values up to {np.abs(v).max():.3g}, beyond what float64 can "
                     "standardise; rescale the column (e.g. divide by a power of ten or take logs)."
