@@ -49,7 +49,10 @@ class Plan:
     ``select``: keep the best generator by quality (:mod:`minority_gen.monitor`);
     ``eval_every`` ``None`` means ``n_iter // 20``; ``policy`` is the DiffAugment
     policy (empty: none). ``n_jobs``: joblib workers for the per-class GANs of
-    an unconditional method (see :func:`fit_plan`).
+    an unconditional method (see :func:`fit_plan`). ``limits``: the
+    divergence limits of the encoded columns
+    (:func:`~minority_gen.training.divergence_limits`), checked on every
+    iteration's generator batch; ``None`` checks only the losses.
     """
 
     method: GANMethod
@@ -65,6 +68,7 @@ class Plan:
     device: torch.device
     callbacks: Sequence[Callback] = field(default_factory=tuple)
     n_jobs: int | None = None
+    limits: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,8 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
         nets.augment = DiffAugment(plan.policy, torch_generator(seeds.augment, device))
     gen = torch_generator(int(seed_train), device)
     monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
-    records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor)
+    records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor,
+                               limits=plan.limits)
     if ema_g is not None:
         nets.G = ema_g
     nets.G.cpu().eval()

@@ -3,7 +3,10 @@
 :func:`train_gan` alternates ``n_critic`` discriminator steps and one
 generator step, records each iteration's named loss terms, stops with
 :class:`DivergenceError` on a non-finite loss and reports progress to
-callbacks (the tqdm bar is one). Randomness comes only from the
+callbacks (the tqdm bar is one). It also stops with :class:`DivergenceError`
+when the generator's rows leave the training data's range by far (the rule
+is :func:`divergence_limits`); :func:`generate_rows` applies both checks to
+every row it returns. Randomness comes only from the
 ``torch.Generator`` it is handed.
 """
 
@@ -25,7 +28,62 @@ from .monitor import QualityMonitor
 
 
 class DivergenceError(RuntimeError):
-    """Training produced a non-finite loss."""
+    """A GAN diverged: its training or its generated rows left the finite, plausible range.
+
+    Raised by :func:`train_gan` when a loss is not finite, or when the
+    generator's batch of an iteration holds a value beyond
+    :func:`divergence_limits`, and by :func:`generate_rows` before it would
+    return such rows (non-finite, or beyond the limits). The message names
+    the method, the GAN (class) and what to try: lower learning rates
+    (``lr_g``, ``lr_d``), ``spectral_norm=True`` or ``recipe="paper"``.
+    :class:`~minority_gen.GANOversampler` keeps its previous fitted state
+    when a fit raises it.
+    """
+
+
+#: Generated values beyond this factor times the training rows' largest
+#: magnitude count as divergence (see :func:`divergence_limits`).
+DIVERGENCE_FACTOR = 1e3
+
+_ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
+
+
+def divergence_limits(x: np.ndarray) -> np.ndarray:
+    """Per encoded column, the largest magnitude a generated value may have: the divergence rule.
+
+    ``x`` holds the training rows as the networks see them (standardised
+    numbers, one-hot blocks, images scaled to ``[-1, 1]``; any shape with
+    the rows first). A generated value ``v`` in column ``j`` is diverged when
+    ``|v| > DIVERGENCE_FACTOR * max(1, max_i |x_ij|)``. Standardised columns
+    have unit variance, so the training rows reach ``|z|`` of a few units
+    (at most ``sqrt(n_rows)``); the floor of 1 covers constant columns and
+    one-hot blocks. Healthy generators stay within a few times the training
+    range (measured in docs: the largest ratio seen on the project's tables
+    is far below the factor), while a generator driven off by too large a
+    learning rate reaches ``1e6`` times and more, where the decoded rows are
+    meaningless.
+
+    >>> divergence_limits(np.array([[0.5, 0.0], [-2.0, 0.0]], dtype=np.float32))
+    array([2000., 1000.])
+    """
+    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    return DIVERGENCE_FACTOR * np.maximum(1.0, np.abs(flat).max(axis=0, initial=0.0))
+
+
+def _beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
+    """Where ``rows`` (rows first) break the limits, in words; ``None`` when they do not."""
+    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
+    if not len(flat):
+        return None
+    ratio = np.where(np.isfinite(flat), flat, np.inf).max(axis=0) / limits
+    j = int(np.argmax(ratio))
+    if not ratio[j] > 1.0:
+        return None
+    value = flat[:, j].max()
+    if not np.isfinite(value):
+        return f"non-finite values in column {j} of the encoded rows"
+    return (f"|value| {value:.3g} in column {j} of the encoded rows, beyond the limit {limits[j]:.3g} "
+            f"({DIVERGENCE_FACTOR:g} x the training rows' largest |value| there, floored at 1)")
 
 
 @dataclass
@@ -175,8 +233,7 @@ def _check_finite(value: Tensor, method: GANMethod, label: str, iteration: int, 
     if not torch.isfinite(value):
         raise DivergenceError(
             f"Training of method {method.name!r} ({label}) diverged at iteration {iteration}: "
-            f"the {which} loss is {value.item()}. Try lower learning rates (lr_g, lr_d), "
-            "spectral_norm=True, or a different method."
+            f"the {which} loss is {value.item()}. {_ADVICE}, or a different method."
         )
 
 
@@ -189,8 +246,15 @@ def train_gan(
     label: str = "",
     callbacks: Sequence[Callback] = (),
     monitor: QualityMonitor | None = None,
+    limits: np.ndarray | None = None,
 ) -> tuple[list[dict[str, float]], nn.Module | None]:
     """Train ``nets`` with ``method``; return per-iteration records and the EMA generator.
+
+    Stops with :class:`DivergenceError` on a non-finite loss and, with
+    ``limits`` (from :func:`divergence_limits`), as soon as a generator
+    batch holds a value beyond them: every iteration's generator batch is
+    checked, at the cost of one reduction (its result travels with the
+    iteration's losses, so no extra device synchronisation).
 
     Each record holds ``iteration``, ``d_loss``, ``g_loss`` and every named
     term prefixed ``d_`` / ``g_`` (discriminator terms of the last critic
@@ -209,6 +273,7 @@ def train_gan(
     d_params = [p for m in d_side for p in m.parameters()]
     epoch_size = max(1, math.ceil(sampler.n_rows / config.batch_size))
     records: list[dict[str, float]] = []
+    limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=_device(nets.G))
     for cb in callbacks:
         cb.on_train_begin(config.n_iter, label)
     nets.G.train()
@@ -256,10 +321,18 @@ def train_gan(
                         be.copy_(b)
             # --- record -------------------------------------------------
             names = ["d_loss", "g_loss", *(f"d_{k}" for k in d_terms), *(f"g_{k}" for k in g_terms)]
-            values = torch.stack(
-                [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),
-                 *(v.detach() for v in g_terms.values())]
-            ).tolist()
+            figures = [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),
+                       *(v.detach() for v in g_terms.values())]
+            if limits_t is not None:  # the batch's largest |value| relative to the limits, checked below
+                fake = batch.x_fake.detach().reshape(len(batch.x_fake), -1)
+                figures.append((fake.abs().amax(0).float() / limits_t).amax().nan_to_num(nan=float("inf")))
+            values = torch.stack(figures).tolist()
+            if limits_t is not None and not values.pop() <= 1.0:
+                where = _beyond(batch.x_fake.detach().cpu().numpy(), limits)
+                raise DivergenceError(
+                    f"Training of method {method.name!r} ({label}) diverged at iteration {it}: the generator "
+                    f"produced {where}. {_ADVICE} (now lr_g={config.lr_g:g}, lr_d={config.lr_d:g})."
+                )
             record = {"iteration": it, **dict(zip(names, values))}
             if monitor is not None and monitor.due(it, config.n_iter):
                 record.update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
@@ -289,9 +362,16 @@ def generate_rows(
     latent_dim: int,
     gen: torch.Generator,
     chunk: int = 4096,
+    limits: np.ndarray | None = None,
+    label: str = "",
 ) -> np.ndarray:
-    """``n`` generated rows (in the training space) as a float32 array."""
-    device = next(nets.G.parameters()).device
+    """``n`` generated rows (in the training space) as a float32 array.
+
+    Raises :class:`DivergenceError` rather than return a non-finite row, or
+    with ``limits`` (:func:`divergence_limits`) a row beyond them; ``label``
+    names the GAN in the message (e.g. ``"class 1"``).
+    """
+    device = _device(nets.G)
     out = []
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
@@ -299,9 +379,20 @@ def generate_rows(
         y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
         out.append(method.generate(nets, z, y).float().cpu())
     rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
+    of = f" ({label})" if label else ""
     if rows.size and not np.isfinite(rows).all():
         raise DivergenceError(
-            f"The generator of method {method.name!r} produced non-finite values; "
-            "it has diverged. Refit with lower learning rates or spectral_norm=True."
+            f"The generator of method {method.name!r}{of} produced non-finite values; "
+            f"it has diverged. {_ADVICE} and refit."
+        )
+    where = None if limits is None or not rows.size else _beyond(rows, limits)
+    if where is not None:
+        raise DivergenceError(
+            f"The generator of method {method.name!r}{of} has diverged: it produced {where}; "
+            f"no rows are returned. {_ADVICE} and refit."
         )
     return rows
+
+
+def _device(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
