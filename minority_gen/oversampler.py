@@ -9,7 +9,8 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy, check_target_type
+from imblearn.utils import check_target_type
+from imblearn.utils._validation import ArraysTransformer
 from sklearn.base import clone
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state
@@ -25,20 +26,18 @@ from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
 from .plan import SEED_MAX, Plan, fit_plan, torch_generator
+from .safeguards import check_oversampling_targets, unchanged_on_failure
+from .safeguards import class_label as _label
 from .tabular import MixedTableCodec, needs_mixed_codec
 from .training import (
     ProgressBar,
     TrainConfig,
+    divergence_limits,
     generate_rows,
 )
 
 #: ``pac="auto"``: rows per discriminator pack for methods that support packing.
 AUTO_PAC = 4
-
-
-def _label(c) -> str:
-    """A class label as users wrote it (``1``, ``'sick'``), not ``np.int64(1)``."""
-    return repr(c.item() if isinstance(c, np.generic) else c)
 
 
 def _like(y_in, y_res):
@@ -387,15 +386,25 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         Returns
         -------
         self : GANOversampler
+
+        Notes
+        -----
+        Every parameter and the data are checked before the first training
+        iteration. A fit that fails (a :class:`~minority_gen.DivergenceError`,
+        a ``KeyboardInterrupt``, any error) changes nothing: a refit keeps
+        the previous fitted model, so :meth:`sample` works as before, and a
+        first fit leaves the estimator unfitted. The same holds for
+        :meth:`fit_resample`.
         """
-        check_classification_targets(y)
-        if self._is_mixed(X):
-            X, y, _ = self._check_mixed(X, y)
-        else:
-            X, y, _ = self._check_X_y(self._images_to_rows(X), y)
-            self._codec_in = None
-        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
-        self._fit_gans(X, y)
+        with unchanged_on_failure(self):
+            check_classification_targets(y)
+            if self._is_mixed(X):
+                X, y, _ = self._check_mixed(X, y)
+            else:
+                X, y, _ = self._check_X_y(self._images_to_rows(X), y)
+                self._codec_in = None
+            self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y)
+            self._fit_gans(X, y)
         return self
 
     def fit_resample(self, X, y, **params):
@@ -413,11 +422,36 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             A DataFrame keeps its column names, order and dtypes (categories,
             nullable dtypes and missing values included).
         y_resampled : array-like of shape (n_samples_new,)
+
+        Notes
+        -----
+        As for :meth:`fit`: everything is checked before training, and a
+        failure leaves the estimator as it was (a previous fit kept).
         """
-        if self._is_mixed(X):
-            return self._fit_resample_mixed(X, y)
+        with unchanged_on_failure(self):
+            if self._is_mixed(X):
+                return self._fit_resample_mixed(X, y)
+            return self._fit_resample_rows(X, y, **params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_resample_rows(self, X, y, **params):
+        """imbalanced-learn's ``fit_resample`` template for tables and images, with the targets checked here.
+
+        ``sampling_strategy`` goes through :func:`check_oversampling_targets`
+        (a callable is called once), then ``_fit_resample`` runs; pandas in,
+        pandas out, as imbalanced-learn does.
+        """
+        check_classification_targets(y)
         self._codec_in = None
-        return super().fit_resample(X, y, **params)
+        rows = self._images_to_rows(X)
+        arrays = ArraysTransformer(rows, y)
+        rows, y_checked, binarize_y = self._check_X_y(rows, y)
+        self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y_checked)
+        X_res, y_res = self._fit_resample(rows, y_checked, **params)
+        if binarize_y:
+            y_res = label_binarize(y_res, classes=np.unique(y_checked))
+        X_res, y_res = arrays.transform(X_res, y_res)
+        return self._rows_to_images(X_res), y_res
 
     def _check_mixed(self, X, y):
         """Validate a mixed table and fit its codec (every check before any training)."""
@@ -437,7 +471,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         was_list = isinstance(X, list)
         y_in = y
         X, y_arr, binarize_y = self._check_mixed(X, y)
-        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y_arr, self._sampling_type)
+        self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y_arr)
         self._fit_gans(X, y_arr)
         gen = torch_generator(self._resample_seed)
         X_new, y_new = [], []
@@ -599,6 +633,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         config = self._config(method, images=spec.image_shape is not None)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)
+        limits = divergence_limits(x_enc)  # rows beyond these are refused, in training and after it
         self.filters_ = self._fit_filters(x_enc, y_idx, to_grow, spec)
         self.filter_report_ = {}
         x_all = torch.from_numpy(x_enc).to(device)
@@ -608,7 +643,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             policy=policy, balanced_labels=self.label_sampling == "balanced",
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
-            callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs,
+            callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method
@@ -617,6 +652,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.discriminators_ = {c: fitted[i].D for i, c in grow.items()}
         self.latent_dim_ = config.latent_dim
         self._spec = spec
+        self._limits = limits
         self._resample_seed = int(rng.randint(SEED_MAX))
 
     def _fit_filters(self, x_enc: np.ndarray, y_idx: np.ndarray, to_grow: list, spec: DataSpec) -> dict:
@@ -642,7 +678,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         index = int(np.searchsorted(self.classes_, cls)) if method.conditional else None
         chunk = 4096 if self.layout_ is None else 256  # conv activations are large per image
         noise_dim = self.latent_dim_ + self._spec.extra_noise
-        draw = lambda m: generate_rows(method, nets, m, index, noise_dim, gen, chunk=chunk).reshape(m, -1)  # noqa: E731
+        draw = lambda m: generate_rows(method, nets, m, index, noise_dim, gen, chunk=chunk,  # noqa: E731
+                                       limits=self._limits, label=f"class {_label(cls)}").reshape(m, -1)
         rows, report = draw_filtered(draw, n, self.filters_.get(cls))
         if cls in self.filters_:
             self.filter_report_[cls] = report

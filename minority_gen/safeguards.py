@@ -1,0 +1,101 @@
+"""Keeping a fit from doing harm: targets checked before training, nothing lost when it fails.
+
+:func:`check_oversampling_targets` turns ``sampling_strategy`` into the
+number of rows to generate per class, as imbalanced-learn's
+``check_sampling_strategy`` does, after checking every count itself (an
+int, at least the class's size) so that a bad value fails before the first
+training iteration with a message naming the class and the value.
+:func:`unchanged_on_failure` runs a fit so that an exception (a
+:class:`~minority_gen.DivergenceError`, a ``KeyboardInterrupt``, anything)
+leaves the estimator exactly as it was before the fit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from numbers import Integral
+
+import numpy as np
+from imblearn.utils import check_sampling_strategy
+
+
+def class_label(c) -> str:
+    """A class label as users wrote it (``1``, ``'sick'``), not ``np.int64(1)``."""
+    return repr(c.item() if isinstance(c, np.generic) else c)
+
+
+def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
+    """Class label → number of rows to generate, every count checked first.
+
+    ``sampling_strategy`` is what imbalanced-learn's over-samplers take. A
+    dict (or what a callable returns for ``y``, which must be a dict) maps
+    classes of ``y`` to the number of rows each should have *after*
+    resampling: an ``int`` no smaller than the class's current size.
+
+    >>> y = np.array([0] * 6 + [1] * 2)
+    >>> dict(check_oversampling_targets({1: 5}, y))
+    {1: 3}
+    >>> check_oversampling_targets({1: 5.0}, y)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: sampling_strategy[1] must be an int, ... got 5.0 (float). Write 5.
+    """
+    targets, source = sampling_strategy, "sampling_strategy"
+    if callable(targets):
+        name = getattr(targets, "__name__", type(targets).__name__)
+        targets = targets(y)
+        if not isinstance(targets, Mapping):
+            raise TypeError(
+                f"sampling_strategy is a callable ({name}), so it must return a dict of class label -> number "
+                f"of rows after resampling; it returned {targets!r} ({type(targets).__name__})."
+            )
+        targets, source = dict(targets), f"sampling_strategy(y) (from {name})"
+    if isinstance(targets, Mapping):
+        _check_counts(targets, y, source)
+        targets = dict(targets)
+    return OrderedDict((c, int(n)) for c, n in check_sampling_strategy(targets, y, "over-sampling").items())
+
+
+def _check_counts(targets: Mapping, y, source: str) -> None:
+    sizes = Counter(np.asarray(y).tolist())
+    for c, n in targets.items():
+        if c not in sizes:
+            raise ValueError(
+                f"{source} names class {class_label(c)}, which is not present in y; its classes are "
+                f"{', '.join(map(class_label, sorted(sizes, key=str)))}."
+            )
+        have = sizes[c]
+        if isinstance(n, bool) or not isinstance(n, Integral):
+            fix = f" Write {int(n)}." if isinstance(n, float) and n.is_integer() else ""
+            raise TypeError(
+                f"{source}[{class_label(c)}] must be an int, the number of rows class {class_label(c)} should "
+                f"have after resampling (at least {have}, its size now); got {n!r} ({type(n).__name__}).{fix}"
+            )
+        if n < have:
+            raise ValueError(
+                f"{source}[{class_label(c)}] asks for {n} rows of class {class_label(c)}, which has {have} "
+                f"already; an over-sampler only adds rows: ask for at least {have} ({have} adds none)."
+            )
+
+
+@contextmanager
+def unchanged_on_failure(estimator) -> Iterator[None]:
+    """Run a fit so that, if it raises, ``estimator`` is left as it was before.
+
+    The fit sets its attributes as it goes; the attributes it started from
+    are kept aside and put back when anything (``KeyboardInterrupt``
+    included) is raised, then the exception goes on. A refit that fails thus
+    keeps the previous fitted model working, and a first fit that fails
+    leaves the estimator unfitted. This holds because a fit rebinds
+    attributes to new objects and never changes the previous fitted objects
+    in place.
+    """
+    before = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise
