@@ -1,0 +1,211 @@
+"""How far healthy generators stray from the training rows: the margin of the divergence rule.
+
+:func:`minority_gen.training.divergence_limits` calls a generated value
+diverged when its magnitude, in the encoded (standardised) space, exceeds
+``DIVERGENCE_FACTOR`` (1e3) times ``max(1, the training rows' largest
+magnitude in that column)``. This script measures, for default fits, the
+*excursion*: the largest ``|generated value| / max(1, max |real value|)``
+over every column and every batch the generator produced, during training
+(each discriminator and generator step) and in the returned rows. The rule
+is safe when the excursion of healthy fits stays far below 1e3, and useful
+when that of diverged fits (too large a learning rate) lies far above it.
+
+The limit is switched off while measuring (so that nothing stops early); the
+diverged configurations then run once more with it on, to show where they
+stop.
+
+    python benchmarks/divergence_bound.py                 # toys x every method, real tables x rumi
+    python benchmarks/divergence_bound.py --n-iter 300    # shorter runs (all but one default-length fit)
+    python benchmarks/divergence_bound.py --quick         # smoke run: 2 fits, 50 iterations
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from minority_gen import DivergenceError, GANOversampler, available_methods, training  # noqa: E402
+from minority_gen.methods import amgan, base  # noqa: E402
+
+ZENODO = ("ecoli", "optical_digits", "abalone", "spectrometer", "us_crime", "libras_move", "arrhythmia", "oil",
+          "wine_quality", "yeast_me2", "mammography")
+DIVERGED = {"lr 10": dict(lr_g=10.0, lr_d=10.0, n_iter=100), "lr 1": dict(lr_g=1.0, lr_d=1.0, n_iter=300)}
+
+
+class Excursions:
+    """Records the per-column largest |value| of every batch a method generates."""
+
+    def __init__(self):
+        self.batches: list[np.ndarray] = []
+        self._originals = {}
+
+    def __enter__(self):
+        for cls in (base.GANMethod, amgan.AMGAN):
+            original = cls.__dict__["generate"]
+            self._originals[cls] = original
+
+            def generate(method, nets, z, y, _original=original):
+                out = _original(method, nets, z, y)
+                self.batches.append(out.detach().reshape(len(out), -1).abs().amax(0).float().cpu().numpy())
+                return out
+
+            cls.generate = generate
+        return self
+
+    def __exit__(self, *exc):
+        for cls, original in self._originals.items():
+            cls.generate = original
+
+    def multiple(self, x_enc: np.ndarray) -> float:
+        real = np.maximum(1.0, np.abs(x_enc.reshape(len(x_enc), -1)).max(axis=0))
+        return float(max((b / real).max() for b in self.batches)) if self.batches else float("nan")
+
+
+def toy_tables() -> dict:
+    from sklearn.datasets import make_blobs, make_classification
+
+    rng = np.random.default_rng(0)
+    small = (np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(3, 1, (12, 3))]), np.array([0] * 60 + [1] * 12))
+    X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    Xb, yb = make_blobs(n_samples=[200, 40, 15], n_features=5, random_state=0)
+    heavy = rng.standard_t(2, size=(400, 6))  # heavy tails: a few rows far out
+    return {"toy 72x3": small, "make_classification 300x20": (X, y), "blobs 3 classes": (Xb, yb),
+            "student-t(2) 400x6": (heavy, (rng.random(400) < 0.1).astype(int))}
+
+
+def real_tables(data: Path) -> dict:
+    from imblearn.datasets import fetch_datasets
+    from sklearn.datasets import load_breast_cancer
+
+    out = {}
+    bc = load_breast_cancer()
+    out["breast_cancer 569x30"] = (bc.data, (bc.target == 0).astype(int))
+    for name in ZENODO:
+        try:
+            b = fetch_datasets(data_home=str(data / "imblearn_zenodo"), filter_data=(name,),
+                               download_if_missing=False)[name]
+        except OSError:
+            continue
+        X = np.asarray(b.data, dtype=float)
+        out[f"{name} {X.shape[0]}x{X.shape[1]}"] = (X, (np.asarray(b.target) == 1).astype(int))
+    stroke = data / "stroke.csv"
+    if stroke.exists():
+        df = pd.read_csv(stroke, na_values=["N/A"]).drop(columns="id")
+        out["stroke (mixed) 5110x10"] = (df.drop(columns="stroke"), df["stroke"].to_numpy())
+    return out
+
+
+def excursion(X, y, **params) -> tuple[float, float, float]:
+    """(excursion in training, excursion of the returned rows, seconds) of one fit_resample."""
+    est = GANOversampler(device="cpu", random_state=0, **params)
+    t0 = time.perf_counter()
+    with Excursions() as rec:
+        est.fit(X, y)
+        during = rec.multiple(_encoded(est, X))
+        rec.batches.clear()
+        for cls, n in est.sampling_strategy_.items():
+            if n:
+                est.sample(max(n, 1000), y=cls, random_state=1)
+        after = rec.multiple(_encoded(est, X))
+    return during, after, time.perf_counter() - t0
+
+
+def _encoded(est, X) -> np.ndarray:
+    return est.codec_.encode(X if isinstance(X, pd.DataFrame) else np.asarray(X))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("MINORITY_GEN_DATA", HERE.parent.parent
+                                                                        / "shared" / "data")))
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="iterations of the toy x method and real-table fits (default: the estimator's)")
+    parser.add_argument("--methods", default=None, help="comma-separated methods for the toy tables (default: all)")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "divergence_bound.md")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    toys, real = toy_tables(), ({} if args.quick else real_tables(args.data))
+    methods = ["rumi", "projection"] if args.quick else (args.methods.split(",") if args.methods
+                                                         else available_methods())
+    n_iter = 50 if args.quick else args.n_iter
+    extra = {} if n_iter is None else dict(n_iter=n_iter)
+    rows = []
+    saved = training.DIVERGENCE_FACTOR
+    training.DIVERGENCE_FACTOR = np.inf  # measuring: nothing may stop early
+    try:
+        runs = [(t, m, {}) for t in (["toy 72x3"] if args.quick else ["toy 72x3", "student-t(2) 400x6"])
+                for m in methods]
+        runs += [(t, "rumi", {}) for t in ["make_classification 300x20", "blobs 3 classes"] if not args.quick]
+        runs += [(t, "rumi", {}) for t in real]
+        if not args.quick:  # full-length default fits, and the paper recipe
+            runs += [("toy 72x3", "rumi", {"n_iter": 2000}), ("toy 72x3", "rumi", {"recipe": "paper"})]
+        runs += [("toy 72x3", m, d) for d in DIVERGED.values() for m in ("rumi", "projection")] if not args.quick \
+            else []
+        tables = {**toys, **real}
+        for table, method, params in runs:
+            X, y = tables[table]
+            settings = {**extra, **params}
+            during, after, secs = excursion(X, y, method=method, **settings)
+            label = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+            rows.append(dict(table=table, method=method, settings=label, during=during, returned=after, s=secs))
+            print(rows[-1], flush=True)
+    finally:
+        training.DIVERGENCE_FACTOR = saved
+    stops = []
+    for name, params in ([] if args.quick else DIVERGED.items()):
+        for method in ("rumi", "projection"):
+            X, y = toys["toy 72x3"]
+            try:
+                GANOversampler(method=method, device="cpu", random_state=0, **params).fit_resample(X, y)
+                stops.append((name, method, "not stopped"))
+            except DivergenceError as exc:
+                stops.append((name, method, str(exc).split(":")[0].split(") ")[-1]))
+    write(args, rows, stops)
+
+
+def write(args, rows, stops) -> None:
+    healthy = [r for r in rows if "lr_g" not in r["settings"]]
+    lines = [
+        "# Divergence rule: how far generators stray from the training rows",
+        "",
+        f"`python benchmarks/divergence_bound.py{''.join(' ' + a for a in sys.argv[1:])}`",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {platform.python_version()}; {date.today().isoformat()}.",
+        "",
+        "Excursion: the largest |generated value| / max(1, max |training value|) over the encoded columns, in "
+        "every batch generated during training (`during`) and in up to 1,000 rows per class drawn after it "
+        "(`returned`). The rule (`minority_gen.training.divergence_limits`) fires above "
+        f"{training.DIVERGENCE_FACTOR:g}. `GANOversampler(method=m, device='cpu', random_state=0)` at its "
+        "defaults unless the settings say otherwise.",
+        "",
+        f"Largest excursion of a healthy fit: **{max(max(r['during'], r['returned']) for r in healthy):.3g}** "
+        f"({len(healthy)} fits).",
+        "",
+        "| table | method | settings | during | returned | s |",
+        "|---|---|---|---|---|---|",
+        *(f"| {r['table']} | {r['method']} | {r['settings']} | {r['during']:.3g} | {r['returned']:.3g} | "
+          f"{r['s']:.1f} |" for r in rows),
+    ]
+    if stops:
+        lines += ["", "With the rule on, the diverged settings stop:", "", "| settings | method | stops |",
+                  "|---|---|---|", *(f"| {s} | {m} | {w} |" for s, m, w in stops)]
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
