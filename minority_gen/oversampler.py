@@ -401,18 +401,10 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def fit_resample(self, X, y, **params):
         """Return the original rows (or images) followed by the new ones.
 
-        Parameters
-        ----------
-        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
-                or an image array (N, H, W), (N, H, W, C), (N, C, H, W)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : same kind, layout and dtype as ``X``
-            A DataFrame keeps its column names, order and dtypes (categories,
-            nullable dtypes and missing values included).
-        y_resampled : array-like of shape (n_samples_new,)
+        As :meth:`ImageArraysMixin.fit_resample <minority_gen.data.ImageArraysMixin.fit_resample>`;
+        a DataFrame keeps its column names, order and dtypes (categories,
+        nullable dtypes and missing values included, see
+        :mod:`minority_gen.tabular`).
         """
         if self._is_mixed(X):
             return self._fit_resample_mixed(X, y)
