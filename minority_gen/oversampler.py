@@ -186,6 +186,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         names, or a boolean mask, as in imbalanced-learn's ``SMOTENC``. Use
         it for category codes stored as numbers. ``"auto"`` / ``None``: by
         dtype only.
+    continuous : {"standard", "modes"}, default="standard"
+        Mixed tables (DataFrames) only: how continuous columns are encoded.
+        ``"standard"``: standardised. ``"modes"``: CTGAN's mode-specific
+        normalisation (a Gaussian mixture per column; each value as its
+        mode, one-hot, and its position within that mode), for multi-modal
+        columns. Measured in docs/mixed_tables.md.
     image_shape : tuple of int, default=None
         Treat each row of a 2-D ``X`` as one image flattened (C order) from
         this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
@@ -286,6 +292,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "filter": [str, RowFilter, None],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
+        "continuous": [StrOptions({"standard", "modes"})],
         "image_shape": [tuple, list, None],
         "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
         "diffaugment": [str, None],
@@ -319,6 +326,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         patience=None,
         filter=None,
         categorical_features="auto",
+        continuous="standard",
         image_shape=None,
         image_layout="auto",
         diffaugment="auto",
@@ -348,6 +356,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.patience = patience
         self.filter = filter
         self.categorical_features = categorical_features
+        self.continuous = continuous
         self.image_shape = image_shape
         self.image_layout = image_layout
         self.diffaugment = diffaugment
@@ -418,7 +427,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         y_checked = column_or_1d(y_checked) if np.ndim(y_checked) == 1 else y_checked
         check_consistent_length(X, y_checked)
-        self._codec_in = MixedTableCodec(self.categorical_features).fit(X)
+        self._codec_in = MixedTableCodec(self.categorical_features, continuous=self.continuous).fit(X)
         validate_data(self, X=X, y=y_checked, reset=True, skip_check_array=True)
         self.layout_ = None
         return X, np.asarray(y_checked), binarize_y
