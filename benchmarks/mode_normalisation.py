@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     given = argv if argv is not None else sys.argv[1:]
     summary = table.groupby(["method", "continuous"])[["between_modes", "on_negative_mode", "ks"]].agg(["mean", "std"])
     lines = ["# Mode-specific normalisation on a bimodal column", "",
-             f"* command: `python benchmarks/mode_normalisation.py {' '.join(given)}`",
+             "* command: `" + " ".join(["python benchmarks/mode_normalisation.py", *given]) + "`",
              f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs (shared with "
              f"other jobs), torch 1 thread; {date.today().isoformat()}",
              "* set-up: the script's docstring. Target: between_modes ≈ 0, on_negative_mode ≈ 0.5, ks → 0.", "",
