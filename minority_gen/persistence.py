@@ -159,8 +159,8 @@ def _members(sampler, metadata: dict | None) -> dict[str, bytes]:
                          "code on load); refit with the dict it returns, e.g. sampling_strategy="
                          "dict(sampler.sampling_strategy_)")
     groups, weights, spec = _networks(sampler)
-    state = {k: v for k, v in vars(sampler).items()
-             if k not in params and k not in _NOT_IN_STATE and (k.endswith("_") or k in ("_spec", "_resample_seed"))}
+    # every fitted attribute, private ones included: one the file cannot hold stops the save, never drops silently
+    state = {k: v for k, v in vars(sampler).items() if k not in params and k not in _NOT_IN_STATE}
     out = {
         "config.json": _dumps(to_json(params)),
         "state.json": _dumps({"attributes": to_json(state), "networks": spec, "groups": groups,
