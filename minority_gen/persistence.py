@@ -25,7 +25,8 @@ A model file (by convention ``.mgz``) is a zip archive of five members:
 ``weights.pt``
     The networks' state dicts (``torch.save`` of plain dicts of tensors),
     one entry per network: a conditional method's network, shared by all
-    classes, is stored once.
+    classes, is stored once. Networks a method uses in training only (UAC-GAN's
+    extra classifier) are not kept by the fitted estimator, so not stored.
 
 The JSON members are read by :mod:`minority_gen.jsonstate`, which builds
 only the package's own classes and NumPy / pandas values, and ``weights.pt``
