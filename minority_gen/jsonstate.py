@@ -39,10 +39,11 @@ from sklearn.neighbors import NearestNeighbors
 from .data import DataSpec, ImageCodec, ImageLayout, TableCodec
 from .filtering import RowFilter
 from .methods import GANMethod, get_method
-from .tabular import Column, MixedTableCodec
+from .tabular import Column, MixedTableCodec, ModeNormaliser
 
 #: Classes rebuilt from their attributes (codecs) or fields (dataclasses): nothing else is ever built.
-OBJECTS = {cls.__name__: cls for cls in (TableCodec, ImageCodec, MixedTableCodec, Column, DataSpec, ImageLayout)}
+OBJECTS = {cls.__name__: cls for cls in (TableCodec, ImageCodec, MixedTableCodec, ModeNormaliser, Column, DataSpec,
+                                         ImageLayout)}
 
 #: pandas extension dtypes stored by name (strings and categories have their own entries).
 PANDAS_DTYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",

@@ -440,15 +440,18 @@ class ModeNormaliser:
                                           weight_concentration_prior=0.001, max_iter=200,
                                           random_state=0).fit(x.reshape(-1, 1))
         keep = bgm.weights_ > self.weight_threshold
-        self.bgm_, self.keep_ = bgm, keep
+        # plain arrays only (the mixture object is not kept), so that a saved model holds no pickled objects
+        self.weights_ = bgm.weights_[keep]
         self.means_ = bgm.means_.ravel()[keep]
         self.stds_ = np.sqrt(bgm.covariances_.ravel()[keep])
         self.n_modes = int(keep.sum())
         return self
 
     def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        prob = self.bgm_.predict_proba(np.asarray(x, dtype=np.float64).reshape(-1, 1))[:, self.keep_]
-        mode = np.argmax(prob, axis=1)
+        x = np.asarray(x, dtype=np.float64)
+        # the most probable mode: argmax of log w_k + log N(x; mu_k, sigma_k)
+        z = (x[:, None] - self.means_) / self.stds_
+        mode = np.argmax(np.log(self.weights_) - np.log(self.stds_) - 0.5 * z**2, axis=1)
         alpha = np.clip((x - self.means_[mode]) / (4 * self.stds_[mode]), -0.99, 0.99)
         return alpha, mode
 

@@ -127,6 +127,17 @@ def test_mixed_frame_round_trip(tmp_path):
     pd.testing.assert_frame_equal(X_a, X_b)
 
 
+def test_mode_normalised_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    x = np.where(rng.random(150) < 0.5, rng.normal(-5, 0.5, 150), rng.normal(5, 1, 150))
+    X = pd.DataFrame({"x": x, "c": rng.choice(["a", "b"], 150)})
+    sampler = GANOversampler(continuous="modes", **TINY).fit(X, np.r_[np.zeros(100, int), np.ones(50, int)])
+    assert sampler.codec_.modes_
+    loaded, _ = _round_trip(sampler, tmp_path)
+    _assert_same_draws(sampler, loaded, [1], n=60)
+    assert loaded.codec_.modes_[0].n_modes == sampler.codec_.modes_[0].n_modes
+
+
 def test_mixed_object_array_round_trip(tmp_path):
     rng = np.random.default_rng(1)
     X = np.empty((60, 3), dtype=object)
