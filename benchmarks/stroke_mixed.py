@@ -29,7 +29,9 @@ Samplers:
 * ``cagan`` = ``GANOversampler(method="cagan", random_state=0)``: the
   conditional method with the best mean G-mean rank over the three
   classifiers of protocol T (``benchmarks/results/protocol_t``), chosen
-  there and not on this data.
+  there and not on this data;
+* ``rumi-modes``, ``cagan-modes``: the same with ``continuous="modes"``
+  (mode-specific normalisation of the continuous columns, as CTGAN does).
 
 Fidelity: each sampler's synthetic rows of a fold against the real strokes
 of the *test* fold (rows no sampler saw), by column kind
@@ -72,7 +74,7 @@ TARGET = "stroke"
 CATEGORICAL = ["gender", "ever_married", "work_type", "Residence_type", "smoking_status"]
 BINARY = ["hypertension", "heart_disease"]
 CONTINUOUS = ["age", "avg_glucose_level", "bmi"]
-SAMPLERS = ["none", "ros", "smotenc", "ctgan", "rumi", "cagan"]
+SAMPLERS = ["none", "ros", "smotenc", "ctgan", "rumi", "cagan", "rumi-modes", "cagan-modes"]
 CLASSIFIERS = ["lr", "hgb"]
 
 
@@ -134,7 +136,10 @@ def resample(name: str, X: pd.DataFrame, y: np.ndarray, quick: bool) -> tuple[pd
     from minority_gen import GANOversampler
 
     params = dict(n_iter=30, hidden_dims=(16,)) if quick else {}
-    return GANOversampler(method=name, random_state=0, device="cpu", **params).fit_resample(X, y)
+    method, _, variant = name.partition("-")
+    if variant:
+        params["continuous"] = variant
+    return GANOversampler(method=method, random_state=0, device="cpu", **params).fit_resample(X, y)
 
 
 def fidelity(new: pd.DataFrame, real: pd.DataFrame) -> dict:

@@ -25,6 +25,7 @@ from .filtering import RowFilter, draw_filtered
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
+from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX, Plan, fit_plan, torch_generator
 from .safeguards import check_oversampling_targets, unchanged_on_failure
 from .safeguards import class_label as _label
@@ -185,6 +186,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         names, or a boolean mask, as in imbalanced-learn's ``SMOTENC``. Use
         it for category codes stored as numbers. ``"auto"`` / ``None``: by
         dtype only.
+    continuous : {"standard", "modes"}, default="standard"
+        Mixed tables (DataFrames) only: how continuous columns are encoded.
+        ``"standard"``: standardised. ``"modes"``: CTGAN's mode-specific
+        normalisation (a Gaussian mixture per column; each value as its
+        mode, one-hot, and its position within that mode), for multi-modal
+        columns. Measured in docs/mixed_tables.md.
     image_shape : tuple of int, default=None
         Treat each row of a 2-D ``X`` as one image flattened (C order) from
         this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
@@ -285,6 +292,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "filter": [str, RowFilter, None],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
+        "continuous": [StrOptions({"standard", "modes"})],
         "image_shape": [tuple, list, None],
         "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
         "diffaugment": [str, None],
@@ -318,6 +326,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         patience=None,
         filter=None,
         categorical_features="auto",
+        continuous="standard",
         image_shape=None,
         image_layout="auto",
         diffaugment="auto",
@@ -347,6 +356,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.patience = patience
         self.filter = filter
         self.categorical_features = categorical_features
+        self.continuous = continuous
         self.image_shape = image_shape
         self.image_layout = image_layout
         self.diffaugment = diffaugment
@@ -410,18 +420,10 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def fit_resample(self, X, y, **params):
         """Return the original rows (or images) followed by the new ones.
 
-        Parameters
-        ----------
-        X : {array-like, DataFrame, sparse matrix} of shape (n_samples, n_features), \
-                or an image array (N, H, W), (N, H, W, C), (N, C, H, W)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : same kind, layout and dtype as ``X``
-            A DataFrame keeps its column names, order and dtypes (categories,
-            nullable dtypes and missing values included).
-        y_resampled : array-like of shape (n_samples_new,)
+        As :meth:`ImageArraysMixin.fit_resample <minority_gen.data.ImageArraysMixin.fit_resample>`;
+        a DataFrame keeps its column names, order and dtypes (categories,
+        nullable dtypes and missing values included, see
+        :mod:`minority_gen.tabular`).
 
         Notes
         -----
@@ -460,7 +462,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         y_checked = column_or_1d(y_checked) if np.ndim(y_checked) == 1 else y_checked
         check_consistent_length(X, y_checked)
-        self._codec_in = MixedTableCodec(self.categorical_features).fit(X)
+        self._codec_in = MixedTableCodec(self.categorical_features, continuous=self.continuous).fit(X)
         validate_data(self, X=X, y=y_checked, reset=True, skip_check_array=True)
         self.layout_ = None
         return X, np.asarray(y_checked), binarize_y
@@ -549,6 +551,70 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         if getattr(self, "feature_names_in_", None) is not None:
             return pd.DataFrame(rows, columns=self.feature_names_in_)
         return self._rows_to_images(rows)
+
+    # ------------------------------------------------------------------
+    # Saving and loading (minority_gen.persistence)
+    # ------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Save the fitted sampler to one file that :meth:`load` reads back without running code from it.
+
+        The file is a zip archive of JSON (settings, fitted state, codec)
+        and the networks' weights (plain state dicts), stamped with the
+        package and format versions and the SHA-256 of every member; see
+        :mod:`minority_gen.persistence`. It is written atomically. Unlike
+        ``pickle`` / ``joblib``, loading it is safe for a file of unknown
+        origin.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (by convention ``.mgz``); replaced if it exists.
+
+        Raises
+        ------
+        ValueError
+            The sampler is not fitted, or holds something a file cannot
+            (a callable ``sampling_strategy``).
+        """
+        save_sampler(self, path)
+
+    @classmethod
+    def load(cls, path) -> GANOversampler:
+        """A sampler saved with :meth:`save`; it draws the same rows as the original for the same seed.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        sampler : GANOversampler
+            Fitted, with the original's parameters (``get_params`` and
+            ``clone`` work) and fitted attributes; networks on the CPU.
+
+        Raises
+        ------
+        ValueError
+            The file is not a minority_gen model, is truncated or damaged,
+            fails its checksums (tampered), was written in a newer format
+            version, or its weights file holds anything but tensors (it is
+            read with ``torch.load(weights_only=True)``). The message names
+            the file.
+        FileNotFoundError
+            No such file.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from pathlib import Path
+        >>> X = np.random.default_rng(0).normal(size=(60, 3)); y = np.r_[np.zeros(50, int), np.ones(10, int)]
+        >>> sampler = GANOversampler(n_iter=5, device="cpu", random_state=0).fit(X, y)
+        >>> path = Path(tempfile.mkdtemp()) / "model.mgz"
+        >>> sampler.save(path)
+        >>> np.array_equal(GANOversampler.load(path).sample(3, random_state=1), sampler.sample(3, random_state=1))
+        True
+        """
+        return load_sampler(path, cls)
 
     # ------------------------------------------------------------------
     # Training

@@ -287,9 +287,10 @@ class MixedTableCodec:
     (True, ['int64', 'category', 'bool'])
     """
 
-    def __init__(self, categorical_features="auto", discrete_levels: int = 32):
+    def __init__(self, categorical_features="auto", discrete_levels: int = 32, continuous: str = "standard"):
         self.categorical_features = categorical_features
         self.discrete_levels = discrete_levels
+        self.continuous = continuous
 
     def fit(self, X) -> MixedTableCodec:
         self.is_frame_ = isinstance(X, pd.DataFrame)
@@ -312,6 +313,18 @@ class MixedTableCodec:
                 self.blocks_.append((start, start + width))
                 self.block_of_[j] = (start, start + width)
                 start += width
+        self.modes_: dict[int, ModeNormaliser] = {}  # numeric slot -> its mode model ("modes" only)
+        if self.continuous == "modes":
+            for k, j in enumerate(self.numeric_idx_):
+                if self.columns_[j].kind == CONTINUOUS and k not in self.numeric_.levels_:
+                    model = ModeNormaliser().fit(num[:, k][~np.isnan(num[:, k])])
+                    if model.n_modes > 1:
+                        self.modes_[k] = model
+                        self.blocks_.append((start, start + model.n_modes))
+                        model.block = (start, start + model.n_modes)
+                        start += model.n_modes
+        elif self.continuous != "standard":
+            raise ValueError(f"continuous must be 'standard' or 'modes'; got {self.continuous!r}.")
         self.n_encoded_ = start
         return self
 
@@ -353,6 +366,11 @@ class MixedTableCodec:
         num = self._numeric(frame)
         out = np.zeros((len(frame), self.n_encoded_), dtype=np.float32)
         out[:, : len(self.numeric_idx_)] = np.nan_to_num(self.numeric_.encode(num), nan=0.0)
+        for k, model in self.modes_.items():
+            values = np.where(np.isnan(num[:, k]), self.numeric_.mean_[k], num[:, k])
+            alpha, mode = model.encode(values)
+            out[:, k] = alpha
+            out[np.arange(len(frame)), model.block[0] + mode] = 1.0
         for j, (s0, _) in self.block_of_.items():
             col = self.columns_[j]
             if col.kind in (CONTINUOUS, INTEGER):
@@ -365,8 +383,12 @@ class MixedTableCodec:
 
     def decode(self, Z):
         """Generated (or encoded) rows back to the input's container, dtypes and levels."""
-        Z = np.asarray(Z, dtype=np.float64)
+        Z = np.array(Z, dtype=np.float64)
         n = len(Z)
+        for k, model in self.modes_.items():  # back to the standardised value the numeric codec decodes
+            s0, e0 = model.block
+            x = model.decode(Z[:, k], np.argmax(Z[:, s0:e0], axis=1))
+            Z[:, k] = (x - self.numeric_.mean_[k]) / self.numeric_.scale_[k]
         num = self.numeric_.decode(Z[:, : len(self.numeric_idx_)]) if self.numeric_idx_ else np.empty((n, 0))
         data = {}
         for j, col in enumerate(self.columns_):
@@ -388,6 +410,53 @@ class MixedTableCodec:
             return out
         return np.column_stack([np.asarray(data[j], dtype=np.float64) for j in range(len(self.columns_))]
                                ).reshape(n, len(self.columns_)).astype(self.array_dtype_)
+
+
+class ModeNormaliser:
+    """Mode-specific normalisation of one continuous column (CTGAN's, with a deterministic mode choice).
+
+    A variational (Dirichlet-process) Gaussian mixture of up to
+    ``max_modes`` components is fitted to the column; components with
+    weight above ``weight_threshold`` are its modes. A value is encoded as
+    its most probable mode (one-hot block) and ``alpha = (x - μ) / (4σ)``
+    of that mode, clipped to (-0.99, 0.99); decoding inverts this. CTGAN
+    draws the mode at random from the posterior; the arg-max keeps
+    encoding deterministic.
+    """
+
+    def __init__(self, max_modes: int = 10, weight_threshold: float = 0.005, max_rows: int = 20_000):
+        self.max_modes, self.weight_threshold, self.max_rows = max_modes, weight_threshold, max_rows
+
+    def fit(self, x: np.ndarray) -> ModeNormaliser:
+        from sklearn.mixture import BayesianGaussianMixture
+
+        x = np.asarray(x, dtype=np.float64)
+        if len(x) > self.max_rows:  # a fixed subsample bounds the mixture's cost on big tables
+            x = np.random.default_rng(0).choice(x, self.max_rows, replace=False)
+        n = int(min(self.max_modes, max(1, len(np.unique(x)))))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence warnings of the variational fit
+            bgm = BayesianGaussianMixture(n_components=n, weight_concentration_prior_type="dirichlet_process",
+                                          weight_concentration_prior=0.001, max_iter=200,
+                                          random_state=0).fit(x.reshape(-1, 1))
+        keep = bgm.weights_ > self.weight_threshold
+        # plain arrays only (the mixture object is not kept), so that a saved model holds no pickled objects
+        self.weights_ = bgm.weights_[keep]
+        self.means_ = bgm.means_.ravel()[keep]
+        self.stds_ = np.sqrt(bgm.covariances_.ravel()[keep])
+        self.n_modes = int(keep.sum())
+        return self
+
+    def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=np.float64)
+        # the most probable mode: argmax of log w_k + log N(x; mu_k, sigma_k)
+        z = (x[:, None] - self.means_) / self.stds_
+        mode = np.argmax(np.log(self.weights_) - np.log(self.stds_) - 0.5 * z**2, axis=1)
+        alpha = np.clip((x - self.means_[mode]) / (4 * self.stds_[mode]), -0.99, 0.99)
+        return alpha, mode
+
+    def decode(self, alpha: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        return np.clip(alpha, -1.0, 1.0) * 4 * self.stds_[mode] + self.means_[mode]
 
 
 def _is_object(dtype) -> bool:

@@ -35,6 +35,14 @@ def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
                              "is refused before any training")
 
 
+def add_save_model_argument(parser: argparse.ArgumentParser) -> None:
+    """``--save-model``: keep the fitted sampler for ``minority-gen sample`` (minority_gen.persistence)."""
+    parser.add_argument("--save-model", type=Path, default=None, metavar="FILE",
+                        help="also save the fitted model to FILE (e.g. model.mgz) to draw more rows later with "
+                             "`minority-gen sample FILE`; written atomically, refused if it exists unless "
+                             "--overwrite")
+
+
 def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that configure a ``GANOversampler``."""
     parser.add_argument("--method", default="rumi", help=f"GAN method: {', '.join(available_methods())} (default rumi)")

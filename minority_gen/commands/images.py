@@ -21,7 +21,15 @@ import numpy as np
 
 from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
-from ._common import add_gan_arguments, add_overwrite_argument, check_gan_params, gan_kwargs, positive_int
+from ..persistence import save_sampler
+from ._common import (
+    add_gan_arguments,
+    add_overwrite_argument,
+    add_save_model_argument,
+    check_gan_params,
+    gan_kwargs,
+    positive_int,
+)
 from ._output import Outputs
 
 NAME = "images"
@@ -44,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="refuse class folders with fewer images than this (default 2)")
     parser.add_argument("--copy-originals", action="store_true",
                         help="also copy the original files into --out, giving a balanced folder")
-    add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid or --loss-plot")
+    add_save_model_argument(parser)
+    add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid, --loss-plot or "
+                                   "--save-model")
     parser.add_argument("--width", type=positive_int, default=None,
                         help="convolutional width, channels at full resolution (default 32)")
     parser.add_argument("--diffaugment", default="auto",
@@ -187,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             _check_plot_path(option, path)
             outputs.file(option, path, example=f"{option[2:]}.png")
+    if args.save_model is not None:
+        outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
     with outputs.staged() as tmp:
         start = time.perf_counter()
@@ -214,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
             from ..plotting import plot_loss_curves
 
             plot_loss_curves(sampler.history_, tmp[args.loss_plot])
+        if args.save_model is not None:
+            save_sampler(sampler, tmp[args.save_model], metadata={"command": NAME})
     written = ", ".join(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
     print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
           f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s")

@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 
 from ..oversampler import GANOversampler
+from ..persistence import save_sampler
 from ._common import (
     add_gan_arguments,
     add_overwrite_argument,
+    add_save_model_argument,
     check_gan_params,
     gan_kwargs,
     missing_tokens,
@@ -33,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="output CSV; missing parent folders are created; never the input")
     parser.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
-    add_overwrite_argument(parser, "--out file")
+    add_save_model_argument(parser)
+    add_overwrite_argument(parser, "--out file (and --save-model file)")
     add_gan_arguments(parser)
 
 
@@ -45,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such CSV file: {args.csv}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
     outputs.file("--out", args.out, example="balanced.csv")
+    if args.save_model is not None:
+        outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y = read_csv_table(args.csv, args.target)
     tokens = missing_tokens(args.csv)
     with outputs.staged() as tmp:
@@ -55,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         if args.synthetic_only:
             out = out.iloc[len(X):]
         write_csv_like(out, tmp[args.out], tokens)
+        if args.save_model is not None:
+            save_sampler(sampler, tmp[args.save_model],
+                         metadata={"command": NAME, "target": args.target, "missing_tokens": tokens})
     counts = ", ".join(f"{c}: +{n}" for c, n in sampler.sampling_strategy_.items())
     print(f"{args.csv} -> {args.out}: {len(X)} rows in, {len(X_res) - len(X)} synthetic ({counts}); "
-          f"method {sampler.method_.name}, {seconds:.1f} s")
+          f"method {sampler.method_.name}, {seconds:.1f} s"
+          + (f"; model saved to {args.save_model}" if args.save_model is not None else ""))
     return 0

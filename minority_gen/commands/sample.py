@@ -1,0 +1,115 @@
+"""``minority-gen sample``: draw more rows from a model saved with ``--save-model``.
+
+A table model (``resample --save-model``, or ``GANOversampler.save`` of a
+sampler fitted on a table) writes a CSV: the feature columns in the form the
+training CSV used (missing cells with its own text), then the class column
+(named as in training; ``class`` for a model saved from Python without one).
+An image model (``images --save-model``, or one fitted on ``uint8`` images)
+writes PNG files to ``OUT/<class>/synthetic_00000.png`` …, as ``minority-gen
+images`` does; a model of images in another dtype (floats, 16-bit) is
+refused: draw those from Python with ``GANOversampler.load(FILE).sample``.
+
+The model file is read with :func:`minority_gen.persistence.load_sampler`,
+which runs no code from the file, so a model of unknown origin is safe to
+sample from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..oversampler import GANOversampler
+from ..persistence import load_sampler
+from ._common import CommandError, add_overwrite_argument, positive_int, write_csv_like
+from ._output import Outputs
+
+NAME = "sample"
+HELP = "Draw synthetic rows (CSV) or images (PNG) of one class from a model saved with --save-model."
+DESCRIPTION = ("The same --random-state gives the same rows. Loading the model runs no code from the file "
+               "(JSON settings and plain weight tensors).")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", type=Path, help="model file written by --save-model or GANOversampler.save")
+    parser.add_argument("--n", type=positive_int, required=True, help="number of rows (or images) to draw")
+    parser.add_argument("--class", dest="label", default=None, metavar="LABEL",
+                        help="the class to draw, as written in the training data; may be left out when the "
+                             "model grew one class only")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="output CSV for a table model; output folder (PNG files per class) for an image model")
+    parser.add_argument("--random-state", type=int, default=0, help="seed of the noise (default 0)")
+    add_overwrite_argument(parser, "--out file or folder")
+
+
+def _pick_class(sampler, text: str | None, path: Path):
+    fitted = list(sampler.generators_)
+    names = ", ".join(str(c.item() if isinstance(c, np.generic) else c) for c in fitted)
+    if text is None:
+        if len(fitted) != 1:
+            raise CommandError(f"{path} can draw the classes {names}; choose one with --class.")
+        return fitted[0]
+    matches = [c for c in fitted if str(c.item() if isinstance(c, np.generic) else c) == text]
+    if not matches:
+        raise CommandError(f"--class {text!r}: {path} has no generator for that class; it can draw {names}.")
+    return matches[0]
+
+
+def _foreign_entry(folder: Path) -> Path | None:
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir() or any(not f.is_file() or f.suffix.lower() != ".png" for f in entry.iterdir()):
+            return entry
+    return None
+
+
+def _png_images(images: np.ndarray, sampler, path: Path) -> np.ndarray:
+    """The images as ``(N, H, W)`` or ``(N, H, W, C)`` uint8 for PNG files, or a clear refusal."""
+    layout = sampler.layout_
+    if images.dtype != np.uint8:
+        raise CommandError(f"{path} generates {images.dtype} images; PNG output needs uint8. Draw them from Python "
+                           "instead: GANOversampler.load(path).sample(n, y=label).")
+    images = images.reshape(len(images), *layout.native_shape)  # flattened rows too
+    if layout.axes == "CHW":
+        images = images.transpose(0, 2, 3, 1)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim == 4 and images.shape[-1] not in (3, 4):
+        raise CommandError(f"{path} generates images with {images.shape[-1]} channels; PNG holds 1, 3 or 4.")
+    return images
+
+
+def run(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    sampler, meta = load_sampler(args.model, GANOversampler, with_metadata=True)
+    meta = meta if isinstance(meta, dict) else {}
+    label = _pick_class(sampler, args.label, args.model)
+    outputs = Outputs(overwrite=args.overwrite, inputs=[args.model])
+    images = sampler.layout_ is not None
+    if images:
+        outputs.folder("--out", args.out, foreign=_foreign_entry)
+    else:
+        outputs.file("--out", args.out, example="rows.csv")
+    start = time.perf_counter()
+    rows = sampler.sample(args.n, y=label, random_state=args.random_state)
+    name = str(label.item() if isinstance(label, np.generic) else label)
+    with outputs.staged() as tmp:
+        if images:
+            folder = tmp[args.out] / name
+            folder.mkdir()
+            for i, image in enumerate(_png_images(np.asarray(rows), sampler, args.model)):
+                Image.fromarray(image).save(folder / f"synthetic_{i:05d}.png")
+        else:
+            frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(
+                rows, columns=getattr(sampler, "feature_names_in_", None))
+            target = str(meta.get("target", "class"))
+            frame = frame.assign(**{target: np.full(len(frame), label, dtype=np.asarray(sampler.classes_).dtype)})
+            write_csv_like(frame, tmp[args.out], dict(meta.get("missing_tokens") or {}))
+    what = "PNG images" if images else "rows"
+    print(f"{args.model} -> {args.out}: {args.n} synthetic {what} of class {name} "
+          f"(random state {args.random_state}), {time.perf_counter() - start:.1f} s")
+    return 0

@@ -1,0 +1,299 @@
+"""Typed JSON for a fitted sampler's state: values come back with their exact types, and nothing else can.
+
+:func:`to_json` turns the values a :class:`~minority_gen.GANOversampler`
+holds (NumPy arrays and scalars, tuples, dicts with non-string keys,
+NumPy and pandas dtypes, DataFrames, the package's codecs, row filters and
+GAN methods) into plain JSON values; :func:`from_json` turns them back. A
+value JSON has no type for is written as an object tagged ``"$"``:
+``{"$": "ndarray", "dtype": "<f8", "shape": [3], "b64": "..."}``. Numeric
+arrays are stored as their raw bytes (base64), so floats, NaN included,
+come back bit for bit.
+
+Reading is closed: only the tags below are understood, and the only
+objects built are the package's own classes listed in :data:`OBJECTS`
+(attributes set, no method run), GAN methods looked up by name in the
+registry, and NumPy / pandas values. A file cannot name a class or a
+function to call, which is what makes loading safe where ``pickle`` is
+not.
+
+Examples
+--------
+>>> import numpy as np
+>>> value = {1: (np.float32(0.5), np.arange(3)), "a": [None, float("nan")]}
+>>> back = from_json(to_json(value))
+>>> back[1][0].dtype, back[1][1].tolist(), bool(np.isnan(back["a"][1]))
+(dtype('float32'), [0, 1, 2], True)
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+
+from .data import DataSpec, ImageCodec, ImageLayout, TableCodec
+from .filtering import RowFilter
+from .methods import GANMethod, get_method
+from .tabular import Column, MixedTableCodec, ModeNormaliser
+
+#: Classes rebuilt from their attributes (codecs) or fields (dataclasses): nothing else is ever built.
+OBJECTS = {cls.__name__: cls for cls in (TableCodec, ImageCodec, MixedTableCodec, ModeNormaliser, Column, DataSpec,
+                                         ImageLayout)}
+
+#: pandas extension dtypes stored by name (strings and categories have their own entries).
+PANDAS_DTYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+                           "Float32", "Float64", "boolean"})
+
+_ARRAY_KINDS = "biufc"  # stored as raw bytes
+_TEXT_KINDS = "US"
+
+
+class StateError(ValueError):
+    """A value that cannot be written, or an entry that cannot be read back."""
+
+
+def to_json(v):
+    """``v`` as plain JSON values (see the module docstring); ``StateError`` for what cannot be stored."""
+    if v is None or type(v) in (bool, str):
+        return v
+    if type(v) is int:
+        return v
+    if type(v) is float:
+        return v if math.isfinite(v) else {"$": "float", "value": repr(v)}
+    if v is pd.NA:
+        return {"$": "NA"}
+    if isinstance(v, np.generic):
+        return {"$": "scalar", "dtype": v.dtype.str, "value": to_json(v.item())}
+    if isinstance(v, np.ndarray):
+        return _array_to_json(v)
+    if isinstance(v, tuple):
+        return {"$": "tuple", "items": [to_json(x) for x in v]}
+    if isinstance(v, list):
+        return [to_json(x) for x in v]
+    if isinstance(v, dict):
+        tag = "odict" if isinstance(v, OrderedDict) else "dict"
+        return {"$": tag, "items": [[to_json(k), to_json(x)] for k, x in v.items()]}
+    if isinstance(v, (np.dtype, pd.api.extensions.ExtensionDtype)):
+        return dtype_to_json(v)
+    if isinstance(v, np.random.RandomState):
+        return {"$": "RandomState", "state": to_json(v.get_state(legacy=True))}
+    if isinstance(v, GANMethod):
+        return {"$": "method", "name": v.name, "params": to_json(v.get_params(deep=False))}
+    if isinstance(v, RowFilter):
+        return _filter_to_json(v)
+    if isinstance(v, pd.DataFrame):
+        return _frame_to_json(v)
+    name = type(v).__name__
+    if OBJECTS.get(name) is type(v):
+        if dataclasses.is_dataclass(v):
+            return {"$": name, "fields": {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v)}}
+        return {"$": name, "attrs": {k: to_json(x) for k, x in vars(v).items()}}
+    raise StateError(f"a {type(v).__module__}.{name} ({v!r:.60}) cannot be saved")
+
+
+def from_json(v):
+    """The value :func:`to_json` wrote; ``StateError`` for an entry it would not write."""
+    if isinstance(v, list):
+        return [from_json(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    tag = v.get("$")
+    reader = _READERS.get(tag) if isinstance(tag, str) else None
+    if reader is None and tag in OBJECTS:
+        reader = _object_from_json
+    if reader is None:
+        raise StateError(f"unknown entry type {tag!r}")
+    try:
+        return reader(v)
+    except StateError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StateError(f"a {tag!r} entry cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+# --------------------------------------------------------------------------
+# arrays, dtypes, frames
+# --------------------------------------------------------------------------
+def _array_to_json(a: np.ndarray) -> dict:
+    kind = a.dtype.kind
+    if kind in _ARRAY_KINDS:
+        data = np.ascontiguousarray(a).tobytes()
+        return {"$": "ndarray", "dtype": a.dtype.str, "shape": list(a.shape), "b64": base64.b64encode(data).decode()}
+    if kind in _TEXT_KINDS:
+        return {"$": "ndarray", "dtype": a.dtype.str, "shape": list(a.shape), "items": a.ravel().tolist()}
+    if kind == "O":
+        return {"$": "ndarray", "dtype": "|O", "shape": list(a.shape), "items": [to_json(x) for x in a.ravel()]}
+    raise StateError(f"an array of dtype {a.dtype} cannot be saved")
+
+
+def _array_from_json(v: dict) -> np.ndarray:
+    dtype, shape = _numpy_dtype(v["dtype"]), tuple(int(s) for s in v["shape"])
+    if dtype.kind in _ARRAY_KINDS:
+        raw = base64.b64decode(v["b64"], validate=True)
+        if len(raw) != dtype.itemsize * math.prod(shape):
+            raise StateError(f"an array of shape {shape} and dtype {dtype} has {len(raw)} bytes")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    items = v["items"] if dtype.kind in _TEXT_KINDS else [from_json(x) for x in v["items"]]
+    out = np.empty(len(items), dtype=dtype)
+    out[:] = items
+    return out.reshape(shape)
+
+
+def _numpy_dtype(text: str) -> np.dtype:
+    dtype = np.dtype(str(text))
+    if dtype.kind not in _ARRAY_KINDS + _TEXT_KINDS + "O" or dtype.fields is not None or dtype.subdtype is not None:
+        raise StateError(f"unsupported array dtype {text!r}")
+    return dtype
+
+
+def dtype_to_json(d) -> dict:
+    """A NumPy or pandas dtype as JSON: categories (with their own dtype and order), strings (storage, NA), names."""
+    if isinstance(d, np.dtype):
+        _numpy_dtype(d.str)
+        return {"$": "dtype", "numpy": d.str}
+    if isinstance(d, pd.CategoricalDtype):
+        values = np.asarray(d.categories.to_numpy())
+        if values.dtype.kind not in _ARRAY_KINDS + _TEXT_KINDS:
+            values = values.astype(object)
+        return {"$": "dtype", "category": {"categories": _array_to_json(values),
+                                           "categories_dtype": dtype_to_json(d.categories.dtype),
+                                           "ordered": bool(d.ordered)}}
+    if isinstance(d, pd.StringDtype):
+        return {"$": "dtype", "string": {"storage": d.storage, "na": "NA" if d.na_value is pd.NA else "nan"}}
+    if str(d) in PANDAS_DTYPES:
+        return {"$": "dtype", "pandas": str(d)}
+    raise StateError(f"a column of dtype {d} cannot be saved (supported: NumPy numbers, booleans, objects and text; "
+                     f"pandas category, string/str, {', '.join(sorted(PANDAS_DTYPES))})")
+
+
+def _dtype_from_json(v: dict):
+    if "numpy" in v:
+        return _numpy_dtype(v["numpy"])
+    if "category" in v:
+        c = v["category"]
+        cats = pd.Index(_array_from_json(c["categories"]), dtype=_dtype_from_json(c["categories_dtype"]))
+        return pd.CategoricalDtype(cats, ordered=bool(c["ordered"]))
+    if "string" in v:
+        s = v["string"]
+        return pd.StringDtype(storage=str(s["storage"]), na_value=pd.NA if s["na"] == "NA" else np.nan)
+    name = v["pandas"]
+    if name not in PANDAS_DTYPES:
+        raise StateError(f"unsupported pandas dtype {name!r}")
+    return pd.api.types.pandas_dtype(name)
+
+
+def _frame_to_json(df: pd.DataFrame) -> dict:
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        df = df.reset_index(drop=True)
+    cols = []
+    for j in range(df.shape[1]):
+        s = df.iloc[:, j]
+        values = s.to_numpy() if isinstance(s.dtype, np.dtype) else np.asarray(s.astype(object).to_numpy())
+        cols.append({"name": to_json(df.columns[j]), "dtype": dtype_to_json(s.dtype), "values": _array_to_json(values)})
+    return {"$": "DataFrame", "n_rows": len(df), "columns": cols, "columns_dtype": dtype_to_json(df.columns.dtype)}
+
+
+def _frame_from_json(v: dict) -> pd.DataFrame:
+    n = int(v["n_rows"])
+    series = [pd.Series(_array_from_json(c["values"]), dtype=_dtype_from_json(c["dtype"])) for c in v["columns"]]
+    df = pd.concat(series, axis=1) if series else pd.DataFrame(index=range(n))
+    if series:
+        df.columns = pd.Index([from_json(c["name"]) for c in v["columns"]], dtype=_dtype_from_json(v["columns_dtype"]))
+    return df
+
+
+# --------------------------------------------------------------------------
+# the package's objects
+# --------------------------------------------------------------------------
+def _object_from_json(v: dict):
+    cls = OBJECTS[v["$"]]
+    if dataclasses.is_dataclass(cls):
+        names = {f.name for f in dataclasses.fields(cls)}
+        fields = v["fields"]
+        if set(fields) != names:
+            raise StateError(f"a {cls.__name__} entry has fields {sorted(fields)}; expected {sorted(names)}")
+        return cls(**{k: from_json(x) for k, x in fields.items()})
+    obj = cls.__new__(cls)
+    obj.__dict__.update({str(k): from_json(x) for k, x in v["attrs"].items()})
+    return obj
+
+
+def _method_from_json(v: dict) -> GANMethod:
+    name = v["name"]
+    if not isinstance(name, str):
+        raise StateError(f"a method name must be text; got {name!r}")
+    return get_method(name, from_json(v["params"]))
+
+
+#: The fitted attributes of a RowFilter kept as values; its neighbour searches are refitted from the rows.
+_FILTER_ATTRS = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_",
+                 "_n_pos")
+
+
+def _filter_to_json(f: RowFilter) -> dict:
+    out = {"$": "RowFilter", "params": to_json(f.get_params(deep=False))}
+    if hasattr(f, "criteria_"):
+        out["fitted"] = {k: to_json(getattr(f, k)) for k in _FILTER_ATTRS if hasattr(f, k)}
+        if hasattr(f, "_X_pos"):
+            out["X_pos"] = _array_to_json(f._X_pos)
+        if hasattr(f, "_nn_all"):
+            out["X_all"] = _array_to_json(np.asarray(f._nn_all._fit_X))
+    return out
+
+
+def _filter_from_json(v: dict) -> RowFilter:
+    f = RowFilter(**from_json(v["params"]))
+    f._check_params()
+    if "fitted" not in v:
+        return f
+    for k, x in v["fitted"].items():
+        if k not in _FILTER_ATTRS:
+            raise StateError(f"a RowFilter entry has an unknown attribute {k!r}")
+        setattr(f, k, from_json(x))
+    if "copies" in f.criteria_:
+        f._X_pos = _array_from_json(v["X_pos"])
+        f._nn_pos = NearestNeighbors(n_neighbors=1).fit(f._X_pos)
+        f._pos_keys = {bytes(row) for row in f._X_pos}
+    if "knn" in f.criteria_:
+        f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(_array_from_json(v["X_all"]))
+    return f
+
+
+def _random_state_from_json(v: dict) -> np.random.RandomState:
+    rs = np.random.RandomState()
+    rs.set_state(from_json(v["state"]))
+    return rs
+
+
+def _scalar_from_json(v: dict):
+    dtype = _numpy_dtype(v["dtype"])
+    if dtype.kind == "O":
+        raise StateError("an object scalar cannot be read")
+    return dtype.type(from_json(v["value"]))
+
+
+def _float_from_json(v: dict) -> float:
+    if v["value"] not in ("nan", "inf", "-inf"):
+        raise StateError(f"unknown float {v['value']!r}")
+    return float(v["value"])
+
+
+_READERS = {
+    "float": _float_from_json,
+    "NA": lambda v: pd.NA,
+    "scalar": _scalar_from_json,
+    "ndarray": _array_from_json,
+    "tuple": lambda v: tuple(from_json(x) for x in v["items"]),
+    "dict": lambda v: {from_json(k): from_json(x) for k, x in v["items"]},
+    "odict": lambda v: OrderedDict((from_json(k), from_json(x)) for k, x in v["items"]),
+    "dtype": _dtype_from_json,
+    "RandomState": _random_state_from_json,
+    "method": _method_from_json,
+    "RowFilter": _filter_from_json,
+    "DataFrame": _frame_from_json,
+}
