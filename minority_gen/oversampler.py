@@ -41,17 +41,6 @@ from .training import (
 AUTO_PAC = 4
 
 
-def _like(y_in, y_res):
-    """``y_res`` in ``y_in``'s container (Series, DataFrame, list or array), as imbalanced-learn returns it."""
-    if isinstance(y_in, pd.Series):
-        return pd.Series(y_res, name=y_in.name, dtype=y_in.dtype)
-    if isinstance(y_in, pd.DataFrame):
-        return pd.DataFrame(y_res, columns=y_in.columns).astype(y_in.dtypes.to_dict())
-    if isinstance(y_in, list):
-        return y_res.tolist()
-    return y_res
-
-
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` → CUDA when available, else CPU; refuse a device that is absent."""
     if device == "auto":
@@ -470,35 +459,23 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit_resample_mixed(self, X, y):
         check_classification_targets(y)
-        was_list = isinstance(X, list)
-        y_in = y
+        arrays = ArraysTransformer(X, y)  # the containers to give back (list, DataFrame, Series ...)
         X, y_arr, binarize_y = self._check_mixed(X, y)
         self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y_arr)
         self._fit_gans(X, y_arr)
-        gen = torch_generator(self._resample_seed)
-        X_new, y_new = [], []
-        for cls, n in self.sampling_strategy_.items():
-            if n > 0:
-                X_new.append(self._generate(n, cls, gen))
-                y_new.append(np.full(n, cls, dtype=y_arr.dtype))
-        y_res = np.concatenate([y_arr, *y_new])
+        X_new, y_new = self._draw_new(y_arr.dtype)
         if isinstance(X, pd.DataFrame):
-            X_res = pd.concat([X, *X_new], ignore_index=True) if X_new else X.reset_index(drop=True)
-            X_res = X_res.astype(X.dtypes.to_dict())
+            X_res = pd.concat([X, *X_new], ignore_index=True)
         else:
             X_res = np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+        y_res = np.concatenate([y_arr, *y_new])
         if binarize_y:
             y_res = label_binarize(y_res, classes=np.unique(y_arr))
-        return (X_res.tolist() if was_list else X_res), _like(y_in, y_res)
+        return arrays.transform(X_res, y_res)
 
     def _fit_resample(self, X, y):
         self._fit_gans(X, y)
-        gen = torch_generator(self._resample_seed)
-        X_new, y_new = [], []
-        for cls, n in self.sampling_strategy_.items():
-            if n > 0:
-                X_new.append(self._generate(n, cls, gen))
-                y_new.append(np.full(n, cls, dtype=y.dtype))
+        X_new, y_new = self._draw_new(y.dtype)
         if not X_new:
             return X, y
         if sp.issparse(X):
@@ -506,6 +483,13 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         else:
             X_res = np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
         return X_res, np.concatenate([y, *y_new])
+
+    def _draw_new(self, y_dtype) -> tuple[list, list[np.ndarray]]:
+        """The synthetic rows of ``fit_resample`` and their labels, class by class in ``sampling_strategy_`` order."""
+        gen = torch_generator(self._resample_seed)
+        grown = [(cls, n) for cls, n in self.sampling_strategy_.items() if n > 0]
+        rows = [self._generate(n, cls, gen) for cls, n in grown]
+        return rows, [np.full(n, cls, dtype=y_dtype) for cls, n in grown]
 
     # ------------------------------------------------------------------
     # Public sampling after fit

@@ -223,13 +223,14 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["numeric", "mixed"])
-@pytest.mark.parametrize("call", ["fit", "fit_resample"])
-@pytest.mark.parametrize("params, error, match", BAD_INPUTS)
+# image_shape does not apply to a DataFrame with categories: those inputs run on the numeric table only
+BAD_CASES = [(kind, call, *bad) for bad in BAD_INPUTS for kind in ("numeric", "mixed")
+             for call in ("fit", "fit_resample") if not (kind == "mixed" and "image_shape" in bad[0])]
+
+
+@pytest.mark.parametrize("kind, call, params, error, match", BAD_CASES)
 def test_every_bad_parameter_fails_before_training(tiny, imbalanced_table, no_training, kind, call, params, error,
                                                    match):
-    if kind == "mixed" and "image_shape" in params:
-        pytest.skip("image_shape does not apply to a DataFrame with categories")
     X, y = _table(kind, imbalanced_table)
     with pytest.raises(error, match=match):
         getattr(GANOversampler(**{**tiny, **params}), call)(X, y)
