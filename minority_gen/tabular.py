@@ -83,13 +83,13 @@ def _value_type(v) -> str:
     return type(v).__name__
 
 
-def _column_kind(name, values: pd.Series, forced_categorical: bool) -> tuple[str, str | None]:
-    """``(kind, reason)`` of one column; raises for what no kind can hold."""
+def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
+    """The kind of one column; raises for what no kind can hold."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return CATEGORICAL, None
+        return CATEGORICAL
     if pd.api.types.is_bool_dtype(dtype):
-        return (CATEGORICAL if forced_categorical else BOOLEAN), None
+        return CATEGORICAL if forced_categorical else BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) \
             or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype)):
         raise TypeError(
@@ -101,8 +101,8 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> tuple[str
                         "columns or drop it.")
     if pd.api.types.is_numeric_dtype(dtype):
         if forced_categorical:
-            return CATEGORICAL, None
-        return (INTEGER if pd.api.types.is_integer_dtype(dtype) else CONTINUOUS), None
+            return CATEGORICAL
+        return INTEGER if pd.api.types.is_integer_dtype(dtype) else CONTINUOUS
     # object or string: look at the values
     present = values[~values.isna()]
     types = {_value_type(v) for v in present.tolist()}
@@ -121,8 +121,8 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> tuple[str
     if types == {"number"} and not forced_categorical:
         kinds = {type(v) for v in present.tolist()}
         integral = all(issubclass(k, (numbers.Integral, np.integer)) for k in kinds)
-        return (INTEGER if integral else CONTINUOUS), "object"
-    return CATEGORICAL, None
+        return INTEGER if integral else CONTINUOUS
+    return CATEGORICAL
 
 
 def _resolve_categorical(categorical_features, columns: list, n_features: int, is_frame: bool) -> set[int]:
@@ -182,7 +182,7 @@ def detect_columns(X, categorical_features="auto") -> list[Column]:
     cols = []
     for j, name in enumerate(names):
         s = frame.iloc[:, j]
-        kind, _ = _column_kind(name, s, j in forced)
+        kind = _column_kind(name, s, j in forced)
         isna = s.isna().to_numpy()
         if len(s) and isna.all():
             raise ValueError(f"{_describe(name)} is entirely missing; drop it (a generator cannot learn "
@@ -397,9 +397,9 @@ class MixedTableCodec:
             if col.kind in (CONTINUOUS, INTEGER):
                 values = num[:, self.numeric_idx_.index(j)]
                 missing = code == 1 if col.missing else np.zeros(n, dtype=bool)
-                data[j] = _numeric_output(values, missing, col, self.is_frame_)
+                data[j] = _numeric_output(values, missing, col)
             else:
-                data[j] = _categorical_output(code, col, self.is_frame_)
+                data[j] = _categorical_output(code, col)
         if self.is_frame_:  # column by column, so that no dtype is re-inferred (object stays object)
             return pd.concat([pd.Series(data[j], dtype=c.dtype, name=c.name) for j, c in enumerate(self.columns_)],
                              axis=1) if self.columns_ else pd.DataFrame(index=range(n))
@@ -463,7 +463,7 @@ def _is_object(dtype) -> bool:
     return not isinstance(dtype, pd.api.extensions.ExtensionDtype) and np.dtype(dtype).kind == "O"
 
 
-def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column, frame: bool):
+def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column):
     dtype = col.dtype
     if col.kind == INTEGER:
         values = np.rint(values)
@@ -482,7 +482,7 @@ def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column, frame:
     return values.astype(dtype)
 
 
-def _categorical_output(code: np.ndarray, col: Column, frame: bool):
+def _categorical_output(code: np.ndarray, col: Column):
     n_levels = len(col.levels)
     missing = code >= n_levels
     dtype = col.dtype
@@ -493,10 +493,7 @@ def _categorical_output(code: np.ndarray, col: Column, frame: bool):
     levels[n_levels] = col.na_value
     values = levels[code]
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # string, boolean, ...
-        arr = pd.array(np.where(missing, None, values).tolist(), dtype=dtype)
-        return arr
-    if _is_object(dtype) or not frame:
-        if not frame and np.dtype(dtype).kind in "biuf":
-            return values.astype(dtype) if not missing.any() else values
-        return values
-    return values.astype(dtype)  # numpy bool / numeric categoricals
+        return pd.array(np.where(missing, None, values).tolist(), dtype=dtype)
+    if not _is_object(dtype) and not missing.any():  # numpy bool, numbers named by categorical_features
+        return values.astype(dtype)
+    return values

@@ -24,17 +24,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from ..tabular import BOOLEAN, CATEGORICAL, MixedTableCodec, _as_frame
+from ..tabular import BOOLEAN, CATEGORICAL, MixedTableCodec, _as_frame, needs_mixed_codec
 
 
 def is_mixed_table(X) -> bool:
-    """Whether ``X`` is a table that needs :func:`encode_for_metrics` (not a plain finite numeric array)."""
-    if isinstance(X, pd.DataFrame):
-        return True
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        return False
-    return arr.dtype.kind in "OUSb" or (arr.dtype.kind == "f" and bool(np.isnan(arr).any()))
+    """Whether ``X`` needs :func:`encode_for_metrics`: the tables the sampler reads with its mixed codec."""
+    return np.ndim(X) == 2 and needs_mixed_codec(X, "auto")
 
 
 def encode_for_metrics(X_real, *others) -> list[np.ndarray]:
