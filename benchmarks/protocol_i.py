@@ -331,7 +331,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         f"* Scenario `severe30`: malignant training images cut to {args.severe_n} (seed 0)"
         + (f"; `--quick`: {args.train_fraction:.3g} of the training split (stratified, seed 0)"
            if args.quick else ""),
-        *[f"* Note: {n}" for n in args.note],
+        *[f"* Note: {n}" for n in dict.fromkeys([*(n for r in current for n in r.get("notes", [])), *args.note])],
         "",
         "## Results (test split)",
         "",
@@ -438,7 +438,8 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         metrics = run_cell(scenario, condition, seed, splits, args, gans)
         record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn_params(args),
-                      gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command)
+                      gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
+                      notes=args.note)
         with runs_path.open("a") as f:
             f.write(json.dumps(record) + "\n")
         records.append(record)
@@ -448,6 +449,8 @@ def main(argv=None) -> int:
         if gan_part(condition) and not any(t[0] == scenario and t[1] == seed and gan_part(t[2]) == gan_part(condition)
                                            for t in todo[i:]):
             gans.fits.pop((scenario, gan_part(condition), seed), None)  # no later cell needs this GAN's images
+    # read back: another run may have added cells to the same folder meanwhile
+    records = [json.loads(line) for line in runs_path.read_text().splitlines()]
     write_report(args, records, args.out / "results.md")
     print(f"protocol_i: wrote {args.out / 'results.md'}", flush=True)
     return 0
