@@ -12,9 +12,12 @@
   :func:`correlation_difference`.
 * Image features (:mod:`.features`): :class:`SmallCNNFeatures`,
   :class:`InceptionFeatures`, :class:`TorchFeatures`.
+* :class:`CNNClassifier` (:mod:`.cnn`) — a small CNN image classifier with a
+  fixed epoch budget and model selection on a validation split (protocol I).
 * :func:`write_report` — markdown report with PNG plots.
 """
 
+from .cnn import CNNClassifier
 from .columns import column_fidelity, correlation_difference, encode_for_metrics
 from .downstream import DEFAULT_SCORING, compare_oversamplers
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
@@ -40,7 +43,7 @@ from .samplers import (
 )
 
 __all__ = [
-    "CLASSIFIERS", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
+    "CLASSIFIERS", "CNNClassifier", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
     "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",
     "encode_for_metrics", "frechet_distance", "generative_quality", "make_classifier",

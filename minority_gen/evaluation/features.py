@@ -95,6 +95,50 @@ class _SmallCNN(nn.Module):
         return self.head(self.body(x))
 
 
+def encode_labels(y, n_images: int, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, indices)`` of the labels of ``n_images`` images; at least two classes."""
+    classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    if y_idx.ndim != 1 or len(y_idx) != n_images:
+        raise ValueError(f"y has {len(y_idx)} labels for {n_images} images; pass one label per image.")
+    if len(classes) < 2:
+        raise ValueError(f"{owner} needs labels of at least 2 classes to train on; got {classes.tolist()}.")
+    return classes, y_idx
+
+
+def build_small_cnn(channels: int, n_classes: int, width: int, n_features: int,
+                    rng: np.random.RandomState) -> nn.Module:
+    """A :class:`_SmallCNN` whose initial weights are seeded from ``rng`` (torch's global seed untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(rng.randint(2**31 - 1)))
+        return _SmallCNN(channels, n_classes, width, n_features)
+
+
+def train_epochs(net: nn.Module, x: np.ndarray, y_idx: np.ndarray, epochs: int, batch_size: int, lr: float,
+                 device: torch.device, rng: np.random.RandomState):
+    """Train ``net`` with Adam and cross-entropy; yield ``(epoch, mean training loss)`` after each epoch.
+
+    The batch order comes from a ``torch.Generator`` seeded from ``rng``; the
+    network is in training mode while the loop runs (the caller may evaluate
+    it between epochs: it is put back in training mode before the next one).
+    """
+    net.to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y_idx.astype(np.int64))
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = torch.randperm(len(xt), generator=gen)
+        total = 0.0
+        for start in range(0, len(xt), batch_size):
+            idx = order[start:start + batch_size]
+            loss = F.cross_entropy(net(xt[idx].to(device)), yt[idx].to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        yield epoch, total / len(xt)
+
+
 class SmallCNNFeatures(BaseEstimator):
     """A small CNN trained on your real images; its penultimate layer gives the features.
 
@@ -138,29 +182,13 @@ class SmallCNNFeatures(BaseEstimator):
 
     def fit(self, images, y) -> SmallCNNFeatures:
         x = to_nchw(images)
-        self.classes_, y_idx = np.unique(np.asarray(y), return_inverse=True)
-        if len(y_idx) != len(x):
-            raise ValueError(f"y has {len(y_idx)} labels for {len(x)} images.")
-        if len(self.classes_) < 2:
-            raise ValueError("SmallCNNFeatures needs labels of at least 2 classes to train on.")
+        self.classes_, y_idx = encode_labels(y, len(x), type(self).__name__)
         self.image_shape_ = x.shape[1:]
         rng = check_random_state(self.random_state)
         self.device_ = _device(self.device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(rng.randint(2**31 - 1)))
-            net = _SmallCNN(x.shape[1], len(self.classes_), self.width, self.n_features)
-        net.to(self.device_).train()
-        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
-        gen = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        xt, yt = torch.from_numpy(x), torch.from_numpy(y_idx.astype(np.int64))
-        for _ in range(self.epochs):
-            order = torch.randperm(len(xt), generator=gen)
-            for start in range(0, len(xt), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                loss = F.cross_entropy(net(xt[idx].to(self.device_)), yt[idx].to(self.device_))
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+        net = build_small_cnn(x.shape[1], len(self.classes_), self.width, self.n_features, rng)
+        for _ in train_epochs(net, x, y_idx, self.epochs, self.batch_size, self.lr, self.device_, rng):
+            pass
         self.net_ = net.eval()
         return self
 

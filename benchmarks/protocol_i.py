@@ -1,0 +1,460 @@
+"""Protocol I (../shared/docs/EVALUATION.md): does oversampling help a CNN on BreastMNIST?
+
+BreastMNIST (MedMNIST v2, 28×28 breast ultrasound, CC BY 4.0), official
+splits; label 0 = malignant = the minority (147 of 546 training images).
+For every (scenario, condition, seed) cell the training split is resampled
+by the condition, a :class:`minority_gen.evaluation.CNNClassifier` is
+trained for a fixed number of epochs and the epoch with the best
+validation ROC AUC is kept (model selection on the validation split only);
+the test split is scored once: ROC AUC, accuracy, balanced accuracy.
+
+Scenarios:
+
+* ``full``: the official training split (147 malignant, 399 benign);
+* ``severe30``: malignant training images cut to 30
+  (``numpy.random.default_rng(0)``, the same cut whatever the seed).
+
+Conditions (every resampled set is balanced, 399 malignant):
+
+* ``none``: no resampling; ``ros``: imbalanced-learn's random oversampling;
+* ``augmentation``: :class:`minority_gen.AugmentationOversampler` (default
+  albumentations pipeline);
+* ``<method>``: ``GANOversampler(method=<method>)`` fitted on the scenario's
+  training split, the missing malignant images drawn from it;
+* ``<method>+augmentation``: the same GAN fit, half of the missing images
+  from the GAN and the other half augmented copies of the real malignant
+  images.
+
+The seed seeds the CNN, the oversampler and the GAN. Results go to
+``--out`` (default ``benchmarks/results/protocol_i``): ``runs.jsonl`` (one
+line per cell; cells already there with the same settings are skipped, so a
+long run can be continued or extended), ``results.json`` (per-seed
+figures), ``results.md`` (tables with the MedMNIST v2 reference figures),
+``results.png`` and ``grid_<method>_<scenario>.png`` (real vs GAN images).
+
+Usage::
+
+    python benchmarks/protocol_i.py --quick                  # smoke run, seconds (temporary folder)
+    python benchmarks/protocol_i.py --conditions none ros augmentation
+    python benchmarks/protocol_i.py --conditions gan gan+augmentation --methods rumi \\
+        --scenarios severe30 --gan-iter 300
+
+The data is read from ``--data`` (default ``$MINORITY_GEN_DATA`` or
+``../shared/data`` beside the repository); ``breastmnist.npz`` is MedMNIST
+v2's file (https://medmnist.com, zenodo record 10519652).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "benchmarks" / "results" / "protocol_i"
+SCENARIOS = ("full", "severe30")
+BASELINES = ("none", "ros", "augmentation")
+DEFAULT_METHODS = ("rumi", "lsgan", "acgan", "projection", "tacgan")
+MINORITY, SEVERE_N = 0, 30
+#: MedMNIST v2 (Yang et al., Scientific Data 2023), BreastMNIST test split: (AUC, ACC).
+REFERENCE = {
+    "ResNet-18 (28)": (0.901, 0.863), "ResNet-50 (28)": (0.857, 0.812), "auto-sklearn": (0.836, 0.803),
+    "AutoKeras": (0.871, 0.831), "Google AutoML Vision": (0.919, 0.861),
+}
+METRICS = (("test_auc", "test ROC AUC"), ("test_accuracy", "accuracy"),
+           ("test_balanced_accuracy", "balanced accuracy"))
+#: --quick: a few images, one seed, two epochs, a tiny CNN and two iterations of a tiny GAN.
+QUICK = dict(seeds=[0], epochs=2, width=4, gan_iter=2, gan_width=8, gan_batch=16, train_fraction=1 / 6, severe_n=10)
+
+
+def data_file(data_dir: Path | None) -> Path:
+    folder = Path(data_dir or os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data")
+    path = folder / "breastmnist.npz"
+    if not path.is_file():
+        raise SystemExit(
+            f"protocol_i: {path} not found. Download breastmnist.npz from MedMNIST v2 (https://medmnist.com, "
+            "zenodo record 10519652) into a folder and pass it with --data or MINORITY_GEN_DATA."
+        )
+    return path
+
+
+def load_splits(path: Path, train_fraction: float = 1.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{"train", "val", "test"}`` → ``(images, labels)``; ``train_fraction`` < 1 keeps a stratified part of train."""
+    with np.load(path) as f:
+        splits = {s: (f[f"{s}_images"], f[f"{s}_labels"].ravel().astype(np.int64)) for s in ("train", "val", "test")}
+    if train_fraction < 1:
+        X, y = splits["train"]
+        rng = np.random.default_rng(0)
+        keep = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), round(train_fraction * (y == c).sum()),
+                                                  replace=False) for c in np.unique(y)]))
+        splits["train"] = (X[keep], y[keep])
+    return splits
+
+
+def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = SEVERE_N):
+    """The training split of a scenario: all of it, or the malignant images cut to ``severe_n`` (seed 0)."""
+    if scenario == "full":
+        return X, y
+    kept = np.random.default_rng(0).choice(np.flatnonzero(y == MINORITY), severe_n, replace=False)
+    mask = (y != MINORITY) | np.isin(np.arange(len(y)), kept)
+    return X[mask], y[mask]
+
+
+def conditions_of(names, methods) -> list[str]:
+    out = []
+    for name in names:
+        if name == "gan":
+            out += list(methods)
+        elif name == "gan+augmentation":
+            out += [f"{m}+augmentation" for m in methods]
+        else:
+            out.append(name)
+    return out
+
+
+def gan_part(condition: str) -> str | None:
+    """The GAN method a condition uses, or None."""
+    return None if condition in BASELINES else condition.removesuffix("+augmentation")
+
+
+def augment(X, y, n_new: int, seed: int) -> np.ndarray:
+    """``n_new`` albumentations-augmented copies of real malignant images."""
+    from minority_gen import AugmentationOversampler
+
+    n_min = int((y == MINORITY).sum())
+    sampler = AugmentationOversampler(sampling_strategy={MINORITY: n_min + n_new}, random_state=seed)
+    X_res, _ = sampler.fit_resample(X, y)
+    return X_res[len(X):]
+
+
+class GANCache:
+    """One GAN fit per (scenario, method, seed), shared by ``<method>`` and ``<method>+augmentation``."""
+
+    def __init__(self, args):
+        self.args, self.fits = args, {}
+
+    def params(self, method: str) -> dict:
+        a = self.args
+        params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
+        if a.gan_batch:
+            params["batch_size"] = a.gan_batch
+        return params
+
+    def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
+        key = (scenario, method, seed)
+        if key not in self.fits:
+            from minority_gen import GANOversampler
+            from minority_gen.plotting import save_image_grid
+
+            p = self.params(method)
+            sampler = GANOversampler(**{**p, "hidden_dims": tuple(p["hidden_dims"])}, random_state=seed)
+            start = time.perf_counter()
+            sampler.fit(X, y)
+            seconds = time.perf_counter() - start
+            images = sampler.sample(n_new, y=MINORITY, random_state=seed)
+            if grid is not None:
+                save_image_grid(grid, X[y == MINORITY], y[y == MINORITY], images, np.full(len(images), MINORITY),
+                                n_per_class=10, title=f"BreastMNIST {scenario}, malignant: real (top) vs "
+                                f"{method}, {self.args.gan_iter} iterations (bottom), seed {seed}")
+            self.fits[key] = (images, seconds)
+        return self.fits[key]
+
+
+def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
+    """The training images of a cell, how many new images came from where, and the GAN fit time."""
+    n_new = int((y != MINORITY).sum() - (y == MINORITY).sum())
+    if condition == "none":
+        return X, y, {}, 0.0
+    if condition == "ros":
+        from imblearn.over_sampling import RandomOverSampler
+
+        X_res, y_res = RandomOverSampler(random_state=seed).fit_resample(X.reshape(len(X), -1), y)
+        return X_res.reshape(-1, *X.shape[1:]), y_res, {"copies": n_new}, 0.0
+    if condition == "augmentation":
+        new, sources = augment(X, y, n_new, seed), {"augmented": n_new}
+        seconds = 0.0
+    else:
+        method = gan_part(condition)
+        grid = out / f"grid_{method}_{scenario}.png" if seed == gans.args.seeds[0] else None
+        new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
+        sources = {"gan": n_new}
+        if condition.endswith("+augmentation"):
+            n_gan = n_new // 2
+            new = np.concatenate([new[:n_gan], augment(X, y, n_new - n_gan, seed)])
+            sources = {"gan": n_gan, "augmented": n_new - n_gan}
+    return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
+
+
+def cnn_params(args) -> dict:
+    return dict(epochs=args.epochs, width=args.width, device=args.device)
+
+
+def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool) -> str:
+    text = json.dumps([scenario, condition, seed, cnn, gan, quick], sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    from minority_gen.evaluation import CNNClassifier
+
+    X, y = scenario_train(*splits["train"], scenario, args.severe_n)
+    X_tr, y_tr, sources, gan_s = resample(condition, scenario, seed, X, y, gans, args.out)
+    start = time.perf_counter()
+    clf = CNNClassifier(**cnn_params(args), random_state=seed).fit(X_tr, y_tr, *splits["val"])
+    cnn_s = time.perf_counter() - start
+    X_test, y_test = splits["test"]
+    proba = clf.predict_proba(X_test)
+    pred = clf.classes_[proba.argmax(1)]
+    return dict(
+        test_auc=float(roc_auc_score(y_test, proba[:, 1])), test_accuracy=float(accuracy_score(y_test, pred)),
+        test_balanced_accuracy=float(balanced_accuracy_score(y_test, pred)),
+        val_auc=float(clf.best_score_), best_epoch=int(clf.best_epoch_),
+        val_curve=[round(v, 4) for v in clf.history_["val_roc_auc"]],
+        n_train={str(c): int((y_tr == c).sum()) for c in np.unique(y_tr)},
+        n_real_malignant=int((y == MINORITY).sum()), new_malignant=sources,
+        gan_s=round(gan_s, 1), cnn_s=round(cnn_s, 1),
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _mean_std(values) -> str:
+    v = np.asarray(values, float)
+    return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v.mean():.3f}"
+
+
+def groups(records: list[dict]) -> dict[tuple, list[dict]]:
+    """Records grouped by (scenario, condition, GAN settings); the latest record of each seed."""
+    out: dict[tuple, dict[int, dict]] = {}
+    for r in records:
+        gan = json.dumps(r["gan_params"], sort_keys=True) if r["gan_params"] else ""
+        out.setdefault((r["scenario"], r["condition"], gan), {})[r["seed"]] = r
+    order = {c: i for i, c in enumerate(BASELINES)}
+    keys = sorted(out, key=lambda k: (SCENARIOS.index(k[0]), order.get(k[1], len(order)), k[1], k[2]))
+    return {k: [out[k][s] for s in sorted(out[k])] for k in keys}
+
+
+def table(grouped: dict[tuple, list[dict]]) -> list[str]:
+    header = ["scenario", "condition", "GAN iterations", "seeds", *(m for _, m in METRICS),
+              "validation AUC (selected epoch)", "epoch kept", "GAN fit (s)", "CNN fit (s)"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for (scenario, condition, _), recs in grouped.items():
+        gan = recs[0]["gan_params"]
+        cells = [_mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
+        epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
+        gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
+        lines.append(f"| {scenario} | {condition} | {gan['n_iter'] if gan else '–'} | "
+                     f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
+                     + f" | {_mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
+                     f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
+    return lines
+
+
+def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = [s for s in SCENARIOS if any(k[0] == s for k in grouped)]
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 0.5 + 0.45 * len(grouped)),
+                             squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        keys = [k for k in grouped if k[0] == scenario]
+        labels = [k[1] + (f" ({grouped[k][0]['gan_params']['n_iter']} it)" if grouped[k][0]["gan_params"] else "")
+                  for k in keys]
+        ypos = np.arange(len(keys))
+        for j, (metric, name) in enumerate((METRICS[0], METRICS[2])):
+            vals = [np.array([r["metrics"][metric] for r in grouped[k]]) for k in keys]
+            ax.barh(ypos + (j - 0.5) * 0.4, [v.mean() for v in vals], 0.4,
+                    xerr=[v.std(ddof=1) if len(v) > 1 else 0 for v in vals], label=name, capsize=2)
+        ax.axvline(REFERENCE["ResNet-18 (28)"][0], color="k", ls=":", lw=1, label="ResNet-18 (28) AUC, MedMNIST v2")
+        ax.set_yticks(ypos, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0.4, 1.0)
+        ax.set_title(f"BreastMNIST test, {scenario} (mean ± std over seeds)")
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(args, records: list[dict], path_md: Path) -> None:
+    import torch
+
+    current = [r for r in records if r["cnn_params"] == cnn_params(args) and r["quick"] == bool(args.quick)]
+    grouped = groups(current)
+    (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
+    if grouped:
+        plot(grouped, args.out / "results.png")
+    runs = sorted({(r["date"][:16], r["command"]) for r in current})
+    grids = sorted(p.name for p in args.out.glob("grid_*.png"))
+    from minority_gen.evaluation import CNNClassifier
+
+    clf = CNNClassifier(**cnn_params(args)).get_params()
+    gan_settings = sorted({(r["gan_params"]["method"], r["gan_params"]["n_iter"], r["gan_params"]["hidden_dims"][0],
+                            r["gan_params"].get("batch_size", "the method's")) for r in current if r["gan_params"]})
+    lines = [
+        "# Protocol I: BreastMNIST, oversampling for a small CNN",
+        "",
+        "Protocol I of `../shared/docs/EVALUATION.md`, run by `benchmarks/protocol_i.py` (its docstring",
+        "describes the conditions). Official MedMNIST v2 splits; label 0 = malignant = minority. Every",
+        f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn_params(args).items())}, "
+        "random_state=seed)`",
+        f"(two 3×3 conv blocks, dense {clf['n_features']}, Adam {clf['lr']:g}, batch {clf['batch_size']}) for the "
+        "fixed number of epochs and keeps the",
+        "epoch with the best validation ROC AUC; the test split is scored once with that epoch's weights",
+        "(accuracy and balanced accuracy at the argmax, i.e. threshold 0.5). Mean ± sample std over seeds.",
+        "",
+        f"* Machine: {platform.platform()}, {os.cpu_count()} CPU cores visible, Python {platform.python_version()},",
+        f"  torch {torch.__version__}, device `{args.device}`, torch threads {args.threads}",
+        "* Runs (UTC start, command) whose cells are in the tables:",
+        *[f"  * {d}: `{c}`" for d, c in runs],
+        "* GAN settings: `GANOversampler(method=M, n_iter=<GAN iterations>, hidden_dims=(<width>,), "
+        "random_state=seed)`; otherwise each method's image defaults (paper recipe, DiffAugment "
+        "`color,translation,cutout`). Used: "
+        + ("; ".join(f"{m}: {it} iterations, width {w}, batch {b}" for m, it, w, b in gan_settings)
+           or "no GAN condition run"),
+        f"* Scenario `severe30`: malignant training images cut to {args.severe_n} (seed 0)"
+        + (f"; `--quick`: {args.train_fraction:.3g} of the training split (stratified, seed 0)"
+           if args.quick else ""),
+        *[f"* Note: {n}" for n in dict.fromkeys([*(n for r in current for n in r.get("notes", [])), *args.note])],
+        "",
+        "## Results (test split)",
+        "",
+        *table(grouped),
+        "",
+        "## Reference: MedMNIST v2 benchmark on BreastMNIST (test split, no oversampling)",
+        "",
+        "| model | AUC | ACC |",
+        "|---|---|---|",
+        *[f"| {name} | {auc:.3f} | {acc:.3f} |" for name, (auc, acc) in REFERENCE.items()],
+        "",
+        "Yang et al., *MedMNIST v2*, Scientific Data 10, 41 (2023), Table 3; their models train on the full",
+        "training split (our `full` scenario, condition `none`).",
+        "",
+        "![test ROC AUC and balanced accuracy per condition](results.png)",
+        "",
+        "Real vs GAN malignant images (first seed): " + (", ".join(f"[{g}]({g})" for g in grids) or "none"),
+        "",
+    ]
+    path_md.write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse(argv) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, default=None,
+                   help="folder holding breastmnist.npz (default $MINORITY_GEN_DATA, else ../shared/data)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results folder (default benchmarks/results/protocol_i; --quick: a temporary folder)")
+    p.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    p.add_argument("--conditions", nargs="+", default=[*BASELINES, "gan", "gan+augmentation"],
+                   help="none, ros, augmentation, gan (each of --methods), gan+augmentation, or "
+                        "explicit names such as rumi or rumi+augmentation (default all)")
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
+                   help=f"GAN methods for 'gan' and 'gan+augmentation' (default {' '.join(DEFAULT_METHODS)})")
+    p.add_argument("--seeds", nargs="+", type=int, default=None, help="default 0 1 2")
+    p.add_argument("--epochs", type=int, default=None, help="CNN training epochs, the fixed budget (default 60)")
+    p.add_argument("--width", type=int, default=None, help="CNN width (default 32)")
+    p.add_argument("--gan-iter", type=int, default=None,
+                   help="GAN iterations (default 2000, GANOversampler's default; about 0.7-1.2 s each at 28x28 "
+                        "on one CPU thread)")
+    p.add_argument("--gan-width", type=int, default=None, help="conv width of the GAN (default 32, the image default)")
+    p.add_argument("--gan-batch", type=int, default=None, help="GAN batch size (default: the method's)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: a sixth of the training images (severe: 10 malignant), 1 seed, 2 epochs, "
+                        "tiny CNN, 2 iterations of a tiny GAN")
+    p.add_argument("--note", action="append", default=[], help="extra line for the report header")
+    args = p.parse_args(argv)
+    defaults = dict(seeds=[0, 1, 2], epochs=60, width=32, gan_iter=2000, gan_width=32, gan_batch=None,
+                    train_fraction=1.0, severe_n=SEVERE_N)
+    for key, value in (QUICK if args.quick else defaults).items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    for name in ("epochs", "width", "gan_iter", "gan_width", "threads"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1; got {getattr(args, name)}")
+    return args
+
+
+def check_methods(conditions) -> None:
+    from minority_gen import available_methods
+
+    known = available_methods()
+    bad = [c for c in conditions if gan_part(c) is not None and gan_part(c) not in known]
+    if bad:
+        raise SystemExit(f"protocol_i: unknown condition(s) {bad}; use none, ros, augmentation, gan, "
+                         f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    command = "python benchmarks/protocol_i.py" + (" " + shlex.join(argv) if argv else "")
+    path = data_file(args.data)
+    conditions = conditions_of(args.conditions, args.methods)
+    check_methods(conditions)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if args.out is None:
+        args.out = Path(tempfile.mkdtemp(prefix="protocol_i_quick_")) if args.quick else DEFAULT_OUT
+    args.out.mkdir(parents=True, exist_ok=True)
+    splits = load_splits(path, args.train_fraction)
+    runs_path = args.out / "runs.jsonl"
+    records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
+    done = {r["key"] for r in records}
+    gans = GANCache(args)
+    todo = []
+    for scenario in args.scenarios:
+        for seed in args.seeds:
+            for condition in conditions:
+                gan = gans.params(gan_part(condition)) if gan_part(condition) else None
+                key = cell_key(scenario, condition, seed, cnn_params(args), gan, args.quick)
+                if key not in done:
+                    todo.append((scenario, seed, condition, gan, key))
+    n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
+    print(f"protocol_i: {len(todo)} cell(s) to run, {n_cached} cached, results in {args.out}", flush=True)
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for i, (scenario, seed, condition, gan, key) in enumerate(todo, 1):
+        start = time.perf_counter()
+        metrics = run_cell(scenario, condition, seed, splits, args, gans)
+        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn_params(args),
+                      gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
+                      notes=args.note)
+        with runs_path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        records.append(record)
+        print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
+              f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
+              f"(epoch {metrics['best_epoch']}) in {time.perf_counter() - start:.0f} s", flush=True)
+        if gan_part(condition) and not any(t[0] == scenario and t[1] == seed and gan_part(t[2]) == gan_part(condition)
+                                           for t in todo[i:]):
+            gans.fits.pop((scenario, gan_part(condition), seed), None)  # no later cell needs this GAN's images
+    # read back: another run may have added cells to the same folder meanwhile
+    records = [json.loads(line) for line in runs_path.read_text().splitlines()]
+    write_report(args, records, args.out / "results.md")
+    print(f"protocol_i: wrote {args.out / 'results.md'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""benchmarks/protocol_i.py (protocol I, BreastMNIST) end to end in its --quick mode; its cache and its errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "benchmarks" / "protocol_i.py"
+DATA = Path(os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data") / "breastmnist.npz"
+CONDITIONS = ["none", "ros", "augmentation", "rumi", "projection", "rumi+augmentation", "projection+augmentation"]
+
+
+@pytest.fixture(scope="module")
+def protocol_i():
+    spec = importlib.util.spec_from_file_location("protocol_i", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get("protocol_i")
+    sys.modules["protocol_i"] = module
+    spec.loader.exec_module(module)
+    yield module
+    if previous is None:
+        sys.modules.pop("protocol_i", None)
+    else:
+        sys.modules["protocol_i"] = previous
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path, capsys):
+    out = tmp_path / "quick"
+    assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "projection"]) == 0
+    recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert sorted((r["scenario"], r["condition"]) for r in recs) == sorted(
+        (s, c) for s in ("full", "severe30") for c in CONDITIONS)
+    for r in recs:
+        m = r["metrics"]
+        assert all(0 <= m[k] <= 1 and math.isfinite(m[k]) for k in ("test_auc", "test_accuracy",
+                                                                       "test_balanced_accuracy", "val_auc"))
+        assert 1 <= m["best_epoch"] <= 2 and len(m["val_curve"]) == 2
+        assert m["val_auc"] == pytest.approx(max(m["val_curve"]), abs=1e-4)
+        n_benign, n_malignant = m["n_train"]["1"], m["n_train"]["0"]
+        assert n_malignant == (m["n_real_malignant"] if r["condition"] == "none" else n_benign)
+        assert sum(m["new_malignant"].values()) == n_malignant - m["n_real_malignant"]
+        assert m["n_real_malignant"] == (10 if r["scenario"] == "severe30" else 24)
+        assert (r["gan_params"] is None) == (r["condition"] in ("none", "ros", "augmentation"))
+    both = next(r for r in recs if r["condition"] == "rumi+augmentation" and r["scenario"] == "severe30")
+    assert both["metrics"]["new_malignant"] == {"gan": 28, "augmented": 28}  # 66 benign − 10 malignant, halved
+    assert both["gan_params"] == {"method": "rumi", "n_iter": 2, "hidden_dims": [8], "device": "cpu",
+                                  "batch_size": 16}
+    text = (out / "results.md").read_text()
+    assert "| scenario | condition | GAN iterations | seeds | test ROC AUC | accuracy | balanced accuracy |" in text
+    assert "| severe30 | projection+augmentation | 2 | 0 | " in text
+    assert "| ResNet-18 (28) | 0.901 | 0.863 |" in text and "| Google AutoML Vision | 0.919 | 0.861 |" in text
+    assert "protocol_i.py --quick" in text and "torch 2" in text and "CPU cores" in text
+    assert len(json.loads((out / "results.json").read_text())) == 14
+    for name in ("results.png", "grid_rumi_full.png", "grid_projection_severe30.png"):
+        assert (out / name).stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "14 cell(s) to run" in printed and "[14/14] severe30 projection+augmentation seed 0" in printed
+
+    assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "--conditions", "none", "gan"]) == 0
+    assert "0 cell(s) to run, 4 cached" in capsys.readouterr().out
+
+
+def test_missing_data_and_unknown_conditions_are_refused_before_work(protocol_i, tmp_path, monkeypatch):
+    with pytest.raises(SystemExit, match="nowhere.*breastmnist.npz not found.*--data or MINORITY_GEN_DATA"):
+        protocol_i.main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    monkeypatch.setenv("MINORITY_GEN_DATA", str(tmp_path / "elsewhere"))
+    with pytest.raises(SystemExit, match="elsewhere"):
+        protocol_i.main(["--quick", "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
+    if DATA.is_file():
+        monkeypatch.setenv("MINORITY_GEN_DATA", str(DATA.parent))
+        with pytest.raises(SystemExit, match=r"unknown condition\(s\) \['nogan'\]"):
+            protocol_i.main(["--quick", "--conditions", "nogan", "--out", str(tmp_path / "o")])

@@ -1,0 +1,122 @@
+"""CNNClassifier: shapes and layouts, determinism, separating blobs, validation-epoch selection, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+
+from minority_gen.evaluation import CNNClassifier
+from minority_gen.evaluation import cnn as cnn_module
+
+TINY = dict(width=4, n_features=8, batch_size=16, random_state=0)
+
+
+def blobs(n_per_class: int, seed: int, side: int = 8):
+    """Dim noise with a bright 3×3 square top-left (label "tl") or bottom-right ("br")."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((2 * n_per_class, side, side)).astype(np.float32) * 0.3
+    y = np.repeat(np.array(["tl", "br"]), n_per_class)
+    X[y == "tl", :3, :3] += 0.7
+    X[y == "br", -3:, -3:] += 0.7
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = blobs(30, seed=0)
+    return CNNClassifier(epochs=8, lr=3e-3, **TINY).fit(X, y)
+
+
+def test_separates_blobs_on_held_out_images(fitted):
+    X_test, y_test = blobs(40, seed=1)
+    assert list(fitted.classes_) == ["br", "tl"]
+    assert (fitted.predict(X_test) == y_test).mean() >= 0.95
+
+
+def test_pixels_are_standardised_so_the_pixel_range_does_not_matter():
+    X, y = blobs(20, seed=0)
+    X_test, _ = blobs(10, seed=1)
+    unit = CNNClassifier(epochs=3, **TINY).fit(X, y)
+    scaled = CNNClassifier(epochs=3, **TINY).fit(X * 100 + 50, y)  # floats far from [0, 1]
+    np.testing.assert_allclose(scaled.mean_.ravel(), [X.mean() * 100 + 50], rtol=1e-4)
+    np.testing.assert_allclose(scaled.predict_proba(X_test * 100 + 50), unit.predict_proba(X_test), atol=1e-3)
+
+
+@pytest.mark.parametrize("layout", ["nhw", "nhwc", "nchw", "uint8"])
+def test_shapes_and_layouts(fitted, layout):
+    X, _ = blobs(5, seed=2)
+    X = {"nhw": X, "nhwc": X[..., None], "nchw": X[:, None],
+         "uint8": (np.clip(X, 0, 1) * 255).astype(np.uint8)}[layout]
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (10, 2) and np.allclose(proba.sum(1), 1)
+    assert set(fitted.predict(X)) <= set(fitted.classes_) and fitted.predict(X).shape == (10,)
+    assert fitted.image_shape_ == (1, 8, 8)
+
+
+def test_same_random_state_gives_identical_probabilities():
+    X, y = blobs(20, seed=3)
+    a = CNNClassifier(epochs=2, **TINY).fit(X, y).predict_proba(X)
+    b = CNNClassifier(epochs=2, **TINY).fit(X, y).predict_proba(X)
+    c = CNNClassifier(epochs=2, **{**TINY, "random_state": 1}).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert clone(CNNClassifier(epochs=2, **TINY)).get_params() == CNNClassifier(epochs=2, **TINY).get_params()
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_validation_keeps_the_best_epoch_weights(flip):
+    X, y = blobs(30, seed=0)
+    X_val, y_val = blobs(20, seed=4)
+    if flip:  # flipped labels: learning makes the validation score worse, the best epoch is early
+        y_val = np.where(y_val == "tl", "br", "tl")
+    clf = CNNClassifier(epochs=8, lr=3e-4, **TINY).fit(X, y, X_val=X_val, y_val=y_val)
+    curve = clf.history_["val_roc_auc"].to_numpy()
+    assert list(clf.history_["epoch"]) == list(range(1, 9)) and np.isfinite(clf.history_["train_loss"]).all()
+    assert clf.best_epoch_ == 1 + int(np.argmax(curve)) and clf.best_score_ == curve.max()
+    assert (curve[-1] if flip else curve[0]) < curve.max() - 0.5  # neither the last nor the first epoch
+    # the weights kept are the best epoch's: they reproduce its validation score
+    proba = clf.predict_proba(X_val)
+    assert roc_auc_score(y_val == "tl", proba[:, list(clf.classes_).index("tl")]) == pytest.approx(curve.max())
+
+
+def test_balanced_accuracy_selection_and_no_validation():
+    X, y = blobs(20, seed=5)
+    clf = CNNClassifier(epochs=3, validation_metric="balanced_accuracy", **TINY).fit(X, y, X_val=X, y_val=y)
+    assert "val_balanced_accuracy" in clf.history_ and clf.best_score_ == clf.history_["val_balanced_accuracy"].max()
+    plain = CNNClassifier(epochs=3, **TINY).fit(X, y)
+    assert plain.best_epoch_ == 3 and plain.best_score_ is None and list(plain.history_) == ["epoch", "train_loss"]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(y=np.array(["tl"] * 39)), "39 labels for 40 images"),
+    (dict(y=np.array(["tl"] * 40)), "at least 2 classes"),
+    (dict(X=np.zeros((40, 64))), "3-D or 4-D"),
+    (dict(X_val=np.zeros((4, 8, 8))), "both X_val and y_val"),
+    (dict(X_val=np.zeros((4, 9, 9)), y_val=["tl", "br", "tl", "br"]), "X_val images have shape"),
+    (dict(X_val=np.zeros((4, 8, 8)), y_val=["tl", "br", "tl", "xx"]), "not seen in y: ['xx']"),
+    (dict(X_val=np.zeros((4, 8, 8)), y_val=["tl"] * 4), "needs every class in y_val"),
+    (dict(X_val=np.zeros((4, 8, 8)), y_val=["tl", "br"]), "y_val has shape (2,) for 4"),
+    (dict(params=dict(epochs=0)), "'epochs' parameter"),
+    (dict(params=dict(validation_metric="f1")), "'validation_metric' parameter"),
+])
+def test_bad_input_is_refused_before_training(monkeypatch, bad, message):
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started before the input was checked")
+
+    monkeypatch.setattr(cnn_module, "train_epochs", no_training)
+    X, y = blobs(20, seed=6)
+    clf = CNNClassifier(**{**TINY, **bad.get("params", {})})
+    with pytest.raises(ValueError, match=None) as err:
+        clf.fit(bad.get("X", X), bad.get("y", y), X_val=bad.get("X_val"), y_val=bad.get("y_val"))
+    assert message in str(err.value)
+
+
+def test_predict_needs_a_fit_and_the_fitted_image_shape(fitted):
+    with pytest.raises(NotFittedError):
+        CNNClassifier().predict(np.zeros((2, 8, 8)))
+    with pytest.raises(ValueError, match=r"fitted on \(1, 8, 8\)"):
+        fitted.predict_proba(np.zeros((2, 10, 10)))
