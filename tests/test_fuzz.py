@@ -117,8 +117,10 @@ def check_output(X, y, out, strategy) -> None:
     elif isinstance(X, np.ndarray):
         assert X_res.dtype == X.dtype and X_res.shape[1:] == X.shape[1:]
         np.testing.assert_array_equal(X_res[:n], X)
-        for j in range(X.shape[1]):
-            _check_new_column(X[:, j].astype(object), X_res[n:, j].astype(object), str(X.dtype))
+        width = X[0].size  # images: one pixel a column
+        flat_in, flat_new = X.reshape(n, width), X_res[n:].reshape(len(X_res) - n, width)
+        for j in range(flat_in.shape[1]):
+            _check_new_column(flat_in[:, j].astype(object), flat_new[:, j].astype(object), str(X.dtype))
     else:  # a list of rows
         assert X_res[:n] == X or _same_with_nan(X_res[:n], X)
         arr_in, arr_new = np.asarray(X, dtype=object), np.asarray(X_res[n:], dtype=object).reshape(-1, len(X[0]))
@@ -340,6 +342,39 @@ def test_fuzz_dataframes_of_mixed_types(case, random_state):
 def test_fuzz_parameters(y, params, data):
     X = data.draw(st.one_of(numeric_arrays(len(y)), frames(len(y))))
     run_case(X, y, **params)
+
+
+@st.composite
+def image_cases(draw):
+    """Image arrays of supported and unsupported sizes, in every layout, uint8 or float, sometimes broken."""
+    y = draw(labels(n_classes=(2, 2, 3), sizes=(1, 2, 3, 5)))
+    n = len(y)
+    h, w = draw(st.sampled_from(((16, 16), (16, 20), (20, 20), (12, 12), (16, 17), (8, 8))))
+    channels = draw(st.sampled_from((None, 1, 3, 5)))
+    shape = (n, h, w) if channels is None else (n, h, w, channels)
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    kind = draw(st.sampled_from(("uint8", "float", "float", "nan", "out_of_range")))
+    X = rng.random(shape).astype(np.float32)
+    if kind == "uint8":
+        X = (X * 255).astype(np.uint8)
+    elif kind == "nan":
+        X[0, 0, 0] = np.nan
+    elif kind == "out_of_range":
+        X = X * 255
+    if channels is not None and draw(st.booleans()):
+        X = np.ascontiguousarray(np.moveaxis(X, -1, 1))  # channels first
+    return X, y, draw(st.sampled_from(("auto", "minority", {y[0]: n})))
+
+
+@settings(FUZZ, max_examples=120)
+@given(case=image_cases(), method=st.sampled_from(("rumi", "acgan")), diffaugment=st.sampled_from(("auto", None)))
+def test_fuzz_image_arrays(case, method, diffaugment):
+    X, y, strategy = case
+    out = run_case(X, y, sampling_strategy=strategy, method=method, diffaugment=diffaugment, n_iter=1, batch_size=4)
+    if out is not None:
+        X_res = out[0]
+        lo, hi = (0, 255) if X.dtype == np.uint8 else (float(X.min()), float(X.max()))
+        assert X_res.min() >= lo and X_res.max() <= hi, "generated pixels outside the input's range"
 
 
 # --------------------------------------------------------------------------- the oracle itself is tested
