@@ -27,7 +27,7 @@ from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX, Plan, fit_plan, torch_generator
-from .safeguards import check_oversampling_targets, unchanged_on_failure
+from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
 from .tabular import MixedTableCodec, needs_mixed_codec
 from .training import (
@@ -438,6 +438,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         arrays = ArraysTransformer(rows, y)
         rows, y_checked, binarize_y = self._check_X_y(rows, y)
         self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y_checked)
+        _check_room(sum(self.sampling_strategy_.values()), rows.shape[1], rows.shape[1], "sampling_strategy")
         X_res, y_res = self._fit_resample(rows, y_checked, **params)
         if binarize_y:
             y_res = label_binarize(y_res, classes=np.unique(y_checked))
@@ -462,6 +463,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         arrays = ArraysTransformer(X, y)  # the containers to give back (list, DataFrame, Series ...)
         X, y_arr, binarize_y = self._check_mixed(X, y)
         self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, y_arr)
+        _check_room(sum(self.sampling_strategy_.values()), X.shape[1], self._codec_in.n_encoded_, "sampling_strategy")
         self._fit_gans(X, y_arr)
         X_new, y_new = self._draw_new(y_arr.dtype)
         if isinstance(X, pd.DataFrame):
@@ -528,6 +530,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
                 f"{', '.join(map(_label, fitted))}. "
                 "Include the class in sampling_strategy when fitting."
             )
+        _check_room(n_samples, self.n_features_in_, self._spec.n_features, "n_samples")
         seed = check_random_state(random_state).randint(SEED_MAX)
         rows = self._generate(n_samples, y, torch_generator(seed))
         if isinstance(self.codec_, MixedTableCodec):  # a DataFrame or array as fit saw it, dtypes kept
@@ -734,3 +737,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         if cls in self.filters_:
             self.filter_report_[cls] = report
         return self.codec_.decode(rows)
+
+
+def _check_room(n_rows: int, n_columns: int, n_encoded: int, source: str) -> None:
+    """:func:`~minority_gen.safeguards.check_room` for rows of ``n_columns`` output and ``n_encoded`` encoded values.
+
+    Per row: the float32 encoded row, and at least 8 bytes per output cell
+    for the decoded row and the returned one.
+    """
+    check_room(n_rows, 4 * n_encoded + 16 * n_columns, source)

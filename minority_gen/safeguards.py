@@ -8,10 +8,13 @@ training iteration with a message naming the class and the value.
 :func:`unchanged_on_failure` runs a fit so that an exception (a
 :class:`~minority_gen.DivergenceError`, a ``KeyboardInterrupt``, anything)
 leaves the estimator exactly as it was before the fit.
+:func:`check_room` refuses, before training, a request for more new rows
+than the machine's memory could hold.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -99,3 +102,52 @@ def unchanged_on_failure(estimator) -> Iterator[None]:
         vars(estimator).clear()
         vars(estimator).update(before)
         raise
+
+
+def memory_bytes() -> int | None:
+    """This machine's memory in bytes (the cgroup limit when one is lower); ``None`` where unknown."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total if total > 0 else None
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n_bytes < 1000 or unit == "PB":
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1000
+    raise AssertionError("unreachable")
+
+
+def check_room(n_rows: int, bytes_per_row: int, source: str) -> None:
+    """Refuse ``n_rows`` new rows when they could not fit in this machine's memory.
+
+    ``bytes_per_row`` is a lower estimate of what one generated row costs
+    while it is made and returned (the encoded float32 row and the output
+    row). The request fails with a ``ValueError`` naming ``source`` before
+    any training, rather than with a ``MemoryError`` (or the machine
+    swapping) after it.
+
+    >>> check_room(10, 100, "n_samples")
+    >>> check_room(10 ** 15, 100, "n_samples")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: n_samples asks for 1,000,000,000,000,000 new rows, about 100 PB of memory, ...
+    """
+    have = memory_bytes()
+    need = int(n_rows) * int(bytes_per_row)
+    if have is not None and need > have:
+        raise ValueError(
+            f"{source} asks for {int(n_rows):,} new rows, about {_size(need)} of memory, more than this "
+            f"machine has ({_size(have)}). Ask for fewer rows, or fit once and draw them in parts with "
+            "sample(n)."
+        )

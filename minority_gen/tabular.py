@@ -215,8 +215,14 @@ def detect_columns(X, categorical_features="auto") -> list[Column]:
 
 
 def _levels(present: pd.Series, dtype) -> list:
+    """The levels a column's one-hot block holds: those observed, in the dtype's order for categories.
+
+    A category that no row holds gets no output, so it is never generated
+    (the output keeps the full dtype, unused categories included).
+    """
     if isinstance(dtype, pd.CategoricalDtype):
-        return list(dtype.categories)
+        seen = set(present.cat.codes.tolist())
+        return [c for i, c in enumerate(dtype.categories) if i in seen]
     values = pd.unique(present)
     try:
         return sorted(values.tolist())
@@ -486,8 +492,9 @@ def _categorical_output(code: np.ndarray, col: Column):
     n_levels = len(col.levels)
     missing = code >= n_levels
     dtype = col.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Categorical.from_codes(np.where(missing, -1, code), dtype=dtype)
+    if isinstance(dtype, pd.CategoricalDtype):  # level index -> the dtype's own code
+        dtype_codes = np.append(dtype.categories.get_indexer(col.levels), -1)
+        return pd.Categorical.from_codes(dtype_codes[np.minimum(code, n_levels)], dtype=dtype)
     levels = np.empty(n_levels + 1, dtype=object)
     levels[:n_levels] = col.levels
     levels[n_levels] = col.na_value

@@ -105,8 +105,20 @@ def test_column_kinds_and_blocks():
     assert cols["gap"].missing and not cols["x"].missing
     codec = MixedTableCodec().fit(mixed_frame())
     widths = [e - s for s, e in codec.blocks_]
-    # flag 2, cat 4, ordered 2, text 3, obj 2+missing, Int missing 2, Bool 2+missing, Float missing 2, gap missing 2
-    assert widths == [2, 4, 2, 3, 3, 2, 3, 2, 2]
+    # flag 2, cat 3 (its unused category gets no output), ordered 2, text 3, obj 2+missing, Int missing 2,
+    # Bool 2+missing, Float missing 2, gap missing 2
+    assert widths == [2, 3, 2, 3, 3, 2, 3, 2, 2]
+
+
+def test_an_unused_category_is_never_generated_and_the_dtype_keeps_it():
+    """Found by tests/test_fuzz.py: the unused category had an output and was generated."""
+    rng = np.random.default_rng(0)
+    dtype = pd.CategoricalDtype(["a", "b", "c", "d"])
+    X = pd.DataFrame({"f": pd.Series(rng.choice(["a", "c"], 40), dtype=dtype), "x": rng.normal(0, 1, 40)})
+    y = np.r_[np.zeros(30, int), np.ones(10, int)]
+    new = GANOversampler(n_iter=2, hidden_dims=(4,), device="cpu", random_state=0).fit(X, y).sample(500, random_state=0)
+    assert new["f"].dtype == dtype
+    assert set(new["f"]) == {"a", "c"}
 
 
 def test_missing_rates_and_category_frequencies_are_learned():
