@@ -139,6 +139,15 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         Batch sizes are rounded up to a multiple of ``pac``.
     spectral_norm : bool, default=False
         Spectral normalisation on the discriminator's layers.
+    anchor : {None, "smote"}, default=None
+        Tables only. ``"smote"``: every generated row starts from a SMOTE
+        interpolation between a real row of its class and one of that row's
+        5 nearest neighbours in the class, and the generator learns a
+        correction added to it (it starts as SMOTE, the last layer at zero;
+        :class:`minority_gen.nets.AnchoredGenerator`). The fitted networks,
+        and so a saved model, then hold the real rows of the classes they
+        generate. ``None``: rows from noise alone. Measured in
+        docs/sample_quality.md.
     ema : float, default=None
         If set (e.g. 0.999), sample from an exponential moving average of the
         generator's weights with this decay.
@@ -275,6 +284,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "n_critic": [Interval(Integral, 1, None, closed="left"), None],
         "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
+        "anchor": [StrOptions({"smote"}), None],
         "ema": [Interval(Real, 0, 1, closed="neither"), None],
         "selection": [StrOptions({"quality", "last"})],
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],
@@ -309,6 +319,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         n_critic=None,
         pac="auto",
         spectral_norm=False,
+        anchor=None,
         ema=None,
         selection="last",
         eval_every=None,
@@ -339,6 +350,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.n_critic = n_critic
         self.pac = pac
         self.spectral_norm = spectral_norm
+        self.anchor = anchor
         self.ema = ema
         self.selection = selection
         self.eval_every = eval_every
@@ -683,6 +695,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
+            if self.anchor is not None:
+                raise ValueError(f"anchor={self.anchor!r} works on tables only; pass anchor=None for images.")
         config = self._config(method, images=spec.image_shape is not None)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)
@@ -697,6 +711,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
+            anchor=self.anchor is not None,
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method
@@ -730,7 +745,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         nets = Networks(G=G, D=D, n_classes=len(self.classes_), pac=getattr(D, "pac", 1))
         index = int(np.searchsorted(self.classes_, cls)) if method.conditional else None
         chunk = 4096 if self.layout_ is None else 256  # conv activations are large per image
-        noise_dim = self.latent_dim_ + self._spec.extra_noise
+        noise_dim = getattr(G, "noise_dim", self.latent_dim_)  # latent, Gumbel and anchor draws
         draw = lambda m: generate_rows(method, nets, m, index, noise_dim, gen, chunk=chunk,  # noqa: E731
                                        limits=self._limits, label=f"class {_label(cls)}").reshape(m, -1)
         rows, report = draw_filtered(draw, n, self.filters_.get(cls))

@@ -77,7 +77,7 @@ from torch import nn
 
 from .jsonstate import StateError, from_json, to_json
 from .methods import get_method
-from .nets import build_discriminator, build_generator
+from .nets import AnchoredGenerator, build_discriminator, build_generator
 
 FORMAT = "minority_gen.GANOversampler"
 #: The version of the file layout this package writes; it reads this one and older ones.
@@ -185,6 +185,7 @@ def _network_spec(sampler) -> dict:
         "conditional": bool(method.conditional),
         "spectral_norm": bool(sampler.spectral_norm or method.needs_spectral_norm()),
         "pac": int(getattr(some_d, "pac", 1)),
+        "anchor": isinstance(next(iter(sampler.generators_.values())), AnchoredGenerator),
     }
 
 
@@ -202,7 +203,7 @@ def _networks(sampler) -> tuple[list[dict], bytes, dict]:
                            "G_trainable": any(p.requires_grad for p in G.parameters())})
             for name, net in (("G", G), ("D", D)):
                 tensors[f"{name}{key}"] = {k: t.detach().cpu().clone() for k, t in net.state_dict().items()}
-            G2, D2 = _build(sampler.method_, sampler._spec, spec)  # a file that would not load is never written
+            G2, D2 = _build(sampler.method_, sampler._spec, spec, tensors[f"G{key}"])  # a file that would not load is never written
             _load_strict(G2, tensors[f"G{key}"], "generator")
             _load_strict(D2, tensors[f"D{key}"], "discriminator")
         groups[key]["classes"].append(to_json(label))
@@ -211,12 +212,24 @@ def _networks(sampler) -> tuple[list[dict], bytes, dict]:
     return groups, buf.getvalue(), spec
 
 
-def _build(method, data_spec, spec: dict) -> tuple[nn.Module, nn.Module]:
-    """The generator and discriminator as the training plan builds them (global RNG left untouched)."""
+def _build(method, data_spec, spec: dict, g_state: dict) -> tuple[nn.Module, nn.Module]:
+    """The generator and discriminator as the training plan builds them (global RNG left untouched).
+
+    An anchored generator's buffers (its real rows and their neighbours) are
+    sized from ``g_state``, the generator's saved weights, which then fill them.
+    """
     n_classes = int(spec["n_classes"])
     hidden = from_json(spec["hidden"])
+    anchors = None
+    if spec.get("anchor"):
+        rows, nbrs = g_state.get("rows"), g_state.get("neighbours")
+        if not (isinstance(rows, torch.Tensor) and rows.ndim == 2 and len(rows)
+                and isinstance(nbrs, torch.Tensor) and nbrs.ndim == 2 and len(nbrs) == len(rows)):
+            raise StateError("the anchored generator's weights lack its rows or neighbours")
+        anchors = {"rows": torch.zeros(rows.shape), "neighbours": torch.zeros(nbrs.shape, dtype=torch.long)}
     with torch.random.fork_rng(devices=[]):
-        G = build_generator(data_spec, int(spec["latent_dim"]), n_classes if spec["conditional"] else 0, hidden)
+        G = build_generator(data_spec, int(spec["latent_dim"]), n_classes if spec["conditional"] else 0, hidden,
+                            anchors=anchors)
         D = build_discriminator(data_spec, method.heads(n_classes), n_classes, hidden, bool(spec["spectral_norm"]),
                                 pac=int(spec["pac"]))
     return G, D
@@ -344,7 +357,9 @@ def _attach_networks(sampler, state: dict, weights: dict) -> None:
     spec = state["networks"]
     generators, discriminators = {}, {}
     for group in state["groups"]:
-        G, D = _build(sampler.method_, sampler._spec, spec)
+        if group["G"] not in weights:
+            raise StateError(f"weights.pt has no entry {group['G']!r}")
+        G, D = _build(sampler.method_, sampler._spec, spec, weights[group["G"]])
         for net, key, what in ((G, group["G"], "generator"), (D, group["D"], "discriminator")):
             if key not in weights:
                 raise StateError(f"weights.pt has no entry {key!r}")

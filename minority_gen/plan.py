@@ -31,6 +31,7 @@ from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
 from .monitor import QualityMonitor, QualityScorer
 from .nets import build_discriminator, build_generator
+from .nets.anchored import ANCHOR_NOISE
 from .parallel import n_workers, run_unordered
 from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
@@ -53,6 +54,8 @@ class Plan:
     divergence limits of the encoded columns
     (:func:`~minority_gen.training.divergence_limits`), checked on every
     iteration's generator batch; ``None`` checks only the losses.
+    ``anchor``: the generator refines SMOTE interpolations of the rows it
+    learns (:class:`~minority_gen.nets.anchored.AnchoredGenerator`; tables).
     """
 
     method: GANMethod
@@ -69,6 +72,12 @@ class Plan:
     callbacks: Sequence[Callback] = field(default_factory=tuple)
     n_jobs: int | None = None
     limits: np.ndarray | None = None
+    anchor: bool = False
+
+    @property
+    def noise_dim(self) -> int:
+        """Width of the generator's noise input: the latent vector, Gumbel draws, anchor draws."""
+        return self.config.latent_dim + self.spec.extra_noise + (ANCHOR_NOISE if self.anchor else 0)
 
 
 @dataclass(frozen=True)
@@ -108,12 +117,11 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     fitted: dict[int, Networks] = {}
     histories = []
     if method.conditional:
-        noise_dim = plan.config.latent_dim + plan.spec.extra_noise
-        sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, noise_dim,
+        sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, plan.noise_dim,
                                      balanced=plan.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}
         nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows,
-                                 Seeds.draw(plan, rng))
+                                 Seeds.draw(plan, rng), anchor_rows=(x, y))
         fitted = dict.fromkeys(grow, nets)
         histories.append(pd.DataFrame(records).assign(gan="all"))
     else:
@@ -140,9 +148,8 @@ def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_cl
     """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
     x_pos = x_pos.to(plan.device)
     x_neg = None if x_neg is None else x_neg.to(plan.device)
-    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
-    sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, noise_dim)
-    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds)
+    sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, plan.noise_dim)
+    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds, anchor_rows=(x_pos, None))
 
 
 def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[dict]]]:
@@ -168,7 +175,7 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
 
 
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
-             seeds: Seeds) -> tuple[Networks, list[dict]]:
+             seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None]) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
     seed_init, seed_train, seed_monitor = seeds.init, seeds.train, seeds.monitor
     with torch.random.fork_rng(devices=[]):
@@ -178,8 +185,9 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
         build = lambda heads, pac=1: build_discriminator(  # noqa: E731
             plan.spec, heads, n_classes, plan.hidden, sn, pac=pac
         ).to(device)
+        anchors = dict(zip(("rows", "labels"), anchor_rows)) if plan.anchor else None
         nets = Networks(
-            G=build_generator(plan.spec, config.latent_dim, cond_classes, plan.hidden).to(device),
+            G=build_generator(plan.spec, config.latent_dim, cond_classes, plan.hidden, anchors=anchors).to(device),
             D=build(method.heads(n_classes), config.pac),
             n_classes=n_classes,
             extra=method.extra_networks(build, n_classes),
@@ -212,5 +220,4 @@ def quality_monitor(plan: Plan, nets: Networks, real_rows: dict, seed: int) -> Q
     scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
     n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
     every = plan.eval_every or max(1, plan.config.n_iter // 20)
-    noise_dim = plan.config.latent_dim + plan.spec.extra_noise
-    return QualityMonitor(scorers, generate, noise_dim, n_samples, every, plan.patience, gen)
+    return QualityMonitor(scorers, generate, plan.noise_dim, n_samples, every, plan.patience, gen)

@@ -1,0 +1,143 @@
+"""A table generator that refines interpolations between real rows of the class.
+
+With ``GANOversampler(anchor="smote")`` every generated row starts from an
+*anchor*: a point on the segment between a real row of the class and one of
+its ``k`` nearest real neighbours in the class (SMOTE's draw). The network
+sees the anchor beside its noise and outputs a correction that is added to
+the anchor, so the generator begins as SMOTE (its last layer starts at
+zero) and the adversarial training moves the rows from there: towards the
+class's real density and away from the other classes, which a linear
+interpolation cannot do, while a small class in many dimensions no longer
+has to be learnt from noise alone.
+
+All randomness stays in the noise vector ``z``, as it does for the
+Gumbel draws of :class:`~minority_gen.nets.mlp.MLPGenerator`: the last
+:data:`ANCHOR_NOISE` entries of ``z`` (standard normal) are mapped to
+uniforms by their CDF and pick the row, the neighbour and the position on
+the segment. The rows and the neighbour table are buffers of the module,
+so they move with it between devices and are saved with its weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sklearn.neighbors import NearestNeighbors
+from torch import Tensor, nn
+
+from .mlp import MLPGenerator
+
+ANCHOR_NOISE = 3  # uniforms per row: which real row, which neighbour, where on the segment
+ANCHOR_K = 5  # neighbours per real row, as SMOTE's default k_neighbors
+
+
+def class_neighbours(rows: np.ndarray, labels: np.ndarray, k: int = ANCHOR_K) -> np.ndarray:
+    """``(n, k)`` indices into ``rows`` of each row's ``k`` nearest other rows of its class.
+
+    A class with fewer than ``k + 1`` rows repeats its neighbours in turn;
+    a class of one row is its own neighbour (its anchors are that row).
+    """
+    out = np.empty((len(rows), k), dtype=np.int64)
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        if len(members) == 1:
+            out[members] = members[0]
+            continue
+        m = min(k, len(members) - 1)
+        nn_ = NearestNeighbors(n_neighbors=m + 1).fit(rows[members])
+        idx = nn_.kneighbors(rows[members], return_distance=False)
+        # drop each row itself (first unless duplicates tie with it)
+        own = idx == np.arange(len(members))[:, None]
+        keep = np.where(own.any(1, keepdims=True), ~own, np.arange(m + 1)[None, :] < m)
+        nbrs = idx[keep].reshape(len(members), m)
+        out[members] = members[nbrs[:, np.arange(k) % m]]
+    return out
+
+
+class AnchoredGenerator(nn.Module):
+    """``(z, y) -> anchor + f(z, anchor, y)`` on a table's numeric columns.
+
+    Parameters
+    ----------
+    latent_dim, out_features, hidden_dims, n_classes, blocks, tau
+        As :class:`~minority_gen.nets.mlp.MLPGenerator`, whose network ``f``
+        is. One-hot blocks (categorical columns) keep ``f``'s Gumbel-softmax
+        output: the anchor's levels are an input of ``f``, not added to it.
+    rows : Tensor of shape (n, out_features)
+        The real rows anchors are drawn from (encoded, as the networks see them).
+    labels : Tensor of shape (n,) or None
+        Their class indices, for a conditional generator (``n_classes > 0``);
+        ``None``: one class.
+    neighbours : Tensor of shape (n, k) or None
+        Indices into ``rows`` of each row's neighbours; ``None`` computes them
+        (:func:`class_neighbours`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> rows = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> g = AnchoredGenerator(4, 2, (8,), rows=rows)
+    >>> x = g(torch.randn(6, g.noise_dim))  # before training: points on segments between the rows
+    >>> bool(((x >= 0) & (x.sum(1, keepdim=True) <= 1 + 1e-6)).all())
+    True
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        out_features: int,
+        hidden_dims: Sequence[int] = (128, 128),
+        n_classes: int = 0,
+        blocks: Sequence[tuple[int, int]] = (),
+        tau: float = 0.2,
+        *,
+        rows: Tensor,
+        labels: Tensor | None = None,
+        neighbours: Tensor | None = None,
+    ):
+        super().__init__()
+        if rows.ndim != 2 or rows.shape[1] != out_features or len(rows) == 0:
+            raise ValueError(f"rows must be a non-empty (n, {out_features}) tensor; got shape {tuple(rows.shape)}.")
+        if labels is None:
+            labels = torch.zeros(len(rows), dtype=torch.long)
+        order = torch.argsort(labels.cpu(), stable=True)
+        rows, labels = rows.detach().float().cpu()[order], labels.cpu().long()[order]
+        if neighbours is None:
+            neighbours = torch.from_numpy(class_neighbours(rows.numpy(), labels.numpy()))
+        n_groups = max(n_classes, 1)
+        counts = torch.bincount(labels, minlength=n_groups)
+        self.latent_dim = latent_dim
+        self.n_classes = n_classes
+        self.blocks = tuple((int(s), int(e)) for s, e in blocks)
+        self.f = MLPGenerator(latent_dim + out_features, out_features, hidden_dims, n_classes, self.blocks, tau)
+        last = self.f.net[-1]
+        nn.init.zeros_(last.weight)  # the untrained generator returns its anchors
+        nn.init.zeros_(last.bias)
+        self.noise_dim = latent_dim + (self.f.noise_dim - self.f.latent_dim) + ANCHOR_NOISE
+        numeric = torch.ones(out_features, dtype=torch.bool)
+        for s, e in self.blocks:
+            numeric[s:e] = False
+        self.register_buffer("rows", rows)
+        self.register_buffer("neighbours", neighbours.long())
+        self.register_buffer("starts", torch.cumsum(counts, 0) - counts)
+        self.register_buffer("counts", counts)
+        self.register_buffer("numeric", numeric.float())
+
+    def anchors(self, u: Tensor, y: Tensor | None) -> Tensor:
+        """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0)."""
+        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
+        count = self.counts[group].clamp_min(1)
+        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
+        k = self.neighbours.shape[1]
+        j = self.neighbours[i, torch.minimum((u[:, 1] * k).long(), torch.tensor(k - 1, device=u.device))]
+        a, b = self.rows[i], self.rows[j]
+        return a + u[:, 2:3] * (b - a)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        noise, gumbel, u = (z[:, : self.latent_dim], z[:, self.latent_dim : self.noise_dim - ANCHOR_NOISE],
+                            torch.special.ndtr(z[:, self.noise_dim - ANCHOR_NOISE :]))
+        anchor = self.anchors(u, y)
+        out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
+        return out + anchor.to(out.dtype) * self.numeric.to(out.dtype)
