@@ -37,6 +37,17 @@ from .training import Callback, ConditionalSampler, PositiveNegativeSampler, Tra
 SEED_MAX = 2**31 - 1
 
 
+def to_device(x: Tensor, device: torch.device) -> Tensor:
+    """``x`` on ``device``; a CPU tensor bound for CUDA goes through pinned memory, without blocking.
+
+    Training copies its rows to the device once (batches are drawn there),
+    so this is the one host-to-device transfer of a fit's data.
+    """
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
+
+
 def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
     return torch.Generator(device=device).manual_seed(int(seed))
@@ -138,8 +149,8 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
 def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_classes: int,
                seeds: Seeds) -> tuple[Networks, list[dict]]:
     """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
-    x_pos = x_pos.to(plan.device)
-    x_neg = None if x_neg is None else x_neg.to(plan.device)
+    x_pos = to_device(x_pos, plan.device)
+    x_neg = None if x_neg is None else to_device(x_neg, plan.device)
     noise_dim = plan.config.latent_dim + plan.spec.extra_noise
     sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, noise_dim)
     return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds)
