@@ -14,6 +14,10 @@ method's per-class GANs train in parallel through :mod:`minority_gen.parallel`
 (joblib). Every GAN's seeds are drawn from the estimator's random state in
 class order before any training starts, so the rows, networks and history
 are the same as a serial run's.
+
+Inside :func:`minority_gen.distributed.fit_ddp`, each GAN trains
+data-parallel over the processes instead: rank-specific batch and noise
+seeds, weights broadcast from rank 0, gradients averaged before each step.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from . import distributed
 from .data import DataSpec
 from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
@@ -181,6 +186,10 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
              seeds: Seeds) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
+    ddp = distributed.active()  # inside fit_ddp: this process is one rank of a data-parallel fit
+    if ddp is not None:  # each rank its own batches and noise, the same initial weights and monitor
+        seeds = replace(seeds, train=ddp.seed(seeds.train),
+                        augment=None if seeds.augment is None else ddp.seed(seeds.augment))
     seed_init, seed_train, seed_monitor = seeds.init, seeds.train, seeds.monitor
     with torch.random.fork_rng(devices=[]):
         # Local seeding for weight initialisation only; the global RNG state is restored on exit.
@@ -196,12 +205,17 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
             extra=method.extra_networks(build, n_classes),
             pac=config.pac,
         )
+    if ddp is not None:
+        ddp.broadcast([nets.G, nets.D, *nets.extra.values()])
     if plan.policy:
         nets.augment = DiffAugment(plan.policy, torch_generator(seeds.augment, device))
     gen = torch_generator(int(seed_train), device)
     monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
-    records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor,
-                               limits=plan.limits)
+    callbacks = plan.callbacks if ddp is None or ddp.rank == 0 else ()  # one progress bar, rank 0's
+    records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks, monitor,
+                               limits=plan.limits, wrap_optimizer=None if ddp is None else ddp.wrap_optimizer)
+    if ddp is not None:  # running statistics differ by rank's data: rank 0's, as DistributedDataParallel does
+        ddp.broadcast([nets.G, nets.D, *nets.extra.values(), *([] if ema_g is None else [ema_g])], buffers_only=True)
     if ema_g is not None:
         nets.G = ema_g
     nets.G.cpu().eval()
