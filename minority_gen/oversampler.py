@@ -132,7 +132,9 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         budget (:data:`minority_gen.methods.base.TUNED_DEFAULTS`). Images
         always take the paper recipe (the tuning was measured on tables).
     batch_size, latent_dim, n_critic : int, default=None
-        ``None`` takes the recipe's value.
+        ``None`` takes the recipe's value. In data-parallel training
+        (:func:`minority_gen.distributed.fit_ddp`) ``batch_size`` is per
+        process.
     hidden_dims : tuple of int, default=None
         Hidden widths of both networks; ``None`` sizes them from the data
         (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
@@ -234,7 +236,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         (``cpu_count // n_jobs``) and the networks come back on the CPU.
         With ``verbose``, each GAN's progress bar is filled when that GAN
         finishes. Conditional methods train one GAN and ignore ``n_jobs``.
-        See docs/scaling.md.
+        See docs/scaling.md; to train one GAN on several GPUs or processes,
+        see :func:`minority_gen.distributed.fit_ddp`.
     random_state : int, RandomState instance or None, default=None
         Seeds network initialisation, batches, noise and sampling. The same
         value gives identical output on the CPU.

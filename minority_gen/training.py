@@ -7,7 +7,8 @@ callbacks (the tqdm bar is one). It also stops with :class:`DivergenceError`
 when the generator's rows leave the training data's range by far (the rule
 is :func:`divergence_limits`); :func:`generate_rows` applies both checks to
 every row it returns. Randomness comes only from the
-``torch.Generator`` it is handed. The loop never waits for the device
+``torch.Generator`` it is handed; the batches come from the providers of
+:mod:`minority_gen.batches` (re-exported here). The loop never waits for the device
 within an iteration: the figures it records and checks are copied to the
 host every :data:`FLUSH_EVERY` iterations (see :func:`train_gan`).
 """
@@ -25,8 +26,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .batches import ConditionalSampler, PositiveNegativeSampler
 from .losses import total
-from .methods.base import Batch, GANMethod, Networks
+from .methods.base import GANMethod, Networks
 from .monitor import QualityMonitor
 
 
@@ -47,6 +49,9 @@ class DivergenceError(RuntimeError):
 #: Generated values beyond this factor times the training rows' largest
 #: magnitude count as divergence (see :func:`divergence_limits`).
 DIVERGENCE_FACTOR = 1e3
+
+__all__ = ["ConditionalSampler", "DivergenceError", "PositiveNegativeSampler", "ProgressBar", "TrainConfig",
+           "divergence_limits", "generate_rows", "train_gan"]
 
 _ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
 
@@ -107,89 +112,6 @@ class TrainConfig:
     ema: float | None = None
     pac: int = 1
     amp: bool = False  # bfloat16 autocast of the forward passes (see autocast_context)
-
-
-# --------------------------------------------------------------------------
-# Batch providers
-# --------------------------------------------------------------------------
-class PositiveNegativeSampler:
-    """Batches for unconditional methods: positive rows, negative rows, noise.
-
-    Both sets are drawn uniformly with replacement, ``batch_size`` rows each
-    (the small positive set is thus repeated, as the Rumi authors do). With a
-    packed discriminator, ``batch_size`` must be a multiple of its ``pac``.
-    """
-
-    def __init__(self, x_pos: Tensor, x_neg: Tensor | None, batch_size: int, latent_dim: int):
-        self.x_pos, self.x_neg = x_pos, x_neg
-        self.batch_size, self.latent_dim = batch_size, latent_dim
-        self.n_rows = len(x_pos) + (0 if x_neg is None else len(x_neg))
-
-    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
-        device = self.x_pos.device
-        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
-        if not with_real:
-            return Batch(z=z)
-        idx = torch.randint(len(self.x_pos), (self.batch_size,), generator=gen, device=device)
-        batch = Batch(z=z, x_pos=self.x_pos[idx])
-        if self.x_neg is not None:
-            idx = torch.randint(len(self.x_neg), (self.batch_size,), generator=gen, device=device)
-            batch.x_neg = self.x_neg[idx]
-        return batch
-
-
-class ConditionalSampler:
-    """Batches for conditional methods: labelled real rows, noise and labels.
-
-    ``balanced=True`` (the default of ``GANOversampler``): real rows and the
-    generator's labels are both drawn class-balanced, so the discriminator
-    cannot tell real from fake by class frequency and the minority class is
-    not starved. ``balanced=False``: both follow the empirical distribution.
-
-    ``pac > 1`` (a packed discriminator): labels are drawn once per run of
-    ``pac`` consecutive rows, so that every pack holds one class; the rows
-    of a pack are drawn within that class.
-    """
-
-    def __init__(self, x: Tensor, y: Tensor, n_classes: int, batch_size: int, latent_dim: int, balanced: bool,
-                 pac: int = 1):
-        if batch_size % pac:
-            raise ValueError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
-        order = torch.argsort(y, stable=True)
-        self.x, self.y = x[order], y[order]
-        counts = torch.bincount(self.y, minlength=n_classes)
-        self.counts = counts
-        self.present = torch.nonzero(counts > 0).squeeze(1)  # once here: nonzero waits for the device
-        self.starts = torch.cumsum(counts, 0) - counts
-        self.n_classes, self.batch_size, self.latent_dim = n_classes, batch_size, latent_dim
-        self.balanced = balanced
-        self.pac = pac
-        self.n_rows = len(x)
-
-    def _labels_and_rows(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
-        device = self.x.device
-        n_packs = self.batch_size // self.pac
-        if self.pac == 1 and not self.balanced:
-            idx = torch.randint(self.n_rows, (self.batch_size,), generator=gen, device=device)
-            return self.y[idx], idx
-        if self.balanced:
-            y = self.present[torch.randint(len(self.present), (n_packs,), generator=gen, device=device)]
-        else:  # one label per pack, in the empirical proportions
-            y = self.y[torch.randint(self.n_rows, (n_packs,), generator=gen, device=device)]
-        y = y.repeat_interleave(self.pac)
-        u = torch.rand(self.batch_size, generator=gen, device=device)
-        count = self.counts[y]
-        idx = self.starts[y] + torch.minimum((u * count).long(), count - 1)
-        return y, idx
-
-    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
-        device = self.x.device
-        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
-        y_fake, _ = self._labels_and_rows(gen)
-        if not with_real:
-            return Batch(z=z, y_fake=y_fake)
-        y_real, idx = self._labels_and_rows(gen)
-        return Batch(z=z, y_fake=y_fake, x_real=self.x[idx], y_real=y_real)
 
 
 # --------------------------------------------------------------------------

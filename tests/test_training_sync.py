@@ -177,3 +177,24 @@ def test_the_monitor_is_evaluated_at_its_iterations_within_a_window():
     scored = sampler.history_.dropna(subset=["q_score"])["iteration"].tolist()
     assert scored == [7, 14, 21, 28, 30]
     assert np.isfinite(sampler.history_["d_loss"]).all()
+
+
+def test_an_image_fit_with_diffaugment_and_amp_synchronises_once_per_flush(count_syncs, monkeypatch):
+    """The convolutional networks, DiffAugment and autocast add no host read to the loop."""
+    real = training.train_gan
+
+    def counted(*args, **kwargs):
+        count_syncs["on"] = True
+        try:
+            return real(*args, **kwargs, flush_every=25)
+        finally:
+            count_syncs["on"] = False
+
+    monkeypatch.setattr("minority_gen.plan.train_gan", counted)
+    X = np.random.default_rng(0).integers(0, 256, (14, 16, 16), dtype=np.uint8)
+    y = np.repeat([0, 1], [10, 4])
+    for method in ("rumi", "acgan"):
+        count_syncs["n"] = 0
+        GANOversampler(method=method, n_iter=50, batch_size=4, latent_dim=4, hidden_dims=(4,), device="cpu",
+                       amp=True, random_state=0).fit(X, y)
+        assert count_syncs["n"] <= 50 // 25 + 1, method
