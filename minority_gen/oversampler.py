@@ -636,7 +636,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def _config(self, method: GANMethod, images: bool, device: torch.device) -> TrainConfig:
+    def _config(self, method: GANMethod, images: bool, device: torch.device | None = None) -> TrainConfig:
+        """The resolved settings of a training run on ``device`` (``None``: the CPU)."""
         # the tuned recipe was measured on tables; images keep the papers' settings
         d = method.paper_defaults if self.recipe == "paper" or images else method.defaults
 
@@ -668,7 +669,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             lr_d=pick("lr_d"),
             betas=betas,
             ema=self.ema,
-            amp=resolve_amp(self.amp, device, images),
+            amp=resolve_amp(self.amp, device or torch.device("cpu"), images),
         )
 
     def _check_hidden_dims(self):
