@@ -67,7 +67,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-__all__ = ["DataParallel", "active", "data_parallel", "fit_ddp", "launched_by_torchrun"]
+__all__ = ["AllReduceOptimizer", "DataParallel", "active", "check_sampler", "data_parallel", "fit_ddp",
+           "launched_by_torchrun", "rank", "rank_seed", "same_on_every_rank", "world_size"]
 
 #: What ``torchrun`` sets in every process it starts, and ``init_process_group("env://")`` reads.
 TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -204,12 +205,6 @@ def check_sampler(sampler) -> None:
         )
 
 
-def _use_cuda(device: str) -> bool:
-    if device == "cpu":
-        return False
-    return torch.cuda.is_available() or device == "cuda"  # 'cuda' with no GPU fails in fit, with its message
-
-
 def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: dict | None = None,
             backend: str | None = None):
     """Fit ``sampler`` data-parallel on the processes ``torchrun`` started; rank 0 saves it to ``path``.
@@ -246,10 +241,14 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
     ------
     ValueError
         No process group is initialised and the environment lacks the
-        variables ``torchrun`` sets; or a setting data-parallel training
-        cannot honour (``patience``, ``n_jobs``, ``device="cuda:N"``).
+        variables ``torchrun`` sets; a setting data-parallel training
+        cannot honour (``patience``, ``n_jobs``, ``device="cuda:N"``); or
+        ``device="cuda"`` with no GPU.
     """
+    from .oversampler import resolve_device  # here: the estimator's modules import this one
+
     check_sampler(sampler)
+    cuda = resolve_device(str(sampler.device)).type == "cuda"  # device='cuda' with no GPU: its clear error, now
     if not dist.is_initialized():
         missing = missing_env()
         if missing:
@@ -259,11 +258,10 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
                 "`python -m torch.distributed.run --nproc_per_node 2 train.py`), or initialise "
                 "torch.distributed yourself before calling fit_ddp."
             )
-        cuda = _use_cuda(str(sampler.device))
-        if cuda and torch.cuda.is_available():
+        if cuda:
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
         dist.init_process_group(backend or ("nccl" if cuda else "gloo"))
-    elif _use_cuda(str(sampler.device)) and torch.cuda.is_available() and "LOCAL_RANK" in os.environ:
+    elif cuda and "LOCAL_RANK" in os.environ:
         torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     with data_parallel() as ddp:
         sampler.fit(X, y)

@@ -95,6 +95,7 @@ def test_fit_ddp_outside_torchrun_says_how_to_launch(no_torchrun):
     (dict(selection="quality", patience=2), "early stopping"),
     (dict(n_jobs=2), "n_jobs=2"),
     (dict(device="cuda:1"), "LOCAL_RANK"),
+    (dict(device="tpu"), "device must be 'auto', 'cpu', 'cuda' or 'cuda:N'"),
 ])
 def test_fit_ddp_refuses_what_it_cannot_honour(params, match):
     with pytest.raises(ValueError, match=match):
