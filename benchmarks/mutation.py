@@ -80,6 +80,7 @@ class Mutant:
 
 
 L, T, P, E = "minority_gen/losses.py", "minority_gen/training.py", "minority_gen/plan.py", "minority_gen/oversampler.py"
+B, DP = "minority_gen/batches.py", "minority_gen/distributed.py"
 M = "minority_gen/methods/"
 
 # The table keeps each substitution whole on its lines, so some run past 120 characters.
@@ -203,7 +204,7 @@ MUTANTS = [
     Mutant("uacgan-lambda-ignored", M + "uacgan.py", "lambda_mi=self.lambda_mi)", "lambda_mi=0.1)",
            "λ_mi not passed"),
     Mutant("mine-average-never-accumulates", "minority_gen/nets/mine.py",
-           "log_ma = self.log_ma if torch.isfinite(self.log_ma) else None", "log_ma = None",
+           "update_log_moving_average(self.log_ma, t_marginal", "update_log_moving_average(None, t_marginal",
            "each step's average restarts from the batch (no moving average)"),
     Mutant("mine-marginal-not-shuffled", "minority_gen/nets/mine.py", "torch.cat([y, y.roll(1)])",
            "torch.cat([y, y])", "the marginal term uses the joint labels"),
@@ -249,22 +250,22 @@ MUTANTS = [
            "", "the EMA generator keeps its initial batch-norm statistics"),
     Mutant("discriminator-not-frozen", T, "            for p in d_params:\n                p.requires_grad_(False)\n",
            "", "the generator step also computes D-side gradients"),
-    Mutant("fakes-not-detached", T, "                with torch.no_grad():\n                    batch.x_fake = method.generate",
-           "                if True:\n                    batch.x_fake = method.generate",
+    Mutant("fakes-not-detached", T, "                with torch.no_grad(), forward():\n                    batch.x_fake = method.generate",
+           "                with forward():\n                    batch.x_fake = method.generate",
            "D steps backpropagate into the generator"),
     Mutant("generate-rows-class-off-by-one", T, "torch.full((m,), class_index, dtype=torch.long",
            "torch.full((m,), (class_index + 1) % nets.n_classes, dtype=torch.long", "rows generated for the next class"),
-    Mutant("sampler-balanced-ignored", T, "if self.pac == 1 and not self.balanced:", "if self.pac == 1:",
+    Mutant("sampler-balanced-ignored", B, "if self.pac == 1 and not self.balanced:", "if self.pac == 1:",
            "label_sampling='balanced' draws empirical labels"),
-    Mutant("sampler-rows-of-next-class", T, "idx = self.starts[y] + torch.minimum",
+    Mutant("sampler-rows-of-next-class", B, "idx = self.starts[y] + torch.minimum",
            "idx = self.starts[(y + 1) % self.n_classes] + torch.minimum", "real rows drawn from the next class"),
-    Mutant("sampler-not-sorted", T, "order = torch.argsort(y, stable=True)", "order = torch.arange(len(y))",
+    Mutant("sampler-not-sorted", B, "order = torch.argsort(y, stable=True)", "order = torch.arange(len(y))",
            "class blocks assumed sorted: rows and labels mismatch"),
-    Mutant("sampler-empirical-labels-shifted", T, "return self.y[idx], idx", "return self.y[idx - 1], idx",
+    Mutant("sampler-empirical-labels-shifted", B, "return self.y[idx], idx", "return self.y[idx - 1], idx",
            "empirical labels of the neighbouring row"),
-    Mutant("sampler-fake-labels-are-real-labels", T, "        y_real, idx = self._labels_and_rows(gen)\n",
+    Mutant("sampler-fake-labels-are-real-labels", B, "        y_real, idx = self._labels_and_rows(gen)\n",
            "        y_real, idx = y_fake, self._labels_and_rows(gen)[1]\n", "real rows' labels are the fakes' labels"),
-    Mutant("pos-neg-sampler-swapped", T, "batch = Batch(z=z, x_pos=self.x_pos[idx])",
+    Mutant("pos-neg-sampler-swapped", B, "batch = Batch(z=z, x_pos=self.x_pos[idx])",
            "batch = Batch(z=z, x_pos=self.x_neg[idx] if self.x_neg is not None else self.x_pos[idx])",
            "positive batch drawn from the negatives"),
     # ---- equivalent mutants: kept to show where the tests cannot (and need not) see a change -----------------

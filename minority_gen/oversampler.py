@@ -26,7 +26,7 @@ from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
-from .plan import SEED_MAX, Plan, fit_plan, torch_generator
+from .plan import SEED_MAX, Plan, fit_plan, to_device, torch_generator
 from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
 from .tabular import MixedTableCodec, needs_mixed_codec
@@ -62,6 +62,20 @@ def resolve_device(device: str) -> torch.device:
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}.")
     return dev
+
+
+def resolve_amp(amp, device: torch.device, images: bool) -> bool:
+    """Whether training runs under bfloat16 autocast: ``amp="auto"`` → for images on a CUDA device only.
+
+    ``True`` turns it on for any data and device (on the CPU too, where it
+    is mostly slower: it is there for testing); ``False`` turns it off.
+
+    >>> resolve_amp("auto", torch.device("cpu"), images=True), resolve_amp("auto", torch.device("cuda"), images=True)
+    (False, True)
+    """
+    if amp == "auto":
+        return images and device.type == "cuda"
+    return bool(amp)
 
 
 class GANOversampler(ImageArraysMixin, BaseOverSampler):
@@ -118,7 +132,9 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         budget (:data:`minority_gen.methods.base.TUNED_DEFAULTS`). Images
         always take the paper recipe (the tuning was measured on tables).
     batch_size, latent_dim, n_critic : int, default=None
-        ``None`` takes the recipe's value.
+        ``None`` takes the recipe's value. In data-parallel training
+        (:func:`minority_gen.distributed.fit_ddp`) ``batch_size`` is per
+        process.
     hidden_dims : tuple of int, default=None
         Hidden widths of both networks; ``None`` sizes them from the data
         (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
@@ -208,6 +224,16 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         rows are drawn during training.
     device : str, default="auto"
         ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        On CUDA the training rows are copied to the GPU once, through
+        pinned memory, and batches are drawn there.
+    amp : bool or "auto", default="auto"
+        Automatic mixed precision: the networks' forward passes in training
+        run under ``torch.autocast`` with bfloat16 (backward passes,
+        optimiser steps, quality evaluations and sampling stay float32;
+        bfloat16 keeps float32's exponent range, so no gradient scaling is
+        needed). ``"auto"``: on for images on a CUDA device, off otherwise
+        (on the CPU bfloat16 is mostly slower). ``True``: on for any data
+        and device (on the CPU too, which the tests use); ``False``: off.
     n_jobs : int, default=None
         Unconditional methods (one GAN per class to grow): how many of those
         GANs train at once, through ``joblib.Parallel`` (so a
@@ -219,7 +245,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         (``cpu_count // n_jobs``) and the networks come back on the CPU.
         With ``verbose``, each GAN's progress bar is filled when that GAN
         finishes. Conditional methods train one GAN and ignore ``n_jobs``.
-        See docs/scaling.md.
+        See docs/scaling.md; to train one GAN on several GPUs or processes,
+        see :func:`minority_gen.distributed.fit_ddp`.
     random_state : int, RandomState instance or None, default=None
         Seeds network initialisation, batches, noise and sampling. The same
         value gives identical output on the CPU.
@@ -297,6 +324,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "diffaugment": [str, None],
         "label_sampling": [StrOptions({"balanced", "empirical"})],
         "device": [str],
+        "amp": ["boolean", StrOptions({"auto"})],
         "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -332,6 +360,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         diffaugment="auto",
         label_sampling="balanced",
         device="auto",
+        amp="auto",
         n_jobs=None,
         random_state=None,
         verbose=False,
@@ -363,6 +392,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self.diffaugment = diffaugment
         self.label_sampling = label_sampling
         self.device = device
+        self.amp = amp
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -618,7 +648,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def _config(self, method: GANMethod, images: bool) -> TrainConfig:
+    def _config(self, method: GANMethod, images: bool, device: torch.device | None = None) -> TrainConfig:
+        """The resolved settings of a training run on ``device`` (``None``: the CPU)."""
         # the tuned recipe was measured on tables; images keep the papers' settings
         d = method.paper_defaults if self.recipe == "paper" or images else method.defaults
 
@@ -650,6 +681,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             lr_d=pick("lr_d"),
             betas=betas,
             ema=self.ema,
+            amp=resolve_amp(self.amp, device or torch.device("cpu"), images),
         )
 
     def _check_hidden_dims(self):
@@ -697,14 +729,14 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
             if self.anchor is not None:
                 raise ValueError(f"anchor={self.anchor!r} works on tables only; pass anchor=None for images.")
-        config = self._config(method, images=spec.image_shape is not None)
+        config = self._config(method, images=spec.image_shape is not None, device=device)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)
         limits = divergence_limits(x_enc)  # rows beyond these are refused, in training and after it
         self.filters_ = self._fit_filters(x_enc, y_idx, to_grow, spec)
         self.filter_report_ = {}
-        x_all = torch.from_numpy(x_enc).to(device)
-        y_all = torch.from_numpy(y_idx.astype(np.int64)).to(device)
+        x_all = to_device(torch.from_numpy(x_enc), device)
+        y_all = to_device(torch.from_numpy(y_idx.astype(np.int64)), device)
         plan = Plan(
             method=method, config=config, spec=spec, hidden=hidden, spectral_norm=self.spectral_norm,
             policy=policy, balanced_labels=self.label_sampling == "balanced",

@@ -14,6 +14,10 @@ method's per-class GANs train in parallel through :mod:`minority_gen.parallel`
 (joblib). Every GAN's seeds are drawn from the estimator's random state in
 class order before any training starts, so the rows, networks and history
 are the same as a serial run's.
+
+Inside :func:`minority_gen.distributed.fit_ddp`, each GAN trains
+data-parallel over the processes instead: rank-specific batch and noise
+seeds, weights broadcast from rank 0, gradients averaged before each step.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from . import distributed
 from .data import DataSpec
 from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
@@ -36,6 +41,17 @@ from .parallel import n_workers, run_unordered
 from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
+
+
+def to_device(x: Tensor, device: torch.device) -> Tensor:
+    """``x`` on ``device``; a CPU tensor bound for CUDA goes through pinned memory, without blocking.
+
+    Training copies its rows to the device once (batches are drawn there),
+    so this is the one host-to-device transfer of a fit's data.
+    """
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
 
 
 def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -146,8 +162,8 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
 def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_classes: int,
                seeds: Seeds) -> tuple[Networks, list[dict]]:
     """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
-    x_pos = x_pos.to(plan.device)
-    x_neg = None if x_neg is None else x_neg.to(plan.device)
+    x_pos = to_device(x_pos, plan.device)
+    x_neg = None if x_neg is None else to_device(x_neg, plan.device)
     sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, plan.noise_dim)
     return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds, anchor_rows=(x_pos, None))
 
@@ -177,6 +193,10 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
              seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None]) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
+    ddp = distributed.active()  # inside fit_ddp: this process is one rank of a data-parallel fit
+    if ddp is not None:  # each rank its own batches and noise, the same initial weights and monitor
+        seeds = replace(seeds, train=ddp.seed(seeds.train),
+                        augment=None if seeds.augment is None else ddp.seed(seeds.augment))
     seed_init, seed_train, seed_monitor = seeds.init, seeds.train, seeds.monitor
     with torch.random.fork_rng(devices=[]):
         # Local seeding for weight initialisation only; the global RNG state is restored on exit.
@@ -193,12 +213,17 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
             extra=method.extra_networks(build, n_classes),
             pac=config.pac,
         )
+    if ddp is not None:
+        ddp.broadcast([nets.G, nets.D, *nets.extra.values()])
     if plan.policy:
         nets.augment = DiffAugment(plan.policy, torch_generator(seeds.augment, device))
     gen = torch_generator(int(seed_train), device)
     monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
-    records, ema_g = train_gan(method, nets, sampler, config, gen, label, plan.callbacks, monitor,
-                               limits=plan.limits)
+    callbacks = plan.callbacks if ddp is None or ddp.rank == 0 else ()  # one progress bar, rank 0's
+    records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks, monitor,
+                               limits=plan.limits, wrap_optimizer=None if ddp is None else ddp.wrap_optimizer)
+    if ddp is not None:  # running statistics differ by rank's data: rank 0's, as DistributedDataParallel does
+        ddp.broadcast([nets.G, nets.D, *nets.extra.values(), *([] if ema_g is None else [ema_g])], buffers_only=True)
     if ema_g is not None:
         nets.G = ema_g
     nets.G.cpu().eval()

@@ -7,14 +7,18 @@ callbacks (the tqdm bar is one). It also stops with :class:`DivergenceError`
 when the generator's rows leave the training data's range by far (the rule
 is :func:`divergence_limits`); :func:`generate_rows` applies both checks to
 every row it returns. Randomness comes only from the
-``torch.Generator`` it is handed.
+``torch.Generator`` it is handed; the batches come from the providers of
+:mod:`minority_gen.batches` (re-exported here). The loop never waits for the device
+within an iteration: the figures it records and checks are copied to the
+host every :data:`FLUSH_EVERY` iterations (see :func:`train_gan`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,8 +26,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .batches import ConditionalSampler, PositiveNegativeSampler
 from .losses import total
-from .methods.base import Batch, GANMethod, Networks
+from .methods.base import GANMethod, Networks
 from .monitor import QualityMonitor
 
 
@@ -44,6 +49,9 @@ class DivergenceError(RuntimeError):
 #: Generated values beyond this factor times the training rows' largest
 #: magnitude count as divergence (see :func:`divergence_limits`).
 DIVERGENCE_FACTOR = 1e3
+
+__all__ = ["ConditionalSampler", "DivergenceError", "PositiveNegativeSampler", "ProgressBar", "TrainConfig",
+           "divergence_limits", "generate_rows", "train_gan"]
 
 _ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
 
@@ -103,89 +111,7 @@ class TrainConfig:
     betas: tuple[float, float]
     ema: float | None = None
     pac: int = 1
-
-
-# --------------------------------------------------------------------------
-# Batch providers
-# --------------------------------------------------------------------------
-class PositiveNegativeSampler:
-    """Batches for unconditional methods: positive rows, negative rows, noise.
-
-    Both sets are drawn uniformly with replacement, ``batch_size`` rows each
-    (the small positive set is thus repeated, as the Rumi authors do). With a
-    packed discriminator, ``batch_size`` must be a multiple of its ``pac``.
-    """
-
-    def __init__(self, x_pos: Tensor, x_neg: Tensor | None, batch_size: int, latent_dim: int):
-        self.x_pos, self.x_neg = x_pos, x_neg
-        self.batch_size, self.latent_dim = batch_size, latent_dim
-        self.n_rows = len(x_pos) + (0 if x_neg is None else len(x_neg))
-
-    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
-        device = self.x_pos.device
-        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
-        if not with_real:
-            return Batch(z=z)
-        idx = torch.randint(len(self.x_pos), (self.batch_size,), generator=gen, device=device)
-        batch = Batch(z=z, x_pos=self.x_pos[idx])
-        if self.x_neg is not None:
-            idx = torch.randint(len(self.x_neg), (self.batch_size,), generator=gen, device=device)
-            batch.x_neg = self.x_neg[idx]
-        return batch
-
-
-class ConditionalSampler:
-    """Batches for conditional methods: labelled real rows, noise and labels.
-
-    ``balanced=True`` (the default of ``GANOversampler``): real rows and the
-    generator's labels are both drawn class-balanced, so the discriminator
-    cannot tell real from fake by class frequency and the minority class is
-    not starved. ``balanced=False``: both follow the empirical distribution.
-
-    ``pac > 1`` (a packed discriminator): labels are drawn once per run of
-    ``pac`` consecutive rows, so that every pack holds one class; the rows
-    of a pack are drawn within that class.
-    """
-
-    def __init__(self, x: Tensor, y: Tensor, n_classes: int, batch_size: int, latent_dim: int, balanced: bool,
-                 pac: int = 1):
-        if batch_size % pac:
-            raise ValueError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
-        order = torch.argsort(y, stable=True)
-        self.x, self.y = x[order], y[order]
-        counts = torch.bincount(self.y, minlength=n_classes)
-        self.counts = counts
-        self.starts = torch.cumsum(counts, 0) - counts
-        self.n_classes, self.batch_size, self.latent_dim = n_classes, batch_size, latent_dim
-        self.balanced = balanced
-        self.pac = pac
-        self.n_rows = len(x)
-
-    def _labels_and_rows(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
-        device = self.x.device
-        n_packs = self.batch_size // self.pac
-        if self.pac == 1 and not self.balanced:
-            idx = torch.randint(self.n_rows, (self.batch_size,), generator=gen, device=device)
-            return self.y[idx], idx
-        if self.balanced:
-            present = torch.nonzero(self.counts > 0).squeeze(1)
-            y = present[torch.randint(len(present), (n_packs,), generator=gen, device=device)]
-        else:  # one label per pack, in the empirical proportions
-            y = self.y[torch.randint(self.n_rows, (n_packs,), generator=gen, device=device)]
-        y = y.repeat_interleave(self.pac)
-        u = torch.rand(self.batch_size, generator=gen, device=device)
-        count = self.counts[y]
-        idx = self.starts[y] + torch.minimum((u * count).long(), count - 1)
-        return y, idx
-
-    def sample(self, gen: torch.Generator, with_real: bool = True) -> Batch:
-        device = self.x.device
-        z = torch.randn(self.batch_size, self.latent_dim, generator=gen, device=device)
-        y_fake, _ = self._labels_and_rows(gen)
-        if not with_real:
-            return Batch(z=z, y_fake=y_fake)
-        y_real, idx = self._labels_and_rows(gen)
-        return Batch(z=z, y_fake=y_fake, x_real=self.x[idx], y_real=y_real)
+    amp: bool = False  # bfloat16 autocast of the forward passes (see autocast_context)
 
 
 # --------------------------------------------------------------------------
@@ -233,12 +159,83 @@ def _adam(params: Sequence[nn.Parameter], lr: float, betas: tuple[float, float])
     return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
-def _check_finite(value: Tensor, method: GANMethod, label: str, iteration: int, which: str) -> None:
-    if not torch.isfinite(value):
-        raise DivergenceError(
-            f"Training of method {method.name!r} ({label}) diverged at iteration {iteration}: "
-            f"the {which} loss is {value.item()}. {_ADVICE}, or a different method."
-        )
+#: Iterations whose figures (losses, divergence checks) stay on the device before they are copied to the
+#: host in one transfer: :func:`train_gan` synchronises with the device once per this many iterations.
+FLUSH_EVERY = 50
+
+_END = object()
+
+
+@dataclass
+class _Pending:
+    """One iteration's figures, still on the device: ``row`` = the record's values, then the limits ratio
+    (with ``limits``), then every discriminator update's loss; ``colmax`` the generator batch's largest
+    |value| per column (with ``limits``), to say where it broke them."""
+
+    iteration: int
+    names: list[str]
+    row: Tensor
+    n_d: int
+    colmax: Tensor | None
+
+
+def _flush(pending: list[_Pending], method: GANMethod, label: str, config: TrainConfig,
+           limits: np.ndarray | None) -> list[dict[str, float]]:
+    """The records of ``pending`` (emptied), after the divergence checks, in one host transfer.
+
+    The checks run in the order the loop made them (each discriminator
+    update's loss, the generator's loss, the generator batch against the
+    limits), iteration by iteration, so the error names the first iteration
+    that diverged, as a check inside the loop would.
+    """
+    if not pending:
+        return []
+    flat = torch.cat([p.row.reshape(-1) for p in pending]).tolist()  # the window's one synchronisation
+    records, pos = [], 0
+    for p in pending:
+        values, pos = flat[pos:pos + len(p.row)], pos + len(p.row)
+        figures, rest = values[:len(p.names)], values[len(p.names):]
+        for which, value in [*(("discriminator", v) for v in rest[len(rest) - p.n_d:]), ("generator", figures[1])]:
+            if not math.isfinite(value):
+                raise DivergenceError(
+                    f"Training of method {method.name!r} ({label}) diverged at iteration {p.iteration}: "
+                    f"the {which} loss is {value}. {_ADVICE}, or a different method."
+                )
+        if p.colmax is not None and not rest[0] <= 1.0:
+            where = _beyond(p.colmax.nan_to_num(nan=float("inf"))[None].cpu().numpy(), limits)
+            raise DivergenceError(
+                f"Training of method {method.name!r} ({label}) diverged at iteration {p.iteration}: the generator "
+                f"produced {where}. {_ADVICE} (now lr_g={config.lr_g:g}, lr_d={config.lr_d:g})."
+            )
+        records.append({"iteration": p.iteration, **dict(zip(p.names, figures))})
+    pending.clear()
+    return records
+
+
+def _forward_in(context, steps):
+    """The items of the iterator ``steps``, each one computed inside a fresh ``context()``.
+
+    For autocast: a method's discriminator updates are a generator whose
+    forward passes run when the next item is asked for; the backward pass
+    the loop then runs on an item is outside the context, as torch advises.
+    """
+    steps = iter(steps)
+    while True:
+        with context():
+            item = next(steps, _END)
+        if item is _END:
+            return
+        yield item
+
+
+def autocast_context(device: torch.device, enabled: bool):
+    """A factory of the training's autocast contexts: bfloat16 on ``device`` when ``enabled``, else no-ops.
+
+    bfloat16 has float32's exponent range, so no gradient scaling is needed.
+    """
+    if not enabled:
+        return contextlib.nullcontext
+    return lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
 def train_gan(
@@ -251,33 +248,58 @@ def train_gan(
     callbacks: Sequence[Callback] = (),
     monitor: QualityMonitor | None = None,
     limits: np.ndarray | None = None,
+    flush_every: int = FLUSH_EVERY,
+    wrap_optimizer: Callable[[torch.optim.Optimizer], torch.optim.Optimizer] | None = None,
 ) -> tuple[list[dict[str, float]], nn.Module | None]:
     """Train ``nets`` with ``method``; return per-iteration records and the EMA generator.
 
     Stops with :class:`DivergenceError` on a non-finite loss and, with
-    ``limits`` (from :func:`divergence_limits`), as soon as a generator
-    batch holds a value beyond them: every iteration's generator batch is
-    checked, at the cost of one reduction (its result travels with the
-    iteration's losses, so no extra device synchronisation).
+    ``limits`` (from :func:`divergence_limits`), when a generator batch held
+    a value beyond them: every iteration's losses and generator batch are
+    checked, and the error names the first iteration that diverged.
+
+    The loop does not wait for the device: each iteration's figures (its
+    losses, and the batch's largest value per column relative to the
+    limits) stay on the device, and every ``flush_every`` iterations, at a
+    quality evaluation and at the end they are copied to the host in one
+    transfer, checked, turned into records and handed to the callbacks.
+    A divergence is therefore raised up to ``flush_every - 1`` iterations
+    after it happened (before any later evaluation or record is made, and
+    before :func:`train_gan` returns), and callbacks receive the records in
+    bursts. The records are the same as with a check every iteration.
 
     Each record holds ``iteration``, ``d_loss``, ``g_loss`` and every named
     term prefixed ``d_`` / ``g_`` (discriminator terms of the last critic
     step). With ``config.ema`` set, an exponential moving average of the
     generator's weights is kept and returned (``None`` otherwise).
 
+    With ``config.amp`` the forward passes run under bfloat16 autocast on
+    the networks' device (the backward passes and optimiser steps outside).
+
     With a ``monitor``, the sampling generator (the EMA one when kept) is
     scored whenever the monitor is due; those records also hold its ``q_*``
     figures. Training stops early when the monitor says so, and the best
     generator it saw is restored at the end.
+
+    ``wrap_optimizer``: applied to every optimiser the loop makes (the
+    generator's and each discriminator-side network's); the data-parallel
+    training of :mod:`minority_gen.distributed` averages the gradients
+    across processes there.
     """
-    opt_g = _adam(nets.G.parameters(), config.lr_g, config.betas)
+    if flush_every < 1:
+        raise ValueError(f"flush_every must be >= 1; got {flush_every!r}.")
+    wrap = wrap_optimizer or (lambda opt: opt)
+    opt_g = wrap(_adam(nets.G.parameters(), config.lr_g, config.betas))
     d_side = [nets.D, *nets.extra.values()]
-    opt_d = [_adam(m.parameters(), config.lr_d, config.betas) for m in d_side]
+    opt_d = [wrap(_adam(m.parameters(), config.lr_d, config.betas)) for m in d_side]
     ema_g = copy.deepcopy(nets.G).requires_grad_(False) if config.ema else None
     d_params = [p for m in d_side for p in m.parameters()]
     epoch_size = max(1, math.ceil(sampler.n_rows / config.batch_size))
     records: list[dict[str, float]] = []
-    limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=_device(nets.G))
+    pending: list[_Pending] = []
+    device = _device(nets.G)
+    limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
+    forward = autocast_context(device, config.amp)
     for cb in callbacks:
         cb.on_train_begin(config.n_iter, label)
     nets.G.train()
@@ -288,15 +310,16 @@ def train_gan(
             # --- discriminator side -------------------------------------
             for p in d_params:
                 p.requires_grad_(True)
+            d_losses: list[Tensor] = []  # every update's loss, checked at the flush
             for _ in range(config.n_critic):
                 batch = sampler.sample(gen)
                 batch.iteration, batch.epoch = it, epoch
-                with torch.no_grad():
+                with torch.no_grad(), forward():
                     batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
                 d_terms: dict[str, Tensor] = {}  # summed over the updates of this step
-                for terms in method.d_updates(nets, batch):
+                for terms in _forward_in(forward, method.d_updates(nets, batch)):
                     loss = total(terms)
-                    _check_finite(loss, method, label, it, "discriminator")
+                    d_losses.append(loss.detach())
                     for opt in opt_d:
                         opt.zero_grad(set_to_none=True)
                     loss.backward()
@@ -310,10 +333,10 @@ def train_gan(
                 p.requires_grad_(False)
             batch = sampler.sample(gen, with_real=False)
             batch.iteration, batch.epoch = it, epoch
-            batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
-            g_terms = method.g_loss(nets, batch)
-            g_total = total(g_terms)
-            _check_finite(g_total, method, label, it, "generator")
+            with forward():
+                batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
+                g_terms = method.g_loss(nets, batch)
+                g_total = total(g_terms)
             opt_g.zero_grad(set_to_none=True)
             g_total.backward()
             opt_g.step()
@@ -323,28 +346,31 @@ def train_gan(
                         pe.lerp_(p, 1.0 - config.ema)
                     for be, b in zip(ema_g.buffers(), nets.G.buffers()):
                         be.copy_(b)
-            # --- record -------------------------------------------------
+            # --- record (on the device until the flush) -----------------
             names = ["d_loss", "g_loss", *(f"d_{k}" for k in d_terms), *(f"g_{k}" for k in g_terms)]
             figures = [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),
                        *(v.detach() for v in g_terms.values())]
-            if limits_t is not None:  # the batch's largest |value| relative to the limits, checked below
-                fake = batch.x_fake.detach().reshape(len(batch.x_fake), -1)
-                figures.append((fake.abs().amax(0).float() / limits_t).amax().nan_to_num(nan=float("inf")))
-            values = torch.stack(figures).tolist()
-            if limits_t is not None and not values.pop() <= 1.0:
-                where = _beyond(batch.x_fake.detach().cpu().numpy(), limits)
-                raise DivergenceError(
-                    f"Training of method {method.name!r} ({label}) diverged at iteration {it}: the generator "
-                    f"produced {where}. {_ADVICE} (now lr_g={config.lr_g:g}, lr_d={config.lr_d:g})."
-                )
-            record = {"iteration": it, **dict(zip(names, values))}
-            if monitor is not None and monitor.due(it, config.n_iter):
-                record.update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
-            records.append(record)
-            for cb in callbacks:
-                cb.on_iteration_end(it, record)
+            colmax = None
+            if limits_t is not None:  # the batch's largest |value| relative to the limits
+                colmax = batch.x_fake.detach().reshape(len(batch.x_fake), -1).abs().amax(0).float()
+                figures.append((colmax / limits_t).amax().nan_to_num(nan=float("inf")))
+            pending.append(_Pending(it, names, torch.stack([*figures, *d_losses]), len(d_losses), colmax))
+            due = monitor is not None and monitor.due(it, config.n_iter)
+            if not (due or len(pending) >= flush_every or it == config.n_iter):
+                continue
+            flushed = _flush(pending, method, label, config, limits)
+            if due:  # this iteration's record is the last one flushed
+                flushed[-1].update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
+            records.extend(flushed)
+            for record in flushed:
+                for cb in callbacks:
+                    cb.on_iteration_end(record["iteration"], record)
             if monitor is not None and monitor.should_stop:
                 break
+    except Exception as exc:
+        if not isinstance(exc, DivergenceError):  # a divergence before the failure is its likely cause
+            _flush(pending, method, label, config, limits)
+        raise
     finally:
         for p in d_params:
             p.requires_grad_(True)

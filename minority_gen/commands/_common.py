@@ -61,6 +61,8 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampling-strategy", default="auto",
                         help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    parser.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
+                        help="bfloat16 mixed precision in training; auto: for images on a GPU (default auto)")
     parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -97,6 +99,7 @@ def gan_kwargs(args: argparse.Namespace) -> dict:
         filter=args.filter,
         sampling_strategy=strategy,
         device=args.device,
+        amp={"auto": "auto", "on": True, "off": False}[args.amp],
         random_state=args.random_state,
         verbose=not args.quiet,
     )

@@ -6,6 +6,13 @@ images are written as PNG files to ``OUT/<class>/synthetic_00000.png`` …;
 the input folder is only read. The output folder is written as a whole: it
 must be new or empty, or ``--overwrite`` replaces it once the new one is
 complete.
+
+With ``--ddp`` the command runs in every process ``torchrun`` starts and
+trains each GAN data-parallel over them
+(:func:`minority_gen.distributed.fit_ddp`; ``--batch-size`` is per process):
+``torchrun --nproc_per_node 4 -m minority_gen images IN --out OUT --ddp``.
+Every process reads the folder and checks the outputs; rank 0 alone writes
+them, atomically, once training is done.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import distributed
 from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import (
+    CommandError,
     add_gan_arguments,
     add_overwrite_argument,
     add_save_model_argument,
@@ -65,6 +74,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss-plot", type=Path, default=None, metavar="PNG",
                         help="also save the discriminator / generator loss curves")
     add_gan_arguments(parser)
+    parser.add_argument("--ddp", action="store_true",
+                        help="train data-parallel in the processes torchrun starts, e.g. torchrun "
+                             "--nproc_per_node 2 -m minority_gen images IN --out OUT --ddp (gloo on CPUs, NCCL "
+                             "on GPUs, one GPU per process); --batch-size is then per process; rank 0 writes "
+                             "the outputs")
+
+
+def _check_ddp(sampler) -> None:
+    if not distributed.launched_by_torchrun():
+        raise CommandError(
+            f"--ddp runs in the processes torchrun starts, which set {', '.join(distributed.TORCHRUN_ENV)}; "
+            f"this process lacks {', '.join(distributed.missing_env())}. Launch it as `torchrun "
+            "--nproc_per_node 2 -m minority_gen images IN --out OUT --ddp` (or `python -m "
+            "torch.distributed.run ...`), or leave out --ddp."
+        )
+    try:
+        distributed.check_sampler(sampler)
+    except ValueError as exc:
+        raise CommandError(f"--ddp: {exc}") from None
 
 
 def _parse_size(text: str | None) -> tuple[int, int] | None:
@@ -188,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         kwargs["hidden_dims"] = (args.width,)
     sampler = GANOversampler(**kwargs)
     check_gan_params(sampler)
+    if args.ddp:
+        _check_ddp(sampler)
     resolve_policy(sampler.diffaugment, images=True)
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no such folder: {args.folder}")
@@ -200,11 +230,28 @@ def run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
-    with outputs.staged() as tmp:
+    if args.ddp:  # every rank trains; rank 0 then draws the rows fit_resample would and writes everything
+        import torch.distributed as dist
+
+        ours = not dist.is_initialized()
         start = time.perf_counter()
-        X_res, y_res = sampler.fit_resample(X, y)
+        distributed.fit_ddp(sampler, X, y)
         seconds = time.perf_counter() - start
-        X_new, y_new = X_res[len(X):], y_res[len(X):]
+        n_processes = distributed.world_size()
+        if ours:
+            dist.destroy_process_group()
+        if distributed.rank() != 0:
+            return 0
+    with outputs.staged() as tmp:
+        if args.ddp:
+            rows, labels = sampler._draw_new(y.dtype)
+            X_new = sampler._rows_to_images(np.concatenate(rows)) if rows else X[:0]
+            y_new = np.concatenate(labels) if labels else y[:0]
+        else:
+            start = time.perf_counter()
+            X_res, y_res = sampler.fit_resample(X, y)
+            seconds = time.perf_counter() - start
+            X_new, y_new = X_res[len(X):], y_res[len(X):]
         out = tmp[args.out]
         added = {}
         for cls in np.unique(y_new):
@@ -229,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
         if args.save_model is not None:
             save_sampler(sampler, tmp[args.save_model], metadata={"command": NAME})
     written = ", ".join(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
+    ddp = f" on {n_processes} processes" if args.ddp else ""
     print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
-          f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s")
+          f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s{ddp}")
     return 0

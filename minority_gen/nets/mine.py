@@ -47,6 +47,5 @@ class MINEStatistics(nn.Module):
 
     def update(self, t_marginal: Tensor) -> Tensor:
         """Move the average towards this batch's ``E[exp T]``; return the new ``log_ma``."""
-        log_ma = self.log_ma if torch.isfinite(self.log_ma) else None
-        self.log_ma.copy_(losses.update_log_moving_average(log_ma, t_marginal, self.rate))
+        self.log_ma.copy_(losses.update_log_moving_average(self.log_ma, t_marginal, self.rate))
         return self.log_ma

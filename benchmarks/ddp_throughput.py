@@ -1,0 +1,194 @@
+"""Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations.
+
+**Throughput.** For each process count ``N``, ``python -m torch.distributed.run
+--standalone --nproc_per_node N`` starts this script in worker mode; every
+rank fits ``GANOversampler(method="rumi", ...)`` through
+:func:`minority_gen.distributed.fit_ddp` on BreastMNIST's training split
+(28 × 28, malignant = the class grown) with a small convolutional width. The
+batch is per process, so ``N`` processes see ``N`` times the images per
+iteration. Rank 0 reports the fit's wall time (after a barrier, so process
+start-up and imports are left out; the process group's set-up is in), from
+which iterations/s and images/s (generated images per second over all ranks:
+iterations × batch × N / s) follow. Without the data file, random 28 × 28
+images of the same counts stand in (``--random``).
+
+**Host synchronisations.** ``--sync-count`` counts the calls through which a
+tensor's value reaches Python (``item``, ``tolist``, ``__bool__`` ...; torch's
+own reads of Adam's CPU step counters left out) during a 200-iteration
+tabular fit, with the figures flushed every iteration and every
+``FLUSH_EVERY`` iterations. Run with ``PYTHONPATH`` pointing at an older
+checkout, it counts that code's loop.
+
+Usage::
+
+    python benchmarks/ddp_throughput.py --quick          # 10 iterations, seconds
+    python benchmarks/ddp_throughput.py                  # 100 iterations, 1 and 2 processes
+    python benchmarks/ddp_throughput.py --sync-count
+
+Results: ``benchmarks/results/ddp/results.md`` (+ ``results.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import inspect
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(os.environ.get("MINORITY_GEN_DATA", ROOT.parent / "shared" / "data"))
+OUT = ROOT / "benchmarks" / "results" / "ddp"
+
+
+def load_images(data_dir: Path, random: bool) -> tuple[np.ndarray, np.ndarray, str]:
+    path = Path(data_dir) / "breastmnist.npz"
+    if not random and path.is_file():
+        with np.load(path) as f:
+            return f["train_images"], f["train_labels"].ravel().astype(np.int64), "BreastMNIST train split"
+    y = np.repeat([0, 1], [147, 399])  # the split's counts: 147 malignant (0), 399 benign (1)
+    X = np.random.default_rng(0).integers(0, 256, (len(y), 28, 28), dtype=np.uint8)
+    return X, y, "random 28x28 images with BreastMNIST's counts"
+
+
+def worker(args: argparse.Namespace) -> None:
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(args.threads)
+    from minority_gen import GANOversampler
+    from minority_gen.distributed import fit_ddp
+
+    X, y, _ = load_images(args.data, args.random)
+    sampler = GANOversampler(method="rumi", n_iter=args.n_iter, batch_size=args.batch_size,
+                             hidden_dims=(args.width,), device="cpu", random_state=0)
+    dist.init_process_group("gloo")
+    dist.barrier()
+    start = time.perf_counter()
+    fit_ddp(sampler, X, y)
+    seconds = time.perf_counter() - start
+    if dist.get_rank() == 0:
+        Path(args.result).write_text(json.dumps({"seconds": seconds, "iterations": len(sampler.history_)}))
+    dist.destroy_process_group()
+
+
+def run_world(args: argparse.Namespace, n: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "result.json"
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
+                   str(Path(__file__).resolve()), "--worker", "--result", str(result), "--n-iter", str(args.n_iter),
+                   "--batch-size", str(args.batch_size), "--width", str(args.width), "--threads", str(args.threads),
+                   "--data", str(args.data), *(["--random"] if args.random else [])]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        start = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        out = json.loads(result.read_text())
+    images = out["iterations"] * args.batch_size * n
+    return {"processes": n, "fit_s": round(out["seconds"], 2), "command_s": round(wall, 2),
+            "iterations_per_s": round(out["iterations"] / out["seconds"], 2),
+            "images_per_s": round(images / out["seconds"], 1), "batch_per_process": args.batch_size,
+            "iterations": out["iterations"]}
+
+
+def count_syncs(n_iter: int = 200) -> dict:
+    """Host reads during a ``n_iter``-iteration fit: flushed every iteration, and at the default interval."""
+    import functools
+
+    import torch
+
+    torch.set_num_threads(1)
+    from minority_gen import GANOversampler, plan, training
+
+    names = ("item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__")
+    counter = {"n": 0, "on": False}
+    for name in names:
+        real = getattr(torch.Tensor, name)
+
+        def counted(self, *a, _real=real, **k):
+            if counter["on"] and not sys._getframe(1).f_globals.get("__name__", "").startswith("torch"):
+                counter["n"] += 1
+            return _real(self, *a, **k)
+
+        setattr(torch.Tensor, name, counted)
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(3, 1, (12, 3))])
+    y = np.repeat([0, 1], [60, 12])
+    real_train = training.train_gan
+    batched = "flush_every" in inspect.signature(real_train).parameters
+    results = {}
+    for label, every in (("every iteration", 1), ("default", None)):
+        if not batched and every == 1:
+            continue
+        train = real_train if every is None else functools.partial(real_train, flush_every=every)
+
+        def spy(*a, _train=train, **k):
+            counter["on"] = True
+            try:
+                return _train(*a, **k)
+            finally:
+                counter["on"] = False
+
+        plan.train_gan = spy
+        counter["n"] = 0
+        for method in ("rumi", "acgan"):
+            GANOversampler(method=method, n_iter=n_iter, batch_size=16, latent_dim=4, hidden_dims=(8,),
+                           device="cpu", random_state=0).fit(X, y)
+        results[label if batched else "loop without batching"] = counter["n"]
+    plan.train_gan = real_train
+    return {"n_iter": n_iter, "fits": ["rumi", "acgan"], "flush_every": getattr(training, "FLUSH_EVERY", None),
+            "host_reads": results}
+
+
+def machine() -> dict:
+    import torch
+
+    return {"date": dt.date.today().isoformat(), "torch": torch.__version__, "python": platform.python_version(),
+            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+            "platform": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 iterations")
+    parser.add_argument("--n-iter", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=32, help="per process")
+    parser.add_argument("--width", type=int, default=16, help="convolutional width")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--random", action="store_true", help="random images instead of BreastMNIST")
+    parser.add_argument("--sync-count", action="store_true", help="count host synchronisations only")
+    parser.add_argument("--out", type=Path, default=None, help="write results.json here (default: print only)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+    if args.sync_count:
+        print(json.dumps(count_syncs(), indent=1))
+        return
+    if args.quick:
+        args.n_iter = 10
+    rows = [run_world(args, n) for _ in range(args.repeats) for n in args.processes]
+    report = {"machine": machine(), "data": load_images(args.data, args.random)[2],
+              "command": " ".join(["python", "benchmarks/ddp_throughput.py", *sys.argv[1:]]),
+              "settings": {"method": "rumi", "n_iter": args.n_iter, "batch_per_process": args.batch_size,
+                           "width": args.width, "threads_per_process": args.threads}, "runs": rows}
+    print(json.dumps(report, indent=1))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
