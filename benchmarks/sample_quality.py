@@ -48,10 +48,11 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
 
-OLD = {"recipe": "paper", "pac": 1, "selection": "last"}
+OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None}
 ABLATIONS = {
     "defaults": {},
     "previous defaults": OLD,
+    "anchor=None": {"anchor": None},
     "pac=1": {"pac": 1},
     "selection='quality'": {"selection": "quality"},
     "recipe='paper'": {"recipe": "paper"},
@@ -191,8 +192,8 @@ def main(argv=None) -> int:
         "",
         f"`python benchmarks/sample_quality.py` — {platform.machine()}, {os.cpu_count()} cores, torch "
         f"{torch.__version__} (1 thread), {date.today().isoformat()}. \"previous defaults\" = "
-        "`recipe='paper', pac=1, selection='last'` (what `main` did before issue 8; the defaults keep "
-        "`selection='last'` too). See the script's docstring "
+        "`recipe='paper', pac=1, selection='last', anchor=None` (what `main` did before issue 8; the defaults "
+        "keep `selection='last'` too). See the script's docstring "
         "for the data.",
         "",
         "## Two-mode toy (2,000 rows sampled)",

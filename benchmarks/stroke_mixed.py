@@ -31,7 +31,10 @@ Samplers:
   classifiers of protocol T (``benchmarks/results/protocol_t``), chosen
   there and not on this data;
 * ``rumi-modes``, ``cagan-modes``: the same with ``continuous="modes"``
-  (mode-specific normalisation of the continuous columns, as CTGAN does).
+  (mode-specific normalisation of the continuous columns, as CTGAN does);
+* ``rumi-anchor``, ``cagan-anchor``: with ``anchor="smote"`` (generators that
+  refine SMOTE interpolations, docs/sample_quality.md); ``rumi-noise``,
+  ``cagan-noise``: with ``anchor=None`` (rows from noise alone).
 
 Fidelity: each sampler's synthetic rows of a fold against the real strokes
 of the *test* fold (rows no sampler saw), by column kind
@@ -74,7 +77,9 @@ TARGET = "stroke"
 CATEGORICAL = ["gender", "ever_married", "work_type", "Residence_type", "smoking_status"]
 BINARY = ["hypertension", "heart_disease"]
 CONTINUOUS = ["age", "avg_glucose_level", "bmi"]
-SAMPLERS = ["none", "ros", "smotenc", "ctgan", "rumi", "cagan", "rumi-modes", "cagan-modes"]
+SAMPLERS = ["none", "ros", "smotenc", "ctgan", "rumi", "cagan", "rumi-modes", "cagan-modes", "rumi-anchor",
+            "cagan-anchor", "rumi-noise", "cagan-noise"]
+VARIANTS = {"modes": {"continuous": "modes"}, "anchor": {"anchor": "smote"}, "noise": {"anchor": None}}
 CLASSIFIERS = ["lr", "hgb"]
 
 
@@ -137,8 +142,7 @@ def resample(name: str, X: pd.DataFrame, y: np.ndarray, quick: bool) -> tuple[pd
 
     params = dict(n_iter=30, hidden_dims=(16,)) if quick else {}
     method, _, variant = name.partition("-")
-    if variant:
-        params["continuous"] = variant
+    params.update(VARIANTS.get(variant, {}))
     return GANOversampler(method=method, random_state=0, device="cpu", **params).fit_resample(X, y)
 
 

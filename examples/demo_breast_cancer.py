@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from imblearn.metrics import geometric_mean_score  # noqa: E402
 from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
 from imblearn.pipeline import make_pipeline  # noqa: E402
@@ -53,7 +54,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for the PNG")
     parser.add_argument("--n-iter", type=int, default=2000, help="GAN generator updates (default 2000)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: these networks are small, and on a shared machine more "
+                             "threads than free cores slow training down many times over)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 
     X, y, X_held = load_severe()

@@ -155,15 +155,16 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         Batch sizes are rounded up to a multiple of ``pac``.
     spectral_norm : bool, default=False
         Spectral normalisation on the discriminator's layers.
-    anchor : {None, "smote"}, default=None
-        Tables only. ``"smote"``: every generated row starts from a SMOTE
+    anchor : {"auto", "smote"} or None, default="auto"
+        Where generated rows start. ``"smote"`` (tables): from a SMOTE
         interpolation between a real row of its class and one of that row's
-        5 nearest neighbours in the class, and the generator learns a
-        correction added to it (it starts as SMOTE, the last layer at zero;
+        5 nearest neighbours in the class; the generator learns a correction
+        added to it (it starts as SMOTE, its last layer at zero; see
         :class:`minority_gen.nets.AnchoredGenerator`). The fitted networks,
         and so a saved model, then hold the real rows of the classes they
-        generate. ``None``: rows from noise alone. Measured in
-        docs/sample_quality.md.
+        generate. ``None``: from noise alone. ``"auto"``: ``"smote"`` for
+        tables, ``None`` for images. Chosen by cross-validation on protocol
+        T's training folds; measured in docs/sample_quality.md.
     ema : float, default=None
         If set (e.g. 0.999), sample from an exponential moving average of the
         generator's weights with this decay.
@@ -311,7 +312,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         "n_critic": [Interval(Integral, 1, None, closed="left"), None],
         "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
-        "anchor": [StrOptions({"smote"}), None],
+        "anchor": [StrOptions({"auto", "smote"}), None],
         "ema": [Interval(Real, 0, 1, closed="neither"), None],
         "selection": [StrOptions({"quality", "last"})],
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],
@@ -347,7 +348,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         n_critic=None,
         pac="auto",
         spectral_norm=False,
-        anchor=None,
+        anchor="auto",
         ema=None,
         selection="last",
         eval_every=None,
@@ -727,8 +728,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
-            if self.anchor is not None:
-                raise ValueError(f"anchor={self.anchor!r} works on tables only; pass anchor=None for images.")
+            if self.anchor == "smote":
+                raise ValueError("anchor='smote' works on tables only; pass anchor=None (or 'auto') for images.")
         config = self._config(method, images=spec.image_shape is not None, device=device)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)
@@ -743,7 +744,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
-            anchor=self.anchor is not None,
+            anchor=self.anchor is not None and spec.image_shape is None,
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method

@@ -225,7 +225,8 @@ def _build(method, data_spec, spec: dict, g_state: dict) -> tuple[nn.Module, nn.
         rows, nbrs = g_state.get("rows"), g_state.get("neighbours")
         if not (isinstance(rows, torch.Tensor) and rows.ndim == 2 and len(rows)
                 and isinstance(nbrs, torch.Tensor) and nbrs.ndim == 2 and len(nbrs) == len(rows)):
-            raise StateError("the anchored generator's weights lack its rows or neighbours")
+            raise StateError("the anchored generator's rows and neighbours are missing from its weights, or their "
+                             "shapes do not match")
         anchors = {"rows": torch.zeros(rows.shape), "neighbours": torch.zeros(nbrs.shape, dtype=torch.long)}
     with torch.random.fork_rng(devices=[]):
         G = build_generator(data_spec, int(spec["latent_dim"]), n_classes if spec["conditional"] else 0, hidden,

@@ -1,5 +1,8 @@
 """anchor='smote': generators that refine SMOTE interpolations of their class's rows."""
 
+import io
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,8 @@ from sklearn.base import clone
 from minority_gen import GANOversampler
 from minority_gen.nets import AnchoredGenerator
 from minority_gen.nets.anchored import ANCHOR_NOISE, class_neighbours
+from minority_gen.persistence import ModelFileError
+from tests.test_persistence import _rewrite
 
 
 def _on_a_segment(x: np.ndarray, rows: np.ndarray, pairs: np.ndarray, tol: float = 1e-5) -> np.ndarray:
@@ -83,6 +88,16 @@ def test_anchored_rows_are_seeded_exact_and_survive_save_and_load(method, tmp_pa
     loaded = GANOversampler.load(tmp_path / "m.mgz")
     assert isinstance(loaded.generators_[1], AnchoredGenerator)
     assert np.array_equal(loaded.sample(7, 2, random_state=5), fitted.sample(7, 2, random_state=5))
+    # rows whose shape does not match the neighbour table are refused on loading
+    path = tmp_path / "m.mgz"
+    with zipfile.ZipFile(path) as zf:
+        weights = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
+    weights["G0"]["rows"] = weights["G0"]["rows"][:3]
+    buf = io.BytesIO()
+    torch.save(weights, buf)
+    _rewrite(path, "weights.pt", buf.getvalue())  # checksums updated: only the shapes are wrong
+    with pytest.raises(ModelFileError, match="rows and neighbours"):
+        GANOversampler.load(path)
 
 
 def test_conditional_anchors_come_from_the_requested_class():
@@ -115,3 +130,13 @@ def test_images_refuse_anchors_before_training(monkeypatch):
 def test_anchor_is_validated():
     with pytest.raises(ValueError, match="anchor"):
         GANOversampler(anchor="adasyn").fit(np.zeros((10, 2)), np.r_[np.zeros(7, int), np.ones(3, int)])
+
+
+def test_auto_anchors_tables_and_not_images():
+    y = np.r_[np.zeros(14, int), np.ones(6, int)]
+    table = GANOversampler(n_iter=1, device="cpu", random_state=0).fit(np.random.default_rng(0).normal(size=(20, 3)), y)
+    assert table.anchor == "auto" and isinstance(table.generators_[1], AnchoredGenerator)
+    images = GANOversampler(n_iter=1, device="cpu", random_state=0, hidden_dims=(4,)).fit(np.zeros((20, 16, 16)), y)
+    assert not isinstance(images.generators_[1], AnchoredGenerator)
+    off = GANOversampler(anchor=None, n_iter=1, device="cpu", random_state=0).fit(np.ones((20, 3)) * y[:, None], y)
+    assert not isinstance(off.generators_[1], AnchoredGenerator)

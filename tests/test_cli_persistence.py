@@ -147,3 +147,15 @@ def test_images_command_saves_a_model(tmp_path):
                  "--width", "4", *FAST]) == 0
     assert main(["sample", str(model), "--n", "3", "--out", str(tmp_path / "more")]) == 0
     assert len(list((tmp_path / "more" / "b").glob("*.png"))) == 3
+
+
+@pytest.mark.parametrize("option, anchored", [("auto", True), ("smote", True), ("none", False)])
+def test_anchor_option_reaches_the_saved_model(csv, tmp_path, option, anchored):
+    from minority_gen.nets import AnchoredGenerator
+
+    path = tmp_path / "m.mgz"
+    assert main(["resample", str(csv), "--target", "label", "--out", str(tmp_path / "bal.csv"),
+                 "--save-model", str(path), "--anchor", option, *FAST]) == 0
+    loaded = GANOversampler.load(path)
+    assert loaded.anchor == (None if option == "none" else option)
+    assert isinstance(loaded.generators_["rare"], AnchoredGenerator) is anchored

@@ -211,8 +211,9 @@ def test_tuned_and_paper_recipes():
 
 def test_filter_keeps_exact_counts_and_reports_drops(tiny, imbalanced_table):
     X, y = imbalanced_table
-    # a wide near-copy radius (3 x the median distance between real rows) rejects most rows of this tiny generator
-    s = GANOversampler(**tiny, filter=RowFilter(criteria="copies", copy_tol=3))
+    # a wide near-copy radius (3 x the median distance between real rows) rejects most rows of this tiny
+    # generator (from noise: an anchored one's rows all lie within it, on segments between real rows)
+    s = GANOversampler(**tiny, anchor=None, filter=RowFilter(criteria="copies", copy_tol=3))
     X_res, y_res = s.fit_resample(X, y)
     assert np.bincount(y_res).tolist() == [60, 60]
     rep = s.filter_report_[1]
@@ -221,11 +222,11 @@ def test_filter_keeps_exact_counts_and_reports_drops(tiny, imbalanced_table):
     assert rep["dropped_copies"] > 0
     assert s.filters_[1].keep(s.codec_.encode(X_res[len(X):])).all()  # only rows that pass come back
     assert np.array_equal(clone(s).fit_resample(X, y)[0], X_res)  # deterministic
-    unfiltered = GANOversampler(**tiny).fit_resample(X, y)[0][len(X):]
+    unfiltered = GANOversampler(**tiny, anchor=None).fit_resample(X, y)[0][len(X):]
     assert not s.filters_[1].keep(s.codec_.encode(unfiltered)).all()  # the filter did change the output
     assert len(s.sample(7, random_state=0)) == 7 and s.filter_report_[1]["requested"] == 7
     with pytest.raises(ValueError, match="kept 0 of .* Loosen the filter"):
-        GANOversampler(**tiny, filter=RowFilter(criteria="copies", copy_tol=50)).fit_resample(X, y)
+        GANOversampler(**tiny, anchor=None, filter=RowFilter(criteria="copies", copy_tol=50)).fit_resample(X, y)
 
 
 def test_filter_instance_is_cloned_and_images_are_refused(tiny, imbalanced_table):

@@ -56,6 +56,9 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rows per discriminator pack (PacGAN); 'auto' (default: 4 on tables), 1 = off")
     parser.add_argument("--selection", choices=["last", "quality"], default="last",
                         help="keep the last generator (default) or the best-scoring one (quality)")
+    parser.add_argument("--anchor", choices=["auto", "smote", "none"], default="auto",
+                        help="where generated rows start: smote (interpolations of real rows, refined by the "
+                             "generator) or none (noise alone); auto: smote for tables, none for images")
     parser.add_argument("--filter", default=None, metavar="CRITERIA",
                         help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
     parser.add_argument("--sampling-strategy", default="auto",
@@ -96,6 +99,7 @@ def gan_kwargs(args: argparse.Namespace) -> dict:
         recipe=args.recipe,
         pac=pac,
         selection=args.selection,
+        anchor=None if args.anchor == "none" else args.anchor,
         filter=args.filter,
         sampling_strategy=strategy,
         device=args.device,
