@@ -137,7 +137,7 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
                                      balanced=plan.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}
         nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows,
-                                 Seeds.draw(plan, rng), anchor_rows=(x, y))
+                                 Seeds.draw(plan, rng), anchor_rows=anchor_rows(x, y, grow) if plan.anchor else None)
         fitted = dict.fromkeys(grow, nets)
         histories.append(pd.DataFrame(records).assign(gan="all"))
     else:
@@ -159,13 +159,32 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     return fitted, history
 
 
+ANCHOR_OTHER_ROWS = 4096
+
+
+def anchor_rows(x: Tensor, y: Tensor, grow) -> tuple[Tensor, Tensor]:
+    """The rows a conditional generator draws its anchors from: every row of a class to grow, and of
+    each other class (generated only during training) at most :data:`ANCHOR_OTHER_ROWS`, a fixed-seed
+    subsample, so that a large majority class costs neither a neighbour search nor memory."""
+    labels = y.cpu().numpy()
+    keep = []
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        if int(c) not in grow and len(rows) > ANCHOR_OTHER_ROWS:
+            rows = np.sort(np.random.RandomState(int(c)).choice(rows, ANCHOR_OTHER_ROWS, replace=False))
+        keep.append(rows)
+    idx = torch.from_numpy(np.concatenate(keep)).to(x.device)
+    return x[idx], y[idx]
+
+
 def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_classes: int,
                seeds: Seeds) -> tuple[Networks, list[dict]]:
     """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
     x_pos = to_device(x_pos, plan.device)
     x_neg = None if x_neg is None else to_device(x_neg, plan.device)
     sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, plan.noise_dim)
-    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds, anchor_rows=(x_pos, None))
+    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds,
+                    anchor_rows=(x_pos, None) if plan.anchor else None)
 
 
 def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[dict]]]:
@@ -191,7 +210,7 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
 
 
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
-             seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None]) -> tuple[Networks, list[dict]]:
+             seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None] | None) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
     ddp = distributed.active()  # inside fit_ddp: this process is one rank of a data-parallel fit
     if ddp is not None:  # each rank its own batches and noise, the same initial weights and monitor
@@ -205,7 +224,7 @@ def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int,
         build = lambda heads, pac=1: build_discriminator(  # noqa: E731
             plan.spec, heads, n_classes, plan.hidden, sn, pac=pac
         ).to(device)
-        anchors = dict(zip(("rows", "labels"), anchor_rows)) if plan.anchor else None
+        anchors = None if anchor_rows is None else dict(zip(("rows", "labels"), anchor_rows))
         nets = Networks(
             G=build_generator(plan.spec, config.latent_dim, cond_classes, plan.hidden, anchors=anchors).to(device),
             D=build(method.heads(n_classes), config.pac),

@@ -140,3 +140,17 @@ def test_auto_anchors_tables_and_not_images():
     assert not isinstance(images.generators_[1], AnchoredGenerator)
     off = GANOversampler(anchor=None, n_iter=1, device="cpu", random_state=0).fit(np.ones((20, 3)) * y[:, None], y)
     assert not isinstance(off.generators_[1], AnchoredGenerator)
+
+
+def test_conditional_anchors_cap_the_classes_not_grown(monkeypatch):
+    import minority_gen.plan as plan
+
+    monkeypatch.setattr(plan, "ANCHOR_OTHER_ROWS", 50)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(230, 2))
+    y = np.r_[np.zeros(200, int), np.ones(30, int)]
+    s = GANOversampler(method="acgan", n_iter=1, random_state=0, device="cpu").fit(X, y)
+    counts = s.generators_[1].counts.tolist()
+    assert counts == [50, 30]  # every row of the class grown, a subsample of the other
+    rows = s.generators_[1].rows.numpy()
+    assert {tuple(r) for r in rows[50:]} == {tuple(r) for r in s.codec_.encode(X[y == 1])}
