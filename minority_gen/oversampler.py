@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -163,8 +164,12 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         :class:`minority_gen.nets.AnchoredGenerator`). The fitted networks,
         and so a saved model, then hold the real rows of the classes they
         generate. ``None``: from noise alone. ``"auto"``: ``"smote"`` for
-        tables, ``None`` for images. Chosen by cross-validation on protocol
-        T's training folds; measured in docs/sample_quality.md.
+        tables, ``None`` for images and with ``selection="quality"``. Chosen
+        by cross-validation on protocol T's training folds; measured in
+        docs/sample_quality.md. Quality selection scores rows against the
+        training rows of their class, and anchored rows start among those
+        rows, at the top score, so it would keep an early, SMOTE-like
+        generator: ``anchor="smote"`` with ``selection="quality"`` warns.
     ema : float, default=None
         If set (e.g. 0.999), sample from an exponential moving average of the
         generator's weights with this decay.
@@ -744,7 +749,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
-            anchor=self.anchor is not None and spec.image_shape is None,
+            anchor=self._anchored(spec),
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method
@@ -755,6 +760,18 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         self._spec = spec
         self._limits = limits
         self._resample_seed = int(rng.randint(SEED_MAX))
+
+    def _anchored(self, spec: DataSpec) -> bool:
+        """Whether the generators start from SMOTE anchors (``anchor``, resolved for this data)."""
+        if self.anchor == "smote" and self.selection == "quality":
+            warnings.warn(
+                "anchor='smote' with selection='quality': the quality score compares rows with the training "
+                "rows of their class, among which anchored rows start, so it is at its best from the first "
+                "evaluations and the selection keeps an early, SMOTE-like generator. Use anchor=None (or "
+                "'auto') with selection='quality', or selection='last'.", UserWarning, stacklevel=4)
+        if self.anchor == "auto":
+            return spec.image_shape is None and self.selection != "quality"
+        return self.anchor == "smote"
 
     def _fit_filters(self, x_enc: np.ndarray, y_idx: np.ndarray, to_grow: list, spec: DataSpec) -> dict:
         """One fitted :class:`RowFilter` per class to grow (empty without ``filter``); fails before training."""

@@ -203,7 +203,8 @@ def _networks(sampler) -> tuple[list[dict], bytes, dict]:
                            "G_trainable": any(p.requires_grad for p in G.parameters())})
             for name, net in (("G", G), ("D", D)):
                 tensors[f"{name}{key}"] = {k: t.detach().cpu().clone() for k, t in net.state_dict().items()}
-            G2, D2 = _build(sampler.method_, sampler._spec, spec, tensors[f"G{key}"])  # a file that would not load is never written
+            # a file that would not load is never written
+            G2, D2 = _build(sampler.method_, sampler._spec, spec, tensors[f"G{key}"])
             _load_strict(G2, tensors[f"G{key}"], "generator")
             _load_strict(D2, tensors[f"D{key}"], "discriminator")
         groups[key]["classes"].append(to_json(label))

@@ -154,3 +154,14 @@ def test_conditional_anchors_cap_the_classes_not_grown(monkeypatch):
     assert counts == [50, 30]  # every row of the class grown, a subsample of the other
     rows = s.generators_[1].rows.numpy()
     assert {tuple(r) for r in rows[50:]} == {tuple(r) for r in s.codec_.encode(X[y == 1])}
+
+
+def test_auto_anchors_step_aside_for_quality_selection_and_explicit_ones_warn():
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(40, 3)), np.r_[np.zeros(30, int), np.ones(10, int)]
+    kw = dict(n_iter=4, device="cpu", random_state=0, selection="quality", eval_every=2)
+    s = GANOversampler(**kw).fit(X, y)
+    assert not isinstance(s.generators_[1], AnchoredGenerator)
+    with pytest.warns(UserWarning, match="selection='quality'.*SMOTE-like"):
+        s = GANOversampler(**kw, anchor="smote").fit(X, y)
+    assert isinstance(s.generators_[1], AnchoredGenerator)
