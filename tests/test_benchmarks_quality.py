@@ -15,3 +15,15 @@ def test_quick_mode_runs(script, tmp_path, capsys):
     out = capsys.readouterr().out
     assert ("breast cancer" in out and "toy" in out) if script == "sample_quality.py" else " s" in out
     assert not (tmp_path / "out").exists()  # quick runs write no results
+
+
+def test_image_iteration_profile_quick_counts_flops_and_times(tmp_path, capsys):
+    import json
+
+    main = runpy.run_path(str(BENCH / "image_iteration_profile.py"), run_name="benchmark")["main"]
+    assert main(["--quick", "--data", str(tmp_path), "--out", str(tmp_path / "p.md")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["source"].startswith("random") and result["images"] == 69
+    assert result["flops_per_iter"] > 1e9 and result["seconds_per_iter"] > 0 and result["peak_flops"] > 1e8
+    assert result["ratio"] == pytest.approx(result["seconds_per_iter"] / result["bound_s"])
+    assert not (tmp_path / "p.md").exists()

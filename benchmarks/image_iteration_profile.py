@@ -1,0 +1,137 @@
+"""One 28 × 28 image-GAN iteration beside its FLOP bound on this CPU (issue 10, part 3).
+
+For default ``rumi`` on 28 × 28 grayscale images (BreastMNIST's malignant
+training images when ``../shared/data/breastmnist.npz`` is there, else random
+images of the same shape), one torch thread:
+
+* **FLOPs per iteration**: ``torch.utils.flop_counter.FlopCounterMode`` around
+  a fit of ``--count-iter`` iterations (forward and backward of every network,
+  all discriminator and generator steps), divided by the iterations. It counts
+  matrix products and convolutions, which is where the arithmetic is.
+* **Time per iteration**: the wall time of a fit of ``--iters`` iterations minus
+  that of a 1-iteration fit (set-up and the final sampling cancel), divided by
+  ``--iters - 1``.
+* **Peak**: the best of several float32 ``torch.mm`` products of 1,024 × 1,024
+  matrices on the same thread, in FLOP/s: what this CPU's BLAS reaches on large,
+  regular products. The **bound** is FLOPs per iteration / peak; the ratio
+  time / bound says how far from compute-bound the loop is (1 = at the peak).
+
+    python benchmarks/image_iteration_profile.py                 # writes benchmarks/results/image_iteration_profile.md
+    python benchmarks/image_iteration_profile.py --quick         # seconds, nothing written
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from minority_gen import GANOversampler  # noqa: E402
+
+
+def images(data_dir: Path, quick: bool) -> tuple[np.ndarray, np.ndarray, str]:
+    path = data_dir / "breastmnist.npz"
+    if path.exists():
+        with np.load(path) as z:
+            X, y = z["train_images"], z["train_labels"].ravel()
+        source = f"BreastMNIST training split ({path})"
+    else:
+        rng = np.random.default_rng(0)
+        X, y = rng.integers(0, 256, (546, 28, 28), dtype=np.uint8), np.r_[np.zeros(147, int), np.ones(399, int)]
+        source = "random 28 × 28 uint8 images (BreastMNIST not found)"
+    if quick:
+        X, y = X[::8], y[::8]
+    return X, y, source
+
+
+def fit(X, y, n_iter: int, **kw) -> float:
+    start = time.perf_counter()
+    GANOversampler(method="rumi", n_iter=n_iter, device="cpu", random_state=0, **kw).fit(X, y)
+    return time.perf_counter() - start
+
+
+def peak_flops(n: int = 1024, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def _timed(f) -> float:
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
+    ap.add_argument("--iters", type=int, default=21, help="iterations of the timed fit (default 21)")
+    ap.add_argument("--count-iter", type=int, default=3, help="iterations under the FLOP counter (default 3)")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "image_iteration_profile.md")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    X, y, source = images(args.data, args.quick)
+    iters = 3 if args.quick else args.iters
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        fit(X, y, args.count_iter)
+    flops_total = counter.get_total_flops()
+    with FlopCounterMode(display=False) as zero:  # the set-up and the final draws, without training
+        fit(X, y, 1)
+    per_iter = (flops_total - zero.get_total_flops()) / (args.count_iter - 1)
+    t1 = min(fit(X, y, 1) for _ in range(2))
+    tn = min(fit(X, y, iters) for _ in range(2))
+    seconds = (tn - t1) / (iters - 1)
+    peak = peak_flops()
+    bound = per_iter / peak
+    result = {
+        "source": source, "images": int(len(X)), "iters": iters, "flops_per_iter": per_iter,
+        "seconds_per_iter": seconds, "peak_flops": peak, "bound_s": bound, "ratio": seconds / bound,
+        "torch": torch.__version__, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "load": round(os.getloadavg()[0], 2), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    print(json.dumps(result, indent=1))
+    if args.quick:
+        return 0
+    lines = [
+        "# One 28 × 28 image-GAN iteration beside its FLOP bound",
+        "",
+        f"`python benchmarks/image_iteration_profile.py` — {result['date']}, {result['machine']}, torch "
+        f"{result['torch']}, 1 thread, load average {result['load']} at the end (other jobs were running).",
+        "",
+        f"Default `rumi` (image defaults: the paper's recipe, width 32, DiffAugment) on {source}, "
+        f"{len(X)} images; method in the script's docstring.",
+        "",
+        "| FLOPs per iteration | time per iteration | peak (1,024² `torch.mm`, 1 thread) | FLOP bound | time / bound |",
+        "|---|---|---|---|---|",
+        f"| {per_iter / 1e9:.2f} GFLOP | {seconds * 1e3:.0f} ms | {peak / 1e9:.1f} GFLOP/s | {bound * 1e3:.0f} ms "
+        f"| {seconds / bound:.1f} |",
+        "",
+        "Target (issue 10): within 2× of the FLOP bound. "
+        + ("Met." if seconds / bound <= 2 else f"**Missed**: {seconds / bound:.1f}×."),
+        "",
+    ]
+    args.out.write_text("\n".join(lines))
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    print("wrote", args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
