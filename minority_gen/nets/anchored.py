@@ -131,7 +131,7 @@ class AnchoredGenerator(nn.Module):
         count = self.counts[group].clamp_min(1)
         i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
         k = self.neighbours.shape[1]
-        j = self.neighbours[i, torch.minimum((u[:, 1] * k).long(), torch.tensor(k - 1, device=u.device))]
+        j = self.neighbours[i, (u[:, 1] * k).long().clamp_max(k - 1)]
         a, b = self.rows[i], self.rows[j]
         return a + u[:, 2:3] * (b - a)
 
