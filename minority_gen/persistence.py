@@ -359,12 +359,11 @@ def _attach_networks(sampler, state: dict, weights: dict) -> None:
     spec = state["networks"]
     generators, discriminators = {}, {}
     for group in state["groups"]:
-        if group["G"] not in weights:
-            raise StateError(f"weights.pt has no entry {group['G']!r}")
+        missing = [key for key in (group["G"], group["D"]) if key not in weights]
+        if missing:
+            raise StateError(f"weights.pt has no entry {missing[0]!r}")
         G, D = _build(sampler.method_, sampler._spec, spec, weights[group["G"]])
         for net, key, what in ((G, group["G"], "generator"), (D, group["D"], "discriminator")):
-            if key not in weights:
-                raise StateError(f"weights.pt has no entry {key!r}")
             _load_strict(net, weights[key], what)
             net.eval()
         G.requires_grad_(bool(group["G_trainable"]))
