@@ -122,6 +122,27 @@ def conditions_of(names, methods) -> list[str]:
     return out
 
 
+def parse_gan_param(text: str) -> tuple[str, object]:
+    """``"ema=0.99"`` → ``("ema", 0.99)``: the value read as JSON (``null``, ``true``, numbers), else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"--gan-param takes name=value (e.g. ema=0.99); got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def settings_label(gan: dict | None, default_width: int = 32) -> str:
+    """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=0.99)"``."""
+    if not gan:
+        return ""
+    extra = {k: v for k, v in gan.items() if k not in ("method", "n_iter", "hidden_dims", "device", "batch_size")}
+    parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
+        f"{k}={json.dumps(v)}" for k, v in sorted(extra.items())]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def gan_part(condition: str) -> str | None:
     """The GAN method a condition uses, or None."""
     return None if condition in BASELINES else condition.removesuffix("+augmentation")
@@ -148,7 +169,7 @@ class GANCache:
         params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
-        return params
+        return {**params, **a.gan_param}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
         key = (scenario, method, seed)
@@ -256,7 +277,7 @@ def table(grouped: dict[tuple, list[dict]]) -> list[str]:
         cells = [_mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
         epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
         gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
-        lines.append(f"| {scenario} | {condition} | {gan['n_iter'] if gan else '–'} | "
+        lines.append(f"| {scenario} | {condition}{settings_label(gan)} | {gan['n_iter'] if gan else '–'} | "
                      f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
                      + f" | {_mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
                      f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
@@ -274,7 +295,8 @@ def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
                              squeeze=False)
     for ax, scenario in zip(axes[0], scenarios):
         keys = [k for k in grouped if k[0] == scenario]
-        labels = [k[1] + (f" ({grouped[k][0]['gan_params']['n_iter']} it)" if grouped[k][0]["gan_params"] else "")
+        labels = [k[1] + settings_label(grouped[k][0]["gan_params"])
+                  + (f" ({grouped[k][0]['gan_params']['n_iter']} it)" if grouped[k][0]["gan_params"] else "")
                   for k in keys]
         ypos = np.arange(len(keys))
         for j, (metric, name) in enumerate((METRICS[0], METRICS[2])):
@@ -377,6 +399,9 @@ def parse(argv) -> argparse.Namespace:
                         "on one CPU thread)")
     p.add_argument("--gan-width", type=int, default=None, help="conv width of the GAN (default 32, the image default)")
     p.add_argument("--gan-batch", type=int, default=None, help="GAN batch size (default: the method's)")
+    p.add_argument("--gan-param", type=parse_gan_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="another GANOversampler parameter for every GAN (repeatable; the value is read as JSON, "
+                        "e.g. ema=0.99, spectral_norm=true, diffaugment=null)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     p.add_argument("--quick", action="store_true",
@@ -384,6 +409,7 @@ def parse(argv) -> argparse.Namespace:
                         "tiny CNN, 2 iterations of a tiny GAN")
     p.add_argument("--note", action="append", default=[], help="extra line for the report header")
     args = p.parse_args(argv)
+    args.gan_param = dict(args.gan_param)
     defaults = dict(seeds=[0, 1, 2], epochs=60, width=32, gan_iter=2000, gan_width=32, gan_batch=None,
                     train_fraction=1.0, severe_n=SEVERE_N)
     for key, value in (QUICK if args.quick else defaults).items():
@@ -405,6 +431,17 @@ def check_methods(conditions) -> None:
                          f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
 
 
+def check_gan_params(extra: dict) -> None:
+    from minority_gen import GANOversampler
+
+    own = {"method", "n_iter", "hidden_dims", "device", "batch_size", "random_state"}
+    bad = sorted(set(extra) - (set(GANOversampler().get_params()) - own))
+    if bad:
+        raise SystemExit(f"protocol_i: --gan-param {', '.join(bad)} is not a GANOversampler parameter this script "
+                         "leaves free (method, n_iter, hidden_dims, batch_size, device and random_state have "
+                         "their own options)")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
@@ -412,6 +449,7 @@ def main(argv=None) -> int:
     path = data_file(args.data)
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
+    check_gan_params(args.gan_param)
     import torch
 
     torch.set_num_threads(args.threads)
