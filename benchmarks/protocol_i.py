@@ -206,7 +206,9 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
         seconds = 0.0
     else:
         method = gan_part(condition)
-        grid = out / f"grid_{method}_{scenario}.png" if seed == gans.args.seeds[0] else None
+        label = settings_label(gans.params(method))  # other settings get their own grid file
+        slug = "".join(ch if ch.isalnum() else "_" for ch in label.strip(" ()")).strip("_")
+        grid = out / f"grid_{method}_{scenario}{'_' + slug if slug else ''}.png" if seed == gans.args.seeds[0] else None
         new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
         sources = {"gan": n_new}
         if condition.endswith("+augmentation"):

@@ -79,3 +79,18 @@ def test_missing_data_and_unknown_conditions_are_refused_before_work(protocol_i,
         monkeypatch.setenv("MINORITY_GEN_DATA", str(DATA.parent))
         with pytest.raises(SystemExit, match=r"unknown condition\(s\) \['nogan'\]"):
             protocol_i.main(["--quick", "--conditions", "nogan", "--out", str(tmp_path / "o")])
+
+
+def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
+    args = protocol_i.parse(["--gan-param", "ema=0.99", "--gan-param", "diffaugment=null",
+                             "--gan-param", "spectral_norm=true"])
+    assert args.gan_param == {"ema": 0.99, "diffaugment": None, "spectral_norm": True}
+    gan = protocol_i.GANCache(args).params("rumi")
+    assert gan["ema"] == 0.99 and gan["diffaugment"] is None and gan["method"] == "rumi"
+    assert protocol_i.settings_label({**gan, "hidden_dims": [16]}) == \
+        ' (width 16, diffaugment=null, ema=0.99, spectral_norm=true)'
+    assert protocol_i.settings_label({"method": "rumi", "n_iter": 3, "hidden_dims": [32], "device": "cpu"}) == ""
+    with pytest.raises(SystemExit, match="not a GANOversampler parameter"):
+        protocol_i.check_gan_params({"n_epochs": 3})
+    with pytest.raises(SystemExit):
+        protocol_i.parse(["--gan-param", "ema"])
