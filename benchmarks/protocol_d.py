@@ -1,0 +1,343 @@
+"""Protocol D (../shared/docs/EVALUATION.md): the Rumi paper's minority-digit experiment, scaled.
+
+``mnist_test.npz`` (the official MNIST test set) is split into two
+stratified halves (``train_test_split(..., stratify=y, random_state=0)``).
+
+* First half: the GANs' training set. Configuration ``digit<d>``: 200 images
+  of digit ``d`` (drawn with ``numpy.random.default_rng(0)``) are the
+  positive class, every other digit of the half the negative class.
+  Configuration ``even``: the even digits of the half are positive, the odd
+  ones negative (the paper's disjoint configuration).
+* Second half: a judge, :class:`minority_gen.evaluation.SmallCNNFeatures`
+  trained on its ten digits, gives the feature space of the Fréchet
+  distance (FD, between its positives and the generated images) and class
+  fidelity (share of generated images the judge calls a positive digit).
+
+Every method trains with the same iterations, batch size, width and one
+discriminator step per generator step (``n_critic=1``; TAC-GAN's paper
+recipe of 10 is not used, so all methods get the same updates), through
+``GANOversampler(method=M, sampling_strategy={1: ...})``: unconditional
+methods fit one GAN for the positives (``rumi`` and ``rumi_sgan`` also see
+the negatives), conditional ones one GAN for both classes, sampled for the
+positive one. Two references without a GAN: the real positives of the
+first half themselves (the FD a perfect copy of the training positives
+gets) and SMOTE on the pixels.
+
+Results go to ``--out`` (default ``benchmarks/results/protocol_d``):
+``runs.jsonl`` (cells already there with the same settings are skipped),
+``results.md`` (tables, ordering against the paper's), ``results.png`` and
+``grid_<config>.png`` (real positives above each method's images).
+
+Usage::
+
+    python benchmarks/protocol_d.py --quick            # smoke run, seconds (temporary folder)
+    python benchmarks/protocol_d.py --configs digit5 even --n-iter 500 --width 16 --batch 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "benchmarks" / "results" / "protocol_d"
+DEFAULT_METHODS = ("rumi", "lsgan", "acgan", "tacgan", "projection")
+REFERENCES = ("real", "smote")
+N_POSITIVE = 200
+#: Rumi-GAN paper (Asokan & Seelamantula, NeurIPS 2020), Table 1: Inception FID averaged over digits.
+PAPER_FID = {"rumi": 118.93, "tacgan": 121.3, "acgan": 127.91, "lsgan": 128.55, "projection": 151.4}
+QUICK = dict(n_iter=2, width=8, batch=16, n_generate=64, judge_epochs=1, fraction=0.05, n_positive=20)
+
+
+def data_file(data_dir: Path | None) -> Path:
+    folder = Path(data_dir or os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data")
+    path = folder / "mnist_test.npz"
+    if not path.is_file():
+        raise SystemExit(f"protocol_d: {path} not found. It is the official MNIST test set (keys x, y); pass the "
+                         "folder holding it with --data or MINORITY_GEN_DATA.")
+    return path
+
+
+def halves(path: Path, fraction: float = 1.0):
+    """``(X_gan, y_gan), (X_judge, y_judge)``: the two stratified halves (``fraction`` < 1 keeps part of each)."""
+    from sklearn.model_selection import train_test_split
+
+    with np.load(path) as f:
+        X, y = f["x"], f["y"].astype(np.int64)
+    if fraction < 1:
+        _, keep = train_test_split(np.arange(len(y)), test_size=fraction, stratify=y, random_state=0)
+        X, y = X[keep], y[keep]
+    a, b = train_test_split(np.arange(len(y)), test_size=0.5, stratify=y, random_state=0)
+    return (X[a], y[a]), (X[b], y[b])
+
+
+def positives_of(config: str) -> tuple[int, ...]:
+    if config == "even":
+        return (0, 2, 4, 6, 8)
+    if config.startswith("digit") and config[5:].isdigit() and 0 <= int(config[5:]) <= 9:
+        return (int(config[5:]),)
+    raise argparse.ArgumentTypeError(f"configuration {config!r}: use digit0 … digit9 or even")
+
+
+def gan_training_set(X, y, config: str, n_positive: int):
+    """Images and binary labels (1 = positive) of a configuration's GAN training set."""
+    pos = np.isin(y, positives_of(config))
+    if config != "even":
+        keep = np.random.default_rng(0).choice(np.flatnonzero(pos), n_positive, replace=False)
+        mask = ~pos | np.isin(np.arange(len(y)), keep)
+        X, pos = X[mask], pos[mask]
+    return X, pos.astype(np.int64)
+
+
+def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float]:
+    """``args.n_generate`` positive images from one method (or reference) and its fit time."""
+    start = time.perf_counter()
+    if name == "real":
+        return X[yb == 1], 0.0
+    if name == "smote":
+        from imblearn.over_sampling import SMOTE
+
+        n_pos = int(yb.sum())
+        flat = X.reshape(len(X), -1).astype(np.float32)
+        X_res, _ = SMOTE(sampling_strategy={1: n_pos + args.n_generate}, random_state=seed).fit_resample(flat, yb)
+        new = np.clip(np.rint(X_res[len(X):]), 0, 255).astype(np.uint8)
+        return new.reshape(-1, *X.shape[1:]), time.perf_counter() - start
+    from minority_gen import GANOversampler
+
+    sampler = GANOversampler(method=name, **gan_params(args), sampling_strategy={1: int(yb.sum()) + 1},
+                             random_state=seed)
+    sampler.fit(X, yb)
+    seconds = time.perf_counter() - start
+    return sampler.sample(args.n_generate, y=1, random_state=seed), seconds
+
+
+def gan_params(args) -> dict:
+    return dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1, device=args.device)
+
+
+def score(judge, ref_features, positives, images) -> dict:
+    from minority_gen.evaluation.metrics import frechet_distance, prdc
+
+    feats = judge.transform(images)
+    pred = judge.classes_[judge.predict_proba(images).argmax(1)]
+    quality = prdc(ref_features, feats)
+    return dict(fd=float(frechet_distance(ref_features, feats)), fidelity=float(np.isin(pred, positives).mean()),
+                precision=quality["precision"], recall=quality["recall"], n=int(len(images)))
+
+
+def cell_key(config, name, seed, settings: dict) -> str:
+    return hashlib.sha1(json.dumps([config, name, seed, settings], sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _ms(values, digits=1) -> str:
+    v = np.asarray(values, float)
+    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else f"{v.mean():.{digits}f}"
+
+
+def grouped(records) -> dict[str, dict[str, list[dict]]]:
+    out: dict[str, dict[str, dict[int, dict]]] = {}
+    for r in records:
+        out.setdefault(r["config"], {}).setdefault(r["name"], {})[r["seed"]] = r
+    return {c: {n: [s[k] for k in sorted(s)] for n, s in by.items()} for c, by in out.items()}
+
+
+def verdict(by_name: dict[str, list[dict]]) -> str:
+    gans = {n: np.mean([r["metrics"]["fd"] for r in rs]) for n, rs in by_name.items() if n not in REFERENCES}
+    if "rumi" not in gans or len(gans) < 2:
+        return "rumi and another method are needed for the target."
+    best = min(gans, key=gans.get)
+    fid = np.mean([r["metrics"]["fidelity"] for r in by_name["rumi"]])
+    met = best == "rumi" and fid >= 0.95
+    return (f"lowest FD among GANs: `{best}` ({gans[best]:.1f}); rumi FD {gans['rumi']:.1f}, class fidelity "
+            f"{fid:.1%}. Target (rumi lowest FD with ≥ 95 % fidelity): **{'met' if met else 'missed'}**.")
+
+
+def ordering(by_name) -> str:
+    gans = {n: np.mean([r["metrics"]["fd"] for r in rs]) for n, rs in by_name.items() if n in PAPER_FID}
+    ours = " < ".join(sorted(gans, key=gans.get))
+    paper = " < ".join(n for n in sorted(PAPER_FID, key=PAPER_FID.get) if n in gans)
+    return f"ordering by FD here: {ours}; the paper's (same methods): {paper}."
+
+
+def plot(groups, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.6), squeeze=False)
+    for ax, (config, by_name) in zip(axes[0], groups.items()):
+        names = sorted(by_name, key=lambda n: np.mean([r["metrics"]["fd"] for r in by_name[n]]))
+        fd = [[r["metrics"]["fd"] for r in by_name[n]] for n in names]
+        ax.barh(names, [np.mean(v) for v in fd], xerr=[np.std(v, ddof=1) if len(v) > 1 else 0 for v in fd],
+                color=["grey" if n in REFERENCES else "C0" for n in names], capsize=2)
+        for i, n in enumerate(names):
+            ax.text(0, i, f" fidelity {np.mean([r['metrics']['fidelity'] for r in by_name[n]]):.0%}",
+                    va="center", fontsize=7, color="white")
+        ax.invert_yaxis()
+        ax.set_xlabel("Fréchet distance on the judge's features (lower is better)")
+        ax.set_title(f"MNIST {config}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(args, records, judge_accuracy: float) -> None:
+    import torch
+
+    current = [r for r in records if r["settings"] == settings(args)]
+    groups = grouped(current)
+    (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
+    if groups:
+        plot(groups, args.out / "results.png")
+    runs = sorted({(r["date"], r["command"]) for r in current})
+    lines = ["# Protocol D: the minority-digit experiment (MNIST test set, scaled)", "",
+             "Run by `benchmarks/protocol_d.py` (its docstring gives the design). FD = Fréchet distance on the",
+             "penultimate features of a small CNN judge trained on the other half; fidelity = share of generated",
+             "images the judge assigns to a positive digit; precision / recall: k-NN manifolds (k = 5) in the same",
+             "features. Mean ± sample std over seeds. The paper's FIDs use Inception features on full MNIST and",
+             "10⁴ iterations: compare orderings, not values.", "",
+             f"* Machine: {platform.platform()}, {os.cpu_count()} CPU cores visible, torch {torch.__version__}, "
+             f"{args.threads} thread(s), device `{args.device}`",
+             f"* GAN settings (every method): `{gan_params(args)}`; {args.n_generate} images generated per fit",
+             f"* Judge: `SmallCNNFeatures(epochs={args.judge_epochs})`, accuracy {judge_accuracy:.3f} on the GAN half",
+             *[f"* Run {d}: `{c}`" for d, c in runs], ""]
+    for config, by_name in groups.items():
+        names = sorted(by_name, key=lambda n: np.mean([r["metrics"]["fd"] for r in by_name[n]]))
+        lines += [f"## {config} (positive digits {', '.join(map(str, positives_of(config)))})", "",
+                  "| method | seeds | FD | class fidelity | precision | recall | fit (s) | paper FID (Table 1) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for n in names:
+            rs = by_name[n]
+            m = lambda k, d=3: _ms([r["metrics"][k] for r in rs], d)  # noqa: E731
+            lines.append(f"| {n}{' (reference)' if n in REFERENCES else ''} | {','.join(str(r['seed']) for r in rs)}"
+                         f" | {m('fd', 1)} | {m('fidelity')} | {m('precision')} | {m('recall')} | "
+                         f"{np.mean([r['metrics']['fit_s'] for r in rs]):.0f} | {PAPER_FID.get(n, '–')} |")
+        lines += ["", f"* {verdict(by_name)}", f"* {ordering(by_name)}",
+                  f"* Grid: [grid_{config}.png](grid_{config}.png)", ""]
+    lines += ["![FD per method](results.png)", ""]
+    (args.out / "results.md").write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def settings(args) -> dict:
+    """The settings a cell's figures depend on, as they read back from runs.jsonl."""
+    return json.loads(json.dumps(dict(gan=gan_params(args), n_generate=args.n_generate,
+                                      judge_epochs=args.judge_epochs, fraction=args.fraction,
+                                      n_positive=args.n_positive)))
+
+
+def parse(argv) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, default=None, help="folder holding mnist_test.npz")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results/protocol_d)")
+    p.add_argument("--configs", nargs="+", default=["digit5", "even"], help="digit0 … digit9, even (default digit5 even)")
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), help="GAN methods (references always run)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--n-iter", type=int, default=None, help="GAN iterations for every method (default 500)")
+    p.add_argument("--width", type=int, default=None, help="conv width of every GAN (default 16)")
+    p.add_argument("--batch", type=int, default=None, help="batch size of every GAN (default 64)")
+    p.add_argument("--n-generate", type=int, default=None, help="images generated per fit (default 1000)")
+    p.add_argument("--judge-epochs", type=int, default=None, help="epochs of the judge CNN (default 5)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--quick", action="store_true", help="smoke run: 5 %% of the images, 2 iterations of tiny GANs")
+    args = p.parse_args(argv)
+    for c in args.configs:
+        try:
+            positives_of(c)
+        except argparse.ArgumentTypeError as e:
+            p.error(str(e))
+    defaults = dict(n_iter=500, width=16, batch=64, n_generate=1000, judge_epochs=5, fraction=1.0,
+                    n_positive=N_POSITIVE)
+    for key, value in (QUICK if args.quick else defaults).items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    for name in ("n_iter", "width", "batch", "n_generate", "judge_epochs", "threads"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1; got {getattr(args, name)}")
+    from minority_gen import available_methods
+
+    bad = [m for m in args.methods if m not in available_methods()]
+    if bad:
+        p.error(f"unknown method(s) {bad}; choose from {', '.join(available_methods())}")
+    return args
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    command = "python benchmarks/protocol_d.py" + (" " + shlex.join(argv) if argv else "")
+    path = data_file(args.data)
+    import torch
+
+    from minority_gen.evaluation import SmallCNNFeatures
+    from minority_gen.plotting import save_image_grid
+
+    torch.set_num_threads(args.threads)
+    if args.out is None:
+        args.out = Path(tempfile.mkdtemp(prefix="protocol_d_quick_")) if args.quick else DEFAULT_OUT
+    args.out.mkdir(parents=True, exist_ok=True)
+    (X_gan, y_gan), (X_judge, y_judge) = halves(path, args.fraction)
+    judge = SmallCNNFeatures(epochs=args.judge_epochs, device=args.device, random_state=0).fit(X_judge, y_judge)
+    judge_accuracy = float((judge.classes_[judge.predict_proba(X_gan).argmax(1)] == y_gan).mean())
+    print(f"protocol_d: judge accuracy on the GAN half {judge_accuracy:.3f}", flush=True)
+    runs_path = args.out / "runs.jsonl"
+    records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
+    done = {r["key"] for r in records}
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for config in args.configs:
+        positives = positives_of(config)
+        X, yb = gan_training_set(X_gan, y_gan, config, args.n_positive)
+        ref = X_judge[np.isin(y_judge, positives)]
+        ref_features = judge.transform(ref)
+        shown = []
+        for name in [*REFERENCES, *args.methods]:
+            for seed in args.seeds:
+                key = cell_key(config, name, seed, settings(args))
+                if key in done:
+                    continue
+                images, seconds = generate(name, X, yb, args, seed)
+                metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
+                record = dict(key=key, config=config, name=name, seed=seed, settings=settings(args),
+                              metrics=metrics, date=date, command=command)
+                with runs_path.open("a") as f:
+                    f.write(json.dumps(record) + "\n")
+                records.append(record)
+                print(f"{config} {name} seed {seed}: FD {metrics['fd']:.1f}, fidelity {metrics['fidelity']:.3f} "
+                      f"({seconds:.0f} s)", flush=True)
+                if seed == args.seeds[0] and name != "real":
+                    shown.append((name, images[:10]))
+        if shown:  # one pair of rows per method: real positives (cycled) above its images
+            real = X[yb == 1]
+            real = real[np.arange(10 * len(shown)) % len(real)]
+            names = np.repeat([n for n, _ in shown], 10)
+            fakes = np.concatenate([im for _, im in shown])
+            labels = np.concatenate([np.full(len(im), n) for n, im in shown])
+            save_image_grid(args.out / f"grid_{config}.png", real, names, fakes, labels, n_per_class=10,
+                            classes=[n for n, _ in shown], title=f"MNIST {config}, positives: real (top) vs "
+                            f"generated (bottom), {args.n_iter} iterations, seed {args.seeds[0]}")
+    records = [json.loads(line) for line in runs_path.read_text().splitlines()]
+    write_report(args, records, judge_accuracy)
+    print(f"protocol_d: wrote {args.out / 'results.md'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

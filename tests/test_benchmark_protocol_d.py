@@ -1,0 +1,72 @@
+"""benchmarks/protocol_d.py (protocol D, the minority-digit experiment) in its --quick mode; its data split."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "benchmarks" / "protocol_d.py"
+DATA = Path(os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data") / "mnist_test.npz"
+
+
+@pytest.fixture(scope="module")
+def protocol_d():
+    spec = importlib.util.spec_from_file_location("protocol_d", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get("protocol_d")
+    sys.modules["protocol_d"] = module
+    spec.loader.exec_module(module)
+    yield module
+    if previous is None:
+        sys.modules.pop("protocol_d", None)
+    else:
+        sys.modules["protocol_d"] = previous
+
+
+def test_training_set_keeps_200_positives_of_the_digit_and_every_negative(protocol_d):
+    y = np.repeat(np.arange(10), 300)
+    X = np.arange(len(y))[:, None, None] * np.ones((1, 2, 2), np.int64)
+    Xd, yb = protocol_d.gan_training_set(X, y, "digit5", 200)
+    assert yb.sum() == 200 and (yb == 0).sum() == 2700
+    assert set(y[Xd[yb == 1, 0, 0]]) == {5} and 5 not in set(y[Xd[yb == 0, 0, 0]])
+    Xe, ye = protocol_d.gan_training_set(X, y, "even", 200)
+    assert len(Xe) == len(X) and set(y[Xe[ye == 1, 0, 0]]) == {0, 2, 4, 6, 8}
+    with pytest.raises(Exception, match="digit0 … digit9 or even"):
+        protocol_d.positives_of("digit12")
+
+
+def test_verdict_needs_rumi_lowest_and_95_percent_fidelity(protocol_d):
+    rec = lambda fd, fid: [{"metrics": {"fd": fd, "fidelity": fid}}]  # noqa: E731
+    assert "**met**" in protocol_d.verdict({"rumi": rec(1.0, 0.96), "lsgan": rec(2.0, 1.0), "real": rec(0.1, 1)})
+    assert "**missed**" in protocol_d.verdict({"rumi": rec(1.0, 0.90), "lsgan": rec(2.0, 1.0)})
+    assert "**missed**" in protocol_d.verdict({"rumi": rec(3.0, 1.0), "lsgan": rec(2.0, 1.0)})
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol_d, tmp_path, capsys):
+    out = tmp_path / "quick"
+    args = ["--quick", "--out", str(out), "--configs", "digit5", "--methods", "rumi", "acgan"]
+    assert protocol_d.main(args) == 0
+    recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert sorted(r["name"] for r in recs) == ["acgan", "real", "rumi", "smote"]
+    for r in recs:
+        m = r["metrics"]
+        assert math.isfinite(m["fd"]) and m["fd"] >= 0 and 0 <= m["fidelity"] <= 1
+        assert m["n"] == (20 if r["name"] == "real" else 64)
+    assert recs[0]["settings"]["gan"] == {"n_iter": 2, "hidden_dims": [8], "batch_size": 16, "n_critic": 1,
+                                          "device": "cpu"}
+    text = (out / "results.md").read_text()
+    assert "## digit5 (positive digits 5)" in text and "| rumi | 0 |" in text and "| 118.93 |" in text
+    assert "Target (rumi lowest FD with ≥ 95 % fidelity)" in text and "protocol_d.py --quick" in text
+    assert (out / "grid_digit5.png").stat().st_size > 0 and (out / "results.png").is_file()
+    capsys.readouterr()
+    assert protocol_d.main(args) == 0  # every cell cached: nothing re-run
+    assert len((out / "runs.jsonl").read_text().splitlines()) == 4 and "rumi seed" not in capsys.readouterr().out
