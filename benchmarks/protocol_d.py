@@ -223,7 +223,9 @@ def write_report(args, records, judge_accuracy: float) -> None:
                   "|---|---|---|---|---|---|---|---|"]
         for n in names:
             rs = by_name[n]
-            m = lambda k, d=3: _ms([r["metrics"][k] for r in rs], d)  # noqa: E731
+            def m(k, d=3, rs=rs):
+                return _ms([r["metrics"][k] for r in rs], d)
+
             lines.append(f"| {n}{' (reference)' if n in REFERENCES else ''} | {','.join(str(r['seed']) for r in rs)}"
                          f" | {m('fd', 1)} | {m('fidelity')} | {m('precision')} | {m('recall')} | "
                          f"{np.mean([r['metrics']['fit_s'] for r in rs]):.0f} | {PAPER_FID.get(n, '–')} |")
@@ -247,7 +249,8 @@ def parse(argv) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=None, help="folder holding mnist_test.npz")
     p.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results/protocol_d)")
-    p.add_argument("--configs", nargs="+", default=["digit5", "even"], help="digit0 … digit9, even (default digit5 even)")
+    p.add_argument("--configs", nargs="+", default=["digit5", "even"],
+                   help="digit0 … digit9, even (default digit5 even)")
     p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), help="GAN methods (references always run)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--n-iter", type=int, default=None, help="GAN iterations for every method (default 500)")

@@ -133,10 +133,11 @@ def parse_gan_param(text: str) -> tuple[str, object]:
         return key, value
 
 
-def settings_label(gan: dict | None, default_width: int = 32) -> str:
+def settings_label(gan: dict | None, quick: bool = False) -> str:
     """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=0.99)"``."""
     if not gan:
         return ""
+    default_width = QUICK["gan_width"] if quick else 32
     extra = {k: v for k, v in gan.items() if k not in ("method", "n_iter", "hidden_dims", "device", "batch_size")}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted(extra.items())]
@@ -206,7 +207,7 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
         seconds = 0.0
     else:
         method = gan_part(condition)
-        label = settings_label(gans.params(method))  # other settings get their own grid file
+        label = settings_label(gans.params(method), gans.args.quick)  # other settings get their own grid file
         slug = "".join(ch if ch.isalnum() else "_" for ch in label.strip(" ()")).strip("_")
         grid = out / f"grid_{method}_{scenario}{'_' + slug if slug else ''}.png" if seed == gans.args.seeds[0] else None
         new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
@@ -279,7 +280,7 @@ def table(grouped: dict[tuple, list[dict]]) -> list[str]:
         cells = [_mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
         epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
         gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
-        lines.append(f"| {scenario} | {condition}{settings_label(gan)} | {gan['n_iter'] if gan else '–'} | "
+        lines.append(f"| {scenario} | {condition}{settings_label(gan, recs[0]['quick'])} | {gan['n_iter'] if gan else '–'} | "
                      f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
                      + f" | {_mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
                      f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
@@ -297,7 +298,7 @@ def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
                              squeeze=False)
     for ax, scenario in zip(axes[0], scenarios):
         keys = [k for k in grouped if k[0] == scenario]
-        labels = [k[1] + settings_label(grouped[k][0]["gan_params"])
+        labels = [k[1] + settings_label(grouped[k][0]["gan_params"], grouped[k][0]["quick"])
                   + (f" ({grouped[k][0]['gan_params']['n_iter']} it)" if grouped[k][0]["gan_params"] else "")
                   for k in keys]
         ypos = np.arange(len(keys))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .benchmark_scripts import loaded
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "protocol_d.py"
@@ -19,16 +19,7 @@ DATA = Path(os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "dat
 
 @pytest.fixture(scope="module")
 def protocol_d():
-    spec = importlib.util.spec_from_file_location("protocol_d", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    previous = sys.modules.get("protocol_d")
-    sys.modules["protocol_d"] = module
-    spec.loader.exec_module(module)
-    yield module
-    if previous is None:
-        sys.modules.pop("protocol_d", None)
-    else:
-        sys.modules["protocol_d"] = previous
+    yield from loaded("protocol_d")
 
 
 def test_training_set_keeps_200_positives_of_the_digit_and_every_negative(protocol_d):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from .benchmark_scripts import loaded
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "protocol_i.py"
@@ -19,16 +19,7 @@ CONDITIONS = ["none", "ros", "augmentation", "rumi", "projection", "rumi+augment
 
 @pytest.fixture(scope="module")
 def protocol_i():
-    spec = importlib.util.spec_from_file_location("protocol_i", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    previous = sys.modules.get("protocol_i")
-    sys.modules["protocol_i"] = module
-    spec.loader.exec_module(module)
-    yield module
-    if previous is None:
-        sys.modules.pop("protocol_i", None)
-    else:
-        sys.modules["protocol_i"] = previous
+    yield from loaded("protocol_i")
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")

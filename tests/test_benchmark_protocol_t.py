@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -10,22 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .benchmark_scripts import loaded
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "protocol_t.py"
 QUICK_CELLS = {("breast_cancer_30", fold, s) for fold in (0, 1) for s in ("none", "ros", "smote", "rumi")}
 
 
 @pytest.fixture(scope="module")
 def protocol_t():
-    spec = importlib.util.spec_from_file_location("protocol_t", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    previous = sys.modules.get("protocol_t")
-    sys.modules["protocol_t"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    yield module
-    if previous is None:
-        sys.modules.pop("protocol_t", None)
-    else:
-        sys.modules["protocol_t"] = previous
+    yield from loaded("protocol_t")
 
 
 def records(out: Path) -> list[dict]:
