@@ -280,7 +280,8 @@ def table(grouped: dict[tuple, list[dict]]) -> list[str]:
         cells = [_mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
         epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
         gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
-        lines.append(f"| {scenario} | {condition}{settings_label(gan, recs[0]['quick'])} | {gan['n_iter'] if gan else '–'} | "
+        label = settings_label(gan, recs[0]["quick"])
+        lines.append(f"| {scenario} | {condition}{label} | {gan['n_iter'] if gan else '–'} | "
                      f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
                      + f" | {_mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
                      f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
