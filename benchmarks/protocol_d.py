@@ -305,6 +305,7 @@ def main(argv=None) -> int:
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records}
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    current = settings(args)
     for config in args.configs:
         positives = positives_of(config)
         X, yb = gan_training_set(X_gan, y_gan, config, args.n_positive)
@@ -313,12 +314,12 @@ def main(argv=None) -> int:
         shown = []
         for name in [*REFERENCES, *args.methods]:
             for seed in args.seeds:
-                key = cell_key(config, name, seed, settings(args))
+                key = cell_key(config, name, seed, current)
                 if key in done:
                     continue
                 images, seconds = generate(name, X, yb, args, seed)
                 metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
-                record = dict(key=key, config=config, name=name, seed=seed, settings=settings(args),
+                record = dict(key=key, config=config, name=name, seed=seed, settings=current,
                               metrics=metrics, date=date, command=command)
                 with runs_path.open("a") as f:
                     f.write(json.dumps(record) + "\n")

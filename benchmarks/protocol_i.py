@@ -122,6 +122,10 @@ def conditions_of(names, methods) -> list[str]:
     return out
 
 
+#: The GANOversampler parameters the script sets from its own options (not through --gan-param).
+OWN_GAN_PARAMS = ("method", "n_iter", "hidden_dims", "device", "batch_size", "random_state")
+
+
 def parse_gan_param(text: str) -> tuple[str, object]:
     """``"ema=0.99"`` → ``("ema", 0.99)``: the value read as JSON (``null``, ``true``, numbers), else a string."""
     key, sep, value = text.partition("=")
@@ -138,7 +142,7 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     if not gan:
         return ""
     default_width = QUICK["gan_width"] if quick else 32
-    extra = {k: v for k, v in gan.items() if k not in ("method", "n_iter", "hidden_dims", "device", "batch_size")}
+    extra = {k: v for k, v in gan.items() if k not in OWN_GAN_PARAMS}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted(extra.items())]
     return f" ({', '.join(parts)})" if parts else ""
@@ -438,8 +442,7 @@ def check_methods(conditions) -> None:
 def check_gan_params(extra: dict) -> None:
     from minority_gen import GANOversampler
 
-    own = {"method", "n_iter", "hidden_dims", "device", "batch_size", "random_state"}
-    bad = sorted(set(extra) - (set(GANOversampler().get_params()) - own))
+    bad = sorted(set(extra) - (set(GANOversampler().get_params()) - set(OWN_GAN_PARAMS)))
     if bad:
         raise SystemExit(f"protocol_i: --gan-param {', '.join(bad)} is not a GANOversampler parameter this script "
                          "leaves free (method, n_iter, hidden_dims, batch_size, device and random_state have "
