@@ -16,7 +16,8 @@ stratified halves (``train_test_split(..., stratify=y, random_state=0)``).
 Every method trains with the same iterations, batch size, width and one
 discriminator step per generator step (``n_critic=1``; TAC-GAN's paper
 recipe of 10 is not used, so all methods get the same updates), through
-``GANOversampler(method=M, sampling_strategy={1: ...})``: unconditional
+``GANOversampler(method=M, sampling_strategy={1: ...})`` and the image
+defaults otherwise (DiffAugment, EMA of the generator): unconditional
 methods fit one GAN for the positives (``rumi`` and ``rumi_sgan`` also see
 the negatives), conditional ones one GAN for both classes, sampled for the
 positive one. Two references without a GAN: the real positives of the
@@ -123,7 +124,12 @@ def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float]:
 
 
 def gan_params(args) -> dict:
-    return dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1, device=args.device)
+    """Every method's settings; ``ema`` is the image default written out, so cells made under another default
+    (``ema: null`` in runs.jsonl, before 2026-12-03) are not reused."""
+    from minority_gen.oversampler import AUTO_IMAGE_EMA
+
+    return dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1, device=args.device,
+                ema=AUTO_IMAGE_EMA)
 
 
 def score(judge, ref_features, positives, images) -> dict:

@@ -137,12 +137,25 @@ def parse_gan_param(text: str) -> tuple[str, object]:
         return key, value
 
 
+def resolved_image_defaults() -> dict:
+    """The values ``GANOversampler``'s ``"auto"`` parameters take for images, written into every cell's settings.
+
+    A cell's cache key is made from its settings, so a later change of these
+    defaults makes new cells rather than reusing ones trained under the old
+    values (cells from before a parameter was listed here say ``ema: null``).
+    """
+    from minority_gen.oversampler import AUTO_IMAGE_EMA
+
+    return {"ema": AUTO_IMAGE_EMA}
+
+
 def settings_label(gan: dict | None, quick: bool = False) -> str:
-    """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=0.99)"``."""
+    """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=null)"``."""
     if not gan:
         return ""
     default_width = QUICK["gan_width"] if quick else 32
-    extra = {k: v for k, v in gan.items() if k not in OWN_GAN_PARAMS}
+    defaults = resolved_image_defaults()
+    extra = {k: v for k, v in gan.items() if k not in OWN_GAN_PARAMS and (k not in defaults or v != defaults[k])}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted(extra.items())]
     return f" ({', '.join(parts)})" if parts else ""
@@ -174,7 +187,7 @@ class GANCache:
         params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
-        return {**params, **a.gan_param}
+        return {**params, **resolved_image_defaults(), **a.gan_param}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
         key = (scenario, method, seed)
@@ -355,7 +368,9 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         *[f"  * {d}: `{c}`" for d, c in runs],
         "* GAN settings: `GANOversampler(method=M, n_iter=<GAN iterations>, hidden_dims=(<width>,), "
         "random_state=seed)`; otherwise each method's image defaults (paper recipe, DiffAugment "
-        "`color,translation,cutout`). Used: "
+        f"`color,translation,cutout`, EMA of the generator {resolved_image_defaults()['ema']}); a condition's "
+        "label in parentheses names the settings it changes (`ema=null`: no EMA, the default before 2026-12-03). "
+        "Used: "
         + ("; ".join(f"{m}: {it} iterations, width {w}, batch {b}" for m, it, w, b in gan_settings)
            or "no GAN condition run"),
         f"* Scenario `severe30`: malignant training images cut to {args.severe_n} (seed 0)"

@@ -53,7 +53,7 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
         assert math.isfinite(m["fd"]) and m["fd"] >= 0 and 0 <= m["fidelity"] <= 1
         assert m["n"] == (20 if r["name"] == "real" else 64)
     assert recs[0]["settings"]["gan"] == {"n_iter": 2, "hidden_dims": [8], "batch_size": 16, "n_critic": 1,
-                                          "device": "cpu"}
+                                          "device": "cpu", "ema": 0.99}
     text = (out / "results.md").read_text()
     assert "## digit5 (positive digits 5)" in text and "| rumi | 0 |" in text and "| 118.93 |" in text
     assert "Target (rumi lowest FD with ≥ 95 % fidelity)" in text and "protocol_d.py --quick" in text

@@ -43,7 +43,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     both = next(r for r in recs if r["condition"] == "rumi+augmentation" and r["scenario"] == "severe30")
     assert both["metrics"]["new_malignant"] == {"gan": 28, "augmented": 28}  # 66 benign − 10 malignant, halved
     assert both["gan_params"] == {"method": "rumi", "n_iter": 2, "hidden_dims": [8], "device": "cpu",
-                                  "batch_size": 16}
+                                  "batch_size": 16, "ema": 0.99}
     text = (out / "results.md").read_text()
     assert "| scenario | condition | GAN iterations | seeds | test ROC AUC | accuracy | balanced accuracy |" in text
     assert "| severe30 | projection+augmentation | 2 | 0 | " in text
@@ -73,14 +73,24 @@ def test_missing_data_and_unknown_conditions_are_refused_before_work(protocol_i,
 
 
 def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
-    args = protocol_i.parse(["--gan-param", "ema=0.99", "--gan-param", "diffaugment=null",
+    args = protocol_i.parse(["--gan-param", "ema=0.9", "--gan-param", "diffaugment=null",
                              "--gan-param", "spectral_norm=true"])
-    assert args.gan_param == {"ema": 0.99, "diffaugment": None, "spectral_norm": True}
+    assert args.gan_param == {"ema": 0.9, "diffaugment": None, "spectral_norm": True}
     gan = protocol_i.GANCache(args).params("rumi")
-    assert gan["ema"] == 0.99 and gan["diffaugment"] is None and gan["method"] == "rumi"
+    assert gan["ema"] == 0.9 and gan["diffaugment"] is None and gan["method"] == "rumi"
     assert protocol_i.settings_label({**gan, "hidden_dims": [16]}) == \
-        ' (width 16, diffaugment=null, ema=0.99, spectral_norm=true)'
+        ' (width 16, diffaugment=null, ema=0.9, spectral_norm=true)'
     assert protocol_i.settings_label({"method": "rumi", "n_iter": 3, "hidden_dims": [32], "device": "cpu"}) == ""
+
+
+def test_cells_record_the_resolved_image_defaults(protocol_i):
+    """A cell's settings (its cache key) hold the image default of ``ema``; the label shows only departures."""
+    from minority_gen.oversampler import AUTO_IMAGE_EMA
+
+    gan = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
+    assert gan["ema"] == AUTO_IMAGE_EMA
+    assert protocol_i.settings_label(gan) == ""
+    assert protocol_i.settings_label({**gan, "ema": None}) == " (ema=null)"
     with pytest.raises(SystemExit, match="not a GANOversampler parameter"):
         protocol_i.check_gan_params({"n_epochs": 3})
     with pytest.raises(SystemExit):

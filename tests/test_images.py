@@ -171,6 +171,23 @@ def test_spectral_norm_and_ema_with_images():
     assert any(name.endswith("weight_orig") for name, _ in D.named_parameters())
 
 
+def test_images_sample_from_the_ema_generator_by_default():
+    """ema="auto" averages G's weights (decay 0.99) for images, not for tables."""
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    kw = {**FAST, "n_iter": 4}
+
+    def draw(**extra):
+        return GANOversampler(**kw, **extra).fit(X, y).sample(4, random_state=0)
+
+    default, averaged, raw = draw(), draw(ema=0.99), draw(ema=None)
+    np.testing.assert_array_equal(default, averaged)
+    assert not np.array_equal(default, raw)
+    Xt, yt = np.random.default_rng(0).normal(size=(40, 3)), np.array([0] * 30 + [1] * 10)
+    table = dict(n_iter=4, batch_size=8, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
+    np.testing.assert_array_equal(GANOversampler(**table).fit(Xt, yt).sample(4, random_state=0),
+                                  GANOversampler(ema=None, **table).fit(Xt, yt).sample(4, random_state=0))
+
+
 def test_list_of_images():
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)
