@@ -149,11 +149,6 @@ def cell_key(config, name, seed, settings: dict) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def _ms(values, digits=1) -> str:
-    v = np.asarray(values, float)
-    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else f"{v.mean():.{digits}f}"
-
-
 def grouped(records) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, dict[int, dict]]] = {}
     for r in records:
@@ -205,6 +200,8 @@ def plot(groups, path: Path) -> None:
 def write_report(args, records, judge_accuracy: float) -> None:
     import torch
 
+    from minority_gen.evaluation.report import mean_std
+
     current = [r for r in records if r["settings"] == settings(args)]
     groups = grouped(current)
     (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
@@ -230,7 +227,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
         for n in names:
             rs = by_name[n]
             def m(k, d=3, rs=rs):
-                return _ms([r["metrics"][k] for r in rs], d)
+                return mean_std([r["metrics"][k] for r in rs], d)
 
             lines.append(f"| {n}{' (reference)' if n in REFERENCES else ''} | {','.join(str(r['seed']) for r in rs)}"
                          f" | {m('fd', 1)} | {m('fidelity')} | {m('precision')} | {m('recall')} | "

@@ -272,11 +272,6 @@ def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
 # --------------------------------------------------------------------------- report
 
 
-def _mean_std(values) -> str:
-    v = np.asarray(values, float)
-    return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v.mean():.3f}"
-
-
 def groups(records: list[dict]) -> dict[tuple, list[dict]]:
     """Records grouped by (scenario, condition, GAN settings); the latest record of each seed."""
     out: dict[tuple, dict[int, dict]] = {}
@@ -289,18 +284,20 @@ def groups(records: list[dict]) -> dict[tuple, list[dict]]:
 
 
 def table(grouped: dict[tuple, list[dict]]) -> list[str]:
+    from minority_gen.evaluation.report import mean_std
+
     header = ["scenario", "condition", "GAN iterations", "seeds", *(m for _, m in METRICS),
               "validation AUC (selected epoch)", "epoch kept", "GAN fit (s)", "CNN fit (s)"]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for (scenario, condition, _), recs in grouped.items():
         gan = recs[0]["gan_params"]
-        cells = [_mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
+        cells = [mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
         epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
         gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
         label = settings_label(gan, recs[0]["quick"])
         lines.append(f"| {scenario} | {condition}{label} | {gan['n_iter'] if gan else '–'} | "
                      f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
-                     + f" | {_mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
+                     + f" | {mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
                      f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
     return lines
 

@@ -76,6 +76,16 @@ def _fmt(value: float, digits: int) -> str:
     return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def mean_std(values, digits: int = 3) -> str:
+    """``"mean ± std"`` (sample std, ddof=1) of a few runs' figures; the mean alone for one run.
+
+    >>> mean_std([0.5, 0.7]), mean_std([93.31], digits=1)
+    ('0.600 ± 0.141', '93.3')
+    """
+    v = np.asarray(values, float)
+    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else f"{v.mean():.{digits}f}"
+
+
 def markdown_table(results: pd.DataFrame, metrics: Sequence[str] | None = None, digits: int = 3) -> str:
     """Markdown tables (one per classifier) of mean ± std over folds; the best mean in bold.
 
