@@ -78,9 +78,9 @@ def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
     assert args.gan_param == {"ema": 0.9, "diffaugment": None, "spectral_norm": True}
     gan = protocol_i.GANCache(args).params("rumi")
     assert gan["ema"] == 0.9 and gan["diffaugment"] is None and gan["method"] == "rumi"
-    assert protocol_i.settings_label({**gan, "hidden_dims": [16]}) == \
-        ' (width 16, diffaugment=null, ema=0.9, spectral_norm=true)'
-    assert protocol_i.settings_label({"method": "rumi", "n_iter": 3, "hidden_dims": [32], "device": "cpu"}) == ""
+    assert protocol_i.settings_label({**gan, "hidden_dims": [32]}) == \
+        ' (width 32, diffaugment=null, ema=0.9, spectral_norm=true)'
+    assert protocol_i.settings_label({"method": "rumi", "n_iter": 3, "hidden_dims": [16], "device": "cpu"}) == ""
 
 
 def test_cells_record_the_resolved_image_defaults(protocol_i):

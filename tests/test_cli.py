@@ -117,3 +117,15 @@ def test_resample_round_trips_categorical_and_missing_csv(tmp_path):
     assert new["smoker"].dtype == bool
     raw = out.read_text()
     assert "nan" not in raw.lower() and raw.count("N/A") == res["bmi"].isna().sum() >= 20
+
+
+def test_n_iter_option_defaults_to_the_estimators_auto():
+    """Without --n-iter the command leaves n_iter to GANOversampler ("auto": 2000 tables, 1000 images)."""
+    import argparse
+
+    from minority_gen.commands._common import add_gan_arguments, gan_kwargs
+
+    parser = argparse.ArgumentParser()
+    add_gan_arguments(parser)
+    assert gan_kwargs(parser.parse_args([]))["n_iter"] == "auto"
+    assert gan_kwargs(parser.parse_args(["--n-iter", "5"]))["n_iter"] == 5

@@ -188,6 +188,23 @@ def test_images_sample_from_the_ema_generator_by_default():
                                   GANOversampler(ema=None, **table).fit(Xt, yt).sample(4, random_state=0))
 
 
+def test_image_defaults_width_16_and_1000_iterations():
+    """hidden_dims=None → conv width 16 for images; n_iter="auto" → 1000 updates for images, 2000 for tables."""
+    import torch
+
+    from minority_gen.methods import get_method
+
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    sampler = GANOversampler(n_iter=1, batch_size=8, latent_dim=4, device="cpu", random_state=0).fit(X, y)
+    first = next(m for m in sampler.discriminators_[1].modules() if isinstance(m, torch.nn.Conv2d))
+    assert first.out_channels == 16
+    rumi = get_method("rumi")
+    assert GANOversampler().get_params()["n_iter"] == "auto"
+    assert GANOversampler()._config(rumi, images=True).n_iter == 1000
+    assert GANOversampler()._config(rumi, images=False).n_iter == 2000
+    assert GANOversampler(n_iter=7)._config(rumi, images=True).n_iter == 7
+
+
 def test_list_of_images():
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)

@@ -48,7 +48,8 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", default="rumi", help=f"GAN method: {', '.join(available_methods())} (default rumi)")
     parser.add_argument("--method-params", default=None, metavar="JSON",
                         help='method options as JSON, e.g. \'{"b_pos": 2, "b_neg": -2}\'')
-    parser.add_argument("--n-iter", type=int, default=2000, help="generator updates (default 2000)")
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="generator updates (default: 2000 for tables, 1000 for images)")
     parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: the method's)")
     parser.add_argument("--recipe", choices=["tuned", "paper"], default="tuned",
                         help="optimiser settings: tuned (default; Adam 1e-3, one D step on tables) or the paper's")
@@ -94,7 +95,7 @@ def gan_kwargs(args: argparse.Namespace) -> dict:
     return dict(
         method=args.method,
         method_params=params,
-        n_iter=args.n_iter,
+        n_iter="auto" if args.n_iter is None else args.n_iter,
         batch_size=args.batch_size,
         recipe=args.recipe,
         pac=pac,

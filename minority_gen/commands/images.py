@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid, --loss-plot or "
                                    "--save-model")
     parser.add_argument("--width", type=positive_int, default=None,
-                        help="convolutional width, channels at full resolution (default 32)")
+                        help="convolutional width, channels at full resolution (default 16)")
     parser.add_argument("--diffaugment", default="auto",
                         help="DiffAugment policy, e.g. 'color,translation,cutout'; 'none' to turn off "
                              "(default auto = color,translation,cutout)")

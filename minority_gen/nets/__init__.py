@@ -36,7 +36,7 @@ __all__ = [
 
 def auto_hidden_dims(spec: DataSpec) -> tuple[int, ...]:
     """Default hidden widths: two layers of ``clip(4·d, 64, 256)`` for a table;
-    ``(32,)`` channels at full resolution for images."""
+    ``(16,)`` channels at full resolution for images."""
     if spec.image_shape is not None:
         return (DEFAULT_WIDTH,)
     width = int(min(256, max(64, 4 * spec.n_features)))

@@ -17,7 +17,7 @@ from torch.nn.utils import spectral_norm as _sn
 from .heads import Head, HeadLayer, condition_on_labels
 
 #: Channels at full resolution when ``hidden_dims`` is not given.
-DEFAULT_WIDTH = 32
+DEFAULT_WIDTH = 16
 
 
 def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
