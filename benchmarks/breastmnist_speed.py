@@ -8,8 +8,8 @@ Scenarios, on the official training split (label 0 = malignant = minority):
 
 Each (method, scenario) runs in its own process (so max RSS is its own):
 ``GANOversampler(method=..., n_iter=N, device=..., random_state=0)`` with the
-method's defaults and the image defaults (conv width 32, DiffAugment
-``color,translation,cutout``), fitted with ``fit``; the fit's wall time is
+method's defaults and the image defaults (conv width, DiffAugment
+``color,translation,cutout``, EMA of the generator), fitted with ``fit``; the fit's wall time is
 scaled to 1,000 iterations. Then a grid of 8 real vs 8 synthetic images per
 fitted class is saved. ``N`` is far too small for good images: the grids show
 what that many iterations give, not converged quality.
@@ -132,6 +132,10 @@ def main() -> None:
 def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
     import torch
 
+    sys.path.insert(0, str(ROOT))
+    from minority_gen.nets.conv import DEFAULT_WIDTH
+    from minority_gen.oversampler import AUTO_IMAGE_EMA
+
     command = "python benchmarks/breastmnist_speed.py " + " ".join(sys.argv[1:])
     lines = [
         "# BreastMNIST: GAN training speed and memory",
@@ -145,7 +149,8 @@ def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
         f"* Settings: `GANOversampler(method=M, n_iter={args.n_iter}, device={args.device!r}, "
         "random_state=0)`, each method's default batch size, latent size and Adam settings (rumi, lsgan, acgan: "
         "batch 100, latent 100; Adam 1e-4 for rumi and lsgan, 2e-4 for acgan), image "
-        "defaults (conv width 32, DiffAugment color,translation,cutout); `fit` wall time over "
+        f"defaults (conv width {DEFAULT_WIDTH}, DiffAugment color,translation,cutout, EMA of G {AUTO_IMAGE_EMA}); "
+        "`fit` wall time over "
         f"{args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
     ]
     load_end = os.getloadavg()

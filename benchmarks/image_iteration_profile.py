@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import GANOversampler  # noqa: E402
+from minority_gen.nets.conv import DEFAULT_WIDTH  # noqa: E402
+from minority_gen.oversampler import AUTO_IMAGE_EMA  # noqa: E402
 
 
 def images(data_dir: Path, quick: bool) -> tuple[np.ndarray, np.ndarray, str]:
@@ -115,7 +117,8 @@ def main(argv=None) -> int:
         f"`python benchmarks/image_iteration_profile.py` — {result['date']}, {result['machine']}, torch "
         f"{result['torch']}, 1 thread, load average {result['load']} at the end (other jobs were running).",
         "",
-        f"Default `rumi` (image defaults: the paper's recipe, width 32, DiffAugment) on {source}, "
+        f"Default `rumi` (image defaults: the paper's recipe, width {DEFAULT_WIDTH}, DiffAugment, EMA of G "
+        f"{AUTO_IMAGE_EMA}) on {source}, "
         f"{len(X)} images; method in the script's docstring.",
         "",
         "| FLOPs per iteration | time per iteration | peak (1,024² `torch.mm`, 1 thread) | FLOP bound | time / bound |",

@@ -27,3 +27,24 @@ def test_image_iteration_profile_quick_counts_flops_and_times(tmp_path, capsys):
     assert result["flops_per_iter"] > 1e9 and result["seconds_per_iter"] > 0 and result["peak_flops"] > 1e8
     assert result["ratio"] == pytest.approx(result["seconds_per_iter"] / result["bound_s"])
     assert not (tmp_path / "p.md").exists()
+
+
+def test_breastmnist_speed_quick_times_one_fit_with_the_image_defaults(tmp_path):
+    """Quick mode on a stand-in breastmnist.npz: one worker process, its row and grid, the defaults it ran."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    labels = np.array([0] * 40 + [1] * 60)
+    np.savez(tmp_path / "breastmnist.npz", train_images=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
+             train_labels=labels[:, None])
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(BENCH / "breastmnist_speed.py"), "--quick", "--methods", "rumi",
+                           "--scenarios", "severe30", "--threads", "1", "--data", str(tmp_path), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (out / "results.md").read_text()
+    assert "conv width 16" in text and "EMA of G 0.99" in text
+    assert "| rumi | severe30 | 30 / 60 | 1 |" in text and (out / "grid_rumi_severe30.png").is_file()
