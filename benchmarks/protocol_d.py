@@ -128,8 +128,11 @@ def gan_params(args) -> dict:
     (``ema: null`` in runs.jsonl, before 2026-12-03) are not reused."""
     from minority_gen.oversampler import AUTO_IMAGE_EMA
 
-    return dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1, device=args.device,
-                ema=AUTO_IMAGE_EMA)
+    params = dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1,
+                  device=args.device, ema=AUTO_IMAGE_EMA)
+    if args.pac is not None:  # only when set, so cells without it keep their keys
+        params["pac"] = args.pac
+    return params
 
 
 def score(judge, ref_features, positives, images) -> dict:
@@ -259,6 +262,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--n-iter", type=int, default=None, help="GAN iterations for every method (default 500)")
     p.add_argument("--width", type=int, default=None, help="conv width of every GAN (default 16)")
     p.add_argument("--batch", type=int, default=None, help="batch size of every GAN (default 64)")
+    p.add_argument("--pac", type=int, default=None,
+                   help="PacGAN packing of every GAN (default: GANOversampler's, 1 for images; methods that "
+                        "cannot pack refuse it)")
     p.add_argument("--n-generate", type=int, default=None, help="images generated per fit (default 1000)")
     p.add_argument("--judge-epochs", type=int, default=None, help="epochs of the judge CNN (default 5)")
     p.add_argument("--device", default="cpu")

@@ -30,7 +30,8 @@ The seed seeds the CNN, the oversampler and the GAN. Results go to
 line per cell; cells already there with the same settings are skipped, so a
 long run can be continued or extended), ``results.json`` (per-seed
 figures), ``results.md`` (tables with the MedMNIST v2 reference figures),
-``results.png`` and ``grid_<method>_<scenario>.png`` (real vs GAN images).
+``results.png`` and ``grid_<method>_<scenario>_<iterations>it[_<settings>].png``
+(real vs GAN images; the settings a condition changes, as in its label).
 
 Usage::
 
@@ -228,7 +229,8 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
         method = gan_part(condition)
         label = settings_label(gans.params(method), gans.args.quick)  # other settings get their own grid file
         slug = "".join(ch if ch.isalnum() else "_" for ch in label.strip(" ()")).strip("_")
-        grid = out / f"grid_{method}_{scenario}{'_' + slug if slug else ''}.png" if seed == gans.args.seeds[0] else None
+        name = f"grid_{method}_{scenario}_{gans.args.gan_iter}it{'_' + slug if slug else ''}.png"
+        grid = out / name if seed == gans.args.seeds[0] else None
         new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
         sources = {"gan": n_new}
         if condition.endswith("+augmentation"):

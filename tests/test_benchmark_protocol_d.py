@@ -61,3 +61,9 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
     capsys.readouterr()
     assert protocol_d.main(args) == 0  # every cell cached: nothing re-run
     assert len((out / "runs.jsonl").read_text().splitlines()) == 4 and "rumi seed" not in capsys.readouterr().out
+
+
+def test_pac_enters_the_settings_only_when_given(protocol_d):
+    """--pac reaches every GAN's settings (so its cells are cached apart); without it earlier cells keep their keys."""
+    assert "pac" not in protocol_d.gan_params(protocol_d.parse(["--quick"]))
+    assert protocol_d.gan_params(protocol_d.parse(["--quick", "--pac", "4"]))["pac"] == 4

@@ -50,7 +50,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     assert "| ResNet-18 (28) | 0.901 | 0.863 |" in text and "| Google AutoML Vision | 0.919 | 0.861 |" in text
     assert "protocol_i.py --quick" in text and "torch 2" in text and "CPU cores" in text
     assert len(json.loads((out / "results.json").read_text())) == 14
-    for name in ("results.png", "grid_rumi_full.png", "grid_projection_severe30.png"):
+    for name in ("results.png", "grid_rumi_full_2it.png", "grid_projection_severe30_2it.png"):
         assert (out / name).stat().st_size > 0
     printed = capsys.readouterr().out
     assert "14 cell(s) to run" in printed and "[14/14] severe30 projection+augmentation seed 0" in printed
