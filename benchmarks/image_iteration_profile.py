@@ -115,7 +115,7 @@ def main(argv=None) -> int:
         "# One 28 × 28 image-GAN iteration beside its FLOP bound",
         "",
         f"`python benchmarks/image_iteration_profile.py` — {result['date']}, {result['machine']}, torch "
-        f"{result['torch']}, 1 thread, load average {result['load']} at the end (other jobs were running).",
+        f"{result['torch']}, 1 thread, load average {result['load']} at the end (this run included).",
         "",
         f"Default `rumi` (image defaults: the paper's recipe, width {DEFAULT_WIDTH}, DiffAugment, EMA of G "
         f"{AUTO_IMAGE_EMA}) on {source}, "
