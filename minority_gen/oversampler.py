@@ -149,8 +149,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
         (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
         For images, ``hidden_dims[0]`` is the convolutional width (channels
         at full resolution, doubling per stage down); default 16 (width 32
-        did no better on BreastMNIST's validation split at 2.9× the time
-        per iteration, docs/images.md).
+        did no better on BreastMNIST's validation split at 1.5–2.9× the
+        time per iteration, docs/images.md).
     lr_g, lr_d : float, default=None
         Adam learning rates; ``None`` takes the recipe's value.
     betas : tuple of float, default=None
