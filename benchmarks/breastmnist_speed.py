@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the package, also when it is not installed
 DEFAULT_DATA = Path(os.environ.get("MINORITY_GEN_DATA", ROOT.parent / "shared" / "data"))
 SCENARIOS = ("malignant147", "severe30")
 
@@ -67,7 +68,6 @@ def run_one(args: argparse.Namespace) -> None:
     """Worker: one (method, scenario) fit; prints one JSON line."""
     import torch
 
-    sys.path.insert(0, str(ROOT))
     from minority_gen import GANOversampler
     from minority_gen.plotting import save_sampler_grid
 
@@ -132,7 +132,6 @@ def main() -> None:
 def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
     import torch
 
-    sys.path.insert(0, str(ROOT))
     from minority_gen.nets.conv import DEFAULT_WIDTH
     from minority_gen.oversampler import AUTO_IMAGE_EMA
 

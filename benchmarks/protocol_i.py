@@ -438,8 +438,7 @@ def parse(argv) -> argparse.Namespace:
     from minority_gen.oversampler import AUTO_IMAGE_N_ITER
 
     defaults = dict(seeds=[0, 1, 2], epochs=60, width=32, gan_iter=AUTO_IMAGE_N_ITER, gan_width=DEFAULT_WIDTH,
-                    gan_batch=None,
-                    train_fraction=1.0, severe_n=SEVERE_N)
+                    gan_batch=None, train_fraction=1.0, severe_n=SEVERE_N)
     for key, value in (QUICK if args.quick else defaults).items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)

@@ -48,6 +48,9 @@ AUTO_IMAGE_EMA = 0.99
 AUTO_TABLE_N_ITER = 2000
 AUTO_IMAGE_N_ITER = 1000
 
+#: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
+AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
+
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` → CUDA when available, else CPU; refuse a device that is absent."""
@@ -692,7 +695,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
                 )
         batch_size = -(-pick("batch_size") // pac) * pac  # rounded up to whole packs
         return TrainConfig(
-            n_iter=self._n_iter(images),
+            n_iter=self._resolve_auto("n_iter", images),
             pac=pac,
             batch_size=batch_size,
             latent_dim=pick("latent_dim"),
@@ -700,15 +703,14 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             lr_g=pick("lr_g"),
             lr_d=pick("lr_d"),
             betas=betas,
-            ema=(AUTO_IMAGE_EMA if images else None) if self.ema == "auto" else self.ema,
+            ema=self._resolve_auto("ema", images),
             amp=resolve_amp(self.amp, device or torch.device("cpu"), images),
         )
 
-    def _n_iter(self, images: bool) -> int:
-        """The generator updates of a run: ``n_iter``, or its ``"auto"`` value for tables or images."""
-        if self.n_iter == "auto":
-            return AUTO_IMAGE_N_ITER if images else AUTO_TABLE_N_ITER
-        return self.n_iter
+    def _resolve_auto(self, name: str, images: bool):
+        """Parameter ``name`` as set, or, when ``"auto"``, its value for images or tables (``AUTO_BY_KIND``)."""
+        value = getattr(self, name)
+        return AUTO_BY_KIND[name][images] if value == "auto" else value
 
     def _check_hidden_dims(self):
         if self.hidden_dims is None:

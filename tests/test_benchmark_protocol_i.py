@@ -81,6 +81,10 @@ def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
     assert protocol_i.settings_label({**gan, "hidden_dims": [32]}) == \
         ' (width 32, diffaugment=null, ema=0.9, spectral_norm=true)'
     assert protocol_i.settings_label({"method": "rumi", "n_iter": 3, "hidden_dims": [16], "device": "cpu"}) == ""
+    with pytest.raises(SystemExit, match="not a GANOversampler parameter"):
+        protocol_i.check_gan_params({"n_epochs": 3})
+    with pytest.raises(SystemExit):
+        protocol_i.parse(["--gan-param", "ema"])
 
 
 def test_cells_record_the_resolved_image_defaults(protocol_i):
@@ -91,7 +95,3 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
     assert gan["ema"] == AUTO_IMAGE_EMA
     assert protocol_i.settings_label(gan) == ""
     assert protocol_i.settings_label({**gan, "ema": None}) == " (ema=null)"
-    with pytest.raises(SystemExit, match="not a GANOversampler parameter"):
-        protocol_i.check_gan_params({"n_epochs": 3})
-    with pytest.raises(SystemExit):
-        protocol_i.parse(["--gan-param", "ema"])
