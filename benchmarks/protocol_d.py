@@ -116,23 +116,46 @@ def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float]:
         return new.reshape(-1, *X.shape[1:]), time.perf_counter() - start
     from minority_gen import GANOversampler
 
-    sampler = GANOversampler(method=name, **gan_params(args), sampling_strategy={1: int(yb.sum()) + 1},
+    sampler = GANOversampler(method=name, **gan_params(args, name), sampling_strategy={1: int(yb.sum()) + 1},
                              random_state=seed)
     sampler.fit(X, yb)
     seconds = time.perf_counter() - start
     return sampler.sample(args.n_generate, y=1, random_state=seed), seconds
 
 
-def gan_params(args) -> dict:
-    """Every method's settings; ``ema`` is the image default written out, so cells made under another default
-    (``ema: null`` in runs.jsonl, before 2026-12-03) are not reused."""
+def gan_params(args, name: str | None = None) -> dict:
+    """The settings of method ``name`` (``None``: those every method shares).
+
+    Defaults are written out (``ema``, the image default; ``method_params``,
+    the method's own options with any ``--method-param`` on top), so cells
+    made under another default are not reused: ``ema: null`` in runs.jsonl
+    is from before 2026-12-03; cells from before 2026-12-04 had no
+    ``method_params`` and were rewritten with the defaults of then, which
+    are the ones they were trained with (NOTES.md).
+    """
+    from minority_gen.methods import get_method
     from minority_gen.oversampler import AUTO_IMAGE_EMA
 
     params = dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1,
                   device=args.device, ema=AUTO_IMAGE_EMA)
     if args.pac is not None:  # only when set, so cells without it keep their keys
         params["pac"] = args.pac
+    if name is not None and name not in REFERENCES:
+        params["method_params"] = get_method(name, args.method_params.get(name)).get_params()
     return params
+
+
+def parse_method_param(text: str) -> tuple[str, str, object]:
+    """``"rumi:d_schedule=joint"`` → ``("rumi", "d_schedule", "joint")``: the value read as JSON, else a string."""
+    method, sep, rest = text.partition(":")
+    key, sep2, value = rest.partition("=")
+    if not (sep and sep2 and method and key.isidentifier()):
+        raise argparse.ArgumentTypeError(f"--method-param takes method:name=value (e.g. rumi:d_schedule=joint); "
+                                         f"got {text!r}")
+    try:
+        return method, key, json.loads(value)
+    except json.JSONDecodeError:
+        return method, key, value
 
 
 def score(judge, ref_features, positives, images) -> dict:
@@ -205,7 +228,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
 
     from minority_gen.evaluation.report import mean_std
 
-    current = [r for r in records if r["settings"] == settings(args)]
+    current = [r for r in records if r["settings"] == settings(args, r["name"])]
     groups = grouped(current)
     (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
     if groups:
@@ -220,6 +243,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
              f"* Machine: {platform.platform()}, {os.cpu_count()} CPU cores visible, torch {torch.__version__}, "
              f"{args.threads} thread(s), device `{args.device}`",
              f"* GAN settings (every method): `{gan_params(args)}`; {args.n_generate} images generated per fit",
+             *[f"* `{m}` options changed by `--method-param`: `{p}`" for m, p in sorted(args.method_params.items())],
              f"* Judge: `SmallCNNFeatures(epochs={args.judge_epochs})`, accuracy {judge_accuracy:.3f} on the GAN half",
              *[f"* Run {d}: `{c}`" for d, c in runs], ""]
     for config, by_name in groups.items():
@@ -244,9 +268,9 @@ def write_report(args, records, judge_accuracy: float) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def settings(args) -> dict:
-    """The settings a cell's figures depend on, as they read back from runs.jsonl."""
-    return json.loads(json.dumps(dict(gan=gan_params(args), n_generate=args.n_generate,
+def settings(args, name: str | None = None) -> dict:
+    """The settings the figures of method (or reference) ``name`` depend on, as they read back from runs.jsonl."""
+    return json.loads(json.dumps(dict(gan=gan_params(args, name), n_generate=args.n_generate,
                                       judge_epochs=args.judge_epochs, fraction=args.fraction,
                                       n_positive=args.n_positive)))
 
@@ -265,6 +289,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--pac", type=int, default=None,
                    help="PacGAN packing of every GAN (default: GANOversampler's, 1 for images; methods that "
                         "cannot pack refuse it)")
+    p.add_argument("--method-param", type=parse_method_param, action="append", default=[],
+                   metavar="METHOD:NAME=VALUE", help="an option of one method, e.g. rumi:d_schedule=joint "
+                   "(repeatable; the value is read as JSON, else as a string)")
     p.add_argument("--n-generate", type=int, default=None, help="images generated per fit (default 1000)")
     p.add_argument("--judge-epochs", type=int, default=None, help="epochs of the judge CNN (default 5)")
     p.add_argument("--device", default="cpu")
@@ -285,10 +312,21 @@ def parse(argv) -> argparse.Namespace:
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1; got {getattr(args, name)}")
     from minority_gen import available_methods
+    from minority_gen.methods import get_method
 
     bad = [m for m in args.methods if m not in available_methods()]
     if bad:
         p.error(f"unknown method(s) {bad}; choose from {', '.join(available_methods())}")
+    args.method_params = {}
+    for method, key, value in args.method_param:
+        if method not in args.methods:
+            p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
+        args.method_params.setdefault(method, {})[key] = value
+    for method, params in args.method_params.items():
+        try:
+            get_method(method, params).validate()
+        except ValueError as e:
+            p.error(f"--method-param: {e}")
     return args
 
 
@@ -314,7 +352,6 @@ def main(argv=None) -> int:
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records}
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    current = settings(args)
     for config in args.configs:
         positives = positives_of(config)
         X, yb = gan_training_set(X_gan, y_gan, config, args.n_positive)
@@ -323,6 +360,7 @@ def main(argv=None) -> int:
         shown = []
         for name in [*REFERENCES, *args.methods]:
             for seed in args.seeds:
+                current = settings(args, name)
                 key = cell_key(config, name, seed, current)
                 if key in done:
                     continue

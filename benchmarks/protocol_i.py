@@ -157,10 +157,15 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     from minority_gen.nets.conv import DEFAULT_WIDTH
 
     default_width = QUICK["gan_width"] if quick else DEFAULT_WIDTH
+    from minority_gen.methods import get_method
+
     defaults = resolved_image_defaults()
-    extra = {k: v for k, v in gan.items() if k not in OWN_GAN_PARAMS and (k not in defaults or v != defaults[k])}
+    extra = {k: v for k, v in gan.items()
+             if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
+    own = get_method(gan["method"]).get_params()
+    changed = {k: v for k, v in gan.get("method_params", {}).items() if own.get(k) != v}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
-        f"{k}={json.dumps(v)}" for k, v in sorted(extra.items())]
+        f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -186,11 +191,17 @@ class GANCache:
         self.args, self.fits = args, {}
 
     def params(self, method: str) -> dict:
+        """``method``'s GANOversampler settings, its own options written out as ``method_params`` (the defaults
+        with any ``--gan-param method_params=...`` on top), so a change of a method's defaults makes new cells."""
+        from minority_gen.methods import get_method
+
         a = self.args
         params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
-        return {**params, **resolved_image_defaults(), **a.gan_param}
+        extra = dict(a.gan_param)
+        own = get_method(method, extra.pop("method_params", None)).get_params()
+        return {**params, **resolved_image_defaults(), **extra, "method_params": own}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
         key = (scenario, method, seed)
@@ -476,6 +487,12 @@ def main(argv=None) -> int:
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
     check_gan_params(args.gan_param)
+    gans = GANCache(args)
+    for method in sorted({gan_part(c) for c in conditions} - {None}):
+        try:  # a method_params one of the methods does not take stops here, before any training
+            gans.params(method)
+        except ValueError as e:
+            raise SystemExit(f"protocol_i: --gan-param method_params: {e}") from None
     import torch
 
     torch.set_num_threads(args.threads)
@@ -486,7 +503,6 @@ def main(argv=None) -> int:
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records}
-    gans = GANCache(args)
     todo = []
     for scenario in args.scenarios:
         for seed in args.seeds:

@@ -67,3 +67,26 @@ def test_pac_enters_the_settings_only_when_given(protocol_d):
     """--pac reaches every GAN's settings (so its cells are cached apart); without it earlier cells keep their keys."""
     assert "pac" not in protocol_d.gan_params(protocol_d.parse(["--quick"]))
     assert protocol_d.gan_params(protocol_d.parse(["--quick", "--pac", "4"]))["pac"] == 4
+
+
+def test_method_params_are_written_out_and_method_param_changes_one_method(protocol_d, capsys):
+    """Each GAN cell's settings hold its method's options in full (so a changed default makes new cells);
+    ``--method-param`` changes one method's, and a bad one is refused when the options are parsed."""
+    from minority_gen.methods import get_method
+
+    plain = protocol_d.parse(["--quick"])
+    assert protocol_d.gan_params(plain, "rumi")["method_params"] == get_method("rumi").get_params()
+    assert "method_params" not in protocol_d.gan_params(plain, "real")
+    args = protocol_d.parse(["--quick", "--method-param", "rumi:d_schedule=joint", "--method-param", "rumi:c=2"])
+    assert protocol_d.gan_params(args, "rumi")["method_params"] == {**get_method("rumi").get_params(),
+                                                                    "d_schedule": "joint", "c": 2}
+    assert protocol_d.gan_params(args, "lsgan") == protocol_d.gan_params(plain, "lsgan")
+    key = lambda a: protocol_d.cell_key("digit5", "rumi", 0, protocol_d.settings(a, "rumi"))  # noqa: E731
+    assert key(args) != key(plain)
+    for bad, message in ((["--method-param", "rumi:d_schedule=bad"], "d_schedule must be"),
+                         (["--methods", "rumi", "--method-param", "acgan:lambda_cls=2"], "not among --methods"),
+                         (["--method-param", "rumi:lambda_cls=2"], "does not take"),
+                         (["--method-param", "rumi"], "method:name=value")):
+        with pytest.raises(SystemExit):
+            protocol_d.parse(["--quick", *bad])
+        assert message in capsys.readouterr().err

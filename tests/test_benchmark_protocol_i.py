@@ -22,6 +22,10 @@ def protocol_i():
     yield from loaded("protocol_i")
 
 
+RUMI_DEFAULTS = {"a": 0.0, "b_neg": -1.0, "b_pos": 2.0, "beta_neg": 1.0, "beta_pos": 1.0, "c": 1.5,
+                 "d_schedule": "split"}
+
+
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
 def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path, capsys):
     out = tmp_path / "quick"
@@ -43,7 +47,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     both = next(r for r in recs if r["condition"] == "rumi+augmentation" and r["scenario"] == "severe30")
     assert both["metrics"]["new_malignant"] == {"gan": 28, "augmented": 28}  # 66 benign − 10 malignant, halved
     assert both["gan_params"] == {"method": "rumi", "n_iter": 2, "hidden_dims": [8], "device": "cpu",
-                                  "batch_size": 16, "ema": 0.99}
+                                  "batch_size": 16, "ema": 0.99, "method_params": RUMI_DEFAULTS}
     text = (out / "results.md").read_text()
     assert "| scenario | condition | GAN iterations | seeds | test ROC AUC | accuracy | balanced accuracy |" in text
     assert "| severe30 | projection+augmentation | 2 | 0 | " in text
@@ -95,3 +99,24 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
     assert gan["ema"] == AUTO_IMAGE_EMA
     assert protocol_i.settings_label(gan) == ""
     assert protocol_i.settings_label({**gan, "ema": None}) == " (ema=null)"
+
+
+def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(protocol_i, tmp_path, monkeypatch):
+    """``method_params`` is written out in full (a later change of a method's default makes new cells); the label
+    names only the options changed; an option one of the methods does not take stops the run before training."""
+    from minority_gen.methods import get_method
+
+    plain = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
+    assert plain["method_params"] == get_method("rumi").get_params()
+    args = protocol_i.parse(["--gan-param", 'method_params={"d_schedule": "joint"}'])
+    joint = protocol_i.GANCache(args).params("rumi")
+    assert joint["method_params"] == {**plain["method_params"], "d_schedule": "joint"}
+    assert protocol_i.settings_label(joint) == ' (d_schedule="joint")'
+    key = lambda gan: protocol_i.cell_key("severe30", "rumi", 0, {}, gan, False)  # noqa: E731
+    assert key(joint) != key(plain)
+    if DATA.is_file():
+        monkeypatch.setenv("MINORITY_GEN_DATA", str(DATA.parent))
+        with pytest.raises(SystemExit, match="method_params.*'acgan' does not take"):
+            protocol_i.main(["--quick", "--conditions", "gan", "--methods", "rumi", "acgan", "--gan-param",
+                             'method_params={"d_schedule": "joint"}', "--out", str(tmp_path / "o")])
+        assert not (tmp_path / "o").exists()
