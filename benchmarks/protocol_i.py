@@ -162,7 +162,7 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     defaults = resolved_image_defaults()
     extra = {k: v for k, v in gan.items()
              if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
-    own = get_method(gan["method"]).get_params()
+    own = get_method(gan["method"]).for_data(images=True).get_params()
     changed = {k: v for k, v in gan.get("method_params", {}).items() if own.get(k) != v}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
@@ -192,7 +192,8 @@ class GANCache:
 
     def params(self, method: str) -> dict:
         """``method``'s GANOversampler settings, its own options written out as ``method_params`` (the defaults
-        with any ``--gan-param method_params=...`` on top), so a change of a method's defaults makes new cells."""
+        with any ``--gan-param method_params=...`` on top, ``"auto"`` ones resolved for images), so a change of
+        a method's defaults makes new cells."""
         from minority_gen.methods import get_method
 
         a = self.args
@@ -200,7 +201,7 @@ class GANCache:
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
         extra = dict(a.gan_param)
-        own = get_method(method, extra.pop("method_params", None)).get_params()
+        own = get_method(method, extra.pop("method_params", None)).for_data(images=True).get_params()
         return {**params, **resolved_image_defaults(), **extra, "method_params": own}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):

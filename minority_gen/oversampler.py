@@ -757,6 +757,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
             if self.anchor == "smote":
                 raise ValueError("anchor='smote' works on tables only; pass anchor=None (or 'auto') for images.")
+        method = method.for_data(images=spec.image_shape is not None)  # its "auto" options, for this data
         config = self._config(method, images=spec.image_shape is not None, device=device)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)

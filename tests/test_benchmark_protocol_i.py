@@ -22,7 +22,7 @@ def protocol_i():
     yield from loaded("protocol_i")
 
 
-RUMI_DEFAULTS = {"a": 0.0, "b_neg": -1.0, "b_pos": 2.0, "beta_neg": 1.0, "beta_pos": 1.0, "c": 1.5,
+RUMI_DEFAULTS = {"a": 0.0, "b_neg": -1.0, "b_pos": 2.0, "beta_neg": 0.1, "beta_pos": 1.0, "c": 1.5,
                  "d_schedule": "split"}
 
 
@@ -107,7 +107,7 @@ def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(pro
     from minority_gen.methods import get_method
 
     plain = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
-    assert plain["method_params"] == get_method("rumi").get_params()
+    assert plain["method_params"] == get_method("rumi").for_data(images=True).get_params()
     args = protocol_i.parse(["--gan-param", 'method_params={"d_schedule": "joint"}'])
     joint = protocol_i.GANCache(args).params("rumi")
     assert joint["method_params"] == {**plain["method_params"], "d_schedule": "joint"}

@@ -205,6 +205,34 @@ def test_image_defaults_width_16_and_1000_iterations():
     assert GANOversampler(n_iter=7)._config(rumi, images=True).n_iter == 7
 
 
+def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
+    """beta_neg="auto": 0.1 on images, 1 on tables, in the method the fit trains (method_); the estimator's own
+    method keeps "auto" (so clones refit alike), a number is kept as given, and an unresolved "auto" (the method
+    used on its own) weighs the negatives as the paper does, 1."""
+    import torch
+
+    from minority_gen.methods import Batch, Networks, get_method
+    from minority_gen.methods.rumi import AUTO_BETA_NEG
+
+    assert AUTO_BETA_NEG == (1.0, 0.1)
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    fast = dict(n_iter=1, batch_size=8, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
+    on_images = GANOversampler(method="rumi", **fast).fit(X, y)
+    assert on_images.method_.beta_neg == 0.1 and on_images.method == "rumi"
+    on_table = GANOversampler(method="rumi", **fast).fit(*imbalanced_table)
+    assert on_table.method_.beta_neg == 1.0
+    given = GANOversampler(method="rumi", method_params={"beta_neg": 0.5}, **fast).fit(X, y)
+    assert given.method_.beta_neg == 0.5
+    rumi = get_method("rumi")
+    assert rumi.beta_neg == "auto" and rumi.for_data(images=True).get_params() == {**rumi.get_params(),
+                                                                                   "beta_neg": 0.1}
+    nets = Networks(G=torch.nn.Identity(), D=lambda x, y=None: {"adv": x.sum(1, keepdim=True)}, n_classes=0)
+    rows = torch.ones(2, 3)  # D = 3 everywhere: the negatives' term is beta_neg * (3 - (-1))^2 = 16 beta_neg
+    batch = Batch(z=rows, x_pos=rows, x_neg=rows, x_fake=rows)
+    assert rumi.d_loss(nets, batch)["neg"].item() == 16.0
+    assert rumi.for_data(images=True).d_loss(nets, batch)["neg"].item() == pytest.approx(1.6)
+
+
 def test_list_of_images():
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)

@@ -197,7 +197,7 @@ def rows(*columns):
 
 
 def unconditional(name, params=None):
-    method = get_method(name, params)
+    method = get_method(name, params).for_data(images=False)
     nets = Networks(G=nn.Identity(), D=ColumnD(method.heads(0)), n_classes=0)
     batch = Batch(z=torch.zeros(2, 1), x_pos=rows([0.7], [1.9]), x_neg=rows([-1.3], [0.2]),
                   x_fake=rows([0.4], [-0.6]))
@@ -214,7 +214,7 @@ def test_rumi_method_targets_positives_negatives_and_fakes(params):
     fake = mean((v - p["a"]) ** 2 for v in FAKE)
     assert values_of(method.d_loss(nets, batch)) == {"pos": approx(pos), "neg": approx(neg), "fake": approx(fake)}
     # the paper's schedule: first the positives with half the fake term, then the negatives with the other half
-    split = get_method("rumi", {**(params or {}), "d_schedule": "split"})
+    split = get_method("rumi", {**(params or {}), "d_schedule": "split"}).for_data(images=False)
     updates = [values_of(u) for u in split.d_updates(nets, batch)]
     assert updates == [{"pos": approx(pos), "fake": approx(fake / 2)}, {"neg": approx(neg), "fake": approx(fake / 2)}]
     assert method.g_loss(nets, batch)["adv"].item() == approx(mean((v - p["c"]) ** 2 for v in FAKE))

@@ -132,6 +132,15 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
     def validate(self) -> None:
         """Raise ``ValueError`` if the parameters break the method's constraints."""
 
+    def for_data(self, images: bool) -> GANMethod:
+        """The method as it trains on tables (``images=False``) or images: its ``"auto"`` options resolved.
+
+        ``GANOversampler`` calls this once the data is known and keeps the
+        result as ``method_``; the default (no ``"auto"`` options) is the
+        method itself.
+        """
+        return self
+
     def supports_packing(self) -> bool:
         """Whether the method works with a packed discriminator (``pac > 1``).
 
