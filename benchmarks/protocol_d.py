@@ -26,8 +26,12 @@ gets) and SMOTE on the pixels.
 
 Results go to ``--out`` (default ``benchmarks/results/protocol_d``):
 ``runs.jsonl`` (cells already there with the same settings are skipped),
-``results.md`` (tables, ordering against the paper's), ``results.png`` and
-``grid_<config>.png`` (real positives above each method's images).
+``results.md`` (tables, ordering against the paper's, the average over the
+single digits run), ``results.png``, ``images/<cell key>.npy`` (ten images
+per cell) and ``grid_<config>.png`` (real positives above each reported
+row's images). ``--method-param rumi:beta_neg=1`` trains one method with
+other options; its cells are reported beside the defaults, as
+``rumi (beta_neg=1.0)``.
 
 Usage::
 
@@ -127,7 +131,8 @@ def gan_params(args, name: str | None = None) -> dict:
     """The settings of method ``name`` (``None``: those every method shares).
 
     Defaults are written out (``ema``, the image default; ``method_params``,
-    the method's own options with any ``--method-param`` on top), so cells
+    the method's own options with any ``--method-param`` on top, its
+    ``"auto"`` ones resolved for images), so cells
     made under another default are not reused: ``ema: null`` in runs.jsonl
     is from before 2026-12-03; cells from before 2026-12-04 had no
     ``method_params`` and were rewritten with the defaults of then, which
@@ -141,7 +146,7 @@ def gan_params(args, name: str | None = None) -> dict:
     if args.pac is not None:  # only when set, so cells without it keep their keys
         params["pac"] = args.pac
     if name is not None and name not in REFERENCES:
-        params["method_params"] = get_method(name, args.method_params.get(name)).get_params()
+        params["method_params"] = get_method(name, args.method_params.get(name)).for_data(images=True).get_params()
     return params
 
 
@@ -175,15 +180,39 @@ def cell_key(config, name, seed, settings: dict) -> str:
 # --------------------------------------------------------------------------- report
 
 
+def label(record: dict) -> str:
+    """A cell's row name: its method, with the options it changes from the method's image defaults, e.g.
+    ``rumi (beta_neg=1.0)``."""
+    from minority_gen.methods import get_method
+
+    name, own = record["name"], record["settings"]["gan"].get("method_params")
+    if name in REFERENCES or own is None:
+        return name
+    default = get_method(name).for_data(images=True).get_params()
+    changed = {k: v for k, v in own.items() if default.get(k) != v}
+    return name + (f" ({', '.join(f'{k}={json.dumps(v)}' for k, v in sorted(changed.items()))})" if changed else "")
+
+
+def reported(args, records) -> list[dict]:
+    """The cells of the run's settings, other options of a method (``--method-param``) included as their own
+    rows, each with its ``label``."""
+    def shared(settings: dict) -> dict:
+        return {**settings, "gan": {k: v for k, v in settings["gan"].items() if k != "method_params"}}
+
+    return [{**r, "label": label(r)} for r in records if shared(r["settings"]) == shared(settings(args, r["name"]))]
+
+
 def grouped(records) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, dict[int, dict]]] = {}
     for r in records:
-        out.setdefault(r["config"], {}).setdefault(r["name"], {})[r["seed"]] = r
+        out.setdefault(r["config"], {}).setdefault(r.get("label", r["name"]), {})[r["seed"]] = r
     return {c: {n: [s[k] for k in sorted(s)] for n, s in by.items()} for c, by in out.items()}
 
 
 def verdict(by_name: dict[str, list[dict]]) -> str:
-    gans = {n: np.mean([r["metrics"]["fd"] for r in rs]) for n, rs in by_name.items() if n not in REFERENCES}
+    """The target on the methods at their defaults (rows without options in parentheses)."""
+    gans = {n: np.mean([r["metrics"]["fd"] for r in rs]) for n, rs in by_name.items()
+            if n not in REFERENCES and "(" not in n}
     if "rumi" not in gans or len(gans) < 2:
         return "rumi and another method are needed for the target."
     best = min(gans, key=gans.get)
@@ -228,7 +257,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
 
     from minority_gen.evaluation.report import mean_std
 
-    current = [r for r in records if r["settings"] == settings(args, r["name"])]
+    current = reported(args, records)
     groups = grouped(current)
     (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
     if groups:
@@ -261,8 +290,48 @@ def write_report(args, records, judge_accuracy: float) -> None:
                          f"{np.mean([r['metrics']['fit_s'] for r in rs]):.0f} | {PAPER_FID.get(n, '–')} |")
         lines += ["", f"* {verdict(by_name)}", f"* {ordering(by_name)}",
                   f"* Grid: [grid_{config}.png](grid_{config}.png)", ""]
+    lines += digit_average(groups)
     lines += ["![FD per method](results.png)", ""]
     (args.out / "results.md").write_text("\n".join(lines))
+
+
+def write_grid(args, config: str, real: np.ndarray, records: list[dict]) -> None:
+    """``grid_<config>.png``: real positives (cycled) above ten images of each reported row (its first seed
+    whose images were kept in ``images/``; cells from before 2026-12-04 kept none)."""
+    from minority_gen.plotting import save_image_grid
+
+    shown: dict[str, np.ndarray] = {}
+    for r in sorted(reported(args, records), key=lambda r: r["seed"]):
+        path = args.out / "images" / f"{r['key']}.npy"
+        if r["config"] == config and r["name"] != "real" and r["label"] not in shown and path.is_file():
+            shown[r["label"]] = np.load(path)
+    if not shown:
+        return
+    order = sorted(shown, key=lambda n: (n not in REFERENCES, n))
+    real = real[np.arange(10 * len(order)) % len(real)]
+    fakes = np.concatenate([shown[n] for n in order])
+    labels = np.concatenate([np.full(len(shown[n]), n) for n in order])
+    save_image_grid(args.out / f"grid_{config}.png", real, np.repeat(order, 10), fakes, labels, n_per_class=10,
+                    classes=order,
+                    title=f"MNIST {config}, positives: real (top) vs generated (bottom), {args.n_iter} iterations")
+
+
+def digit_average(groups) -> list[str]:
+    """The paper's Table 1 view: FD and fidelity averaged over the single-digit configurations, for the rows
+    present in every one of them (none with fewer than two digits)."""
+    digits = [c for c in groups if c.startswith("digit")]
+    names = set.intersection(*(set(groups[c]) for c in digits)) if len(digits) > 1 else set()
+    if not names:
+        return []
+    mean = {n: {k: np.mean([np.mean([r["metrics"][k] for r in groups[c][n]]) for c in digits])
+                for k in ("fd", "fidelity", "recall")} for n in names}
+    order = sorted(names, key=lambda n: mean[n]["fd"])
+    lines = [f"## Averaged over {len(digits)} digits ({', '.join(digits)}), as the paper's Table 1", "",
+             "| method | mean FD | mean class fidelity | mean recall | paper FID (Table 1) |", "|---|---|---|---|---|"]
+    lines += [f"| {n}{' (reference)' if n in REFERENCES else ''} | {mean[n]['fd']:.1f} | {mean[n]['fidelity']:.3f} | "
+              f"{mean[n]['recall']:.3f} | {PAPER_FID.get(n, '–')} |" for n in order]
+    by_name = {n: [{"metrics": mean[n]}] for n in names}
+    return [*lines, "", f"* {verdict(by_name)}", f"* {ordering(by_name)}", ""]
 
 
 # --------------------------------------------------------------------------- main
@@ -321,6 +390,9 @@ def parse(argv) -> argparse.Namespace:
     for method, key, value in args.method_param:
         if method not in args.methods:
             p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
+        default = get_method(method).for_data(images=True).get_params().get(key)
+        if isinstance(default, float) and type(value) is int:  # beta_neg=1 and beta_neg=1.0: one cell
+            value = float(value)
         args.method_params.setdefault(method, {})[key] = value
     for method, params in args.method_params.items():
         try:
@@ -338,7 +410,6 @@ def main(argv=None) -> int:
     import torch
 
     from minority_gen.evaluation import SmallCNNFeatures
-    from minority_gen.plotting import save_image_grid
 
     torch.set_num_threads(args.threads)
     if args.out is None:
@@ -357,7 +428,6 @@ def main(argv=None) -> int:
         X, yb = gan_training_set(X_gan, y_gan, config, args.n_positive)
         ref = X_judge[np.isin(y_judge, positives)]
         ref_features = judge.transform(ref)
-        shown = []
         for name in [*REFERENCES, *args.methods]:
             for seed in args.seeds:
                 current = settings(args, name)
@@ -371,19 +441,12 @@ def main(argv=None) -> int:
                 with runs_path.open("a") as f:
                     f.write(json.dumps(record) + "\n")
                 records.append(record)
+                if name != "real":  # kept for the grid, which shows every reported cell, not only this run's
+                    (args.out / "images").mkdir(exist_ok=True)
+                    np.save(args.out / "images" / f"{key}.npy", images[:10])
                 print(f"{config} {name} seed {seed}: FD {metrics['fd']:.1f}, fidelity {metrics['fidelity']:.3f} "
                       f"({seconds:.0f} s)", flush=True)
-                if seed == args.seeds[0] and name != "real":
-                    shown.append((name, images[:10]))
-        if shown:  # one pair of rows per method: real positives (cycled) above its images
-            real = X[yb == 1]
-            real = real[np.arange(10 * len(shown)) % len(real)]
-            names = np.repeat([n for n, _ in shown], 10)
-            fakes = np.concatenate([im for _, im in shown])
-            labels = np.concatenate([np.full(len(im), n) for n, im in shown])
-            save_image_grid(args.out / f"grid_{config}.png", real, names, fakes, labels, n_per_class=10,
-                            classes=[n for n, _ in shown], title=f"MNIST {config}, positives: real (top) vs "
-                            f"generated (bottom), {args.n_iter} iterations, seed {args.seeds[0]}")
+        write_grid(args, config, X[yb == 1], records)
     records = [json.loads(line) for line in runs_path.read_text().splitlines()]
     write_report(args, records, judge_accuracy)
     print(f"protocol_d: wrote {args.out / 'results.md'}", flush=True)

@@ -58,8 +58,13 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
     assert "## digit5 (positive digits 5)" in text and "| rumi | 0 |" in text and "| 118.93 |" in text
     assert "Target (rumi lowest FD with ≥ 95 % fidelity)" in text and "protocol_d.py --quick" in text
     assert (out / "grid_digit5.png").stat().st_size > 0 and (out / "results.png").is_file()
+    kept = {r["key"] for r in recs if r["name"] != "real"}
+    assert {p.stem for p in (out / "images").glob("*.npy")} == kept
+    assert all(np.load(out / "images" / f"{k}.npy").shape == (10, 28, 28) for k in kept)
+    (out / "grid_digit5.png").unlink()
     capsys.readouterr()
-    assert protocol_d.main(args) == 0  # every cell cached: nothing re-run
+    assert protocol_d.main(args) == 0  # every cell cached: nothing re-run, the grid drawn from the kept images
+    assert (out / "grid_digit5.png").stat().st_size > 0
     assert len((out / "runs.jsonl").read_text().splitlines()) == 4 and "rumi seed" not in capsys.readouterr().out
 
 
@@ -74,15 +79,20 @@ def test_method_params_are_written_out_and_method_param_changes_one_method(proto
     ``--method-param`` changes one method's, and a bad one is refused when the options are parsed."""
     from minority_gen.methods import get_method
 
+    rumi = get_method("rumi").for_data(images=True).get_params()  # "auto" options as they train on images
+    assert rumi["beta_neg"] == 0.1
     plain = protocol_d.parse(["--quick"])
-    assert protocol_d.gan_params(plain, "rumi")["method_params"] == get_method("rumi").get_params()
+    assert protocol_d.gan_params(plain, "rumi")["method_params"] == rumi
     assert "method_params" not in protocol_d.gan_params(plain, "real")
     args = protocol_d.parse(["--quick", "--method-param", "rumi:d_schedule=joint", "--method-param", "rumi:c=2"])
-    assert protocol_d.gan_params(args, "rumi")["method_params"] == {**get_method("rumi").get_params(),
-                                                                    "d_schedule": "joint", "c": 2}
-    assert protocol_d.gan_params(args, "lsgan") == protocol_d.gan_params(plain, "lsgan")
+    assert protocol_d.gan_params(args, "rumi")["method_params"] == {**rumi, "d_schedule": "joint", "c": 2}
+    explicit = protocol_d.parse(["--quick", "--method-param", "rumi:beta_neg=0.1"])
     key = lambda a: protocol_d.cell_key("digit5", "rumi", 0, protocol_d.settings(a, "rumi"))  # noqa: E731
+    assert key(explicit) == key(plain)  # the default written out is the same cell
+    assert protocol_d.gan_params(args, "lsgan") == protocol_d.gan_params(plain, "lsgan")
     assert key(args) != key(plain)
+    assert protocol_d.parse(["--quick", "--method-param", "rumi:beta_neg=1"]).method_params == {"rumi": {
+        "beta_neg": 1.0}}  # an integer for a float option is the same cell as the float
     for bad, message in ((["--method-param", "rumi:d_schedule=bad"], "d_schedule must be"),
                          (["--methods", "rumi", "--method-param", "acgan:lambda_cls=2"], "not among --methods"),
                          (["--method-param", "rumi:lambda_cls=2"], "does not take"),
@@ -90,3 +100,33 @@ def test_method_params_are_written_out_and_method_param_changes_one_method(proto
         with pytest.raises(SystemExit):
             protocol_d.parse(["--quick", *bad])
         assert message in capsys.readouterr().err
+
+
+def test_report_keeps_other_method_options_as_labelled_rows_and_averages_the_digits(protocol_d):
+    """Cells of another ``--method-param`` are reported beside the defaults as ``rumi (beta_neg=1.0)``; cells of
+    other shared settings are not; the target and the paper's ordering read the default rows only; the
+    digit average covers the rows present in every digit."""
+    args = protocol_d.parse(["--quick"])
+    paper = protocol_d.parse(["--quick", "--method-param", "rumi:beta_neg=1"])
+    longer = protocol_d.parse(["--quick", "--n-iter", "5"])
+
+    def cell(config, name, a, fd, fidelity=1.0):
+        return dict(config=config, name=name, seed=0, settings=protocol_d.settings(a, name),
+                    metrics=dict(fd=fd, fidelity=fidelity, recall=0.5))
+
+    records = [cell(c, "rumi", args, 10.0 + i) for i, c in enumerate(("digit1", "digit2"))] + [
+        cell(c, "rumi", paper, 1.0) for c in ("digit1", "digit2")] + [
+        cell(c, "lsgan", args, 20.0) for c in ("digit1", "digit2")] + [
+        cell("digit1", "acgan", args, 5.0), cell("digit1", "lsgan", longer, 0.1)]
+    rows = protocol_d.reported(args, records)
+    assert sorted(r["label"] for r in rows if r["config"] == "digit1") == ["acgan", "lsgan", "rumi",
+                                                                          "rumi (beta_neg=1.0)"]
+    groups = protocol_d.grouped(rows)
+    assert groups["digit1"]["lsgan"][0]["metrics"]["fd"] == 20.0  # the 5-iteration cell is not this run's
+    verdict = protocol_d.verdict(groups["digit1"])
+    assert "`acgan` (5.0)" in verdict and "rumi FD 10.0" in verdict  # the beta_neg=1 row (FD 1) is not rumi
+    text = "\n".join(protocol_d.digit_average(groups))
+    assert "Averaged over 2 digits (digit1, digit2)" in text and "acgan" not in text
+    assert "| rumi | 10.5 |" in text and "| rumi (beta_neg=1.0) | 1.0 |" in text
+    assert "lowest FD among GANs: `rumi` (10.5)" in text and "**met**" in text
+    assert protocol_d.digit_average({"digit1": groups["digit1"]}) == []
