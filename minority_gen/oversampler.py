@@ -281,7 +281,9 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     sampling_strategy_ : dict
         Class label → number of rows to generate.
     method_ : GANMethod
-        The method object used for fitting.
+        The method object used for fitting, its ``"auto"`` options resolved
+        for the data (e.g. ``rumi``'s ``beta_neg``: 0.1 for images, 1 for
+        tables).
     generators_ : dict
         Class label → fitted generator (``torch.nn.Module``, on the CPU).
         Conditional methods share one generator across classes.
