@@ -28,8 +28,9 @@ Results go to ``--out`` (default ``benchmarks/results/protocol_d``):
 ``runs.jsonl`` (cells already there with the same settings are skipped),
 ``results.md`` (tables, ordering against the paper's, the average over the
 single digits run), ``results.png``, ``images/<cell key>.npy`` (ten images
-per cell) and ``grid_<config>.png`` (real positives above each reported
-row's images). ``--method-param rumi:beta_neg=1`` trains one method with
+per cell, kept locally and not committed: generated pictures, not results)
+and ``grid_<config>.png`` (real positives above each reported row's images
+that this checkout kept). ``--method-param rumi:beta_neg=1`` trains one method with
 other options; its cells are reported beside the defaults, as
 ``rumi (beta_neg=1.0)``.
 
@@ -138,7 +139,7 @@ def gan_params(args, name: str | None = None) -> dict:
     ``method_params`` and were rewritten with the defaults of then, which
     are the ones they were trained with (NOTES.md).
     """
-    from minority_gen.methods import get_method
+    from minority_gen.methods import resolved_params
     from minority_gen.oversampler import AUTO_IMAGE_EMA
 
     params = dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1,
@@ -146,7 +147,7 @@ def gan_params(args, name: str | None = None) -> dict:
     if args.pac is not None:  # only when set, so cells without it keep their keys
         params["pac"] = args.pac
     if name is not None and name not in REFERENCES:
-        params["method_params"] = get_method(name, args.method_params.get(name)).for_data(images=True).get_params()
+        params["method_params"] = resolved_params(name, args.method_params.get(name), images=True)
     return params
 
 
@@ -183,12 +184,12 @@ def cell_key(config, name, seed, settings: dict) -> str:
 def label(record: dict) -> str:
     """A cell's row name: its method, with the options it changes from the method's image defaults, e.g.
     ``rumi (beta_neg=1.0)``."""
-    from minority_gen.methods import get_method
+    from minority_gen.methods import resolved_params
 
     name, own = record["name"], record["settings"]["gan"].get("method_params")
     if name in REFERENCES or own is None:
         return name
-    default = get_method(name).for_data(images=True).get_params()
+    default = resolved_params(name, images=True)
     changed = {k: v for k, v in own.items() if default.get(k) != v}
     return name + (f" ({', '.join(f'{k}={json.dumps(v)}' for k, v in sorted(changed.items()))})" if changed else "")
 
@@ -381,7 +382,7 @@ def parse(argv) -> argparse.Namespace:
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1; got {getattr(args, name)}")
     from minority_gen import available_methods
-    from minority_gen.methods import get_method
+    from minority_gen.methods import resolved_params
 
     bad = [m for m in args.methods if m not in available_methods()]
     if bad:
@@ -390,13 +391,13 @@ def parse(argv) -> argparse.Namespace:
     for method, key, value in args.method_param:
         if method not in args.methods:
             p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
-        default = get_method(method).for_data(images=True).get_params().get(key)
+        default = resolved_params(method, images=True).get(key)
         if isinstance(default, float) and type(value) is int:  # beta_neg=1 and beta_neg=1.0: one cell
             value = float(value)
         args.method_params.setdefault(method, {})[key] = value
     for method, params in args.method_params.items():
         try:
-            get_method(method, params).validate()
+            resolved_params(method, params, images=True)  # get_method validates the options
         except ValueError as e:
             p.error(f"--method-param: {e}")
     return args
@@ -429,8 +430,8 @@ def main(argv=None) -> int:
         ref = X_judge[np.isin(y_judge, positives)]
         ref_features = judge.transform(ref)
         for name in [*REFERENCES, *args.methods]:
+            current = settings(args, name)
             for seed in args.seeds:
-                current = settings(args, name)
                 key = cell_key(config, name, seed, current)
                 if key in done:
                     continue

@@ -154,15 +154,14 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=null)"``."""
     if not gan:
         return ""
+    from minority_gen.methods import resolved_params
     from minority_gen.nets.conv import DEFAULT_WIDTH
 
     default_width = QUICK["gan_width"] if quick else DEFAULT_WIDTH
-    from minority_gen.methods import get_method
-
     defaults = resolved_image_defaults()
     extra = {k: v for k, v in gan.items()
              if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
-    own = get_method(gan["method"]).for_data(images=True).get_params()
+    own = resolved_params(gan["method"], images=True)
     changed = {k: v for k, v in gan.get("method_params", {}).items() if own.get(k) != v}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
@@ -194,14 +193,14 @@ class GANCache:
         """``method``'s GANOversampler settings, its own options written out as ``method_params`` (the defaults
         with any ``--gan-param method_params=...`` on top, ``"auto"`` ones resolved for images), so a change of
         a method's defaults makes new cells."""
-        from minority_gen.methods import get_method
+        from minority_gen.methods import resolved_params
 
         a = self.args
         params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
         extra = dict(a.gan_param)
-        own = get_method(method, extra.pop("method_params", None)).for_data(images=True).get_params()
+        own = resolved_params(method, extra.pop("method_params", None), images=True)
         return {**params, **resolved_image_defaults(), **extra, "method_params": own}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):

@@ -77,9 +77,9 @@ def test_pac_enters_the_settings_only_when_given(protocol_d):
 def test_method_params_are_written_out_and_method_param_changes_one_method(protocol_d, capsys):
     """Each GAN cell's settings hold its method's options in full (so a changed default makes new cells);
     ``--method-param`` changes one method's, and a bad one is refused when the options are parsed."""
-    from minority_gen.methods import get_method
+    from minority_gen.methods import resolved_params
 
-    rumi = get_method("rumi").for_data(images=True).get_params()  # "auto" options as they train on images
+    rumi = resolved_params("rumi", images=True)  # "auto" options as they train on images
     assert rumi["beta_neg"] == 0.1
     plain = protocol_d.parse(["--quick"])
     assert protocol_d.gan_params(plain, "rumi")["method_params"] == rumi

@@ -104,10 +104,10 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
 def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(protocol_i, tmp_path, monkeypatch):
     """``method_params`` is written out in full (a later change of a method's default makes new cells); the label
     names only the options changed; an option one of the methods does not take stops the run before training."""
-    from minority_gen.methods import get_method
+    from minority_gen.methods import resolved_params
 
     plain = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
-    assert plain["method_params"] == get_method("rumi").for_data(images=True).get_params()
+    assert plain["method_params"] == resolved_params("rumi", images=True)
     args = protocol_i.parse(["--gan-param", 'method_params={"d_schedule": "joint"}'])
     joint = protocol_i.GANCache(args).params("rumi")
     assert joint["method_params"] == {**plain["method_params"], "d_schedule": "joint"}

@@ -211,7 +211,7 @@ def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
     used on its own) weighs the negatives as the paper does, 1."""
     import torch
 
-    from minority_gen.methods import Batch, Networks, get_method
+    from minority_gen.methods import Batch, Networks, get_method, resolved_params
     from minority_gen.methods.rumi import AUTO_BETA_NEG
 
     assert AUTO_BETA_NEG == (1.0, 0.1)
@@ -226,6 +226,9 @@ def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
     rumi = get_method("rumi")
     assert rumi.beta_neg == "auto" and rumi.for_data(images=True).get_params() == {**rumi.get_params(),
                                                                                    "beta_neg": 0.1}
+    assert resolved_params("rumi", images=True) == on_images.method_.get_params()
+    assert resolved_params("rumi", images=False) == on_table.method_.get_params()
+    assert resolved_params("rumi", {"beta_neg": 0.5}, images=True) == given.method_.get_params()
     nets = Networks(G=torch.nn.Identity(), D=lambda x, y=None: {"adv": x.sum(1, keepdim=True)}, n_classes=0)
     rows = torch.ones(2, 3)  # D = 3 everywhere: the negatives' term is beta_neg * (3 - (-1))^2 = 16 beta_neg
     batch = Batch(z=rows, x_pos=rows, x_neg=rows, x_fake=rows)

@@ -13,7 +13,7 @@ import pkgutil
 
 from .base import Batch, GANMethod, Networks
 
-__all__ = ["Batch", "GANMethod", "Networks", "available_methods", "get_method", "register"]
+__all__ = ["Batch", "GANMethod", "Networks", "available_methods", "get_method", "register", "resolved_params"]
 
 _REGISTRY: dict[str, type[GANMethod]] = {}
 
@@ -62,6 +62,12 @@ def get_method(method: str | GANMethod, params: dict | None = None) -> GANMethod
         obj.set_params(**params)
     obj.validate()
     return obj
+
+
+def resolved_params(method: str | GANMethod, params: dict | None = None, *, images: bool) -> dict:
+    """The options ``method`` trains with on images or tables: ``params`` on top of its defaults, its
+    ``"auto"`` ones resolved (what a fitted ``GANOversampler``'s ``method_`` holds)."""
+    return get_method(method, params).for_data(images=images).get_params()
 
 
 for _module in pkgutil.iter_modules(__path__):

@@ -94,13 +94,9 @@ class RumiLSGAN(GANMethod):
                 f"Rumi-LSGAN needs a <= (b_pos + b_neg) / 2 = {mid}; got a={self.a}. "
                 "Lower a or raise b_pos."
             )
-        if self.beta_neg == "auto":
-            beta_neg = 0.0
-        elif isinstance(self.beta_neg, str):
+        if isinstance(self.beta_neg, str) and self.beta_neg != "auto":
             raise ValueError(f"beta_neg must be a number >= 0 or 'auto'; got {self.beta_neg!r}.")
-        else:
-            beta_neg = self.beta_neg
-        if self.beta_pos < 0 or beta_neg < 0:
+        if self.beta_pos < 0 or self._beta_neg() < 0:
             raise ValueError(
                 f"Rumi-LSGAN weights must be >= 0; got beta_pos={self.beta_pos}, beta_neg={self.beta_neg}."
             )
@@ -112,10 +108,12 @@ class RumiLSGAN(GANMethod):
             return self
         return self.__class__(**{**self.get_params(deep=False), "beta_neg": AUTO_BETA_NEG[images]})
 
+    def _beta_neg(self) -> float:
+        """The negatives' weight; unresolved ``"auto"`` (the method used on its own, without for_data): the paper's."""
+        return AUTO_BETA_NEG[False] if self.beta_neg == "auto" else self.beta_neg
+
     def _targets(self) -> dict:
-        # unresolved (the method used on its own, without for_data): the paper's weight
-        beta_neg = AUTO_BETA_NEG[False] if self.beta_neg == "auto" else self.beta_neg
-        return dict(b_pos=self.b_pos, b_neg=self.b_neg, a=self.a, beta_pos=self.beta_pos, beta_neg=beta_neg)
+        return dict(b_pos=self.b_pos, b_neg=self.b_neg, a=self.a, beta_pos=self.beta_pos, beta_neg=self._beta_neg())
 
     def d_loss(self, nets: Networks, batch: Batch) -> Terms:
         n_pos, n_neg = len(batch.x_pos), len(batch.x_neg)
