@@ -16,6 +16,12 @@ images of the same shape), one torch thread:
   regular products. The **bound** is FLOPs per iteration / peak; the ratio
   time / bound says how far from compute-bound the loop is (1 = at the peak).
 
+Two rows: the networks in channels-last memory format (the default,
+``minority_gen.nets.conv.CONV_MEMORY_FORMAT``) and in the NCHW format they
+used before (the same arithmetic; oneDNN then reorders activations to and
+from its native layout around every convolution). The timed fits of the two
+alternate, so a busy shared CPU slows both alike.
+
     python benchmarks/image_iteration_profile.py                 # writes benchmarks/results/image_iteration_profile.md
     python benchmarks/image_iteration_profile.py --quick         # seconds, nothing written
 """
@@ -23,6 +29,7 @@ images of the same shape), one torch thread:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -38,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import GANOversampler  # noqa: E402
+from minority_gen.nets import conv  # noqa: E402
 from minority_gen.nets.conv import DEFAULT_WIDTH  # noqa: E402
 from minority_gen.oversampler import AUTO_IMAGE_EMA  # noqa: E402
 
@@ -55,6 +63,21 @@ def images(data_dir: Path, quick: bool) -> tuple[np.ndarray, np.ndarray, str]:
     if quick:
         X, y = X[::8], y[::8]
     return X, y, source
+
+
+#: The memory formats timed: the default and the NCHW layout used before.
+LAYOUTS = {"channels_last": torch.channels_last, "nchw": torch.contiguous_format}
+
+
+@contextlib.contextmanager
+def conv_memory_format(memory_format):
+    """Build the conv networks in ``memory_format`` inside the block."""
+    saved = conv.CONV_MEMORY_FORMAT
+    conv.CONV_MEMORY_FORMAT = memory_format
+    try:
+        yield
+    finally:
+        conv.CONV_MEMORY_FORMAT = saved
 
 
 def fit(X, y, n_iter: int, **kw) -> float:
@@ -97,14 +120,20 @@ def main(argv=None) -> int:
     with FlopCounterMode(display=False) as zero:  # the set-up and the final draws, without training
         fit(X, y, 1)
     per_iter = (flops_total - zero.get_total_flops()) / (args.count_iter - 1)
-    t1 = min(fit(X, y, 1) for _ in range(2))
-    tn = min(fit(X, y, iters) for _ in range(2))
-    seconds = (tn - t1) / (iters - 1)
+    timings = {name: {"t1": [], "tn": []} for name in LAYOUTS}
+    for _ in range(2):
+        for name, memory_format in LAYOUTS.items():
+            with conv_memory_format(memory_format):
+                timings[name]["t1"].append(fit(X, y, 1))
+                timings[name]["tn"].append(fit(X, y, iters))
     peak = peak_flops()
     bound = per_iter / peak
+    seconds_by = {name: (min(t["tn"]) - min(t["t1"])) / (iters - 1) for name, t in timings.items()}
+    seconds = seconds_by["channels_last"]
     result = {
         "source": source, "images": int(len(X)), "iters": iters, "flops_per_iter": per_iter,
         "seconds_per_iter": seconds, "peak_flops": peak, "bound_s": bound, "ratio": seconds / bound,
+        "seconds_per_iter_nchw": seconds_by["nchw"], "ratio_nchw": seconds_by["nchw"] / bound,
         "torch": torch.__version__, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load": round(os.getloadavg()[0], 2), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -121,10 +150,12 @@ def main(argv=None) -> int:
         f"{AUTO_IMAGE_EMA}) on {source}, "
         f"{len(X)} images; method in the script's docstring.",
         "",
-        "| FLOPs per iteration | time per iteration | peak (1,024² `torch.mm`, 1 thread) | FLOP bound | time / bound |",
-        "|---|---|---|---|---|",
-        f"| {per_iter / 1e9:.2f} GFLOP | {seconds * 1e3:.0f} ms | {peak / 1e9:.1f} GFLOP/s | {bound * 1e3:.0f} ms "
-        f"| {seconds / bound:.1f} |",
+        "| network memory format | FLOPs per iteration | time per iteration | peak (1,024² `torch.mm`, 1 thread) "
+        "| FLOP bound | time / bound |",
+        "|---|---|---|---|---|---|",
+        *(f"| {label} | {per_iter / 1e9:.2f} GFLOP | {seconds_by[name] * 1e3:.0f} ms | {peak / 1e9:.1f} GFLOP/s "
+          f"| {bound * 1e3:.0f} ms | {seconds_by[name] / bound:.1f} |"
+          for name, label in (("channels_last", "channels last (default)"), ("nchw", "NCHW (before 2026-12-04)"))),
         "",
         "Target (issue 10): within 2× of the FLOP bound. "
         + ("Met." if seconds / bound <= 2 else f"**Missed**: {seconds / bound:.1f}×."),

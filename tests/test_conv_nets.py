@@ -107,3 +107,34 @@ def test_conditional_generator_needs_labels():
 def test_generator_batch_of_one():
     G = ConvGenerator(4, (3, 32, 32), width=4)
     assert G(torch.zeros(1, 4)).shape == (1, 3, 32, 32)
+
+
+@pytest.mark.parametrize("channels", CHANNELS)
+def test_conv_networks_are_channels_last_and_compute_what_nchw_computes(channels, monkeypatch):
+    """The weights are channels last (oneDNN's native layout, no reorders), and the
+    networks' outputs equal those of the same weights in NCHW: the layout changes
+    the speed, never which pixel feeds which unit (e.g. the flatten before the heads)."""
+    from minority_gen.nets import Head, conv
+
+    shape = (channels, 28, 28)
+    torch.manual_seed(0)
+    G = ConvGenerator(8, shape, width=4, n_classes=2)
+    D = ConvDiscriminator(shape, {"adv": Head(1), "cls": Head(2)}, width=4)
+    for net in (G, D):
+        convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert convs and all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
+        if channels > 1:  # with one input channel the first conv's weight is both layouts at once
+            assert not all(m.weight.is_contiguous() for m in convs)
+    monkeypatch.setattr(conv, "CONV_MEMORY_FORMAT", torch.contiguous_format)
+    G_nchw = ConvGenerator(8, shape, width=4, n_classes=2)
+    D_nchw = ConvDiscriminator(shape, {"adv": Head(1), "cls": Head(2)}, width=4)
+    assert all(m.weight.is_contiguous() for m in D_nchw.modules() if isinstance(m, torch.nn.Conv2d))
+    G_nchw.load_state_dict(G.state_dict())
+    D_nchw.load_state_dict(D.state_dict())
+    G.eval(), G_nchw.eval()
+    z, y = torch.randn(6, 8), torch.tensor([0, 1, 0, 1, 1, 0])
+    x = G(z, y)
+    torch.testing.assert_close(x, G_nchw(z, y), rtol=1e-4, atol=1e-5)
+    out, out_nchw = D(x.detach(), y), D_nchw(x.detach(), y)
+    for name in out:
+        torch.testing.assert_close(out[name], out_nchw[name], rtol=1e-4, atol=1e-5)
