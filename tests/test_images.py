@@ -236,6 +236,32 @@ def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
     assert rumi.for_data(images=True).d_loss(nets, batch)["neg"].item() == pytest.approx(1.6)
 
 
+def test_rumi_sgan_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
+    """alpha_neg="auto": 0.1 on images, 1 on tables (the same rule as Rumi-LSGAN's beta_neg), resolved in
+    method_; the unresolved method weighs the negatives 1; a string other than "auto" is refused."""
+    import torch
+
+    from minority_gen.methods import Batch, Networks, get_method
+    from minority_gen.methods.rumi_sgan import AUTO_ALPHA_NEG
+
+    assert AUTO_ALPHA_NEG == (1.0, 0.1)
+    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
+    fast = dict(n_iter=1, batch_size=8, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
+    assert GANOversampler(method="rumi-sgan", **fast).fit(X, y).method_.alpha_neg == 0.1
+    assert GANOversampler(method="rumi-sgan", **fast).fit(*imbalanced_table).method_.alpha_neg == 1.0
+    given = GANOversampler(method="rumi-sgan", method_params={"alpha_neg": 0.5}, **fast).fit(X, y)
+    assert given.method_.alpha_neg == 0.5
+    sgan = get_method("rumi-sgan")
+    assert sgan.alpha_neg == "auto"
+    nets = Networks(G=torch.nn.Identity(), D=lambda x, y=None: {"adv": x.sum(1, keepdim=True)}, n_classes=0)
+    rows = torch.zeros(2, 3)  # logits 0 everywhere: every term is its weight times log 2
+    batch = Batch(z=rows, x_pos=rows, x_neg=rows, x_fake=rows)
+    assert sgan.d_loss(nets, batch)["neg"].item() == pytest.approx(np.log(2))
+    assert sgan.for_data(images=True).d_loss(nets, batch)["neg"].item() == pytest.approx(0.1 * np.log(2))
+    with pytest.raises(ValueError, match="alpha_neg must be a number or 'auto'"):
+        GANOversampler(method="rumi-sgan", method_params={"alpha_neg": "high"}, **fast).fit(X, y)
+
+
 def test_list_of_images():
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)

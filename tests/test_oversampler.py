@@ -216,7 +216,7 @@ def test_unknown_method_option(tiny, imbalanced_table):
         ("rumi", {"a": 0.6}, r"a <= \(b_pos \+ b_neg\) / 2"),
         ("rumi", {"beta_pos": -1.0}, "weights must be >= 0"),
         ("rumi", {"beta_neg": -0.5}, "weights must be >= 0"),
-        ("rumi", {"beta_neg": "half"}, "beta_neg must be a number >= 0 or 'auto'"),
+        ("rumi", {"beta_neg": "half"}, "beta_neg must be a number or 'auto'"),
         ("rumi", {"d_schedule": "both"}, "d_schedule"),
         ("rumi-sgan", {"alpha_pos": 1.5}, r"alpha_pos in \[0, 1\]"),
         ("rumi-sgan", {"alpha_pos": 1.0, "alpha_neg": -0.5}, "alpha_neg >= alpha_pos - 1"),

@@ -132,14 +132,33 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
     def validate(self) -> None:
         """Raise ``ValueError`` if the parameters break the method's constraints."""
 
+    #: Options whose value ``"auto"`` means one number on tables and another on
+    #: images: ``{name: (tables, images)}``. :meth:`for_data` resolves them;
+    #: :meth:`option` reads one for the losses.
+    auto_options: ClassVar[dict[str, tuple[Any, Any]]] = {}
+
     def for_data(self, images: bool) -> GANMethod:
         """The method as it trains on tables (``images=False``) or images: its ``"auto"`` options resolved.
 
         ``GANOversampler`` calls this once the data is known and keeps the
-        result as ``method_``; the default (no ``"auto"`` options) is the
-        method itself.
+        result as ``method_``. A method without ``"auto"`` options set is
+        returned itself.
         """
-        return self
+        auto = {name: values[bool(images)] for name, values in self.auto_options.items()
+                if _is_auto(getattr(self, name))}
+        return self.__class__(**{**self.get_params(deep=False), **auto}) if auto else self
+
+    def option(self, name: str) -> Any:
+        """Option ``name`` as the losses use it; an unresolved ``"auto"`` (the method used on its
+        own, without :meth:`for_data`) is the tables value, the paper's."""
+        value = getattr(self, name)
+        return self.auto_options[name][False] if name in self.auto_options and _is_auto(value) else value
+
+    def _check_auto_options(self) -> None:
+        for name in self.auto_options:
+            value = getattr(self, name)
+            if isinstance(value, str) and value != "auto":
+                raise ValueError(f"{name} must be a number or 'auto'; got {value!r}.")
 
     def supports_packing(self) -> bool:
         """Whether the method works with a packed discriminator (``pac > 1``).
@@ -184,3 +203,8 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:  # keep reprs short in errors
         return super().__repr__(N_CHAR_MAX)
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
+

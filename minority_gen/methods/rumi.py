@@ -72,6 +72,7 @@ class RumiLSGAN(GANMethod):
     conditional = False
     uses_negatives = True
     paper_defaults = PAPER_DEFAULTS
+    auto_options = {"beta_neg": AUTO_BETA_NEG}
 
     def __init__(self, b_neg=-1.0, a=0.0, b_pos=2.0, c=1.5, beta_pos=1.0, beta_neg="auto", d_schedule="split"):
         self.b_neg = b_neg
@@ -94,26 +95,17 @@ class RumiLSGAN(GANMethod):
                 f"Rumi-LSGAN needs a <= (b_pos + b_neg) / 2 = {mid}; got a={self.a}. "
                 "Lower a or raise b_pos."
             )
-        if isinstance(self.beta_neg, str) and self.beta_neg != "auto":
-            raise ValueError(f"beta_neg must be a number >= 0 or 'auto'; got {self.beta_neg!r}.")
-        if self.beta_pos < 0 or self._beta_neg() < 0:
+        self._check_auto_options()
+        if self.beta_pos < 0 or self.option("beta_neg") < 0:
             raise ValueError(
                 f"Rumi-LSGAN weights must be >= 0; got beta_pos={self.beta_pos}, beta_neg={self.beta_neg}."
             )
         if self.d_schedule not in ("split", "joint"):
             raise ValueError(f"d_schedule must be 'split' or 'joint'; got {self.d_schedule!r}.")
 
-    def for_data(self, images: bool) -> RumiLSGAN:
-        if self.beta_neg != "auto":
-            return self
-        return self.__class__(**{**self.get_params(deep=False), "beta_neg": AUTO_BETA_NEG[images]})
-
-    def _beta_neg(self) -> float:
-        """The negatives' weight; unresolved ``"auto"`` (the method used on its own, without for_data): the paper's."""
-        return AUTO_BETA_NEG[False] if self.beta_neg == "auto" else self.beta_neg
-
     def _targets(self) -> dict:
-        return dict(b_pos=self.b_pos, b_neg=self.b_neg, a=self.a, beta_pos=self.beta_pos, beta_neg=self._beta_neg())
+        return dict(b_pos=self.b_pos, b_neg=self.b_neg, a=self.a, beta_pos=self.beta_pos,
+                    beta_neg=self.option("beta_neg"))
 
     def d_loss(self, nets: Networks, batch: Batch) -> Terms:
         n_pos, n_neg = len(batch.x_pos), len(batch.x_neg)
