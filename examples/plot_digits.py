@@ -32,10 +32,16 @@ from minority_gen.plotting import plot_loss_curves, save_image_grid
 RARE, KEEP = 3, 30
 
 
+def n_iter(text: str):
+    """``--n-iter``: a positive integer or "auto"."""
+    return text if text == "auto" else int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_output/digits"))
-    parser.add_argument("--n-iter", type=int, default=300)
+    parser.add_argument("--n-iter", type=n_iter, default="auto",
+                        help="GAN iterations (default 'auto': GANOversampler's image default, 1000)")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
 
@@ -58,9 +64,10 @@ def main() -> None:
     print(f"generated {len(X_new)} images of digit {RARE}, shape {X_new.shape[1:]}, "
           f"range {X_new.min():.1f}..{X_new.max():.1f}")
 
+    iterations = int(sampler.history_["iteration"].max())
     args.out.mkdir(parents=True, exist_ok=True)
     grid = save_image_grid(args.out / "digits_grid.png", X16, y, X16_new, y_res[len(y):], n_per_class=10,
-                           title=f"digit {RARE} ({KEEP} real images): Rumi-LSGAN, {args.n_iter} iterations")
+                           title=f"digit {RARE} ({KEEP} real images): Rumi-LSGAN, {iterations} iterations")
     loss = plot_loss_curves(sampler.history_, args.out / "digits_loss.png")
     print(f"saved {grid} and {loss}")
 
