@@ -146,8 +146,11 @@ def gan_params(args, name: str | None = None) -> dict:
                   device=args.device, ema=AUTO_IMAGE_EMA)
     if args.pac is not None:  # only when set, so cells without it keep their keys
         params["pac"] = args.pac
+    if args.anchor is not None:  # the same: cells from before --anchor keep theirs
+        params["anchor"] = args.anchor
     if name is not None and name not in REFERENCES:
-        params["method_params"] = resolved_params(name, args.method_params.get(name), images=True)
+        params["method_params"] = resolved_params(name, args.method_params.get(name), images=True,
+                                                  anchored=args.anchor == "smote")
     return params
 
 
@@ -189,7 +192,7 @@ def label(record: dict) -> str:
     name, own = record["name"], record["settings"]["gan"].get("method_params")
     if name in REFERENCES or own is None:
         return name
-    default = resolved_params(name, images=True)
+    default = resolved_params(name, images=True, anchored=record["settings"]["gan"].get("anchor") == "smote")
     changed = {k: v for k, v in own.items() if default.get(k) != v}
     return name + (f" ({', '.join(f'{k}={json.dumps(v)}' for k, v in sorted(changed.items()))})" if changed else "")
 
@@ -359,6 +362,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--pac", type=int, default=None,
                    help="PacGAN packing of every GAN (default: GANOversampler's, 1 for images; methods that "
                         "cannot pack refuse it)")
+    p.add_argument("--anchor", choices=["smote"], default=None,
+                   help="every GAN refines SMOTE blends of two real positives (GANOversampler(anchor='smote')); "
+                        "default: the estimator's image default, no anchors")
     p.add_argument("--method-param", type=parse_method_param, action="append", default=[],
                    metavar="METHOD:NAME=VALUE", help="an option of one method, e.g. rumi:d_schedule=joint "
                    "(repeatable; the value is read as JSON, else as a string)")
@@ -391,13 +397,13 @@ def parse(argv) -> argparse.Namespace:
     for method, key, value in args.method_param:
         if method not in args.methods:
             p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
-        default = resolved_params(method, images=True).get(key)
+        default = resolved_params(method, images=True, anchored=args.anchor == "smote").get(key)
         if isinstance(default, float) and type(value) is int:  # beta_neg=1 and beta_neg=1.0: one cell
             value = float(value)
         args.method_params.setdefault(method, {})[key] = value
     for method, params in args.method_params.items():
         try:
-            resolved_params(method, params, images=True)  # get_method validates the options
+            resolved_params(method, params, images=True, anchored=args.anchor == "smote")  # validates them
         except ValueError as e:
             p.error(f"--method-param: {e}")
     return args

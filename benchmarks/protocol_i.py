@@ -161,7 +161,7 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     defaults = resolved_image_defaults()
     extra = {k: v for k, v in gan.items()
              if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
-    own = resolved_params(gan["method"], images=True)
+    own = resolved_params(gan["method"], images=True, anchored=gan.get("anchor") == "smote")
     changed = {k: v for k, v in gan.get("method_params", {}).items() if own.get(k) != v}
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
@@ -200,7 +200,8 @@ class GANCache:
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
         extra = dict(a.gan_param)
-        own = resolved_params(method, extra.pop("method_params", None), images=True)
+        anchored = {**resolved_image_defaults(), **extra}.get("anchor") == "smote"
+        own = resolved_params(method, extra.pop("method_params", None), images=True, anchored=anchored)
         return {**params, **resolved_image_defaults(), **extra, "method_params": own}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):

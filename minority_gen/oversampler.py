@@ -170,16 +170,19 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     spectral_norm : bool, default=False
         Spectral normalisation on the discriminator's layers.
     anchor : {"auto", "smote"} or None, default="auto"
-        Where generated rows start. ``"smote"`` (tables): from a SMOTE
-        interpolation between a real row of its class and one of that row's
-        5 nearest neighbours in the class; the generator learns a correction
+        Where generated rows start. ``"smote"``: from a SMOTE interpolation
+        between a real row of its class and one of that row's 5 nearest
+        neighbours in the class (for images: a pixel-wise blend of two
+        images, neighbours on the pixels); the generator learns a correction
         added to it (it starts as SMOTE, its last layer at zero; see
-        :class:`minority_gen.nets.AnchoredGenerator`). The fitted networks,
-        and so a saved model, then hold the real rows of the classes they
-        generate. ``None``: from noise alone. ``"auto"``: ``"smote"`` for
-        tables, ``None`` for images and with ``selection="quality"``. Chosen
-        by cross-validation on protocol T's training folds; measured in
-        docs/sample_quality.md. Quality selection scores rows against the
+        :class:`minority_gen.nets.AnchoredGenerator` and, for images,
+        :class:`minority_gen.nets.AnchoredConvGenerator`). The fitted
+        networks, and so a saved model, then hold the real rows of the
+        classes they generate. ``None``: from noise alone. ``"auto"``:
+        ``"smote"`` for tables, ``None`` for images and with
+        ``selection="quality"``. Chosen for tables by cross-validation on
+        protocol T's training folds; measured in docs/sample_quality.md and,
+        for images, docs/images.md. Quality selection scores rows against the
         training rows of their class, and anchored rows start among those
         rows, at the top score, so it would keep an early, SMOTE-like
         generator: ``anchor="smote"`` with ``selection="quality"`` warns.
@@ -757,9 +760,8 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             self.codec_ = ImageCodec(self.layout_).fit(X_dense)
             spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout_.image_shape)
             conv_stages(spec.image_shape)  # unsupported sizes fail before any training
-            if self.anchor == "smote":
-                raise ValueError("anchor='smote' works on tables only; pass anchor=None (or 'auto') for images.")
-        method = method.for_data(images=spec.image_shape is not None)  # its "auto" options, for this data
+        anchored = self._anchored(spec)
+        method = method.for_data(images=spec.image_shape is not None, anchored=anchored)  # its "auto" options
         config = self._config(method, images=spec.image_shape is not None, device=device)
         policy = resolve_policy(self.diffaugment, spec.image_shape is not None)
         x_enc = self.codec_.encode(X_dense)
@@ -774,7 +776,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
-            anchor=self._anchored(spec),
+            anchor=anchored,
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method

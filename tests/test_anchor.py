@@ -10,7 +10,7 @@ import torch
 from sklearn.base import clone
 
 from minority_gen import GANOversampler
-from minority_gen.nets import AnchoredGenerator
+from minority_gen.nets import AnchoredConvGenerator, AnchoredGenerator
 from minority_gen.nets.anchored import ANCHOR_NOISE, class_neighbours
 from minority_gen.persistence import ModelFileError
 from tests.test_persistence import _rewrite
@@ -117,14 +117,68 @@ def test_mixed_tables_keep_valid_levels_with_anchors():
     assert len(Xr) == 110 and set(Xr["b"]) <= {"x", "y", "z"} and Xr["a"].notna().all()
 
 
-def test_images_refuse_anchors_before_training(monkeypatch):
-    import minority_gen.plan as plan
+def test_untrained_image_generator_returns_blends_of_two_images_of_the_class():
+    g = torch.Generator().manual_seed(0)
+    rows = torch.rand(10, 16 * 16, generator=g) * 2 - 1
+    labels = torch.tensor([0] * 5 + [1] * 5)
+    G = AnchoredConvGenerator(6, (1, 16, 16), width=4, n_classes=2, rows=rows, labels=labels)
+    assert G.noise_dim == 6 + ANCHOR_NOISE
+    z = torch.randn(300, G.noise_dim, generator=g)
+    y = torch.tensor([0, 1, 1] * 100)
+    x = G(z, y).detach()
+    assert x.shape == (300, 1, 16, 16)
+    flat, r, lab = x.reshape(300, -1).numpy(), rows.numpy(), labels.numpy()
+    nb = class_neighbours(r, lab)
+    for c in (0, 1):
+        own = np.flatnonzero(lab == c)
+        pairs = np.array([(i, j) for i in own for j in nb[i]])
+        assert _on_a_segment(flat[y.numpy() == c], r, pairs, tol=1e-4).all()
+    assert np.min(np.linalg.norm(flat[:, None] - r[None], axis=2), axis=1).max() > 0.05  # blends, not copies
 
-    monkeypatch.setattr(plan, "train_gan", lambda *a, **k: pytest.fail("training started"))
-    X = np.zeros((20, 16, 16))
-    y = np.r_[np.zeros(14, int), np.ones(6, int)]
-    with pytest.raises(ValueError, match="anchor='smote' works on tables only"):
-        GANOversampler(anchor="smote", n_iter=1, device="cpu").fit(X, y)
+
+def test_image_generator_sees_its_anchor_and_stays_in_range():
+    g = torch.Generator().manual_seed(1)
+    rows = torch.rand(6, 2 * 16 * 16, generator=g) * 2 - 1
+    G = AnchoredConvGenerator(6, (2, 16, 16), width=4, rows=rows.view(6, 2, 16, 16))  # (n, C, H, W) accepted
+    with torch.no_grad():
+        G.out.weight.normal_(0, 3.0, generator=g)  # a trained-looking, large correction
+    z = torch.randn(8, G.noise_dim, generator=g)
+    x = G(z)
+    assert bool(((x >= -1) & (x <= 1)).all())
+    G.train()
+    x.sum().backward()
+    # the correction's network gets gradients through the encoder of the anchor, not only the noise
+    assert G.encode[0][0].weight.grad.abs().sum() > 0 and G.project.weight.grad.abs().sum() > 0
+    z2 = z.clone()
+    z2[:, -ANCHOR_NOISE:] = torch.randn(8, ANCHOR_NOISE, generator=g)  # same latent, other anchors
+    G.eval()
+    assert not torch.allclose(G(z), G(z2))
+    with pytest.raises(ValueError, match="flat images"):
+        AnchoredConvGenerator(6, (1, 16, 16), width=4, rows=torch.zeros(3, 10))
+
+
+@pytest.mark.parametrize("method", ["rumi", "acgan"])
+def test_image_anchors_train_seeded_and_survive_save_and_load(method, tmp_path):
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 255, size=(24, 16, 16)).astype(np.uint8)
+    y = np.r_[np.zeros(16, int), np.ones(8, int)]
+    est = GANOversampler(method=method, anchor="smote", n_iter=3, hidden_dims=(4,), batch_size=8,
+                         random_state=0, device="cpu")
+    Xa, ya = clone(est).fit_resample(X, y)
+    Xb, _ = clone(est).fit_resample(X, y)
+    assert Xa.shape == (32, 16, 16) and np.array_equal(Xa, Xb) and np.bincount(ya).tolist() == [16, 16]
+    fitted = clone(est).fit(X, y)
+    G = fitted.generators_[1]
+    assert isinstance(G, AnchoredConvGenerator)
+    z = torch.randn(16, G.noise_dim, generator=torch.Generator().manual_seed(2))
+    u = torch.special.ndtr(z[:, -ANCHOR_NOISE:])
+    anchor = G.anchors(u, None if method == "rumi" else torch.ones(16, dtype=torch.long)).view(16, 1, 16, 16)
+    moved = (G(z, None if method == "rumi" else torch.ones(16, dtype=torch.long)) - anchor).abs().max()
+    assert 0 < float(moved) < 2  # training moved the images off their blends
+    fitted.save(tmp_path / "m.mgz")
+    loaded = GANOversampler.load(tmp_path / "m.mgz")
+    assert isinstance(loaded.generators_[1], AnchoredConvGenerator)
+    assert np.array_equal(loaded.sample(5, 1, random_state=4), fitted.sample(5, 1, random_state=4))
 
 
 def test_anchor_is_validated():
@@ -137,7 +191,7 @@ def test_auto_anchors_tables_and_not_images():
     table = GANOversampler(n_iter=1, device="cpu", random_state=0).fit(np.random.default_rng(0).normal(size=(20, 3)), y)
     assert table.anchor == "auto" and isinstance(table.generators_[1], AnchoredGenerator)
     images = GANOversampler(n_iter=1, device="cpu", random_state=0, hidden_dims=(4,)).fit(np.zeros((20, 16, 16)), y)
-    assert not isinstance(images.generators_[1], AnchoredGenerator)
+    assert not isinstance(images.generators_[1], (AnchoredGenerator, AnchoredConvGenerator))
     off = GANOversampler(anchor=None, n_iter=1, device="cpu", random_state=0).fit(np.ones((20, 3)) * y[:, None], y)
     assert not isinstance(off.generators_[1], AnchoredGenerator)
 

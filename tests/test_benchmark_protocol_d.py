@@ -74,6 +74,21 @@ def test_pac_enters_the_settings_only_when_given(protocol_d):
     assert protocol_d.gan_params(protocol_d.parse(["--quick", "--pac", "4"]))["pac"] == 4
 
 
+def test_anchor_enters_the_settings_and_resolves_the_methods_options_for_anchored_images(protocol_d):
+    """--anchor smote reaches every GAN's settings (its cells cached apart; without it earlier cells keep their
+    keys) and the methods' "auto" options resolve as anchored images train them (rumi's beta_neg 0.01), so the
+    anchored rumi is reported as plain ``rumi``, not as a variant."""
+    plain, anchored = protocol_d.parse(["--quick"]), protocol_d.parse(["--quick", "--anchor", "smote"])
+    assert "anchor" not in protocol_d.gan_params(plain)
+    assert protocol_d.gan_params(anchored)["anchor"] == "smote"
+    assert protocol_d.gan_params(anchored, "rumi")["method_params"]["beta_neg"] == 0.01
+    assert protocol_d.gan_params(plain, "rumi")["method_params"]["beta_neg"] == 0.1
+    record = dict(name="rumi", settings=protocol_d.settings(anchored, "rumi"))
+    assert protocol_d.label(record) == "rumi"
+    tuned = protocol_d.parse(["--quick", "--anchor", "smote", "--method-param", "rumi:beta_neg=0.1"])
+    assert protocol_d.label(dict(name="rumi", settings=protocol_d.settings(tuned, "rumi"))) == "rumi (beta_neg=0.1)"
+
+
 def test_method_params_are_written_out_and_method_param_changes_one_method(protocol_d, capsys):
     """Each GAN cell's settings hold its method's options in full (so a changed default makes new cells);
     ``--method-param`` changes one method's, and a bad one is refused when the options are parsed."""

@@ -101,6 +101,18 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
     assert protocol_i.settings_label({**gan, "ema": None}) == " (ema=null)"
 
 
+def test_anchored_cells_resolve_the_methods_options_for_anchored_images(protocol_i):
+    """``--gan-param anchor="smote"``: rumi's "auto" beta_neg resolves as anchored images train it (0.01), so an
+    explicit 0.01 is the same cell and the label names the anchor alone."""
+    anchored = protocol_i.GANCache(protocol_i.parse(["--gan-param", 'anchor="smote"'])).params("rumi")
+    assert anchored["method_params"]["beta_neg"] == 0.01 and anchored["anchor"] == "smote"
+    explicit = protocol_i.GANCache(protocol_i.parse(["--gan-param", 'anchor="smote"', "--gan-param",
+                                                     'method_params={"beta_neg": 0.01}'])).params("rumi")
+    assert explicit == anchored
+    assert protocol_i.settings_label(anchored) == ' (anchor="smote")'
+    assert protocol_i.GANCache(protocol_i.parse([])).params("rumi")["method_params"]["beta_neg"] == 0.1
+
+
 def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(protocol_i, tmp_path, monkeypatch):
     """``method_params`` is written out in full (a later change of a method's default makes new cells); the label
     names only the options changed; an option one of the methods does not take stops the run before training."""

@@ -206,7 +206,8 @@ def test_image_defaults_width_16_and_1000_iterations():
 
 
 def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
-    """beta_neg="auto": 0.1 on images, 1 on tables, in the method the fit trains (method_); the estimator's own
+    """beta_neg="auto": 0.1 on images, 0.01 on images with anchor="smote", 1 on tables (anchored or not), in the
+    method the fit trains (method_); the estimator's own
     method keeps "auto" (so clones refit alike), a number is kept as given, and an unresolved "auto" (the method
     used on its own) weighs the negatives as the paper does, 1."""
     import torch
@@ -214,13 +215,17 @@ def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
     from minority_gen.methods import Batch, Networks, get_method, resolved_params
     from minority_gen.methods.rumi import AUTO_BETA_NEG
 
-    assert AUTO_BETA_NEG == (1.0, 0.1)
+    assert AUTO_BETA_NEG == (1.0, 0.1, 0.01)
     X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
     fast = dict(n_iter=1, batch_size=8, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
-    on_images = GANOversampler(method="rumi", **fast).fit(X, y)
+    on_images = GANOversampler(method="rumi", anchor=None, **fast).fit(X, y)
     assert on_images.method_.beta_neg == 0.1 and on_images.method == "rumi"
+    anchored = GANOversampler(method="rumi", anchor="smote", **fast).fit(X, y)
+    assert anchored.method_.beta_neg == 0.01
+    assert resolved_params("rumi", images=True, anchored=True) == anchored.method_.get_params()
     on_table = GANOversampler(method="rumi", **fast).fit(*imbalanced_table)
-    assert on_table.method_.beta_neg == 1.0
+    assert on_table.method_.beta_neg == 1.0 and on_table.anchor == "auto"  # tables are anchored by default
+    assert get_method("rumi").for_data(images=False, anchored=True).beta_neg == 1.0
     given = GANOversampler(method="rumi", method_params={"beta_neg": 0.5}, **fast).fit(X, y)
     assert given.method_.beta_neg == 0.5
     rumi = get_method("rumi")

@@ -64,10 +64,12 @@ def get_method(method: str | GANMethod, params: dict | None = None) -> GANMethod
     return obj
 
 
-def resolved_params(method: str | GANMethod, params: dict | None = None, *, images: bool) -> dict:
-    """The options ``method`` trains with on images or tables: ``params`` on top of its defaults, its
-    ``"auto"`` ones resolved (what a fitted ``GANOversampler``'s ``method_`` holds)."""
-    return get_method(method, params).for_data(images=images).get_params()
+def resolved_params(method: str | GANMethod, params: dict | None = None, *, images: bool,
+                    anchored: bool = False) -> dict:
+    """The options ``method`` trains with on images or tables (``anchored``: with SMOTE anchors):
+    ``params`` on top of its defaults, its ``"auto"`` ones resolved (what a fitted
+    ``GANOversampler``'s ``method_`` holds)."""
+    return get_method(method, params).for_data(images=images, anchored=anchored).get_params()
 
 
 for _module in pkgutil.iter_modules(__path__):

@@ -133,19 +133,25 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
         """Raise ``ValueError`` if the parameters break the method's constraints."""
 
     #: Options whose value ``"auto"`` means one number on tables and another on
-    #: images: ``{name: (tables, images)}``. :meth:`for_data` resolves them;
+    #: images: ``{name: (tables, images)}``, or ``(tables, images, anchored
+    #: images)`` where images whose generator refines SMOTE blends
+    #: (``anchor="smote"``) need a third. :meth:`for_data` resolves them;
     #: :meth:`option` reads one for the losses.
-    auto_options: ClassVar[dict[str, tuple[Any, Any]]] = {}
+    auto_options: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
-    def for_data(self, images: bool) -> GANMethod:
+    def for_data(self, images: bool, anchored: bool = False) -> GANMethod:
         """The method as it trains on tables (``images=False``) or images: its ``"auto"`` options resolved.
 
+        ``anchored``: the generator refines SMOTE blends of real rows (it
+        changes only options with an anchored-images value).
         ``GANOversampler`` calls this once the data is known and keeps the
         result as ``method_``. A method without ``"auto"`` options set is
         returned itself.
         """
-        auto = {name: values[bool(images)] for name, values in self.auto_options.items()
-                if _is_auto(getattr(self, name))}
+        def pick(values: tuple) -> Any:
+            return values[0] if not images else values[2] if anchored and len(values) > 2 else values[1]
+
+        auto = {name: pick(values) for name, values in self.auto_options.items() if _is_auto(getattr(self, name))}
         return self.__class__(**{**self.get_params(deep=False), **auto}) if auto else self
 
     def option(self, name: str) -> Any:

@@ -12,13 +12,14 @@ from collections.abc import Mapping, Sequence
 from torch import nn
 
 from ..data import DataSpec
-from .anchored import AnchoredGenerator
+from .anchored import AnchoredConvGenerator, AnchoredGenerator
 from .conv import DEFAULT_WIDTH, ConvDiscriminator, ConvGenerator, conv_stages
 from .heads import Head, HeadLayer
 from .mlp import MLPDiscriminator, MLPGenerator
 from .packing import PackedDiscriminator
 
 __all__ = [
+    "AnchoredConvGenerator",
     "AnchoredGenerator",
     "ConvDiscriminator",
     "ConvGenerator",
@@ -52,15 +53,16 @@ def build_generator(
 ) -> nn.Module:
     """The generator for data of shape ``spec`` (``n_classes > 0``: conditional).
 
-    ``anchors`` (tables only): keyword arguments of
-    :class:`~minority_gen.nets.anchored.AnchoredGenerator` (``rows``, and
-    ``labels`` / ``neighbours`` when known); the generator then refines SMOTE
-    interpolations of those rows.
+    ``anchors``: keyword arguments of
+    :class:`~minority_gen.nets.anchored.AnchoredGenerator` (tables) or
+    :class:`~minority_gen.nets.anchored.AnchoredConvGenerator` (images):
+    ``rows`` (flat), and ``labels`` / ``neighbours`` when known; the
+    generator then refines SMOTE interpolations of those rows.
     """
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
     if spec.image_shape is not None:
         if anchors is not None:
-            raise ValueError("Anchored generators work on tables only.")
+            return AnchoredConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes, **anchors)
         return ConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes)
     if anchors is not None:
         return AnchoredGenerator(latent_dim, spec.n_features, hidden, n_classes, blocks=spec.blocks, **anchors)

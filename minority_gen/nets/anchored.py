@@ -1,4 +1,4 @@
-"""A table generator that refines interpolations between real rows of the class.
+"""Generators that refine interpolations between real rows (or images) of the class.
 
 With ``GANOversampler(anchor="smote")`` every generated row starts from an
 *anchor*: a point on the segment between a real row of the class and one of
@@ -8,7 +8,9 @@ the anchor, so the generator begins as SMOTE (its last layer starts at
 zero) and the adversarial training moves the rows from there: towards the
 class's real density and away from the other classes, which a linear
 interpolation cannot do, while a small class in many dimensions no longer
-has to be learnt from noise alone.
+has to be learnt from noise alone. Tables get :class:`AnchoredGenerator`
+(an MLP), images :class:`AnchoredConvGenerator` (a small U-Net that sees
+the anchor image, whose neighbours are found on the pixels).
 
 All randomness stays in the noise vector ``z``, as it does for the
 Gumbel draws of :class:`~minority_gen.nets.mlp.MLPGenerator`: the last
@@ -27,6 +29,8 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 from torch import Tensor, nn
 
+from .conv import CONV_MEMORY_FORMAT, DEFAULT_WIDTH, _widths, conv_stages
+from .heads import condition_on_labels
 from .mlp import MLPGenerator
 
 ANCHOR_NOISE = 3  # uniforms per row: which real row, which neighbour, where on the segment
@@ -56,7 +60,45 @@ def class_neighbours(rows: np.ndarray, labels: np.ndarray, k: int = ANCHOR_K) ->
     return out
 
 
-class AnchoredGenerator(nn.Module):
+class AnchorDraws:
+    """The anchors' buffers and draw, shared by the table and the image generator.
+
+    :meth:`_register_anchors` stores the real rows (flat, sorted by class),
+    their neighbour table and each class's slice; :meth:`anchors` turns
+    uniforms into SMOTE points of the requested classes.
+    """
+
+    def _register_anchors(self, rows: Tensor, labels: Tensor | None, neighbours: Tensor | None,
+                          n_classes: int) -> None:
+        if labels is None:
+            labels = torch.zeros(len(rows), dtype=torch.long)
+        order = torch.argsort(labels.cpu(), stable=True)
+        rows, labels = rows.detach().float().cpu()[order], labels.cpu().long()[order]
+        if neighbours is None:
+            neighbours = torch.from_numpy(class_neighbours(rows.numpy(), labels.numpy()))
+        counts = torch.bincount(labels, minlength=max(n_classes, 1))
+        self.register_buffer("rows", rows)
+        self.register_buffer("neighbours", neighbours.long())
+        self.register_buffer("starts", torch.cumsum(counts, 0) - counts)
+        self.register_buffer("counts", counts)
+
+    def anchors(self, u: Tensor, y: Tensor | None) -> Tensor:
+        """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0)."""
+        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
+        count = self.counts[group].clamp_min(1)
+        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
+        k = self.neighbours.shape[1]
+        j = self.neighbours[i, (u[:, 1] * k).long().clamp_max(k - 1)]
+        a, b = self.rows[i], self.rows[j]
+        return a + u[:, 2:3] * (b - a)
+
+    def split_noise(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``z`` as (latent, Gumbel draws, the anchor's uniforms)."""
+        return (z[:, : self.latent_dim], z[:, self.latent_dim : self.noise_dim - ANCHOR_NOISE],
+                torch.special.ndtr(z[:, self.noise_dim - ANCHOR_NOISE :]))
+
+
+class AnchoredGenerator(AnchorDraws, nn.Module):
     """``(z, y) -> anchor + f(z, anchor, y)`` on a table's numeric columns.
 
     Parameters
@@ -100,14 +142,6 @@ class AnchoredGenerator(nn.Module):
         super().__init__()
         if rows.ndim != 2 or rows.shape[1] != out_features or len(rows) == 0:
             raise ValueError(f"rows must be a non-empty (n, {out_features}) tensor; got shape {tuple(rows.shape)}.")
-        if labels is None:
-            labels = torch.zeros(len(rows), dtype=torch.long)
-        order = torch.argsort(labels.cpu(), stable=True)
-        rows, labels = rows.detach().float().cpu()[order], labels.cpu().long()[order]
-        if neighbours is None:
-            neighbours = torch.from_numpy(class_neighbours(rows.numpy(), labels.numpy()))
-        n_groups = max(n_classes, 1)
-        counts = torch.bincount(labels, minlength=n_groups)
         self.latent_dim = latent_dim
         self.n_classes = n_classes
         self.blocks = tuple((int(s), int(e)) for s, e in blocks)
@@ -119,25 +153,106 @@ class AnchoredGenerator(nn.Module):
         numeric = torch.ones(out_features, dtype=torch.bool)
         for s, e in self.blocks:
             numeric[s:e] = False
-        self.register_buffer("rows", rows)
-        self.register_buffer("neighbours", neighbours.long())
-        self.register_buffer("starts", torch.cumsum(counts, 0) - counts)
-        self.register_buffer("counts", counts)
+        self._register_anchors(rows, labels, neighbours, n_classes)
         self.register_buffer("numeric", numeric.float())
 
-    def anchors(self, u: Tensor, y: Tensor | None) -> Tensor:
-        """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0)."""
-        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
-        count = self.counts[group].clamp_min(1)
-        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
-        k = self.neighbours.shape[1]
-        j = self.neighbours[i, (u[:, 1] * k).long().clamp_max(k - 1)]
-        a, b = self.rows[i], self.rows[j]
-        return a + u[:, 2:3] * (b - a)
-
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        noise, gumbel, u = (z[:, : self.latent_dim], z[:, self.latent_dim : self.noise_dim - ANCHOR_NOISE],
-                            torch.special.ndtr(z[:, self.noise_dim - ANCHOR_NOISE :]))
+        noise, gumbel, u = self.split_noise(z)
         anchor = self.anchors(u, y)
         out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
         return out + anchor.to(out.dtype) * self.numeric.to(out.dtype)
+
+
+class AnchoredConvGenerator(AnchorDraws, nn.Module):
+    """``(z, y) -> clamp(anchor + f(z, anchor, y), -1, 1)`` on images in ``[-1, 1]``.
+
+    The anchor is a SMOTE point between two real images of the class: the
+    pixel-wise blend of an image and one of its ``k`` nearest images of the
+    class (neighbours on the pixels). ``f`` is a small U-Net: a
+    convolutional encoder of the anchor, as :class:`~minority_gen.nets.conv.ConvDiscriminator`'s
+    trunk, down to the ``b_h × b_w`` base; the noise (and one-hot ``y``)
+    projected to a map of that base, as in :class:`~minority_gen.nets.conv.ConvGenerator`;
+    then the generator's upsampling stages, each fed the encoder's map of
+    its resolution beside its input, and a last 3×3 convolution to the
+    correction, which starts at zero. So the untrained generator returns its
+    anchors, and training can remove what a blend gets wrong (two faint
+    overlaid shapes) and add what it lacks, with the anchor in view at every
+    scale.
+
+    Parameters
+    ----------
+    latent_dim, image_shape, width, n_classes
+        As :class:`~minority_gen.nets.conv.ConvGenerator`.
+    rows : Tensor of shape (n, C·H·W) or (n, C, H, W)
+        The real images anchors are drawn from, in ``[-1, 1]`` (kept flat).
+    labels, neighbours
+        As :class:`AnchoredGenerator`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rows = torch.rand(5, 1 * 16 * 16) * 2 - 1
+    >>> g = AnchoredConvGenerator(8, (1, 16, 16), width=4, rows=rows)
+    >>> x = g(torch.randn(3, g.noise_dim))  # before training: blends of two real images
+    >>> x.shape, bool((x >= -1).all() and (x <= 1).all())
+    (torch.Size([3, 1, 16, 16]), True)
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        width: int = DEFAULT_WIDTH,
+        n_classes: int = 0,
+        *,
+        rows: Tensor,
+        labels: Tensor | None = None,
+        neighbours: Tensor | None = None,
+    ):
+        super().__init__()
+        k, bh, bw = conv_stages(image_shape)
+        c = image_shape[0]
+        n_pixels = int(c * image_shape[1] * image_shape[2])
+        if rows.ndim == 4:  # (n, C, H, W), as the image codec gives them
+            rows = rows.reshape(len(rows), -1)
+        if rows.ndim != 2 or rows.shape[1] != n_pixels or len(rows) == 0:
+            raise ValueError(f"rows must be a non-empty (n, {n_pixels}) tensor of flat images; got shape "
+                             f"{tuple(rows.shape)}.")
+        widths = _widths(width, k)
+        self.latent_dim, self.n_classes = latent_dim, n_classes
+        self.noise_dim = latent_dim + ANCHOR_NOISE
+        self.image_shape = tuple(image_shape)
+        self.base = (widths[k], bh, bw)
+        self.encode = nn.ModuleList(
+            [nn.Sequential(nn.Conv2d(c, widths[0], 3, padding=1), nn.LeakyReLU(0.2))]
+            + [nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1), nn.LeakyReLU(0.2))
+               for i in range(k)]
+        )
+        self.project = nn.Linear(latent_dim + n_classes, widths[k] * bh * bw)
+        self.merge = nn.Sequential(nn.Conv2d(2 * widths[k], widths[k], 3, padding=1, bias=False),
+                                   nn.BatchNorm2d(widths[k]), nn.ReLU())
+        self.up = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(widths[i] + widths[i - 1], widths[i - 1], 3, padding=1, bias=False),
+                          nn.BatchNorm2d(widths[i - 1]), nn.ReLU())
+            for i in range(k, 0, -1)
+        )
+        self.out = nn.Conv2d(widths[0], c, 3, padding=1)
+        nn.init.zeros_(self.out.weight)  # the untrained generator returns its anchors
+        nn.init.zeros_(self.out.bias)
+        self._register_anchors(rows, labels, neighbours, n_classes)
+        self.to(memory_format=CONV_MEMORY_FORMAT)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        noise, _, u = self.split_noise(z)
+        anchor = self.anchors(u, y).to(noise.dtype).view(len(z), *self.image_shape)
+        skips = []
+        h = anchor
+        for stage in self.encode:
+            h = stage(h)
+            skips.append(h)
+        noise_map = self.project(condition_on_labels(noise, y, self.n_classes)).view(len(z), *self.base)
+        h = self.merge(torch.cat([skips.pop(), noise_map], dim=1))
+        for stage in self.up:
+            h = nn.functional.interpolate(h, scale_factor=2, mode="nearest")
+            h = stage(torch.cat([h, skips.pop()], dim=1))
+        return torch.clamp(anchor + self.out(h), -1.0, 1.0)
