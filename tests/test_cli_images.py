@@ -85,3 +85,19 @@ def test_unsupported_size_is_explained(tmp_path, capsys):
     src = _make_folder(tmp_path / "in", size=(10, 10))
     assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2
     assert "Supported" in capsys.readouterr().err
+
+
+def test_anchor_smote_reaches_the_image_generator_and_its_saved_model(tmp_path):
+    """``--anchor smote`` on a folder: the images start from blends of two real images of the class (the saved
+    model's generator is the anchored one); ``auto`` keeps images from noise."""
+    from minority_gen import GANOversampler
+    from minority_gen.nets import AnchoredConvGenerator
+
+    src = _make_folder(tmp_path / "in")
+    for option, anchored in (("smote", True), ("auto", False)):
+        model = tmp_path / f"{option}.mgz"
+        assert main(["images", str(src), "--out", str(tmp_path / option), "--anchor", option,
+                     "--save-model", str(model), *FAST]) == 0
+        assert len(list((tmp_path / option / "malignant").glob("*.png"))) == 6
+        G = GANOversampler.load(model).generators_["malignant"]
+        assert isinstance(G, AnchoredConvGenerator) is anchored

@@ -58,8 +58,9 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--selection", choices=["last", "quality"], default="last",
                         help="keep the last generator (default) or the best-scoring one (quality)")
     parser.add_argument("--anchor", choices=["auto", "smote", "none"], default="auto",
-                        help="where generated rows start: smote (interpolations of real rows, refined by the "
-                             "generator) or none (noise alone); auto: smote for tables, none for images")
+                        help="where generated rows start: smote (interpolations of real rows, for images blends "
+                             "of two images of the class, refined by the generator) or none (noise alone); auto: "
+                             "smote for tables, none for images")
     parser.add_argument("--filter", default=None, metavar="CRITERIA",
                         help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
     parser.add_argument("--sampling-strategy", default="auto",
