@@ -150,8 +150,13 @@ def gan_params(args, name: str | None = None) -> dict:
         params["anchor"] = args.anchor
     if name is not None and name not in REFERENCES:
         params["method_params"] = resolved_params(name, args.method_params.get(name), images=True,
-                                                  anchored=args.anchor == "smote")
+                                                  anchored=anchored(args.anchor))
     return params
+
+
+def anchored(anchor: str | None) -> bool:
+    """Whether a GAN with this ``anchor`` setting (``None``: the image default, no anchors) starts from SMOTE blends."""
+    return anchor == "smote"
 
 
 def parse_method_param(text: str) -> tuple[str, str, object]:
@@ -192,7 +197,7 @@ def label(record: dict) -> str:
     name, own = record["name"], record["settings"]["gan"].get("method_params")
     if name in REFERENCES or own is None:
         return name
-    default = resolved_params(name, images=True, anchored=record["settings"]["gan"].get("anchor") == "smote")
+    default = resolved_params(name, images=True, anchored=anchored(record["settings"]["gan"].get("anchor")))
     changed = {k: v for k, v in own.items() if default.get(k) != v}
     return name + (f" ({', '.join(f'{k}={json.dumps(v)}' for k, v in sorted(changed.items()))})" if changed else "")
 
@@ -397,13 +402,13 @@ def parse(argv) -> argparse.Namespace:
     for method, key, value in args.method_param:
         if method not in args.methods:
             p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
-        default = resolved_params(method, images=True, anchored=args.anchor == "smote").get(key)
+        default = resolved_params(method, images=True, anchored=anchored(args.anchor)).get(key)
         if isinstance(default, float) and type(value) is int:  # beta_neg=1 and beta_neg=1.0: one cell
             value = float(value)
         args.method_params.setdefault(method, {})[key] = value
     for method, params in args.method_params.items():
         try:
-            resolved_params(method, params, images=True, anchored=args.anchor == "smote")  # validates them
+            resolved_params(method, params, images=True, anchored=anchored(args.anchor))  # validates them
         except ValueError as e:
             p.error(f"--method-param: {e}")
     return args

@@ -199,10 +199,10 @@ class GANCache:
         params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
         if a.gan_batch:
             params["batch_size"] = a.gan_batch
-        extra = dict(a.gan_param)
-        anchored = {**resolved_image_defaults(), **extra}.get("anchor") == "smote"
+        extra, defaults = dict(a.gan_param), resolved_image_defaults()
+        anchored = {**defaults, **extra}.get("anchor") == "smote"
         own = resolved_params(method, extra.pop("method_params", None), images=True, anchored=anchored)
-        return {**params, **resolved_image_defaults(), **extra, "method_params": own}
+        return {**params, **defaults, **extra, "method_params": own}
 
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
         key = (scenario, method, seed)

@@ -77,7 +77,8 @@ from torch import nn
 
 from .jsonstate import StateError, from_json, to_json
 from .methods import get_method
-from .nets import AnchoredConvGenerator, AnchoredGenerator, build_discriminator, build_generator
+from .nets import build_discriminator, build_generator
+from .nets.anchored import AnchorDraws
 
 FORMAT = "minority_gen.GANOversampler"
 #: The version of the file layout this package writes; it reads this one and older ones.
@@ -185,7 +186,7 @@ def _network_spec(sampler) -> dict:
         "conditional": bool(method.conditional),
         "spectral_norm": bool(sampler.spectral_norm or method.needs_spectral_norm()),
         "pac": int(getattr(some_d, "pac", 1)),
-        "anchor": isinstance(next(iter(sampler.generators_.values())), (AnchoredGenerator, AnchoredConvGenerator)),
+        "anchor": isinstance(next(iter(sampler.generators_.values())), AnchorDraws),
     }
 
 
