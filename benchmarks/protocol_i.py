@@ -32,6 +32,10 @@ long run can be continued or extended), ``results.json`` (per-seed
 figures), ``results.md`` (tables with the MedMNIST v2 reference figures),
 ``results.png`` and ``grid_<method>_<scenario>_<iterations>it[_<settings>].png``
 (real vs GAN images; the settings a condition changes, as in its label).
+Every GAN's drawn images are kept in ``--gan-cache`` (default
+``<out>/gan_samples``, not committed), named by the GAN's settings, seed and
+training images, so cells run again with another CNN reuse them instead of
+refitting the GAN (their ``gan_s`` is the original fit's time).
 
 Usage::
 
@@ -204,24 +208,46 @@ class GANCache:
         own = resolved_params(method, extra.pop("method_params", None), images=True, anchored=anchored)
         return {**params, **defaults, **extra, "method_params": own}
 
+    def sample_file(self, scenario, method, seed, X, y, n_new: int) -> Path:
+        """Where the GAN's drawn images are kept on disk, named by everything they depend on."""
+        a = self.args
+        text = json.dumps([scenario, method, seed, self.params(method), a.quick, n_new, hashlib.sha1(
+            np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()], sort_keys=True)
+        return a.gan_cache / f"{scenario}_{method}_seed{seed}_{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
+
     def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
+        """``(images, fit seconds)`` of the GAN of ``(scenario, method, seed)``: from memory, from the sample
+        cache on disk (the same settings and training images drawn before, e.g. for another CNN), or a new fit."""
         key = (scenario, method, seed)
         if key not in self.fits:
-            from minority_gen import GANOversampler
             from minority_gen.plotting import save_image_grid
 
-            p = self.params(method)
-            sampler = GANOversampler(**{**p, "hidden_dims": tuple(p["hidden_dims"])}, random_state=seed)
-            start = time.perf_counter()
-            sampler.fit(X, y)
-            seconds = time.perf_counter() - start
-            images = sampler.sample(n_new, y=MINORITY, random_state=seed)
+            path = self.sample_file(scenario, method, seed, X, y, n_new)
+            if path.is_file():
+                with np.load(path) as f:
+                    images, seconds = f["images"], float(f["seconds"])
+            else:
+                images, seconds = self.fit_and_draw(method, seed, X, y, n_new)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(".partial.npz")
+                np.savez_compressed(partial, images=images, seconds=seconds)
+                partial.replace(path)  # whole files only: an interrupted write leaves no half cache entry
             if grid is not None:
                 save_image_grid(grid, X[y == MINORITY], y[y == MINORITY], images, np.full(len(images), MINORITY),
                                 n_per_class=10, title=f"BreastMNIST {scenario}, malignant: real (top) vs "
                                 f"{method}, {self.args.gan_iter} iterations (bottom), seed {seed}")
             self.fits[key] = (images, seconds)
         return self.fits[key]
+
+    def fit_and_draw(self, method, seed, X, y, n_new: int) -> tuple[np.ndarray, float]:
+        from minority_gen import GANOversampler
+
+        p = self.params(method)
+        sampler = GANOversampler(**{**p, "hidden_dims": tuple(p["hidden_dims"])}, random_state=seed)
+        start = time.perf_counter()
+        sampler.fit(X, y)
+        seconds = time.perf_counter() - start
+        return sampler.sample(n_new, y=MINORITY, random_state=seed), seconds
 
 
 def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
@@ -438,6 +464,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--gan-param", type=parse_gan_param, action="append", default=[], metavar="NAME=VALUE",
                    help="another GANOversampler parameter for every GAN (repeatable; the value is read as JSON, "
                         "e.g. ema=0.99, spectral_norm=true, diffaugment=null)")
+    p.add_argument("--gan-cache", type=Path, default=None,
+                   help="folder keeping every GAN's drawn images, so that cells with another CNN reuse them "
+                        "instead of refitting (default <out>/gan_samples; not committed)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     p.add_argument("--quick", action="store_true",
@@ -500,6 +529,7 @@ def main(argv=None) -> int:
     if args.out is None:
         args.out = Path(tempfile.mkdtemp(prefix="protocol_i_quick_")) if args.quick else DEFAULT_OUT
     args.out.mkdir(parents=True, exist_ok=True)
+    args.gan_cache = args.gan_cache or args.out / "gan_samples"
     splits = load_splits(path, args.train_fraction)
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []

@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .benchmark_scripts import loaded
@@ -132,3 +133,39 @@ def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(pro
             protocol_i.main(["--quick", "--conditions", "gan", "--methods", "rumi", "acgan", "--gan-param",
                              'method_params={"d_schedule": "joint"}', "--out", str(tmp_path / "o")])
         assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_gan_samples_are_cached_on_disk_and_reused_by_cells_with_another_cnn(protocol_i, tmp_path, monkeypatch):
+    """Cells with another CNN draw the GAN's images from the sample cache instead of refitting it; the cached
+    images are those a fresh fit gives, and a change of GAN settings makes a new cache entry."""
+    out = tmp_path / "q"
+    base = ["--quick", "--out", str(out), "--scenarios", "severe30", "--methods", "rumi", "--conditions", "gan"]
+    assert protocol_i.main(base) == 0
+    files = sorted((out / "gan_samples").glob("*.npz"))
+    assert [f.name[:len("severe30_rumi_seed0_")] for f in files] == ["severe30_rumi_seed0_"]
+    with np.load(files[0]) as f:
+        cached = f["images"]
+    fits = []
+    real_fit = protocol_i.GANCache.fit_and_draw
+
+    def counting(self, *a, **k):
+        fits.append(a[0])
+        return real_fit(self, *a, **k)
+
+    monkeypatch.setattr(protocol_i.GANCache, "fit_and_draw", counting)
+    assert protocol_i.main([*base, "--width", "3"]) == 0  # another CNN: a new cell, the same GAN images
+    assert fits == []
+    recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert [r["cnn_params"]["width"] for r in recs] == [4, 3]
+    assert recs[0]["metrics"]["gan_s"] == recs[1]["metrics"]["gan_s"]
+    args = protocol_i.parse(base)
+    args.gan_cache = tmp_path / "fresh"
+    gans = protocol_i.GANCache(args)
+    X, y = protocol_i.scenario_train(*protocol_i.load_splits(DATA, args.train_fraction)["train"], "severe30",
+                                     args.severe_n)
+    images, _ = gans.draw("severe30", "rumi", 0, X, y, len(cached), None)
+    np.testing.assert_array_equal(images, cached)  # the cache holds what a fit draws (seeded, CPU)
+    assert fits == ["rumi"]
+    assert protocol_i.main([*base, "--gan-param", "ema=0.5"]) == 0
+    assert len(list((out / "gan_samples").glob("*.npz"))) == 2 and fits == ["rumi", "rumi"]
