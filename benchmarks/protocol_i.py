@@ -131,11 +131,11 @@ def conditions_of(names, methods) -> list[str]:
 OWN_GAN_PARAMS = ("method", "n_iter", "hidden_dims", "device", "batch_size", "random_state")
 
 
-def parse_gan_param(text: str) -> tuple[str, object]:
+def parse_param(text: str) -> tuple[str, object]:
     """``"ema=0.99"`` → ``("ema", 0.99)``: the value read as JSON (``null``, ``true``, numbers), else a string."""
     key, sep, value = text.partition("=")
     if not sep or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f"--gan-param takes name=value (e.g. ema=0.99); got {text!r}")
+        raise argparse.ArgumentTypeError(f"takes name=value (e.g. ema=0.99); got {text!r}")
     try:
         return key, json.loads(value)
     except json.JSONDecodeError:
@@ -278,8 +278,34 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
     return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
 
 
+#: ``--cnn`` presets: CNNClassifier settings beyond epochs and width ("plain": the class defaults).
+CNN_PRESETS = {"plain": {}, "strong": dict(blocks=3, convs_per_block=2, batch_norm=True, augment=True)}
+#: CNNClassifier parameters the script sets from its own options (not through --cnn-param).
+OWN_CNN_PARAMS = ("epochs", "width", "device", "random_state")
+
+
 def cnn_params(args) -> dict:
-    return dict(epochs=args.epochs, width=args.width, device=args.device)
+    """The cell's CNNClassifier settings: epochs, width, device and those of ``--cnn`` / ``--cnn-param`` that
+    differ from the class defaults (so cells of the plain network keep the keys they had before the presets)."""
+    from minority_gen.evaluation import CNNClassifier
+
+    defaults = CNNClassifier().get_params()
+    extra = {**CNN_PRESETS[args.cnn], **args.cnn_param}
+    return dict(epochs=args.epochs, width=args.width, device=args.device,
+                **{k: v for k, v in sorted(extra.items()) if defaults[k] != v})
+
+
+def describe_cnn(params: dict) -> str:
+    """``"two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"`` and so on, from the settings."""
+    from minority_gen.evaluation import CNNClassifier
+
+    p = CNNClassifier(**params).get_params()
+    words = {1: "one", 2: "two", 3: "three", 4: "four"}
+    conv = (f"{words.get(p['blocks'], p['blocks'])} block{'s' * (p['blocks'] > 1)} of "
+            f"{words.get(p['convs_per_block'], p['convs_per_block'])} 3×3 convolution"
+            f"{'s' * (p['convs_per_block'] > 1)}{' with batch norm' if p['batch_norm'] else ''}")
+    return (f"{conv}, dense {p['n_features']}, Adam {p['lr']:g}, batch {p['batch_size']}"
+            + (", training batches mirrored left-right and shifted by up to 2 pixels" if p["augment"] else ""))
 
 
 def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool) -> str:
@@ -379,14 +405,11 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
 
     current = [r for r in records if r["cnn_params"] == cnn_params(args) and r["quick"] == bool(args.quick)]
     grouped = groups(current)
-    (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
+    (args.out / f"{args.report_name}.json").write_text(json.dumps(current, indent=1) + "\n")
     if grouped:
-        plot(grouped, args.out / "results.png")
+        plot(grouped, args.out / f"{args.report_name}.png")
     runs = sorted({(r["date"][:16], r["command"]) for r in current})
     grids = sorted(p.name for p in args.out.glob("grid_*.png"))
-    from minority_gen.evaluation import CNNClassifier
-
-    clf = CNNClassifier(**cnn_params(args)).get_params()
     gan_settings = sorted({(r["gan_params"]["method"], r["gan_params"]["n_iter"], r["gan_params"]["hidden_dims"][0],
                             r["gan_params"].get("batch_size", "the method's")) for r in current if r["gan_params"]})
     lines = [
@@ -396,7 +419,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "describes the conditions). Official MedMNIST v2 splits; label 0 = malignant = minority. Every",
         f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn_params(args).items())}, "
         "random_state=seed)`",
-        f"(two 3×3 conv blocks, dense {clf['n_features']}, Adam {clf['lr']:g}, batch {clf['batch_size']}) for the "
+        f"({describe_cnn(cnn_params(args))}) for the "
         "fixed number of epochs and keeps the",
         "epoch with the best validation ROC AUC; the test split is scored once with that epoch's weights",
         "(accuracy and balanced accuracy at the argmax, i.e. threshold 0.5). Mean ± sample std over seeds.",
@@ -430,7 +453,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "Yang et al., *MedMNIST v2*, Scientific Data 10, 41 (2023), Table 3; their models train on the full",
         "training split (our `full` scenario, condition `none`).",
         "",
-        "![test ROC AUC and balanced accuracy per condition](results.png)",
+        f"![test ROC AUC and balanced accuracy per condition]({args.report_name}.png)",
         "",
         "Real vs GAN malignant images (first seed): " + (", ".join(f"[{g}]({g})" for g in grids) or "none"),
         "",
@@ -456,12 +479,21 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--seeds", nargs="+", type=int, default=None, help="default 0 1 2")
     p.add_argument("--epochs", type=int, default=None, help="CNN training epochs, the fixed budget (default 60)")
     p.add_argument("--width", type=int, default=None, help="CNN width (default 32)")
+    p.add_argument("--cnn", choices=sorted(CNN_PRESETS), default="plain",
+                   help="the CNN: plain (CNNClassifier's defaults: two blocks of one convolution) or strong "
+                        f"({', '.join(f'{k}={v}' for k, v in CNN_PRESETS['strong'].items())}); default plain")
+    p.add_argument("--cnn-param", type=parse_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="another CNNClassifier parameter (repeatable, JSON value, e.g. batch_norm=true); "
+                        "overrides --cnn")
+    p.add_argument("--report-name", default="results",
+                   help="stem of the report files (<stem>.md, .json, .png; default results): the tables hold the "
+                        "cells of this run's CNN settings")
     p.add_argument("--gan-iter", type=int, default=None,
                    help="GAN iterations (default: GANOversampler's for images, 1000; about 0.4 s each at 28x28 "
                         "and width 16 on one CPU thread)")
     p.add_argument("--gan-width", type=int, default=None, help="conv width of the GAN (default 16, the image default)")
     p.add_argument("--gan-batch", type=int, default=None, help="GAN batch size (default: the method's)")
-    p.add_argument("--gan-param", type=parse_gan_param, action="append", default=[], metavar="NAME=VALUE",
+    p.add_argument("--gan-param", type=parse_param, action="append", default=[], metavar="NAME=VALUE",
                    help="another GANOversampler parameter for every GAN (repeatable; the value is read as JSON, "
                         "e.g. ema=0.99, spectral_norm=true, diffaugment=null)")
     p.add_argument("--gan-cache", type=Path, default=None,
@@ -474,7 +506,7 @@ def parse(argv) -> argparse.Namespace:
                         "tiny CNN, 2 iterations of a tiny GAN")
     p.add_argument("--note", action="append", default=[], help="extra line for the report header")
     args = p.parse_args(argv)
-    args.gan_param = dict(args.gan_param)
+    args.gan_param, args.cnn_param = dict(args.gan_param), dict(args.cnn_param)
     from minority_gen.nets.conv import DEFAULT_WIDTH
     from minority_gen.oversampler import AUTO_IMAGE_N_ITER
 
@@ -499,6 +531,19 @@ def check_methods(conditions) -> None:
                          f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
 
 
+def check_cnn_params(extra: dict) -> None:
+    from minority_gen.evaluation import CNNClassifier
+
+    bad = sorted(set(extra) - (set(CNNClassifier().get_params()) - set(OWN_CNN_PARAMS)))
+    if bad:
+        raise SystemExit(f"protocol_i: --cnn-param {', '.join(bad)} is not a CNNClassifier parameter this script "
+                         "leaves free (epochs, width and device have their own options, random_state is the seed)")
+    try:
+        CNNClassifier(**extra)._validate_params()
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f"protocol_i: --cnn-param: {e}") from None
+
+
 def check_gan_params(extra: dict) -> None:
     from minority_gen import GANOversampler
 
@@ -517,6 +562,7 @@ def main(argv=None) -> int:
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
     check_gan_params(args.gan_param)
+    check_cnn_params(args.cnn_param)
     gans = GANCache(args)
     for method in sorted({gan_part(c) for c in conditions} - {None}):
         try:  # a method_params one of the methods does not take stops here, before any training
@@ -562,8 +608,8 @@ def main(argv=None) -> int:
             gans.fits.pop((scenario, gan_part(condition), seed), None)  # no later cell needs this GAN's images
     # read back: another run may have added cells to the same folder meanwhile
     records = [json.loads(line) for line in runs_path.read_text().splitlines()]
-    write_report(args, records, args.out / "results.md")
-    print(f"protocol_i: wrote {args.out / 'results.md'}", flush=True)
+    write_report(args, records, args.out / f"{args.report_name}.md")
+    print(f"protocol_i: wrote {args.out / (args.report_name + '.md')}", flush=True)
     return 0
 
 

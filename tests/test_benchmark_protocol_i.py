@@ -169,3 +169,35 @@ def test_gan_samples_are_cached_on_disk_and_reused_by_cells_with_another_cnn(pro
     assert fits == ["rumi"]
     assert protocol_i.main([*base, "--gan-param", "ema=0.5"]) == 0
     assert len(list((out / "gan_samples").glob("*.npz"))) == 2 and fits == ["rumi", "rumi"]
+
+
+def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
+    """The plain CNN's cells keep the settings (and so the keys) they had before the presets; --cnn strong and
+    --cnn-param add only what departs from CNNClassifier's defaults; the report names the network."""
+    plain = protocol_i.cnn_params(protocol_i.parse([]))
+    assert plain == {"epochs": 60, "width": 32, "device": "cpu"}
+    strong = protocol_i.cnn_params(protocol_i.parse(["--cnn", "strong"]))
+    assert strong == {**plain, "augment": True, "batch_norm": True, "blocks": 3, "convs_per_block": 2}
+    no_aug = protocol_i.cnn_params(protocol_i.parse(["--cnn", "strong", "--cnn-param", "augment=false"]))
+    assert "augment" not in no_aug and no_aug["blocks"] == 3
+    key = lambda cnn: protocol_i.cell_key("full", "none", 0, cnn, None, False)  # noqa: E731
+    assert len({key(plain), key(strong), key(no_aug)}) == 3
+    assert protocol_i.describe_cnn(plain) == "two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"
+    assert protocol_i.describe_cnn(strong) == ("three blocks of two 3×3 convolutions with batch norm, dense 128, "
+                                               "Adam 0.001, batch 64, training batches mirrored left-right and "
+                                               "shifted by up to 2 pixels")
+    with pytest.raises(SystemExit, match="--cnn-param epochs is not a CNNClassifier parameter this script leaves"):
+        protocol_i.check_cnn_params({"epochs": 3})
+    with pytest.raises(SystemExit, match="--cnn-param: .*'blocks' parameter"):
+        protocol_i.check_cnn_params({"blocks": 0})
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_quick_run_with_the_strong_cnn_writes_its_own_report(protocol_i, tmp_path):
+    out = tmp_path / "s"
+    assert protocol_i.main(["--quick", "--out", str(out), "--cnn", "strong", "--conditions", "none",
+                            "--report-name", "strong"]) == 0
+    text = (out / "strong.md").read_text()
+    assert "three blocks of two 3×3 convolutions with batch norm" in text and "(strong.png)" in text
+    assert (out / "strong.png").is_file() and len(json.loads((out / "strong.json").read_text())) == 2
+    assert not (out / "results.md").exists()

@@ -102,6 +102,8 @@ def test_balanced_accuracy_selection_and_no_validation():
     (dict(X_val=np.zeros((4, 8, 8)), y_val=["tl", "br"]), "y_val has shape (2,) for 4"),
     (dict(params=dict(epochs=0)), "'epochs' parameter"),
     (dict(params=dict(validation_metric="f1")), "'validation_metric' parameter"),
+    (dict(params=dict(blocks=0)), "'blocks' parameter"),
+    (dict(params=dict(augment="flip")), "'augment' parameter"),
 ])
 def test_bad_input_is_refused_before_training(monkeypatch, bad, message):
     def no_training(*args, **kwargs):
@@ -120,3 +122,64 @@ def test_predict_needs_a_fit_and_the_fitted_image_shape(fitted):
         CNNClassifier().predict(np.zeros((2, 8, 8)))
     with pytest.raises(ValueError, match=r"fitted on \(1, 8, 8\)"):
         fitted.predict_proba(np.zeros((2, 10, 10)))
+
+
+STRONG = dict(blocks=3, convs_per_block=2, batch_norm=True, augment=True)
+
+
+def test_flip_shift_mirrors_and_moves_each_image_within_its_own_pixels():
+    """Every output image is its input, mirrored or not, moved by at most 2 pixels per axis with the edge
+    pixels repeated; both mirrors and several shifts occur; the same generator seed gives the same batch."""
+    import torch
+
+    from minority_gen.evaluation.features import flip_shift
+
+    x = torch.rand(64, 1, 6, 6)
+    out = flip_shift(x, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, flip_shift(x, torch.Generator().manual_seed(0)))
+    seen = set()
+    for img, src in zip(out, x):
+        matches = [(f, dy, dx) for f in (0, 1) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(img, shifted(src.flip(2) if f else src, dy, dx))]
+        assert matches, "an output image is no mirror/shift of its input"
+        seen.add(matches[0])
+    assert {m[0] for m in seen} == {0, 1} and len({m[1:] for m in seen}) >= 10
+    torch.testing.assert_close(flip_shift(x, torch.Generator().manual_seed(0), max_shift=0).abs().sum(),
+                               x.abs().sum())
+
+
+def shifted(img, dy: int, dx: int):
+    """``img`` (C, H, W) moved by (dy, dx) pixels, edge pixels repeated: the reference for flip_shift."""
+    _, h, w = img.shape
+    rows = (np.arange(h) - dy).clip(0, h - 1)
+    cols = (np.arange(w) - dx).clip(0, w - 1)
+    return img[:, rows][:, :, cols]
+
+
+def test_the_stronger_network_separates_blobs_and_is_seeded(monkeypatch):
+    """blocks, convs_per_block and batch_norm build the network they name; augment feeds every training batch
+    through flip_shift; the result still separates the blobs (a mirror keeps top vs bottom) and is seeded."""
+    calls = []
+    real = cnn_module.flip_shift
+
+    def counting(x, gen):
+        calls.append(len(x))
+        return real(x, gen)
+
+    monkeypatch.setattr(cnn_module, "flip_shift", counting)
+    X, y = blobs(30, seed=0)
+    clf = CNNClassifier(epochs=6, lr=3e-3, **{**TINY, **STRONG}).fit(X, y)
+    assert sum(calls) == 6 * len(X)
+    layers = [type(m).__name__ for m in clf.net_.body]
+    assert layers.count("Conv2d") == 6 and layers.count("BatchNorm2d") == 6 and layers.count("MaxPool2d") == 2
+    X_test, y_test = blobs(40, seed=1)
+    assert (clf.predict(X_test) == y_test).mean() >= 0.95
+    again = CNNClassifier(epochs=6, lr=3e-3, **{**TINY, **STRONG}).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X_test), clf.predict_proba(X_test))
+
+
+def test_defaults_are_the_plain_two_block_network():
+    X, y = blobs(10, seed=0)
+    clf = CNNClassifier(epochs=1, **TINY).fit(X, y)
+    assert [type(m).__name__ for m in clf.net_.body] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU",
+                                                       "AdaptiveAvgPool2d", "Flatten", "Linear", "ReLU"]

@@ -82,13 +82,27 @@ def _device(device: str) -> torch.device:
 
 
 class _SmallCNN(nn.Module):
-    def __init__(self, channels: int, n_classes: int, width: int, n_features: int):
+    """``blocks`` blocks of ``convs_per_block`` 3×3 convolutions (``width·2^i`` channels in block ``i``, ReLU,
+    batch normalisation after each convolution with ``batch_norm``), a 2×2 max-pool between blocks, adaptive
+    average pooling (to 4×4 after two blocks, 2×2 after three, 1×1 after more), a dense layer of
+    ``n_features`` units and a linear head. The defaults (two blocks of one convolution, no batch norm) are
+    the plain network: the same layers, so the same seeded initial weights."""
+
+    def __init__(self, channels: int, n_classes: int, width: int, n_features: int, batch_norm: bool = False,
+                 blocks: int = 2, convs_per_block: int = 1):
         super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4),
-            nn.Flatten(), nn.Linear(32 * width, n_features), nn.ReLU(),
-        )
+        layers, c_in = [], channels
+        for i in range(blocks):
+            c_out = width * 2**i
+            for _ in range(convs_per_block):
+                layers += [nn.Conv2d(c_in, c_out, 3, padding=1), *([nn.BatchNorm2d(c_out)] if batch_norm else []),
+                           nn.ReLU()]
+                c_in = c_out
+            if i < blocks - 1:
+                layers.append(nn.MaxPool2d(2, ceil_mode=True))
+        side = max(1, 4 >> max(0, blocks - 2))
+        self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(side), nn.Flatten(),
+                                  nn.Linear(c_in * side * side, n_features), nn.ReLU())
         self.head = nn.Linear(n_features, n_classes)
 
     def forward(self, x):
@@ -106,20 +120,47 @@ def encode_labels(y, n_images: int, owner: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def build_small_cnn(channels: int, n_classes: int, width: int, n_features: int,
-                    rng: np.random.RandomState) -> nn.Module:
-    """A :class:`_SmallCNN` whose initial weights are seeded from ``rng`` (torch's global seed untouched)."""
+                    rng: np.random.RandomState, **arch) -> nn.Module:
+    """A :class:`_SmallCNN` whose initial weights are seeded from ``rng`` (torch's global seed untouched);
+    ``arch``: its ``batch_norm``, ``blocks`` and ``convs_per_block``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(rng.randint(2**31 - 1)))
-        return _SmallCNN(channels, n_classes, width, n_features)
+        return _SmallCNN(channels, n_classes, width, n_features, **arch)
+
+
+def flip_shift(x: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> torch.Tensor:
+    """A batch ``(N, C, H, W)`` with each image mirrored left-right with probability 1/2 and moved by up to
+    ``max_shift`` pixels along each axis (edge pixels repeated into the gap); random draws from ``gen``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(2 * 16, dtype=torch.float32).reshape(2, 1, 4, 4)
+    >>> out = flip_shift(x, torch.Generator().manual_seed(0), max_shift=1)
+    >>> out.shape, bool((out.amin() >= x.amin()) & (out.amax() <= x.amax()))
+    (torch.Size([2, 1, 4, 4]), True)
+    """
+    n, _, h, w = x.shape
+    flip = torch.rand(n, generator=gen) < 0.5
+    x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(3), x)
+    if max_shift < 1:
+        return x
+    padded = F.pad(x, (max_shift,) * 4, mode="replicate")
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n), generator=gen).to(x.device)
+    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, :, None]  # (n, h, 1)
+    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, :]  # (n, 1, w)
+    return padded[torch.arange(n, device=x.device)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
 
 
 def train_epochs(net: nn.Module, x: np.ndarray, y_idx: np.ndarray, epochs: int, batch_size: int, lr: float,
-                 device: torch.device, rng: np.random.RandomState):
+                 device: torch.device, rng: np.random.RandomState, augment=None):
     """Train ``net`` with Adam and cross-entropy; yield ``(epoch, mean training loss)`` after each epoch.
 
-    The batch order comes from a ``torch.Generator`` seeded from ``rng``; the
-    network is in training mode while the loop runs (the caller may evaluate
-    it between epochs: it is put back in training mode before the next one).
+    The batch order comes from a ``torch.Generator`` seeded from ``rng``; so
+    do the random draws of ``augment`` (``augment(batch, generator)``, e.g.
+    :func:`flip_shift`, applied to every training batch). The network is in
+    training mode while the loop runs (the caller may evaluate it between
+    epochs: it is put back in training mode before the next one).
     """
     net.to(device)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
@@ -131,7 +172,10 @@ def train_epochs(net: nn.Module, x: np.ndarray, y_idx: np.ndarray, epochs: int, 
         total = 0.0
         for start in range(0, len(xt), batch_size):
             idx = order[start:start + batch_size]
-            loss = F.cross_entropy(net(xt[idx].to(device)), yt[idx].to(device))
+            xb = xt[idx].to(device)
+            if augment is not None:
+                xb = augment(xb, gen)
+            loss = F.cross_entropy(net(xb), yt[idx].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
