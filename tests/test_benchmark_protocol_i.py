@@ -54,6 +54,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     assert "| severe30 | projection+augmentation | 2 | 0 | " in text
     assert "| ResNet-18 (28) | 0.901 | 0.863 |" in text and "| Google AutoML Vision | 0.919 | 0.861 |" in text
     assert "protocol_i.py --quick" in text and "torch 2" in text and "CPU cores" in text
+    assert "(three blocks of two 3×3 convolutions with batch norm" in text  # the default CNN
     assert len(json.loads((out / "results.json").read_text())) == 14
     for name in ("results.png", "grid_rumi_full_2it.png", "grid_projection_severe30_2it.png"):
         assert (out / name).stat().st_size > 0
@@ -174,11 +175,11 @@ def test_gan_samples_are_cached_on_disk_and_reused_by_cells_with_another_cnn(pro
 def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
     """The plain CNN's cells keep the settings (and so the keys) they had before the presets; --cnn strong and
     --cnn-param add only what departs from CNNClassifier's defaults; the report names the network."""
-    plain = protocol_i.cnn_params(protocol_i.parse([]))
+    plain = protocol_i.cnn_params(protocol_i.parse(["--cnn", "plain"]))
     assert plain == {"epochs": 60, "width": 32, "device": "cpu"}
-    strong = protocol_i.cnn_params(protocol_i.parse(["--cnn", "strong"]))
+    strong = protocol_i.cnn_params(protocol_i.parse([]))  # the default since 2026-12-06
     assert strong == {**plain, "augment": True, "batch_norm": True, "blocks": 3, "convs_per_block": 2}
-    no_aug = protocol_i.cnn_params(protocol_i.parse(["--cnn", "strong", "--cnn-param", "augment=false"]))
+    no_aug = protocol_i.cnn_params(protocol_i.parse(["--cnn-param", "augment=false"]))
     assert "augment" not in no_aug and no_aug["blocks"] == 3
     key = lambda cnn: protocol_i.cell_key("full", "none", 0, cnn, None, False)  # noqa: E731
     assert len({key(plain), key(strong), key(no_aug)}) == 3
@@ -193,11 +194,11 @@ def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
-def test_quick_run_with_the_strong_cnn_writes_its_own_report(protocol_i, tmp_path):
+def test_quick_run_with_the_plain_cnn_writes_its_own_report(protocol_i, tmp_path):
     out = tmp_path / "s"
-    assert protocol_i.main(["--quick", "--out", str(out), "--cnn", "strong", "--conditions", "none",
-                            "--report-name", "strong"]) == 0
-    text = (out / "strong.md").read_text()
-    assert "three blocks of two 3×3 convolutions with batch norm" in text and "(strong.png)" in text
-    assert (out / "strong.png").is_file() and len(json.loads((out / "strong.json").read_text())) == 2
+    assert protocol_i.main(["--quick", "--out", str(out), "--cnn", "plain", "--conditions", "none",
+                            "--report-name", "plain"]) == 0
+    text = (out / "plain.md").read_text()
+    assert "(two blocks of one 3×3 convolution, dense 128" in text and "(plain.png)" in text
+    assert (out / "plain.png").is_file() and len(json.loads((out / "plain.json").read_text())) == 2
     assert not (out / "results.md").exists()
