@@ -1,11 +1,25 @@
 """Exploration only: which CNN changes raise BreastMNIST validation AUC (full split, no resampling / ros)."""
-import json, sys, time
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
+
 torch.set_num_threads(1)
 f = np.load("/work/shared/data/breastmnist.npz")
-def split(s): return f[f"{s}_images"].astype(np.float32)[:, None] / 255, f[f"{s}_labels"].ravel().astype(np.int64)
-Xtr, ytr = split("train"); Xva, yva = split("val")
+
+
+def split(s):
+    return f[f"{s}_images"].astype(np.float32)[:, None] / 255, f[f"{s}_labels"].ravel().astype(np.int64)
+
+
+Xtr, ytr = split("train")
+Xva, yva = split("val")
+
 
 def net(depth, width, bn, dropout, nfeat=128):
     layers, c = [], 1
@@ -32,8 +46,10 @@ def aug_batch(x, g, shift):
 def run(cfg, seed, ros=False):
     X, y = Xtr, ytr
     if ros:
-        rng = np.random.default_rng(seed); idx = np.flatnonzero(y == 0)
-        extra = rng.choice(idx, (y == 1).sum() - len(idx)); X, y = np.concatenate([X, X[extra]]), np.concatenate([y, y[extra]])
+        rng = np.random.default_rng(seed)
+        idx = np.flatnonzero(y == 0)
+        extra = rng.choice(idx, (y == 1).sum() - len(idx))
+        X, y = np.concatenate([X, X[extra]]), np.concatenate([y, y[extra]])
     m, s = X.mean(), X.std()
     xt, yt, xv = torch.from_numpy((X - m) / s), torch.from_numpy(y), torch.from_numpy((Xva - m) / s)
     torch.manual_seed(seed)
@@ -43,23 +59,32 @@ def run(cfg, seed, ros=False):
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, E) if cfg.get("cosine") else None
     g = torch.Generator().manual_seed(seed)
     curve = []
-    for ep in range(E):
-        model.train(); order = torch.randperm(len(xt), generator=g)
+    for _ in range(E):
+        model.train()
+        order = torch.randperm(len(xt), generator=g)
         for st in range(0, len(xt), 64):
-            i = order[st:st + 64]; xb = xt[i]
-            if cfg.get("aug"): xb = aug_batch(xb, g, cfg.get("shift", 2))
-            loss = F.cross_entropy(model(xb), yt[i]); opt.zero_grad(); loss.backward(); opt.step()
-        if sched: sched.step()
+            i = order[st:st + 64]
+            xb = xt[i]
+            if cfg.get("aug"):
+                xb = aug_batch(xb, g, cfg.get("shift", 2))
+            loss = F.cross_entropy(model(xb), yt[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if sched:
+            sched.step()
         model.eval()
         with torch.no_grad():
             p = model(xv).softmax(1)[:, 1]
-            if cfg.get("tta"): p = (p + model(xv.flip(3)).softmax(1)[:, 1]) / 2
+            if cfg.get("tta"):
+                p = (p + model(xv.flip(3)).softmax(1)[:, 1]) / 2
         curve.append(roc_auc_score(yva, p.numpy()))
     return curve
 
 name, cfg = sys.argv[1], json.loads(sys.argv[2])
 for ros in (False, True):
     for seed in (0, 1, 2):
-        t = time.time(); c = run(cfg, seed, ros)
+        t = time.time()
+        c = run(cfg, seed, ros)
         print(json.dumps(dict(name=name, cfg=cfg, ros=ros, seed=seed, best=max(c), last20=float(np.mean(c[-20:])),
                               epoch=int(np.argmax(c)) + 1, s=round(time.time() - t))), flush=True)
