@@ -39,15 +39,16 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ``blocks`` blocks of ``convs_per_block`` 3×3 convolutions (``width``,
     ``2·width``, ``4·width``, ... channels, ReLU, batch normalisation after
     each convolution with ``batch_norm``; 2×2 max-pool between blocks,
-    adaptive average pooling to 4×4 after two blocks, 2×2 after three), a
+    adaptive average pooling to 4×4 after one or two blocks, 2×2 after
+    three, 1×1 after more), a
     dense layer of ``n_features`` units and a linear head, trained with Adam
     on the cross-entropy for exactly ``epochs`` passes over the training
     images. Pixels are standardised per channel with the training images'
     mean and standard deviation. The defaults are the plain two-block
     network; ``blocks=3, convs_per_block=2, batch_norm=True, augment=True``
     is the stronger one that protocol I chose on BreastMNIST's validation
-    split (``benchmarks/results/protocol_i/cnn_choice``), about 3 times
-    slower.
+    split (``benchmarks/results/protocol_i/NOTES.md``, section "a stronger
+    CNN"), about 3 times slower.
 
     **Model selection.** With ``fit(X, y, X_val=..., y_val=...)`` the
     network is scored on the validation images after every epoch

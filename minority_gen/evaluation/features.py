@@ -84,7 +84,7 @@ def _device(device: str) -> torch.device:
 class _SmallCNN(nn.Module):
     """``blocks`` blocks of ``convs_per_block`` 3×3 convolutions (``width·2^i`` channels in block ``i``, ReLU,
     batch normalisation after each convolution with ``batch_norm``), a 2×2 max-pool between blocks, adaptive
-    average pooling (to 4×4 after two blocks, 2×2 after three, 1×1 after more), a dense layer of
+    average pooling (to 4×4 after one or two blocks, 2×2 after three, 1×1 after more), a dense layer of
     ``n_features`` units and a linear head. The defaults (two blocks of one convolution, no batch norm) are
     the plain network: the same layers, so the same seeded initial weights."""
 
