@@ -5,12 +5,11 @@
 True
 """
 
+from ._version import __version__
 from .augmentation import AugmentationOversampler
 from .methods import GANMethod, available_methods, get_method
 from .oversampler import GANOversampler
 from .training import DivergenceError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AugmentationOversampler",

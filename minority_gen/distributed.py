@@ -245,7 +245,7 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
         cannot honour (``patience``, ``n_jobs``, ``device="cuda:N"``); or
         ``device="cuda"`` with no GPU.
     """
-    from .oversampler import resolve_device  # here: the estimator's modules import this one
+    from .devices import resolve_device  # here: the estimator's modules import this one
 
     check_sampler(sampler)
     cuda = resolve_device(str(sampler.device)).type == "cuda"  # device='cuda' with no GPU: its clear error, now

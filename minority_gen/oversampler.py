@@ -21,13 +21,14 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from sklearn_compat.base import _fit_context
 
 from .data import DataSpec, ImageArraysMixin, ImageCodec, TableCodec, check_table_input
+from .devices import resolve_amp, resolve_device, to_device, torch_generator
 from .diffaugment import resolve_policy
 from .filtering import RowFilter, draw_filtered
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
-from .plan import SEED_MAX, Plan, fit_plan, to_device, torch_generator
+from .plan import SEED_MAX, Plan, fit_plan
 from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
 from .tabular import MixedTableCodec, needs_mixed_codec
@@ -50,43 +51,6 @@ AUTO_IMAGE_N_ITER = 1000
 
 #: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
 AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` → CUDA when available, else CPU; refuse a device that is absent."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}."
-        ) from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was asked for but torch sees no CUDA GPU "
-            f"(torch {torch.__version__}). Use device='cpu', or device='auto' to use "
-            "a GPU only when there is one."
-        )
-    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) present.")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}.")
-    return dev
-
-
-def resolve_amp(amp, device: torch.device, images: bool) -> bool:
-    """Whether training runs under bfloat16 autocast: ``amp="auto"`` → for images on a CUDA device only.
-
-    ``True`` turns it on for any data and device (on the CPU too, where it
-    is mostly slower: it is there for testing); ``False`` turns it off.
-
-    >>> resolve_amp("auto", torch.device("cpu"), images=True), resolve_amp("auto", torch.device("cuda"), images=True)
-    (False, True)
-    """
-    if amp == "auto":
-        return images and device.type == "cuda"
-    return bool(amp)
 
 
 class GANOversampler(ImageArraysMixin, BaseOverSampler):

@@ -75,6 +75,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ._version import __version__
 from .jsonstate import StateError, from_json, to_json
 from .methods import get_method
 from .nets import build_discriminator, build_generator
@@ -90,12 +91,6 @@ _DATE = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same model gives the sa
 
 #: Fitted attributes saved elsewhere in the archive (networks, codec) or rebuilt from others.
 _NOT_IN_STATE = {"generators_", "discriminators_", "codec_", "_codec_in"}
-
-
-def _package_version() -> str:
-    from . import __version__  # read when called: the package imports this module while it initialises
-
-    return __version__
 
 
 class ModelFileError(ValueError):
@@ -124,7 +119,7 @@ def save_sampler(sampler, path, metadata: dict | None = None) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class": type(sampler).__name__,
-        "minority_gen_version": _package_version(),
+        "minority_gen_version": __version__,
         "torch_version": torch.__version__,
         "numpy_version": np.__version__,
         "pandas_version": pd.__version__,
@@ -321,7 +316,7 @@ def _read_archive(path: Path) -> dict[str, bytes]:
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{path} was written by minority_gen {manifest.get('minority_gen_version', '?')} in format version "
-            f"{version}; this minority_gen ({_package_version()}) reads format versions up to {FORMAT_VERSION}. "
+            f"{version}; this minority_gen ({__version__}) reads format versions up to {FORMAT_VERSION}. "
             "Upgrade minority_gen to load it.")
     sums = manifest.get("sha256")
     if not isinstance(sums, dict):

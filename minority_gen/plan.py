@@ -32,6 +32,7 @@ from torch import Tensor
 
 from . import distributed
 from .data import DataSpec
+from .devices import to_device, torch_generator
 from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
 from .monitor import QualityMonitor, QualityScorer
@@ -41,22 +42,6 @@ from .parallel import n_workers, run_unordered
 from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
-
-
-def to_device(x: Tensor, device: torch.device) -> Tensor:
-    """``x`` on ``device``; a CPU tensor bound for CUDA goes through pinned memory, without blocking.
-
-    Training copies its rows to the device once (batches are drawn there),
-    so this is the one host-to-device transfer of a fit's data.
-    """
-    if device.type == "cuda" and x.device.type == "cpu":
-        return x.pin_memory().to(device, non_blocking=True)
-    return x.to(device)
-
-
-def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
-    """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
-    return torch.Generator(device=device).manual_seed(int(seed))
 
 
 @dataclass

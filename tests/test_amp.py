@@ -8,7 +8,7 @@ import torch
 from sklearn.base import clone
 
 from minority_gen import GANOversampler, oversampler, plan
-from minority_gen.oversampler import resolve_amp
+from minority_gen.devices import resolve_amp
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
 

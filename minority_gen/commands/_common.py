@@ -120,8 +120,8 @@ def check_gan_params(sampler) -> None:
     The messages name the command-line option (``--n-iter``) rather than the
     parameter (``n_iter``) where the two differ only in spelling.
     """
+    from ..devices import resolve_device
     from ..filtering import RowFilter
-    from ..oversampler import resolve_device
 
     try:
         sampler._validate_params()

@@ -76,7 +76,7 @@ def _batched(module: nn.Module, x: np.ndarray, batch_size: int, device: torch.de
 
 
 def _device(device: str) -> torch.device:
-    from ..oversampler import resolve_device  # "auto", "cpu", "cuda", "cuda:N", with clear errors
+    from ..devices import resolve_device  # "auto", "cpu", "cuda", "cuda:N", with clear errors
 
     return resolve_device(device)
 
