@@ -16,7 +16,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .data import ImageArraysMixin, ImageLayout
+from .images import ImageArraysMixin, ImageLayout
 
 _SEED_MAX = 2**31 - 1
 

@@ -36,10 +36,12 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from .data import DataSpec, ImageCodec, ImageLayout, TableCodec
+from .columns import Column
+from .data import DataSpec, TableCodec
 from .filtering import RowFilter
+from .images import ImageCodec, ImageLayout
 from .methods import GANMethod, get_method
-from .tabular import Column, MixedTableCodec, ModeNormaliser
+from .tabular import MixedTableCodec, ModeNormaliser
 
 #: Classes rebuilt from their attributes (codecs) or fields (dataclasses): nothing else is ever built.
 OBJECTS = {cls.__name__: cls for cls in (TableCodec, ImageCodec, MixedTableCodec, ModeNormaliser, Column, DataSpec,

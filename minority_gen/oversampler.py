@@ -20,10 +20,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from sklearn_compat.base import _fit_context
 
-from .data import DataSpec, ImageArraysMixin, ImageCodec, TableCodec, check_table_input
+from .columns import needs_mixed_codec
+from .data import DataSpec, TableCodec, check_table_input
 from .devices import resolve_amp, resolve_device, to_device, torch_generator
 from .diffaugment import resolve_policy
 from .filtering import RowFilter, draw_filtered
+from .images import ImageArraysMixin, ImageCodec
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
 from .parallel import N_JOBS_CONSTRAINT
@@ -31,7 +33,7 @@ from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX, Plan, fit_plan
 from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
-from .tabular import MixedTableCodec, needs_mixed_codec
+from .tabular import MixedTableCodec
 from .training import (
     ProgressBar,
     TrainConfig,
@@ -443,7 +445,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
     def fit_resample(self, X, y, **params):
         """Return the original rows (or images) followed by the new ones.
 
-        As :meth:`ImageArraysMixin.fit_resample <minority_gen.data.ImageArraysMixin.fit_resample>`;
+        As :meth:`ImageArraysMixin.fit_resample <minority_gen.images.ImageArraysMixin.fit_resample>`;
         a DataFrame keeps its column names, order and dtypes (categories,
         nullable dtypes and missing values included, see
         :mod:`minority_gen.tabular`).

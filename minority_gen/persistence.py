@@ -17,7 +17,7 @@ A model file (by convention ``.mgz``) is a zip archive of five members:
     (hidden widths, packing, spectral norm, which classes share a network).
 ``codec.json``
     The fitted codec: a :class:`~minority_gen.data.TableCodec`'s arrays, an
-    :class:`~minority_gen.data.ImageCodec`'s layout and range, or a
+    :class:`~minority_gen.images.ImageCodec`'s layout and range, or a
     :class:`~minority_gen.tabular.MixedTableCodec`'s columns with their
     exact dtypes (``category`` with its categories and order, ``Int64``,
     ``boolean``, ``Float64``, ``string`` / ``str``, ``object`` with ``None``

@@ -14,7 +14,7 @@ import torch
 from sklearn.utils import check_random_state
 from torchvision.utils import make_grid
 
-from .data import ImageCodec, ImageLayout
+from .images import ImageCodec, ImageLayout
 
 
 def _save(fig, path) -> Path:
@@ -65,7 +65,7 @@ def save_image_grid(
     path : str or Path
         Where to write the PNG (parent folders are created).
     X_real, X_synthetic : array-like
-        Images in any layout :class:`~minority_gen.data.ImageLayout` accepts
+        Images in any layout :class:`~minority_gen.images.ImageLayout` accepts
         (``(N, H, W)``, ``(N, H, W, C)``, ``(N, C, H, W)``, or flat rows with
         ``image_shape``); the value range is taken from ``X_real``.
     y_real, y_synthetic : array-like

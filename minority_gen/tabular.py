@@ -34,233 +34,13 @@ when it was).
 
 from __future__ import annotations
 
-import numbers
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .data import MAX_ABS_VALUE, TableCodec
-
-#: Temperature of the generator's Gumbel-softmax over each one-hot block (CTGAN's value).
-GUMBEL_TAU = 0.2
-#: Above this many levels a categorical column draws a warning (its one-hot block is wide).
-MANY_LEVELS = 1000
-
-CONTINUOUS, INTEGER, BOOLEAN, CATEGORICAL = "continuous", "integer", "boolean", "categorical"
-
-
-@dataclass
-class Column:
-    """One column of a mixed table as :class:`MixedTableCodec` sees it.
-
-    ``levels``: the categories of a categorical or boolean column, in the
-    order of its one-hot block; ``missing``: whether ``fit`` saw missing
-    cells (then the block has one more level, or a numeric column gets an
-    observed/missing block); ``na_value``: what a missing cell is on output.
-    """
-
-    name: object
-    kind: str
-    dtype: object
-    missing: bool = False
-    levels: list | None = None
-    na_value: object = None
-
-
-def _describe(name) -> str:
-    return f"column {name!r}"
-
-
-def _value_type(v) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "bool"
-    if isinstance(v, numbers.Number):
-        return "number"
-    if isinstance(v, str):
-        return "str"
-    return type(v).__name__
-
-
-def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
-    """The kind of one column; raises for what no kind can hold."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return CATEGORICAL
-    if pd.api.types.is_bool_dtype(dtype):
-        return CATEGORICAL if forced_categorical else BOOLEAN
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) \
-            or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype)):
-        raise TypeError(
-            f"{_describe(name)} holds dates or times ({dtype}); GANOversampler needs numbers or categories. "
-            "Convert it first (e.g. to days since a reference date with (s - s.min()).dt.days) or drop it."
-        )
-    if pd.api.types.is_complex_dtype(dtype):
-        raise TypeError(f"{_describe(name)} holds complex numbers ({dtype}); split it into real and imaginary "
-                        "columns or drop it.")
-    if pd.api.types.is_numeric_dtype(dtype):
-        if forced_categorical:
-            return CATEGORICAL
-        return INTEGER if pd.api.types.is_integer_dtype(dtype) else CONTINUOUS
-    # object or string: look at the values
-    present = values[~values.isna()]
-    types = {_value_type(v) for v in present.tolist()}
-    odd = types - {"str", "bool", "number"}
-    if odd:
-        raise TypeError(
-            f"{_describe(name)} holds {sorted(odd)[0]} values, but GANOversampler's argument must be a table of "
-            "strings, numbers or booleans (or pandas categories). Convert the column (e.g. .astype(str)) or drop it."
-        )
-    if len(types) > 1:
-        raise TypeError(
-            f"{_describe(name)} mixes Python types ({', '.join(sorted(types))}) in one column; a column must "
-            f"hold one kind of value. Convert it first, e.g. X[{name!r}] = X[{name!r}].astype(str) to treat "
-            f"every value as a category, or pd.to_numeric(X[{name!r}], errors='coerce') for numbers."
-        )
-    if types == {"number"} and not forced_categorical:
-        kinds = {type(v) for v in present.tolist()}
-        integral = all(issubclass(k, (numbers.Integral, np.integer)) for k in kinds)
-        return INTEGER if integral else CONTINUOUS
-    return CATEGORICAL
-
-
-def _resolve_categorical(categorical_features, columns: list, n_features: int, is_frame: bool) -> set[int]:
-    """Indices of the columns ``categorical_features`` names (``"auto"``/``None``: none forced)."""
-    if categorical_features is None or (isinstance(categorical_features, str) and categorical_features == "auto"):
-        return set()
-    if isinstance(categorical_features, str):
-        raise ValueError(
-            f"categorical_features must be 'auto', None, or column indices, names or a boolean mask; got "
-            f"{categorical_features!r}. For one column pass a list, e.g. [{categorical_features!r}]."
-        )
-    items = list(np.asarray(categorical_features, dtype=object).ravel())
-    if items and all(isinstance(v, (bool, np.bool_)) for v in items):
-        if len(items) != n_features:
-            raise ValueError(f"categorical_features is a boolean mask of length {len(items)}, but X has "
-                             f"{n_features} columns; give one entry per column.")
-        return {i for i, v in enumerate(items) if v}
-    out = set()
-    for v in items:
-        if isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)):
-            i = int(v)
-            if not -n_features <= i < n_features:
-                raise ValueError(f"categorical_features holds index {i}, but X has {n_features} columns "
-                                 f"(valid indices 0..{n_features - 1}).")
-            out.add(i % n_features)
-        elif is_frame and v in columns:
-            out.add(columns.index(v))
-        else:
-            where = f"columns are {columns[:20]}" if is_frame else "X is an array: name columns by index"
-            raise ValueError(f"categorical_features names {v!r}, which is not a column of X ({where}).")
-    return out
-
-
-def detect_columns(X, categorical_features="auto") -> list[Column]:
-    """The :class:`Column` of each column of ``X`` (a DataFrame or a 2-D array), validated.
-
-    Raises ``ValueError``/``TypeError`` naming the column and the fix for:
-    duplicate column names, a column that is entirely missing, infinite
-    values, mixed Python types in one column, dates, complex numbers. Warns
-    for a categorical column with more than :data:`MANY_LEVELS` levels.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"age": [61.0, None, 70.5], "sex": ["F", "M", "F"], "smoker": [True, False, True]})
-    >>> [(c.name, c.kind, c.missing) for c in detect_columns(df)]
-    [('age', 'continuous', True), ('sex', 'categorical', False), ('smoker', 'boolean', False)]
-    """
-    frame = _as_frame(X)
-    names = list(frame.columns) if isinstance(X, pd.DataFrame) else list(range(frame.shape[1]))
-    if isinstance(X, pd.DataFrame):
-        dup = frame.columns[frame.columns.duplicated()].unique().tolist()
-        if dup:
-            raise ValueError(f"X has duplicate column names {dup[:10]}; give every column a distinct name "
-                             "(e.g. X.columns = [...]) so that the output can keep them.")
-    forced = _resolve_categorical(categorical_features, names, frame.shape[1], isinstance(X, pd.DataFrame))
-    cols = []
-    for j, name in enumerate(names):
-        s = frame.iloc[:, j]
-        kind = _column_kind(name, s, j in forced)
-        isna = s.isna().to_numpy()
-        if len(s) and isna.all():
-            raise ValueError(f"{_describe(name)} is entirely missing; drop it (a generator cannot learn "
-                             "values that were never observed).")
-        col = Column(name=name, kind=kind, dtype=s.dtype, missing=bool(isna.any()))
-        if col.missing:
-            first = s[isna].iloc[0]
-            col.na_value = first
-        if kind in (CONTINUOUS, INTEGER):
-            v = pd.to_numeric(s[~isna], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            if not np.isfinite(v).all():
-                raise ValueError(
-                    f"{_describe(name)} holds infinite values ({int((~np.isfinite(v)).sum())} cells); replace "
-                    "them (e.g. with NaN for missing, which is modelled, or a large finite value) or drop the rows."
-                )
-            if np.abs(v).max(initial=0.0) > MAX_ABS_VALUE:
-                raise ValueError(
-                    f"{_describe(name)} holds values up to {np.abs(v).max():.3g}, beyond what float64 can "
-                    "standardise; rescale the column (e.g. divide by a power of ten or take logs)."
-                )
-        else:
-            col.levels = _levels(s[~isna], s.dtype)
-            if len(col.levels) > MANY_LEVELS:
-                warnings.warn(
-                    f"{_describe(name)} has {len(col.levels)} levels: it is encoded as {len(col.levels)} one-hot "
-                    "outputs, and the generator reproduces only levels it saw in a class. Group rare levels or "
-                    "drop the column if that is too wide.", UserWarning, stacklevel=3)
-        cols.append(col)
-    return cols
-
-
-def _levels(present: pd.Series, dtype) -> list:
-    """The levels a column's one-hot block holds: those observed, in the dtype's order for categories.
-
-    A category that no row holds gets no output, so it is never generated
-    (the output keeps the full dtype, unused categories included).
-    """
-    if isinstance(dtype, pd.CategoricalDtype):
-        seen = set(present.cat.codes.tolist())
-        return [c for i, c in enumerate(dtype.categories) if i in seen]
-    values = pd.unique(present)
-    try:
-        return sorted(values.tolist())
-    except TypeError:
-        return list(values)
-
-
-def _as_frame(X) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be a 2-D table (n_samples, n_features); got shape {arr.shape}.")
-    # object arrays stay object column by column: no string dtype inferred, None stays None
-    return pd.DataFrame(arr, dtype=object if arr.dtype.kind == "O" else None)
-
-
-def needs_mixed_codec(X, categorical_features) -> bool:
-    """Whether ``X`` goes through :class:`MixedTableCodec` rather than the plain numeric path.
-
-    Every (dense) DataFrame does, so that its dtypes come back exactly; an
-    array does when it has categorical columns, non-numeric values or
-    missing values.
-    """
-    if isinstance(X, pd.DataFrame):
-        return not any(isinstance(d, pd.SparseDtype) for d in X.dtypes)
-    if hasattr(X, "toarray") or hasattr(X, "tocsr"):  # sparse matrices: numeric path
-        return False
-    if categorical_features is not None and not (isinstance(categorical_features, str)
-                                                 and categorical_features == "auto"):
-        return True
-    try:
-        arr = np.asarray(X)
-    except Exception:  # noqa: BLE001 - ragged input: let validation explain
-        return False
-    if arr.dtype.kind in "OUS":
-        return True
-    return arr.dtype.kind == "f" and arr.ndim == 2 and bool(np.isnan(arr).any())
+from .columns import CONTINUOUS, INTEGER, Column, as_frame, describe_column, detect_columns
+from .data import TableCodec
 
 
 class MixedTableCodec:
@@ -302,7 +82,7 @@ class MixedTableCodec:
         self.is_frame_ = isinstance(X, pd.DataFrame)
         self.array_dtype_ = None if self.is_frame_ else np.asarray(X).dtype
         self.columns_ = detect_columns(X, self.categorical_features)
-        frame = _as_frame(X)
+        frame = as_frame(X)
         self.numeric_idx_ = [j for j, c in enumerate(self.columns_) if c.kind in (CONTINUOUS, INTEGER)]
         num = self._numeric(frame)
         integer = np.array([self.columns_[j].kind == INTEGER for j in self.numeric_idx_], dtype=bool)
@@ -357,7 +137,7 @@ class MixedTableCodec:
         mapped = np.asarray(mapped, dtype=np.int64)
         if (mapped < 0).any() and unknown != "ignore":
             bad = s[~isna].iloc[int(np.argmax(mapped < 0))]
-            raise ValueError(f"{_describe(col.name)} holds {bad!r}, a level not seen in fit.")
+            raise ValueError(f"{describe_column(col.name)} holds {bad!r}, a level not seen in fit.")
         codes[~isna] = mapped
         return codes
 
@@ -368,7 +148,7 @@ class MixedTableCodec:
         ``unknown="ignore"`` an all-zero block (as scikit-learn's
         ``OneHotEncoder(handle_unknown="ignore")``).
         """
-        frame = _as_frame(X)
+        frame = as_frame(X)
         num = self._numeric(frame)
         out = np.zeros((len(frame), self.n_encoded_), dtype=np.float32)
         out[:, : len(self.numeric_idx_)] = np.nan_to_num(self.numeric_.encode(num), nan=0.0)

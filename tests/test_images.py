@@ -8,7 +8,7 @@ from imblearn.pipeline import make_pipeline
 from sklearn.linear_model import LogisticRegression
 
 from minority_gen import GANOversampler, available_methods
-from minority_gen.data import ImageCodec, ImageLayout
+from minority_gen.images import ImageCodec, ImageLayout
 
 # Tiny conv nets: width 4 channels, few iterations.
 FAST = dict(n_iter=2, batch_size=8, latent_dim=4, hidden_dims=(4,), device="cpu", random_state=0)

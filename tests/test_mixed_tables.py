@@ -9,8 +9,9 @@ import torch
 
 import minority_gen.plan as plan_module
 from minority_gen import GANOversampler, available_methods
+from minority_gen.columns import detect_columns
 from minority_gen.nets import MLPGenerator
-from minority_gen.tabular import MixedTableCodec, detect_columns
+from minority_gen.tabular import MixedTableCodec
 
 
 def mixed_frame(n=120, seed=0):

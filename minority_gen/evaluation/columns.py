@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from ..tabular import BOOLEAN, CATEGORICAL, MixedTableCodec, _as_frame, needs_mixed_codec
+from ..columns import BOOLEAN, CATEGORICAL, as_frame, needs_mixed_codec
+from ..tabular import MixedTableCodec
 
 
 def is_mixed_table(X) -> bool:
@@ -60,7 +61,7 @@ def column_fidelity(X_real, X_fake) -> pd.DataFrame:
     [['sex', 'tvd', 0.25, 0.0], ['age', 'ks', 0.3333333333333333, 0.25]]
     """
     codec = MixedTableCodec().fit(X_real)
-    real, fake = _as_frame(X_real), _as_frame(X_fake)
+    real, fake = as_frame(X_real), as_frame(X_fake)
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"X_real has {real.shape[1]} columns and X_fake {fake.shape[1]}; they must match.")
     rows = []

@@ -22,20 +22,20 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from ..tabular import BOOLEAN, CATEGORICAL, _as_frame, detect_columns
+from ..columns import BOOLEAN, CATEGORICAL, as_frame, detect_columns
 
 MISSING_LEVEL = "<missing>"
 
 
 def as_levels(X) -> pd.DataFrame:
     """Categorical columns as strings, missing cells as :data:`MISSING_LEVEL` (for the one-hot encoder)."""
-    frame = _as_frame(X).astype(object)
+    frame = as_frame(X).astype(object)
     return frame.where(frame.notna(), MISSING_LEVEL).astype(str)
 
 
 def as_numbers(X) -> np.ndarray:
     """Numeric columns (nullable dtypes included) as float64, missing cells as NaN."""
-    frame = _as_frame(X)
+    frame = as_frame(X)
     return np.column_stack([pd.to_numeric(frame.iloc[:, j], errors="coerce").to_numpy(dtype=np.float64,
                                                                                        na_value=np.nan)
                             for j in range(frame.shape[1])]) if frame.shape[1] else np.empty((len(frame), 0))
@@ -80,7 +80,7 @@ class MixedSMOTENC(BaseEstimator):
         self.random_state = random_state
 
     def fit_resample(self, X, y):
-        frame = _as_frame(X)
+        frame = as_frame(X)
         y = np.asarray(y)
         numeric, categorical = split_columns(frame)
         filled = frame.copy()
