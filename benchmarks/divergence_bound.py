@@ -1,6 +1,6 @@
 """How far healthy generators stray from the training rows: the margin of the divergence rule.
 
-:func:`minority_gen.training.divergence_limits` calls a generated value
+:func:`minority_gen.divergence.divergence_limits` calls a generated value
 diverged when its magnitude, in the encoded (standardised) space, exceeds
 ``DIVERGENCE_FACTOR`` (1e3) times ``max(1, the training rows' largest
 magnitude in that column)``. This script measures, for default fits, the
@@ -36,7 +36,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from minority_gen import DivergenceError, GANOversampler, available_methods, training  # noqa: E402
+from minority_gen import DivergenceError, GANOversampler, available_methods, divergence  # noqa: E402
 from minority_gen.methods import amgan, base  # noqa: E402
 
 ZENODO = ("ecoli", "optical_digits", "abalone", "spectrometer", "us_crime", "libras_move", "arrhythmia", "oil",
@@ -143,8 +143,8 @@ def main(argv=None) -> None:
     n_iter = 50 if args.quick else args.n_iter
     extra = {} if n_iter is None else dict(n_iter=n_iter)
     rows = []
-    saved = training.DIVERGENCE_FACTOR
-    training.DIVERGENCE_FACTOR = np.inf  # measuring: nothing may stop early
+    saved = divergence.DIVERGENCE_FACTOR
+    divergence.DIVERGENCE_FACTOR = np.inf  # measuring: nothing may stop early
     try:
         runs = [(t, m, {}) for t in (["toy 72x3"] if args.quick else ["toy 72x3", "student-t(2) 400x6"])
                 for m in methods]
@@ -163,7 +163,7 @@ def main(argv=None) -> None:
             rows.append(dict(table=table, method=method, settings=label, during=during, returned=after, s=secs))
             print(rows[-1], flush=True)
     finally:
-        training.DIVERGENCE_FACTOR = saved
+        divergence.DIVERGENCE_FACTOR = saved
     stops = []
     for name, params in ([] if args.quick else DIVERGED.items()):
         for method in ("rumi", "projection"):
@@ -188,8 +188,8 @@ def write(args, rows, stops) -> None:
         "",
         "Excursion: the largest |generated value| / max(1, max |training value|) over the encoded columns, in "
         "every batch generated during training (`during`) and in up to 1,000 rows per class drawn after it "
-        "(`returned`). The rule (`minority_gen.training.divergence_limits`) fires above "
-        f"{training.DIVERGENCE_FACTOR:g}. `GANOversampler(method=m, device='cpu', random_state=0)` at its "
+        "(`returned`). The rule (`minority_gen.divergence.divergence_limits`) fires above "
+        f"{divergence.DIVERGENCE_FACTOR:g}. `GANOversampler(method=m, device='cpu', random_state=0)` at its "
         "defaults unless the settings say otherwise.",
         "",
         f"Largest excursion of a healthy fit: **{max(max(r['during'], r['returned']) for r in healthy):.3g}** "

@@ -7,9 +7,9 @@ True
 
 from ._version import __version__
 from .augmentation import AugmentationOversampler
+from .divergence import DivergenceError
 from .methods import GANMethod, available_methods, get_method
 from .oversampler import GANOversampler
-from .training import DivergenceError
 
 __all__ = [
     "AugmentationOversampler",

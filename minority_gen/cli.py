@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from . import __version__, commands
 from .commands._common import CommandError
-from .training import DivergenceError
+from .divergence import DivergenceError
 
 __all__ = ["CommandError", "build_parser", "main"]
 

@@ -20,11 +20,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from sklearn_compat.base import _fit_context
 
+from .callbacks import ProgressBar
 from .columns import needs_mixed_codec
 from .data import DataSpec, TableCodec, check_table_input
 from .devices import resolve_amp, resolve_device, to_device, torch_generator
 from .diffaugment import resolve_policy
+from .divergence import divergence_limits
 from .filtering import RowFilter, draw_filtered
+from .generation import generate_rows
 from .images import ImageArraysMixin, ImageCodec
 from .methods import GANMethod, Networks, get_method
 from .nets import conv_stages
@@ -34,12 +37,7 @@ from .plan import SEED_MAX, Plan, fit_plan
 from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
 from .tabular import MixedTableCodec
-from .training import (
-    ProgressBar,
-    TrainConfig,
-    divergence_limits,
-    generate_rows,
-)
+from .training import TrainConfig
 
 #: ``pac="auto"``: rows per discriminator pack for methods that support packing.
 AUTO_PAC = 4

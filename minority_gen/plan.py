@@ -31,6 +31,7 @@ import torch
 from torch import Tensor
 
 from . import distributed
+from .callbacks import Callback
 from .data import DataSpec
 from .devices import to_device, torch_generator
 from .diffaugment import DiffAugment
@@ -39,7 +40,7 @@ from .monitor import QualityMonitor, QualityScorer
 from .nets import build_discriminator, build_generator
 from .nets.anchored import ANCHOR_NOISE
 from .parallel import n_workers, run_unordered
-from .training import Callback, ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
+from .training import ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
 
@@ -53,7 +54,7 @@ class Plan:
     policy (empty: none). ``n_jobs``: joblib workers for the per-class GANs of
     an unconditional method (see :func:`fit_plan`). ``limits``: the
     divergence limits of the encoded columns
-    (:func:`~minority_gen.training.divergence_limits`), checked on every
+    (:func:`~minority_gen.divergence.divergence_limits`), checked on every
     iteration's generator batch; ``None`` checks only the losses.
     ``anchor``: the generator refines SMOTE interpolations of the rows it
     learns (:class:`~minority_gen.nets.anchored.AnchoredGenerator`; tables).

@@ -5,8 +5,9 @@ generator step, records each iteration's named loss terms, stops with
 :class:`DivergenceError` on a non-finite loss and reports progress to
 callbacks (the tqdm bar is one). It also stops with :class:`DivergenceError`
 when the generator's rows leave the training data's range by far (the rule
-is :func:`divergence_limits`); :func:`generate_rows` applies both checks to
-every row it returns. Randomness comes only from the
+is :func:`~minority_gen.divergence.divergence_limits`, and
+:func:`~minority_gen.generation.generate_rows` applies both checks to every
+row it returns). Randomness comes only from the
 ``torch.Generator`` it is handed; the batches come from the providers of
 :mod:`minority_gen.batches` (re-exported here). The loop never waits for the device
 within an iteration: the figures it records and checks are copied to the
@@ -20,82 +21,20 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from .batches import ConditionalSampler, PositiveNegativeSampler
+from .callbacks import Callback
+from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
 from .methods.base import GANMethod, Networks
 from .monitor import QualityMonitor
 
-
-class DivergenceError(RuntimeError):
-    """A GAN diverged: its training or its generated rows left the finite, plausible range.
-
-    Raised by :func:`train_gan` when a loss is not finite, or when the
-    generator's batch of an iteration holds a value beyond
-    :func:`divergence_limits`, and by :func:`generate_rows` before it would
-    return such rows (non-finite, or beyond the limits). The message names
-    the method, the GAN (class) and what to try: lower learning rates
-    (``lr_g``, ``lr_d``), ``spectral_norm=True`` or ``recipe="paper"``.
-    :class:`~minority_gen.GANOversampler` keeps its previous fitted state
-    when a fit raises it.
-    """
-
-
-#: Generated values beyond this factor times the training rows' largest
-#: magnitude count as divergence (see :func:`divergence_limits`).
-DIVERGENCE_FACTOR = 1e3
-
-__all__ = ["ConditionalSampler", "DivergenceError", "PositiveNegativeSampler", "ProgressBar", "TrainConfig",
-           "divergence_limits", "generate_rows", "train_gan"]
-
-_ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
-
-
-def divergence_limits(x: np.ndarray) -> np.ndarray:
-    """Per encoded column, the largest magnitude a generated value may have: the divergence rule.
-
-    ``x`` holds the training rows as the networks see them (standardised
-    numbers, one-hot blocks, images scaled to ``[-1, 1]``; any shape with
-    the rows first). A generated value ``v`` in column ``j`` is diverged when
-    ``|v| > DIVERGENCE_FACTOR * max(1, max_i |x_ij|)``. Standardised columns
-    have unit variance, so the training rows reach ``|z|`` of a few units
-    (at most ``sqrt(n_rows)``); the floor of 1 covers constant columns and
-    one-hot blocks. Healthy generators stay within a few times the training
-    range: over default-setting fits of 4 toy tables (with several methods)
-    and 13 real ones (the imbalanced-learn benchmark sets, breast cancer,
-    the mixed stroke table), the largest multiple seen was about 13 during
-    training (the untrained generator's first batches included) and 5 in
-    the returned rows (``benchmarks/results/divergence_bound.md``), two
-    orders of magnitude below the factor. A generator driven off by too
-    large a learning rate (``lr_g=lr_d=10`` on a 72-row toy) reaches ``1e6``
-    times within two iterations, where the decoded rows are meaningless.
-
-    >>> divergence_limits(np.array([[0.5, 0.0], [-2.0, 0.0]], dtype=np.float32))
-    array([2000., 1000.])
-    """
-    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    return DIVERGENCE_FACTOR * np.maximum(1.0, np.abs(flat).max(axis=0, initial=0.0))
-
-
-def _beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
-    """Where ``rows`` (rows first) break the limits, in words; ``None`` when they do not."""
-    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
-    if not len(flat):
-        return None
-    ratio = np.where(np.isfinite(flat), flat, np.inf).max(axis=0) / limits
-    j = int(np.argmax(ratio))
-    if not ratio[j] > 1.0:
-        return None
-    value = flat[:, j].max()
-    if not np.isfinite(value):
-        return f"non-finite values in column {j} of the encoded rows"
-    return (f"|value| {value:.3g} in column {j} of the encoded rows, beyond the limit {limits[j]:.3g} "
-            f"({DIVERGENCE_FACTOR:g} x the training rows' largest |value| there, floored at 1)")
+__all__ = ["ConditionalSampler", "DivergenceError", "PositiveNegativeSampler", "TrainConfig", "divergence_limits",
+           "train_gan"]
 
 
 @dataclass
@@ -112,43 +51,6 @@ class TrainConfig:
     ema: float | None = None
     pac: int = 1
     amp: bool = False  # bfloat16 autocast of the forward passes (see autocast_context)
-
-
-# --------------------------------------------------------------------------
-# Callbacks
-# --------------------------------------------------------------------------
-class Callback(Protocol):
-    def on_train_begin(self, n_iter: int, label: str) -> None: ...
-    def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None: ...
-    def on_train_end(self) -> None: ...
-
-
-class ProgressBar:
-    """A tqdm bar over iterations, showing the latest D and G losses."""
-
-    def __init__(self, every: int = 25):
-        self.every = every
-        self._bar = None
-        self._quality = None
-
-    def on_train_begin(self, n_iter: int, label: str) -> None:
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(total=n_iter, desc=label, leave=True, dynamic_ncols=True)
-        self._quality = None  # one bar object serves every GAN of a fit: no score carried over
-
-    def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
-        self._bar.update(1)
-        if "q_score" in record:
-            self._quality = record["q_score"]
-        if iteration % self.every == 0 or "q_score" in record:
-            shown = dict(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
-            if self._quality is not None:
-                shown["quality"] = f"{self._quality:.3f}"
-            self._bar.set_postfix(shown)
-
-    def on_train_end(self) -> None:
-        self._bar.close()
 
 
 # --------------------------------------------------------------------------
@@ -199,13 +101,13 @@ def _flush(pending: list[_Pending], method: GANMethod, label: str, config: Train
             if not math.isfinite(value):
                 raise DivergenceError(
                     f"Training of method {method.name!r} ({label}) diverged at iteration {p.iteration}: "
-                    f"the {which} loss is {value}. {_ADVICE}, or a different method."
+                    f"the {which} loss is {value}. {ADVICE}, or a different method."
                 )
         if p.colmax is not None and not rest[0] <= 1.0:
-            where = _beyond(p.colmax.nan_to_num(nan=float("inf"))[None].cpu().numpy(), limits)
+            where = beyond(p.colmax.nan_to_num(nan=float("inf"))[None].cpu().numpy(), limits)
             raise DivergenceError(
                 f"Training of method {method.name!r} ({label}) diverged at iteration {p.iteration}: the generator "
-                f"produced {where}. {_ADVICE} (now lr_g={config.lr_g:g}, lr_d={config.lr_d:g})."
+                f"produced {where}. {ADVICE} (now lr_g={config.lr_g:g}, lr_d={config.lr_d:g})."
             )
         records.append({"iteration": p.iteration, **dict(zip(p.names, figures))})
     pending.clear()
@@ -381,47 +283,6 @@ def train_gan(
     nets.G.eval()
     nets.D.eval()
     return records, ema_g
-
-
-@torch.no_grad()
-def generate_rows(
-    method: GANMethod,
-    nets: Networks,
-    n: int,
-    class_index: int | None,
-    latent_dim: int,
-    gen: torch.Generator,
-    chunk: int = 4096,
-    limits: np.ndarray | None = None,
-    label: str = "",
-) -> np.ndarray:
-    """``n`` generated rows (in the training space) as a float32 array.
-
-    Raises :class:`DivergenceError` rather than return a non-finite row, or
-    with ``limits`` (:func:`divergence_limits`) a row beyond them; ``label``
-    names the GAN in the message (e.g. ``"class 1"``).
-    """
-    device = _device(nets.G)
-    out = []
-    for start in range(0, n, chunk):
-        m = min(chunk, n - start)
-        z = torch.randn(m, latent_dim, generator=gen, device=device)
-        y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
-        out.append(method.generate(nets, z, y).float().cpu())
-    rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
-    of = f" ({label})" if label else ""
-    if rows.size and not np.isfinite(rows).all():
-        raise DivergenceError(
-            f"The generator of method {method.name!r}{of} produced non-finite values; "
-            f"it has diverged. {_ADVICE} and refit."
-        )
-    where = None if limits is None or not rows.size else _beyond(rows, limits)
-    if where is not None:
-        raise DivergenceError(
-            f"The generator of method {method.name!r}{of} has diverged: it produced {where}; "
-            f"no rows are returned. {_ADVICE} and refit."
-        )
-    return rows
 
 
 def _device(module: nn.Module) -> torch.device:

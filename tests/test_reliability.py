@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 import minority_gen.plan as plan
 from minority_gen import DivergenceError, GANOversampler
 from minority_gen.data import TableCodec
-from minority_gen.training import DIVERGENCE_FACTOR, divergence_limits
+from minority_gen.divergence import DIVERGENCE_FACTOR, divergence_limits
 
 ADVICE = r"lr_g, lr_d\), spectral_norm=True, or recipe='paper'"
 

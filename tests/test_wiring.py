@@ -18,7 +18,7 @@ import pytest
 import torch
 from torch import nn
 
-from minority_gen import GANOversampler, losses, plan, training
+from minority_gen import GANOversampler, generation, losses, plan, training
 from minority_gen.data import DataSpec
 from minority_gen.methods import Batch, Networks, available_methods, get_method
 from minority_gen.nets import build_discriminator, build_generator
@@ -310,7 +310,7 @@ def test_generate_rows_uses_the_class_index_it_is_given():
     nets = Networks(G=OneHotG(), D=nn.Identity(), n_classes=K)
     nets.G.register_parameter("w", nn.Parameter(torch.zeros(1)))
     for c in range(K):
-        rows = training.generate_rows(method, nets, 10, c, 4, torch.Generator().manual_seed(0), chunk=4)
+        rows = generation.generate_rows(method, nets, 10, c, 4, torch.Generator().manual_seed(0), chunk=4)
         assert rows.shape == (10, K) and (rows.argmax(1) == c).all() and (rows.sum(1) == 1).all()
 
 
@@ -390,7 +390,7 @@ def test_estimator_conditions_and_samples_each_class_on_its_own_index(monkeypatc
     labels = np.array([7, 3, 5])[y]  # np.unique order: 3, 5, 7
     runs = TrainSpy(monkeypatch).runs
     asked = []
-    real_generate = training.generate_rows
+    real_generate = generation.generate_rows
 
     def generate_rows(method, nets, n, class_index, *args, **kw):
         asked.append(class_index)

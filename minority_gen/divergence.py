@@ -1,0 +1,68 @@
+"""When a GAN counts as diverged: non-finite values, or values far outside the training rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class DivergenceError(RuntimeError):
+    """A GAN diverged: its training or its generated rows left the finite, plausible range.
+
+    Raised by :func:`train_gan` when a loss is not finite, or when the
+    generator's batch of an iteration holds a value beyond
+    :func:`divergence_limits`, and by :func:`generate_rows` before it would
+    return such rows (non-finite, or beyond the limits). The message names
+    the method, the GAN (class) and what to try: lower learning rates
+    (``lr_g``, ``lr_d``), ``spectral_norm=True`` or ``recipe="paper"``.
+    :class:`~minority_gen.GANOversampler` keeps its previous fitted state
+    when a fit raises it.
+    """
+
+
+#: Generated values beyond this factor times the training rows' largest
+#: magnitude count as divergence (see :func:`divergence_limits`).
+DIVERGENCE_FACTOR = 1e3
+
+ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
+
+
+def divergence_limits(x: np.ndarray) -> np.ndarray:
+    """Per encoded column, the largest magnitude a generated value may have: the divergence rule.
+
+    ``x`` holds the training rows as the networks see them (standardised
+    numbers, one-hot blocks, images scaled to ``[-1, 1]``; any shape with
+    the rows first). A generated value ``v`` in column ``j`` is diverged when
+    ``|v| > DIVERGENCE_FACTOR * max(1, max_i |x_ij|)``. Standardised columns
+    have unit variance, so the training rows reach ``|z|`` of a few units
+    (at most ``sqrt(n_rows)``); the floor of 1 covers constant columns and
+    one-hot blocks. Healthy generators stay within a few times the training
+    range: over default-setting fits of 4 toy tables (with several methods)
+    and 13 real ones (the imbalanced-learn benchmark sets, breast cancer,
+    the mixed stroke table), the largest multiple seen was about 13 during
+    training (the untrained generator's first batches included) and 5 in
+    the returned rows (``benchmarks/results/divergence_bound.md``), two
+    orders of magnitude below the factor. A generator driven off by too
+    large a learning rate (``lr_g=lr_d=10`` on a 72-row toy) reaches ``1e6``
+    times within two iterations, where the decoded rows are meaningless.
+
+    >>> divergence_limits(np.array([[0.5, 0.0], [-2.0, 0.0]], dtype=np.float32))
+    array([2000., 1000.])
+    """
+    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    return DIVERGENCE_FACTOR * np.maximum(1.0, np.abs(flat).max(axis=0, initial=0.0))
+
+
+def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
+    """Where ``rows`` (rows first) break the limits, in words; ``None`` when they do not."""
+    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
+    if not len(flat):
+        return None
+    ratio = np.where(np.isfinite(flat), flat, np.inf).max(axis=0) / limits
+    j = int(np.argmax(ratio))
+    if not ratio[j] > 1.0:
+        return None
+    value = flat[:, j].max()
+    if not np.isfinite(value):
+        return f"non-finite values in column {j} of the encoded rows"
+    return (f"|value| {value:.3g} in column {j} of the encoded rows, beyond the limit {limits[j]:.3g} "
+            f"({DIVERGENCE_FACTOR:g} x the training rows' largest |value| there, floored at 1)")
