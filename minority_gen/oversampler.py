@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from sklearn_compat.base import _fit_context
 
+from . import ddp
 from .callbacks import ProgressBar
 from .columns import needs_mixed_codec
 from .data import DataSpec, TableCodec, check_table_input
@@ -740,7 +741,7 @@ class GANOversampler(ImageArraysMixin, BaseOverSampler):
             select=self.selection == "quality",
             eval_every=self.eval_every, patience=self.patience, device=device,
             callbacks=[ProgressBar()] if self.verbose else [], n_jobs=self.n_jobs, limits=limits,
-            anchor=anchored,
+            anchor=anchored, ddp=ddp.active(),
         )
         grow = {int(np.searchsorted(self.classes_, c)): c for c in to_grow}
         self.method_ = method

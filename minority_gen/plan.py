@@ -30,9 +30,9 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from . import distributed
 from .callbacks import Callback
 from .data import DataSpec
+from .ddp import DataParallel
 from .devices import to_device, torch_generator
 from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
@@ -58,6 +58,8 @@ class Plan:
     iteration's generator batch; ``None`` checks only the losses.
     ``anchor``: the generator refines SMOTE interpolations of the rows it
     learns (:class:`~minority_gen.nets.anchored.AnchoredGenerator`; tables).
+    ``ddp``: the data-parallel setting this process trains under
+    (:func:`minority_gen.ddp.active` inside ``fit_ddp``), or ``None``.
     """
 
     method: GANMethod
@@ -75,6 +77,7 @@ class Plan:
     n_jobs: int | None = None
     limits: np.ndarray | None = None
     anchor: bool = False
+    ddp: DataParallel | None = None
 
     @property
     def noise_dim(self) -> int:
@@ -198,7 +201,7 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
 def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
              seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None] | None) -> tuple[Networks, list[dict]]:
     method, config, device = plan.method, plan.config, plan.device
-    ddp = distributed.active()  # inside fit_ddp: this process is one rank of a data-parallel fit
+    ddp = plan.ddp  # inside fit_ddp: this process is one rank of a data-parallel fit
     if ddp is not None:  # each rank its own batches and noise, the same initial weights and monitor
         seeds = replace(seeds, train=ddp.seed(seeds.train),
                         augment=None if seeds.augment is None else ddp.seed(seeds.augment))
