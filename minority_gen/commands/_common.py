@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,54 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
     return value
+
+
+def foreign_entry(folder: Path, *, suffixes: Collection[str] = (), class_suffixes: Collection[str] = ()
+                  ) -> Path | None:
+    """The first entry of an existing output ``folder`` that the command does not write, or ``None``.
+
+    A command writes files ending in one of ``suffixes`` at the top of its
+    folder, and class folders (their sub-folders too) of files ending in one
+    of ``class_suffixes`` (case ignored). Hidden files such as ``.DS_Store``
+    are passed over; anything else (another file, a hidden folder, a link)
+    is foreign, and ``--overwrite``, which replaces the whole folder, refuses
+    to delete it (:meth:`~minority_gen.commands._output.Outputs.folder`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "benign").mkdir()
+    >>> _ = (root / "benign" / "synthetic_00000.png").write_bytes(b"")
+    >>> foreign_entry(root, class_suffixes={".png"}) is None
+    True
+    >>> _ = (root / "thesis.docx").write_text("months of work")
+    >>> foreign_entry(root, class_suffixes={".png"}).name
+    'thesis.docx'
+    """
+    suffixes = {s.lower() for s in suffixes}
+    class_suffixes = {s.lower() for s in class_suffixes}
+
+    def foreign_file(path: Path, allowed: set[str]) -> bool:
+        hidden = path.name.startswith(".") and not path.is_symlink()
+        return not hidden and (path.is_symlink() or not path.is_file() or path.suffix.lower() not in allowed)
+
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or not entry.is_dir():
+            if foreign_file(entry, suffixes):
+                return entry
+            continue
+        if not class_suffixes or entry.name.startswith("."):
+            return entry
+        for parent, dirs, files in os.walk(entry):  # does not follow links
+            for name in sorted(dirs):
+                path = Path(parent, name)
+                if name.startswith(".") or path.is_symlink():
+                    return path
+            for name in sorted(files):
+                if foreign_file(Path(parent, name), class_suffixes):
+                    return Path(parent, name)
+    return None
 
 
 def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:

@@ -8,13 +8,18 @@ never ends in an error about its output and never leaves half a result:
   already exists unless ``--overwrite`` is given; an output that is an input,
   lies inside an input folder or contains an input; a file output that is an
   existing folder and a folder output that is an existing file; a parent
-  folder that cannot be created or written.
+  folder that cannot be created or written. They never replace anything but
+  a regular file or a folder: a symbolic link, a FIFO, a device or a socket
+  at an output path is refused, ``--overwrite`` or not.
 * :meth:`Outputs.staged` creates each output under a temporary name beside
   its final path (``.minority-gen-tmp-…``), lets the command write there and
   renames everything into place only once the command has succeeded. A folder
   replaced by ``--overwrite`` is deleted only after the new one is in place.
   On any failure, Ctrl-C included, the temporary outputs and the parent
   folders created for them are removed, and existing outputs stay untouched.
+* :func:`class_folder_names` names the class folders of image outputs from
+  the class labels: one safe name per label, so that no label (``"../x"``,
+  an absolute path) leads a write outside the output folder.
 
 Examples
 --------
@@ -33,12 +38,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
+import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ._common import CommandError
 
@@ -82,6 +91,7 @@ class Outputs:
                 raise CommandError(f"{option} {path} is inside the input folder {src}; choose a path "
                                    "outside it so the originals are never touched.")
         self._check_other_outputs(option, path, folder=False)
+        _refuse_special(option, path)
         if path.is_dir():
             hint = f", such as {path / example}" if example else ""
             raise CommandError(f"{option} {path} is an existing folder; give the path of a file{hint}.")
@@ -106,6 +116,7 @@ class Outputs:
                 raise CommandError(f"{option} {path} overlaps the input {src}; choose a separate folder so "
                                    "the originals are never touched.")
         self._check_other_outputs(option, path, folder=True)
+        _refuse_special(option, path)
         if os.path.lexists(path) and not path.is_dir():
             raise CommandError(f"{option} {path} is an existing file; give the path of a folder.")
         if path.is_dir() and any(path.iterdir()):
@@ -161,6 +172,7 @@ class Outputs:
                                        f"({exc.strerror or exc}); choose a folder you can write to.") from None
             yield dict(temps)
             for out in self._outputs:
+                _refuse_special(out.option, out.path)  # again: it may have appeared while the command ran
                 _commit(temps[out.path], out.path)
                 del temps[out.path]
             done = True
@@ -173,6 +185,76 @@ class Outputs:
                         folder.rmdir()
                     except OSError:
                         pass
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_special(option: str, path: Path) -> None:
+    """Refuse an output path that exists as anything but a regular file or a folder.
+
+    Outputs are renamed into place, which would swap a symbolic link for a
+    file (rather than write through it) and a FIFO or a device for a regular
+    file: neither is ever done, ``--overwrite`` or not.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # missing, or a parent that is no folder: the other checks name that
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), None)
+    if kind is None:
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            return
+        kind = "a special file"
+    if stat.S_ISLNK(mode):
+        raise CommandError(f"{option} {path} is a symbolic link (to {os.readlink(path)}); an output is "
+                           "written in full and then renamed into place, which would replace the link rather "
+                           f"than write through it, so it is refused. Give the real path ({path.resolve()}) "
+                           "or another one.")
+    raise CommandError(f"{option} {path} is {kind}, not a regular file or folder; it is never replaced, "
+                       "--overwrite or not. Choose another path.")
+
+
+_UNSAFE_IN_NAMES = frozenset("/\\:")
+
+
+def class_folder_name(label) -> str:
+    """The folder name of class ``label``: one path component, never hidden, never ``.`` or ``..``.
+
+    ``str(label)`` with ``/``, ``\\``, ``:`` (path separators, a drive on
+    Windows) and control characters replaced by ``_``, and so are leading
+    dots; an empty label becomes ``_``. Names such as ``benign``, ``Pleural
+    Effusion`` or ``école`` stay as they are.
+
+    Examples
+    --------
+    >>> class_folder_name("malignant"), class_folder_name("../evil"), class_folder_name("/etc")
+    ('malignant', '___evil', '_etc')
+    """
+    text = str(label.item() if isinstance(label, np.generic) else label)
+    name = "".join("_" if ch in _UNSAFE_IN_NAMES or unicodedata.category(ch) == "Cc" else ch for ch in text)
+    bare = name.lstrip(".")
+    return "_" * (len(name) - len(bare)) + bare or "_"
+
+
+def class_folder_names(labels: Iterable) -> dict:
+    """Label → :func:`class_folder_name`, refusing two labels that would share a folder."""
+    names: dict = {}
+    owner: dict[str, object] = {}
+    for label in labels:
+        name = class_folder_name(label)
+        if name in owner and owner[name] != label:
+            first, second = (repr(c.item() if isinstance(c, np.generic) else c) for c in (owner[name], label))
+            raise CommandError(
+                f"the classes {first} and {second} would both be written to the folder {name!r} (class folders "
+                "are named from the labels with '/', '\\', ':', control characters and leading dots replaced "
+                "by '_'); give the classes distinct names, or draw them from Python with "
+                "GANOversampler.load(path).sample(n, y=label)."
+            )
+        owner[name] = label
+        names[label] = name
+    return names
 
 
 def _make_parents(parent: Path, created: list[Path]) -> None:

@@ -29,13 +29,16 @@ from ..evaluation import (
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.samplers import NONE, NUMERIC_ONLY, describe_oversampler
 from ..oversampler import GANOversampler
-from ._common import add_overwrite_argument, check_gan_params, read_csv_table
+from ._common import add_overwrite_argument, check_gan_params, foreign_entry, read_csv_table
 from ._output import Outputs
 
 NAME = "evaluate"
 HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classifier scores and the "
         "quality of their synthetic rows; write a markdown report with plots.")
 
+
+#: What ``write_report`` writes into the report folder (anything else there is refused by --overwrite).
+REPORT_SUFFIXES = (".md", ".png", ".csv")
 
 DEFAULT_METHODS = "none,ros,smote,rumi"
 DEFAULT_METHODS_MIXED = "none,ros,smotenc,rumi"
@@ -97,14 +100,6 @@ def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
     if mixed:
         mixed_preprocessor(X)  # column problems (all-missing, mixed types ...) named before any training
     return X, y, mixed
-
-
-def _foreign_entry(folder: Path) -> Path | None:
-    """An entry of an existing report folder that ``write_report`` does not write."""
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir() or (entry.suffix not in (".md", ".png", ".csv") and not entry.name.startswith(".")):
-            return entry
-    return None
 
 
 def _machine() -> str:
@@ -182,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device}
     check_gan_params(GANOversampler(**gan_params))
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
-    outputs.folder("--out", args.out, foreign=_foreign_entry)
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
     counts = y.value_counts()
     print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
           + ", ".join(f"{c}: {n}" for c, n in counts.items()))

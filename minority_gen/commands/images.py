@@ -2,8 +2,10 @@
 
 The input follows torchvision's ``ImageFolder`` layout (``IN/<class>/*.png``,
 any format Pillow reads, sub-folders searched recursively). The synthetic
-images are written as PNG files to ``OUT/<class>/synthetic_00000.png`` …;
-the input folder is only read. The output folder is written as a whole: it
+images are written as PNG files to ``OUT/<class>/synthetic_00000.png`` …
+(the class folder named from the label by
+:func:`~minority_gen.commands._output.class_folder_name`: ``a:b`` becomes
+``a_b``); the input folder is only read. The output folder is written as a whole: it
 must be new or empty, or ``--overwrite`` replaces it once the new one is
 complete.
 
@@ -36,10 +38,11 @@ from ._common import (
     add_overwrite_argument,
     add_save_model_argument,
     check_gan_params,
+    foreign_entry,
     gan_kwargs,
     positive_int,
 )
-from ._output import Outputs
+from ._output import Outputs, class_folder_names
 
 NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
@@ -178,24 +181,6 @@ def _to_array(img, color: str, resize) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
-def _foreign_entry(folder: Path) -> Path | None:
-    """An entry of an existing ``--out`` folder this command does not write (it writes class folders of images)."""
-    from PIL import Image
-
-    image_suffixes = set(Image.registered_extensions())
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_dir():
-            if not entry.name.startswith("."):
-                return entry
-            continue
-        for path in sorted(entry.rglob("*")):
-            if path.is_dir() and path.name.startswith("."):
-                return path
-            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in image_suffixes:
-                return path
-    return None
-
-
 def _check_plot_path(option: str, path: Path) -> None:
     from matplotlib.backend_bases import FigureCanvasBase
 
@@ -222,7 +207,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
-    outputs.folder("--out", args.out, foreign=_foreign_entry)
+    image_suffixes = set(Image.registered_extensions())
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes))
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
         if path is not None:
             _check_plot_path(option, path)
@@ -230,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
+    folders = class_folder_names(np.unique(y))
     if args.ddp:  # every rank trains; rank 0 then draws the rows fit_resample would and writes everything
         import torch.distributed as dist
 
@@ -255,14 +242,14 @@ def run(args: argparse.Namespace) -> int:
         out = tmp[args.out]
         added = {}
         for cls in np.unique(y_new):
-            (out / cls).mkdir()
+            (out / folders[cls]).mkdir()
             images = X_new[y_new == cls]
             for i, image in enumerate(images):
-                Image.fromarray(image).save(out / cls / f"synthetic_{i:05d}.png")
+                Image.fromarray(image).save(out / folders[cls] / f"synthetic_{i:05d}.png")
             added[cls] = len(images)
         if args.copy_originals:
             for path, cls in zip(files, y):
-                dest = out / cls / path.relative_to(args.folder / cls)
+                dest = out / folders[cls] / path.relative_to(args.folder / cls)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, dest)
         if args.grid is not None:

@@ -4,10 +4,16 @@ A table model (``resample --save-model``, or ``GANOversampler.save`` of a
 sampler fitted on a table) writes a CSV: the feature columns in the form the
 training CSV used (missing cells with its own text), then the class column
 (named as in training; ``class`` for a model saved from Python without one).
+The class column never replaces a feature column: a model whose features
+include a column of that name is refused until ``--label-column`` names
+another.
 An image model (``images --save-model``, or one fitted on ``uint8`` images)
 writes PNG files to ``OUT/<class>/synthetic_00000.png`` …, as ``minority-gen
-images`` does; a model of images in another dtype (floats, 16-bit) is
-refused: draw those from Python with ``GANOversampler.load(FILE).sample``.
+images`` does, the folder named from the label by
+:func:`~minority_gen.commands._output.class_folder_name` (so that no label,
+``"../x"`` or an absolute path, leads outside ``OUT``); a model of images in
+another dtype (floats, 16-bit) is refused: draw those from Python with
+``GANOversampler.load(FILE).sample``.
 
 The model file is read with :func:`minority_gen.persistence.load_sampler`,
 which runs no code from the file, so a model of unknown origin is safe to
@@ -25,8 +31,8 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
-from ._common import CommandError, add_overwrite_argument, positive_int, write_csv_like
-from ._output import Outputs
+from ._common import CommandError, add_overwrite_argument, foreign_entry, positive_int, write_csv_like
+from ._output import Outputs, class_folder_names
 
 NAME = "sample"
 HELP = "Draw synthetic rows (CSV) or images (PNG) of one class from a model saved with --save-model."
@@ -42,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "model grew one class only")
     parser.add_argument("--out", type=Path, required=True,
                         help="output CSV for a table model; output folder (PNG files per class) for an image model")
+    parser.add_argument("--label-column", default=None, metavar="NAME",
+                        help="name of the class column of a table model's CSV (default: the training CSV's, "
+                             "'class' for a model saved from Python); never the name of a feature column")
     parser.add_argument("--random-state", type=int, default=0, help="seed of the noise (default 0)")
     add_overwrite_argument(parser, "--out file or folder")
 
@@ -57,13 +66,6 @@ def _pick_class(sampler, text: str | None, path: Path):
     if not matches:
         raise CommandError(f"--class {text!r}: {path} has no generator for that class; it can draw {names}.")
     return matches[0]
-
-
-def _foreign_entry(folder: Path) -> Path | None:
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_dir() or any(not f.is_file() or f.suffix.lower() != ".png" for f in entry.iterdir()):
-            return entry
-    return None
 
 
 def _png_images(images: np.ndarray, sampler, path: Path) -> np.ndarray:
@@ -82,6 +84,18 @@ def _png_images(images: np.ndarray, sampler, path: Path) -> np.ndarray:
     return images
 
 
+def _label_column(args: argparse.Namespace, meta: dict, features) -> str:
+    """The class column's name for a table model's CSV, refused when it is a feature column's."""
+    if args.label_column is not None:
+        name, source = args.label_column, "--label-column"
+    else:
+        name, source = str(meta.get("target", "class")), "the class column's default name"
+    if name in {str(c) for c in features}:
+        raise CommandError(f"{source} {name!r} is also a feature column of {args.model}, which the class labels "
+                           "would overwrite; give the class column another name with --label-column NAME.")
+    return name
+
+
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
@@ -91,25 +105,35 @@ def run(args: argparse.Namespace) -> int:
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.model])
     images = sampler.layout_ is not None
     if images:
-        outputs.folder("--out", args.out, foreign=_foreign_entry)
+        if args.label_column is not None:
+            raise CommandError(f"--label-column names the class column of a CSV; {args.model} is an image model, "
+                               "whose images are written to one folder per class.")
+        folder_name = class_folder_names(sampler.generators_)[label]
+        outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes={".png"}))
     else:
         outputs.file("--out", args.out, example="rows.csv")
     start = time.perf_counter()
     rows = sampler.sample(args.n, y=label, random_state=args.random_state)
     name = str(label.item() if isinstance(label, np.generic) else label)
+    if images:
+        pngs = _png_images(np.asarray(rows), sampler, args.model)
+    else:
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(
+            rows, columns=getattr(sampler, "feature_names_in_", None))
+        target = _label_column(args, meta, frame.columns)
+        frame = frame.assign(**{target: np.full(len(frame), label, dtype=np.asarray(sampler.classes_).dtype)})
     with outputs.staged() as tmp:
         if images:
-            folder = tmp[args.out] / name
+            folder = tmp[args.out] / folder_name
+            if folder.parent != tmp[args.out]:  # class_folder_name makes one component; never write elsewhere
+                raise CommandError(f"the class {name!r} gives no safe folder name ({folder_name!r}).")
             folder.mkdir()
-            for i, image in enumerate(_png_images(np.asarray(rows), sampler, args.model)):
+            for i, image in enumerate(pngs):
                 Image.fromarray(image).save(folder / f"synthetic_{i:05d}.png")
         else:
-            frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(
-                rows, columns=getattr(sampler, "feature_names_in_", None))
-            target = str(meta.get("target", "class"))
-            frame = frame.assign(**{target: np.full(len(frame), label, dtype=np.asarray(sampler.classes_).dtype)})
             write_csv_like(frame, tmp[args.out], dict(meta.get("missing_tokens") or {}))
     what = "PNG images" if images else "rows"
-    print(f"{args.model} -> {args.out}: {args.n} synthetic {what} of class {name} "
+    where = f" in {args.out / folder_name}" if images and folder_name != name else ""
+    print(f"{args.model} -> {args.out}: {args.n} synthetic {what} of class {name}{where} "
           f"(random state {args.random_state}), {time.perf_counter() - start:.1f} s")
     return 0
