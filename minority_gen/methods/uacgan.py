@@ -26,7 +26,10 @@ class UACGAN(ACGAN):
     conditional-entropy bias. ``T`` is the paper's projection statistics
     network. In ``T``'s update the gradient of the log term uses a moving
     average of ``E[exp T]`` (MINE's bias correction); the generator uses
-    the plain bound.
+    the plain bound. The marginal labels ``ȳ`` are the batch's labels
+    rolled by one discriminator pack (:func:`~minority_gen.nets.mine.marginal_labels`):
+    a pack's rows share one label, so ``ȳ`` must come from another pack
+    to be independent of ``x``.
 
     Parameters
     ----------
@@ -80,11 +83,11 @@ class UACGAN(ACGAN):
 
     def _d_terms(self, nets: Networks, batch: Batch, real: dict, fake: dict) -> Terms:
         T = nets.extra["mine"]
-        t_joint, t_marg = T.joint_and_marginal(batch.x_fake, batch.y_fake)
+        t_joint, t_marg = T.joint_and_marginal(batch.x_fake, batch.y_fake, nets.pac)
         log_ma = T.update(t_marg)
         return {**super()._d_terms(nets, batch, real, fake), **losses.mine_t(t_joint, t_marg, log_ma)}
 
     def _g_terms(self, nets: Networks, batch: Batch, fake: dict) -> Terms:
-        t_joint, t_marg = nets.extra["mine"].joint_and_marginal(batch.x_fake, batch.y_fake)
+        t_joint, t_marg = nets.extra["mine"].joint_and_marginal(batch.x_fake, batch.y_fake, nets.pac)
         mi = losses.mine_g(t_joint, t_marg, lambda_mi=self.lambda_mi)
         return {**super()._g_terms(nets, batch, fake), **mi}

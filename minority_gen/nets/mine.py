@@ -8,6 +8,27 @@ from torch import Tensor, nn
 from .. import losses
 
 
+def marginal_labels(y: Tensor, pac: int = 1) -> Tensor:
+    """Labels ``ȳ`` for MINE's marginal term: ``y`` rolled by one pack of ``pac`` rows.
+
+    The samplers draw one label per run of ``pac`` consecutive rows (one
+    per row when ``pac=1``), independently from run to run, and the
+    generator's row ``i`` depends on its own label only. Row ``i`` gets the
+    label of row ``i - pac``, in the previous pack, so ``ȳ_i`` is
+    independent of ``x_i``: a draw from ``Q_x ⊗ P_y`` with no extra
+    randomness. Rolling by one row would take, at ``pac > 1``, the label of
+    a row of the same pack for all but one row in ``pac``: ``ȳ = y`` there,
+    and the bound is capped at ``-log P(ȳ = y)`` whatever the true mutual
+    information. With a single pack in the batch ``ȳ = y`` and the bound is 0.
+
+    >>> marginal_labels(torch.tensor([0, 0, 1, 1, 2, 2]), pac=2).tolist()
+    [2, 2, 0, 0, 1, 1]
+    >>> marginal_labels(torch.tensor([0, 1, 2])).tolist()
+    [2, 0, 1]
+    """
+    return y.roll(int(pac))
+
+
 class MINEStatistics(nn.Module):
     """Statistics network ``T(x, y)`` with the moving average of ``E[exp T]``.
 
@@ -35,14 +56,13 @@ class MINEStatistics(nn.Module):
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         return self.net(x, y)["t"]
 
-    def joint_and_marginal(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """``T(x, y)`` and ``T(x, ȳ)`` with ``ȳ = y`` rolled by one row.
+    def joint_and_marginal(self, x: Tensor, y: Tensor, pac: int = 1) -> tuple[Tensor, Tensor]:
+        """``T(x, y)`` and ``T(x, ȳ)`` with ``ȳ`` = :func:`marginal_labels` ``(y, pac)``.
 
-        Labels are drawn i.i.d., so row ``i``'s ``ȳ_i = y_{i-1}`` is
-        independent of ``x_i``: a draw from ``Q_x ⊗ P_y`` with no extra
-        randomness.
+        ``pac``: the rows per pack of the batch's labels (``Networks.pac``),
+        so that ``ȳ`` comes from other packs and is independent of ``x``.
         """
-        t = self(torch.cat([x, x]), torch.cat([y, y.roll(1)]))
+        t = self(torch.cat([x, x]), torch.cat([y, marginal_labels(y, pac)]))
         return t[: len(x)], t[len(x):]
 
     def update(self, t_marginal: Tensor) -> Tensor:
