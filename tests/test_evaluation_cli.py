@@ -130,3 +130,44 @@ def test_evaluate_a_mixed_table(tmp_path):
     quality = pd.read_csv(out / "quality.csv").set_index("oversampler")
     assert {"category_tvd", "missing_rate_diff", "numeric_ks"} <= set(quality.columns)
     assert quality.loc["ros", "near_copies"] > 0 and quality.loc["smotenc", "missing_rate_diff"] > 0
+
+
+# ---------------------------------------------------------------------------
+# The library function the command's quality section calls
+# ---------------------------------------------------------------------------
+def test_oversampler_quality_scores_the_rows_each_sampler_adds():
+    from minority_gen.evaluation import oversampler_quality
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (48, 3)), rng.normal(2, 1, (12, 3))]
+    y = np.r_[["neg"] * 48, ["pos"] * 12]
+    table = oversampler_quality(X, y, ["none", "ros", "smote"], random_state=0)
+    assert list(table.oversampler) == ["ros", "smote"] and (table["class"] == "pos").all()
+    assert (table.n_fake == 36).all() and (table.n_real == 12).all()
+    by = table.set_index("oversampler")
+    assert by.loc["ros", "near_copies"] == 36 and by.loc["smote", "near_copies"] < 36  # ros copies, SMOTE blends
+    assert (table.fit_time_s >= 0).all()
+    # a mixed table is scored through the mixed-table encoding, per-column figures included
+    frame = pd.DataFrame({"site": rng.choice(["north", "south"], 60), "x": X[:, 0]})
+    mixed = oversampler_quality(frame, y, ["ros"])
+    assert mixed.loc[0, "n_fake"] == 36 and np.isfinite(mixed.loc[0, "category_tvd"])
+
+
+def test_oversampler_quality_raises_or_warns_for_a_class_too_small():
+    from minority_gen.evaluation import oversampler_quality
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(22, 2)), np.r_[[0] * 20, [1] * 2]
+    with pytest.raises(ValueError, match="ros: generative quality skipped: Class .*1.* has 2 real"):
+        oversampler_quality(X, y, ["ros"])
+    with pytest.warns(UserWarning, match="ros: generative quality skipped"):
+        assert oversampler_quality(X, y, ["ros"], errors="warn").empty
+    with pytest.raises(ValueError, match="errors must be 'raise' or 'warn'"):
+        oversampler_quality(X, y, ["ros"], errors="ignore")
+
+
+def test_the_command_holds_no_quality_logic():
+    assert not hasattr(evaluate_command, "quality_table")
+    from minority_gen.evaluation import quality
+
+    assert evaluate_command.oversampler_quality is quality.oversampler_quality

@@ -9,25 +9,23 @@ import platform
 import shlex
 import sys
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import StandardScaler
-from tqdm.auto import tqdm
 
 from ..evaluation import (
     CLASSIFIERS,
     available_oversamplers,
     compare_oversamplers,
-    generative_quality,
-    make_oversampler,
     markdown_table,
     write_report,
 )
 from ..evaluation.mixed import mixed_preprocessor
-from ..evaluation.samplers import NONE, NUMERIC_ONLY, describe_oversampler
+from ..evaluation.quality import oversampler_quality
+from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
 from ..oversampler import GANOversampler
 from ._common import add_overwrite_argument, check_gan_params, foreign_entry, read_csv_table
 from ._output import Outputs
@@ -116,46 +114,6 @@ def _machine() -> str:
             f"Python {platform.python_version()}, torch {torch.__version__}")
 
 
-def quality_table(X, y: np.ndarray, methods: list[str], gan_params: dict, random_state: int,
-                  progress: bool) -> pd.DataFrame:
-    """Fit each oversampler on all rows and score its synthetic rows per class.
-
-    A numeric table is standardised first; a mixed one (a DataFrame) is
-    resampled as it is and scored through the metrics' mixed-table encoding.
-    """
-    mixed = isinstance(X, pd.DataFrame)
-    Xs = X if mixed else StandardScaler().fit_transform(X)
-    frames = []
-    for name in tqdm([m for m in methods if m != NONE], desc="generative quality", disable=not progress):
-        sampler = make_oversampler(name, random_state, gan_params)
-        start = time.perf_counter()
-        X_res, y_res = sampler.fit_resample(Xs, y)
-        seconds = time.perf_counter() - start
-        y_res = np.asarray(y_res)
-        if mixed:
-            kept = len(X_res) > len(Xs) and X_res.iloc[:len(Xs)].reset_index(drop=True).equals(
-                Xs.reset_index(drop=True))
-            new = X_res.iloc[len(Xs):]
-        else:
-            X_res = np.asarray(X_res)
-            kept = len(X_res) > len(Xs) and np.array_equal(X_res[:len(Xs)], Xs)
-            new = X_res[len(Xs):]
-        if not kept:
-            print(f"{name}: no synthetic rows to score (or original rows not kept first); skipped.",
-                  file=sys.stderr)
-            continue
-        try:
-            q = generative_quality(Xs, y, new, y_res[len(Xs):], random_state=random_state)
-        except ValueError as exc:  # e.g. a class too small for the metrics: report the rest
-            print(f"{name}: generative quality skipped: {exc}", file=sys.stderr)
-            continue
-        frames.append(q.assign(oversampler=name, fit_time_s=seconds))
-    if not frames:
-        return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True)
-    return out[["oversampler", *out.columns.drop("oversampler")]]
-
-
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -191,8 +149,12 @@ def run(args: argparse.Namespace) -> int:
     t_down = time.perf_counter() - started
     quality = None
     if not args.no_quality:
-        quality = quality_table(features, y.to_numpy(), methods, gan_params,
-                                args.random_state, not args.quiet)
+        with warnings.catch_warnings(record=True) as caught:  # a skipped oversampler: one line each
+            warnings.simplefilter("always")
+            quality = oversampler_quality(features, y.to_numpy(), methods, random_state=args.random_state,
+                                          gan_params=gan_params, errors="warn", progress=not args.quiet)
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            print(f"warning: {message}", file=sys.stderr)
     total = time.perf_counter() - started
 
     command = " ".join(shlex.quote(str(a)) for a in [

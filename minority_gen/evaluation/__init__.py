@@ -7,7 +7,8 @@
 * Generative-quality metrics (:mod:`.metrics`): :func:`mmd2`,
   :func:`frechet_distance`, :func:`prdc`, :func:`c2st_accuracy`,
   :func:`class_fidelity`, :func:`memorisation`, :func:`am_score`, all at once
-  per class with :func:`generative_quality`; per-column fidelity of mixed
+  per class with :func:`generative_quality`, of each oversampler's added
+  rows with :func:`oversampler_quality`; per-column fidelity of mixed
   tables (:mod:`.columns`): :func:`column_fidelity`,
   :func:`correlation_difference`.
 * Image features (:mod:`.features`): :class:`SmallCNNFeatures`,
@@ -23,7 +24,7 @@ from .downstream import DEFAULT_SCORING, compare_oversamplers
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
 from .judges import am_score, c2st_accuracy, class_fidelity
 from .metrics import frechet_distance, memorisation, mmd2, prdc
-from .quality import QUALITY_METRICS, generative_quality
+from .quality import QUALITY_METRICS, generative_quality, oversampler_quality
 from .report import (
     markdown_table,
     plot_comparison,
@@ -47,6 +48,7 @@ __all__ = [
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
     "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",
     "encode_for_metrics", "frechet_distance", "generative_quality", "make_classifier",
-    "make_oversampler", "markdown_table", "memorisation", "mmd2", "plot_comparison", "plot_quality", "prdc",
+    "make_oversampler", "markdown_table", "memorisation", "mmd2", "oversampler_quality", "plot_comparison",
+    "plot_quality", "prdc",
     "quality_markdown", "rank_oversamplers", "register_oversampler", "summarise", "to_nchw", "write_report",
 ]

@@ -1,16 +1,27 @@
-"""All generative-quality metrics for one set of synthetic rows, per generated class."""
+"""All generative-quality metrics for one set of synthetic rows, per generated class.
+
+:func:`generative_quality` scores given synthetic rows;
+:func:`oversampler_quality` fits oversamplers by name and scores the rows
+each adds.
+"""
 
 from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
 
 from .columns import column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
 from .judges import am_score, c2st_accuracy
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
+from .samplers import NONE, make_oversampler
 
 QUALITY_METRICS = {
     # name: (range, better)
@@ -183,3 +194,96 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
             row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c)))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *, random_state: int | None = 0,
+                        gan_params: dict | None = None, errors: str = "raise", progress: bool = False
+                        ) -> pd.DataFrame:
+    """Fit each oversampler on all rows of a table and score the rows it adds, per class.
+
+    A numeric table (an array) is standardised first, and the sampler and
+    the metrics see it standardised; a mixed table (a DataFrame, or an
+    object array with text or missing cells) is resampled as it is and
+    scored through the metrics' mixed-table encoding. Each sampler must
+    return the original rows first (as imbalanced-learn's over-samplers and
+    ``GANOversampler`` do); the rows after them are its synthetic rows,
+    scored with :func:`generative_quality` against the real rows of their
+    class.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    oversamplers : sequence of str, default=("ros", "smote")
+        Names from :func:`~minority_gen.evaluation.available_oversamplers`;
+        ``"none"`` (which adds no rows) is passed over.
+    random_state : int or None, default=0
+        Seeds the samplers and the metrics.
+    gan_params : dict, default=None
+        ``GANOversampler`` options for the GAN methods, e.g. ``{"n_iter": 500}``.
+    errors : {"raise", "warn"}, default="raise"
+        When an oversampler adds no rows, does not keep the original rows
+        first, or its rows cannot be scored (e.g. a class with fewer than 3
+        rows): raise a ``ValueError``, or warn (``UserWarning``, the message
+        starting with the oversampler's name) and leave it out.
+    progress : bool, default=False
+        A progress bar over the oversamplers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`generative_quality`'s columns for each oversampler and class,
+        after an ``oversampler`` column; ``fit_time_s`` is the seconds the
+        sampler took. Empty when no oversampler could be scored.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(120, n_features=4, weights=[0.8], random_state=0)
+    >>> table = oversampler_quality(X, y, ["none", "ros", "smote"])
+    >>> table[["oversampler", "class", "n_fake"]].values.tolist()
+    [['ros', 1, 74], ['smote', 1, 74]]
+    >>> int(table.set_index("oversampler").loc["ros", "near_copies"])  # random oversampling copies rows
+    74
+    """
+    if errors not in ("raise", "warn"):
+        raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
+    mixed = is_mixed_table(X)
+    if mixed:
+        Xs = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+    else:
+        Xs = StandardScaler().fit_transform(np.asarray(X, dtype=np.float64))
+    y = np.asarray(y)
+
+    def skip(message: str) -> None:
+        if errors == "raise":
+            raise ValueError(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+    frames = []
+    for name in tqdm([m for m in oversamplers if m != NONE], desc="generative quality", disable=not progress):
+        sampler = make_oversampler(name, random_state, gan_params)
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(Xs, y)
+        seconds = time.perf_counter() - start
+        y_res = np.asarray(y_res)
+        if mixed:
+            kept = len(X_res) > len(Xs) and X_res.iloc[:len(Xs)].reset_index(drop=True).equals(Xs)
+            new = X_res.iloc[len(Xs):]
+        else:
+            X_res = np.asarray(X_res)
+            kept = len(X_res) > len(Xs) and np.array_equal(X_res[:len(Xs)], Xs)
+            new = X_res[len(Xs):]
+        if not kept:
+            skip(f"{name}: no synthetic rows to score (or original rows not kept first); skipped.")
+            continue
+        try:
+            q = generative_quality(Xs, y, new, y_res[len(Xs):], random_state=random_state)
+        except ValueError as exc:  # e.g. a class too small for the metrics: report the rest
+            skip(f"{name}: generative quality skipped: {exc}")
+            continue
+        frames.append(q.assign(oversampler=name, fit_time_s=seconds))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[["oversampler", *out.columns.drop("oversampler")]]
