@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,46 @@ def _named(items, make, kind: str) -> dict[str, object]:
     return out
 
 
+def check_table(X, y) -> tuple[object, np.ndarray, bool]:
+    """``X`` as an array (or, for a mixed table, a DataFrame with a fresh index), ``y`` as an array, and
+    whether ``X`` is mixed; refuses what the comparison cannot use, before any fold runs."""
+    mixed = is_mixed_table(X)
+    if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
+        X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+        mixed_preprocessor(X)  # column checks (names, types, missing columns) before any fold
+    else:
+        check_table_input(X)
+        X = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or len(X) != len(y):
+        raise ValueError(f"X must be 2-D with one row per label; got X {X.shape} and y {y.shape}.")
+    check_classification_targets(y)
+    return X, y, mixed
+
+
+def _check_classifiers(models: dict, scoring: dict, random_state) -> None:
+    for label, clf in models.items():
+        est = make_classifier(clf, random_state) if isinstance(clf, str) else clf
+        if set(scoring.values()) & _NEEDS_SCORES and not (
+            hasattr(est, "predict_proba") or hasattr(est, "decision_function")
+        ):
+            raise ValueError(f"classifier {label!r} has neither predict_proba nor decision_function, "
+                             "needed for roc_auc and average_precision; drop those from scoring.")
+
+
+def make_splits(cv, X, y, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs: ``StratifiedKFold(cv, shuffle=True, random_state)`` for an int."""
+    if isinstance(cv, int):
+        classes, counts = np.unique(y, return_counts=True)
+        if counts.min() < cv:
+            raise ValueError(
+                f"cv={cv} folds need at least {cv} rows of every class; class "
+                f"{classes[np.argmin(counts)]!r} has {counts.min()}. Lower cv."
+            )
+        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    return list(cv.split(X, y))
+
+
 def compare_oversamplers(
     X,
     y,
@@ -221,17 +261,7 @@ def compare_oversamplers(
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
     check_n_jobs(n_jobs)
-    mixed = is_mixed_table(X)
-    if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
-        X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
-        mixed_preprocessor(X)  # column checks (names, types, missing columns) before any fold
-    else:
-        check_table_input(X)
-        X = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
-    y = np.asarray(y)
-    if X.ndim != 2 or len(X) != len(y):
-        raise ValueError(f"X must be 2-D with one row per label; got X {X.shape} and y {y.shape}.")
-    check_classification_targets(y)
+    X, y, mixed = check_table(X, y)
     classes, counts = np.unique(y, return_counts=True)
     positive = classes[np.argmin(counts)]
     gan_params = dict(gan_params or {})
@@ -245,21 +275,8 @@ def compare_oversamplers(
         )
     models = _named(classifiers, lambda n: make_classifier(n, random_state), "classifier")
     scoring = _check_scoring(scoring)
-    for label, clf in models.items():
-        est = make_classifier(clf, random_state) if isinstance(clf, str) else clf
-        if set(scoring.values()) & _NEEDS_SCORES and not (
-            hasattr(est, "predict_proba") or hasattr(est, "decision_function")
-        ):
-            raise ValueError(f"classifier {label!r} has neither predict_proba nor decision_function, "
-                             "needed for roc_auc and average_precision; drop those from scoring.")
-    if isinstance(cv, int):
-        if counts.min() < cv:
-            raise ValueError(
-                f"cv={cv} folds need at least {cv} rows of every class; class "
-                f"{classes[np.argmin(counts)]!r} has {counts.min()}. Lower cv."
-            )
-        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-    splits = list(cv.split(X, y))
+    _check_classifiers(models, scoring, random_state)
+    splits = make_splits(cv, X, y, random_state)
 
     shared = _Shared(X, y, models, scoring, classes, positive, preprocessor, random_state, gan_params, errors)
     tasks = [(shared, label, spec, fold, train, test)
@@ -300,6 +317,42 @@ def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
     Returns the tidy records and, when the sampler failed under
     ``errors="warn"``, the message to warn with (no records then).
     """
+    outcome = fit_and_score(shared, label, spec, fold, train, test)
+    if outcome.sampler_error is not None:
+        if shared.errors == "raise":
+            raise ValueError(outcome.sampler_message) from outcome.sampler_error
+        return [], outcome.sampler_message
+    records = []
+    for clf_label, values in outcome.scores.items():
+        if isinstance(values, BaseException):
+            raise ValueError(outcome.messages[clf_label]) from values
+        values = {**values, "fit_time_s": outcome.fit_time_s, "n_synthetic": outcome.n_synthetic}
+        records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
+    return records, None
+
+
+@dataclass
+class FoldOutcome:
+    """What one sampler fit on one training fold gave: the sampler's failure, or each classifier's scores.
+
+    ``scores`` maps a classifier label to its metric values, or to the exception it raised (its
+    message in ``messages``). ``sampler_error`` is the sampler's exception (then ``scores`` is empty).
+    """
+
+    sampler_error: BaseException | None = None
+    sampler_message: str | None = None
+    fit_time_s: float = float("nan")
+    n_synthetic: float = float("nan")
+    scores: dict = field(default_factory=dict)
+    messages: dict = field(default_factory=dict)
+
+
+def fit_and_score(shared: _Shared, label: str, spec, fold: int, train: np.ndarray, test: np.ndarray,
+                  classifiers: Sequence[str] | None = None) -> FoldOutcome:
+    """Fit the sampler ``spec`` (a name or a sampler object, cloned) on one training fold, once, and score
+    the classifiers of ``shared.models`` (those labelled in ``classifiers``; default all) trained on its
+    rows on the untouched test fold. Failures are returned, not raised (``KeyboardInterrupt`` and other
+    non-``Exception`` errors do propagate)."""
     X, y, random_state, gan_params = shared.X, shared.y, shared.random_state, shared.gan_params
     mixed = isinstance(X, pd.DataFrame)
     if shared.preprocessor == "standard":
@@ -314,27 +367,24 @@ def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
     try:
         X_res, y_res = (Xtr, y[train]) if sampler is None else sampler.fit_resample(Xtr, y[train])
     except Exception as exc:  # noqa: BLE001 - reported with the sampler and fold
-        message = f"oversampler {label!r} failed on fold {fold}: {type(exc).__name__}: {exc}"
-        if shared.errors == "raise":
-            raise ValueError(message) from exc
-        return [], message
-    fit_time = time.perf_counter() - start
+        return FoldOutcome(exc, f"oversampler {label!r} failed on fold {fold}: {type(exc).__name__}: {exc}")
+    outcome = FoldOutcome(fit_time_s=time.perf_counter() - start, n_synthetic=float(len(y_res) - len(train)))
     if after:
         X_res = pre.fit(X_res, y_res).transform(X_res)
-    records = []
-    for clf_label, clf_spec in shared.models.items():
+    wanted = shared.models if classifiers is None else {c: shared.models[c] for c in classifiers}
+    for clf_label, clf_spec in wanted.items():
         clf = make_classifier(clf_spec, random_state) if isinstance(clf_spec, str) else clone(clf_spec)
         try:
             clf.fit(X_res, y_res)
             steps = [sampler, pre] if after else [pre, sampler]
             model = make_pipeline(*(s if s is not None else "passthrough" for s in steps), clf)
-            values = _score(model, shared.scoring, take(test), y[test], shared.classes, shared.positive)
+            outcome.scores[clf_label] = _score(model, shared.scoring, take(test), y[test], shared.classes,
+                                               shared.positive)
         except Exception as exc:  # noqa: BLE001 - reported with the classifier, sampler and fold
-            raise ValueError(f"classifier {clf_label!r} failed on fold {fold} resampled by oversampler "
-                             f"{label!r}: {type(exc).__name__}: {exc}") from exc
-        values.update(fit_time_s=fit_time, n_synthetic=float(len(y_res) - len(train)))
-        records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
-    return records, None
+            outcome.scores[clf_label] = exc
+            outcome.messages[clf_label] = (f"classifier {clf_label!r} failed on fold {fold} resampled by "
+                                           f"oversampler {label!r}: {type(exc).__name__}: {exc}")
+    return outcome
 
 
 def _score(model, scoring, X, y, classes, positive) -> dict[str, float]:
