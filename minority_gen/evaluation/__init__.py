@@ -16,11 +16,19 @@
 * :class:`CNNClassifier` (:mod:`.cnn`) — a small CNN image classifier with a
   fixed epoch budget and model selection on a validation split (protocol I).
 * :func:`write_report` — markdown report with PNG plots.
+* :func:`compare_on_datasets` (:mod:`.engine`) — the datasets × oversamplers ×
+  classifiers × folds grid with a resumable JSON-lines store; samplers as
+  specs (:func:`parse_sampler`, :func:`sampler_spec`); named benchmark tables
+  (:mod:`.datasets`, :func:`load_dataset`); rank statistics over datasets
+  (:mod:`.stats`: :func:`mean_ranks`, :func:`friedman_test`,
+  :func:`nemenyi_cd`, :func:`holm_test`, :func:`cd_diagram`).
 """
 
 from .cnn import CNNClassifier
 from .columns import column_fidelity, correlation_difference, encode_for_metrics
+from .datasets import DatasetNotFound, available_datasets, load_dataset
 from .downstream import DEFAULT_SCORING, compare_oversamplers
+from .engine import compare_on_datasets, read_store
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
 from .judges import am_score, c2st_accuracy, class_fidelity
 from .metrics import frechet_distance, memorisation, mmd2, prdc
@@ -36,14 +44,22 @@ from .report import (
 )
 from .samplers import (
     CLASSIFIERS,
+    COST_SENSITIVE,
     NeighbourCap,
     available_oversamplers,
     make_classifier,
     make_oversampler,
+    parse_sampler,
     register_oversampler,
+    sampler_spec,
+    split_specs,
 )
+from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
 
 __all__ = [
+    "COST_SENSITIVE", "DatasetNotFound", "available_datasets", "cd_diagram", "compare_on_datasets",
+    "friedman_test", "holm_test", "load_dataset", "mean_ranks", "nemenyi_cd", "parse_sampler", "read_store",
+    "sampler_spec", "score_table", "split_specs",
     "CLASSIFIERS", "CNNClassifier", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
     "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",

@@ -11,17 +11,33 @@ dozen rows. When a training fold's smallest class has ``n <= 3`` rows the
 number of neighbours is lowered to ``n - 1`` automatically
 (:class:`NeighbourCap`); a class of a single row is refused with an error
 suggesting ``"ros"``.
+
+A sampler can also be written as a *spec*, ``name`` or ``name:JSON`` with
+constructor keywords (``'rumi:{"anchor": null}'``, ``'smote:{"k_neighbors":
+5}'``): :func:`parse_sampler` turns it into a configured sampler and
+:func:`sampler_spec` writes a sampler back as its spec. The command line,
+the benchmarks and :func:`~minority_gen.evaluation.compare_on_datasets`
+read samplers this way. ``"bsmote"`` (protocol T's name) is accepted for
+``"borderline-smote"``.
+
+Classifiers by name (:data:`CLASSIFIERS`): ``"logreg"`` / ``"lr"``, ``"rf"``,
+``"hgb"``, and the cost-sensitive baselines that need no resampling:
+``"<clf>-balanced"`` (``class_weight="balanced"``) and ``"<clf>-tuned"``
+(decision threshold tuned for balanced accuracy by inner cross-validation
+on the training rows, ``TunedThresholdClassifierCV``).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 
 from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE, RandomOverSampler
 from sklearn.base import BaseEstimator, clone
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import TunedThresholdClassifierCV
 
 from ..methods import available_methods
 
@@ -174,11 +190,43 @@ def make_oversampler(name: str, random_state: int | None = 0, gan_params: dict |
     )
 
 
-CLASSIFIERS: dict[str, Callable[[int | None], object]] = {
-    "logreg": lambda rs: LogisticRegression(max_iter=3000),
-    "rf": lambda rs: RandomForestClassifier(n_estimators=200, random_state=rs),
+_PLAIN: dict[str, Callable[[int | None, dict], object]] = {
+    "logreg": lambda rs, kw: LogisticRegression(max_iter=3000, **kw),
+    "rf": lambda rs, kw: RandomForestClassifier(n_estimators=200, random_state=rs, **kw),
+    "lr": lambda rs, kw: LogisticRegression(max_iter=3000, **kw),  # protocol T's name for logreg
+    # scikit-learn >= 1.2 (this package needs 1.6) takes class_weight for HGB too
+    "hgb": lambda rs, kw: HistGradientBoostingClassifier(random_state=rs, **kw),
 }
-"""Downstream classifiers by name (EVALUATION.md's protocol T)."""
+
+
+def _plain(name: str) -> Callable[[int | None], object]:
+    return lambda rs: _PLAIN[name](rs, {})
+
+
+def _balanced(name: str) -> Callable[[int | None], object]:
+    return lambda rs: _PLAIN[name](rs, {"class_weight": "balanced"})
+
+
+def _tuned(name: str) -> Callable[[int | None], object]:
+    return lambda rs: TunedThresholdClassifierCV(_PLAIN[name](rs, {}), scoring="balanced_accuracy", cv=5,
+                                                 random_state=rs)
+
+
+CLASSIFIERS: dict[str, Callable[[int | None], object]] = {
+    **{name: _plain(name) for name in _PLAIN},
+    **{f"{name}-balanced": _balanced(name) for name in ("lr", "rf", "hgb")},
+    **{f"{name}-tuned": _tuned(name) for name in ("lr", "rf", "hgb")},
+}
+"""Downstream classifiers by name. EVALUATION.md's protocol T: ``"logreg"`` (also ``"lr"``):
+``LogisticRegression(max_iter=3000)``; ``"rf"``: 200-tree random forest; ``"hgb"``:
+``HistGradientBoostingClassifier``. Cost-sensitive baselines, meant to be run without resampling
+(:data:`COST_SENSITIVE`): ``"<clf>-balanced"`` with ``class_weight="balanced"``; ``"<clf>-tuned"``, the
+unweighted classifier whose decision threshold is tuned for balanced accuracy by 5-fold stratified
+cross-validation inside the training rows, then refitted on all of them (``TunedThresholdClassifierCV``).
+RF and HGB are seeded with the comparison's ``random_state``."""
+
+COST_SENSITIVE = frozenset(name for name in CLASSIFIERS if name.endswith(("-balanced", "-tuned")))
+"""Classifier names that handle the imbalance themselves: the baselines run with ``"none"``."""
 
 
 def make_classifier(name: str, random_state: int | None = 0):
@@ -193,3 +241,158 @@ def make_classifier(name: str, random_state: int | None = 0):
         raise ValueError(f"Unknown classifier {name!r}. Available: {', '.join(CLASSIFIERS)}; "
                          "or pass an estimator object.")
     return CLASSIFIERS[name](random_state)
+
+
+# --------------------------------------------------------------------------- sampler specs
+
+ALIASES = {"bsmote": "borderline-smote"}
+"""Other names accepted by :func:`parse_sampler` (protocol T's ``bsmote``)."""
+
+
+def split_specs(text: str) -> list[str]:
+    """Split ``'a,b:{"x": 1, "y": 2},c'`` on the commas outside braces, brackets and strings.
+
+    Examples
+    --------
+    >>> split_specs('none, rumi:{"anchor": null, "n_iter": 5},smote')
+    ['none', 'rumi:{"anchor": null, "n_iter": 5}', 'smote']
+    """
+    parts, depth, quote, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == '"' and (i == 0 or text[i - 1] != "\\"):
+            quote = not quote
+        elif not quote and ch in "{[":
+            depth += 1
+        elif not quote and ch in "}]":
+            depth -= 1
+        elif not quote and depth == 0 and ch == ",":
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_spec(spec: str) -> tuple[str, dict]:
+    if not isinstance(spec, str):
+        raise TypeError(f"a sampler spec must be a string 'name' or 'name:JSON'; got {spec!r}.")
+    name, _, text = spec.partition(":")
+    name = ALIASES.get(name.strip(), name.strip())
+    params = {}
+    if text.strip():
+        try:
+            params = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"sampler spec {spec!r}: the part after ':' must be a JSON object of keyword "
+                             f"arguments, e.g. 'rumi:{{\"n_iter\": 500}}' ({err}).") from None
+        if not isinstance(params, dict):
+            raise ValueError(f"sampler spec {spec!r}: the part after ':' must be a JSON object; got {text!r}.")
+    return name, params
+
+
+def _target(sampler):
+    """The object whose parameters a spec's keywords set: the wrapped sampler of a :class:`NeighbourCap`."""
+    return sampler.sampler if isinstance(sampler, NeighbourCap) else sampler
+
+
+def parse_sampler(spec: str, random_state: int | None = 0):
+    """A configured sampler from a spec ``name`` or ``name:JSON`` (``None`` for ``"none"``).
+
+    ``name`` is one of :func:`available_oversamplers` (or an alias in :data:`ALIASES`); the JSON object
+    holds constructor keywords. For a GAN method they go to ``GANOversampler(method=name,
+    random_state=random_state, **keywords)``; for a baseline they are set on the sampler the name
+    stands for (the inner sampler of a :class:`NeighbourCap`). ``random_state`` may be among them.
+
+    Examples
+    --------
+    >>> parse_sampler('rumi:{"anchor": null}').anchor is None
+    True
+    >>> parse_sampler('smote:{"k_neighbors": 7}').sampler
+    SMOTE(k_neighbors=7, random_state=0)
+    >>> parse_sampler("bsmote").sampler
+    BorderlineSMOTE(k_neighbors=3, random_state=0)
+    """
+    name, params = _split_spec(spec)
+    if name in available_methods():
+        from ..oversampler import GANOversampler
+
+        accepted = GANOversampler().get_params()
+        unknown = sorted(set(params) - set(accepted) | ({"method"} & set(params)))
+        if unknown:
+            raise ValueError(f"sampler spec {spec!r}: unknown GANOversampler parameter(s) {unknown} "
+                             f"(the method is the name before ':'); accepted: {sorted(set(accepted) - {'method'})}.")
+        return GANOversampler(**{"method": name, "random_state": random_state, **params})
+    sampler = make_oversampler(name, random_state)  # refuses unknown names, listing the known ones
+    if params:
+        if sampler is None:
+            raise ValueError(f"sampler spec {spec!r}: 'none' takes no parameters.")
+        target = _target(sampler)
+        accepted = target.get_params(deep=False)
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            raise ValueError(f"sampler spec {spec!r}: unknown {type(target).__name__} parameter(s) {unknown}; "
+                             f"accepted: {sorted(accepted)}.")
+        target.set_params(**params)
+    return sampler
+
+
+def _json_diff(params: dict, defaults: dict, what: str) -> str:
+    diff = {k: v for k, v in params.items() if k not in defaults or not _same(v, defaults[k])}
+    if not diff:
+        return ""
+    try:
+        return ":" + json.dumps(diff, sort_keys=True)
+    except TypeError:
+        raise ValueError(f"{what} has parameters that JSON cannot hold ({sorted(diff)}); pass the sampler "
+                         "object itself instead of a spec.") from None
+
+
+def _same(a, b) -> bool:
+    """Equal values of the same kind (a list and a tuple with equal items count as the same; 1 and True not)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, z) for x, z in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays and other objects without a plain ==
+        return a is b
+
+
+def sampler_spec(sampler, random_state: int | None = 0) -> str:
+    """The spec of a sampler: its name and, as JSON, the parameters that differ from that name's defaults.
+
+    The inverse of :func:`parse_sampler` (for the same ``random_state``): ``parse_sampler(sampler_spec(s))``
+    has the parameters of ``s``. Raises ``ValueError`` for a sampler no registered name stands for.
+
+    Examples
+    --------
+    >>> sampler_spec(parse_sampler('rumi:{"anchor": null}'))
+    'rumi:{"anchor": null}'
+    >>> from imblearn.over_sampling import RandomOverSampler
+    >>> sampler_spec(RandomOverSampler(random_state=1))
+    'ros:{"random_state": 1}'
+    """
+    if sampler is None or sampler == NONE:
+        return NONE
+    from ..oversampler import GANOversampler
+
+    if isinstance(sampler, GANOversampler):
+        params = sampler.get_params(deep=False)
+        method = params.pop("method")
+        defaults = GANOversampler(method=method, random_state=random_state).get_params(deep=False)
+        return method + _json_diff(params, defaults, f"GANOversampler(method={method!r})")
+    for name in _BASELINES:
+        try:
+            candidate = make_oversampler(name, random_state)
+        except Exception:  # noqa: BLE001 - a registered factory that cannot build here stands for nothing
+            continue
+        if candidate is None or type(candidate) is not type(sampler):
+            continue
+        if isinstance(sampler, NeighbourCap) and (type(sampler.sampler) is not type(candidate.sampler)
+                                                  or sampler.param != candidate.param):
+            continue
+        return name + _json_diff(_target(sampler).get_params(deep=False),
+                                 _target(candidate).get_params(deep=False), type(_target(sampler)).__name__)
+    raise ValueError(f"No sampler name stands for {type(sampler).__name__}; known names: "
+                     f"{', '.join(available_oversamplers())}. Pass the object itself, or register it with "
+                     "register_oversampler.")
