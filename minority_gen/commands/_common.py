@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
 
-from ..methods import available_methods, get_method
+
+def __getattr__(name: str):
+    """The GAN options live in ``_gan_options`` (generated from the estimator); still importable from here."""
+    if name in ("add_gan_arguments", "gan_kwargs", "check_gan_params"):
+        from . import _gan_options
+
+        return getattr(_gan_options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CommandError(Exception):
@@ -91,100 +96,6 @@ def add_save_model_argument(parser: argparse.ArgumentParser) -> None:
                         help="also save the fitted model to FILE (e.g. model.mgz) to draw more rows later with "
                              "`minority-gen sample FILE`; written atomically, refused if it exists unless "
                              "--overwrite")
-
-
-def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options that configure a ``GANOversampler``."""
-    parser.add_argument("--method", default="rumi", help=f"GAN method: {', '.join(available_methods())} (default rumi)")
-    parser.add_argument("--method-params", default=None, metavar="JSON",
-                        help='method options as JSON, e.g. \'{"b_pos": 2, "b_neg": -2}\'')
-    parser.add_argument("--n-iter", type=int, default=None,
-                        help="generator updates (default: 2000 for tables, 1000 for images)")
-    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: the method's)")
-    parser.add_argument("--recipe", choices=["tuned", "paper"], default="tuned",
-                        help="optimiser settings: tuned (default; Adam 1e-3, one D step on tables) or the paper's")
-    parser.add_argument("--pac", default="auto",
-                        help="rows per discriminator pack (PacGAN); 'auto' (default: 4 on tables), 1 = off")
-    parser.add_argument("--selection", choices=["last", "quality"], default="last",
-                        help="keep the last generator (default) or the best-scoring one (quality)")
-    parser.add_argument("--anchor", choices=["auto", "smote", "none"], default="auto",
-                        help="where generated rows start: smote (interpolations of real rows, for images blends "
-                             "of two images of the class, refined by the generator) or none (noise alone); auto: "
-                             "smote for tables, none for images")
-    parser.add_argument("--filter", default=None, metavar="CRITERIA",
-                        help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
-    parser.add_argument("--sampling-strategy", default="auto",
-                        help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
-    parser.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
-                        help="bfloat16 mixed precision in training; auto: for images on a GPU (default auto)")
-    parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def gan_kwargs(args: argparse.Namespace) -> dict:
-    """``GANOversampler`` keyword arguments from :func:`add_gan_arguments` options."""
-    strategy = args.sampling_strategy
-    try:
-        strategy = float(strategy)
-    except ValueError:
-        pass
-    params = None
-    if args.method_params:
-        try:
-            params = json.loads(args.method_params)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"--method-params is not valid JSON ({exc}): {args.method_params!r}") from None
-        if not isinstance(params, dict):
-            raise ValueError(f"--method-params must be a JSON object; got {args.method_params!r}")
-    pac = args.pac
-    if pac != "auto":
-        try:
-            pac = int(pac)
-        except ValueError:
-            raise ValueError(f"--pac must be 'auto' or a positive integer; got {args.pac!r}") from None
-    return dict(
-        method=args.method,
-        method_params=params,
-        n_iter="auto" if args.n_iter is None else args.n_iter,
-        batch_size=args.batch_size,
-        recipe=args.recipe,
-        pac=pac,
-        selection=args.selection,
-        anchor=None if args.anchor == "none" else args.anchor,
-        filter=args.filter,
-        sampling_strategy=strategy,
-        device=args.device,
-        amp={"auto": "auto", "on": True, "off": False}[args.amp],
-        random_state=args.random_state,
-        verbose=not args.quiet,
-    )
-
-
-_PARAM = re.compile(r"The '(\w+)' parameter of \w+")
-
-
-def check_gan_params(sampler) -> None:
-    """Validate every ``GANOversampler`` parameter now, before any data is read or network trained.
-
-    The messages name the command-line option (``--n-iter``) rather than the
-    parameter (``n_iter``) where the two differ only in spelling.
-    """
-    from ..devices import resolve_device
-    from ..filtering import RowFilter
-
-    try:
-        sampler._validate_params()
-        get_method(sampler.method, sampler.method_params)
-        resolve_device(sampler.device)
-        if isinstance(sampler.filter, str):
-            RowFilter(criteria=sampler.filter)._check_params()
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        match = _PARAM.match(message)
-        if match:
-            message = f"--{match.group(1).replace('_', '-')}: {message}"
-        raise CommandError(message) from None
 
 
 def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:

@@ -32,16 +32,8 @@ from .. import distributed
 from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
-from ._common import (
-    CommandError,
-    add_gan_arguments,
-    add_overwrite_argument,
-    add_save_model_argument,
-    check_gan_params,
-    foreign_entry,
-    gan_kwargs,
-    positive_int,
-)
+from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
+from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs
 from ._output import Outputs, class_folder_names
 
 NAME = "images"
@@ -67,16 +59,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_save_model_argument(parser)
     add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid, --loss-plot or "
                                    "--save-model")
-    parser.add_argument("--width", type=positive_int, default=None,
-                        help="convolutional width, channels at full resolution (default 16)")
-    parser.add_argument("--diffaugment", default="auto",
-                        help="DiffAugment policy, e.g. 'color,translation,cutout'; 'none' to turn off "
-                             "(default auto = color,translation,cutout)")
     parser.add_argument("--grid", type=Path, default=None, metavar="PNG",
                         help="also save a grid of real vs synthetic images per class")
     parser.add_argument("--loss-plot", type=Path, default=None, metavar="PNG",
                         help="also save the discriminator / generator loss curves")
-    add_gan_arguments(parser)
+    add_gan_arguments(parser, own=[
+        OwnOption("hidden_dims", "--width", dict(
+            type=positive_int, default=None, help="convolutional width, channels at full resolution (default 16)"),
+            convert=lambda width: (width,)),
+        OwnOption("diffaugment", "--diffaugment", dict(
+            default="auto", help="DiffAugment policy, e.g. 'color,translation,cutout'; 'none' to turn off "
+                                 "(default auto = color,translation,cutout)"),
+            convert=lambda policy: None if policy.lower() == "none" else policy),
+    ])
     parser.add_argument("--ddp", action="store_true",
                         help="train data-parallel in the processes torchrun starts, e.g. torchrun "
                              "--nproc_per_node 2 -m minority_gen images IN --out OUT --ddp (gloo on CPUs, NCCL "
@@ -195,12 +190,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Everything a user can get wrong is checked before the first training iteration.
     size = _parse_size(args.resize)
-    kwargs = gan_kwargs(args)
-    kwargs["diffaugment"] = None if args.diffaugment.lower() == "none" else args.diffaugment
-    if args.width is not None:
-        kwargs["hidden_dims"] = (args.width,)
-    sampler = GANOversampler(**kwargs)
-    check_gan_params(sampler)
+    sampler = GANOversampler(**gan_kwargs(args))
+    check_gan_params(sampler, args)
     if args.ddp:
         _check_ddp(sampler)
     resolve_policy(sampler.diffaugment, images=True)

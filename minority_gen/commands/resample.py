@@ -8,16 +8,8 @@ from pathlib import Path
 
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
-from ._common import (
-    add_gan_arguments,
-    add_overwrite_argument,
-    add_save_model_argument,
-    check_gan_params,
-    gan_kwargs,
-    missing_tokens,
-    read_csv_table,
-    write_csv_like,
-)
+from ._common import add_overwrite_argument, add_save_model_argument, missing_tokens, read_csv_table, write_csv_like
+from ._gan_options import add_gan_arguments, check_gan_params, gan_kwargs
 from ._output import Outputs
 
 NAME = "resample"
@@ -43,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the first training iteration.
     sampler = GANOversampler(**gan_kwargs(args))
-    check_gan_params(sampler)
+    check_gan_params(sampler, args)
     if not args.csv.is_file():
         raise FileNotFoundError(f"no such CSV file: {args.csv}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
