@@ -171,3 +171,33 @@ def test_the_command_holds_no_quality_logic():
     from minority_gen.evaluation import quality
 
     assert evaluate_command.oversampler_quality is quality.oversampler_quality
+
+
+def test_evaluate_param_reaches_the_gan_methods(csv, tmp_path, monkeypatch):
+    seen = []
+    real = evaluate_command.compare_oversamplers
+
+    def spy(*args, gan_params=None, **kwargs):
+        seen.append(gan_params)
+        return real(*args, gan_params=gan_params, **kwargs)
+
+    monkeypatch.setattr(evaluate_command, "compare_oversamplers", spy)
+    out = tmp_path / "r"
+    assert main(["evaluate", str(csv), "--target", "label", "--methods", "none,rumi", "--cv", "2",
+                 "--classifiers", "logreg", "--no-quality", "--n-iter", "2", "--device", "cpu", "--out", str(out),
+                 "--quiet", "--param", "lr_g=0.0005", "--param", "hidden_dims=[8]"]) == 0
+    assert seen == [{"n_iter": 2, "batch_size": None, "device": "cpu", "lr_g": 0.0005, "hidden_dims": [8]}]
+    report = (out / "report.md").read_text()
+    assert "--param lr_g=0.0005 --param 'hidden_dims=[8]'" in report and "lr_g=0.0005" in report
+
+
+@pytest.mark.parametrize("param, message", [
+    ("lr_gg=1", "--param lr_gg: GANOversampler has no parameter 'lr_gg'. Did you mean 'lr_g'"),
+    ("n_iter=5", "--param n_iter: the command line sets n_iter itself; use --n-iter"),
+    ("lr_g=-1", "--param lr_g: The 'lr_g' parameter of GANOversampler must be a float"),
+    ("lr_g=x", "--param lr_g: 'x' is not valid JSON"),
+])
+def test_evaluate_param_errors(csv, tmp_path, capsys, param, message):
+    assert main(["evaluate", str(csv), "--target", "label", "--out", str(tmp_path / "r"), "--quiet",
+                 "--classifiers", "logreg", "--param", param]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "r").exists()

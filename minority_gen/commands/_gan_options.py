@@ -43,7 +43,7 @@ import argparse
 import difflib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,8 +256,12 @@ def add_gan_arguments(parser: argparse.ArgumentParser, own: Sequence[OwnOption] 
     parser.set_defaults(**{_OPTIONS: options, "_gan_estimator": estimator})
 
 
-def _parse_params(entries: Sequence[str], estimator: type) -> dict:
-    """``--param NAME=JSON`` entries → parameter values, each name and value checked."""
+def parse_params(entries: Sequence[str], estimator: type, owned: Mapping[str, str] = CLI_OWNED) -> dict:
+    """``--param NAME=JSON`` entries → parameter values, each name and value checked.
+
+    ``owned`` maps the parameters the command sets itself to the option that
+    does (``--param`` refuses them, naming that option).
+    """
     names = list(estimator._parameter_constraints)
     out = {}
     for entry in entries:
@@ -265,13 +269,13 @@ def _parse_params(entries: Sequence[str], estimator: type) -> dict:
         name = name.strip().replace("-", "_")
         if not sep or not name:
             raise CommandError(f"--param {entry!r}: expected NAME=JSON, e.g. --param lr_g=2e-4.")
-        if name in CLI_OWNED:
-            raise CommandError(f"--param {name}: the command line sets {name} itself; use {CLI_OWNED[name]}.")
+        if name in owned:
+            raise CommandError(f"--param {name}: the command line sets {name} itself; use {owned[name]}.")
         if name not in names:
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise CommandError(f"--param {name}: {estimator.__name__} has no parameter {name!r}.{hint} "
-                               f"Parameters: {', '.join(n for n in names if n not in CLI_OWNED)}.")
+                               f"Parameters: {', '.join(n for n in names if n not in owned)}.")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -296,7 +300,7 @@ def gan_kwargs(args: argparse.Namespace) -> dict:
         value = getattr(args, option.dest)
         if option.always or option.dest in given:  # else the estimator's default applies
             kwargs[option.param] = option.convert(value)
-    params = _parse_params(getattr(args, "param", None) or [], args._gan_estimator)
+    params = parse_params(getattr(args, "param", None) or [], args._gan_estimator)
     for name, value in params.items():
         clash = next((o.flag for o in options if o.param == name and o.dest in given), None)
         if clash is not None:

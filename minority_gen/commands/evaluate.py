@@ -27,7 +27,8 @@ from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
 from ..oversampler import GANOversampler
-from ._common import add_overwrite_argument, check_gan_params, foreign_entry, read_csv_table
+from ._common import add_overwrite_argument, foreign_entry, read_csv_table
+from ._gan_options import check_gan_params, parse_params
 from ._output import Outputs
 
 NAME = "evaluate"
@@ -37,6 +38,10 @@ HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classi
 
 #: What ``write_report`` writes into the report folder (anything else there is refused by --overwrite).
 REPORT_SUFFIXES = (".md", ".png", ".csv")
+
+#: GANOversampler parameters this command sets with its own options (--param refuses them).
+_OWNED = {"n_iter": "--n-iter", "batch_size": "--batch-size", "device": "--device",
+          "random_state": "--random-state", "verbose": "--quiet"}
 
 DEFAULT_METHODS = "none,ros,smote,rumi"
 DEFAULT_METHODS_MIXED = "none,ros,smotenc,rumi"
@@ -60,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default="auto", help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--random-state", type=int, default=0, help="seed of folds and samplers (default 0)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
+                        help="any other GANOversampler parameter of the GAN methods, by name with a JSON value "
+                             "(repeatable), e.g. --param lr_g=2e-4 --param 'hidden_dims=[64, 64]'")
     parser.add_argument("--jobs", type=int, default=1,
                         help="(oversampler, fold) tasks run in parallel through joblib; -1: all CPUs (default 1). "
                              "Scores are the same as a serial run's; see docs/scaling.md")
@@ -132,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
     if args.jobs == 0:
         raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
-    gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device}
-    check_gan_params(GANOversampler(**gan_params))
+    gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device,
+                  **parse_params(args.param, GANOversampler, owned=_OWNED)}
+    check_gan_params(GANOversampler(**gan_params), args)
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
     outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
     counts = y.value_counts()
@@ -162,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         "--classifiers", ",".join(classifiers), "--cv", args.cv, "--n-iter", args.n_iter,
         *(["--batch-size", args.batch_size] if args.batch_size else []), "--device", args.device,
         "--random-state", args.random_state, *(["--jobs", args.jobs] if args.jobs != 1 else []),
+        *[part for entry in args.param for part in ("--param", entry)],
         *(["--no-quality"] if args.no_quality else []),
         "--out", args.out])
     notes = [
@@ -170,7 +180,9 @@ def run(args: argparse.Namespace) -> int:
         + ", ".join(f"{c}: {n}" for c, n in counts.items()),
         "* oversamplers: " + "; ".join(f"`{m}` = {describe_oversampler(m)}" for m in methods),
         f"* GAN settings: n_iter={args.n_iter}, batch_size={args.batch_size or 'method default'}, "
-        f"device={args.device}; random_state={args.random_state}; cross-validation jobs: {args.jobs}",
+        f"device={args.device}"
+        + "".join(f", {entry.partition('=')[0].strip()}={entry.partition('=')[2].strip()}" for entry in args.param)
+        + f"; random_state={args.random_state}; cross-validation jobs: {args.jobs}",
         f"* date: {when}; machine: {_machine()}",
         f"* wall time: {total:.0f} s in all ({t_down:.0f} s cross-validation"
         + (f", {total - t_down:.0f} s generative quality)" if quality is not None else ")"),
