@@ -181,6 +181,17 @@ def test_changed_parameters_are_recomputed_and_labels_do_not_matter(tmp_path):
     assert CountingSampler.fits == 4  # other folds: computed
 
 
+def test_an_added_classifier_computes_only_its_own_cells(tmp_path):
+    store = tmp_path / "runs.jsonl"
+    _run(store, {"a": CountingSampler()}, {"tree": TREE})
+    CountingSampler.fits = 0
+    res = _run(store, {"a": CountingSampler()}, {"tree": TREE, "lr": "lr"})
+    assert CountingSampler.fits == 3  # the sampler is fitted again for the new classifier's folds ...
+    lines = [json.loads(line) for line in store.read_text().splitlines()]
+    assert [r["classifier"] for r in lines] == ["tree"] * 3 + ["lr"] * 3  # ... but the old cells are kept
+    assert set(res.classifier) == {"tree", "lr"}
+
+
 def test_a_changed_package_code_recomputes_gan_cells_only(tmp_path, tiny, monkeypatch):
     store = tmp_path / "runs.jsonl"
     gan = "lsgan:" + json.dumps({k: v for k, v in tiny.items() if k != "random_state"})

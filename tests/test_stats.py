@@ -87,9 +87,14 @@ def test_holm_stops_at_the_first_retained_hypothesis():
     assert res.index.tolist() == ["b", "c"] and res.reject.tolist() == [True, False]
     np.testing.assert_allclose(res.z, [3.4641, 1.7321], atol=1e-4)
     np.testing.assert_allclose(res.p, [0.000532, 0.083265], atol=1e-6)
-    # a test that fails blocks the ones after it, even with a small p-value of its own
-    table = pd.DataFrame([[0.1, 0.9, 0.5, 0.5]] * 3, columns=["a", "b", "c", "d"])
-    assert not holm_test(table, "a", alpha=1e-9).reject.any()
+    # A retained hypothesis stops the procedure: "a" last on 4 datasets, "b" and "c" sharing 1st and 2nd:
+    # R = (3, 1.5, 1.5), SE = sqrt(3·4 / (6·4)) = 0.7071, z = 1.5 / 0.7071 = 2.121, p = 0.0339 for both.
+    # The first is compared with 0.05/2 = 0.025 and retained, so the second is retained too, although
+    # 0.0339 < 0.05, the threshold it would meet on its own.
+    table = pd.DataFrame([[0.1, 0.9, 0.5], [0.1, 0.5, 0.9]] * 2, columns=["a", "b", "c"])
+    res = holm_test(table, "a")
+    np.testing.assert_allclose(res.p, [0.0339, 0.0339], atol=1e-4)
+    assert res.alpha_holm.tolist() == [0.025, 0.05] and not res.reject.any()
 
 
 def test_small_friedman_by_hand():
