@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from minority_gen import GANOversampler
 from minority_gen.cli import build_parser, main
-from minority_gen.commands._constraints import option_for
+from minority_gen.commands._constraints import option_for, parameter_docs
 from minority_gen.commands._gan_options import CLI_OWNED, HAND, add_gan_arguments, gan_kwargs
 
 FAST = ["--n-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"]
@@ -145,7 +145,9 @@ def test_help_lists_generated_options_once(capsys):
     with pytest.raises(SystemExit):
         main(["resample", "--help"])
     text = capsys.readouterr().out
-    assert "--lr-g FLOAT|none" in text and "Adam learning rates" in text and "--param NAME=JSON" in text
+    assert "--lr-g FLOAT|none" in text and "--param NAME=JSON" in text
+    lr_g_help = parameter_docs(GANOversampler).get("lr_g", "the GANOversampler parameter lr_g")
+    assert lr_g_help in " ".join(text.split())  # the docstring's first sentence, or a plain fallback
     assert "--spectral-norm, --no-spectral-norm" in text and "--continuous {modes,standard}" in text
     with pytest.raises(SystemExit):
         main(["images", "--help"])
@@ -200,6 +202,31 @@ def test_a_subclass_with_a_new_parameter_gets_its_option():
     help_text = parser.format_help()
     assert "--warmup INT" in help_text and "Generator updates before the discriminator starts" in help_text
     assert "More text" not in help_text
+
+
+def test_help_comes_from_a_substituted_parameters_section():
+    class Documented(GANOversampler):
+        __doc__ = """A sampler.
+
+        Parameters
+        ----------
+            Parameters
+            ----------
+            lr_g, lr_d : float, default=None
+                Adam learning rates, e.g. 1e-4; ``None`` takes the recipe's value. More.
+            spectral_norm : bool
+                Spectral normalisation on :class:`~torch.nn.Linear` layers.
+
+        Attributes
+        ----------
+        classes_ : ndarray
+            Not a parameter.
+        """
+
+    docs = parameter_docs(Documented)
+    assert docs == {"lr_g": "Adam learning rates, e.g. 1e-4; None takes the recipe's value",
+                    "lr_d": "Adam learning rates, e.g. 1e-4; None takes the recipe's value",
+                    "spectral_norm": "Spectral normalisation on Linear layers"}
 
 
 def test_a_parameter_whose_option_name_a_command_uses_is_reached_through_param(monkeypatch):

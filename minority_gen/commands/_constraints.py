@@ -208,22 +208,30 @@ def parameter_docs(estimator: type) -> dict[str, str]:
         return docs
     names: list[str] = []
     text: list[str] = []
+    indent = None  # of the entries' "name : type" lines
 
     def flush():
         sentence = re.split(r"(?<!e\.g)(?<!i\.e)\.\s", " ".join(text).strip(), maxsplit=1)[0].rstrip(".")
-        sentence = re.sub(r":\w+:`~?(?:[\w.]+\.)?([\w]+)`", r"\1", sentence).replace("``", "")
+        sentence = re.sub(r":\w+:`~?(?:[\w.]+\.)?(\w+)`", r"\1", sentence).replace("``", "")
         for n in names:
             docs.setdefault(n, sentence)
 
     for i in range(start, len(lines)):
         line = lines[i]
-        if i + 1 < len(lines) and line.strip() and set(lines[i + 1].strip()) == {"-"}:
-            break  # the next section
-        header = re.match(r"^(\w+(?:\s*,\s*\w+)*)\s*:", line)
-        if header and not line.startswith(" "):
+        if not line.strip():
+            continue
+        if i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+            if names:
+                break  # the next section
+            continue  # the header repeated (e.g. by a substituted parameter text)
+        if set(line.strip()) == {"-"}:
+            continue
+        depth = len(line) - len(line.lstrip())
+        header = re.match(r"^(\w+(?:\s*,\s*\w+)*)\s*:", line.strip())
+        if header and (indent is None or depth == indent):
             flush()
-            names, text = [n.strip() for n in header.group(1).split(",")], []
-        elif line.strip():
+            indent, names, text = depth, [n.strip() for n in header.group(1).split(",")], []
+        else:
             text.append(line.strip())
     flush()
     return docs
