@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install -c constraints.txt -e ".[dev,scale]"
 	$(PY) -c "import torch, torchvision, imblearn; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'imblearn', imblearn.__version__)"
 	@touch $(STAMP)
 
