@@ -133,7 +133,7 @@ def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
     import torch
 
     from minority_gen.nets.conv import DEFAULT_WIDTH
-    from minority_gen.oversampler import AUTO_IMAGE_EMA
+    from minority_gen.settings import AUTO_IMAGE_EMA
 
     command = "python benchmarks/breastmnist_speed.py " + " ".join(sys.argv[1:])
     lines = [

@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE.parent))
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.nets import conv  # noqa: E402
 from minority_gen.nets.conv import DEFAULT_WIDTH  # noqa: E402
-from minority_gen.oversampler import AUTO_IMAGE_EMA  # noqa: E402
+from minority_gen.settings import AUTO_IMAGE_EMA  # noqa: E402
 
 
 def images(data_dir: Path, quick: bool) -> tuple[np.ndarray, np.ndarray, str]:

@@ -140,7 +140,7 @@ def gan_params(args, name: str | None = None) -> dict:
     are the ones they were trained with (NOTES.md).
     """
     from minority_gen.methods import resolved_params
-    from minority_gen.oversampler import AUTO_IMAGE_EMA
+    from minority_gen.settings import AUTO_IMAGE_EMA
 
     params = dict(n_iter=args.n_iter, hidden_dims=(args.width,), batch_size=args.batch, n_critic=1,
                   device=args.device, ema=AUTO_IMAGE_EMA)

@@ -154,7 +154,7 @@ def resolved_image_defaults() -> dict:
     defaults makes new cells rather than reusing ones trained under the old
     values (cells from before a parameter was listed here say ``ema: null``).
     """
-    from minority_gen.oversampler import AUTO_IMAGE_EMA
+    from minority_gen.settings import AUTO_IMAGE_EMA
 
     return {"ema": AUTO_IMAGE_EMA}
 
@@ -514,7 +514,7 @@ def parse(argv) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.gan_param, args.cnn_param = dict(args.gan_param), dict(args.cnn_param)
     from minority_gen.nets.conv import DEFAULT_WIDTH
-    from minority_gen.oversampler import AUTO_IMAGE_N_ITER
+    from minority_gen.settings import AUTO_IMAGE_N_ITER
 
     defaults = dict(seeds=[0, 1, 2], epochs=60, width=32, gan_iter=AUTO_IMAGE_N_ITER, gan_width=DEFAULT_WIDTH,
                     gan_batch=None, train_fraction=1.0, severe_n=SEVERE_N)

@@ -166,6 +166,9 @@ class TableCodec:
     array([[1. , 2.1]])
     """
 
+    #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
+    STATE = ('discrete_levels', 'dtype_', 'integer_', 'levels_', 'max_', 'mean_', 'min_', 'scale_')
+
     def __init__(self, discrete_levels: int = 32):
         self.discrete_levels = discrete_levels
 

@@ -135,10 +135,52 @@ class RowFilter(BaseEstimator):
         if "knn" in self.criteria_:
             self._n_pos = len(P)
             self.k_ = int(min(self.k, len(P) + len(N) - 1))
-            self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(np.vstack([P, N]))
+            self._X_all = np.vstack([P, N])
+            self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(self._X_all)
             self.reference_shares_ = np.concatenate([self._loo_shares(P, s) for s in _chunks(len(P))])
             self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
         return self
+
+    #: The fitted values :meth:`to_state` keeps; the neighbour searches are rebuilt from the rows.
+    STATE = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_")
+
+    def to_state(self) -> dict:
+        """What :meth:`from_state` rebuilds this filter from: parameters, fitted values and the real rows
+        its criteria search (``X_pos`` for ``"copies"``; ``X_all``, the class's rows then the others', and
+        ``n_pos`` for ``"knn"``)."""
+        state = {"params": self.get_params(deep=False)}
+        if hasattr(self, "criteria_"):
+            state["fitted"] = {k: getattr(self, k) for k in self.STATE if hasattr(self, k)}
+            if "copies" in self.criteria_:
+                state["X_pos"] = self._X_pos
+            if "knn" in self.criteria_:
+                state["n_pos"], state["X_all"] = int(self._n_pos), self._X_all
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> RowFilter:
+        """The filter :meth:`to_state` described; its neighbour searches refitted (nothing random)."""
+        f = cls(**state["params"])
+        criteria = f._check_params()
+        if "fitted" not in state:
+            return f
+        unknown = set(state["fitted"]) - set(cls.STATE)
+        if unknown:
+            raise ValueError(f"a RowFilter state has unknown fields {sorted(unknown)}")
+        for k, v in state["fitted"].items():
+            setattr(f, k, v)
+        if not set(f.criteria_) <= set(criteria):
+            raise ValueError(f"a RowFilter state lists criteria {f.criteria_!r} beyond its parameters'")
+        if "copies" in f.criteria_:
+            f._X_pos = _rows(state["X_pos"], "X_pos", n_features=f.n_features_in_, min_rows=2)
+            f._nn_pos = NearestNeighbors(n_neighbors=1).fit(f._X_pos)
+            f._pos_keys = {bytes(row) for row in f._X_pos}
+        if "knn" in f.criteria_:
+            f._n_pos, f._X_all = int(state["n_pos"]), _rows(state["X_all"], "X_all", n_features=f.n_features_in_)
+            if not 0 < f._n_pos < len(f._X_all) or not 1 <= f.k_ < len(f._X_all):
+                raise ValueError("a RowFilter state's row counts do not fit its rows")
+            f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(f._X_all)
+        return f
 
     def _nearest_pos_distance(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
         # Recomputed exactly: the neighbour search's fast distances leave exact copies a hair above 0.

@@ -149,6 +149,9 @@ class ImageCodec:
     array([[  0, 255, 128,  64]], dtype=uint8)
     """
 
+    #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
+    STATE = ('layout', 'dtype_', 'range_')
+
     def __init__(self, layout: ImageLayout):
         self.layout = layout
 

@@ -28,13 +28,15 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import math
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
 from .columns import Column
 from .data import DataSpec, TableCodec
@@ -57,6 +59,36 @@ _TEXT_KINDS = "US"
 
 class StateError(ValueError):
     """A value that cannot be written, or an entry that cannot be read back."""
+
+
+#: Numeric arrays of at least this many bytes go to the array store of :func:`arrays_out`, not into the JSON.
+STORE_BYTES = 1024
+
+_OUT: ContextVar[dict | None] = ContextVar("minority_gen_arrays_out", default=None)
+_IN: ContextVar[Mapping | None] = ContextVar("minority_gen_arrays_in", default=None)
+
+
+@contextlib.contextmanager
+def arrays_out() -> Iterator[dict[str, np.ndarray]]:
+    """While active, :func:`to_json` puts numeric arrays of :data:`STORE_BYTES` or more into the yielded dict
+    (little-endian, contiguous) and writes a reference in their place; the caller stores the dict (as
+    safetensors), so the JSON stays small whatever the data's size."""
+    store: dict[str, np.ndarray] = {}
+    token = _OUT.set(store)
+    try:
+        yield store
+    finally:
+        _OUT.reset(token)
+
+
+@contextlib.contextmanager
+def arrays_in(store: Mapping[str, np.ndarray]) -> Iterator[None]:
+    """While active, :func:`from_json` resolves array references from ``store`` (what :func:`arrays_out` filled)."""
+    token = _IN.set(store)
+    try:
+        yield
+    finally:
+        _IN.reset(token)
 
 
 def to_json(v):
@@ -94,7 +126,7 @@ def to_json(v):
     if OBJECTS.get(name) is type(v):
         if dataclasses.is_dataclass(v):
             return {"$": name, "fields": {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v)}}
-        return {"$": name, "attrs": {k: to_json(x) for k, x in vars(v).items()}}
+        return {"$": name, "attrs": {k: to_json(getattr(v, k)) for k in type(v).STATE if hasattr(v, k)}}
     raise StateError(f"a {type(v).__module__}.{name} ({v!r:.60}) cannot be saved")
 
 
@@ -123,6 +155,11 @@ def from_json(v):
 # --------------------------------------------------------------------------
 def _array_to_json(a: np.ndarray) -> dict:
     kind = a.dtype.kind
+    store = _OUT.get()
+    if store is not None and kind in "biuf" and a.nbytes >= STORE_BYTES:
+        key = f"a{len(store)}"
+        store[key] = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        return {"$": "ndarray", "dtype": a.dtype.str, "shape": list(a.shape), "ref": key}
     if kind in _ARRAY_KINDS:
         data = np.ascontiguousarray(a).tobytes()
         return {"$": "ndarray", "dtype": a.dtype.str, "shape": list(a.shape), "b64": base64.b64encode(data).decode()}
@@ -135,6 +172,12 @@ def _array_to_json(a: np.ndarray) -> dict:
 
 def _array_from_json(v: dict) -> np.ndarray:
     dtype, shape = _numpy_dtype(v["dtype"]), tuple(int(s) for s in v["shape"])
+    if "ref" in v:
+        store = _IN.get()
+        stored = None if store is None else store.get(v["ref"])
+        if not isinstance(stored, np.ndarray) or stored.shape != shape or stored.dtype != dtype.newbyteorder("<"):
+            raise StateError(f"the stored array {v['ref']!r} is missing or not of shape {shape} and dtype {dtype}")
+        return stored.astype(dtype, copy=True)
     if dtype.kind in _ARRAY_KINDS:
         raw = base64.b64decode(v["b64"], validate=True)
         if len(raw) != dtype.itemsize * math.prod(shape):
@@ -221,7 +264,11 @@ def _object_from_json(v: dict):
             raise StateError(f"a {cls.__name__} entry has fields {sorted(fields)}; expected {sorted(names)}")
         return cls(**{k: from_json(x) for k, x in fields.items()})
     obj = cls.__new__(cls)
-    obj.__dict__.update({str(k): from_json(x) for k, x in v["attrs"].items()})
+    attrs = {str(k): from_json(x) for k, x in v["attrs"].items()}
+    unknown = sorted(set(attrs) - set(cls.STATE))
+    if unknown:
+        raise StateError(f"a {cls.__name__} entry names attributes it does not store: {unknown[:5]}")
+    obj.__dict__.update(attrs)
     return obj
 
 
@@ -232,38 +279,31 @@ def _method_from_json(v: dict) -> GANMethod:
     return get_method(name, from_json(v["params"]))
 
 
-#: The fitted attributes of a RowFilter kept as values; its neighbour searches are refitted from the rows.
-_FILTER_ATTRS = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_",
-                 "_n_pos")
-
-
 def _filter_to_json(f: RowFilter) -> dict:
-    out = {"$": "RowFilter", "params": to_json(f.get_params(deep=False))}
-    if hasattr(f, "criteria_"):
-        out["fitted"] = {k: to_json(getattr(f, k)) for k in _FILTER_ATTRS if hasattr(f, k)}
-        if hasattr(f, "_X_pos"):
-            out["X_pos"] = _array_to_json(f._X_pos)
-        if hasattr(f, "_nn_all"):
-            out["X_all"] = _array_to_json(np.asarray(f._nn_all._fit_X))
+    state = f.to_state()
+    out = {"$": "RowFilter", "params": to_json(state["params"])}
+    if "fitted" in state:
+        out["fitted"] = {k: to_json(x) for k, x in state["fitted"].items()}
+        if "n_pos" in state:
+            out["fitted"]["_n_pos"] = state["n_pos"]
+        for k in ("X_pos", "X_all"):
+            if k in state:
+                out[k] = _array_to_json(state[k])
     return out
 
 
 def _filter_from_json(v: dict) -> RowFilter:
-    f = RowFilter(**from_json(v["params"]))
-    f._check_params()
-    if "fitted" not in v:
-        return f
-    for k, x in v["fitted"].items():
-        if k not in _FILTER_ATTRS:
-            raise StateError(f"a RowFilter entry has an unknown attribute {k!r}")
-        setattr(f, k, from_json(x))
-    if "copies" in f.criteria_:
-        f._X_pos = _array_from_json(v["X_pos"])
-        f._nn_pos = NearestNeighbors(n_neighbors=1).fit(f._X_pos)
-        f._pos_keys = {bytes(row) for row in f._X_pos}
-    if "knn" in f.criteria_:
-        f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(_array_from_json(v["X_all"]))
-    return f
+    state = {"params": from_json(v["params"])}
+    if "fitted" in v:
+        fitted = {k: from_json(x) for k, x in v["fitted"].items()}
+        if "_n_pos" in fitted:
+            state["n_pos"] = fitted.pop("_n_pos")
+        state["fitted"] = fitted
+        state.update({k: _array_from_json(v[k]) for k in ("X_pos", "X_all") if k in v})
+    try:
+        return RowFilter.from_state(state)
+    except (TypeError, ValueError) as exc:
+        raise StateError(f"a RowFilter entry cannot be rebuilt ({exc})") from None
 
 
 def _random_state_from_json(v: dict) -> np.random.RandomState:

@@ -1,47 +1,53 @@
 """Saving a fitted :class:`~minority_gen.GANOversampler` to one file, and loading it without running code.
 
-A model file (by convention ``.mgz``) is a zip archive of five members:
+A model file (by convention ``.mgz``) is a zip archive. Format version 2
+(:data:`FORMAT_VERSION`, written since 0.1.0's house refactor) has these members:
 
 ``manifest.json``
-    ``format`` (``"minority_gen.GANOversampler"``), ``format_version``
-    (:data:`FORMAT_VERSION`), the versions of minority_gen, torch, NumPy,
-    pandas and Python that wrote it, and the SHA-256 of every other member.
+    ``format``, ``format_version``, the versions of minority_gen, torch,
+    NumPy, pandas and Python that wrote it, the SHA-256 of every other
+    member, and ``holds``: which training data the file contains (see below).
 ``config.json``
-    The estimator's ``get_params(deep=False)``: a ``method`` given as a
-    method object is stored as its name and parameters, a ``filter`` as a
-    ``RowFilter``'s parameters.
+    The estimator's ``get_params(deep=False)`` (a method object as its name
+    and parameters, a ``RowFilter`` as its parameters).
 ``state.json``
-    Every fitted attribute (``classes_`` with its dtype, ``sampling_strategy_``,
-    ``feature_names_in_``, ``layout_``, ``history_``, the fitted row filters,
-    the data spec, the resampling seed ...) and how the networks were built
-    (hidden widths, packing, spectral norm, which classes share a network).
-``codec.json``
-    The fitted codec: a :class:`~minority_gen.data.TableCodec`'s arrays, an
-    :class:`~minority_gen.images.ImageCodec`'s layout and range, or a
-    :class:`~minority_gen.tabular.MixedTableCodec`'s columns with their
-    exact dtypes (``category`` with its categories and order, ``Int64``,
-    ``boolean``, ``Float64``, ``string`` / ``str``, ``object`` with ``None``
-    or NaN as the missing value ...).
-``weights.pt``
-    The networks' state dicts (``torch.save`` of plain dicts of tensors),
-    one entry per network: a conditional method's network, shared by all
-    classes, is stored once. Networks a method uses in training only (UAC-GAN's
-    extra classifier) are not kept by the fitted estimator, so not stored.
+    The estimator's fitted attributes (``sampling_strategy_``,
+    ``n_features_in_``, ``feature_names_in_``, ``layout_``, ``history_``) and
+    the fitted model's parts (:meth:`~minority_gen.model.FittedModel.to_state`:
+    the method, classes, codec, data spec, divergence limits, row filters,
+    network architecture, draw seed, which classes share a network).
+``arrays.safetensors``
+    The numeric arrays of ``state.json`` of 1 KiB or more (the JSON holds a
+    reference to each), so the JSON stays small.
+``weights.safetensors``
+    The networks' weights, ``G0/<name>``, ``D0/<name>`` ...: a conditional
+    method's network, shared by all classes, is stored once.
+``metadata.json`` (optional)
+    What the command line stores beside a model.
 
-The JSON members are read by :mod:`minority_gen.jsonstate`, which builds
-only the package's own classes and NumPy / pandas values, and ``weights.pt``
-by ``torch.load(weights_only=True)``, which refuses any pickled object that
-is not a tensor or a plain container. The networks are rebuilt with
-:func:`~minority_gen.nets.build_generator` and
-:func:`~minority_gen.nets.build_discriminator` and their weights loaded
-strictly. So loading a file, even one from an untrusted source, runs no code
-from the file. The checksums catch a damaged or edited member (they are not
-a signature: whoever can edit the file can recompute them).
+**What a file holds of the training data** (recorded in the manifest's ``holds``):
+the codec's column statistics (means, scales; for columns with few
+distinct values, those values; a mixed table's categories) always. Rows of
+the training data only where an option needs them: ``anchor="smote"``
+(the default for tables) stores every row of each class it generates (a
+conditional method: of every class, at most 4,096 of a class it does not
+generate), standardised; ``filter="copies"`` stores the class's rows, and
+``filter="knn"`` every training row, standardised. With ``anchor=None`` and
+no filter the file holds no row. The codec needed to undo the
+standardisation is always in the file.
 
-A file that is not such an archive, was cut short, fails its checksums,
-comes from a newer format version, or whose networks do not match their
-weights is refused with :class:`ModelFileError` (a ``ValueError``) naming
-the file.
+Loading reads JSON with :mod:`minority_gen.jsonstate` (which builds only the
+package's own classes and NumPy / pandas values) and tensors with
+``safetensors`` (no code path at all). Before anything is read in full, every
+member's declared size is checked against :data:`MAX_JSON_BYTES` and
+:data:`MAX_TENSOR_BYTES` (and a ratio to the archive's size), and the
+networks are first built on PyTorch's ``meta`` device, without memory, to
+check that the stored tensors have exactly their shapes. Files in format
+version 1 (``weights.pt``, read with ``torch.load(weights_only=True)``) still
+load (:mod:`minority_gen.persistence_v1`). A damaged, truncated, edited,
+oversized or newer-format file is refused with :class:`ModelFileError`
+naming the file. The checksums catch a damaged or edited member; they are
+not a signature.
 
 Examples
 --------
@@ -61,36 +67,41 @@ True
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-import pickle
 import platform
+import stat
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import safetensors.numpy
+import safetensors.torch
 import torch
-from torch import nn
 
+from . import persistence_v1
 from ._version import __version__
-from .jsonstate import StateError, from_json, to_json
-from .methods import get_method
-from .nets import build_discriminator, build_generator
-from .nets.anchored import AnchorDraws
+from .jsonstate import StateError, arrays_in, arrays_out, from_json, to_json
+from .model import FittedModel
+from .settings import check_params
 
 FORMAT = "minority_gen.GANOversampler"
 #: The version of the file layout this package writes; it reads this one and older ones.
-FORMAT_VERSION = 1
-MEMBERS = ("config.json", "state.json", "codec.json", "weights.pt")
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+MEMBERS = ("config.json", "state.json", "arrays.safetensors", "weights.safetensors")
+#: The largest declared size of a JSON member, and of a tensor member, that a file may have.
+MAX_JSON_BYTES = 32 * 2**20
+MAX_TENSOR_BYTES = 2**31
+#: Members may declare at most this many times the archive's own size (plus 32 MiB): no zip bombs.
+MAX_RATIO = 8
+#: The fitted attributes of the estimator a file holds besides the model (nothing else is ever set on load).
+FITTED = ("sampling_strategy_", "n_features_in_", "feature_names_in_", "layout_", "history_")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DATE = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same model gives the same bytes
-
-#: Fitted attributes saved elsewhere in the archive (networks, codec) or rebuilt from others.
-_NOT_IN_STATE = {"generators_", "discriminators_", "codec_", "_codec_in"}
 
 
 class ModelFileError(ValueError):
@@ -104,39 +115,53 @@ def save_sampler(sampler, path, metadata: dict | None = None) -> None:
     """Write the fitted ``sampler`` to ``path`` (see the module docstring); atomically.
 
     ``metadata``: a JSON-safe dict stored beside the model (read back with
-    :func:`load_sampler`), e.g. what the command line needs to write rows
-    like its input.
+    :func:`load_sampler`). Refuses to replace anything but a regular file
+    (a directory, device, FIFO or symbolic link) and names a missing folder.
     """
     path = Path(path)
-    if not hasattr(sampler, "generators_"):
+    check_writable(path)
+    if not hasattr(sampler, "model_"):
         raise ModelFileError(f"cannot save to {path}: this {type(sampler).__name__} is not fitted; call fit or "
                              "fit_resample first.")
     try:
-        members = _members(sampler, metadata)
-    except StateError as exc:
+        members, holds = _members(sampler, metadata)
+    except (StateError, ValueError) as exc:
         raise ModelFileError(f"cannot save to {path}: {exc}.") from None
     manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "class": type(sampler).__name__,
-        "minority_gen_version": __version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "pandas_version": pd.__version__,
-        "python_version": platform.python_version(),
+        "format": FORMAT, "format_version": FORMAT_VERSION, "class": type(sampler).__name__,
+        "minority_gen_version": __version__, "torch_version": torch.__version__, "numpy_version": np.__version__,
+        "pandas_version": pd.__version__, "python_version": platform.python_version(),
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+        "holds": holds,
     }
-    fd, tmp = tempfile.mkstemp(prefix=".minority-gen-tmp-", suffix=f"-{path.name}", dir=path.absolute().parent)
+    fd, tmp = tempfile.mkstemp(prefix=".minority-gen-tmp-", suffix=".mgz", dir=path.absolute().parent)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, data in {MANIFEST: _dumps(manifest), **members}.items():
                 zf.writestr(zipfile.ZipInfo(name, _DATE), data, compress_type=zipfile.ZIP_DEFLATED)
         os.chmod(tmp, 0o666 & ~_umask())
+        check_writable(path)  # nothing special appeared there meanwhile
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, naming ``path``, a target that is not a regular file or absent, or whose folder is missing."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        what = ("a directory" if stat.S_ISDIR(st.st_mode) else "a symbolic link" if stat.S_ISLNK(st.st_mode)
+                else "a special file (device, FIFO or socket)")
+        raise ModelFileError(f"cannot save to {path}: it is {what}, which a model file never replaces; choose a "
+                             "regular file's path.")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise ModelFileError(f"cannot save to {path}: the folder {parent} does not exist; create it first.")
 
 
 def _umask() -> int:
@@ -149,96 +174,25 @@ def _dumps(value) -> bytes:
     return json.dumps(value, allow_nan=False, indent=1, sort_keys=False).encode()
 
 
-def _members(sampler, metadata: dict | None) -> dict[str, bytes]:
+def _members(sampler, metadata: dict | None) -> tuple[dict[str, bytes], dict]:
     params = sampler.get_params(deep=False)
     if callable(params.get("sampling_strategy")):
         raise StateError("sampling_strategy is a callable, which a model file cannot hold (it would have to run "
                          "code on load); refit with the dict it returns, e.g. sampling_strategy="
                          "dict(sampler.sampling_strategy_)")
-    groups, weights, spec = _networks(sampler)
-    # every fitted attribute, private ones included: one the file cannot hold stops the save, never drops silently
-    state = {k: v for k, v in vars(sampler).items() if k not in params and k not in _NOT_IN_STATE}
-    out = {
-        "config.json": _dumps(to_json(params)),
-        "state.json": _dumps({"attributes": to_json(state), "networks": spec, "groups": groups,
-                              "mixed": sampler._codec_in is not None}),
-        "codec.json": _dumps(to_json(sampler.codec_)),
-        "weights.pt": weights,
-    }
-    if metadata is not None:
-        out["metadata.json"] = _dumps(to_json(metadata))
-    return out
-
-
-def _network_spec(sampler) -> dict:
-    """How the networks were built: what :func:`_build` needs to make them again."""
-    method = sampler.method_
-    some_d = next(iter(sampler.discriminators_.values()))
-    return {
-        "hidden": to_json(sampler._check_hidden_dims()),
-        "latent_dim": int(sampler.latent_dim_),
-        "n_classes": len(sampler.classes_),
-        "conditional": bool(method.conditional),
-        "spectral_norm": bool(sampler.spectral_norm or method.needs_spectral_norm()),
-        "pac": int(getattr(some_d, "pac", 1)),
-        "anchor": isinstance(next(iter(sampler.generators_.values())), AnchorDraws),
-    }
-
-
-def _networks(sampler) -> tuple[list[dict], bytes, dict]:
-    """The network groups (classes sharing a G and D), the weights file, and the build spec."""
-    spec = _network_spec(sampler)
-    seen: dict[int, int] = {}
-    groups: list[dict] = []
-    tensors: dict[str, dict[str, torch.Tensor]] = {}
-    for label, G in sampler.generators_.items():
-        D = sampler.discriminators_[label]
-        key = seen.setdefault(id(G), len(groups))
-        if key == len(groups):
-            groups.append({"classes": [], "G": f"G{key}", "D": f"D{key}",
-                           "G_trainable": any(p.requires_grad for p in G.parameters())})
-            for name, net in (("G", G), ("D", D)):
-                tensors[f"{name}{key}"] = {k: t.detach().cpu().clone() for k, t in net.state_dict().items()}
-            # a file that would not load is never written
-            G2, D2 = _build(sampler.method_, sampler._spec, spec, tensors[f"G{key}"])
-            _load_strict(G2, tensors[f"G{key}"], "generator")
-            _load_strict(D2, tensors[f"D{key}"], "discriminator")
-        groups[key]["classes"].append(to_json(label))
-    buf = io.BytesIO()
-    torch.save(tensors, buf)
-    return groups, buf.getvalue(), spec
-
-
-def _build(method, data_spec, spec: dict, g_state: dict) -> tuple[nn.Module, nn.Module]:
-    """The generator and discriminator as the training plan builds them (global RNG left untouched).
-
-    An anchored generator's buffers (its real rows and their neighbours) are
-    sized from ``g_state``, the generator's saved weights, which then fill them.
-    """
-    n_classes = int(spec["n_classes"])
-    hidden = from_json(spec["hidden"])
-    anchors = None
-    if spec.get("anchor"):
-        rows, nbrs = g_state.get("rows"), g_state.get("neighbours")
-        if not (isinstance(rows, torch.Tensor) and rows.ndim == 2 and len(rows)
-                and isinstance(nbrs, torch.Tensor) and nbrs.ndim == 2 and len(nbrs) == len(rows)):
-            raise StateError("the anchored generator's rows and neighbours are missing from its weights, or their "
-                             "shapes do not match")
-        anchors = {"rows": torch.zeros(rows.shape), "neighbours": torch.zeros(nbrs.shape, dtype=torch.long)}
-    with torch.random.fork_rng(devices=[]):
-        G = build_generator(data_spec, int(spec["latent_dim"]), n_classes if spec["conditional"] else 0, hidden,
-                            anchors=anchors)
-        D = build_discriminator(data_spec, method.heads(n_classes), n_classes, hidden, bool(spec["spectral_norm"]),
-                                pac=int(spec["pac"]))
-    return G, D
-
-
-def _load_strict(net: nn.Module, state: dict, what: str) -> None:
-    try:
-        net.load_state_dict(state, strict=True)
-    except (RuntimeError, KeyError, TypeError) as exc:
-        raise StateError(f"the {what}'s weights do not fit the network its settings build "
-                         f"({' '.join(str(exc).split())[:300]})") from None
+    model_state, tensors = sampler.model_.to_state()
+    fitted = {k: getattr(sampler, k) for k in FITTED if hasattr(sampler, k)}
+    with arrays_out() as arrays:
+        state = _dumps({"fitted": to_json(fitted), "model": to_json(model_state)})
+        config = _dumps(to_json(params))
+        meta = None if metadata is None else _dumps(to_json(metadata))
+    flat = {f"{net}/{name}": t for net, sd in tensors.items() for name, t in sd.items()}
+    members = {"config.json": config, "state.json": state, "arrays.safetensors": safetensors.numpy.save(arrays),
+               "weights.safetensors": safetensors.torch.save(flat)}
+    if meta is not None:
+        members["metadata.json"] = meta
+    FittedModel.from_state(model_state, tensors)  # a file that would not load is never written
+    return members, sampler.model_.holds()
 
 
 # --------------------------------------------------------------------------
@@ -248,41 +202,73 @@ def load_sampler(path, cls, with_metadata: bool = False):
     """The sampler saved at ``path``, an instance of ``cls``; with ``with_metadata``, ``(sampler, metadata)``.
 
     Raises :class:`ModelFileError` naming ``path`` for a file that is not a
-    minority_gen model, is truncated or damaged, was edited (checksum
-    mismatch), has a newer format version, or holds anything but tensors in
-    its weights; ``FileNotFoundError`` for a missing file.
+    minority_gen model, is truncated, damaged, edited (checksum mismatch),
+    oversized for what it declares, or has a newer format version;
+    ``FileNotFoundError`` for a missing file.
     """
     path = Path(path)
-    members = _read_archive(path)
+    manifest, members = read_archive(path)
     fail = lambda why: ModelFileError(f"{path}: {why}")  # noqa: E731
+    if manifest["format_version"] == 1:
+        params, model, fitted, metadata = persistence_v1.load(members, fail)
+        sampler = make_sampler(cls, params, fail)
+        attach(sampler, model, fitted, fail)
+        return (sampler, metadata) if with_metadata else sampler
     try:
-        params = from_json(json.loads(members["config.json"]))
-        state = json.loads(members["state.json"])
-        codec = from_json(json.loads(members["codec.json"]))
-        attrs = from_json(state["attributes"])
-        metadata = from_json(json.loads(members["metadata.json"])) if "metadata.json" in members else None
-    except (StateError, json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        arrays = safetensors.numpy.load(members["arrays.safetensors"])
+        with arrays_in(arrays):
+            params = from_json(json.loads(members["config.json"]))
+            state = json.loads(members["state.json"])
+            fitted, model_state = from_json(state["fitted"]), from_json(state["model"])
+            metadata = from_json(json.loads(members["metadata.json"])) if "metadata.json" in members else None
+    except (StateError, json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, safetensors.SafetensorError,
+            ValueError) as exc:
         raise fail(f"the model cannot be read ({type(exc).__name__}: {exc}); it was written by an incompatible "
                    "version or damaged.") from None
-    weights = _read_weights(path, members["weights.pt"])
+    sampler = make_sampler(cls, params, fail)
     try:
-        sampler = cls(**params)
-        sampler._validate_params()
-        get_method(sampler.method, sampler.method_params)
-    except (TypeError, ValueError) as exc:
-        raise fail(f"its settings are not valid for this version of {cls.__name__} ({exc}).") from None
-    try:
-        for k, v in attrs.items():
-            setattr(sampler, k, v)
-        sampler.codec_ = codec
-        sampler._codec_in = codec if state["mixed"] else None
-        _attach_networks(sampler, state, weights)
-    except (StateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        tensors = read_tensors(members["weights.safetensors"])
+        model = FittedModel.from_state(model_state, tensors)
+    except (StateError, KeyError, TypeError, ValueError, AttributeError, safetensors.SafetensorError) as exc:
         raise fail(f"the model cannot be rebuilt ({exc}).") from None
+    attach(sampler, model, fitted, fail)
     return (sampler, metadata) if with_metadata else sampler
 
 
-def _read_archive(path: Path) -> dict[str, bytes]:
+def make_sampler(cls, params: dict, fail):
+    """An unfitted ``cls(**params)``, its parameters validated."""
+    try:
+        sampler = cls(**params)
+        sampler._validate_params()
+        check_params(sampler.get_params(deep=False))
+    except (TypeError, ValueError) as exc:
+        raise fail(f"its settings are not valid for this version of {cls.__name__} ({exc}).") from None
+    return sampler
+
+
+def attach(sampler, model: FittedModel, fitted: dict, fail) -> None:
+    """Set the fitted model and the fitted attributes of :data:`FITTED` (no other name) on ``sampler``."""
+    unknown = sorted(set(fitted) - set(FITTED))
+    if not isinstance(fitted, dict) or unknown or not {"sampling_strategy_", "n_features_in_"} <= set(fitted):
+        raise fail(f"its fitted attributes are not those of a model file (unexpected or missing: {unknown}).")
+    for k, v in fitted.items():
+        setattr(sampler, k, v)
+    sampler.model_, sampler.classes_, sampler.filter_report_ = model, model.classes, {}
+
+
+def read_tensors(data: bytes) -> dict[str, dict[str, torch.Tensor]]:
+    """``weights.safetensors`` as network name → state dict."""
+    out: dict[str, dict[str, torch.Tensor]] = {}
+    for key, t in safetensors.torch.load(data).items():
+        net, _, name = key.partition("/")
+        if not name:
+            raise ValueError(f"weights.safetensors has an entry {key!r} that names no network")
+        out.setdefault(net, {})[name] = t
+    return out
+
+
+def read_archive(path: Path) -> tuple[dict, dict[str, bytes]]:
+    """The manifest and the other members of the model file at ``path``, each checked before it is read in full."""
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path}")
     with open(path, "rb") as fh:
@@ -297,13 +283,27 @@ def _read_archive(path: Path) -> dict[str, bytes]:
                                  "again.") from None
         raise ModelFileError(not_model) from None
     with zf:
-        names = zf.namelist()
-        if MANIFEST not in names:
+        infos = {info.filename: info for info in zf.infolist()}
+        if MANIFEST not in infos:
             raise ModelFileError(not_model)
+        budget = MAX_RATIO * path.stat().st_size + 32 * 2**20
+        for name, info in infos.items():
+            limit = MAX_TENSOR_BYTES if name.endswith((".safetensors", ".pt")) else MAX_JSON_BYTES
+            if info.file_size > min(limit, budget):
+                raise ModelFileError(f"{path}: its member {name!r} declares {info.file_size:,} bytes, more than a "
+                                     f"model file of {path.stat().st_size:,} bytes may hold; refusing to read it.")
+        if sum(info.file_size for info in infos.values()) > budget:
+            raise ModelFileError(f"{path}: its members declare more bytes than a model file of its size may hold; "
+                                 "refusing to read it.")
         try:
-            data = {name: zf.read(name) for name in names}
+            data = {name: zf.read(name) for name in infos}
         except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
             raise ModelFileError(f"{path} is truncated or damaged ({exc}); save the model again.") from None
+    return check_manifest(path, data, not_model), data
+
+
+def check_manifest(path: Path, data: dict[str, bytes], not_model: str) -> dict:
+    """The manifest, after its format, version and checksums are checked (it is removed from ``data``)."""
     try:
         manifest = json.loads(data.pop(MANIFEST))
         fmt, version = manifest.get("format"), manifest.get("format_version")
@@ -318,10 +318,11 @@ def _read_archive(path: Path) -> dict[str, bytes]:
             f"{path} was written by minority_gen {manifest.get('minority_gen_version', '?')} in format version "
             f"{version}; this minority_gen ({__version__}) reads format versions up to {FORMAT_VERSION}. "
             "Upgrade minority_gen to load it.")
+    needed = persistence_v1.MEMBERS if version == 1 else MEMBERS
     sums = manifest.get("sha256")
     if not isinstance(sums, dict):
         raise ModelFileError(f"{path}: its manifest lists no checksums; the file is damaged.")
-    missing = [m for m in MEMBERS if m not in data]
+    missing = [m for m in needed if m not in data]
     if missing:
         raise ModelFileError(f"{path} lacks {', '.join(missing)}; the file is damaged or incomplete.")
     for name in sorted(set(data) | set(sums)):
@@ -331,39 +332,20 @@ def _read_archive(path: Path) -> dict[str, bytes]:
         if hashlib.sha256(data[name]).hexdigest() != sums[name]:
             raise ModelFileError(f"{path}: the SHA-256 of {name} does not match the manifest; the file was "
                                  "tampered with or damaged. Refusing to load it.")
-    return data
+    if _newer(manifest.get("minority_gen_version")):
+        warnings.warn(f"{path} was written by minority_gen {manifest['minority_gen_version']}, newer than this "
+                      f"{__version__}; it loads as its format version {version} allows, but upgrade minority_gen "
+                      "if it does not behave as expected.", UserWarning, stacklevel=4)
+    return manifest
 
 
-def _read_weights(path: Path, data: bytes) -> dict:
-    try:
-        weights = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise ModelFileError(f"{path}: weights.pt holds objects other than tensors, refused unopened "
-                             f"(torch.load weights_only: {first[:200]}). Only load models you saved.") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise ModelFileError(f"{path}: weights.pt cannot be read ({' '.join(str(exc).split())[:200]}).") from None
-    ok = isinstance(weights, dict) and all(
-        isinstance(k, str) and isinstance(sd, dict) and all(isinstance(t, torch.Tensor) for t in sd.values())
-        for k, sd in weights.items())
-    if not ok:
-        raise ModelFileError(f"{path}: weights.pt is not a dict of state dicts.")
-    return weights
+def _newer(version) -> bool:
+    """Whether a version string names a release after this package's (unknown forms count as not newer)."""
+    def parts(v):
+        out = []
+        for piece in str(v).split(".")[:3]:
+            digits = "".join(ch for ch in piece if ch.isdigit())
+            out.append(int(digits) if digits else 0)
+        return tuple(out)
 
-
-def _attach_networks(sampler, state: dict, weights: dict) -> None:
-    spec = state["networks"]
-    generators, discriminators = {}, {}
-    for group in state["groups"]:
-        missing = [key for key in (group["G"], group["D"]) if key not in weights]
-        if missing:
-            raise StateError(f"weights.pt has no entry {missing[0]!r}")
-        G, D = _build(sampler.method_, sampler._spec, spec, weights[group["G"]])
-        for net, key, what in ((G, group["G"], "generator"), (D, group["D"], "discriminator")):
-            _load_strict(net, weights[key], what)
-            net.eval()
-        G.requires_grad_(bool(group["G_trainable"]))
-        for label in group["classes"]:
-            label = from_json(label)
-            generators[label], discriminators[label] = G, D
-    sampler.generators_, sampler.discriminators_ = generators, discriminators
+    return isinstance(version, str) and parts(version) > parts(__version__)

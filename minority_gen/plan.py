@@ -37,9 +37,10 @@ from .devices import to_device, torch_generator
 from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
 from .monitor import QualityMonitor, QualityScorer
-from .nets import build_discriminator, build_generator
 from .nets.anchored import ANCHOR_NOISE
+from .networks import Architecture, build_networks
 from .parallel import n_workers, run_unordered
+from .settings import Settings
 from .training import ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
@@ -47,42 +48,44 @@ SEED_MAX = 2**31 - 1
 
 @dataclass
 class Plan:
-    """Everything the estimator decided about how to train.
+    """Everything a fit decided about how to train: the resolved settings and what the data gave.
 
-    ``select``: keep the best generator by quality (:mod:`minority_gen.monitor`);
-    ``eval_every`` ``None`` means ``n_iter // 20``; ``policy`` is the DiffAugment
-    policy (empty: none). ``n_jobs``: joblib workers for the per-class GANs of
-    an unconditional method (see :func:`fit_plan`). ``limits``: the
-    divergence limits of the encoded columns
+    ``settings``: every parameter with its ``"auto"`` resolved
+    (:class:`~minority_gen.settings.Settings`); ``spec``: the shape of the
+    encoded rows; ``limits``: the divergence limits of the encoded columns
     (:func:`~minority_gen.divergence.divergence_limits`), checked on every
-    iteration's generator batch; ``None`` checks only the losses.
-    ``anchor``: the generator refines SMOTE interpolations of the rows it
-    learns (:class:`~minority_gen.nets.anchored.AnchoredGenerator`; tables).
-    ``ddp``: the data-parallel setting this process trains under
+    iteration's generator batch (``None`` checks only the losses);
+    ``callbacks``: training events (a progress bar); ``ddp``: the
+    data-parallel setting this process trains under
     (:func:`minority_gen.ddp.active` inside ``fit_ddp``), or ``None``.
     """
 
-    method: GANMethod
-    config: TrainConfig
+    settings: Settings
     spec: DataSpec
-    hidden: tuple[int, ...] | None
-    spectral_norm: bool
-    policy: str
-    balanced_labels: bool
-    select: bool
-    eval_every: int | None
-    patience: int | None
-    device: torch.device
-    callbacks: Sequence[Callback] = field(default_factory=tuple)
-    n_jobs: int | None = None
     limits: np.ndarray | None = None
-    anchor: bool = False
+    callbacks: Sequence[Callback] = field(default_factory=tuple)
     ddp: DataParallel | None = None
+
+    @property
+    def method(self) -> GANMethod:
+        return self.settings.method
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.settings.config
 
     @property
     def noise_dim(self) -> int:
         """Width of the generator's noise input: the latent vector, Gumbel draws, anchor draws."""
-        return self.config.latent_dim + self.spec.extra_noise + (ANCHOR_NOISE if self.anchor else 0)
+        return self.config.latent_dim + self.spec.extra_noise + (ANCHOR_NOISE if self.settings.anchor else 0)
+
+    def architecture(self, n_classes: int) -> Architecture:
+        """How this plan's networks are built for ``n_classes`` classes."""
+        method, settings = self.method, self.settings
+        return Architecture(latent_dim=self.config.latent_dim, hidden=settings.hidden, n_classes=n_classes,
+                            conditional=bool(method.conditional),
+                            spectral_norm=bool(settings.spectral_norm or method.needs_spectral_norm()),
+                            pac=self.config.pac, anchor=settings.anchor)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Seeds:
     @classmethod
     def draw(cls, plan: Plan, rng: np.random.RandomState) -> Seeds:
         init, train, monitor = (int(s) for s in rng.randint(SEED_MAX, size=3))
-        return cls(init, train, monitor, int(rng.randint(SEED_MAX)) if plan.policy else None)
+        return cls(init, train, monitor, int(rng.randint(SEED_MAX)) if plan.settings.policy else None)
 
 
 def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, object],
@@ -123,10 +126,11 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     histories = []
     if method.conditional:
         sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, plan.noise_dim,
-                                     balanced=plan.balanced_labels, pac=plan.config.pac)
+                                     balanced=plan.settings.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}
-        nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, n_classes, real_rows,
-                                 Seeds.draw(plan, rng), anchor_rows=anchor_rows(x, y, grow) if plan.anchor else None)
+        anchors = anchor_rows(x, y, grow) if plan.settings.anchor else None
+        nets, records = _fit_one(plan, f"{method.name} (all classes)", sampler, n_classes, real_rows,
+                                 Seeds.draw(plan, rng), anchor_rows=anchors)
         fitted = dict.fromkeys(grow, nets)
         histories.append(pd.DataFrame(records).assign(gan="all"))
     else:
@@ -134,7 +138,7 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         seeds = [Seeds.draw(plan, rng) for _ in grow]
         tasks = ((plan, f"{method.name} (class {label})", x[y == i], x[y != i] if method.uses_negatives else None,
                   n_classes, s) for (i, label), s in zip(grow.items(), seeds))
-        if len(grow) > 1 and n_workers(plan.n_jobs) > 1:
+        if len(grow) > 1 and n_workers(plan.settings.n_jobs) > 1:
             results = _fit_parallel(plan, list(tasks))
         else:
             results = (_fit_class(*task) for task in tasks)  # one class's rows in memory at a time
@@ -169,11 +173,11 @@ def anchor_rows(x: Tensor, y: Tensor, grow) -> tuple[Tensor, Tensor]:
 def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_classes: int,
                seeds: Seeds) -> tuple[Networks, list[dict]]:
     """One unconditional GAN: ``x_pos`` is the class to learn, ``x_neg`` the other rows (or None)."""
-    x_pos = to_device(x_pos, plan.device)
-    x_neg = None if x_neg is None else to_device(x_neg, plan.device)
+    x_pos = to_device(x_pos, plan.settings.device)
+    x_neg = None if x_neg is None else to_device(x_neg, plan.settings.device)
     sampler = PositiveNegativeSampler(x_pos, x_neg, plan.config.batch_size, plan.noise_dim)
-    return _fit_one(plan, label, sampler, 0, n_classes, {None: x_pos}, seeds,
-                    anchor_rows=(x_pos, None) if plan.anchor else None)
+    return _fit_one(plan, label, sampler, n_classes, {None: x_pos}, seeds,
+                    anchor_rows=(x_pos, None) if plan.settings.anchor else None)
 
 
 def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[dict]]]:
@@ -182,7 +186,7 @@ def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[d
     shipped = [(quiet, label, x_pos.cpu(), None if x_neg is None else x_neg.cpu(), n_classes, seeds)
                for _, label, x_pos, x_neg, n_classes, seeds in tasks]
     results: list = [None] * len(tasks)
-    for index, (nets, records) in run_unordered(_fit_class, shipped, plan.n_jobs):
+    for index, (nets, records) in run_unordered(_fit_class, shipped, plan.settings.n_jobs):
         results[index] = (nets, records)
         _replay(plan.callbacks, plan.config.n_iter, tasks[index][1], records)
     return results
@@ -198,35 +202,23 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
         cb.on_train_end()
 
 
-def _fit_one(plan: Plan, label: str, sampler, cond_classes: int, n_classes: int, real_rows: dict,
+def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,
              seeds: Seeds, anchor_rows: tuple[Tensor, Tensor | None] | None) -> tuple[Networks, list[dict]]:
-    method, config, device = plan.method, plan.config, plan.device
+    method, config, device = plan.method, plan.config, plan.settings.device
     ddp = plan.ddp  # inside fit_ddp: this process is one rank of a data-parallel fit
     if ddp is not None:  # each rank its own batches and noise, the same initial weights and monitor
         seeds = replace(seeds, train=ddp.seed(seeds.train),
                         augment=None if seeds.augment is None else ddp.seed(seeds.augment))
-    seed_init, seed_train, seed_monitor = seeds.init, seeds.train, seeds.monitor
-    with torch.random.fork_rng(devices=[]):
-        # Local seeding for weight initialisation only; the global RNG state is restored on exit.
-        torch.manual_seed(int(seed_init))
-        sn = plan.spectral_norm or method.needs_spectral_norm()
-        build = lambda heads, pac=1: build_discriminator(  # noqa: E731
-            plan.spec, heads, n_classes, plan.hidden, sn, pac=pac
-        ).to(device)
-        anchors = None if anchor_rows is None else dict(zip(("rows", "labels"), anchor_rows))
-        nets = Networks(
-            G=build_generator(plan.spec, config.latent_dim, cond_classes, plan.hidden, anchors=anchors).to(device),
-            D=build(method.heads(n_classes), config.pac),
-            n_classes=n_classes,
-            extra=method.extra_networks(build, n_classes),
-            pac=config.pac,
-        )
+    anchors = None if anchor_rows is None else dict(zip(("rows", "labels"), anchor_rows))
+    nets = build_networks(plan.spec, method, plan.architecture(n_classes), anchors=anchors, seed=seeds.init,
+                          device=device, extra=True)
     if ddp is not None:
         ddp.broadcast([nets.G, nets.D, *nets.extra.values()])
-    if plan.policy:
-        nets.augment = DiffAugment(plan.policy, torch_generator(seeds.augment, device))
-    gen = torch_generator(int(seed_train), device)
-    monitor = quality_monitor(plan, nets, real_rows, int(seed_monitor)) if plan.select and real_rows else None
+    if plan.settings.policy:
+        nets.augment = DiffAugment(plan.settings.policy, torch_generator(seeds.augment, device))
+    gen = torch_generator(int(seeds.train), device)
+    select = plan.settings.select and real_rows
+    monitor = quality_monitor(plan, nets, real_rows, int(seeds.monitor)) if select else None
     callbacks = plan.callbacks if ddp is None or ddp.rank == 0 else ()  # one progress bar, rank 0's
     records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks, monitor,
                                limits=plan.limits, wrap_optimizer=None if ddp is None else ddp.wrap_optimizer)
@@ -249,8 +241,8 @@ def quality_monitor(plan: Plan, nets: Networks, real_rows: dict, seed: int) -> Q
         y = None if index is None else torch.full((len(z),), index, dtype=torch.long, device=z.device)
         return method.generate(Networks(G=G, D=nets.D, n_classes=nets.n_classes, pac=nets.pac), z, y)
 
-    gen = torch_generator(seed, plan.device)
+    gen = torch_generator(seed, plan.settings.device)
     scorers = {c: QualityScorer(x, gen=gen) for c, x in real_rows.items()}
     n_samples = int(np.clip(max(len(x) for x in real_rows.values()), 128, 1024))
-    every = plan.eval_every or max(1, plan.config.n_iter // 20)
-    return QualityMonitor(scorers, generate, plan.noise_dim, n_samples, every, plan.patience, gen)
+    every = plan.settings.eval_every or max(1, plan.config.n_iter // 20)
+    return QualityMonitor(scorers, generate, plan.noise_dim, n_samples, every, plan.settings.patience, gen)

@@ -73,6 +73,10 @@ class MixedTableCodec:
     (True, ['int64', 'category', 'bool'])
     """
 
+    #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
+    STATE = ('categorical_features', 'continuous', 'discrete_levels', 'array_dtype_', 'block_of_', 'blocks_',
+             'columns_', 'is_frame_', 'modes_', 'n_encoded_', 'numeric_', 'numeric_idx_')
+
     def __init__(self, categorical_features="auto", discrete_levels: int = 32, continuous: str = "standard"):
         self.categorical_features = categorical_features
         self.discrete_levels = discrete_levels
@@ -209,6 +213,9 @@ class ModeNormaliser:
     draws the mode at random from the posterior; the arg-max keeps
     encoding deterministic.
     """
+
+    #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
+    STATE = ('max_modes', 'max_rows', 'n_modes', 'weight_threshold', 'means_', 'stds_', 'weights_', 'block')
 
     def __init__(self, max_modes: int = 10, weight_threshold: float = 0.005, max_rows: int = 20_000):
         self.max_modes, self.weight_threshold, self.max_rows = max_modes, weight_threshold, max_rows

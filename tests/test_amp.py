@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from minority_gen import GANOversampler, oversampler, plan
+from minority_gen import GANOversampler, model, plan, settings
 from minority_gen.devices import resolve_amp
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
@@ -41,9 +41,9 @@ def test_auto_turns_amp_on_for_images_on_a_cuda_device(monkeypatch):
         seen["amp"] = p.config.amp
         raise Stop
 
-    monkeypatch.setattr(oversampler, "resolve_device", lambda device: CUDA)
-    monkeypatch.setattr(oversampler, "to_device", lambda x, device: x)
-    monkeypatch.setattr(oversampler, "fit_plan", fit_plan)
+    monkeypatch.setattr(settings, "resolve_device", lambda device: CUDA)
+    monkeypatch.setattr(model, "to_device", lambda x, device: x)
+    monkeypatch.setattr(model, "fit_plan", fit_plan)
     for amp, expected in (("auto", True), (False, False)):
         with pytest.raises(Stop):
             GANOversampler(**TINY_IMAGES, amp=amp).fit(*_images())

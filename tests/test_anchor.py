@@ -1,7 +1,5 @@
 """anchor='smote': generators that refine SMOTE interpolations of their class's rows."""
 
-import io
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -13,7 +11,7 @@ from minority_gen import GANOversampler
 from minority_gen.nets import AnchoredConvGenerator, AnchoredGenerator
 from minority_gen.nets.anchored import ANCHOR_NOISE, class_neighbours
 from minority_gen.persistence import ModelFileError
-from tests.test_persistence import _rewrite
+from tests.test_persistence import _read_weights, _write_weights
 
 
 def _on_a_segment(x: np.ndarray, rows: np.ndarray, pairs: np.ndarray, tol: float = 1e-5) -> np.ndarray:
@@ -90,12 +88,9 @@ def test_anchored_rows_are_seeded_exact_and_survive_save_and_load(method, tmp_pa
     assert np.array_equal(loaded.sample(7, 2, random_state=5), fitted.sample(7, 2, random_state=5))
     # rows whose shape does not match the neighbour table are refused on loading
     path = tmp_path / "m.mgz"
-    with zipfile.ZipFile(path) as zf:
-        weights = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
+    weights = _read_weights(path)
     weights["G0"]["rows"] = weights["G0"]["rows"][:3]
-    buf = io.BytesIO()
-    torch.save(weights, buf)
-    _rewrite(path, "weights.pt", buf.getvalue())  # checksums updated: only the shapes are wrong
+    _write_weights(path, weights)  # checksums updated: only the shapes are wrong
     with pytest.raises(ModelFileError, match="rows and neighbours"):
         GANOversampler.load(path)
 

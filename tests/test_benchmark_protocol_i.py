@@ -95,7 +95,7 @@ def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
 
 def test_cells_record_the_resolved_image_defaults(protocol_i):
     """A cell's settings (its cache key) hold the image default of ``ema``; the label shows only departures."""
-    from minority_gen.oversampler import AUTO_IMAGE_EMA
+    from minority_gen.settings import AUTO_IMAGE_EMA
 
     gan = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
     assert gan["ema"] == AUTO_IMAGE_EMA

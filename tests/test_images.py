@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from minority_gen import GANOversampler, available_methods
 from minority_gen.images import ImageCodec, ImageLayout
+from minority_gen.settings import train_config
 
 # Tiny conv nets: width 4 channels, few iterations.
 FAST = dict(n_iter=2, batch_size=8, latent_dim=4, hidden_dims=(4,), device="cpu", random_state=0)
@@ -200,9 +201,9 @@ def test_image_defaults_width_16_and_1000_iterations():
     assert first.out_channels == 16
     rumi = get_method("rumi")
     assert GANOversampler().get_params()["n_iter"] == "auto"
-    assert GANOversampler()._config(rumi, images=True).n_iter == 1000
-    assert GANOversampler()._config(rumi, images=False).n_iter == 2000
-    assert GANOversampler(n_iter=7)._config(rumi, images=True).n_iter == 7
+    assert train_config(rumi, GANOversampler().get_params(), images=True).n_iter == 1000
+    assert train_config(rumi, GANOversampler().get_params(), images=False).n_iter == 2000
+    assert train_config(rumi, GANOversampler(n_iter=7).get_params(), images=True).n_iter == 7
 
 
 def test_rumi_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):

@@ -15,13 +15,21 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import safetensors.torch
 import torch
 from sklearn.base import clone
 
 from minority_gen import GANOversampler, available_methods
 from minority_gen.filtering import RowFilter
 from minority_gen.methods.rumi import RumiLSGAN
-from minority_gen.persistence import FORMAT_VERSION, MANIFEST, ModelFileError, load_sampler, save_sampler
+from minority_gen.persistence import (
+    FORMAT_VERSION,
+    MANIFEST,
+    ModelFileError,
+    load_sampler,
+    read_tensors,
+    save_sampler,
+)
 
 from .conftest import TINY
 from .test_mixed_tables import mixed_frame
@@ -74,6 +82,18 @@ def _rewrite(path: Path, member: str, data: bytes, fix_checksum: bool = True) ->
             zf.writestr(n, d)
 
 
+def _read_weights(path: Path) -> dict[str, dict[str, torch.Tensor]]:
+    """The networks' weights of a model file (format 2), network name → state dict."""
+    with zipfile.ZipFile(path) as zf:
+        return read_tensors(zf.read("weights.safetensors"))
+
+
+def _write_weights(path: Path, weights: dict[str, dict[str, torch.Tensor]]) -> None:
+    """Replace a model file's weights (checksum updated: only the weights themselves are wrong)."""
+    flat = {f"{net}/{k}": t.contiguous() for net, sd in weights.items() for k, t in sd.items()}
+    _rewrite(path, "weights.safetensors", safetensors.torch.save(flat))
+
+
 # --------------------------------------------------------------------------
 # round trips
 # --------------------------------------------------------------------------
@@ -88,7 +108,7 @@ def test_numeric_table_round_trip(tmp_path, dtype):
     assert loaded.classes_.dtype == sampler.classes_.dtype
     assert loaded.sampling_strategy_ == sampler.sampling_strategy_
     assert loaded.n_features_in_ == 4 and loaded.latent_dim_ == sampler.latent_dim_
-    assert loaded._spec == sampler._spec and loaded._resample_seed == sampler._resample_seed
+    assert loaded.model_.spec == sampler.model_.spec and loaded.model_.draw_seed == sampler.model_.draw_seed
     pd.testing.assert_frame_equal(loaded.history_, sampler.history_, check_exact=True)
 
 
@@ -120,7 +140,7 @@ def test_mixed_frame_round_trip(tmp_path):
     obj_missing = [v for v in out["obj"] if not isinstance(v, str)]
     assert all(v is None for v in obj_missing)  # None stays None, not NaN
     np.testing.assert_array_equal(loaded.feature_names_in_, sampler.feature_names_in_)
-    assert loaded._codec_in is loaded.codec_
+    assert isinstance(loaded.codec_, type(sampler.codec_))
     # refitting a clone of the loaded sampler gives the original's resampled table
     X_a, y_a = clone(sampler).fit_resample(X, y)
     X_b, y_b = clone(loaded).fit_resample(X, y)
@@ -168,9 +188,7 @@ def test_conditional_method_stores_one_network(tmp_path):
     loaded, path = _round_trip(sampler, tmp_path)
     assert loaded.generators_[1] is loaded.generators_[2]
     assert loaded.discriminators_[1] is loaded.discriminators_[2]
-    with zipfile.ZipFile(path) as zf:
-        weights = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
-    assert sorted(weights) == ["D0", "G0"]
+    assert sorted(_read_weights(path)) == ["D0", "G0"]
     _assert_same_draws(sampler, loaded, [1, 2])
 
 
@@ -179,9 +197,7 @@ def test_unconditional_two_classes_with_copies_filter_and_ema(tmp_path):
     sampler = GANOversampler(filter="copies", ema=0.9, **TINY).fit(X, y)
     assert sampler.generators_[1] is not sampler.generators_[2]
     loaded, path = _round_trip(sampler, tmp_path)
-    with zipfile.ZipFile(path) as zf:
-        weights = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
-    assert sorted(weights) == ["D0", "D1", "G0", "G1"]
+    assert sorted(_read_weights(path)) == ["D0", "D1", "G0", "G1"]
     assert set(loaded.filters_) == {1, 2}
     _assert_same_draws(sampler, loaded, [1, 2])
     assert loaded.filter_report_ == sampler.filter_report_
@@ -333,20 +349,17 @@ def test_newer_format_version(saved):
 def test_unknown_entry_type_is_refused(saved):
     with zipfile.ZipFile(saved) as zf:
         state = json.loads(zf.read("state.json"))
-    state["attributes"]["items"].append([ "latent_dim_", {"$": "os.system", "args": ["echo hi"]}])
+    state["fitted"]["items"].append(["history_", {"$": "os.system", "args": ["echo hi"]}])
     _rewrite(saved, "state.json", json.dumps(state).encode())
     with pytest.raises(ModelFileError, match="unknown entry type 'os.system'"):
         GANOversampler.load(saved)
 
 
 def test_weights_of_the_wrong_shape_are_refused(saved):
-    with zipfile.ZipFile(saved) as zf:
-        weights = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
+    weights = _read_weights(saved)
     key = next(k for k in weights["G0"] if k.endswith("weight"))
     weights["G0"][key] = torch.zeros(3, 3)
-    buf = io.BytesIO()
-    torch.save(weights, buf)
-    _rewrite(saved, "weights.pt", buf.getvalue())
+    _write_weights(saved, weights)
     with pytest.raises(ModelFileError, match="generator's weights do not fit"):
         GANOversampler.load(saved)
 
@@ -361,17 +374,32 @@ class _Payload:
         return (open, (self.marker, "w"))
 
 
-def test_pickled_code_in_weights_is_never_run(saved, tmp_path):
+def test_pickled_code_in_format_1_weights_is_never_run(tmp_path):
     # the payload is live: plain unpickling does create the marker file
     probe = tmp_path / "probe"
     pickle.loads(pickle.dumps(_Payload(probe))).close()
     assert probe.exists()
 
+    saved = tmp_path / "m.mgz"  # a model in format 1, whose weights went through pickle's parser
+    saved.write_bytes((ROOT / "tests" / "data" / "v1_rumi_default.mgz").read_bytes())
     marker = tmp_path / "pwned"
     buf = io.BytesIO()
     torch.save({"G0": _Payload(marker)}, buf)
     _rewrite(saved, "weights.pt", buf.getvalue())  # checksums fixed: only weights_only stands in the way
     with pytest.raises(ModelFileError, match=r"m\.mgz: weights\.pt holds objects other than tensors"):
+        GANOversampler.load(saved)
+    assert not marker.exists()
+
+
+def test_format_2_weights_are_safetensors_and_a_pickle_in_their_place_is_refused(saved, tmp_path):
+    with zipfile.ZipFile(saved) as zf:
+        names = zf.namelist()
+    assert "weights.safetensors" in names and "weights.pt" not in names
+    marker = tmp_path / "pwned"
+    buf = io.BytesIO()
+    torch.save({"G0": _Payload(marker)}, buf)
+    _rewrite(saved, "weights.safetensors", buf.getvalue())
+    with pytest.raises(ModelFileError, match=r"m\.mgz: the model cannot be rebuilt"):
         GANOversampler.load(saved)
     assert not marker.exists()
 

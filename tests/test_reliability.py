@@ -58,7 +58,7 @@ def test_the_limit_is_a_thousand_times_the_training_rows_largest_magnitude_floor
 @pytest.mark.parametrize("factor, diverged", [(0.99, False), (1.01, True)])
 def test_sample_refuses_rows_beyond_the_limit_and_only_those(tiny, imbalanced_table, factor, diverged):
     sampler = GANOversampler(**tiny).fit(*imbalanced_table)
-    limit = sampler._limits.min()
+    limit = sampler.model_.limits.min()
     _constant_output(sampler.generators_[1], factor * limit)
     if diverged:
         with pytest.raises(DivergenceError, match=rf"'rumi' \(class 1\) has diverged.*no rows are returned.*{ADVICE}"):
@@ -66,7 +66,7 @@ def test_sample_refuses_rows_beyond_the_limit_and_only_those(tiny, imbalanced_ta
     else:
         rows = sampler.sample(5)
         z = sampler.codec_.encode(rows)
-        assert np.all(np.abs(z) <= sampler._limits)
+        assert np.all(np.abs(z) <= sampler.model_.limits)
 
 
 def test_fit_resample_never_returns_diverged_rows(tiny, imbalanced_table, monkeypatch):

@@ -11,6 +11,7 @@ from minority_gen.filtering import RowFilter
 from minority_gen.methods import Networks, get_method
 from minority_gen.monitor import QualityMonitor, QualityScorer
 from minority_gen.nets import ConvDiscriminator, Head, MLPDiscriminator, MLPGenerator, PackedDiscriminator
+from minority_gen.settings import train_config
 from minority_gen.training import ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 # --------------------------------------------------------------------------
@@ -194,13 +195,13 @@ def test_train_gan_restores_the_best_snapshot_not_the_last():
 def test_tuned_and_paper_recipes():
     tac = get_method("tacgan")
     assert tac.paper_defaults["n_critic"] == 10 and tac.defaults["n_critic"] == 1
-    tuned = GANOversampler()._config(tac, images=False)
-    paper = GANOversampler(recipe="paper")._config(tac, images=False)
+    tuned = train_config(tac, GANOversampler().get_params(), images=False)
+    paper = train_config(tac, GANOversampler(recipe="paper").get_params(), images=False)
     assert (tuned.n_critic, tuned.lr_g, tuned.lr_d) == (1, 1e-3, 1e-3)
     assert (paper.n_critic, paper.lr_g, paper.batch_size) == (10, 2e-3, 256)
-    assert GANOversampler()._config(tac, images=True).n_critic == 10  # images keep the paper recipe
-    assert GANOversampler(lr_g=3e-4)._config(tac, images=False).lr_g == 3e-4  # explicit values win
-    rumi = GANOversampler(pac=3)._config(get_method("rumi"), images=False)
+    assert train_config(tac, GANOversampler().get_params(), images=True).n_critic == 10  # images keep the paper recipe
+    assert train_config(tac, GANOversampler(lr_g=3e-4).get_params(), images=False).lr_g == 3e-4  # explicit values win
+    rumi = train_config(get_method("rumi"), GANOversampler(pac=3).get_params(), images=False)
     assert rumi.pac == 3 and rumi.batch_size == 102  # 100 rounded up to whole packs
 
 

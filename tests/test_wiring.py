@@ -396,7 +396,7 @@ def test_estimator_conditions_and_samples_each_class_on_its_own_index(monkeypatc
         asked.append(class_index)
         return real_generate(method, nets, n, class_index, *args, **kw)
 
-    monkeypatch.setattr("minority_gen.oversampler.generate_rows", generate_rows)
+    monkeypatch.setattr("minority_gen.model.generate_rows", generate_rows)
     est = GANOversampler(method="acgan", label_sampling=label_sampling, **TINY)
     X_res, y_res = est.fit_resample(X, labels)
     assert list(est.classes_) == [3, 5, 7] and len(runs) == 1

@@ -222,8 +222,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     with outputs.staged() as tmp:
         if args.ddp:
-            rows, labels = sampler._draw_new(y.dtype)
-            X_new = sampler._rows_to_images(np.concatenate(rows)) if rows else X[:0]
+            rows, labels, _ = sampler.model_.draw_new(sampler.sampling_strategy_, y.dtype)
+            X_new = sampler.layout_.restore(np.concatenate(rows)) if rows else X[:0]
             y_new = np.concatenate(labels) if labels else y[:0]
         else:
             start = time.perf_counter()

@@ -1,0 +1,161 @@
+"""One input adapter per kind of data: it checks what the user passes, encodes it, and gives results back alike.
+
+* :class:`NumericAdapter`: numeric tables (arrays, numeric DataFrames of
+  sparse columns, sparse matrices), standardised by
+  :class:`~minority_gen.data.TableCodec`;
+* :class:`ImageAdapter`: image arrays, or rows of flattened images with
+  ``image_shape`` (:class:`~minority_gen.images.ImageLayout`,
+  :class:`~minority_gen.images.ImageCodec`);
+* :class:`MixedAdapter`: DataFrames and arrays with categorical, boolean,
+  nullable or missing values (:class:`~minority_gen.tabular.MixedTableCodec`).
+
+:func:`adapter_for` picks one from the estimator's parameters and ``X``.
+Every adapter checks the data before any training (:meth:`check`), gives
+the codec and the shape the networks see (:meth:`encoder`), joins original
+and synthetic rows in the input's container (:meth:`resampled`);
+:func:`output_rows` turns rows drawn later into what ``sample`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from imblearn.utils import check_target_type
+from imblearn.utils._validation import ArraysTransformer
+from sklearn.preprocessing import label_binarize
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
+
+from .columns import needs_mixed_codec
+from .data import DataSpec, TableCodec, check_table_input
+from .images import ImageCodec, ImageLayout
+from .nets import conv_stages
+from .tabular import MixedTableCodec
+
+
+@dataclass
+class Checked:
+    """Validated training data: rows ``X`` (array, sparse matrix or mixed table), labels ``y``, whether ``y`` came
+    one-hot (``binarize_y``), and the containers to give back (``arrays``)."""
+
+    X: object
+    y: np.ndarray
+    binarize_y: bool
+    arrays: ArraysTransformer
+
+
+class NumericAdapter:
+    """Numeric tables: validated as imbalanced-learn does, standardised for the networks."""
+
+    layout: ImageLayout | None = None
+
+    def check(self, estimator, X, y) -> Checked:
+        """Validate ``X`` and ``y`` (sets ``n_features_in_`` / ``feature_names_in_`` on ``estimator``)."""
+        check_classification_targets(y)
+        X = self.rows(X)
+        arrays = ArraysTransformer(X, y)
+        check_table_input(X)
+        y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y_checked = validate_data(estimator, X=X, y=y_checked, reset=True, accept_sparse=["csr", "csc"])
+        return Checked(X, y_checked, binarize_y, arrays)
+
+    def rows(self, X):
+        """``X`` as 2-D rows."""
+        return X
+
+    def n_encoded(self, X) -> int:
+        """Values per row the networks see."""
+        return X.shape[1]
+
+    def encoder(self, X) -> tuple[object, DataSpec, np.ndarray]:
+        """``(codec fitted on X, the encoded rows' shape, X as the codec takes it)``."""
+        X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
+        return TableCodec().fit(X_dense), DataSpec(n_features=X_dense.shape[1]), X_dense
+
+    def resampled(self, data: Checked, X_new: list, y_new: list) -> tuple:
+        """The original rows followed by ``X_new``, labels likewise, in the input's containers."""
+        X_res, y_res = self.join(data.X, X_new), np.concatenate([data.y, *y_new])
+        if data.binarize_y:
+            y_res = label_binarize(y_res, classes=np.unique(data.y))
+        return data.arrays.transform(X_res, y_res)
+
+    def join(self, X, X_new: list):
+        """``X`` followed by the synthetic rows (``X`` itself when there are none)."""
+        if not X_new:
+            return X
+        if sp.issparse(X):
+            return sp.vstack([X, *(sp.csr_matrix(x) for x in X_new)]).asformat(X.format)
+        return np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+
+
+class ImageAdapter(NumericAdapter):
+    """Image arrays: flattened to rows for validation, scaled to ``[-1, 1]``, given back in their layout."""
+
+    def __init__(self, layout: ImageLayout):
+        self.layout = layout
+
+    def rows(self, X):
+        return self.layout.flatten(X)
+
+    def encoder(self, X) -> tuple[object, DataSpec, np.ndarray]:
+        X_dense = np.asarray(X)
+        spec = DataSpec(n_features=X_dense.shape[1], image_shape=self.layout.image_shape)
+        conv_stages(spec.image_shape)  # unsupported sizes fail before any training
+        return ImageCodec(self.layout).fit(X_dense), spec, X_dense
+
+    def resampled(self, data: Checked, X_new: list, y_new: list) -> tuple:
+        X_res, y_res = super().resampled(data, X_new, y_new)
+        return self.layout.restore(X_res), y_res
+
+
+class MixedAdapter(NumericAdapter):
+    """Mixed-type tables: every column's kind read and encoded by a :class:`MixedTableCodec` fitted in :meth:`check`."""
+
+    def __init__(self, categorical_features, continuous: str):
+        self.codec = MixedTableCodec(categorical_features, continuous=continuous)
+
+    def check(self, estimator, X, y) -> Checked:
+        check_classification_targets(y)
+        arrays = ArraysTransformer(X, y)  # the containers to give back (list, DataFrame, Series ...)
+        if isinstance(X, list):
+            X = np.asarray(X, dtype=object)
+        y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y_checked = column_or_1d(y_checked) if np.ndim(y_checked) == 1 else y_checked
+        check_consistent_length(X, y_checked)
+        self.codec.fit(X)
+        validate_data(estimator, X=X, y=y_checked, reset=True, skip_check_array=True)
+        return Checked(X, np.asarray(y_checked), binarize_y, arrays)
+
+    def n_encoded(self, X) -> int:
+        return self.codec.n_encoded_
+
+    def encoder(self, X) -> tuple[object, DataSpec, object]:
+        return self.codec, DataSpec(n_features=self.codec.n_encoded_, blocks=tuple(self.codec.blocks_)), X
+
+    def join(self, X, X_new: list):
+        if isinstance(X, pd.DataFrame):
+            return pd.concat([X, *X_new], ignore_index=True)
+        return np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+
+
+def adapter_for(params: Mapping, X) -> NumericAdapter:
+    """The adapter for ``X`` under the estimator's parameters (``image_shape``, ``image_layout``,
+    ``categorical_features``, ``continuous``)."""
+    if params["image_shape"] is None and np.ndim(X) == 2 and needs_mixed_codec(X, params["categorical_features"]):
+        return MixedAdapter(params["categorical_features"], params["continuous"])
+    layout = ImageLayout.detect(X, params["image_shape"], params["image_layout"])
+    return NumericAdapter() if layout is None else ImageAdapter(layout)
+
+
+def output_rows(rows, codec, layout: ImageLayout | None, feature_names) -> object:
+    """Rows drawn after fitting as ``sample`` returns them: a mixed table's codec already gives the input's container;
+    a table with column names becomes a DataFrame; images come back in their layout."""
+    if isinstance(codec, MixedTableCodec):
+        return rows
+    if feature_names is not None:
+        return pd.DataFrame(rows, columns=feature_names)
+    return rows if layout is None else layout.restore(rows)

@@ -1,0 +1,204 @@
+"""The parameter and attribute text of :class:`~minority_gen.GANOversampler`'s docstring.
+
+Kept here so that the estimator's module holds code; the estimator's
+docstring takes them through imbalanced-learn's ``Substitution``.
+"""
+
+PARAMETERS = """Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        Which classes to grow and to what size, as in imbalanced-learn
+        (``"auto"``: every class but the majority, up to the majority's size).
+    method : str or GANMethod, default="rumi"
+        The GAN formulation: a name from
+        :func:`minority_gen.available_methods` or a method object such as
+        ``RumiLSGAN(a=-0.5)``.
+    method_params : dict, default=None
+        Options of the method named by ``method``, e.g.
+        ``{"b_pos": 2, "b_neg": -2}`` for ``"rumi"``.
+    n_iter : int or "auto", default="auto"
+        Generator updates per GAN (each preceded by ``n_critic``
+        discriminator steps). With ``patience`` set, training may stop
+        earlier. ``"auto"``: 2000 for tables, 1000 for images (on
+        BreastMNIST's validation split more did not help; docs/images.md).
+    recipe : {"tuned", "paper"}, default="tuned"
+        Where the optimiser settings below come from when left at ``None``:
+        ``"paper"``, the method's paper recipe (its ``paper_defaults``, e.g.
+        Rumi: Adam 1e-4, betas (0.5, 0.999), batch 100, latent 100, one
+        discriminator step; TAC-GAN: Adam 2e-3, 10 discriminator steps,
+        batch 256); ``"tuned"``, the same with Adam 1e-3 and one
+        discriminator step for every method, which the project's
+        benchmarks measured to learn the class better within the iteration
+        budget (:data:`minority_gen.methods.base.TUNED_DEFAULTS`). Images
+        always take the paper recipe (the tuning was measured on tables).
+    batch_size, latent_dim, n_critic : int, default=None
+        ``None`` takes the recipe's value. In data-parallel training
+        (:func:`minority_gen.distributed.fit_ddp`) ``batch_size`` is per
+        process.
+    hidden_dims : tuple of int, default=None
+        Hidden widths of both networks; ``None`` sizes them from the data
+        (two layers of ``clip(4 · n_features, 64, 256)`` units for tables).
+        For images, ``hidden_dims[0]`` is the convolutional width (channels
+        at full resolution, doubling per stage down); default 16 (width 32
+        did no better on BreastMNIST's validation split at 1.5–2.9× the
+        time per iteration, docs/images.md).
+    lr_g, lr_d : float, default=None
+        Adam learning rates; ``None`` takes the recipe's value.
+    betas : tuple of float, default=None
+        Adam betas; ``None`` takes the recipe's value.
+    pac : int or "auto", default="auto"
+        Rows the discriminator judges together (PacGAN packing): it sees
+        ``pac`` real or ``pac`` generated rows at once, so a generator that
+        collapses onto one mode of a class makes packs that look unlike real
+        ones and is penalised for it. ``"auto"``: 4 for tables with methods
+        that support packing; 1 (no packing) for images, not yet measured
+        there, and for methods that score single rows after training
+        (``amgan`` with dynamic labelling, ``labelgan``).
+        Batch sizes are rounded up to a multiple of ``pac``.
+    spectral_norm : bool, default=False
+        Spectral normalisation on the discriminator's layers.
+    anchor : {"auto", "smote"} or None, default="auto"
+        Where generated rows start. ``"smote"``: from a SMOTE interpolation
+        between a real row of its class and one of that row's 5 nearest
+        neighbours in the class (for images: a pixel-wise blend of two
+        images, neighbours on the pixels); the generator learns a correction
+        added to it (it starts as SMOTE, its last layer at zero; see
+        :class:`minority_gen.nets.AnchoredGenerator` and, for images,
+        :class:`minority_gen.nets.AnchoredConvGenerator`). The fitted
+        networks, and so a saved model, then hold the real rows of the
+        classes they generate. ``None``: from noise alone. ``"auto"``:
+        ``"smote"`` for tables, ``None`` for images and with
+        ``selection="quality"``. Chosen for tables by cross-validation on
+        protocol T's training folds; measured in docs/sample_quality.md and,
+        for images, docs/images.md. Quality selection scores rows against the
+        training rows of their class, and anchored rows start among those
+        rows, at the top score, so it would keep an early, SMOTE-like
+        generator: ``anchor="smote"`` with ``selection="quality"`` warns.
+    ema : float, "auto" or None, default="auto"
+        If a float (e.g. 0.99), sample from an exponential moving average of
+        the generator's weights with this decay; ``None``: from the generator
+        of the last update. ``"auto"``: 0.99 for images (it raised the
+        validation AUC of protocol I's CNN on BreastMNIST on each of 3
+        seeds, docs/images.md), ``None`` for tables (on breast cancer it
+        did not improve the rows, docs/sample_quality.md).
+    selection : {"last", "quality"}, default="last"
+        Which generator of the training run to keep. ``"last"``: the
+        generator of the last iteration. ``"quality"``: every ``eval_every``
+        iterations the generator's rows are scored against the real rows of
+        each class it generates (k-NN precision and coverage minus the share
+        of near-copies of training rows, see
+        :class:`minority_gen.monitor.QualityScorer`); the best-scoring
+        generator is kept, and with ``patience`` training stops once that
+        many evaluations in a row bring no improvement. The scores are the
+        ``q_*`` columns of ``history_``. Not the default: on the project's
+        benchmarks it did not improve the rows (docs/sample_quality.md).
+    eval_every : int, default=None
+        ``selection="quality"`` only: iterations between quality
+        evaluations; ``None``: ``n_iter // 20``.
+    patience : int, default=None
+        ``selection="quality"`` only: evaluations without improvement
+        before training stops early; ``None`` never stops early.
+    filter : None, str or RowFilter, default=None
+        Drop generated rows before they are returned (more are drawn in their
+        place, so the counts stay exact): ``"copies"`` drops near-copies of
+        the class's training rows, ``"knn"`` drops rows whose nearest real
+        rows are less often of the class than those of almost every real row
+        of the class, ``"copies,knn"`` both; or a
+        :class:`minority_gen.filtering.RowFilter` with its own thresholds.
+        ``filter_report_`` counts what was dropped. Tables only.
+    categorical_features : "auto", None, or array-like, default="auto"
+        Columns to treat as categorical (one-hot encoded, a Gumbel-softmax
+        block in the generator, decoded to observed levels only) besides
+        those whose dtype already says so (``category``, strings, objects;
+        booleans are their own kind): column indices, DataFrame column
+        names, or a boolean mask, as in imbalanced-learn's ``SMOTENC``. Use
+        it for category codes stored as numbers. ``"auto"`` / ``None``: by
+        dtype only.
+    continuous : {"standard", "modes"}, default="standard"
+        Mixed tables (DataFrames) only: how continuous columns are encoded.
+        ``"standard"``: standardised. ``"modes"``: CTGAN's mode-specific
+        normalisation (a Gaussian mixture per column; each value as its
+        mode, one-hot, and its position within that mode), for multi-modal
+        columns. Measured in docs/mixed_tables.md.
+    image_shape : tuple of int, default=None
+        Treat each row of a 2-D ``X`` as one image flattened (C order) from
+        this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
+        3-D / 4-D image arrays, whose shape is read from ``X``.
+    image_layout : {"auto", "channels_last", "channels_first"}, default="auto"
+        Where the channel axis of the images is; ``"auto"`` detects it as
+        described above.
+    diffaugment : str or None, default="auto"
+        DiffAugment policy applied to every image the discriminator sees,
+        real and generated alike: a comma-separated list of ``"color"``,
+        ``"translation"``, ``"cutout"``. ``"auto"``: ``"color,translation,
+        cutout"`` for images (the DiffAugment authors' choice for a few
+        hundred images or fewer) and none for tables; ``None``: off.
+    label_sampling : {"balanced", "empirical"}, default="balanced"
+        Conditional methods only: how the class labels of real and generated
+        rows are drawn during training.
+    device : str, default="auto"
+        ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        On CUDA the training rows are copied to the GPU once, through
+        pinned memory, and batches are drawn there.
+    amp : bool or "auto", default="auto"
+        Automatic mixed precision: the networks' forward passes in training
+        run under ``torch.autocast`` with bfloat16 (backward passes,
+        optimiser steps, quality evaluations and sampling stay float32;
+        bfloat16 keeps float32's exponent range, so no gradient scaling is
+        needed). ``"auto"``: on for images on a CUDA device, off otherwise
+        (on the CPU bfloat16 is mostly slower). ``True``: on for any data
+        and device (on the CPU too, which the tests use); ``False``: off.
+    n_jobs : int, default=None
+        Unconditional methods (one GAN per class to grow): how many of those
+        GANs train at once, through ``joblib.Parallel`` (so a
+        ``joblib.parallel_config`` backend such as Dask or Ray spreads them
+        over machines). ``None`` means 1 unless a ``joblib.parallel_config``
+        context says otherwise; ``-1`` uses all CPUs. The output is the same
+        as the serial run's for the same ``random_state``: every GAN's seeds
+        are drawn before training starts, each worker's threads are capped
+        (``cpu_count // n_jobs``) and the networks come back on the CPU.
+        With ``verbose``, each GAN's progress bar is filled when that GAN
+        finishes. Conditional methods train one GAN and ignore ``n_jobs``.
+        See docs/scaling.md; to train one GAN on several GPUs or processes,
+        see :func:`minority_gen.distributed.fit_ddp`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds network initialisation, batches, noise and sampling. The same
+        value gives identical output on the CPU.
+    verbose : bool or int, default=False
+        Show a progress bar with the current losses while training.
+"""
+
+ATTRIBUTES = """Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label → number of rows to generate.
+    method_ : GANMethod
+        The method object used for fitting, its ``"auto"`` options resolved
+        for the data (e.g. ``rumi``'s ``beta_neg``: 0.1 for images, 1 for
+        tables).
+    generators_ : dict
+        Class label → fitted generator (``torch.nn.Module``, on the CPU).
+        Conditional methods share one generator across classes.
+    discriminators_ : dict
+        Class label → fitted discriminator, shared likewise.
+    filters_ : dict
+        Class label → the fitted :class:`~minority_gen.filtering.RowFilter`
+        (only with ``filter`` set).
+    filter_report_ : dict
+        Class label → counts of the last draw of that class through the
+        filter: ``requested``, ``drawn``, ``dropped_copies``,
+        ``dropped_knn``, ``surplus``, ``kept``, ``rounds``.
+    model_ : FittedModel
+        The fitted state as one object (:class:`minority_gen.model.FittedModel`):
+        networks per class, codec, data spec, divergence limits, row filters.
+    history_ : pandas.DataFrame
+        One row per iteration and GAN: ``gan`` (the class it generates, or
+        ``"all"`` for a conditional method), ``iteration``, ``d_loss``,
+        ``g_loss`` and every named loss term.
+    classes_ : ndarray
+        The class labels seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+"""

@@ -1,0 +1,192 @@
+"""Every setting of a fit decided in one place: the estimator's parameters, each ``"auto"`` resolved for the data.
+
+:func:`resolve_settings` turns :meth:`GANOversampler.get_params
+<minority_gen.GANOversampler.get_params>` and the shape of the data
+(:class:`~minority_gen.data.DataSpec`) into one immutable
+:class:`Settings`, which the rest of a fit reads. What each ``"auto"`` means:
+
+* ``n_iter``: :data:`AUTO_TABLE_N_ITER` for tables, :data:`AUTO_IMAGE_N_ITER` for images;
+* ``ema``: none for tables, :data:`AUTO_IMAGE_EMA` for images;
+* ``pac``: :data:`AUTO_PAC` for tables with a method that supports packing, else 1;
+* ``anchor``: SMOTE anchors for tables (unless ``selection="quality"``), none for images;
+* ``diffaugment``: the DiffAugment authors' policy for images, none for tables;
+* ``device``: CUDA when there is one; ``amp``: on for images on CUDA;
+* the method's own ``"auto"`` options (:meth:`~minority_gen.methods.GANMethod.for_data`);
+* the optimiser settings left at ``None``: the recipe's
+  (:attr:`~minority_gen.methods.GANMethod.defaults`, or ``paper_defaults``
+  with ``recipe="paper"`` and for images).
+
+Adding an estimator parameter touches this module and the estimator only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral
+
+import torch
+
+from .data import DataSpec
+from .devices import resolve_amp, resolve_device
+from .diffaugment import resolve_policy
+from .filtering import RowFilter
+from .methods import GANMethod, get_method
+from .training import TrainConfig
+
+#: ``pac="auto"``: rows per discriminator pack for methods that support packing.
+AUTO_PAC = 4
+
+#: ``ema="auto"``: decay of the generator's weight average for images (tables: no average).
+AUTO_IMAGE_EMA = 0.99
+
+#: ``n_iter="auto"``: generator updates for tables and for images.
+AUTO_TABLE_N_ITER = 2000
+AUTO_IMAGE_N_ITER = 1000
+
+#: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
+AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings of one fit (every ``"auto"`` decided); read-only.
+
+    ``method``: the method object with its ``"auto"`` options resolved for
+    the data (the estimator's ``method_``); ``config``: the optimiser and
+    loop settings; ``hidden``: hidden widths (``None``: sized from the data);
+    ``spectral_norm``: as asked (methods that need it add it when building);
+    ``policy``: the DiffAugment policy (empty: none); ``anchor``: generators
+    start from SMOTE anchors; ``row_filter``: the unfitted filter template
+    (``None``: no filter).
+    """
+
+    method: GANMethod
+    config: TrainConfig
+    hidden: tuple[int, ...] | None
+    spectral_norm: bool
+    policy: str
+    anchor: bool
+    balanced_labels: bool
+    select: bool
+    eval_every: int | None
+    patience: int | None
+    device: torch.device
+    n_jobs: int | None
+    row_filter: RowFilter | None
+    verbose: bool
+
+
+def check_params(params: Mapping) -> GANMethod:
+    """The checks between parameters that need no data, before anything else; the method object, built."""
+    if params["selection"] != "quality" and (params["patience"] is not None or params["eval_every"] is not None):
+        raise ValueError(
+            f"patience and eval_every apply to selection='quality' (they set its evaluations); got "
+            f"selection={params['selection']!r} with patience={params['patience']!r}, "
+            f"eval_every={params['eval_every']!r}. Pass selection='quality' or leave them at None."
+        )
+    method = get_method(params["method"], params["method_params"])
+    hidden_dims(params["hidden_dims"])
+    return method
+
+
+def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None = None) -> Settings:
+    """:class:`Settings` for estimator parameters ``params`` (``get_params()``) and data of shape ``spec``.
+
+    ``method``: the method object :func:`check_params` built (built here when
+    ``None``). Refuses settings that do not fit the data (a filter on images,
+    packing with a method that cannot pack ...) with a ``ValueError``.
+    """
+    method = method if method is not None else check_params(params)
+    images = spec.image_shape is not None
+    device = resolve_device(params["device"])
+    anchor = anchored(params, images)
+    method = method.for_data(images=images, anchored=anchor)
+    if params["filter"] is not None and images:
+        raise ValueError("filter works on tables only; pass filter=None for images.")
+    template = params["filter"]
+    if template is not None and not isinstance(template, RowFilter):
+        template = RowFilter(criteria=template)
+    return Settings(
+        method=method,
+        config=train_config(method, params, images, device),
+        hidden=hidden_dims(params["hidden_dims"]),
+        spectral_norm=bool(params["spectral_norm"]),
+        policy=resolve_policy(params["diffaugment"], images),
+        anchor=anchor,
+        balanced_labels=params["label_sampling"] == "balanced",
+        select=params["selection"] == "quality",
+        eval_every=params["eval_every"],
+        patience=params["patience"],
+        device=device,
+        n_jobs=params["n_jobs"],
+        row_filter=template,
+        verbose=bool(params["verbose"]),
+    )
+
+
+def train_config(method: GANMethod, params: Mapping, images: bool, device: torch.device | None = None) -> TrainConfig:
+    """The optimiser and loop settings of a training run on ``device`` (``None``: the CPU)."""
+    # the tuned recipe was measured on tables; images keep the papers' settings
+    d = method.paper_defaults if params["recipe"] == "paper" or images else method.defaults
+
+    def pick(name):
+        value = params[name]
+        return d[name] if value is None else value
+
+    betas = tuple(pick("betas"))
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise ValueError(f"betas must be two numbers in [0, 1); got {params['betas']!r}.")
+    if params["pac"] == "auto":
+        pac = AUTO_PAC if method.supports_packing() and not images else 1
+    else:
+        pac = int(params["pac"])
+        if pac > 1 and not method.supports_packing():
+            raise ValueError(
+                f"pac={pac}: method {method.name!r} as configured scores single generated rows with its "
+                "discriminator after training, which a packed discriminator cannot do. Use pac=1 (or "
+                "pac='auto')."
+            )
+    batch_size = -(-pick("batch_size") // pac) * pac  # rounded up to whole packs
+    return TrainConfig(
+        n_iter=resolve_auto(params, "n_iter", images),
+        pac=pac,
+        batch_size=batch_size,
+        latent_dim=pick("latent_dim"),
+        n_critic=pick("n_critic"),
+        lr_g=pick("lr_g"),
+        lr_d=pick("lr_d"),
+        betas=betas,
+        ema=resolve_auto(params, "ema", images),
+        amp=resolve_amp(params["amp"], device or torch.device("cpu"), images),
+    )
+
+
+def resolve_auto(params: Mapping, name: str, images: bool):
+    """Parameter ``name`` as set, or, when ``"auto"``, its value for images or tables (:data:`AUTO_BY_KIND`)."""
+    value = params[name]
+    return AUTO_BY_KIND[name][images] if value == "auto" else value
+
+
+def hidden_dims(value) -> tuple[int, ...] | None:
+    """``hidden_dims`` as a tuple of positive ints (``None`` stays ``None``: sized from the data)."""
+    if value is None:
+        return None
+    dims = tuple(value)
+    if not dims or not all(isinstance(h, Integral) and h > 0 for h in dims):
+        raise ValueError(f"hidden_dims must be a non-empty sequence of positive ints; got {value!r}.")
+    return dims
+
+
+def anchored(params: Mapping, images: bool) -> bool:
+    """Whether the generators start from SMOTE anchors (``anchor``, resolved for this data)."""
+    if params["anchor"] == "smote" and params["selection"] == "quality":
+        warnings.warn(
+            "anchor='smote' with selection='quality': the quality score compares rows with the training "
+            "rows of their class, among which anchored rows start, so it is at its best from the first "
+            "evaluations and the selection keeps an early, SMOTE-like generator. Use anchor=None (or "
+            "'auto') with selection='quality', or selection='last'.", UserWarning, stacklevel=5)
+    if params["anchor"] == "auto":
+        return not images and params["selection"] != "quality"
+    return params["anchor"] == "smote"
