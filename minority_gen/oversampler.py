@@ -45,9 +45,9 @@ class GANOversampler(BaseOverSampler):
 
     Parameters
     ----------
-    %(parameters)s
+    {parameters}
 
-    %(attributes)s
+    {attributes}
 
     Examples
     --------

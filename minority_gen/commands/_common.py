@@ -10,15 +10,6 @@ from pathlib import Path
 import pandas as pd
 
 
-def __getattr__(name: str):
-    """The GAN options live in ``_gan_options`` (generated from the estimator); still importable from here."""
-    if name in ("add_gan_arguments", "gan_kwargs", "check_gan_params"):
-        from . import _gan_options
-
-        return getattr(_gan_options, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class CommandError(Exception):
     """A user error the command line reports as one ``error:`` line, exit code 2 (no traceback)."""
 
