@@ -18,7 +18,9 @@ package code changed is recomputed). Tables are run smallest first, each complet
 end (or with ``--report`` alone) ``<out>/results.md`` and ``<out>/cd_<clf>.png`` are written from the
 store: per classifier, the per-table G-mean, mean ranks (1 = best) for the three metrics, Friedman's test
 (chi-square and Iman–Davenport F) and Nemenyi's critical difference over the tables complete for every
-method.
+method. A cell is read back only under the code that computed it (the engine keys GAN cells by a digest of
+the package's source), so write the report with the same ``minority_gen`` as the run: cells of other code are
+shown as missing, and the next run recomputes them.
 
     python benchmarks/dev_collection.py              # everything (hours on one CPU thread), resumable
     python benchmarks/dev_collection.py --report     # results.md from what the store holds
@@ -102,7 +104,8 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
     used = [cells[k] for k in results.cell.unique() if k in cells]
     n_total = len(tables) * folds * (len(samplers) * len(classifiers) + 2 * len(classifiers))
     lines = ["# Protocol V: development-collection baseline", "",
-             f"* command: `{command}`",
+             "* cells computed by `python benchmarks/dev_collection.py` (run it again to continue: finished cells "
+             f"are read back from `{store.name}`); this file written by `{command}`",
              f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}"]
     if used:
         loads = [r["loadavg"] for r in used if r.get("loadavg") is not None]
