@@ -74,6 +74,17 @@ PARAMETERS = """Parameters
         training rows of their class, and anchored rows start among those
         rows, at the top score, so it would keep an early, SMOTE-like
         generator: ``anchor="smote"`` with ``selection="quality"`` warns.
+    boundary : float or None, default=None
+        Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
+        a classifier of the real rows trains beside the discriminator, and
+        the generator pays ``boundary`` times the mean excess of its rows'
+        logit margin over 1 under that classifier, so rows deep inside their
+        class are pulled towards the border; no row is rewarded for crossing
+        it. With anchors, each row's correction is then at most one local
+        neighbour distance. Works for every method, conditional ones per
+        requested class, tables and images. ``None``: off (the rows are
+        exactly those without it). Not yet the default: it is being measured
+        on the development collection (benchmarks/README.md, protocol V).
     ema : float, "auto" or None, default="auto"
         If a float (e.g. 0.99), sample from an exponential moving average of
         the generator's weights with this decay; ``None``: from the generator

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from .data import DataSpec
 from .methods import GANMethod, Networks
-from .nets import build_discriminator, build_generator
+from .nets import Head, build_discriminator, build_generator
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Architecture:
     generator takes a class index (``n_classes`` of them); ``spectral_norm``:
     on the discriminator's layers (as asked, or as the method needs);
     ``pac``: rows per discriminator pack; ``anchor``: the generator refines
-    SMOTE anchors of real rows.
+    SMOTE anchors of real rows; ``anchor_shift``: the bound on its correction,
+    in local neighbour distances (``None``: unbounded).
     """
 
     latent_dim: int
@@ -36,11 +38,12 @@ class Architecture:
     spectral_norm: bool
     pac: int = 1
     anchor: bool = False
+    anchor_shift: float | None = None
 
     def to_state(self) -> dict:
         return {"latent_dim": self.latent_dim, "hidden": None if self.hidden is None else list(self.hidden),
                 "n_classes": self.n_classes, "conditional": self.conditional, "spectral_norm": self.spectral_norm,
-                "pac": self.pac, "anchor": self.anchor}
+                "pac": self.pac, "anchor": self.anchor, "anchor_shift": self.anchor_shift}
 
     @classmethod
     def from_state(cls, state: Mapping) -> Architecture:
@@ -62,9 +65,12 @@ class Architecture:
                     isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
                 raise ValueError(f"architecture field 'hidden' must be a list of positive ints; got {hidden!r}")
             hidden = tuple(hidden)
+        shift = state.get("anchor_shift")  # absent before boundary-aware generation
+        if shift is not None and (not isinstance(shift, (int, float)) or isinstance(shift, bool) or not shift > 0):
+            raise ValueError(f"architecture field 'anchor_shift' must be a number > 0 or null; got {shift!r}")
         return cls(latent_dim=integer("latent_dim"), hidden=hidden, n_classes=integer("n_classes"),
                    conditional=flag("conditional"), spectral_norm=flag("spectral_norm"), pac=integer("pac"),
-                   anchor=flag("anchor"))
+                   anchor=flag("anchor"), anchor_shift=None if shift is None else float(shift))
 
 
 def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anchors: Mapping | None = None,
@@ -76,6 +82,8 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
     local seed (``None``: from torch's global state, which is put back
     afterwards either way). ``device``: where the networks go.
     """
+    if anchors is not None and arch.anchor_shift is not None:
+        anchors = {**anchors, "max_shift": arch.anchor_shift}
     with torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.manual_seed(int(seed))
@@ -89,3 +97,12 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
         D = build(method.heads(arch.n_classes), arch.pac)
         extra_nets = method.extra_networks(build, arch.n_classes) if extra else {}
     return Networks(G=G, D=D, n_classes=arch.n_classes, extra=extra_nets, pac=arch.pac)
+
+
+def build_classifier(spec: DataSpec, n_outputs: int, hidden: tuple[int, ...] | None, seed: int,
+                     device: torch.device | None = None) -> nn.Module:
+    """The boundary classifier of :mod:`minority_gen.boundary`: the discriminator's architecture with one
+    ``"logits"`` head of ``n_outputs``, its weights from ``seed`` (global random state untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return build_discriminator(spec, {"logits": Head(n_outputs)}, 0, hidden, False).to(device)

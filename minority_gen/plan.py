@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .boundary import SHIFT, BoundaryTerm
 from .callbacks import Callback
 from .data import DataSpec
 from .ddp import DataParallel
@@ -38,7 +39,7 @@ from .diffaugment import DiffAugment
 from .methods import GANMethod, Networks
 from .monitor import QualityMonitor, QualityScorer
 from .nets.anchored import ANCHOR_NOISE
-from .networks import Architecture, build_networks
+from .networks import Architecture, build_classifier, build_networks
 from .parallel import n_workers, run_unordered
 from .settings import Settings
 from .training import ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
@@ -85,7 +86,8 @@ class Plan:
         return Architecture(latent_dim=self.config.latent_dim, hidden=settings.hidden, n_classes=n_classes,
                             conditional=bool(method.conditional),
                             spectral_norm=bool(settings.spectral_norm or method.needs_spectral_norm()),
-                            pac=self.config.pac, anchor=settings.anchor)
+                            pac=self.config.pac, anchor=settings.anchor,
+                            anchor_shift=SHIFT if settings.anchor and settings.boundary else None)
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,14 @@ class Seeds:
     train: int
     monitor: int
     augment: int | None
+    boundary: int | None = None
 
     @classmethod
     def draw(cls, plan: Plan, rng: np.random.RandomState) -> Seeds:
         init, train, monitor = (int(s) for s in rng.randint(SEED_MAX, size=3))
-        return cls(init, train, monitor, int(rng.randint(SEED_MAX)) if plan.settings.policy else None)
+        augment = int(rng.randint(SEED_MAX)) if plan.settings.policy else None
+        boundary = int(rng.randint(SEED_MAX)) if plan.settings.boundary else None  # none drawn when off
+        return cls(init, train, monitor, augment, boundary)
 
 
 def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, object],
@@ -135,8 +140,9 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         histories.append(pd.DataFrame(records).assign(gan="all"))
     else:
         # every seed first, in class order: the same draws as training one class after the other
+        negatives = method.uses_negatives or bool(plan.settings.boundary)  # the boundary classifier needs them
         seeds = [Seeds.draw(plan, rng) for _ in grow]
-        tasks = ((plan, f"{method.name} (class {label})", x[y == i], x[y != i] if method.uses_negatives else None,
+        tasks = ((plan, f"{method.name} (class {label})", x[y == i], x[y != i] if negatives else None,
                   n_classes, s) for (i, label), s in zip(grow.items(), seeds))
         if len(grow) > 1 and n_workers(plan.settings.n_jobs) > 1:
             results = _fit_parallel(plan, list(tasks))
@@ -212,8 +218,13 @@ def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,
     anchors = None if anchor_rows is None else dict(zip(("rows", "labels"), anchor_rows))
     nets = build_networks(plan.spec, method, plan.architecture(n_classes), anchors=anchors, seed=seeds.init,
                           device=device, extra=True)
+    boundary = None
+    if plan.settings.boundary:
+        n_outputs = n_classes if method.conditional else 2
+        classifier = build_classifier(plan.spec, n_outputs, plan.settings.hidden, seeds.boundary, device)
+        boundary = BoundaryTerm(classifier, plan.settings.boundary, bool(method.conditional))
     if ddp is not None:
-        ddp.broadcast([nets.G, nets.D, *nets.extra.values()])
+        ddp.broadcast([nets.G, nets.D, *nets.extra.values(), *([] if boundary is None else [boundary.classifier])])
     if plan.settings.policy:
         nets.augment = DiffAugment(plan.settings.policy, torch_generator(seeds.augment, device))
     gen = torch_generator(int(seeds.train), device)
@@ -221,7 +232,8 @@ def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,
     monitor = quality_monitor(plan, nets, real_rows, int(seeds.monitor)) if select else None
     callbacks = plan.callbacks if ddp is None or ddp.rank == 0 else ()  # one progress bar, rank 0's
     records, ema_g = train_gan(method, nets, sampler, config, gen, label, callbacks, monitor,
-                               limits=plan.limits, wrap_optimizer=None if ddp is None else ddp.wrap_optimizer)
+                               limits=plan.limits, wrap_optimizer=None if ddp is None else ddp.wrap_optimizer,
+                               boundary=boundary)
     if ddp is not None:  # running statistics differ by rank's data: rank 0's, as DistributedDataParallel does
         ddp.broadcast([nets.G, nets.D, *nets.extra.values(), *([] if ema_g is None else [ema_g])], buffers_only=True)
     if ema_g is not None:

@@ -59,7 +59,8 @@ class Settings:
     ``spectral_norm``: as asked (methods that need it add it when building);
     ``policy``: the DiffAugment policy (empty: none); ``anchor``: generators
     start from SMOTE anchors; ``row_filter``: the unfitted filter template
-    (``None``: no filter).
+    (``None``: no filter); ``boundary``: the weight of the boundary penalty
+    (:mod:`minority_gen.boundary`; ``None``: off).
     """
 
     method: GANMethod
@@ -76,6 +77,7 @@ class Settings:
     n_jobs: int | None
     row_filter: RowFilter | None
     verbose: bool
+    boundary: float | None = None
 
 
 def check_params(params: Mapping) -> GANMethod:
@@ -123,6 +125,7 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
         n_jobs=params["n_jobs"],
         row_filter=template,
         verbose=bool(params["verbose"]),
+        boundary=None if params["boundary"] is None else float(params["boundary"]),
     )
 
 

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from .batches import ConditionalSampler, PositiveNegativeSampler
+from .boundary import BoundaryTerm
 from .callbacks import Callback
 from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
@@ -152,6 +153,7 @@ def train_gan(
     limits: np.ndarray | None = None,
     flush_every: int = FLUSH_EVERY,
     wrap_optimizer: Callable[[torch.optim.Optimizer], torch.optim.Optimizer] | None = None,
+    boundary: BoundaryTerm | None = None,
 ) -> tuple[list[dict[str, float]], nn.Module | None]:
     """Train ``nets`` with ``method``; return per-iteration records and the EMA generator.
 
@@ -187,6 +189,12 @@ def train_gan(
     generator's and each discriminator-side network's); the data-parallel
     training of :mod:`minority_gen.distributed` averages the gradients
     across processes there.
+
+    With ``boundary`` (:class:`~minority_gen.boundary.BoundaryTerm`), its
+    classifier takes one step on the real rows of every discriminator
+    batch (recorded as ``c_loss``), and the generator's loss gains the
+    boundary penalty (``g_boundary``), whose gradient reaches the generator
+    only.
     """
     if flush_every < 1:
         raise ValueError(f"flush_every must be >= 1; got {flush_every!r}.")
@@ -195,7 +203,9 @@ def train_gan(
     d_side = [nets.D, *nets.extra.values()]
     opt_d = [wrap(_adam(m.parameters(), config.lr_d, config.betas)) for m in d_side]
     ema_g = copy.deepcopy(nets.G).requires_grad_(False) if config.ema else None
+    opt_c = None if boundary is None else wrap(_adam(boundary.classifier.parameters(), config.lr_d, config.betas))
     d_params = [p for m in d_side for p in m.parameters()]
+    c_params = [] if boundary is None else list(boundary.classifier.parameters())
     epoch_size = max(1, math.ceil(sampler.n_rows / config.batch_size))
     records: list[dict[str, float]] = []
     pending: list[_Pending] = []
@@ -206,6 +216,8 @@ def train_gan(
         cb.on_train_begin(config.n_iter, label)
     nets.G.train()
     nets.D.train()
+    if boundary is not None:
+        boundary.classifier.train()
     try:
         for it in range(1, config.n_iter + 1):
             epoch = it / epoch_size
@@ -230,14 +242,27 @@ def train_gan(
                     for k, v in terms.items():
                         d_terms[k] = d_terms[k] + v.detach() if k in d_terms else v.detach()
                 d_total = total(d_terms)
+                if boundary is not None:  # the third player learns the real rows' classes
+                    for p in c_params:
+                        p.requires_grad_(True)
+                    with forward():
+                        c_loss = boundary.classifier_loss(batch)
+                    opt_c.zero_grad(set_to_none=True)
+                    c_loss.backward()
+                    opt_c.step()
+                    d_losses.append(c_loss.detach())
+                    with forward():
+                        real_margins = boundary.real_margins(batch)
             # --- generator ----------------------------------------------
-            for p in d_params:
+            for p in (*d_params, *c_params):
                 p.requires_grad_(False)
             batch = sampler.sample(gen, with_real=False)
             batch.iteration, batch.epoch = it, epoch
             with forward():
                 batch.x_fake = method.generate(nets, batch.z, batch.y_fake)
                 g_terms = method.g_loss(nets, batch)
+                if boundary is not None:
+                    g_terms = {**g_terms, "boundary": boundary.generator_loss(batch, real_margins)}
                 g_total = total(g_terms)
             opt_g.zero_grad(set_to_none=True)
             g_total.backward()
@@ -252,6 +277,9 @@ def train_gan(
             names = ["d_loss", "g_loss", *(f"d_{k}" for k in d_terms), *(f"g_{k}" for k in g_terms)]
             figures = [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),
                        *(v.detach() for v in g_terms.values())]
+            if boundary is not None:
+                names.append("c_loss")
+                figures.append(c_loss.detach())
             colmax = None
             if limits_t is not None:  # the batch's largest |value| relative to the limits
                 colmax = batch.x_fake.detach().reshape(len(batch.x_fake), -1).abs().amax(0).float()
@@ -274,7 +302,7 @@ def train_gan(
             _flush(pending, method, label, config, limits)
         raise
     finally:
-        for p in d_params:
+        for p in (*d_params, *c_params):
             p.requires_grad_(True)
         for cb in callbacks:
             cb.on_train_end()

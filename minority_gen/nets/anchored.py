@@ -29,6 +29,7 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 from torch import Tensor, nn
 
+from ..boundary import bounded_shift
 from .conv import CONV_MEMORY_FORMAT, DEFAULT_WIDTH, _widths, conv_stages
 from .heads import condition_on_labels
 from .mlp import MLPGenerator
@@ -92,6 +93,14 @@ class AnchorDraws:
         a, b = self.rows[i], self.rows[j]
         return a + u[:, 2:3] * (b - a)
 
+    def anchor_radius(self, u: Tensor, y: Tensor | None) -> Tensor:
+        """Per draw, the mean distance of the anchor's first row to its ``k`` neighbours (the local scale)."""
+        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
+        count = self.counts[group].clamp_min(1)
+        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
+        rows = self.rows[i]
+        return (self.rows[self.neighbours[i]] - rows[:, None]).norm(dim=-1).mean(1)
+
     def split_noise(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """``z`` as (latent, Gumbel draws, the anchor's uniforms)."""
         return (z[:, : self.latent_dim], z[:, self.latent_dim : self.noise_dim - ANCHOR_NOISE],
@@ -115,6 +124,10 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
     neighbours : Tensor of shape (n, k) or None
         Indices into ``rows`` of each row's neighbours; ``None`` computes them
         (:func:`class_neighbours`).
+    max_shift : float or None
+        Bound the correction: its norm (over the numeric columns) is at most
+        ``max_shift`` times the anchor row's mean distance to its neighbours
+        (:func:`minority_gen.boundary.bounded_shift`); ``None``: unbounded.
 
     Examples
     --------
@@ -138,8 +151,10 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
         rows: Tensor,
         labels: Tensor | None = None,
         neighbours: Tensor | None = None,
+        max_shift: float | None = None,
     ):
         super().__init__()
+        self.max_shift = max_shift
         if rows.ndim != 2 or rows.shape[1] != out_features or len(rows) == 0:
             raise ValueError(f"rows must be a non-empty (n, {out_features}) tensor; got shape {tuple(rows.shape)}.")
         self.latent_dim = latent_dim
@@ -160,7 +175,11 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
         noise, gumbel, u = self.split_noise(z)
         anchor = self.anchors(u, y)
         out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
-        return out + anchor.to(out.dtype) * self.numeric.to(out.dtype)
+        numeric = self.numeric.to(out.dtype)
+        if self.max_shift is not None:  # the numeric correction at most max_shift local neighbour distances
+            delta = bounded_shift(out * numeric, self.anchor_radius(u, y), self.max_shift)
+            return out * (1 - numeric) + delta + anchor.to(out.dtype) * numeric
+        return out + anchor.to(out.dtype) * numeric
 
 
 class AnchoredConvGenerator(AnchorDraws, nn.Module):
@@ -185,8 +204,8 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         As :class:`~minority_gen.nets.conv.ConvGenerator`.
     rows : Tensor of shape (n, C·H·W) or (n, C, H, W)
         The real images anchors are drawn from, in ``[-1, 1]`` (kept flat).
-    labels, neighbours
-        As :class:`AnchoredGenerator`.
+    labels, neighbours, max_shift
+        As :class:`AnchoredGenerator` (the bound on the pixels).
 
     Examples
     --------
@@ -208,8 +227,10 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         rows: Tensor,
         labels: Tensor | None = None,
         neighbours: Tensor | None = None,
+        max_shift: float | None = None,
     ):
         super().__init__()
+        self.max_shift = max_shift
         k, bh, bw = conv_stages(image_shape)
         c = image_shape[0]
         n_pixels = int(c * image_shape[1] * image_shape[2])
@@ -255,4 +276,7 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         for stage in self.up:
             h = nn.functional.interpolate(h, scale_factor=2, mode="nearest")
             h = stage(torch.cat([h, skips.pop()], dim=1))
-        return torch.clamp(anchor + self.out(h), -1.0, 1.0)
+        delta = self.out(h)
+        if self.max_shift is not None:
+            delta = bounded_shift(delta, self.anchor_radius(u, y), self.max_shift)
+        return torch.clamp(anchor + delta, -1.0, 1.0)
