@@ -95,6 +95,9 @@ def cases():
         "images_default": (dict(n_iter=3), Xi, yi),
         "images_anchored": (dict(n_iter=3, anchor="smote"), Xi, yi),
         "images_acgan": (dict(n_iter=3, method="acgan"), Xi, yi),
+        "rumi_boundary": (dict(boundary=1.0), X2, y2),
+        "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote"), X3, y3),
+        "images_boundary": (dict(n_iter=3, boundary=1.0), Xi, yi),
     }
     return out
 

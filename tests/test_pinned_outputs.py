@@ -3,7 +3,8 @@
 The fingerprints in ``tests/data/pinned_outputs.json`` were written by commit
 63ace38, the commit before the house refactor; the refactor keeps every one.
 A commit that changes outputs on purpose re-pins the cases it changes, with
-``python -m tests.pinned_outputs NAME ...``, and says so in its message.
+``python -m tests.pinned_outputs NAME ...``, sets ``minority_gen._version.OUTPUT_VERSION``
+to the new file's digest, and says so in its message. A new option gets a case.
 
 The ``v1_*.mgz`` files were saved by that commit in model-file format 1;
 they must keep loading and drawing the same rows.
@@ -11,12 +12,14 @@ they must keep loading and drawing the same rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from minority_gen import GANOversampler
+from minority_gen._version import OUTPUT_VERSION
 
 from .pinned_outputs import _digest, cases, fingerprint
 
@@ -27,6 +30,11 @@ V1_SAMPLES = json.loads((DATA / "v1_samples.json").read_text())
 
 def test_every_case_is_pinned():
     assert set(PINNED) == set(cases())
+
+
+def test_the_output_version_names_the_pinned_outputs():
+    digest = hashlib.sha256((DATA / "pinned_outputs.json").read_bytes()).hexdigest()[:16]
+    assert OUTPUT_VERSION == digest, "outputs were re-pinned: set minority_gen._version.OUTPUT_VERSION to the digest"
 
 
 @pytest.mark.parametrize("name", sorted(cases()))
