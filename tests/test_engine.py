@@ -10,6 +10,7 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.tree import DecisionTreeClassifier
 
+from minority_gen._version import OUTPUT_VERSION
 from minority_gen.evaluation import compare_on_datasets, compare_oversamplers, read_store
 from minority_gen.evaluation import engine as engine_module
 
@@ -199,19 +200,12 @@ def test_a_changed_package_code_recomputes_gan_cells_only(tmp_path, tiny, monkey
     _run(store, samplers, {"tree": TREE})
     gan_cell = next(r for r in read_store(store) if r["oversampler"] == "gan")
     code = gan_cell["identity"]["oversampler"]["code"]
-    assert code["minority_gen_code"] == engine_module.code_fingerprint() and len(code["minority_gen_code"]) == 64
+    assert code["minority_gen_code"] == OUTPUT_VERSION == engine_module.code_fingerprint()
     assert gan_cell["identity"]["oversampler"]["params"]["n_iter"] == 3
-    monkeypatch.setattr(engine_module, "code_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr(engine_module, "code_fingerprint", lambda: "0" * 16)
     _run(store, samplers, {"tree": TREE})
     lines = [json.loads(line) for line in store.read_text().splitlines()]
     assert [r["oversampler"] for r in lines].count("gan") == 6 and [r["oversampler"] for r in lines].count("ros") == 3
-
-
-def test_the_code_fingerprint_leaves_out_evaluation_and_the_command_line():
-    files = sorted(p.relative_to(engine_module._PACKAGE).as_posix() for p in engine_module._PACKAGE.rglob("*.py"))
-    hashed = [f for f in files if not f.startswith(engine_module._EXCLUDED)]
-    assert "oversampler.py" in hashed and "training.py" in hashed
-    assert not any(f.startswith(("evaluation/", "commands/")) or f == "cli.py" for f in hashed)
 
 
 def test_a_new_metric_recomputes_and_a_cut_line_is_skipped(tmp_path):
