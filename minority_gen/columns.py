@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import MAX_ABS_VALUE
+from .data import MAX_ABS_VALUE, check_integer_range
 
 #: Temperature of the generator's Gumbel-softmax over each one-hot block (CTGAN's value).
 GUMBEL_TAU = 0.2
@@ -55,6 +55,7 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
     """The kind of one column; raises for what no kind can hold."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
+        _check_categories(name, dtype)
         return CATEGORICAL
     if pd.api.types.is_bool_dtype(dtype):
         return CATEGORICAL if forced_categorical else BOOLEAN
@@ -70,7 +71,7 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
     if pd.api.types.is_numeric_dtype(dtype):
         if forced_categorical:
             return CATEGORICAL
-        return INTEGER if pd.api.types.is_integer_dtype(dtype) else CONTINUOUS
+        return INTEGER if pd.api.types.is_integer_dtype(dtype) or _integral_with_gaps(values) else CONTINUOUS
     # object or string: look at the values
     present = values[~values.isna()]
     types = {_value_type(v) for v in present.tolist()}
@@ -91,6 +92,39 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
         integral = all(issubclass(k, (numbers.Integral, np.integer)) for k in kinds)
         return INTEGER if integral else CONTINUOUS
     return CATEGORICAL
+
+
+def _integral_with_gaps(values: pd.Series) -> bool:
+    """Whether a float column has missing cells and only whole numbers otherwise.
+
+    That is what pandas makes of an integer column with gaps (``read_csv``
+    gives float64 with NaN), so it is generated as integers (rounded into its
+    observed range). A float column without gaps keeps its kind, whatever
+    its values.
+    """
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return False
+    isna = values.isna().to_numpy()
+    if not isna.any() or isna.all():
+        return False
+    v = values[~isna].to_numpy(dtype=np.float64)
+    return bool(np.isfinite(v).all() and (v == np.round(v)).all())
+
+
+def _check_categories(name, dtype: pd.CategoricalDtype) -> None:
+    """Refuse categories that are not strings, numbers or booleans (intervals, periods, timestamps ...).
+
+    A fitted sampler keeps each column's categories, and a model file holds
+    only these (:mod:`minority_gen.jsonstate`): ``save`` would otherwise fail
+    after the whole fit.
+    """
+    odd = sorted({_value_type(v) for v in dtype.categories.tolist()} - {"str", "bool", "number"})
+    if odd:
+        raise TypeError(
+            f"{describe_column(name)} is categorical with {odd[0]} categories ({dtype.categories.dtype}); a fitted "
+            "sampler keeps only categories that are strings, numbers or booleans (save() could not write these). "
+            f"Convert it first, e.g. X[{name!r}] = X[{name!r}].astype(str), or drop it."
+        )
 
 
 def _resolve_categorical(categorical_features, columns: list, n_features: int, is_frame: bool) -> set[int]:
@@ -129,8 +163,11 @@ def detect_columns(X, categorical_features="auto") -> list[Column]:
 
     Raises ``ValueError``/``TypeError`` naming the column and the fix for:
     duplicate column names, a column that is entirely missing, infinite
-    values, mixed Python types in one column, dates, complex numbers. Warns
-    for a categorical column with more than :data:`MANY_LEVELS` levels.
+    values, integers that float64 rounds out of their type, mixed Python
+    types in one column, dates, complex numbers, categories a model file
+    cannot hold (intervals, periods, timestamps). Warns for a categorical
+    column with more than :data:`MANY_LEVELS` levels. A float column with
+    missing cells and whole numbers otherwise is an integer column.
 
     Examples
     --------
@@ -171,6 +208,9 @@ def detect_columns(X, categorical_features="auto") -> list[Column]:
                     f"{describe_column(name)} holds values up to {np.abs(v).max():.3g}, beyond what float64 can "
                     "standardise; rescale the column (e.g. divide by a power of ten or take logs)."
                 )
+            if kind == INTEGER and pd.api.types.is_integer_dtype(s.dtype):  # fixed width: int64, Int64, uint64 ...
+                numpy_dtype = getattr(s.dtype, "numpy_dtype", s.dtype)
+                check_integer_range(s[~isna].to_numpy(dtype=numpy_dtype), describe_column(name))
         else:
             col.levels = _levels(s[~isna], s.dtype)
             if len(col.levels) > MANY_LEVELS:

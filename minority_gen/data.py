@@ -42,9 +42,11 @@ def check_table_input(X) -> None:
     """Refuse, with an actionable message, what a numeric table cannot hold.
 
     Runs before scikit-learn's own validation so that users get a message
-    about *their* data: non-numeric DataFrame columns, missing or infinite
-    values, values too large to standardise (:data:`MAX_ABS_VALUE`), and
-    arrays with more than two dimensions.
+    about *their* data: non-numeric DataFrame columns, a DataFrame of sparse
+    columns that scipy cannot read (:func:`check_sparse_frame`), missing or
+    infinite values, values too large to standardise (:data:`MAX_ABS_VALUE`),
+    integers that float64 rounds out of their type (:func:`check_integer_range`),
+    and arrays with more than two dimensions.
     """
     if hasattr(X, "dtypes") and hasattr(X, "columns"):  # pandas DataFrame
         bad = [
@@ -53,17 +55,20 @@ def check_table_input(X) -> None:
             if not (_is_numeric_dtype(dtype) or _is_sparse_numeric(dtype))
         ]
         if bad:
+            sparse_hint = (" X has sparse columns, so it is read as a numeric table; convert them to dense "
+                           "(X = X.sparse.to_dense(), or X[col].sparse.to_dense() for each) to have the other "
+                           "columns modelled as categories." if any(_is_sparse(d) for d in X.dtypes) else "")
             raise ValueError(
                 f"X has non-numeric columns {bad[:10]}{' ...' if len(bad) > 10 else ''}; "
                 "GANOversampler handles numeric tables only. Encode them first "
                 "(e.g. sklearn.preprocessing.OneHotEncoder or OrdinalEncoder in the "
-                "pipeline before the sampler) or drop them."
+                f"pipeline before the sampler) or drop them.{sparse_hint}"
             )
-    if sp.issparse(X):
-        check_magnitude(X)
-        return
-    if hasattr(X, "sparse") and hasattr(X, "dtypes"):  # a DataFrame of sparse columns
-        check_magnitude(X.sparse.to_coo())
+        check_sparse_frame(X)
+    if sp.issparse(X) or (hasattr(X, "sparse") and hasattr(X, "dtypes")):  # a matrix, or a DataFrame of sparse columns
+        coo = X.tocoo() if sp.issparse(X) else X.sparse.to_coo()
+        check_finite(coo.data, coo.col)
+        check_magnitude(coo)
         return
     arr = np.asarray(X) if not hasattr(X, "to_numpy") else X.to_numpy()
     if arr.ndim > 2:
@@ -72,17 +77,7 @@ def check_table_input(X) -> None:
             "(n_samples, n_features)."
         )
     if arr.dtype.kind in "fc":
-        bad_cells = ~np.isfinite(arr)
-        if bad_cells.any():
-            n_nan = int(np.isnan(arr).sum())
-            n_inf = int(bad_cells.sum()) - n_nan
-            cols = np.unique(np.nonzero(bad_cells)[-1])[:10].tolist() if arr.ndim == 2 else []
-            raise ValueError(
-                f"X contains NaN ({n_nan} cells) or inf ({n_inf} cells)"
-                f"{f' in columns {cols}' if cols else ''}. GANs cannot learn from missing "
-                "or infinite values: impute or drop them first (e.g. "
-                "sklearn.impute.SimpleImputer before the sampler in the pipeline)."
-            )
+        check_finite(arr)
     elif arr.dtype.kind in "OUS":
         try:
             arr = arr.astype(np.float64)
@@ -95,12 +90,86 @@ def check_table_input(X) -> None:
     check_magnitude(arr)
 
 
+def check_finite(arr, columns: np.ndarray | None = None) -> None:
+    """Refuse infinite and missing cells of a float array (rows reaching the numeric or image codec), naming
+    which there are and the columns that hold them.
+
+    ``arr``: a 2-D array, or the stored values of a sparse matrix with their
+    ``columns``. Dense tables with missing cells are modelled
+    (:mod:`minority_gen.tabular`), so NaN gets here only in images, rows
+    given ``image_shape`` and sparse input.
+    """
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "fc":
+        return
+    bad_cells = ~np.isfinite(arr)
+    if not bad_cells.any():
+        return
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(bad_cells.sum()) - n_nan
+    shown = np.isinf(arr) if n_inf else bad_cells
+    where = columns[shown] if columns is not None else np.nonzero(shown)[-1] if arr.ndim == 2 else []
+    cols = np.unique(where)[:10].tolist()
+    at = f" (column{'s' if len(cols) > 1 else ''} {cols if len(cols) > 1 else cols[0]})" if cols else ""
+    if n_inf:
+        also = f", and NaN in {n_nan}" if n_nan else ""
+        raise ValueError(
+            f"X contains inf in {n_inf} cell{'s' if n_inf > 1 else ''}{at}{also}; a GAN cannot learn from "
+            "infinite values: replace them (e.g. with a large finite value, or clip) or drop those rows."
+        )
+    raise ValueError(
+        f"X contains NaN in {n_nan} cell{'s' if n_nan > 1 else ''}{at}; missing values are modelled in dense "
+        "tables only, not in images (nor rows read with image_shape) or sparse input: impute or drop them first."
+    )
+
+
+def check_sparse_frame(X) -> None:
+    """Refuse a DataFrame of sparse columns that scipy cannot turn into a sparse matrix.
+
+    A DataFrame whose columns are all sparse is read as a scipy matrix
+    (``X.sparse.to_coo()``), which needs a fill value of 0 and a numeric
+    subtype other than bool in every column; pandas' own error otherwise
+    names neither the column nor the fix.
+    """
+    dtypes = list(X.dtypes)
+    if not dtypes or not all(_is_sparse(d) for d in dtypes):
+        return
+    bad = [f"{col!r} ({d})" for col, d in zip(X.columns, dtypes)
+           if d.subtype.kind == "b" or not _is_zero(d.fill_value)]
+    if bad:
+        raise ValueError(
+            f"X is a DataFrame of sparse columns, which is read as a scipy sparse matrix: every column needs a "
+            f"numeric, non-boolean subtype and fill value 0, and column{'s' if len(bad) > 1 else ''} "
+            f"{', '.join(bad[:10])}{' ...' if len(bad) > 10 else ''} do{'es' if len(bad) == 1 else ''} not. Pass "
+            "X.sparse.to_dense() (a dense DataFrame: missing values modelled, booleans kept), or "
+            "X.astype(pd.SparseDtype('float64', 0.0)) when the fill value stands for values that are present."
+        )
+
+
+def _is_sparse(dtype) -> bool:
+    return getattr(dtype, "subtype", None) is not None and hasattr(dtype, "fill_value")
+
+
+def _is_zero(value) -> bool:
+    try:
+        return bool(value == 0)
+    except (TypeError, ValueError):
+        return False
+
+
 def check_magnitude(arr) -> None:
-    """Refuse cells beyond :data:`MAX_ABS_VALUE`, naming the columns (a sparse matrix: its stored values)."""
+    """Refuse cells beyond :data:`MAX_ABS_VALUE`, naming the columns (a sparse matrix: its stored values), and
+    integers that float64 rounds out of their type (:func:`check_integer_range`)."""
     coo = arr.tocoo() if sp.issparse(arr) else None
     values = np.asarray(arr) if coo is None else coo.data
     if values.dtype.kind not in "fiu" or values.size == 0:
         return
+    over = _over_integer_range(values) if values.dtype.kind in "iu" else None
+    if over is not None:
+        cols = np.unique(np.nonzero(over)[-1] if coo is None else coo.col[over]).tolist()
+        named = f"column {cols[0]}" if len(cols) == 1 else f"columns {cols[:10]}"
+        where = "X" if coo is None and values.ndim != 2 else f"X's {named}"
+        check_integer_range(values, where)
     big = np.abs(values.astype(np.float64, copy=False)) > MAX_ABS_VALUE
     if not big.any():
         return
@@ -110,6 +179,53 @@ def check_magnitude(arr) -> None:
         f"X holds values up to {np.abs(values[big]).max():.3g}{f' in columns {cols}' if cols else ''}, beyond "
         f"what float64 can standardise (|value| <= {MAX_ABS_VALUE:.0e}); rescale those columns (e.g. divide "
         "by a power of ten or take logs)."
+    )
+
+
+def _over_integer_range(values: np.ndarray) -> np.ndarray | None:
+    """Where float64 rounds an integer of ``values``' dtype to a value its dtype cannot hold (``None``: nowhere)."""
+    dtype = np.dtype(values.dtype)
+    bound = 2.0 ** (8 * dtype.itemsize - (1 if dtype.kind == "i" else 0))  # the dtype's max + 1
+    if float(np.iinfo(dtype).max) < bound:  # float64 holds every value of the type: nothing to round up
+        return None
+    over = values.astype(np.float64) >= bound
+    return over if over.any() else None
+
+
+def largest_exact_integer(dtype) -> int:
+    """The largest value of integer ``dtype`` that float64 does not round up to the type's max + 1.
+
+    >>> largest_exact_integer(np.int64), largest_exact_integer(np.uint64)
+    (9223372036854775295, 18446744073709550591)
+    """
+    dtype = np.dtype(dtype)
+    bound = 2.0 ** (8 * dtype.itemsize - (1 if dtype.kind == "i" else 0))
+    if float(np.iinfo(dtype).max) < bound:
+        return int(np.iinfo(dtype).max)
+    ulp = int(bound) - int(np.nextafter(bound, 0.0))
+    return min(int(bound) - ulp // 2 - 1, int(np.iinfo(dtype).max))
+
+
+def check_integer_range(values, where: str) -> None:
+    """Refuse integers of a fixed-width type (``int64``, ``uint64``; pandas ``Int64`` ...) that float64 rounds
+    out of that type.
+
+    The networks and the codecs compute in float64, which rounds int64
+    values from ``2**63 - 512`` up to ``2**63``: decoded and cast back they
+    would wrap around to ``-2**63``. ``where`` names the column in the message.
+    """
+    values = np.asarray(values)
+    if values.dtype.kind not in "iu" or values.size == 0:
+        return
+    over = _over_integer_range(values)
+    if over is None:
+        return
+    limit = largest_exact_integer(values.dtype)
+    raise ValueError(
+        f"{where} holds {values[over].max()}, above {limit}: float64, in which GANOversampler computes, rounds "
+        f"{values.dtype} values above that out of {values.dtype}'s range, and generated values would wrap around "
+        f"to {np.iinfo(values.dtype).min}. Subtract an offset first (e.g. the column's minimum), or convert the "
+        "column to float64."
     )
 
 
