@@ -34,6 +34,7 @@ from .columns import needs_mixed_codec
 from .data import DataSpec, TableCodec, check_table_input
 from .images import ImageCodec, ImageLayout
 from .nets import conv_stages
+from .safeguards import check_labels
 from .tabular import MixedTableCodec
 
 
@@ -55,6 +56,7 @@ class NumericAdapter:
 
     def check(self, estimator, X, y) -> Checked:
         """Validate ``X`` and ``y`` (sets ``n_features_in_`` / ``feature_names_in_`` on ``estimator``)."""
+        check_labels(y)
         check_classification_targets(y)
         X = self.rows(X)
         arrays = ArraysTransformer(X, y)
@@ -119,6 +121,7 @@ class MixedAdapter(NumericAdapter):
         self.codec = MixedTableCodec(categorical_features, continuous=continuous)
 
     def check(self, estimator, X, y) -> Checked:
+        check_labels(y)
         check_classification_targets(y)
         arrays = ArraysTransformer(X, y)  # the containers to give back (list, DataFrame, Series ...)
         if isinstance(X, list):
@@ -144,11 +147,42 @@ class MixedAdapter(NumericAdapter):
 
 def adapter_for(params: Mapping, X) -> NumericAdapter:
     """The adapter for ``X`` under the estimator's parameters (``image_shape``, ``image_layout``,
-    ``categorical_features``, ``continuous``)."""
+    ``categorical_features``, ``continuous``).
+
+    ``categorical_features`` and ``continuous="modes"`` act on mixed tables
+    only; for data another adapter reads (numeric arrays, sparse input,
+    images) they are refused rather than ignored.
+    """
     if params["image_shape"] is None and np.ndim(X) == 2 and needs_mixed_codec(X, params["categorical_features"]):
         return MixedAdapter(params["categorical_features"], params["continuous"])
     layout = ImageLayout.detect(X, params["image_shape"], params["image_layout"])
+    _refuse_mixed_table_options(params, X, layout)
     return NumericAdapter() if layout is None else ImageAdapter(layout)
+
+
+def _refuse_mixed_table_options(params: Mapping, X, layout: ImageLayout | None) -> None:
+    """Refuse the mixed-table options for ``X`` that the numeric or image adapter reads (they would do nothing)."""
+    sparse = sp.issparse(X) or isinstance(X, pd.DataFrame)  # a dense DataFrame is always a mixed table
+    if layout is not None:
+        what, fix = "X is read as images", ""
+    elif sparse:
+        what, fix = "X is sparse, read as a numeric table", " or pass a dense table (X.toarray(), X.sparse.to_dense())"
+    else:
+        what, fix = "X is a numeric array, read as a numeric table", ""
+    categorical = params["categorical_features"]
+    if categorical is not None and not (isinstance(categorical, str) and categorical == "auto"):
+        raise ValueError(
+            f"categorical_features={categorical!r} applies to tables with categorical columns, but {what}, so it "
+            f"would be ignored; leave categorical_features='auto'{fix}."
+        )
+    if params["continuous"] != "standard":
+        if layout is None and not sparse:
+            fix = " or pass pd.DataFrame(X) to have each column's modes modelled"
+        raise ValueError(
+            f"continuous={params['continuous']!r} applies to mixed tables (DataFrames, and arrays with categorical "
+            f"or missing values), but {what}, standardised column by column, so it would be ignored; leave "
+            f"continuous='standard'{fix}."
+        )
 
 
 def output_rows(rows, codec, layout: ImageLayout | None, feature_names) -> object:

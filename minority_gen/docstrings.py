@@ -9,13 +9,16 @@ PARAMETERS = """Parameters
     sampling_strategy : float, str, dict or callable, default="auto"
         Which classes to grow and to what size, as in imbalanced-learn
         (``"auto"``: every class but the majority, up to the majority's size).
+        A dict's counts are ints, each at least the class's size now; counts
+        beyond the machine's memory are refused before training.
     method : str or GANMethod, default="rumi"
         The GAN formulation: a name from
         :func:`minority_gen.available_methods` or a method object such as
         ``RumiLSGAN(a=-0.5)``.
     method_params : dict, default=None
         Options of the method named by ``method``, e.g.
-        ``{"b_pos": 2, "b_neg": -2}`` for ``"rumi"``.
+        ``{"b_pos": 2, "b_neg": -2}`` for ``"rumi"``. A value of the wrong
+        type (a string for a number ...) is refused, naming the option.
     n_iter : int or "auto", default="auto"
         Generator updates per GAN (each preceded by ``n_critic``
         discriminator steps). With ``patience`` set, training may stop
@@ -124,13 +127,23 @@ PARAMETERS = """Parameters
         booleans are their own kind): column indices, DataFrame column
         names, or a boolean mask, as in imbalanced-learn's ``SMOTENC``. Use
         it for category codes stored as numbers. ``"auto"`` / ``None``: by
-        dtype only.
+        dtype only. Dense tables only: refused for images and sparse input,
+        where it would do nothing. Categories must be strings, numbers or
+        booleans (a model file keeps them): interval, period or timestamp
+        categories are refused before training; convert them with
+        ``.astype(str)``. A float column with missing cells and whole numbers
+        otherwise (what ``pandas.read_csv`` makes of an integer column with
+        gaps) is generated as integers within its observed range.
     continuous : {"standard", "modes"}, default="standard"
-        Mixed tables (DataFrames) only: how continuous columns are encoded.
+        Mixed tables (DataFrames, and arrays with categorical or missing
+        values) only: how continuous columns are encoded.
         ``"standard"``: standardised. ``"modes"``: CTGAN's mode-specific
         normalisation (a Gaussian mixture per column; each value as its
         mode, one-hot, and its position within that mode), for multi-modal
-        columns. Measured in docs/mixed_tables.md.
+        columns. Measured in docs/mixed_tables.md. ``"modes"`` is refused for
+        numeric arrays, sparse input and images, which are standardised
+        column by column (pass ``pd.DataFrame(X)`` to model a numeric
+        array's modes).
     image_shape : tuple of int, default=None
         Treat each row of a 2-D ``X`` as one image flattened (C order) from
         this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for

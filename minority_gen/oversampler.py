@@ -22,7 +22,7 @@ from .model import fit_model
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX
-from .safeguards import check_oversampling_targets, check_room, unchanged_on_failure
+from .safeguards import check_no_fit_params, check_oversampling_targets, check_room, unchanged_on_failure
 from .safeguards import class_label as _label
 from .settings import check_params, resolve_settings
 
@@ -146,8 +146,11 @@ class GANOversampler(BaseOverSampler):
         """Return the original rows (or images) followed by the new ones, in the input's container and dtypes.
 
         As for :meth:`fit`: everything is checked before training, and a
-        failure leaves the estimator as it was (a previous fit kept).
+        failure leaves the estimator as it was (a previous fit kept). Fit
+        parameters such as ``sample_weight`` are refused: the GANs weigh
+        every row of a class alike.
         """
+        check_no_fit_params(params)
         with unchanged_on_failure(self):
             return self._fit_resample_checked(X, y)
 

@@ -18,10 +18,14 @@ import os
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from imblearn.utils import check_sampling_strategy
+
+#: The most rows ``sampling_strategy`` may ask for in one class (int64's range, which NumPy counts in).
+MAX_ROWS = int(np.iinfo(np.int64).max)
 
 
 def class_label(c) -> str:
@@ -76,11 +80,74 @@ def _check_counts(targets: Mapping, y, source: str) -> None:
                 f"{source}[{class_label(c)}] must be an int, the number of rows class {class_label(c)} should "
                 f"have after resampling (at least {have}, its size now); got {n!r} ({type(n).__name__}).{fix}"
             )
+        if n > MAX_ROWS:
+            raise ValueError(
+                f"{source}[{class_label(c)}] asks for {n:,} rows of class {class_label(c)}, more than any machine "
+                f"could hold (at most {MAX_ROWS:,} can be counted); ask for fewer rows (it has {have} now)."
+            )
         if n < have:
             raise ValueError(
                 f"{source}[{class_label(c)}] asks for {n} rows of class {class_label(c)}, which has {have} "
                 f"already; an over-sampler only adds rows: ask for at least {have} ({have} adds none)."
             )
+
+
+def check_labels(y) -> None:
+    """Refuse missing labels and labels of mixed types, naming the rows and the fix.
+
+    scikit-learn's own checks end, for these, in ``'<' not supported between
+    instances of 'float' and 'str'``, ``Unknown label type: unknown`` or
+    ``boolean value of NA is ambiguous``.
+
+    >>> check_labels(np.array(["a", None, "b"], dtype=object))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y has 1 missing label (NaN, None or pd.NA) at row 1; ...
+    """
+    if np.ndim(y) != 1:
+        return  # one-hot labels: scikit-learn's checks name their problems
+    values = y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else np.asarray(y)
+    if values.dtype.kind not in "fO":  # integers, strings, booleans: neither missing nor mixed
+        return
+    missing = np.flatnonzero(pd.isna(values))
+    if len(missing):
+        rows = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"y has {len(missing)} missing label{'s' if len(missing) > 1 else ''} (NaN, None or pd.NA) at "
+            f"row{'s' if len(missing) > 1 else ''} {rows}; every row needs its class. Drop those rows (e.g. "
+            "keep = pd.notna(y); X, y = X[keep], y[keep]) or fill in their class first."
+        )
+    if values.dtype.kind != "O":
+        return
+    first: dict[str, object] = {}
+    for v in values.tolist():
+        first.setdefault(_label_kind(v), v)
+    if len(first) > 1:
+        kinds = ", ".join(f"{type(first[k]).__name__} ({first[k]!r})" for k in sorted(first))
+        raise TypeError(
+            f"y mixes label types: {kinds}; the labels of a target must all be numbers or all strings. Convert "
+            "them first, e.g. y = np.asarray(y).astype(str)."
+        )
+
+
+def _label_kind(v) -> str:
+    """``"bool"``, ``"number"`` (ints and floats mix freely), ``"str"`` or the type's name."""
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, Real):
+        return "number"
+    return "str" if isinstance(v, str) else type(v).__name__
+
+
+def check_no_fit_params(params: Mapping) -> None:
+    """Refuse keyword arguments of ``fit_resample`` (``sample_weight`` ...): the GANs weigh every row alike, so
+    they would be ignored."""
+    if params:
+        names = ", ".join(sorted(params))
+        raise TypeError(
+            f"fit_resample got {names}, which GANOversampler does not use: its GANs weigh every row of a class "
+            "alike. Drop the argument; to weigh rows, repeat or subsample them before the sampler."
+        )
 
 
 @contextmanager

@@ -21,11 +21,13 @@ Adding an estimator parameter touches this module and the estimator only.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
+import numpy as np
 import torch
 
 from .data import DataSpec
@@ -88,9 +90,51 @@ def check_params(params: Mapping) -> GANMethod:
             f"selection={params['selection']!r} with patience={params['patience']!r}, "
             f"eval_every={params['eval_every']!r}. Pass selection='quality' or leave them at None."
         )
+    check_method_params(params["method"], params["method_params"])
     method = get_method(params["method"], params["method_params"])
     hidden_dims(params["hidden_dims"])
     return method
+
+
+def check_method_params(method, method_params) -> None:
+    """Refuse a ``method_params`` value whose type does not fit the option's default (a number for a number,
+    a bool for a bool), naming the option, before the method compares it with another option.
+
+    Options whose default is a string (``"auto"``, choices) are left to the
+    method's own checks, but an ``"auto"`` one that stands for a number takes
+    a number. Unknown options and unknown methods are left to
+    :func:`~minority_gen.methods.get_method`.
+    """
+    if not method_params:
+        return
+    try:
+        cls = type(get_method(method))
+    except (TypeError, ValueError):
+        return  # named by get_method itself
+    defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    auto_numbers = set(getattr(cls, "auto_options", {}))
+    for name, value in method_params.items():
+        if name not in defaults:
+            continue
+        default = defaults[name]
+        is_bool = isinstance(value, (bool, np.bool_))
+        number = isinstance(value, Real) and not is_bool
+        if isinstance(default, bool):
+            ok, expected = is_bool, "True or False"
+        elif name in auto_numbers:  # a string other than "auto" is named by the method's own check
+            ok, expected = number or isinstance(value, str), "a number or 'auto'"
+        elif isinstance(default, Integral):
+            ok, expected = isinstance(value, Integral) and not is_bool, "an int"
+        elif isinstance(default, Real):
+            ok, expected = number, "a number"
+        else:
+            continue
+        if not ok:
+            raise TypeError(
+                f"method_params[{name!r}] must be {expected} (option {name} of method {cls.name!r}, default "
+                f"{default!r}); got {value!r} ({type(value).__name__})."
+            )
 
 
 def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None = None) -> Settings:
