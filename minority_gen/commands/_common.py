@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Collection
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     Checked here, before any training: the file exists and parses, the
     target is a column, it has no empty cells (whose float NaN would
     otherwise end in ``'<' not supported between 'float' and 'str'``),
-    at least two classes, and at least one feature column.
+    at least two classes, and at least one feature column. Integer columns
+    with empty cells come back as nullable ``Int64`` (:func:`integers_with_gaps`).
     """
     if not path.is_file():
         raise FileNotFoundError(f"no such CSV file: {path}")
@@ -122,7 +124,40 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     X = df.drop(columns=[target])
     if X.shape[1] == 0:
         raise CommandError(f"{path} has no feature columns besides the target {target!r}.")
-    return X, y
+    return integers_with_gaps(X, path), y
+
+
+#: A CSV cell holding a whole number written without a decimal point or exponent.
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def integers_with_gaps(X: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``X`` with each column that the CSV writes as integers with empty (missing) cells as nullable ``Int64``.
+
+    ``pandas.read_csv`` reads such a column as float64, so that ``63`` would
+    be written back as ``63.0`` (and values beyond 2**53 rounded). Read from
+    the text instead, it keeps its values exactly, is generated as integers
+    and written as the input wrote it. A column written with decimals
+    (``63.0``) stays float64; values beyond int64 stay as pandas read them.
+    """
+    candidates = [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and X[c].isna().any()]
+    if not candidates:
+        return X
+    text = pd.read_csv(path, dtype=str, usecols=lambda c: c in set(candidates))
+    out = X.copy()
+    for col in candidates:
+        cells = text[col]
+        present = cells.notna().to_numpy()
+        if not present.any() or not cells[present].map(lambda t: bool(_INTEGER_TEXT.fullmatch(t))).all():
+            continue
+        values = [int(t) for t in cells[present]]
+        if not all(INT64_MIN <= v <= INT64_MAX for v in values):
+            continue
+        column = pd.array([pd.NA] * len(cells), dtype="Int64")
+        column[present] = values
+        out[col] = pd.Series(column, index=X.index, name=col)
+    return out
 
 
 #: The cells ``pandas.read_csv`` reads as missing by default (pandas' documented ``na_values``).
