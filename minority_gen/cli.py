@@ -75,7 +75,11 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``minority-gen`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports every sub-command (and the libraries they use): Ctrl-C may come here
+    except KeyboardInterrupt:
+        print("minority-gen: interrupted (Ctrl-C) while starting; nothing was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
         parser.print_help()

@@ -55,3 +55,16 @@ def test_integer_text_is_read_as_nullable_integers_exactly(tmp_path):
     complete.write_text("n,label\n1,a\n2,b\n")
     assert read_csv_table(complete, "label")[0]["n"].dtype == np.int64  # no gaps: as pandas reads it
     pd.testing.assert_frame_equal(read_csv_table(csv, "label")[0][["m"]], pd.read_csv(csv)[["m"]])
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
+    import minority_gen.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(cli, "_command_modules", interrupted)
+    assert cli.main(["resample", "in.csv"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["minority-gen: interrupted (Ctrl-C) while starting; nothing was written."]
