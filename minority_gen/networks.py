@@ -7,6 +7,7 @@ weights seeded locally (torch's global random state is left as it was).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,10 @@ from torch import nn
 from .data import DataSpec
 from .methods import GANMethod, Networks
 from .nets import Head, build_discriminator, build_generator
+
+#: torch's layers draw their initial weights from its global generator, which the builders seed and then put
+#: back; threads of one process (joblib's threading backend, a Dask worker) must not build at the same moment.
+_GLOBAL_RNG = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
     """
     if anchors is not None and arch.anchor_shift is not None:
         anchors = {**anchors, "max_shift": arch.anchor_shift}
-    with torch.random.fork_rng(devices=[]):
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.manual_seed(int(seed))
 
@@ -103,6 +108,6 @@ def build_classifier(spec: DataSpec, n_outputs: int, hidden: tuple[int, ...] | N
                      device: torch.device | None = None) -> nn.Module:
     """The boundary classifier of :mod:`minority_gen.boundary`: the discriminator's architecture with one
     ``"logits"`` head of ``n_outputs``, its weights from ``seed`` (global random state untouched)."""
-    with torch.random.fork_rng(devices=[]):
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         return build_discriminator(spec, {"logits": Head(n_outputs)}, 0, hidden, False).to(device)

@@ -15,7 +15,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_info
 
-import minority_gen.oversampler as oversampler_module
+import minority_gen.model as model_module
 import minority_gen.plan as plan_module
 from minority_gen import GANOversampler
 from minority_gen.evaluation import compare_oversamplers
@@ -67,7 +67,7 @@ def test_parallel_comparison_equals_serial_and_runs_in_other_processes(capsys):
 @pytest.mark.parametrize("bad", [0, 1.5, "2"])
 def test_bad_n_jobs_is_refused_before_any_work(bad, monkeypatch):
     X, y = _three_classes()
-    monkeypatch.setattr(oversampler_module, "fit_plan", lambda *a, **k: pytest.fail("trained with a bad n_jobs"))
+    monkeypatch.setattr(model_module, "fit_plan", lambda *a, **k: pytest.fail("trained with a bad n_jobs"))
     with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
         GANOversampler(n_jobs=bad, **TINY).fit_resample(X, y)
     with pytest.raises(ValueError, match="n_jobs must be None or a non-zero integer"):
@@ -209,8 +209,6 @@ def test_dask_cluster_runs_the_comparison_and_the_per_class_training():
     np.testing.assert_array_equal(rows, serial_rows)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="networks are built under torch.random.fork_rng + "
-                   "torch.manual_seed, so two threads building at once draw their weights from each other's seed")
 def test_thread_workers_build_the_serial_networks(monkeypatch):
     # thread workers (joblib's threading backend, a Dask worker with several threads) may build two classes'
     # networks at the same moment; force that overlap: each thread waits after its first weight for the other
@@ -234,8 +232,6 @@ def test_thread_workers_build_the_serial_networks(monkeypatch):
     np.testing.assert_array_equal(threaded, serial)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="run_unordered asks joblib for return_as="
-                   "'generator_unordered', which Ray's backend (a MultiprocessingBackend) refuses")
 def test_ray_cluster_runs_the_comparison_and_the_per_class_training(monkeypatch):
     # a local cluster that reaches nothing outside this machine (its processes inherit the environment): no usage
     # report, the loopback address rather than the one routed to a public DNS server, and its plain-HTTP probes
