@@ -12,7 +12,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from minority_gen._version import OUTPUT_VERSION
 from minority_gen.evaluation import compare_on_datasets, compare_oversamplers, read_store
-from minority_gen.evaluation import engine as engine_module
+from minority_gen.evaluation import store as store_module
 
 TREE = DecisionTreeClassifier(max_depth=3, random_state=0)
 CLASSIFIERS = {"tree": TREE, "lr": "lr"}
@@ -200,9 +200,9 @@ def test_a_changed_package_code_recomputes_gan_cells_only(tmp_path, tiny, monkey
     _run(store, samplers, {"tree": TREE})
     gan_cell = next(r for r in read_store(store) if r["oversampler"] == "gan")
     code = gan_cell["identity"]["oversampler"]["code"]
-    assert code["minority_gen_code"] == OUTPUT_VERSION == engine_module.code_fingerprint()
+    assert code["minority_gen_code"] == OUTPUT_VERSION == store_module.code_fingerprint()
     assert gan_cell["identity"]["oversampler"]["params"]["n_iter"] == 3
-    monkeypatch.setattr(engine_module, "code_fingerprint", lambda: "0" * 16)
+    monkeypatch.setattr(store_module, "code_fingerprint", lambda: "0" * 16)
     _run(store, samplers, {"tree": TREE})
     lines = [json.loads(line) for line in store.read_text().splitlines()]
     assert [r["oversampler"] for r in lines].count("gan") == 6 and [r["oversampler"] for r in lines].count("ros") == 3

@@ -27,7 +27,7 @@
 from .cnn import CNNClassifier
 from .columns import column_fidelity, correlation_difference, encode_for_metrics
 from .datasets import DatasetNotFound, available_datasets, load_dataset
-from .downstream import DEFAULT_SCORING, compare_oversamplers
+from .downstream import compare_oversamplers
 from .engine import compare_on_datasets, read_store
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
 from .judges import am_score, c2st_accuracy, class_fidelity
@@ -54,6 +54,7 @@ from .samplers import (
     sampler_spec,
     split_specs,
 )
+from .scoring import DEFAULT_SCORING
 from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
 
 __all__ = [

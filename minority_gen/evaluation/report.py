@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .downstream import LOWER_IS_BETTER
 from .quality import QUALITY_METRICS
+from .scoring import LOWER_IS_BETTER
 
 _KEYS = ["oversampler", "classifier", "metric"]
 

@@ -1,0 +1,175 @@
+"""The evaluation engine's cells: what a cell's key is made of, and the append-only store that holds them.
+
+A key is a SHA-256 over what determines a cell's numbers (see
+:mod:`minority_gen.evaluation.engine`): :func:`canonical` descriptions of
+the estimators, :func:`code_versions` of the code they run, digests of the
+data. :func:`read_store` reads a store back (a line cut by a kill is
+skipped with a warning); ``_append`` writes finished cells, one JSON line
+each, flushed and synced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import os
+import platform
+import subprocess
+import warnings
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._version import OUTPUT_VERSION
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+def code_fingerprint() -> str:
+    """What the package's samplers return: :data:`minority_gen._version.OUTPUT_VERSION`, the digest of their
+    pinned, bit-exact outputs over every method and option. It changes exactly when a commit changes what a
+    sampler returns (a test keeps it equal to the pinned outputs), so a refactor or a docstring leaves the
+    cells valid and a changed default or training code recomputes them."""
+    return OUTPUT_VERSION
+
+
+def _qualname(cls) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def canonical(obj):
+    """A JSON-able, order-stable description of a value: estimators by class and ``get_params(deep=False)``."""
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else repr(obj)
+    if isinstance(obj, np.generic):
+        return canonical(obj.item())
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, np.ndarray):
+        return {"array": _digest(obj), "shape": list(obj.shape)}
+    if hasattr(obj, "get_params"):
+        return {"class": _qualname(type(obj)), "params": canonical(obj.get_params(deep=False))}
+    if callable(obj):  # a class, function or callable object
+        name = getattr(obj, "__qualname__", type(obj).__qualname__)
+        return {"callable": f"{getattr(obj, '__module__', type(obj).__module__)}.{name}"}
+    return {"repr": repr(obj)}
+
+
+def _classes(obj, out: set) -> set:
+    """Every estimator class in ``obj``'s parameter tree."""
+    if hasattr(obj, "get_params") and not isinstance(obj, type):
+        out.add(type(obj))
+        for value in obj.get_params(deep=False).values():
+            _classes(value, out)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            _classes(value, out)
+    return out
+
+
+def _version(package: str) -> str | None:
+    try:
+        return getattr(importlib.import_module(package), "__version__", None)
+    except ImportError:
+        return None
+
+
+def code_versions(obj) -> dict:
+    """What code an estimator runs: :func:`code_fingerprint` for ``minority_gen`` classes outside
+    ``evaluation``, otherwise the versions of the packages its classes come from (and numpy)."""
+    if obj is None:
+        return {}
+    out = {"numpy": np.__version__}
+    for cls in _classes(obj, set()):
+        root = cls.__module__.split(".")[0]
+        if root == "minority_gen" and not cls.__module__.startswith("minority_gen.evaluation"):
+            out.update(minority_gen_code=code_fingerprint(), torch=_version("torch"))
+        else:
+            out[root] = _version(root)
+            if root in ("imblearn", "minority_gen"):
+                out["sklearn"] = _version("sklearn")
+    return dict(sorted(out.items()))
+
+
+def _digest(*arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        if isinstance(a, pd.DataFrame):
+            h.update(pd.util.hash_pandas_object(a, index=False).to_numpy().tobytes())
+            h.update(json.dumps([str(c) for c in a.columns]).encode())
+        else:
+            a = np.asarray(a)
+            h.update(str((a.dtype.str, a.shape)).encode())
+            h.update(np.ascontiguousarray(a).tobytes() if a.dtype != object else repr(a.tolist()).encode())
+    return h.hexdigest()[:32]
+
+
+def _key(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def git_commit() -> str | None:
+    """The checkout's short commit (``+dirty`` when the package's files differ from it), or ``None``."""
+    try:
+        run = dict(cwd=_PACKAGE.parent, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=True, **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", _PACKAGE.name], **run).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "") if head else None
+
+
+def machine() -> str:
+    """Platform, processor and CPU count."""
+    return f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def read_store(path) -> list[dict]:
+    """The cells of a store, one record per key: its last successful record, else its last failure.
+
+    Lines that are not JSON (a write cut short by a kill) are skipped with a warning.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    best: dict[str, dict] = {}
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning, stacklevel=2)
+            continue
+        if rec.get("status") == "ok" or best.get(rec["key"], {}).get("status") != "ok":
+            best[rec["key"]] = rec
+    return list(best.values())
+
+
+def _append(path: Path, records: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as fh:
+        if fh.tell() > 0:  # a previous write cut short leaves no newline: start on a fresh line
+            with open(path, "rb") as check:
+                check.seek(-1, os.SEEK_END)
+                if check.read(1) != b"\n":
+                    fh.write(b"\n")
+        fh.write("".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode())
+        fh.flush()
+
+
+# --------------------------------------------------------------------------- inputs
