@@ -187,7 +187,8 @@ PARAMETERS = """Parameters
         see :func:`minority_gen.distributed.fit_ddp`.
     random_state : int, RandomState instance or None, default=None
         Seeds network initialisation, batches, noise and sampling. The same
-        value gives identical output on the CPU.
+        value gives identical output on the CPU with the same number of torch
+        threads.
     verbose : bool or int, default=False
         Show a progress bar with the current losses while training.
 """
