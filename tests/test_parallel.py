@@ -209,6 +209,20 @@ def test_dask_cluster_runs_the_comparison_and_the_per_class_training():
     np.testing.assert_array_equal(rows, serial_rows)
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="inside a Dask task joblib's nested backend is Dask "
+                   "again: a sampler's n_jobs=None (and scikit-learn's joblib calls) spread over the cluster, the "
+                   "waiting task secedes and several tasks share one worker process")
+def test_dask_comparison_runs_each_sampler_in_its_task():
+    distributed = _scale_extra("distributed")
+    X, y = _three_classes()
+    # the workers a GANOversampler(n_jobs=None) inside a fold task would spread its classes over: 1 with loky
+    inner = {"inner_jobs": lambda estimator, X, y: float(joblib.effective_n_jobs(None))}
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) \
+            as cluster, distributed.Client(cluster), joblib.parallel_config(backend="dask"):
+        res = compare_oversamplers(X, y, ["ros"], TREE, cv=3, scoring=inner, progress=False, n_jobs=2)
+    assert set(res.loc[res.metric == "inner_jobs", "value"]) == {1.0}  # one level of parallelism only
+
+
 def test_thread_workers_build_the_serial_networks(monkeypatch):
     # thread workers (joblib's threading backend, a Dask worker with several threads) may build two classes'
     # networks at the same moment; force that overlap: each thread waits after its first weight for the other
