@@ -25,7 +25,7 @@ from numbers import Integral
 from typing import Any
 
 import torch
-from joblib import Parallel, cpu_count, delayed, effective_n_jobs
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_config
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
@@ -94,7 +94,9 @@ def capped_threads(workers: int):
 
 
 def _run_capped(fn: Callable, index: int, args: tuple, workers: int) -> tuple[int, Any]:
-    with capped_threads(workers):
+    # one level of parallelism: a task's own joblib calls (a sampler's n_jobs, scikit-learn's neighbour searches)
+    # run inside it, never as more tasks of a cluster backend such as Dask's, which would share its worker
+    with capped_threads(workers), parallel_config(backend="sequential"):
         return index, fn(*args)
 
 

@@ -209,9 +209,6 @@ def test_dask_cluster_runs_the_comparison_and_the_per_class_training():
     np.testing.assert_array_equal(rows, serial_rows)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="inside a Dask task joblib's nested backend is Dask "
-                   "again: a sampler's n_jobs=None (and scikit-learn's joblib calls) spread over the cluster, the "
-                   "waiting task secedes and several tasks share one worker process")
 def test_dask_comparison_runs_each_sampler_in_its_task():
     distributed = _scale_extra("distributed")
     X, y = _three_classes()
