@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
-import platform
 import shlex
 import sys
 import time
@@ -46,9 +44,9 @@ from ..evaluation import (
 from ..evaluation.datasets import COLLECTIONS
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
+from ..evaluation.report import machine_description, rank_section
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
-from ..evaluation.stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
 from ..methods import available_methods
 from ..oversampler import GANOversampler
 from ._common import CommandError, add_overwrite_argument, foreign_entry, read_csv_table
@@ -165,20 +163,6 @@ def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
     return X, y, mixed
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except OSError:
-        pass
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, {gpu}; "
-            f"Python {platform.python_version()}, torch {torch.__version__}")
-
-
 def _check_mode(args: argparse.Namespace) -> None:
     """Refuse options of the other mode, and a run with neither a CSV nor --datasets."""
     if args.datasets is not None:
@@ -265,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         f"device={args.device}"
         + "".join(f", {entry.partition('=')[0].strip()}={entry.partition('=')[2].strip()}" for entry in args.param)
         + f"; random_state={args.random_state}; cross-validation jobs: {args.jobs}",
-        f"* date: {when}; machine: {_machine()}",
+        f"* date: {when}; machine: {machine_description()}",
         f"* wall time: {total:.0f} s in all ({t_down:.0f} s cross-validation"
         + (f", {total - t_down:.0f} s generative quality)" if quality is not None else ")"),
         *[f"* {n}" for n in args.note],
@@ -337,43 +321,6 @@ def _control(given: str | None, specs: list[str]) -> str:
     raise CommandError(f"--control {given!r} {why}; give one of the --samplers specs: {', '.join(specs)}.")
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
-
-
-def _rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str], control: str, folder: Path
-                  ) -> list[str]:
-    """Per-dataset fold means, mean ranks, Friedman, Holm against the control and the CD diagram of one classifier."""
-    rows = results[(results.classifier == clf) & (results.metric == metric)]
-    lines = [f"## {clf}", ""]
-    if rows.empty:
-        return [*lines, f"No {metric} values (every cell failed; see Failures).", ""]
-    means = score_table(rows, metric, by="oversampler", complete=False).reindex(columns=specs)
-    means.to_csv(folder / f"scores_{clf}.csv")
-    lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
-              "|---|" + "---|" * len(specs)]
-    lines += [f"| {name} | " + " | ".join(_fmt(v) for v in row) + " |" for name, row in means.iterrows()]
-    table = means.dropna()
-    lines.append("")
-    if len(table) < 2 or len(specs) < 2:
-        return [*lines, f"Ranks and tests need at least 2 datasets with a score for every sampler (here "
-                        f"{len(table)}) and 2 samplers.", ""]
-    ranks, fr = mean_ranks(table), friedman_test(table)
-    cd = nemenyi_cd(len(specs), len(table))
-    holm = holm_test(table, control)
-    lines += [f"Mean ranks over {len(table)} datasets (1 = best, ties averaged):", "",
-              "| " + " | ".join(f"`{s}`" for s in specs) + " |", "|" + "---|" * len(specs),
-              "| " + " | ".join(_fmt(ranks[s], 2) for s in specs) + " |", "",
-              f"Friedman: chi2 = {fr.chi2:.3f} (p = {fr.p_chi2:.3g}); Iman–Davenport F = {_fmt(fr.f_f)} "
-              f"(df {fr.df1}, {fr.df2}; p = {fr.p_f:.3g}); Nemenyi critical difference (alpha 0.05) = {cd:.2f}.",
-              "", f"Holm against `{control}` (z > 0: ranks better than the control):", "",
-              "| sampler | mean rank | z | p | Holm alpha | Holm p | different |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| `{m}` | {r.mean_rank:.2f} | {r.z:.2f} | {r.p:.3g} | {r.alpha_holm:.3g} | {r.p_holm:.3g} | "
-              f"{'yes' if r.reject else 'no'} |" for m, r in holm.iterrows()]
-    cd_diagram(ranks, cd, folder / f"cd_{clf}.png", title=f"{clf}: mean {metric} rank over {len(table)} datasets")
-    return [*lines, "", f"![critical-difference diagram](cd_{clf}.png)", ""]
-
-
 def run_datasets(args: argparse.Namespace) -> int:
     """The several-datasets mode: the engine's grid, then ranks and tests per classifier."""
     started = time.perf_counter()
@@ -425,14 +372,14 @@ def run_datasets(args: argparse.Namespace) -> int:
              "on the training fold, each sampler fitted once per training fold, every classifier on its rows",
              f"* cells: {len(cells)}, {len(cells) - reused} computed, {reused} read from "
              + (f"`{args.store}`" if args.store else "no store"),
-             f"* date: {when}; machine: {_machine()}; wall time {total:.0f} s",
+             f"* date: {when}; machine: {machine_description()}; wall time {total:.0f} s",
              *[f"* {n}" for n in args.note], ""]
     failures = results[results.metric == "error"]
     with outputs.staged() as tmp:  # the report appears complete or not at all
         folder = tmp[args.out]
         results.to_csv(folder / "results.csv", index=False)
         for clf in classifiers:
-            lines += _rank_section(results, clf, metric, specs, control, folder)
+            lines += rank_section(results, clf, metric, specs, control, folder)
         lines += ["## Failures", ""]
         lines += ([f"* {r.dataset} fold {r.fold} `{r.oversampler}` / {r.classifier}: {r.error}"
                    for r in failures.itertuples()] or ["None."])

@@ -7,7 +7,9 @@ work headless and never change the user's backend.
 from __future__ import annotations
 
 import os
+import platform
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,7 @@ from matplotlib.figure import Figure
 
 from .quality import QUALITY_METRICS
 from .scoring import LOWER_IS_BETTER
+from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
 
 _KEYS = ["oversampler", "classifier", "metric"]
 
@@ -262,3 +265,58 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
     path = out / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def machine_description() -> str:
+    """The operating system, processor, CPU count, GPU and the Python and torch versions, for reports."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, {gpu}; "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str], control: str, folder: Path
+                  ) -> list[str]:
+    """Markdown lines for one classifier of a multi-dataset comparison (:func:`compare_on_datasets` rows):
+    per-dataset fold means (also written to ``folder/scores_<clf>.csv``), mean ranks, Friedman's test,
+    Nemenyi's critical difference, Holm's test against ``control`` and the critical-difference diagram
+    ``folder/cd_<clf>.png``."""
+    rows = results[(results.classifier == clf) & (results.metric == metric)]
+    lines = [f"## {clf}", ""]
+    if rows.empty:
+        return [*lines, f"No {metric} values (every cell failed; see Failures).", ""]
+    means = score_table(rows, metric, by="oversampler", complete=False).reindex(columns=specs)
+    means.to_csv(folder / f"scores_{clf}.csv")
+    lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
+              "|---|" + "---|" * len(specs)]
+    lines += [f"| {name} | " + " | ".join(_fmt(v) for v in row) + " |" for name, row in means.iterrows()]
+    table = means.dropna()
+    lines.append("")
+    if len(table) < 2 or len(specs) < 2:
+        return [*lines, f"Ranks and tests need at least 2 datasets with a score for every sampler (here "
+                        f"{len(table)}) and 2 samplers.", ""]
+    ranks, fr = mean_ranks(table), friedman_test(table)
+    cd = nemenyi_cd(len(specs), len(table))
+    holm = holm_test(table, control)
+    lines += [f"Mean ranks over {len(table)} datasets (1 = best, ties averaged):", "",
+              "| " + " | ".join(f"`{s}`" for s in specs) + " |", "|" + "---|" * len(specs),
+              "| " + " | ".join(_fmt(ranks[s], 2) for s in specs) + " |", "",
+              f"Friedman: chi2 = {fr.chi2:.3f} (p = {fr.p_chi2:.3g}); Iman–Davenport F = {_fmt(fr.f_f)} "
+              f"(df {fr.df1}, {fr.df2}; p = {fr.p_f:.3g}); Nemenyi critical difference (alpha 0.05) = {cd:.2f}.",
+              "", f"Holm against `{control}` (z > 0: ranks better than the control):", "",
+              "| sampler | mean rank | z | p | Holm alpha | Holm p | different |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| `{m}` | {r.mean_rank:.2f} | {r.z:.2f} | {r.p:.3g} | {r.alpha_holm:.3g} | {r.p_holm:.3g} | "
+              f"{'yes' if r.reject else 'no'} |" for m, r in holm.iterrows()]
+    cd_diagram(ranks, cd, folder / f"cd_{clf}.png", title=f"{clf}: mean {metric} rank over {len(table)} datasets")
+    return [*lines, "", f"![critical-difference diagram](cd_{clf}.png)", ""]
