@@ -51,12 +51,16 @@ METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "av
 QUICK_GAN = {"n_iter": 20, "hidden_dims": [16], "batch_size": 32}
 
 
-def plan(quick: bool, names: list[str] | None):
+TITLES = {"dev": "Protocol V: development collection (where defaults are chosen)",
+          "protocol_t": "Protocol T on the evaluation engine (report only: nothing is chosen here)"}
+
+
+def plan(quick: bool, names: list[str] | None, collection: str = "dev"):
     """(datasets in run order, sampler specs, classifiers, folds) for a full or a quick run."""
     from minority_gen.evaluation import load_dataset
-    from minority_gen.evaluation.datasets import DEV_COLLECTION
+    from minority_gen.evaluation.datasets import COLLECTIONS
 
-    names = names or list(DEV_COLLECTION)
+    names = names or list(COLLECTIONS[collection])
     if quick:
         import json
 
@@ -96,7 +100,7 @@ def _fmt(x, digits=3) -> str:
 
 
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
-           command: str) -> str:
+           command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
     from minority_gen.evaluation.engine import machine
     from minority_gen.evaluation.stats import cd_diagram, friedman_test, mean_ranks, nemenyi_cd, score_table
@@ -104,7 +108,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
     cells = {r["key"]: r for r in read_store(store)}
     used = [cells[k] for k in results.cell.unique() if k in cells]
     n_total = len(tables) * folds * (len(samplers) * len(classifiers) + 2 * len(classifiers))
-    lines = ["# Protocol V: development-collection baseline", "",
+    lines = [f"# {title}", "",
              "* cells computed by `python benchmarks/dev_collection.py` (run it again to continue: finished cells "
              f"are read back from `{store.name}`); this file written by `{command}`",
              f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}"]
@@ -173,12 +177,15 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default benchmarks/results/dev_collection; --quick: a temporary folder)")
-    p.add_argument("--datasets", default=None, help="comma-separated subset of the 14 tables (default all)")
+    p.add_argument("--collection", choices=sorted(TITLES), default="dev",
+                   help="dev: protocol V's 14 KEEL tables (default); protocol_t: protocol T's 13 tables, to report")
+    p.add_argument("--datasets", default=None, help="comma-separated subset of the collection (default all)")
     p.add_argument("--jobs", type=int, default=1, help="(table, sampler, fold) tasks at once (default 1)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
     p.add_argument("--report", action="store_true", help="only write results.md from the store")
     args = p.parse_args(argv)
-    out = args.out or (Path(tempfile.mkdtemp(prefix="dev_collection_quick_")) if args.quick else DEFAULT_OUT)
+    default_out = DEFAULT_OUT if args.collection == "dev" else HERE / "results" / "protocol_t_engine"
+    out = args.out or (Path(tempfile.mkdtemp(prefix="dev_collection_quick_")) if args.quick else default_out)
     store = out / "runs.jsonl"
     command = "python benchmarks/dev_collection.py" + (" " + shlex.join(argv) if argv else "")
 
@@ -188,12 +195,12 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)  # one thread per task: parallelism, if any, is across tasks (--jobs)
     names = [n.strip() for n in args.datasets.split(",")] if args.datasets else None
-    tables, samplers, classifiers, folds = plan(args.quick, names)
+    tables, samplers, classifiers, folds = plan(args.quick, names, args.collection)
     print(f"dev_collection: {len(tables)} table(s), {len(samplers)} samplers, classifiers {classifiers} "
           f"(+ balanced, tuned), {folds} folds; store {store}", flush=True)
     with threadpool_limits(1):
         results = run(tables, samplers, classifiers, folds, store, args.jobs, compute=not args.report)
-    text = report(results, tables, samplers, classifiers, folds, store, out, command)
+    text = report(results, tables, samplers, classifiers, folds, store, out, command, TITLES[args.collection])
     if args.quick:
         print(text)
     print(f"dev_collection: report {out / 'results.md'}", flush=True)
