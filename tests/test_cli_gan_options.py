@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 from numbers import Integral, Real
 
-import numpy as np
-import pandas as pd
 import pytest
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -20,6 +18,8 @@ from minority_gen import GANOversampler
 from minority_gen.cli import build_parser, main
 from minority_gen.commands._constraints import option_for, parameter_docs
 from minority_gen.commands._gan_options import CLI_OWNED, HAND, add_gan_arguments, gan_kwargs
+
+from .cli_helpers import error_line, write_table_csv
 
 FAST = ["--n-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"]
 
@@ -31,11 +31,7 @@ TODAY_DEFAULTS = dict(method="rumi", method_params=None, n_iter="auto", batch_si
 
 @pytest.fixture
 def csv(tmp_path):
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
-    df["label"] = ["common"] * 30 + ["rare"] * 10
-    df.to_csv(tmp_path / "data.csv", index=False)
-    return tmp_path / "data.csv"
+    return write_table_csv(tmp_path)
 
 
 def _parse(command: str, *argv: str) -> argparse.Namespace:
@@ -57,12 +53,6 @@ def fitted_params(monkeypatch):
     return seen
 
 
-def _error_line(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"minority-gen {command}: error: ") and "Traceback" not in err
-    return lines[0]
 
 
 # ---------------------------------------------------------------------------
@@ -137,7 +127,7 @@ def test_a_generated_option_refuses_text_of_the_wrong_kind(argv, message, capsys
 def test_a_generated_option_out_of_range_names_the_option(csv, tmp_path, capsys):
     assert main(["resample", str(csv), "--target", "label", "--out", str(tmp_path / "o.csv"), *FAST,
                  "--lr-g", "-1"]) == 2
-    assert "--lr-g: The 'lr_g' parameter of GANOversampler must be a float" in _error_line(capsys, "resample")
+    assert "--lr-g: The 'lr_g' parameter of GANOversampler must be a float" in error_line(capsys, "resample")
     assert not (tmp_path / "o.csv").exists()
 
 
@@ -276,7 +266,7 @@ def test_param_accepts_dashes_and_sets_parameters_of_hand_written_options_left_o
 def test_param_errors_are_one_line_naming_the_parameter(csv, tmp_path, capsys, argv, message, fitted_params):
     argv = [a for a in argv if a != "--quiet"]
     assert main(["resample", str(csv), "--target", "label", "--out", str(tmp_path / "o.csv"), *FAST, *argv]) == 2
-    assert message in _error_line(capsys, "resample")
+    assert message in error_line(capsys, "resample")
     assert not fitted_params and not (tmp_path / "o.csv").exists()
 
 

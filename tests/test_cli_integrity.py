@@ -23,6 +23,7 @@ from minority_gen import GANOversampler
 from minority_gen.cli import main
 from minority_gen.commands._output import class_folder_names
 
+from .cli_helpers import error_line, write_table_csv
 from .conftest import TINY
 
 posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
@@ -32,12 +33,6 @@ def _all_paths(root: Path) -> set[Path]:
     return {p for p in root.rglob("*")}
 
 
-def _error_line(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"minority-gen {command}: error: ") and "Traceback" not in err
-    return lines[0]
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +104,7 @@ def test_sample_refuses_a_model_whose_labels_share_a_folder(tmp_path, capsys):
     GANOversampler(**{**TINY, "hidden_dims": (4,)}).fit(X, y).save(tmp_path / "m.mgz")
     out = tmp_path / "out"
     assert main(["sample", str(tmp_path / "m.mgz"), "--n", "2", "--class", "a/b", "--out", str(out)]) == 2
-    line = _error_line(capsys, "sample")
+    line = error_line(capsys, "sample")
     assert "'a/b' and 'a_b' would both be written to the folder 'a_b'" in line
     assert not out.exists()
 
@@ -119,11 +114,7 @@ def test_sample_refuses_a_model_whose_labels_share_a_folder(tmp_path, capsys):
 # ---------------------------------------------------------------------------
 @pytest.fixture
 def table(tmp_path):
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
-    df["label"] = ["common"] * 30 + ["rare"] * 10
-    df.to_csv(tmp_path / "data.csv", index=False)
-    return tmp_path / "data.csv"
+    return write_table_csv(tmp_path)
 
 
 RESAMPLE = ["--target", "label", "--n-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"]
@@ -150,7 +141,7 @@ def test_overwrite_never_replaces_a_link_or_a_fifo(table, tmp_path, capsys, kind
     argv = ["resample", str(table), *RESAMPLE, "--out", str(tmp_path / "o.csv"), "--save-model",
             str(tmp_path / "m.mgz"), *(["--overwrite"] if overwrite else [])]
     assert main(argv) == 2
-    line = _error_line(capsys, "resample")
+    line = error_line(capsys, "resample")
     what = "a FIFO" if kind == "fifo" else "a symbolic link"
     assert f"{option} {special} is {what}" in line
     if kind == "fifo":
@@ -175,7 +166,7 @@ def test_overwrite_never_replaces_a_linked_folder(tmp_path, capsys):
     link.symlink_to(real, target_is_directory=True)
     assert main(["images", str(src), "--out", str(link), "--n-iter", "2", "--batch-size", "8", "--width", "4",
                  "--quiet", "--device", "cpu", "--overwrite"]) == 2
-    assert f"--out {link} is a symbolic link" in _error_line(capsys, "images")
+    assert f"--out {link} is a symbolic link" in error_line(capsys, "images")
     assert link.is_symlink() and (real / "malignant" / "old.png").is_file()
     assert not list(tmp_path.glob(".minority-gen-*"))
 
@@ -185,7 +176,7 @@ def test_a_fifo_where_an_output_folder_goes_is_named(tmp_path, capsys, table):
     os.mkfifo(tmp_path / "report")
     assert main(["evaluate", str(table), "--target", "label", "--methods", "none,ros", "--classifiers", "logreg",
                  "--cv", "2", "--quiet", "--no-quality", "--out", str(tmp_path / "report"), "--overwrite"]) == 2
-    assert f"--out {tmp_path / 'report'} is a FIFO" in _error_line(capsys, "evaluate")
+    assert f"--out {tmp_path / 'report'} is a FIFO" in error_line(capsys, "evaluate")
     assert (tmp_path / "report").is_fifo()
 
 
@@ -207,7 +198,7 @@ def test_sample_refuses_to_overwrite_a_feature_column_with_the_labels(class_feat
     model, _ = class_feature_model
     out = tmp_path / "rows.csv"
     assert main(["sample", str(model), "--n", "5", "--out", str(out)]) == 2
-    line = _error_line(capsys, "sample")
+    line = error_line(capsys, "sample")
     assert "'class'" in line and "feature column" in line and "--label-column" in line
     assert not out.exists()
 
@@ -220,4 +211,4 @@ def test_sample_label_column_option(class_feature_model, tmp_path, capsys):
     assert list(rows.columns) == ["class", "b", "y"] and (rows["y"] == 1).all()
     np.testing.assert_allclose(rows[["class", "b"]].to_numpy(), sampler.sample(5, random_state=0), rtol=1e-6)
     assert main(["sample", str(model), "--n", "5", "--out", str(tmp_path / "r2.csv"), "--label-column", "b"]) == 2
-    assert "'b'" in _error_line(capsys, "sample")
+    assert "'b'" in error_line(capsys, "sample")

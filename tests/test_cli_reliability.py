@@ -22,6 +22,8 @@ from minority_gen.cli import main
 from minority_gen.commands import evaluate
 from minority_gen.training import DivergenceError
 
+from .cli_helpers import error_line
+
 TABLE_FAST = ["--n-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"]
 IMAGE_FAST = [*TABLE_FAST, "--width", "4"]
 EVAL_FAST = ["--methods", "none,ros", "--classifiers", "logreg", "--cv", "2", "--quiet", "--no-quality"]
@@ -101,12 +103,6 @@ def _tree(root: Path) -> dict:
             for p in sorted(root.rglob("*"))}
 
 
-def _error_line(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"minority-gen {command}: error: ") and "Traceback" not in err
-    return lines[0]
 
 
 # ---------------------------------------------------------------------------
@@ -118,7 +114,7 @@ def test_an_output_that_is_the_input_is_refused(command, tmp_path, capsys, no_tr
     out = command.input if command.name != "evaluate" else command.input.parent
     before = _tree(tmp_path)
     assert main(command.argv(out, *(["--overwrite"] if overwrite else []))) == 2
-    line = _error_line(capsys, command.name)
+    line = error_line(capsys, command.name)
     assert str(out) in line and ("original is kept" in line or "overlaps the input" in line)
     assert _tree(tmp_path) == before
 
@@ -128,7 +124,7 @@ def test_an_existing_output_is_refused_without_overwrite(command, tmp_path, caps
     command.make_existing(out)
     before = _tree(tmp_path)
     assert main(command.argv(out)) == 2
-    line = _error_line(capsys, command.name)
+    line = error_line(capsys, command.name)
     assert f"--out {out} already exists" in line and "--overwrite" in line
     assert _tree(tmp_path) == before
 
@@ -143,7 +139,7 @@ def test_a_file_for_a_folder_or_a_folder_for_a_file_is_refused(command, tmp_path
         expected = f"is an existing folder; give the path of a file, such as {out / 'balanced.csv'}"
     before = _tree(tmp_path)
     assert main(command.argv(out, "--overwrite")) == 2
-    assert expected in _error_line(capsys, command.name)
+    assert expected in error_line(capsys, command.name)
     assert _tree(tmp_path) == before
 
 
@@ -152,7 +148,7 @@ def test_a_parent_that_cannot_be_created_is_refused(command, tmp_path, capsys, n
     out = tmp_path / "notes.txt" / "sub" / "out"
     before = _tree(tmp_path)
     assert main(command.argv(out)) == 2
-    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in _error_line(capsys, command.name)
+    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in error_line(capsys, command.name)
     assert _tree(tmp_path) == before
 
 
@@ -163,7 +159,7 @@ def test_an_unwritable_parent_is_refused(command, tmp_path, capsys, no_training)
     locked.chmod(0o500)
     try:
         assert main(command.argv(locked / "new" / "out")) == 2
-        assert f"the folder {locked} is not writable" in _error_line(capsys, command.name)
+        assert f"the folder {locked} is not writable" in error_line(capsys, command.name)
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
@@ -177,7 +173,7 @@ def test_overwrite_refuses_to_delete_files_the_command_does_not_write(name, tmp_
     (out / "thesis.docx").write_text("months of work")
     before = _tree(tmp_path)
     assert main(command.argv(out, "--overwrite")) == 2
-    line = _error_line(capsys, name)
+    line = error_line(capsys, name)
     assert f"holds {out / 'thesis.docx'}, which this command does not write" in line
     assert _tree(tmp_path) == before
 
@@ -186,13 +182,13 @@ def test_two_outputs_that_clash_are_refused(tmp_path, capsys, no_training):
     command = Command("images", tmp_path)
     out = tmp_path / "out"
     assert main(command.argv(out, "--grid", str(out / "grid.png"))) == 2
-    assert "--grid" in _error_line(capsys, "images")
+    assert "--grid" in error_line(capsys, "images")
     assert main(command.argv(out, "--grid", str(tmp_path / "p.png"), "--loss-plot", str(tmp_path / "p.png"))) == 2
-    assert "--loss-plot and --grid are the same path" in _error_line(capsys, "images")
+    assert "--loss-plot and --grid are the same path" in error_line(capsys, "images")
     assert main(command.argv(out, "--grid", str(command.input / "grid.png"))) == 2
-    assert "inside the input folder" in _error_line(capsys, "images")
+    assert "inside the input folder" in error_line(capsys, "images")
     assert main(command.argv(out, "--grid", str(tmp_path / "grid.xyz"))) == 2
-    assert "matplotlib cannot write '.xyz' files" in _error_line(capsys, "images")
+    assert "matplotlib cannot write '.xyz' files" in error_line(capsys, "images")
     assert not out.exists()
 
 
@@ -235,7 +231,7 @@ def test_a_failure_during_training_leaves_no_output(command, tmp_path, capsys, m
     before = _tree(tmp_path)
     _interrupt_training(monkeypatch, exc)
     assert main(command.argv(out, "--overwrite")) == code
-    line = _error_line(capsys, command.name)
+    line = error_line(capsys, command.name)
     assert ("interrupted (Ctrl-C)" in line) if exc is KeyboardInterrupt else ("training failed" in line)
     assert _tree(tmp_path) == before  # no temporary file, no created parent, the old output byte-identical
 
@@ -277,7 +273,7 @@ def test_a_failure_while_writing_leaves_no_partial_output(command, tmp_path, cap
     before = _tree(tmp_path)
     _break_writes(monkeypatch, command, after=2)
     assert main(command.argv(out, "--overwrite")) == 1
-    assert "No space left on device" in _error_line(capsys, command.name)
+    assert "No space left on device" in error_line(capsys, command.name)
     assert _tree(tmp_path) == before
 
 
@@ -324,7 +320,7 @@ def test_bad_parameters_are_refused_before_training(name, extra, message, tmp_pa
     command = Command(name, tmp_path)
     before = _tree(tmp_path)
     assert main(command.argv(tmp_path / "out", *extra)) == 2
-    assert message in _error_line(capsys, name)
+    assert message in error_line(capsys, name)
     assert _tree(tmp_path) == before
 
 
@@ -356,7 +352,7 @@ def test_target_problems_are_explained_before_training(name, edit, message, tmp_
     else:
         edit(pd.read_csv(command.input)).to_csv(command.input, index=False)
     assert main(command.argv(tmp_path / "out")) == 2
-    assert message in _error_line(capsys, name)
+    assert message in error_line(capsys, name)
     assert not (tmp_path / "out").exists()
 
 
@@ -371,7 +367,7 @@ def test_an_unexpected_error_is_one_line_with_exit_1(tmp_path, capsys, monkeypat
 
     monkeypatch.setattr(plan, "train_gan", crash)
     assert main(command.argv(tmp_path / "o.csv")) == 1
-    line = _error_line(capsys, "resample")
+    line = error_line(capsys, "resample")
     assert "unexpected RuntimeError: CUDA out of memory (run with --debug for the traceback)" in line
 
 
@@ -403,7 +399,7 @@ def test_a_folder_refusing_the_temporary_output_is_one_line(name, tmp_path, caps
     before = _tree(tmp_path)
     out = tmp_path / "new" / "out"
     assert main(command.argv(out)) == 2
-    line = _error_line(capsys, name)
+    line = error_line(capsys, name)
     assert f"--out {out}: cannot create {out.parent} (Permission denied)" in line
     assert _tree(tmp_path) == before  # the parent folder created for it is gone again
 
