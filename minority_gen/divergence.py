@@ -66,3 +66,22 @@ def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
         return f"non-finite values in column {j} of the encoded rows"
     return (f"|value| {value:.3g} in column {j} of the encoded rows, beyond the limit {limits[j]:.3g} "
             f"({DIVERGENCE_FACTOR:g} x the training rows' largest |value| there, floored at 1)")
+
+
+#: Returned rows beyond this factor times the training rows' largest magnitude (floored at 1) in some encoded
+#: column are far: healthy fits stay within about 13 (benchmarks/results/divergence_bound.md), so a share of
+#: far rows is a warning sign below the divergence rule's 1,000.
+FAR_FACTOR = 20
+
+
+def far_share(rows: np.ndarray, limits: np.ndarray) -> float:
+    """The share of ``rows`` (encoded, rows first) with a value beyond :data:`FAR_FACTOR` times the training rows'
+    largest magnitude in its column (``limits`` from :func:`divergence_limits`).
+
+    >>> far_share(np.array([[1.0, 0.0], [30.0, 0.0], [0.0, -25.0]]), np.array([1000.0, 1000.0]))
+    0.6666666666666666
+    """
+    if not len(rows):
+        return 0.0
+    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
+    return float((flat > limits * (FAR_FACTOR / DIVERGENCE_FACTOR)).any(axis=1).mean())

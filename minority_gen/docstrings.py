@@ -220,6 +220,11 @@ ATTRIBUTES = """Attributes
     model_ : FittedModel
         The fitted state as one object (:class:`minority_gen.model.FittedModel`):
         networks per class, codec, data spec, divergence limits, row filters.
+    far_rows_ : dict
+        Class label → the share of the last draw's rows (``fit_resample`` or
+        ``sample``) with a value beyond 20 times the training rows' largest
+        magnitude in some column (standardised); a warning names any share
+        above 0. Healthy fits stay within about 13 times.
     history_ : pandas.DataFrame
         One row per iteration and GAN: ``gan`` (the class it generates, or
         ``"all"`` for a conditional method), ``iteration``, ``d_loss``,

@@ -11,8 +11,9 @@ by part through :meth:`FittedModel.to_state` / :meth:`FittedModel.from_state`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from .callbacks import ProgressBar
 from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
-from .divergence import divergence_limits
+from .divergence import FAR_FACTOR, divergence_limits, far_share
 from .filtering import RowFilter, draw_filtered
 from .generation import generate_rows
 from .methods import GANMethod, Networks
@@ -43,7 +44,10 @@ class FittedModel:
     limits of the encoded columns; ``filters``: class label → fitted
     :class:`~minority_gen.filtering.RowFilter` (empty without ``filter``);
     ``architecture``: how the networks were built; ``draw_seed``: the seed of
-    ``fit_resample``'s synthetic rows.
+    ``fit_resample``'s synthetic rows; ``far_rows``: class label → the share
+    of the last draw's rows beyond :data:`~minority_gen.divergence.FAR_FACTOR`
+    times the training rows' largest magnitude in some column (a warning is
+    given when it is above 0).
     """
 
     method: GANMethod
@@ -56,6 +60,7 @@ class FittedModel:
     filters: dict
     architecture: Architecture
     draw_seed: int
+    far_rows: dict = field(default_factory=dict)
 
     @property
     def latent_dim(self) -> int:
@@ -76,6 +81,12 @@ class FittedModel:
                                  label=f"class {class_label(cls)}").reshape(m, -1)
 
         rows, report = draw_filtered(draw, n, self.filters.get(cls))
+        self.far_rows[cls] = share = far_share(rows, self.limits)
+        if share > 0:
+            warnings.warn(f"{share:.1%} of the {n} rows generated for class {class_label(cls)} lie beyond "
+                          f"{FAR_FACTOR}x the training rows' largest |value| in some column (healthy fits stay "
+                          "within about 13x): the generator may be drifting. Look at the rows, or refit with lower "
+                          "learning rates (lr_g, lr_d) or spectral_norm=True.", UserWarning, stacklevel=3)
         return self.codec.decode(rows), (report if cls in self.filters else None)
 
     def draw_new(self, sampling_strategy: Mapping, y_dtype) -> tuple[list, list[np.ndarray], dict]:

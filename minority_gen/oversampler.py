@@ -206,6 +206,7 @@ class GANOversampler(BaseOverSampler):
     filters_ = property(lambda self: self.model_.filters, doc="Class label → fitted RowFilter.")
     codec_ = property(lambda self: self.model_.codec, doc="The fitted codec of the rows.")
     latent_dim_ = property(lambda self: self.model_.latent_dim, doc="Width of the generators' latent vector.")
+    far_rows_ = property(lambda self: self.model_.far_rows, doc="Class label → share of far rows in its last draw.")
 
     def sample(self, n_samples: int, y=None, random_state=None):
         """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
