@@ -63,8 +63,9 @@ def test_sample_refuses_rows_beyond_the_limit_and_only_those(tiny, imbalanced_ta
     if diverged:
         with pytest.raises(DivergenceError, match=rf"'rumi' \(class 1\) has diverged.*no rows are returned.*{ADVICE}"):
             sampler.sample(5)
-    else:
-        rows = sampler.sample(5)
+    else:  # returned, and named as far from the data
+        with pytest.warns(UserWarning, match=r"100\.0% of the 5 rows generated for class 1 lie beyond"):
+            rows = sampler.sample(5)
         z = sampler.codec_.encode(rows)
         assert np.all(np.abs(z) <= sampler.model_.limits)
 
