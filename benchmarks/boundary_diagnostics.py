@@ -67,7 +67,7 @@ def tasks(args):
     """(table, fold, X_train, y_train) for the chosen collection."""
     from sklearn.model_selection import StratifiedKFold
 
-    from minority_gen.evaluation.datasets import COLLECTIONS, load_breast_cancer_sets, load_dataset
+    from minority_gen.evaluation.datasets import COLLECTIONS, load_dataset
 
     if args.bc30:
         from sklearn.datasets import load_breast_cancer
@@ -84,7 +84,7 @@ def tasks(args):
     if args.quick:
         names = names[:2]
     for name in names:
-        X, y = load_breast_cancer_sets()[name] if name.startswith("breast_cancer") else load_dataset(name)
+        X, y = load_dataset(name)
         splits = StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)
         for fold, (train, _) in enumerate(splits):
             if fold >= args.folds:

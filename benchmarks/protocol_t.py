@@ -79,6 +79,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minority_gen.evaluation.datasets import load_breast_cancer_sets  # the one breast_cancer_30
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_OUT = HERE / "results" / "protocol_t"
@@ -112,22 +114,11 @@ Running on the breast cancer sets only."""
 # --------------------------------------------------------------------------- data
 
 
+
 def default_data_dir() -> Path:
     """``$MINORITY_GEN_DATA``, else ``../shared/data`` beside the repository."""
     env = os.environ.get("MINORITY_GEN_DATA")
     return Path(env) if env else (REPO.parent / "shared" / "data")
-
-
-def load_breast_cancer_sets() -> dict:
-    from sklearn.datasets import load_breast_cancer
-
-    data = load_breast_cancer()
-    X = data.data.astype(float)
-    y = (data.target == 0).astype(int)  # malignant (scikit-learn's 0) is the minority, label 1
-    malignant, benign = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    keep = np.random.RandomState(0).choice(malignant, 30, replace=False)
-    rows = np.sort(np.concatenate([keep, benign]))
-    return {"breast_cancer": (X, y), "breast_cancer_30": (X[rows], y[rows])}
 
 
 def load_zenodo(data_dir: Path, name: str):
