@@ -57,8 +57,13 @@ def test_the_penalty_reaches_the_generator_and_neither_the_classifier_nor_the_di
     spec = DataSpec(n_features=2)
     classifier = build_classifier(spec, 2, (8,), seed=0).requires_grad_(False)
     G = torch.nn.Linear(3, 2)
+    with torch.no_grad():  # fixed weights: the default init reads the global RNG, which other tests move
+        G.weight.copy_(torch.tensor([[0.5, -0.2, 0.3], [-0.1, 0.4, 0.2]]))
+        G.bias.zero_()
     z = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
-    loss = BoundaryTerm(classifier, 1.0, False).generator_loss(Batch(z=z, x_fake=G(z) * 10), torch.tensor([-5.0]))
+    # q = -5: every row with a margin above -5 is pulled, so the penalty is active on every row
+    loss = BoundaryTerm(classifier, 1.0, False).generator_loss(Batch(z=z, x_fake=G(z)), torch.tensor([-5.0]))
+    assert loss.item() > 0
     loss.backward()
     assert G.weight.grad is not None and G.weight.grad.abs().sum() > 0
     assert all(p.grad is None for p in classifier.parameters())
