@@ -323,6 +323,50 @@ class TableCodec:
     def encode(self, X: np.ndarray) -> np.ndarray:
         return ((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_).astype(np.float32)
 
+    def class_ranges(self, X_class) -> list[list]:
+        """``[[column, low, high], ...]``: for each discrete column where the rows of one class (``X_class``,
+        raw) leave out levels that other classes have below or above them, the interval of generated values
+        that :meth:`decode` snaps to the class's own range.
+
+        ``low`` is halfway between the class's smallest value and the next level below it, ``high`` halfway
+        between its largest and the next level above; ``None`` where the class reaches the data's own smallest
+        (largest) level, whose side is left to :meth:`decode` as before (values beyond the data snap to its
+        edge: rejecting them there would also remove rows the class has at that edge). :meth:`outside` finds
+        the rows that leave these intervals, so that they are drawn again rather than snapped onto a level
+        only other classes have, or clipped onto the class's edge.
+        """
+        X64 = np.asarray(X_class, dtype=np.float64)
+        ranges = []
+        for j, levels in sorted(self.levels_.items()):
+            column = X64[:, j][~np.isnan(X64[:, j])]
+            if not len(column):
+                continue
+            i, k = np.searchsorted(levels, [column.min(), column.max()])
+            low = float((levels[i - 1] + levels[i]) / 2) if i > 0 else None
+            high = float((levels[k] + levels[k + 1]) / 2) if k + 1 < len(levels) else None
+            if low is not None or high is not None:
+                ranges.append([int(j), low, high])
+        return ranges
+
+    def outside(self, Z: np.ndarray, ranges: list, missing: dict | None = None) -> np.ndarray:
+        """Which encoded rows ``Z`` hold a value outside the interval of ``ranges`` (:meth:`class_ranges`) in
+        some column: ``value <= low`` (a tie snaps to the level below) or ``value > high``.
+
+        ``missing``: column → mask of the rows whose value in that column is decoded as missing (never outside).
+        """
+        bad = np.zeros(len(Z), dtype=bool)
+        for j, low, high in ranges:
+            x = np.asarray(Z[:, j], dtype=np.float64) * self.scale_[j] + self.mean_[j]
+            out = np.zeros(len(Z), dtype=bool)
+            if low is not None:
+                out |= x <= low
+            if high is not None:
+                out |= x > high
+            if missing is not None and j in missing:
+                out &= ~missing[j]
+            bad |= out
+        return bad
+
     def decode(self, Z: np.ndarray) -> np.ndarray:
         X = np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_
         for j, values in self.levels_.items():

@@ -216,7 +216,9 @@ ATTRIBUTES = """Attributes
     filter_report_ : dict
         Class label → counts of the last draw of that class through the
         filter: ``requested``, ``drawn``, ``dropped_copies``,
-        ``dropped_knn``, ``surplus``, ``kept``, ``rounds``.
+        ``dropped_knn``, ``dropped_range`` (rows drawn again because a
+        discrete value left the class's own range), ``surplus``, ``kept``,
+        ``kept_outside``, ``rounds``.
     model_ : FittedModel
         The fitted state as one object (:class:`minority_gen.model.FittedModel`):
         networks per class, codec, data spec, divergence limits, row filters.

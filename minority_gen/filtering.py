@@ -235,13 +235,15 @@ def _draw(draw: Callable[[int], np.ndarray], m: int) -> np.ndarray:
 
 
 def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilter | None,
-                  max_rounds: int = 20) -> tuple[np.ndarray, dict]:
-    """Call ``draw`` until exactly ``n`` rows have passed ``row_filter``; return them in draw order.
+                  max_rounds: int = 20, outside: Callable[[np.ndarray], np.ndarray] | None = None
+                  ) -> tuple[np.ndarray, dict]:
+    """Call ``draw`` until exactly ``n`` rows have passed ``row_filter`` and ``outside``; return them in draw order.
 
     Each round asks ``draw(m)`` for about ``1.1`` × the missing count divided by the acceptance rate seen so far
     (at least ``MIN_ROUND`` rows, at most ``MAX_FACTOR`` × the missing count). ``draw(0)`` is called once when
-    ``n`` is 0, and ``draw(n)`` once, unfiltered, when ``row_filter`` is ``None``. With a deterministic (seeded)
-    ``draw`` the output is the same every time.
+    ``n`` is 0, and ``draw(n)`` once when ``row_filter`` and ``outside`` are ``None``. Without a filter the first
+    round is ``draw(n)``, so when ``outside`` rejects nothing the rows are exactly ``draw(n)``'s. With a
+    deterministic (seeded) ``draw`` the output is the same every time.
 
     Parameters
     ----------
@@ -252,16 +254,22 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
     row_filter : RowFilter or None
         A fitted filter; ``None`` keeps every row.
     max_rounds : int, default=20
-        Rounds of ``draw`` before giving up with a ``ValueError`` that says what to change.
+        Rounds of ``draw`` before giving up: with a filter, a ``ValueError`` that says what to change; with
+        ``outside`` alone, the missing rows are taken from the first rows it rejected (``kept_outside``).
+    outside : callable or None
+        ``outside(rows)``: a boolean mask of the rows to reject because a discrete value lies outside the
+        class's own range (:meth:`~minority_gen.data.TableCodec.outside`); checked after the filter.
 
     Returns
     -------
     rows : ndarray of shape (n, n_features)
     report : dict
-        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies`` and ``dropped_knn`` (rows rejected;
-        a row rejected by both counts under ``copies``), ``surplus`` (rows of the last round after the ``n``-th
-        kept one, unused), ``kept`` (``n``) and ``rounds``; ``drawn = kept + dropped_copies + dropped_knn +
-        surplus``.
+        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies``, ``dropped_knn`` and
+        ``dropped_range`` (rows rejected; a row rejected twice counts under the first of these),
+        ``surplus`` (rows of the last round after the ``n``-th kept one, unused), ``kept`` (``n``),
+        ``kept_outside`` (rows kept although ``outside`` rejected them, counted under ``dropped_range`` too: only
+        when ``max_rounds`` ran out) and ``rounds``; ``drawn = kept - kept_outside + dropped_copies +
+        dropped_knn + dropped_range + surplus``.
 
     Examples
     --------
@@ -271,40 +279,55 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
     >>> rows, report = draw_filtered(lambda m: rng.normal(size=(m, 2)), 50, f)
     >>> rows.shape, report["kept"], report["drawn"] == 50 + report["dropped_copies"] + report["surplus"]
     ((50, 2), 50, True)
+    >>> rows, report = draw_filtered(lambda m: rng.normal(size=(m, 2)), 50, None, outside=lambda r: r[:, 0] > 1)
+    >>> bool((rows[:, 0] <= 1).all()), report["kept"], report["dropped_range"] > 0
+    (True, 50, True)
     """
     if not _is(n, Integral) or n < 0:
         raise ValueError(f"n must be an int >= 0; got {n!r}.")
     if not _is(max_rounds, Integral) or max_rounds < 1:
         raise ValueError(f"max_rounds must be an int >= 1; got {max_rounds!r}.")
-    report = dict.fromkeys(("requested", "drawn", "dropped_copies", "dropped_knn", "surplus", "kept", "rounds"), 0)
+    keys = ("requested", "drawn", "dropped_copies", "dropped_knn", "dropped_range", "surplus", "kept",
+            "kept_outside", "rounds")
+    report = dict.fromkeys(keys, 0)
     report["requested"] = int(n)
-    if row_filter is None or n == 0:
+    if (row_filter is None and outside is None) or n == 0:
         rows = _draw(draw, int(n))
         report.update(drawn=int(n), kept=int(n), rounds=1)
         return rows, report
-    parts, kept = [], 0
+    parts, rejected_rows, kept = [], [], 0
     while kept < n and report["rounds"] < max_rounds:
         missing = n - kept
         rate = kept / report["drawn"] if report["drawn"] else 1.0
         m = max(MIN_ROUND, min(MAX_FACTOR * missing, math.ceil(MARGIN * missing / max(rate, 1e-9))))
+        if row_filter is None and not report["rounds"]:
+            m = n  # the rows of an unfiltered draw, unchanged where nothing lies outside
         rows = _draw(draw, m)
-        rejected = row_filter.reasons(rows)
+        rejected = row_filter.reasons(rows) if row_filter is not None else {}
         copies = rejected.get("copies", np.zeros(m, dtype=bool))
         knn = rejected.get("knn", np.zeros(m, dtype=bool)) & ~copies
-        ok = ~(copies | knn)
+        out = np.asarray(outside(rows), dtype=bool) & ~(copies | knn) if outside is not None else np.zeros(m, bool)
+        ok = ~(copies | knn | out)
         # Examine rows up to the one that completes the count; the rest of the round is surplus.
         stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
         parts.append(rows[:stop][ok[:stop]])
+        if row_filter is None:
+            rejected_rows.append(rows[:stop][out[:stop]])
         kept += int(ok[:stop].sum())
         counts = {"drawn": m, "dropped_copies": copies[:stop].sum(), "dropped_knn": knn[:stop].sum(),
-                  "surplus": m - stop, "rounds": 1}
+                  "dropped_range": out[:stop].sum(), "surplus": m - stop, "rounds": 1}
         report.update({key: report[key] + int(value) for key, value in counts.items()})
+    if kept < n and row_filter is None:  # only the range rejected rows: keep the first of them rather than fail
+        parts.append(np.concatenate(rejected_rows)[: n - kept])
+        report["kept_outside"] = n - kept
+        kept = n
     if kept < n:
         raise ValueError(
             f"the row filter kept {kept} of {report['drawn']} generated rows in {report['rounds']} rounds, "
             f"short of the {n} requested (dropped as copies: {report['dropped_copies']}, by knn: "
-            f"{report['dropped_knn']}). Loosen the filter (a smaller copy_tol or quantile), disable it with "
-            "filter=None, or train the generator longer."
+            f"{report['dropped_knn']}, outside the class's range of a discrete column: {report['dropped_range']}). "
+            "Loosen the filter (a smaller copy_tol or quantile), disable it with filter=None, or train the "
+            "generator longer."
         )
     report["kept"] = kept
     return np.concatenate(parts), report

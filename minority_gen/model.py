@@ -47,7 +47,10 @@ class FittedModel:
     ``fit_resample``'s synthetic rows; ``far_rows``: class label → the share
     of the last draw's rows beyond :data:`~minority_gen.divergence.FAR_FACTOR`
     times the training rows' largest magnitude in some column (a warning is
-    given when it is above 0).
+    given when it is above 0); ``ranges``: class label → the class's own
+    range in each discrete column where it is narrower than the data's
+    (``codec.class_ranges``): generated rows that decode outside it are
+    drawn again (empty for images and for model files written before it).
     """
 
     method: GANMethod
@@ -61,6 +64,7 @@ class FittedModel:
     architecture: Architecture
     draw_seed: int
     far_rows: dict = field(default_factory=dict)
+    ranges: dict = field(default_factory=dict)
 
     @property
     def latent_dim(self) -> int:
@@ -80,7 +84,14 @@ class FittedModel:
             return generate_rows(self.method, nets, m, index, noise_dim, gen, chunk=chunk, limits=self.limits,
                                  label=f"class {class_label(cls)}").reshape(m, -1)
 
-        rows, report = draw_filtered(draw, n, self.filters.get(cls))
+        ranges = self.ranges.get(cls)
+        outside = (lambda rows: self.codec.outside(rows, ranges)) if ranges else None
+        rows, report = draw_filtered(draw, n, self.filters.get(cls), outside=outside)
+        if report["kept_outside"]:
+            warnings.warn(f"{report['kept_outside']} of the {n} rows generated for class {class_label(cls)} hold "
+                          "a discrete value outside the class's own range (the generator kept returning such rows "
+                          f"in {report['rounds']} rounds of draws): look at the rows, or train longer.",
+                          UserWarning, stacklevel=3)
         self.far_rows[cls] = share = far_share(rows, self.limits)
         if share > 0:
             warnings.warn(f"{share:.1%} of the {n} rows generated for class {class_label(cls)} lie beyond "
@@ -109,7 +120,10 @@ class FittedModel:
         ``anchor_rows``: class label → rows stored as the anchored generators'
         anchors (standardised); ``filter_rows``: class label → rows each row
         filter stores (``class``: the class's own, ``all``: every training row);
-        ``codec``: the kind of column statistics the codec keeps.
+        ``codec``: the kind of column statistics the codec keeps;
+        ``class_ranges``: class label → the number of discrete columns where
+        the file keeps the ends of that class's values (halfway to the next
+        level another class has).
         """
         anchor_rows: dict[str, int] = {}
         seen = set()
@@ -127,7 +141,8 @@ class FittedModel:
             state = f.to_state()
             filter_rows[class_label(label)] = {"class": len(state.get("X_pos", ())), "all": len(state.get("X_all", ()))}
         return {"training_rows": bool(anchor_rows) or any(any(v.values()) for v in filter_rows.values()),
-                "anchor_rows": anchor_rows, "filter_rows": filter_rows, "codec": type(self.codec).__name__}
+                "anchor_rows": anchor_rows, "filter_rows": filter_rows, "codec": type(self.codec).__name__,
+                "class_ranges": {class_label(label): len(r) for label, r in self.ranges.items()}}
 
     # ------------------------------------------------------------------
     # state
@@ -151,6 +166,7 @@ class FittedModel:
             "method": self.method, "classes": self.classes, "codec": self.codec, "spec": self.spec,
             "limits": self.limits, "filters": {c: f.to_state() for c, f in self.filters.items()},
             "architecture": self.architecture.to_state(), "draw_seed": int(self.draw_seed), "groups": groups,
+            "ranges": dict(self.ranges),
         }
         return state, tensors
 
@@ -178,9 +194,35 @@ class FittedModel:
         limits = np.asarray(state["limits"], dtype=np.float64)
         if limits.shape != (spec.n_features,):
             raise ValueError(f"the divergence limits have shape {limits.shape}, not ({spec.n_features},)")
-        return cls(method=method, classes=np.asarray(state["classes"]), generators=generators,
+        classes = np.asarray(state["classes"])
+        return cls(method=method, classes=classes, generators=generators,
                    discriminators=discriminators, codec=state["codec"], spec=spec, limits=limits, filters=filters,
-                   architecture=arch, draw_seed=int(state["draw_seed"]))
+                   architecture=arch, draw_seed=int(state["draw_seed"]),
+                   ranges=check_ranges(state.get("ranges", {}), state["codec"], generators))
+
+
+def check_ranges(ranges, codec, generators: Mapping) -> dict:
+    """A model file's ``ranges`` (:class:`FittedModel`), checked: a class the model generates → ``[[column, low,
+    high], ...]`` with each column a discrete column of the codec, ``low`` and ``high`` finite or ``None`` (not
+    both) and ``low <= high``; ``ValueError`` otherwise."""
+    if not isinstance(ranges, Mapping):
+        raise ValueError("the class ranges are not a mapping")
+    table = getattr(codec, "numeric_", codec)  # the mixed codec keeps its numeric columns in a TableCodec
+    levels = getattr(table, "levels_", None)
+    out = {}
+    for label, entries in ranges.items():
+        if label not in generators or not isinstance(entries, list) or levels is None:
+            raise ValueError(f"the class ranges name a class the model does not generate: {label!r}")
+        checked = []
+        for entry in entries:
+            if (not isinstance(entry, list) or len(entry) != 3 or not isinstance(entry[0], int)
+                    or isinstance(entry[0], bool) or entry[0] not in levels
+                    or not all(v is None or (isinstance(v, float) and np.isfinite(v)) for v in entry[1:])
+                    or entry[1:] == [None, None] or (None not in entry[1:] and entry[1] > entry[2])):
+                raise ValueError(f"the class range {entry!r} of class {label!r} is not [discrete column, low, high]")
+            checked.append(list(entry))
+        out[label] = checked
+    return out
 
 
 def rebuild_networks(method: GANMethod, spec: DataSpec, arch: Architecture, g_state: Mapping,
@@ -240,9 +282,15 @@ def fit_model(settings: Settings, codec, spec: DataSpec, X, y: np.ndarray, grow:
                 ddp=ddp)
     index = {int(np.searchsorted(classes, c)): c for c in grow}
     fitted, history = fit_plan(plan, x_all, y_all, len(classes), index, rng)
+    ranges = {}
+    if hasattr(codec, "class_ranges"):  # tables: each class's own range in its discrete columns
+        for c in grow:
+            mask = y_idx == np.searchsorted(classes, c)
+            ranges[c] = codec.class_ranges(X.iloc[mask] if isinstance(X, pd.DataFrame) else np.asarray(X)[mask])
     model = FittedModel(
         method=settings.method, classes=classes, generators={c: fitted[i].G for i, c in index.items()},
         discriminators={c: fitted[i].D for i, c in index.items()}, codec=codec, spec=spec, limits=limits,
         filters=filters, architecture=plan.architecture(len(classes)), draw_seed=int(rng.randint(SEED_MAX)),
+        ranges={c: r for c, r in ranges.items() if r},
     )
     return model, history

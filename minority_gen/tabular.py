@@ -171,6 +171,21 @@ class MixedTableCodec:
             out[np.flatnonzero(seen), s0 + codes[seen]] = 1.0
         return out
 
+    def class_ranges(self, X_class) -> list[list]:
+        """``[[slot, lo, hi], ...]`` for the discrete numeric columns (``slot``: the column's place among the
+        numeric ones, its place in the encoded rows) whose range in the class's rows is narrower than the
+        levels of every class (:meth:`~minority_gen.data.TableCodec.class_ranges`)."""
+        return self.numeric_.class_ranges(self._numeric(as_frame(X_class))) if self.numeric_idx_ else []
+
+    def outside(self, Z: np.ndarray, ranges: list) -> np.ndarray:
+        """Which encoded rows decode to a value outside ``ranges`` in some column (a missing value never is)."""
+        missing = {}
+        for k, _, _ in ranges:
+            block = self.block_of_.get(self.numeric_idx_[k])
+            if block is not None:
+                missing[k] = np.argmax(Z[:, block[0]:block[1]], axis=1) == 1
+        return self.numeric_.outside(Z, ranges, missing)
+
     def decode(self, Z):
         """Generated (or encoded) rows back to the input's container, dtypes and levels."""
         Z = np.array(Z, dtype=np.float64)

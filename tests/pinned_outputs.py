@@ -61,6 +61,14 @@ def _mixed():
     return frame, y
 
 
+def _counts():
+    """A count whose minority values (2..9) leave out the majority's 0 and 1 (integrity item 10)."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": np.r_[rng.normal(0, 1, 60), rng.normal(1, 1, 20)],
+                          "count": pd.array(np.r_[rng.integers(0, 3, 60), rng.integers(2, 10, 20)], dtype="Int64")})
+    return frame, np.r_[np.zeros(60, int), np.ones(20, int)]
+
+
 def _images():
     rng = np.random.default_rng(2)
     X = rng.integers(0, 256, (40, 16, 16), dtype=np.uint8)
@@ -98,6 +106,8 @@ def cases():
         "rumi_boundary": (dict(boundary=1.0), X2, y2),
         "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote"), X3, y3),
         "images_boundary": (dict(n_iter=3, boundary=1.0), Xi, yi),
+        "uacgan_default": (dict(method="uacgan"), X3, y3),
+        "mixed_counts": (dict(anchor=None), *_counts()),
     }
     return out
 

@@ -152,8 +152,10 @@ def test_draw_filtered_exact_count_in_draw_order(classes, n):
         "drawn": len(everything),
         "dropped_copies": int(reasons["copies"][:stop].sum()),
         "dropped_knn": int((reasons["knn"] & ~reasons["copies"])[:stop].sum()),
+        "dropped_range": 0,
         "surplus": len(everything) - stop,
         "kept": n,
+        "kept_outside": 0,
         "rounds": len(drawn),
     }
     if n == 1000:  # enough rows for both kinds of drop
@@ -172,16 +174,48 @@ def test_draw_filtered_counts_rows_after_the_last_needed_one_as_surplus(classes)
     rows, report = draw_filtered(one_fresh_then_copies, 1, f)
     np.testing.assert_array_equal(rows, [[0.3, -0.2]])
     assert draws == [filtering.MIN_ROUND]
-    assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0,
-                      "surplus": draws[0] - 1, "kept": 1, "rounds": 1}
+    assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0, "dropped_range": 0,
+                      "surplus": draws[0] - 1, "kept": 1, "kept_outside": 0, "rounds": 1}
 
 
 def test_draw_filtered_without_filter_returns_draw(classes):
     draw, drawn = _recording_draw(classes[0])
     rows, report = draw_filtered(draw, 12, None)
     assert len(drawn) == 1 and rows is drawn[0]
-    assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "surplus": 0,
-                      "kept": 12, "rounds": 1}
+    assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "dropped_range": 0,
+                      "surplus": 0, "kept": 12, "kept_outside": 0, "rounds": 1}
+
+
+def test_outside_alone_keeps_the_first_draw_when_nothing_is_outside_and_redraws_what_is(classes):
+    draw, drawn = _recording_draw(classes[0])
+    rows, report = draw_filtered(draw, 12, None, outside=lambda r: np.zeros(len(r), bool))
+    assert len(drawn) == 1 and len(drawn[0]) == 12
+    np.testing.assert_array_equal(rows, drawn[0])  # exactly the unfiltered rows
+    draw, drawn = _recording_draw(classes[0], seed=3)
+    rows, report = draw_filtered(draw, 40, None, outside=lambda r: r[:, 0] > 0.5)
+    everything = np.concatenate(drawn)
+    assert len(drawn[0]) == 40 and len(drawn) > 1
+    np.testing.assert_array_equal(rows, everything[everything[:, 0] <= 0.5][:40])  # draw order, none outside
+    stop = int(np.flatnonzero(everything[:, 0] <= 0.5)[39]) + 1
+    assert report["dropped_range"] == int((everything[:stop, 0] > 0.5).sum()) > 0
+    assert report["drawn"] == report["kept"] + report["dropped_range"] + report["surplus"]
+
+
+def test_outside_alone_keeps_rejected_rows_with_a_count_when_the_rounds_run_out(classes):
+    draw, drawn = _recording_draw(classes[0])
+    rows, report = draw_filtered(draw, 10, None, max_rounds=2, outside=lambda r: np.ones(len(r), bool))
+    assert len(rows) == 10 and report["kept_outside"] == 10 and report["rounds"] == 2
+    np.testing.assert_array_equal(rows, drawn[0][:10])
+
+
+def test_outside_counts_beside_the_filter(classes):
+    X_pos, X_neg = classes
+    f = RowFilter().fit(X_pos, X_neg)
+    draw, drawn = _recording_draw(X_pos)
+    rows, report = draw_filtered(draw, 50, f, outside=lambda r: r[:, 1] > 0)
+    assert (rows[:, 1] <= 0).all() and len(rows) == 50 and report["dropped_range"] > 0
+    assert report["drawn"] == (report["kept"] + report["dropped_copies"] + report["dropped_knn"]
+                               + report["dropped_range"] + report["surplus"])
 
 
 def test_draw_filtered_raises_when_everything_is_rejected(classes):
