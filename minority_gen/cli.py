@@ -28,9 +28,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from . import __version__, commands
-from .commands._common import CommandError
-from .divergence import DivergenceError
+from ._version import __version__
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -43,7 +41,17 @@ _EPILOG = ("Exit codes: 0 done; 2 usage error (options, paths, data; found befor
            "partial output and an existing output unchanged.")
 
 
+def __getattr__(name: str):
+    if name == "CommandError":  # imported on first use: this module starts without pandas or torch
+        from .commands._common import CommandError
+
+        return CommandError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _command_modules():
+    from . import commands
+
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             yield importlib.import_module(f"{commands.__name__}.{info.name}")
@@ -108,6 +116,9 @@ def _describe(exc: BaseException) -> tuple[str, int]:
     """The error line and exit code for an exception raised by a sub-command."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl-C); no output was written or changed.", EXIT_INTERRUPTED
+    from .commands._common import CommandError
+    from .divergence import DivergenceError
+
     if isinstance(exc, DivergenceError):
         return (f"training failed: {_one_line(exc)} On the command line: try another --method, "
                 "--recipe paper, or another --random-state.", EXIT_FAILURE)

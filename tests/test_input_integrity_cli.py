@@ -68,3 +68,30 @@ def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
     assert cli.main(["resample", "in.csv"]) == 130
     err = capsys.readouterr().err
     assert err.strip().splitlines() == ["minority-gen: interrupted (Ctrl-C) while starting; nothing was written."]
+
+
+INTERRUPT_TORCH = """
+import sys
+
+class CtrlCOnTorch:  # Ctrl-C arriving while torch is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlCOnTorch())
+from minority_gen.cli import main  # what the minority-gen console script does
+assert "torch" not in sys.modules and "pandas" not in sys.modules, "the command line module imported its libraries"
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_torch_imports_is_one_line_from_the_console_script():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", INTERRUPT_TORCH, "resample", "in.csv"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 130, out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "minority-gen: interrupted (Ctrl-C) while starting; nothing was written."]
