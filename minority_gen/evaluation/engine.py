@@ -135,6 +135,7 @@ def compare_on_datasets(
     retry_failed: bool = False,
     compute: bool = True,
     progress: bool = True,
+    folds=None,
 ) -> pd.DataFrame:
     """Cross-validate every classifier on every oversampler's rows, on several datasets, resumably.
 
@@ -175,6 +176,10 @@ def compare_on_datasets(
     compute : bool, default=True
         ``False``: only read the store; cells not in it are absent from the result.
     progress : bool, default=True
+    folds : list of int, default=None
+        Run (and return) only these fold indices of ``cv``'s splits, a piece of
+        the whole (a cell keeps its index among all of ``cv``'s folds, so the
+        pieces of several calls make up the full run). ``None``: every fold.
 
     Returns
     -------
@@ -216,6 +221,8 @@ def compare_on_datasets(
                        "code": code_versions(c)} for label, c in models.items()}
 
     grid, tasks = [], []
+    if folds is not None:
+        folds = {int(f) for f in folds}
     for name, (X, y) in tables.items():
         X, y, _ = check_table(X, y)
         classes, counts = np.unique(y, return_counts=True)
@@ -225,6 +232,8 @@ def compare_on_datasets(
         data_id = {"name": name, "data": _digest(X, y)}
         for label, sampler in samplers.items():
             for fold, (train, test) in enumerate(splits):
+                if folds is not None and fold not in folds:
+                    continue
                 fold_id = {"index": fold, "n_splits": len(splits), "test": _digest(np.sort(test))}
                 keys, identities, missing = {}, {}, []
                 for clf in models:
