@@ -141,7 +141,8 @@ def _now() -> str:
 def read_store(path) -> list[dict]:
     """The cells of a store, one record per key: its last successful record, else its last failure.
 
-    Lines that are not JSON (a write cut short by a kill) are skipped with a warning.
+    Lines that are not JSON (a write cut short by a kill) are skipped with a warning; records without a
+    ``key`` (written by a script before it used the engine, in the same file) are not cells and are skipped.
     """
     path = Path(path)
     if not path.exists():
@@ -154,6 +155,8 @@ def read_store(path) -> list[dict]:
             rec = json.loads(line)
         except json.JSONDecodeError:
             warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning, stacklevel=2)
+            continue
+        if not isinstance(rec, dict) or "key" not in rec:  # a record of another format (an older script's)
             continue
         if rec.get("status") == "ok" or best.get(rec["key"], {}).get("status") != "ok":
             best[rec["key"]] = rec
