@@ -6,9 +6,13 @@ work headless and never change the user's backend.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
-from collections.abc import Mapping, Sequence
+import shlex
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -73,10 +77,6 @@ def rank_oversamplers(results: Mapping[str, pd.DataFrame] | pd.DataFrame, metric
     order = list(dict.fromkeys(sub["oversampler"]))
     table = means.pivot_table(index="oversampler", columns="classifier", values="rank", aggfunc="mean")
     return table.reindex(order)
-
-
-def _fmt(value: float, digits: int) -> str:
-    return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
 def mean_std(values, digits: int = 3) -> str:
@@ -280,6 +280,81 @@ def machine_description() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, {gpu}; "
             f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def command_line(script: str, argv: Sequence[str] | None = None) -> str:
+    """How a benchmark was started: ``python <script>`` and its arguments (``argv``, else ``sys.argv[1:]``),
+    shell-quoted.
+
+    >>> command_line("benchmarks/memory.py", ["--quick", "--out", "a b.md"])
+    "python benchmarks/memory.py --quick --out 'a b.md'"
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    return " ".join(["python", script, *([shlex.join(args)] if args else [])])
+
+
+def run_info() -> dict:
+    """What a result was made with: the date (UTC), the package's version and :data:`~minority_gen._version.
+    OUTPUT_VERSION`, the checkout's commit (``+dirty`` when ``minority_gen/`` differs from it), the machine
+    (:func:`machine_description`) and the load average (1, 5, 15 min) now.
+
+    >>> sorted(run_info())
+    ['commit', 'date', 'load', 'machine', 'minority_gen', 'output_version']
+    """
+    from .._version import OUTPUT_VERSION, __version__
+    from .store import git_commit
+
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "minority_gen": __version__,
+            "output_version": OUTPUT_VERSION, "commit": git_commit(), "machine": machine_description(),
+            "load": [round(v, 2) for v in os.getloadavg()]}
+
+
+def run_stamp(command: str, load_start: Sequence[float] | None = None, info: dict | None = None) -> list[str]:
+    """The markdown lines that head a benchmark's results: the command, then :func:`run_info` (``info``, else
+    taken now): date, versions and commit, machine, load average (also at the start, with ``load_start``).
+
+    >>> lines = run_stamp("python benchmarks/memory.py --quick", load_start=(1, 2, 3))
+    >>> lines[0], lines[1].startswith("* Date: "), "output version" in lines[1], lines[3][33:61]
+    ('* Command: `python benchmarks/memory.py --quick`', True, True, '1.0 / 2.0 / 3.0 at the start')
+    """
+    info = run_info() if info is None else info
+    load = lambda values: " / ".join(f"{v:.1f}" for v in values)  # noqa: E731
+    return [f"* Command: `{command}`",
+            f"* Date: {info['date']}; minority_gen {info['minority_gen']}, output version "
+            f"{info['output_version']}, commit {info['commit'] or 'unknown'}",
+            f"* Machine: {info['machine']}",
+            "* Load average (1 / 5 / 15 min): " + (f"{load(load_start)} at the start, " if load_start else "")
+            + f"{load(info['load'])} at the end"]
+
+
+def table_lines(header: Sequence[str], rows: Iterable[Sequence]) -> list[str]:
+    r"""A markdown table as lines: the header, its rule and one line per row (cells written with ``str``).
+
+    >>> print("\n".join(table_lines(["method", "s"], [["rumi", 1.5]])))
+    | method | s |
+    |---|---|
+    | rumi | 1.5 |
+    """
+    return ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
+
+
+def write_results(path, lines: Sequence[str] | str, data=None) -> Path:
+    r"""Write a results file: the markdown ``lines`` to ``path`` (its folder made) and, with ``data``, that as
+    JSON beside it (``path`` with suffix ``.json``). Returns ``path``.
+
+    >>> import json, tempfile
+    >>> md = write_results(Path(tempfile.mkdtemp()) / "new" / "r.md", ["# r", "", "text"], {"a": 1})
+    >>> md.read_text(), json.loads(md.with_suffix(".json").read_text())
+    ('# r\n\ntext\n', {'a': 1})
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    if data is not None:
+        path.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def _fmt(x: float, digits: int = 3) -> str:
