@@ -26,18 +26,18 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 MB = 1e6
 
@@ -120,22 +120,20 @@ def in_subprocess(mode: str, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def report(loop: dict, large: dict, command: str) -> str:
+def report(loop: dict, large: dict, command: str) -> list[str]:
     rss, tensors = loop["rss_mb"], loop["live_tensors"]
     k = min(4, len(rss) - 2)  # growth measured after the first few fits (allocator warm-up)
-    lines = [
+    return [
         "# Memory of fits (issue 11, part 7)",
         "",
-        f"Command: `{command}`  ",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), Linux, no GPU; "
-        f"Python {platform.python_version()}, torch {__import__('torch').__version__}, 1 torch thread; "
-        f"{date.today().isoformat()}.",
+        *run_stamp(command),
+        "* 1 torch thread per measuring process",
         "",
         f"## {len(rss)} fits in a loop (1,000 × 10 float32, 10 % minority, rumi, {loop['n_iter']} iterations each)",
         "",
-        "| after fit | RSS (MB) | live torch tensors | fit (s) |",
-        "|---|---|---|---|",
-        *(f"| {i + 1} | {r:.1f} | {t} | {s:.1f} |" for i, (r, t, s) in enumerate(zip(rss, tensors, loop["fit_s"]))),
+        *table_lines(["after fit", "RSS (MB)", "live torch tensors", "fit (s)"],
+                     [[i, f"{r:.1f}", t, f"{s:.1f}"]
+                      for i, (r, t, s) in enumerate(zip(rss, tensors, loop["fit_s"]), 1)]),
         "",
         f"Growth from fit {k + 1} to fit {len(rss)}: {rss[-1] - rss[k]:+.1f} MB of RSS "
         f"({(rss[-1] - rss[k]) / (len(rss) - 1 - k):+.2f} MB per fit), "
@@ -143,21 +141,17 @@ def report(loop: dict, large: dict, command: str) -> str:
         "",
         f"## One fit of a {large['n']:,} × {large['d']} float32 table ({large['data_mb']:.0f} MB)",
         "",
-        "| | MB |",
-        "|---|---|",
-        f"| resident before the table was made (torch and minority_gen loaded) | {large['base_mb']:.0f} |",
-        f"| peak resident during `fit_resample` | {large['peak_mb']:.0f} |",
-        f"| peak minus the start | {large['peak_over_base_mb']:.0f} |",
-        f"| the table itself | {large['data_mb']:.0f} |",
-        f"| input + output that `fit_resample` returns ({large['new_rows']:,} new rows) | "
-        f"{large['input_plus_output_mb']:.0f} |",
+        *table_lines(["", "MB"], [[label, f"{large[key]:.0f}"] for label, key in (
+            ("resident before the table was made (torch and minority_gen loaded)", "base_mb"),
+            ("peak resident during `fit_resample`", "peak_mb"), ("peak minus the start", "peak_over_base_mb"),
+            ("the table itself", "data_mb"),
+            (f"input + output that `fit_resample` returns ({large['new_rows']:,} new rows)", "input_plus_output_mb"))]),
         "",
         f"Peak above the start: **{large['multiple_of_data']:.1f} × the table's size** "
         f"(the input and the output alone are {large['input_plus_output_mb'] / large['data_mb']:.1f} ×). "
         f"Default rumi, {large['n_iter']:,} iterations, {large['fit_s']:.0f} s.",
         "",
     ]
-    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -182,13 +176,10 @@ def main(argv=None) -> int:
     loop = in_subprocess("loop", args)
     print("large ...", flush=True)
     large = in_subprocess("large", args)
-    command = "python benchmarks/memory.py" + (" --quick" if args.quick else "")
-    text = report(loop, large, command)
-    print(text)
+    lines = report(loop, large, command_line("benchmarks/memory.py", argv))
+    print("\n".join(lines))
     if not args.quick:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        args.out.with_suffix(".json").write_text(json.dumps({"loop": loop, "large": large}, indent=1))
+        write_results(args.out, lines, {"loop": loop, "large": large})
     return 0
 
 

@@ -13,7 +13,7 @@ true distribution:
   computed exactly on all rows (for 1-D data it reduces to moments), in the
   data's units;
 * MMD² with a Gaussian kernel of bandwidth 1 (data units), unbiased, on
-  2,000 rows per side;
+  2,000 rows per side (:func:`minority_gen.evaluation.metrics.mmd2`);
 * the generated standard deviation per class (true: 1, 2, 3).
 
 The marginal compares the equal-weight mixture of the three generated
@@ -36,17 +36,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from minority_gen import GANOversampler
+from minority_gen.evaluation.metrics import mmd2
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
 
 MEANS, STDS = (0.0, 3.0, 6.0), (1.0, 2.0, 3.0)
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -75,14 +73,9 @@ def mmd_poly(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def mmd_rbf(a: np.ndarray, b: np.ndarray, rng, n: int = 2000, bandwidth: float = 1.0) -> float:
-    """Unbiased MMD² with ``exp(-(x-y)²/(2h²))`` on ``n`` rows of each sample."""
-    a = rng.choice(a.ravel(), n, replace=False).astype(np.float64)
-    b = rng.choice(b.ravel(), n, replace=False).astype(np.float64)
-    k = lambda u, v: np.exp(-((u[:, None] - v[None, :]) ** 2) / (2 * bandwidth**2))  # noqa: E731
-    kaa, kbb = k(a, a), k(b, b)
-    np.fill_diagonal(kaa, 0)
-    np.fill_diagonal(kbb, 0)
-    return float(kaa.sum() / (n * (n - 1)) + kbb.sum() / (n * (n - 1)) - 2 * k(a, b).mean())
+    """Unbiased MMD² with ``exp(-(x-y)²/(2h²))`` (:func:`mmd2`) on ``n`` rows of each sample drawn by ``rng``."""
+    a, b = (rng.choice(v.ravel(), n, replace=False).astype(np.float64)[:, None] for v in (a, b))
+    return mmd2(a, b, bandwidth=bandwidth, max_samples=None)
 
 
 def run_one(method, params, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
@@ -109,6 +102,7 @@ def run_one(method, params, n_per_class, seed, n_iter, n_eval, pac=4, anchor=Non
 
 
 def summarise(rows, keys):
+    """Mean and (population, ddof=0, as in the committed results) standard deviation over seeds per key."""
     arr = {k: np.array([r[k] for r in rows]) for k in keys}
     return {k: (float(v.mean()), float(v.std())) for k, v in arr.items()}
 
@@ -199,12 +193,10 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     stem = ("mog_uacgan_quick" if args.quick else "mog_uacgan") + (f"_{args.tag}" if args.tag else "")
     plot(samples, out / f"{stem}.png", methods, list(variants))
-    cmd = "python -m benchmarks.mog_uacgan " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [
         "# UAC-GAN paper's 1-D mixture of Gaussians (protocol M)", "",
-        f"Command: `{cmd}`  ", f"Machine: {platform.machine()}, {platform.processor() or platform.system()}, "
-        f"torch {torch.__version__}, 1 thread (2-core machine shared with other jobs)  ",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; total wall time {total / 60:.1f} min  ",
+        *run_stamp(command_line("-m benchmarks.mog_uacgan", argv)),
+        f"* torch 1 thread; total wall time {total / 60:.1f} min", "",
         f"pac = {args.pac}, anchor = {anchor}; uacgan: lambda_mi = 1 (the authors' 1-D script); every other "
         "option at its default.  ",
         f"Settings: {args.seeds} seeds, {args.n_iter} generator steps × 10 D steps, batch 256, Adam 2e-3 "
@@ -218,19 +210,14 @@ def main(argv=None) -> int:
         "Paper (poly, balanced, marginal): AC-GAN 52.348, TAC-GAN 0.351, UAC-GAN 0.185; class 2: 527.801, "
         "2.772, 0.760.", "",
     ]
+    header = ["method", *(f"{k} {c}" for k in ("poly", "rbf") for c in ("c0", "c1", "c2", "marginal")),
+              "std c0", "std c1", "std c2", "fit s"]
     for v in variants:
-        lines += [f"## {v}", "",
-                  "| method | poly c0 | poly c1 | poly c2 | poly marginal "
-                  "| rbf c0 | rbf c1 | rbf c2 | rbf marginal "
-                  "| std c0 | std c1 | std c2 | fit s |", "|" + "---|" * 13]
-        for m in methods:
-            r = results[(m, v)]
-            lines.append(f"| {m} | " + " | ".join(fmt(r[k]) for k in keys[:-4]) + " | "
-                         + " | ".join(f"{r[k][0]:.2f}" for k in keys[-4:]) + " |")
-        lines.append("")
+        rows = [[m, *(fmt(results[(m, v)][k]) for k in keys[:-4]), *(f"{results[(m, v)][k][0]:.2f}" for k in keys[-4:])]
+                for m in methods]
+        lines += [f"## {v}", "", *table_lines(header, rows), ""]
     lines.append(f"![densities]({stem}.png)")
-    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    (out / f"{stem}.json").write_text(json.dumps({f"{m}|{v}": r for (m, v), r in results.items()}, indent=1))
+    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})
     print("\n".join(lines))
     return 0
 

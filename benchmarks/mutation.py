@@ -20,9 +20,7 @@ run first and must pass.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -31,8 +29,9 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -375,10 +374,8 @@ def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, job
     lines = [
         "# Mutation testing: the tests against deliberately broken copies of the package",
         "",
-        "`" + " ".join(["python benchmarks/mutation.py", *argv]) + "`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{date.today().isoformat()}; {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time).",
+        *run_stamp(command_line("benchmarks/mutation.py", argv)),
+        f"* {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time)",
         "",
         "Each mutant is one hand-written substitution in a temporary copy of `minority_gen/`; pytest then runs, "
         "in that copy, stopping at the first failure:",
@@ -387,14 +384,13 @@ def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, job
         "",
         f"**{len(killed)} of {len(rows)} mutants killed ({100 * rate:.1f} %).**",
         "",
-        "| mutant | file | what it breaks | killed | by (first failing test) | s |",
-        "|---|---|---|---|---|---|",
+        *table_lines(["mutant", "file", "what it breaks", "killed", "by (first failing test)", "s"],
+                     [[m.name, f"`{m.path.removeprefix('minority_gen/')}`", m.breaks, "no" if r["passed"] else "yes",
+                       f"`{r['by']}`" if r["by"] else "-", r["seconds"]] for r in rows for m in [mutants[r["mutant"]]]]),
+        "",
+        "## Survivors",
+        "",
     ]
-    for r in rows:
-        m = mutants[r["mutant"]]
-        lines.append(f"| {m.name} | `{m.path.removeprefix('minority_gen/')}` | {m.breaks} | "
-                     f"{'no' if r['passed'] else 'yes'} | {('`' + r['by'] + '`') if r['by'] else '-'} | {r['seconds']} |")
-    lines += ["", "## Survivors", ""]
     lines += [f"* `{r['mutant']}` ({mutants[r['mutant']].breaks}): {mutants[r['mutant']].note or 'no test catches it.'}"
               for r in survivors] or ["None."]
     return "\n".join(lines) + "\n"
@@ -441,11 +437,8 @@ def main(argv=None) -> int:
     killed = sum(not r["passed"] for r in rows)
     print(f"{killed} of {len(rows)} killed ({100 * killed / len(rows):.1f} %)")
     if not args.quick:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "results.md").write_text(report(rows, mutants, argv, time.perf_counter() - start, args.jobs, tests))
-        (out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
-        print("wrote", out / "results.md")
+        text = report(rows, mutants, argv, time.perf_counter() - start, args.jobs, tests)
+        print("wrote", write_results(Path(args.out) / "results.md", text, rows))
     return 0
 
 

@@ -45,16 +45,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import platform
-import shlex
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+
+from minority_gen.evaluation.datasets import default_data_dir
+from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, write_results
+from minority_gen.evaluation.store import _append, read_store
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "protocol_d"
@@ -67,8 +67,7 @@ QUICK = dict(n_iter=2, width=8, batch=16, n_generate=64, judge_epochs=1, fractio
 
 
 def data_file(data_dir: Path | None) -> Path:
-    folder = Path(data_dir or os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data")
-    path = folder / "mnist_test.npz"
+    path = Path(data_dir or default_data_dir()) / "mnist_test.npz"
     if not path.is_file():
         raise SystemExit(f"protocol_d: {path} not found. It is the official MNIST test set (keys x, y); pass the "
                          "folder holding it with --data or MINORITY_GEN_DATA.")
@@ -262,13 +261,8 @@ def plot(groups, path: Path) -> None:
 
 
 def write_report(args, records, judge_accuracy: float) -> None:
-    import torch
-
-    from minority_gen.evaluation.report import mean_std
-
     current = reported(args, records)
     groups = grouped(current)
-    (args.out / "results.json").write_text(json.dumps(current, indent=1) + "\n")
     if groups:
         plot(groups, args.out / "results.png")
     runs = sorted({(r["date"], r["command"]) for r in current})
@@ -278,8 +272,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
              "images the judge assigns to a positive digit; precision / recall: k-NN manifolds (k = 5) in the same",
              "features. Mean ± sample std over seeds. The paper's FIDs use Inception features on full MNIST and",
              "10⁴ iterations: compare orderings, not values.", "",
-             f"* Machine: {platform.platform()}, {os.cpu_count()} CPU cores visible, torch {torch.__version__}, "
-             f"{args.threads} thread(s), device `{args.device}`",
+             *run_stamp(args.command)[1:], f"* torch threads {args.threads}, device `{args.device}`",
              f"* GAN settings (every method): `{gan_params(args)}`; {args.n_generate} images generated per fit",
              *[f"* `{m}` options changed by `--method-param`: `{p}`" for m, p in sorted(args.method_params.items())],
              f"* Judge: `SmallCNNFeatures(epochs={args.judge_epochs})`, accuracy {judge_accuracy:.3f} on the GAN half",
@@ -300,8 +293,7 @@ def write_report(args, records, judge_accuracy: float) -> None:
         lines += ["", f"* {verdict(by_name)}", f"* {ordering(by_name)}",
                   f"* Grid: [grid_{config}.png](grid_{config}.png)", ""]
     lines += digit_average(groups)
-    lines += ["![FD per method](results.png)", ""]
-    (args.out / "results.md").write_text("\n".join(lines))
+    write_results(args.out / "results.md", [*lines, "![FD per method](results.png)"], current)
 
 
 def write_grid(args, config: str, real: np.ndarray, records: list[dict]) -> None:
@@ -417,7 +409,7 @@ def parse(argv) -> argparse.Namespace:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
-    command = "python benchmarks/protocol_d.py" + (" " + shlex.join(argv) if argv else "")
+    args.command = command_line("benchmarks/protocol_d.py", argv)
     path = data_file(args.data)
     import torch
 
@@ -432,9 +424,9 @@ def main(argv=None) -> int:
     judge_accuracy = float((judge.classes_[judge.predict_proba(X_gan).argmax(1)] == y_gan).mean())
     print(f"protocol_d: judge accuracy on the GAN half {judge_accuracy:.3f}", flush=True)
     runs_path = args.out / "runs.jsonl"
-    records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
+    records = read_store(runs_path)
     done = {r["key"] for r in records}
-    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    info = run_info()
     for config in args.configs:
         positives = positives_of(config)
         X, yb = gan_training_set(X_gan, y_gan, config, args.n_positive)
@@ -448,10 +440,9 @@ def main(argv=None) -> int:
                     continue
                 images, seconds = generate(name, X, yb, args, seed)
                 metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
-                record = dict(key=key, config=config, name=name, seed=seed, settings=current,
-                              metrics=metrics, date=date, command=command)
-                with runs_path.open("a") as f:
-                    f.write(json.dumps(record) + "\n")
+                record = dict(key=key, config=config, name=name, seed=seed, settings=current, metrics=metrics,
+                              date=info["date"], commit=info["commit"], command=args.command)
+                _append(runs_path, [record])
                 records.append(record)
                 if name != "real":  # kept for the grid, which shows every reported cell, not only this run's
                     (args.out / "images").mkdir(exist_ok=True)
@@ -459,8 +450,7 @@ def main(argv=None) -> int:
                 print(f"{config} {name} seed {seed}: FD {metrics['fd']:.1f}, fidelity {metrics['fidelity']:.3f} "
                       f"({seconds:.0f} s)", flush=True)
         write_grid(args, config, X[yb == 1], records)
-    records = [json.loads(line) for line in runs_path.read_text().splitlines()]
-    write_report(args, records, judge_accuracy)
+    write_report(args, read_store(runs_path), judge_accuracy)
     print(f"protocol_d: wrote {args.out / 'results.md'}", flush=True)
     return 0
 
