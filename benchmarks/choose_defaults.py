@@ -7,7 +7,9 @@ and each outer training fold it uses (``--outer-folds``, default the first),
 the training fold is split again, ``StratifiedKFold(3, shuffle=True,
 random_state=1)``; every candidate sampler is fitted on each inner training
 part (after a ``StandardScaler`` fitted there) and every classifier is scored
-on the inner validation part. The test folds are never read.
+on the inner validation part (``compare_on_datasets`` on the outer training
+fold's rows, protocol T's samplers, classifiers and metrics). The test folds
+are never read.
 
 The candidate with the best mean rank of inner G-mean over the datasets,
 averaged over logistic regression and random forest (the two classifiers the
@@ -15,9 +17,11 @@ targets of issue 8 name), is the choice. Reference samplers (``smote``,
 ``ros``) may be listed too: they take part in the ranks shown, not in the
 choice (``--references``).
 
-Every cell (dataset, outer fold, inner fold, candidate) is appended to
-``runs.jsonl`` as it finishes, so a run can be interrupted and resumed; the
-report (``results.md``) is rewritten at the end, or alone with ``--report``.
+Every cell (dataset, outer fold, inner fold, candidate, classifier) goes to
+``runs.jsonl`` (the engine's store) as its fold finishes, so a run can be
+interrupted and resumed; the report (``results.md``) is rewritten at the end,
+or alone with ``--report`` (which also reads the records this script wrote
+before it used the engine).
 
     python benchmarks/choose_defaults.py --jobs 2
     python benchmarks/choose_defaults.py --candidates 'rumi,rumi:{"anchor":"smote"}' --references smote,ros
@@ -31,11 +35,12 @@ import json
 import shlex
 import sys
 import tempfile
-import time
-import traceback
+import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -77,96 +82,74 @@ def parse(argv=None) -> argparse.Namespace:
     return args
 
 
-def run_cell(task: dict) -> dict:
-    """Fit one sampler on one inner training part and score every classifier on its validation part."""
+def run(tables: dict, outer, samplers: dict, classifiers, inner_folds: int, store: Path, jobs: int,
+        compute: bool = True) -> pd.DataFrame:
+    """The engine's cells, each outer training fold a table of its own split by the inner folds."""
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
 
-    pt.single_thread()
-    rec = {k: task[k] for k in ("dataset", "outer_fold", "inner_fold", "inner_folds", "sampler")}
-    rec.update(params=task["spec"]["params"], commit=task["commit"], machine=task["machine"])
-    start = time.perf_counter()
-    try:
-        with threadpool_limits(1):
-            X, y = task["X"], task["y"]
-            train, _ = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[task["outer_fold"]]
-            Xt, yt = X[train], y[train]  # the outer test fold is never touched
-            inner = StratifiedKFold(task["inner_folds"], shuffle=True, random_state=INNER_SEED)
-            fit_idx, val_idx = list(inner.split(Xt, yt))[task["inner_fold"]]
-            scaler = StandardScaler().fit(Xt[fit_idx])
-            X_fit, X_val = scaler.transform(Xt[fit_idx]), scaler.transform(Xt[val_idx])
-            y_fit, y_val = yt[fit_idx], yt[val_idx]
-            spec = task["spec"]
-            sampler = pt.build_sampler(pt.SamplerSpec(spec["label"], spec["name"], spec["params"]))
-            if spec["name"] in pt.gan_methods():
-                pt.warm_up(spec["name"])
-            t0 = time.perf_counter()
-            X_res, y_res = (X_fit, y_fit) if sampler is None else sampler.fit_resample(X_fit, y_fit)
-            rec["fit_s"] = round(time.perf_counter() - t0, 3)
-            rec["metrics"] = {}
-            for clf_name in task["classifiers"]:
-                clf = pt.build_classifier(clf_name).fit(np.asarray(X_res, dtype=float), np.asarray(y_res))
-                proba = clf.predict_proba(X_val)[:, list(clf.classes_).index(1)]
-                rec["metrics"][clf_name] = {m: float(fn(y_val, clf.predict(X_val), proba))
-                                            for m, fn in pt.METRICS.items()}
-        rec["status"] = "ok"
-    except Exception as err:  # recorded and retried on the next run, never dropped
-        rec.update(status="error", error=f"{type(err).__name__}: {err}", traceback=traceback.format_exc(limit=-4))
-    rec["cell_s"] = round(time.perf_counter() - start, 3)
-    return rec
+    from minority_gen.evaluation import compare_on_datasets
+
+    parts = []
+    for name, (X, y) in tables.items():
+        splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+        for o in outer:
+            train = splits[o][0]  # the outer test fold is never touched
+            inner = StratifiedKFold(inner_folds, shuffle=True, random_state=INNER_SEED)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # failures are shown in the report
+                parts.append(compare_on_datasets({name: (X[train], y[train])}, samplers, classifiers, cv=inner,
+                                                 scoring=pt.METRICS, store=store, n_jobs=jobs, retry_failed=True,
+                                                 compute=compute, progress=compute).assign(outer_fold=o))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _key(rec: dict) -> tuple:
-    return rec["dataset"], rec["outer_fold"], rec["inner_fold"], rec["inner_folds"], rec["sampler"]
+def old_records(path: Path, inner_folds: int) -> pd.DataFrame:
+    """The G-mean cells of the records this script wrote before it used the engine (no ``key``)."""
+    rows = []
+    for rec in map(json.loads, path.read_text().splitlines() if path.exists() else []):
+        if "key" in rec or rec["inner_folds"] != inner_folds:
+            continue
+        where = dict(dataset=rec["dataset"], outer_fold=rec["outer_fold"], fold=rec["inner_fold"],
+                     oversampler=rec["sampler"])
+        if rec["status"] != "ok":
+            rows.append({**where, "classifier": "", "metric": "error", "value": np.nan, "error": rec["error"]})
+        rows += [{**where, "classifier": c, "metric": "gmean", "value": m["gmean"], "error": ""}
+                 for c, m in rec.get("metrics", {}).items()]
+    return pd.DataFrame(rows, columns=["dataset", "outer_fold", "fold", "oversampler", "classifier", "metric",
+                                       "value", "error"])
 
 
-def read_runs(path: Path) -> dict:
-    done: dict = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                done[_key(rec)] = rec  # the latest line of a cell wins
-    return done
-
-
-def summarise(done: dict, datasets, samplers, classifiers, outer, inner_folds):
+def summarise(results: pd.DataFrame, datasets, samplers, classifiers, outer, inner_folds):
     """Per classifier: dataset → sampler → mean inner G-mean (None when a cell is missing)."""
-    table = {}
-    for clf in classifiers:
-        table[clf] = {}
-        for ds in datasets:
-            row = {}
-            for s in samplers:
-                cells = [done.get((ds, o, i, inner_folds, s)) for o in outer for i in range(inner_folds)]
-                ok = all(c is not None and c["status"] == "ok" and clf in c["metrics"] for c in cells)
-                row[s] = float(np.mean([c["metrics"][clf]["gmean"] for c in cells])) if ok else None
-            table[clf][ds] = row
-    return table
+    g = results[results.metric == "gmean"].drop_duplicates(["dataset", "outer_fold", "fold", "oversampler",
+                                                            "classifier"])
+    groups = g.groupby(["classifier", "dataset", "oversampler"]).value.agg(["mean", "count"])
+    want = len(outer) * inner_folds
+    return {clf: {ds: {s: float(groups.loc[(clf, ds, s), "mean"]) if (clf, ds, s) in groups.index
+                       and groups.loc[(clf, ds, s), "count"] == want else None for s in samplers}
+                  for ds in datasets} for clf in classifiers}
 
 
 def mean_ranks(rows: dict, samplers) -> dict | None:
-    from scipy.stats import rankdata
-
-    complete = [r for r in rows.values() if all(r[s] is not None for s in samplers)]
-    if not complete:
-        return None
-    ranks = np.array([rankdata([-r[s] for s in samplers]) for r in complete])
-    return dict(zip(samplers, ranks.mean(0)))
+    """Mean rank (1 = best, ties averaged) of each sampler over the rows complete for all of them."""
+    complete = pd.DataFrame([[r[s] for s in samplers] for r in rows.values()
+                             if all(r[s] is not None for s in samplers)], columns=list(samplers))
+    return None if complete.empty else complete.rank(axis=1, ascending=False).mean().to_dict()
 
 
-def write_report(out: Path, done, args, command) -> str:
+def write_report(out: Path, results: pd.DataFrame, args, command) -> str:
+    from minority_gen.evaluation.report import machine_description
+
     datasets = args.datasets.split(",")
     candidates, references = pt.split_specs(args.candidates), pt.split_specs(args.references)
     classifiers = args.classifiers.split(",")
     outer = sorted(int(f) for f in args.outer_folds.split(","))
-    table = summarise(done, datasets, candidates + references, classifiers, outer, args.inner_folds)
+    table = summarise(results, datasets, candidates + references, classifiers, outer, args.inner_folds)
     lines = [
         "# Choosing defaults by cross-validation on protocol T's training folds",
         "",
         f"* command: `{command}`",
-        f"* report written {pt._now()} on {pt.machine()}",
+        f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S UTC} on {machine_description()}",
         f"* outer training fold(s) {', '.join(map(str, outer))} of protocol T's StratifiedKFold(5, shuffle=True, "
         f"random_state=0), each split by StratifiedKFold({args.inner_folds}, shuffle=True, "
         f"random_state={INNER_SEED}); StandardScaler on each inner training part; the test folds are not read",
@@ -183,8 +166,7 @@ def write_report(out: Path, done, args, command) -> str:
                   "|---|" + "---|" * len(samplers)]
         for ds, row in table[clf].items():
             lines.append(f"| {ds} | " + " | ".join("–" if row[s] is None else f"{row[s]:.3f}" for s in samplers) + " |")
-        all_ranks = mean_ranks(table[clf], samplers)
-        cand_ranks = mean_ranks(table[clf], candidates)
+        all_ranks, cand_ranks = mean_ranks(table[clf], samplers), mean_ranks(table[clf], candidates)
         if all_ranks:
             lines.append("| **mean rank, all** | " + " | ".join(f"{all_ranks[s]:.2f}" for s in samplers) + " |")
         if cand_ranks:
@@ -202,9 +184,10 @@ def write_report(out: Path, done, args, command) -> str:
                   + ", ".join(f"`{c}` {v:.2f}" for c, v in score.items()) + f". **Chosen: `{best}`.**", ""]
     else:
         lines += ["## Choice", "", "Not yet: some cells are missing.", ""]
-    errors = [r for r in done.values() if r["status"] != "ok"]
-    if errors:
-        lines += ["## Failed cells", ""] + [f"* {_key(r)}: {r['error']}" for r in errors] + [""]
+    errors = results[results.metric == "error"]
+    if len(errors):
+        lines += ["## Failed cells", ""] + [f"* {r.dataset} outer {r.outer_fold} inner {r.fold} `{r.oversampler}` "
+                                            f"{r.classifier}: {r.error}" for r in errors.itertuples()] + [""]
     text = "\n".join(lines)
     (out / "results.md").write_text(text)
     return text
@@ -216,48 +199,33 @@ def main(argv=None) -> int:
     command = "python benchmarks/choose_defaults.py" + (" " + shlex.join(argv) if argv else "")
     out = args.out or (Path(tempfile.mkdtemp(prefix="choose_defaults_")) if args.quick else DEFAULT_OUT)
     out.mkdir(parents=True, exist_ok=True)
-    runs = out / "runs.jsonl"
-    pt.single_thread()
-    done = read_runs(runs)
-    if not args.report:
-        data, missing = pt.load_datasets(args.data or pt.default_data_dir(), args.datasets.split(","))
-        if missing:
-            print(f"choose_defaults: missing dataset(s) {', '.join(missing)}; not run", file=sys.stderr)
-            args.datasets = ",".join(d for d in args.datasets.split(",") if d in data)
-        specs = pt.parse_samplers(",".join(filter(None, [args.candidates, args.references])), {})
-        commit, host = pt.git_commit(), pt.machine()
-        tasks = []
-        for ds in args.datasets.split(","):
-            X, y = data[ds]
-            for o in sorted(int(f) for f in args.outer_folds.split(",")):
-                for i in range(args.inner_folds):
-                    for spec in specs:
-                        prev = done.get((ds, o, i, args.inner_folds, spec.label))
-                        if prev is not None and prev["status"] == "ok":
-                            continue
-                        tasks.append(dict(dataset=ds, outer_fold=o, inner_fold=i, inner_folds=args.inner_folds,
-                                          sampler=spec.label, X=X, y=y, classifiers=args.classifiers.split(","),
-                                          spec=dict(label=spec.label, name=spec.name, params=spec.params),
-                                          commit=commit, machine=host))
-        print(f"choose_defaults: {len(tasks)} cell(s) to run", file=sys.stderr)
-        if args.jobs > 1 and len(tasks) > 1:
-            from joblib import Parallel, delayed
+    store = out / "runs.jsonl"
+    import torch
 
-            results = Parallel(n_jobs=args.jobs, backend="loky", return_as="generator_unordered")(
-                delayed(run_cell)(t) for t in tasks)
-        else:
-            results = (run_cell(t) for t in tasks)
-        with runs.open("a") as fh:
-            for n, rec in enumerate(results, 1):
-                fh.write(json.dumps(rec) + "\n")
-                fh.flush()
-                done[_key(rec)] = rec
-                scores = " ".join(f"{c} {m['gmean']:.3f}" for c, m in rec.get("metrics", {}).items())
-                print(f"[{n}/{len(tasks)}] {rec['dataset']} outer {rec['outer_fold']} inner {rec['inner_fold']} "
-                      f"{rec['sampler']}: {rec['status']} {scores} ({rec['cell_s']:.1f} s)", file=sys.stderr)
-    print(write_report(out, done, args, command))
-    failed = [r for r in done.values() if r["status"] != "ok"]
-    return 1 if failed else 0
+    torch.set_num_threads(1)
+    tables, missing = pt.load_tables(args.datasets.split(","), args.data or pt.default_data_dir())
+    if missing:
+        print(f"choose_defaults: missing dataset(s) {', '.join(missing)}; not run", file=sys.stderr)
+        args.datasets = ",".join(tables)
+    samplers = pt.parse_samplers(",".join(filter(None, [args.candidates, args.references])), {})
+    classifiers, outer = args.classifiers.split(","), sorted(int(f) for f in args.outer_folds.split(","))
+    grid = (tables, outer, samplers, classifiers, args.inner_folds, store, args.jobs)
+    results = run(*grid, compute=False)
+    if not args.report:
+        total = len(tables) * len(outer) * args.inner_folds * len(samplers) * len(classifiers)
+        print(f"choose_defaults: {total - int((results.metric == 'gmean').sum())} cell(s) to run", file=sys.stderr)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            results = run(*grid)
+    old = old_records(store, args.inner_folds)
+    have = set(map(tuple, results[results.metric == "gmean"][["dataset", "outer_fold", "fold", "oversampler"]]
+                   .to_numpy().tolist()))
+    old = old[[k not in have for k in map(tuple, old[["dataset", "outer_fold", "fold", "oversampler"]]
+                                          .to_numpy().tolist())]]
+    results = pd.concat([results, old], ignore_index=True) if len(old) else results
+    print(write_report(out, results, args, command))
+    return 1 if (results.metric == "error").any() else 0
 
 
 if __name__ == "__main__":
