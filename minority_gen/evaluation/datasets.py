@@ -17,9 +17,11 @@ at run time). Three collections (``COLLECTIONS``):
 ``breast_cancer_30`` is defined here once: the breast cancer table with the
 malignant rows cut to 30 drawn by ``np.random.RandomState(0).choice(
 malignant_rows, 30, replace=False)``, all 357 benign rows kept, rows in their
-original order. This is protocol T's and ``benchmarks/sample_quality.py``'s
-table; ``benchmarks/evaluate_breast_cancer.py`` drew its 30 rows with
-``np.random.default_rng(0)`` instead, a different table.
+original order (:func:`breast_cancer_30_malignant` gives the 30 rows). It is
+the table of protocol T, ``benchmarks/sample_quality.py`` and
+``benchmarks/evaluate_breast_cancer.py`` (whose reports made before it used
+this module drew the 30 rows with ``np.random.default_rng(0)``, a different
+table).
 
 ``<data>`` is ``data_home`` when given, else ``$MINORITY_GEN_DATA``, else
 ``../shared/data`` beside the repository (see :func:`default_data_dir`).
@@ -112,10 +114,14 @@ def load_breast_cancer_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     data = load_breast_cancer()
     X = data.data.astype(float)
     y = (data.target == 0).astype(int)  # malignant (scikit-learn's 0) is the minority, label 1
-    malignant, benign = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    keep = np.random.RandomState(0).choice(malignant, 30, replace=False)
-    rows = np.sort(np.concatenate([keep, benign]))
+    rows = np.sort(np.concatenate([breast_cancer_30_malignant(y), np.flatnonzero(y == 0)]))
     return {"breast_cancer": (X, y), "breast_cancer_30": (X[rows], y[rows])}
+
+
+def breast_cancer_30_malignant(y) -> np.ndarray:
+    """The malignant rows ``breast_cancer_30`` keeps: indices into the breast cancer table whose labels are
+    ``y`` (1 = malignant), in the order ``np.random.RandomState(0).choice`` draws them."""
+    return np.random.RandomState(0).choice(np.flatnonzero(np.asarray(y) == 1), 30, replace=False)
 
 
 def load_zenodo(name: str, data_home=None) -> tuple[np.ndarray, np.ndarray]:
