@@ -1,10 +1,9 @@
 """Run ``minority-gen evaluate`` on the demo data: breast cancer with 30 malignant rows.
 
-scikit-learn's breast-cancer table with the malignant class (label 0 in
-scikit-learn) cut to 30 rows (``numpy.random.default_rng(0).choice(...,
-30, replace=False)``), all 357 benign rows kept. The table is written to a
-temporary CSV and the command line is run on it, so the committed report
-is exactly what a user gets from ``minority-gen evaluate``.
+``breast_cancer_30`` of ``minority_gen.evaluation.datasets`` (scikit-learn's breast-cancer table with the
+malignant class cut to 30 rows, label 1; all 357 benign rows kept: the table of protocol T). The table is
+written to a temporary CSV and the command line is run on it, so the committed report is exactly what a
+user gets from ``minority-gen evaluate``.
 
     python -m benchmarks.evaluate_breast_cancer           # full: GAN defaults (n_iter 2000), cv 5
     python -m benchmarks.evaluate_breast_cancer --quick   # n_iter 50, cv 3: a smoke run in seconds
@@ -17,23 +16,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
 
 from minority_gen.cli import main
+from minority_gen.evaluation.datasets import load_dataset
 
 HERE = Path(__file__).resolve().parent
 
 
-def severe_breast_cancer(n_malignant: int = 30, seed: int = 0) -> pd.DataFrame:
-    """The breast-cancer table with the malignant class (0) cut to ``n_malignant`` rows."""
-    data = load_breast_cancer(as_frame=True)
-    df = data.frame.rename(columns={"target": "label"})
-    malignant = np.flatnonzero(df["label"].to_numpy() == 0)
-    keep = np.random.default_rng(seed).choice(malignant, n_malignant, replace=False)
-    rows = np.sort(np.concatenate([keep, np.flatnonzero(df["label"].to_numpy() == 1)]))
-    return df.iloc[rows].reset_index(drop=True)
+def severe_breast_cancer() -> pd.DataFrame:
+    """``breast_cancer_30`` as a table: the 30 features by name and ``label`` (1 = malignant)."""
+    X, y = load_dataset("breast_cancer_30")
+    return pd.DataFrame(X, columns=load_breast_cancer().feature_names).assign(label=y)
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -55,8 +50,8 @@ def run(argv=None) -> int:
         severe_breast_cancer().to_csv(csv, index=False)
         cli = ["evaluate", str(csv), "--target", "label", "--methods", args.methods, "--out", str(out),
                "--device", "cpu", "--note",
-               "data: sklearn load_breast_cancer, malignant (label 0) cut to 30 rows with "
-               "numpy default_rng(0).choice(..., 30, replace=False); written by "
+               "data: breast_cancer_30 of minority_gen.evaluation.datasets (sklearn load_breast_cancer, malignant "
+               "= label 1 cut to 30 rows by RandomState(0).choice); written by "
                "benchmarks/evaluate_breast_cancer.py" + (" --quick" if args.quick else "")]
         cli += ["--n-iter", "50", "--cv", "3"] if args.quick else ["--cv", "5"]
         for note in args.note:
