@@ -27,12 +27,8 @@ a time (ablations):
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +37,13 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
-from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from minority_gen import GANOversampler  # noqa: E402
+from minority_gen.evaluation import load_dataset, parse_sampler  # noqa: E402
+from minority_gen.evaluation.datasets import breast_cancer_30_malignant  # noqa: E402
 from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None}
 ABLATIONS = {
@@ -118,11 +115,11 @@ def ring_table(variants, extra) -> list[dict]:
 
 
 def breast_cancer_split():
-    X, y = load_breast_cancer(return_X_y=True)
-    y = 1 - y  # malignant = 1
-    malignant = np.flatnonzero(y == 1)
-    keep = np.random.RandomState(0).choice(malignant, 30, replace=False)
-    held = np.setdiff1d(malignant, keep)
+    """breast_cancer_30 (benign rows, then the 30 malignant ones as drawn) standardised, and the held-back
+    malignant rows."""
+    X, y = load_dataset("breast_cancer")  # malignant = 1
+    keep = breast_cancer_30_malignant(y)
+    held = np.setdiff1d(np.flatnonzero(y == 1), keep)
     train = np.r_[np.flatnonzero(y == 0), keep]
     scaler = StandardScaler().fit(X[train])
     return scaler.transform(X[train]), y[train], scaler.transform(X[held])
@@ -137,7 +134,7 @@ def breast_cancer_table(variants, extra, with_filter: bool) -> list[dict]:
     Xt, yt, Xh = breast_cancer_split()
     n = len(Xh)
     rows = [{"sampler": "the 30 real rows", **quality(Xh, Xt[yt == 1])}]
-    for name, s in (("SMOTE (k=5)", SMOTE(random_state=0)), ("ROS", RandomOverSampler(random_state=0))):
+    for name, s in (("SMOTE (k=5)", parse_sampler('smote:{"k_neighbors": 5}')), ("ROS", parse_sampler("ros"))):
         Xr, _ = s.fit_resample(Xt, yt)
         rows.append({"sampler": name, **quality(Xh, Xr[len(Xt):len(Xt) + n])})
     runs = {f"rumi, {k}": {"method": "rumi", **v} for k, v in variants.items()}
@@ -154,16 +151,43 @@ def breast_cancer_table(variants, extra, with_filter: bool) -> list[dict]:
 
 
 def _md_toy(rows) -> list[str]:
-    out = ["| method | variant | near a positive mode (seeds 0, 1, 2) | smallest mode share | target met |",
-           "|---|---|---|---|---|"]
-    keys = dict.fromkeys((r["method"], r["variant"]) for r in rows)
-    for method, variant in keys:
+    body = []
+    for method, variant in dict.fromkeys((r["method"], r["variant"]) for r in rows):
         rs = [r for r in rows if (r["method"], r["variant"]) == (method, variant)]
-        fid = ", ".join(f"{r['near_positive']:.3f}" for r in rs)
-        mins = ", ".join(f"{min(r['mode_shares']):.2f}" for r in rs)
         ok = all(r["near_positive"] >= 0.95 and min(r["mode_shares"]) >= 0.2 for r in rs)
-        out.append(f"| {method} | {variant} | {fid} | {mins} | {'yes' if ok else '**no**'} |")
-    return out
+        body.append([method, variant, ", ".join(f"{r['near_positive']:.3f}" for r in rs),
+                     ", ".join(f"{min(r['mode_shares']):.2f}" for r in rs), "yes" if ok else "**no**"])
+    return table_lines(["method", "variant", "near a positive mode (seeds 0, 1, 2)", "smallest mode share",
+                        "target met"], body)
+
+
+def write_report(out: Path, data: dict, argv=None) -> Path:
+    """results.md (and results.json: ``data``) from the three tables."""
+    lines = [
+        "# Sample quality: mode coverage and held-back fidelity/diversity",
+        "",
+        *run_stamp(command_line("benchmarks/sample_quality.py", argv)),
+        "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None` "
+        "(what `main` did before issue 8; the defaults keep `selection='last'` too). See the script's docstring for "
+        "the data.",
+        "",
+        "## Two-mode toy (2,000 rows sampled)",
+        "",
+        *_md_toy(data["toy"]),
+        "",
+        "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)",
+        "",
+        *table_lines(["variant", "near a positive mode", "share per positive mode"],
+                     ([r["variant"], f"{r['near_positive']:.3f}", r["mode_shares"]] for r in data["ring"])),
+        "",
+        "## Breast cancer, 30 malignant rows: 182 synthetic rows against the 182 held-back malignant rows",
+        "",
+        *table_lines(["sampler", "Fréchet ↓", "precision", "recall", "density", "coverage", "fit (s)"],
+                     ([r["sampler"], f"{r['frechet']:.1f}", *(f"{r[k]:.2f}" for k in ("precision", "recall",
+                       "density", "coverage")), r.get("seconds", "")] for r in data["breast_cancer"])),
+        "",
+    ]
+    return write_results(out / "results.md", lines, data)
 
 
 def main(argv=None) -> int:
@@ -184,38 +208,7 @@ def main(argv=None) -> int:
     bc = breast_cancer_table(variants, extra, with_filter=not args.quick)
     if args.quick:
         return 0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps({"toy": toy, "ring": ring_rows, "breast_cancer": bc}, indent=1))
-    lines = [
-        "# Sample quality: mode coverage and held-back fidelity/diversity",
-        "",
-        f"`python benchmarks/sample_quality.py` — {platform.machine()}, {os.cpu_count()} cores, torch "
-        f"{torch.__version__} (1 thread), {date.today().isoformat()}. \"previous defaults\" = "
-        "`recipe='paper', pac=1, selection='last', anchor=None` (what `main` did before issue 8; the defaults "
-        "keep `selection='last'` too). See the script's docstring "
-        "for the data.",
-        "",
-        "## Two-mode toy (2,000 rows sampled)",
-        "",
-        *_md_toy(toy),
-        "",
-        "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)",
-        "",
-        "| variant | near a positive mode | share per positive mode |",
-        "|---|---|---|",
-        *(f"| {r['variant']} | {r['near_positive']:.3f} | {r['mode_shares']} |" for r in ring_rows),
-        "",
-        "## Breast cancer, 30 malignant rows: 182 synthetic rows against the 182 held-back malignant rows",
-        "",
-        "| sampler | Fréchet ↓ | precision | recall | density | coverage | fit (s) |",
-        "|---|---|---|---|---|---|---|",
-        *(f"| {r['sampler']} | {r['frechet']:.1f} | {r['precision']:.2f} | {r['recall']:.2f} | {r['density']:.2f} "
-          f"| {r['coverage']:.2f} | {r.get('seconds', '')} |" for r in bc),
-        "",
-    ]
-    (out / "results.md").write_text("\n".join(lines))
-    print("wrote", out / "results.md")
+    print("wrote", write_report(Path(args.out), {"toy": toy, "ring": ring_rows, "breast_cancer": bc}, argv))
     return 0
 
 

@@ -17,6 +17,23 @@ def test_quick_mode_runs(script, tmp_path, capsys):
     assert not (tmp_path / "out").exists()  # quick runs write no results
 
 
+def test_sample_quality_report_from_the_committed_results_gives_the_committed_tables(tmp_path):
+    """The markdown written from results.json: the committed tables (everything below the header), the data
+    unchanged, and the header stamped by evaluation.report.run_stamp."""
+    import json
+
+    committed = BENCH / "results" / "sample_quality"
+    if not (committed / "results.json").is_file():
+        pytest.skip("the committed sample-quality results are absent")
+    module = runpy.run_path(str(BENCH / "sample_quality.py"), run_name="benchmark")
+    data = json.loads((committed / "results.json").read_text())
+    text = module["write_report"](tmp_path, data, ["--out", "x"]).read_text()
+    body = lambda t: t[t.index("## Two-mode toy"):].strip()  # noqa: E731
+    assert body(text) == body((committed / "results.md").read_text())
+    assert json.loads((tmp_path / "results.json").read_text()) == data
+    assert "* Command: `python benchmarks/sample_quality.py --out x`" in text and "* Machine: " in text
+
+
 def test_image_iteration_profile_quick_counts_flops_and_times(tmp_path, capsys):
     import json
 
