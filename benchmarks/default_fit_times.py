@@ -13,12 +13,9 @@ recipes for comparison.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +25,26 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import GANOversampler, available_methods  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 
 def make_table(n: int = 1000, d: int = 10, seed: int = 0):
+    """``n`` × ``d`` standard normal rows, 10 % minority (label 1) shifted by 1 (also speed_tabular's tables)."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
     y = (rng.random(n) < 0.1).astype(int)
     X[y == 1] += 1.0
     return X, y
+
+
+def timed(fn, repeats: int):
+    """The median wall time of ``repeats`` calls of ``fn`` and what the last call returned."""
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
 
 
 def main(argv=None) -> int:
@@ -70,11 +79,8 @@ def main(argv=None) -> int:
     lines = [
         f"# Default fit time per method (recipe={args.recipe!r})",
         "",
-        "`" + " ".join(["python benchmarks/default_fit_times.py", *(argv if argv is not None else sys.argv[1:])]) + "`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}; {date.today().isoformat()}; "
-        f"load average at the end {os.getloadavg()[0]:.1f}.",
+        *run_stamp(command_line("benchmarks/default_fit_times.py", argv)),
+        f"* torch threads {torch.get_num_threads()}",
         "",
         "1,000 × 10 binary table (10 % minority), `GANOversampler(method=name, random_state=r, "
         "device='cpu').fit_resample(X, y)` at its defaults"
@@ -82,14 +88,11 @@ def main(argv=None) -> int:
         + f"; median of {args.repeats} run(s). Target: under 60 s. *CPU* is the process's CPU time (all its "
         "threads), which other jobs on the machine inflate less than the wall time.",
         "",
-        "| method | fit_resample (s) | CPU (s) | under 60 s |",
-        "|---|---|---|---|",
-        *(f"| {n} | {t:.1f} | {c:.1f} | {'yes' if t < 60 else '**no**'} |" for n, t, c in rows),
-        "",
+        *table_lines(["method", "fit_resample (s)", "CPU (s)", "under 60 s"],
+                     [[n, f"{t:.1f}", f"{c:.1f}", "yes" if t < 60 else "**no**"] for n, t, c in rows]),
     ]
     if not args.quick:
-        Path(args.out).write_text("\n".join(lines))
-        print("wrote", args.out)
+        print("wrote", write_results(args.out, lines))
     return 0
 
 

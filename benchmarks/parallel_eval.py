@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
 import sys
 import time
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import joblib
@@ -45,39 +42,16 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.default_fit_times import timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
-
-
-def default_data() -> Path:
-    """``$MINORITY_GEN_DATA``, else ``../shared/data`` beside the repository."""
-    env = os.environ.get("MINORITY_GEN_DATA")
-    return Path(env) if env else (REPO.parent / "shared" / "data")
-
-
-def load_zenodo(data: Path, name: str):
-    from imblearn.datasets import fetch_datasets
-
-    home = data / "imblearn_zenodo"
-    try:
-        bunch = fetch_datasets(data_home=str(home), filter_data=(name,), download_if_missing=False)[name]
-    except (OSError, KeyError) as err:
-        raise SystemExit(f"parallel_eval: dataset {name!r} not found under {home} ({err}). See "
-                         "../shared/data/README.md, or pass --data / set MINORITY_GEN_DATA.") from None
-    return bunch.data.astype(np.float64), (bunch.target == 1).astype(int)
-
-
-def timed(fn, repeats: int):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_zenodo  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 
 @contextmanager
 def one_thread():
+    """torch, OpenMP and BLAS on one thread inside the block (what each of two workers gets on 2 cores)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -88,12 +62,13 @@ def one_thread():
 
 
 def scores(frame):
+    """A comparison's rows without the timing column (what must equal between serial and parallel runs)."""
     return frame[frame.metric != "fit_time_s"].reset_index(drop=True)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=default_data(),
+    ap.add_argument("--data", type=Path, default=default_data_dir(),
                     help="data folder holding imblearn_zenodo/ (default $MINORITY_GEN_DATA, else ../shared/data)")
     ap.add_argument("--dataset", default="yeast_me2")
     ap.add_argument("--n-iter", type=int, default=500, help="rumi iterations in the comparison (default 500)")
@@ -102,10 +77,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "parallel" / "results.md")
     args = ap.parse_args(argv)
     n_iter, gan_iter = (20, 20) if args.quick else (args.n_iter, 2000)
-    load_start = os.getloadavg()[0]
+    load_start = os.getloadavg()
 
     # 1. the comparison -------------------------------------------------------------------
-    X, y = load_zenodo(args.data, args.dataset)
+    try:
+        X, y = load_zenodo(args.dataset, args.data)
+    except (DatasetNotFound, ValueError) as err:
+        raise SystemExit(f"parallel_eval: {err}") from None
     kwargs = dict(oversamplers=["rumi", "smote", "ros"], classifiers=["logreg"], cv=5, random_state=0,
                   gan_params={"n_iter": n_iter, "device": "cpu"}, progress=False)
     # warm-up in this process (imports, torch's first steps), not counted
@@ -144,17 +122,13 @@ def main(argv=None) -> int:
     same_rows = np.array_equal(rows1, rows2) and np.array_equal(rows1_1, rows2)
 
     counts = ", ".join(str(n) for n in np.bincount(yw))
-    yes = lambda b: "yes" if b else "**no**"  # noqa: E731
     lines = [
         "# Parallel evaluation and per-class training (joblib, issue 12)",
         "",
-        "`" + " ".join(["python benchmarks/parallel_eval.py", *(argv if argv is not None else sys.argv[1:])]) + "`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores (joblib sees {joblib.cpu_count()}), torch "
-        f"{torch.__version__} ({torch.get_num_threads()} threads in the serial runs), joblib {joblib.__version__}, "
-        f"Python {platform.python_version()}; {date.today().isoformat()}; load average at the end "
-        f"{os.getloadavg()[0]:.1f} (at the start {load_start:.1f}). The 2 cores were shared with other jobs "
-        "during the run, so the figures are indicative: the load average above counts those jobs too.",
+        *run_stamp(command_line("benchmarks/parallel_eval.py", argv), load_start),
+        f"* joblib {joblib.__version__} (sees {joblib.cpu_count()} CPUs), torch {torch.get_num_threads()} threads in "
+        "the serial runs. The cores were shared with other jobs during the run, so the figures are indicative: "
+        "the load average above counts those jobs too.",
         "",
         f"## `compare_oversamplers`: {args.dataset} ({X.shape[0]} × {X.shape[1]}, {int(y.sum())} minority rows)",
         "",
@@ -162,36 +136,34 @@ def main(argv=None) -> int:
         f"15 (oversampler, fold) tasks. Median of {args.repeats} run(s); *cold* = one run that starts the "
         "two worker processes.",
         "",
-        "| run | wall (s) | speed-up vs serial, default threads | vs serial, 1 thread | scores equal to serial |",
-        "|---|---|---|---|---|",
-        f"| n_jobs=1, torch default ({torch.get_num_threads()}) threads | {t_serial:.1f} | 1.00 | "
-        f"{t_serial1 / t_serial:.2f} | — |",
-        f"| n_jobs=1, 1 thread | {t_serial1:.1f} | {t_serial / t_serial1:.2f} | 1.00 | {yes(same_cmp)} |",
-        f"| n_jobs=2, cold (workers started) | {t_cold:.1f} | {t_serial / t_cold:.2f} | {t_serial1 / t_cold:.2f} "
-        f"| {yes(same_cmp)} |",
-        f"| n_jobs=2, warm | {t_warm:.1f} | {t_serial / t_warm:.2f} | {t_serial1 / t_warm:.2f} | {yes(same_cmp)} |",
+        *speedups("scores", [(f"n_jobs=1, torch default ({torch.get_num_threads()}) threads", t_serial, None),
+                             ("n_jobs=1, 1 thread", t_serial1, same_cmp),
+                             ("n_jobs=2, cold (workers started)", t_cold, same_cmp),
+                             ("n_jobs=2, warm", t_warm, same_cmp)]),
         "",
         f"## Per-class training: wine ({Xw.shape[0]} × {Xw.shape[1]}, classes {counts})",
         "",
         f"`GANOversampler(n_iter={gan_iter}, random_state=0, device='cpu', n_jobs=...).fit_resample`: rumi, two "
         f"GANs (the two smaller classes). Median of {args.repeats} run(s), workers warm.",
         "",
-        "| run | wall (s) | speed-up vs serial, default threads | vs serial, 1 thread | rows equal to serial |",
-        "|---|---|---|---|---|",
-        f"| n_jobs=None, torch default ({torch.get_num_threads()}) threads | {t_fit1:.1f} | 1.00 | "
-        f"{t_fit1_1 / t_fit1:.2f} | — |",
-        f"| n_jobs=None, 1 thread | {t_fit1_1:.1f} | {t_fit1 / t_fit1_1:.2f} | 1.00 | {yes(same_rows)} |",
-        f"| n_jobs=2 | {t_fit2:.1f} | {t_fit1 / t_fit2:.2f} | {t_fit1_1 / t_fit2:.2f} | {yes(same_rows)} |",
-        "",
+        *speedups("rows", [(f"n_jobs=None, torch default ({torch.get_num_threads()}) threads", t_fit1, None),
+                           ("n_jobs=None, 1 thread", t_fit1_1, same_rows), ("n_jobs=2", t_fit2, same_rows)]),
     ]
-    text = "\n".join(lines)
     if args.quick:
-        print(text)
+        print("\n".join(lines))
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        print("wrote", args.out)
+        print("wrote", write_results(args.out, lines))
     return 0
+
+
+def speedups(what: str, runs: list[tuple[str, float, bool | None]]) -> list[str]:
+    """A table of ``(label, seconds, equal to serial)`` runs; the first two are the serial baselines (default
+    threads, one thread), and every run's speed-up against both."""
+    (_, base, _), (_, base1, _) = runs[:2]
+    return table_lines(["run", "wall (s)", "speed-up vs serial, default threads", "vs serial, 1 thread",
+                        f"{what} equal to serial"],
+                       [[label, f"{t:.1f}", f"{base / t:.2f}", f"{base1 / t:.2f}",
+                         "—" if same is None else "yes" if same else "**no**"] for label, t, same in runs])
 
 
 if __name__ == "__main__":

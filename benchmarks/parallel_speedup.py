@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -35,29 +33,18 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-import torch
 from sklearn.datasets import load_wine
-from threadpoolctl import threadpool_limits
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE.parent))
 
+from benchmarks.default_fit_times import timed  # noqa: E402
+from benchmarks.parallel_eval import one_thread, scores  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 BACKENDS = ("loky", "dask", "ray")
-
-
-@contextmanager
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextmanager
@@ -92,45 +79,8 @@ def backend_context(name: str):
             "ray": ray_backend}[name]()
 
 
-def timed(fn: Callable, repeats: int):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
-
-
-def cpu_model() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.platform()
-
-
-def code_version() -> str:
-    """The commit of the package this script imports, and whether ``minority_gen/`` differs from it."""
-    import subprocess
-
-    import minority_gen
-
-    where = Path(minority_gen.__file__).resolve().parent.parent
-    try:
-        git = lambda *a: subprocess.run(["git", "-C", str(where), *a], capture_output=True, text=True,  # noqa: E731
-                                        check=True).stdout.strip()
-        commit, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "--", "minority_gen")
-    except (OSError, subprocess.CalledProcessError):
-        return f"minority_gen from {where} (not a git checkout)"
-    return f"minority_gen at commit {commit}" + (" with uncommitted changes to minority_gen/" if dirty else "")
-
-
 def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
-
-
-def scores(frame):
-    return frame[frame.metric != "fit_time_s"].reset_index(drop=True)
 
 
 def main(argv=None) -> int:
@@ -146,7 +96,7 @@ def main(argv=None) -> int:
     backends = [b for b in args.backends.split(",") if b]
     if unknown := set(backends) - set(BACKENDS):
         ap.error(f"--backends: {sorted(unknown)} unknown; choose from {', '.join(BACKENDS)}")
-    started, load_start = datetime.now(timezone.utc), load()
+    started, load_start = datetime.now(timezone.utc), os.getloadavg()
 
     X, y = load_wine(return_X_y=True)
     fit = lambda n_jobs, n_iter=gan_iter: GANOversampler(  # noqa: E731
@@ -183,39 +133,31 @@ def main(argv=None) -> int:
                 if not any(r[0].startswith(name) for r in rows[key]):
                     rows[key].append((f"{name}, 2 workers", before, None, None, message))
             print(f"{name}: failed: {message}", flush=True)
-    load_end = load()
 
     def table(key: str, same: Callable) -> list[str]:
         serial_t, serial_out = rows[key][0][2], rows[key][0][3]
-        lines = ["| run | load before (1/5/15 min) | wall (s) | speed-up vs serial | same results as serial |",
-                 "|---|---|---|---|---|"]
-        for label, before, t, out, error in rows[key]:
-            if error is not None:
-                lines.append(f"| {label} | {before} | — | — | failed: `{error}` |")
-            else:
-                equal = "—" if out is serial_out else ("yes" if same(out, serial_out) else "**no**")
-                lines.append(f"| {label} | {before} | {t:.1f} | {serial_t / t:.2f} | {equal} |")
-        return lines
+        return table_lines(["run", "load before (1/5/15 min)", "wall (s)", "speed-up vs serial",
+                            "same results as serial"],
+                           [[label, before, "—", "—", f"failed: `{error}`"] if error is not None else
+                            [label, before, f"{t:.1f}", f"{serial_t / t:.2f}",
+                             "—" if out is serial_out else "yes" if same(out, serial_out) else "**no**"]
+                            for label, before, t, out, error in rows[key]])
 
-    versions = [f"torch {torch.__version__}", f"joblib {joblib.__version__}"]
+    versions = [f"joblib {joblib.__version__}"]
     for module in ("dask", "distributed", "ray"):
         try:
             versions.append(f"{module} {__import__(module).__version__}")
         except ImportError:
             pass
-    command = " ".join(["python benchmarks/parallel_speedup.py", *(argv if argv is not None else sys.argv[1:])])
     counts = ", ".join(str(n) for n in np.bincount(y))
-    text = "\n".join([
+    lines = [
         "# Speed-up of two workers: " + ", ".join({"loky": "loky", "dask": "Dask", "ray": "Ray"}[b] for b in backends),
         "",
-        f"`{command}`, started {started:%Y-%m-%d %H:%M} UTC; {code_version()}.",
+        *run_stamp(command_line("benchmarks/parallel_speedup.py", argv), load_start),
+        f"* started {started:%Y-%m-%d %H:%M} UTC; joblib sees {joblib.cpu_count()} CPUs; {', '.join(versions)}",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores (joblib sees {joblib.cpu_count()}), "
-        f"{cpu_model()}; Python {platform.python_version()}, {', '.join(versions)}.",
-        "",
-        f"**Load average** (1/5/15 min): {load_start} before the run, {load_end} after it. The machine was shared: "
-        "other jobs ran during the run and are counted in these figures, so the speed-ups are what two workers "
-        "gave on a busy machine, not on idle cores.",
+        "The machine was shared: other jobs ran during the run and are counted in these figures (the load average "
+        "above), so the speed-ups are what two workers gave on a busy machine, not on idle cores.",
         "",
         f"## Per-class training: `GANOversampler(method='rumi', n_iter={gan_iter}, n_jobs=2)`",
         "",
@@ -229,14 +171,11 @@ def main(argv=None) -> int:
         f"tasks. Median of {repeats} run(s).",
         "",
         *table("cmp", lambda a, b: scores(a).equals(scores(b))),
-        "",
-    ])
+    ]
     if args.quick:
-        print(text)
+        print("\n".join(lines))
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        print("wrote", args.out)
+        print("wrote", write_results(args.out, lines))
     return 0
 
 

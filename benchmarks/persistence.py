@@ -14,13 +14,9 @@ seed.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import joblib
@@ -30,17 +26,9 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.default_fit_times import make_table  # noqa: E402
+from benchmarks.default_fit_times import make_table, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
-
-
-def timed(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -58,44 +46,35 @@ def main(argv=None) -> int:
     fit_s = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         model, pickled = Path(tmp) / "model.mgz", Path(tmp) / "model.joblib"
-        save_s = timed(lambda: sampler.save(model), repeats)
-        load_s = timed(lambda: GANOversampler.load(model), repeats)
-        dump_s = timed(lambda: joblib.dump(sampler, pickled), repeats)
-        jload_s = timed(lambda: joblib.load(pickled), repeats)
+        save_s, _ = timed(lambda: sampler.save(model), repeats)
+        load_s, _ = timed(lambda: GANOversampler.load(model), repeats)
+        dump_s, _ = timed(lambda: joblib.dump(sampler, pickled), repeats)
+        jload_s, _ = timed(lambda: joblib.load(pickled), repeats)
         size, jsize = model.stat().st_size, pickled.stat().st_size
         loaded = GANOversampler.load(model)
         same = np.array_equal(loaded.sample(1000, y=1, random_state=3), sampler.sample(1000, y=1, random_state=3))
     if not same:
         raise SystemExit("the loaded sampler drew other rows than the original: persistence is broken")
 
-    command = "python benchmarks/persistence.py" + (" --quick" if args.quick else "")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         "# Saving and loading a fitted sampler",
         "",
-        f"`{command}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}; {date.today()}; "
-        f"load average at the end {load:.1f}.",
+        *run_stamp(command_line("benchmarks/persistence.py", argv)),
+        f"* torch threads {torch.get_num_threads()}",
         "",
         f"Default `GANOversampler(method='rumi')` ({sampler.n_iter} iterations, fitted in {fit_s:.1f} s) on a "
         f"1,000 × 10 binary table (10 % minority); median of {repeats} runs. The loaded sampler's 1,000 rows "
         f"for seed 3 equal the original's: {'yes' if same else 'NO'}.",
         "",
-        "| format | save (ms) | load (ms) | file size (KiB) | loading runs code from the file |",
-        "|---|---|---|---|---|",
-        f"| `sampler.save` / `GANOversampler.load` (.mgz) | {save_s * 1e3:.1f} | {load_s * 1e3:.1f} | "
-        f"{size / 1024:.1f} | no |",
-        f"| `joblib.dump` / `joblib.load` | {dump_s * 1e3:.1f} | {jload_s * 1e3:.1f} | {jsize / 1024:.1f} | "
-        "yes (pickle) |",
-        "",
+        *table_lines(["format", "save (ms)", "load (ms)", "file size (KiB)", "loading runs code from the file"], [
+            ["`sampler.save` / `GANOversampler.load` (.mgz)", f"{save_s * 1e3:.1f}", f"{load_s * 1e3:.1f}",
+             f"{size / 1024:.1f}", "no"],
+            ["`joblib.dump` / `joblib.load`", f"{dump_s * 1e3:.1f}", f"{jload_s * 1e3:.1f}", f"{jsize / 1024:.1f}",
+             "yes (pickle)"]]),
     ]
-    text = "\n".join(lines)
-    print(text)
+    print("\n".join(lines))
     if not args.quick:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        write_results(args.out, lines)
     return 0
 
 

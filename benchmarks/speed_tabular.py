@@ -4,6 +4,8 @@ Each configuration runs in a fresh subprocess so that its peak resident memory
 (max RSS) is its own. Reports the median wall time of ``--repeats`` runs, the
 time per iteration, SMOTE on the same data, and the loop overhead: the same
 networks and Rumi-LSGAN loss driven by a bare forward/backward/step loop.
+The demo table is ``breast_cancer_30`` of :mod:`minority_gen.evaluation.datasets`
+(before 2026-12-06: the example's cut drawn with ``default_rng(0)``, same shape).
 
     python benchmarks/speed_tabular.py            # full grid, 3 repeats
     python benchmarks/speed_tabular.py --quick    # a smoke run (seconds)
@@ -13,35 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 
-
-def make_table(n: int, d: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = (rng.random(n) < 0.1).astype(int)  # 10 % minority
-    X[y == 1] += 1.0
-    return X, y
-
-
-def demo_table():
-    sys.path.insert(0, str(HERE.parent / "examples"))
-    from demo_breast_cancer import load_severe
-
-    X, y, _ = load_severe()
-    return X, y
+from benchmarks.default_fit_times import make_table  # noqa: E402
+from minority_gen.evaluation.datasets import load_dataset  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 
 def worker(kind: str, n: int, d: int, n_iter: int, device: str) -> dict:
@@ -49,7 +35,7 @@ def worker(kind: str, n: int, d: int, n_iter: int, device: str) -> dict:
 
     from minority_gen import GANOversampler
 
-    X, y = demo_table() if kind == "demo" else make_table(n, d)
+    X, y = load_dataset("breast_cancer_30") if kind == "demo" else make_table(n, d)
     out = {"rows": len(X), "features": X.shape[1], "threads": torch.get_num_threads()}
     if kind == "smote":
         from imblearn.over_sampling import SMOTE
@@ -138,35 +124,29 @@ def main(argv=None) -> None:
         runs = [run(kind, n, d, n_iter, args.device) for _ in range(repeats)]
         smote = run("smote", n, d, n_iter, args.device) if kind == "table" else None
         fit = statistics.median(r["fit_s"] for r in runs)
-        rows.append(
-            f"| {'demo (breast cancer, 30 malignant)' if kind == 'demo' else 'synthetic'} | "
-            f"{runs[0]['rows']:,} × {runs[0]['features']} | {fit:.1f} | {fit / n_iter * 1000:.2f} | "
-            f"{max(r['maxrss_mb'] for r in runs):.0f} | {smote['fit_s'] if smote else float('nan'):.3f} |"
-        )
-        print(rows[-1], flush=True)
+        rows.append(["demo (breast cancer, 30 malignant)" if kind == "demo" else "synthetic",
+                     f"{runs[0]['rows']:,} × {runs[0]['features']}", f"{fit:.1f}", f"{fit / n_iter * 1000:.2f}",
+                     f"{max(r['maxrss_mb'] for r in runs):.0f}", f"{smote['fit_s'] if smote else float('nan'):.3f}"])
+        print(" | ".join(rows[-1]), flush=True)
     bare = run("bare", 5000, 30, n_iter, args.device)
     overhead = bare["lib_ms_per_iter"] / bare["ms_per_iter"]
-    text = "\n".join([
+    lines = [
         "# Tabular speed and memory (protocol S)",
         "",
-        f"Command: `python benchmarks/speed_tabular.py{' --quick' if args.quick else ''}`; "
-        f"{date.today()}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"device {args.device}, torch threads {runs[0]['threads']}.",
+        *run_stamp(command_line("benchmarks/speed_tabular.py", argv)),
+        f"* device {args.device}, torch threads {runs[0]['threads']}",
+        "",
         f"Method `rumi` with default settings (batch 100, latent 100, {n_iter} iterations, split D updates); "
         f"median of {repeats} run(s); max RSS of the whole process (includes importing torch).",
         "",
-        "| data | rows × features | fit (s) | ms / iteration | peak RSS (MB) | SMOTE (s) |",
-        "|---|---|---|---|---|---|",
-        *rows,
+        *table_lines(["data", "rows × features", "fit (s)", "ms / iteration", "peak RSS (MB)", "SMOTE (s)"], rows),
         "",
         f"Loop overhead on 5,000 × 30: train_gan {bare['lib_ms_per_iter']:.2f} ms/iteration vs a bare "
         f"loop with the same networks and losses {bare['ms_per_iter']:.2f} ms/iteration "
         f"(ratio {overhead:.2f}).",
-        "",
-    ])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    ]
+    write_results(args.out, lines)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
