@@ -1,6 +1,7 @@
 """Mixed-type table benchmark on the stroke data (issue 9): downstream scores and per-column fidelity.
 
-``../shared/data/stroke.csv`` (5,110 patients, 249 strokes): five
+``<data>/stroke.csv`` (``minority_gen.evaluation.datasets.default_data_dir``: ``$MINORITY_GEN_DATA``, else
+``../shared/data``; 5,110 patients, 249 strokes): five
 categorical columns (``gender``, ``ever_married``, ``work_type``,
 ``Residence_type``, ``smoking_status``), two 0/1 columns, three continuous
 ones, ``bmi`` with 201 missing values. ``id`` is dropped.
@@ -58,11 +59,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +69,11 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-DATA = HERE.parent.parent / "shared" / "data" / "stroke.csv"
+from minority_gen.evaluation import parse_sampler  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
+
+DATA = default_data_dir() / "stroke.csv"
 OUT = HERE / "results" / "stroke_mixed"
 TARGET = "stroke"
 CATEGORICAL = ["gender", "ever_married", "work_type", "Residence_type", "smoking_status"]
@@ -120,9 +122,7 @@ def resample(name: str, X: pd.DataFrame, y: np.ndarray, quick: bool) -> tuple[pd
     if name == "none":
         return X, y
     if name == "ros":
-        from imblearn.over_sampling import RandomOverSampler
-
-        return RandomOverSampler(random_state=0).fit_resample(X, y)
+        return parse_sampler("ros").fit_resample(X, y)
     if name == "smotenc":
         from imblearn.over_sampling import SMOTENC
 
@@ -138,12 +138,9 @@ def resample(name: str, X: pd.DataFrame, y: np.ndarray, quick: bool) -> tuple[pd
         model.fit(pos.reset_index(drop=True), discrete_columns=CATEGORICAL + BINARY)
         new = model.sample(n_new)[list(X.columns)].astype(X.dtypes.to_dict())
         return pd.concat([X, new], ignore_index=True), np.r_[y, np.ones(n_new, dtype=y.dtype)]
-    from minority_gen import GANOversampler
-
-    params = dict(n_iter=30, hidden_dims=(16,)) if quick else {}
     method, _, variant = name.partition("-")
-    params.update(VARIANTS.get(variant, {}))
-    return GANOversampler(method=method, random_state=0, device="cpu", **params).fit_resample(X, y)
+    params = {"device": "cpu", **(dict(n_iter=30, hidden_dims=[16]) if quick else {}), **VARIANTS.get(variant, {})}
+    return parse_sampler(f"{method}:{json.dumps(params)}").fit_resample(X, y)
 
 
 def fidelity(new: pd.DataFrame, real: pd.DataFrame) -> dict:
@@ -187,31 +184,24 @@ def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
     order = [s for s in SAMPLERS if s in set(runs.sampler)]
     g = runs.groupby("sampler")
     mean, std = g[metrics].mean().loc[order], g[metrics].std().loc[order]
-    lines = [
-        "# Stroke: a mixed-type table (issue 9)", "",
-        f"* command: `{command}`",
-        f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch threads 1; "
-        f"date {date.today().isoformat()}",
-        "* protocol: `benchmarks/stroke_mixed.py` docstring (5-fold stratified CV, seed 0; samplers inside the "
-        "training folds only)", *(f"* {n}" for n in notes), "",
-        "## Downstream scores (mean ± std over folds)", "",
-        "| sampler | folds | fit s | " + " | ".join(metrics) + " |",
-        "|---|---|---|" + "---|" * len(metrics),
-    ]
-    for s in order:
-        cells = [f"{mean.loc[s, m]:.3f} ± {std.loc[s, m]:.3f}" for m in metrics]
-        lines.append(f"| {s} | {g.size()[s]} | {g.fit_time_s.mean()[s]:.1f} | " + " | ".join(cells) + " |")
     fid = ["tvd_categorical", "ks_continuous", "bmi_missing_rate", "corr_diff"]
-    lines += ["", "## Fidelity of the synthetic strokes to the test fold's real strokes (mean over folds)", "",
-              "Lower is better for every column but the missing rate, which should match the real one.", "",
-              "| rows | " + " | ".join(fid) + " |", "|---|" + "---|" * len(fid)]
     real = runs[runs.sampler == "none"]
-    if len(real) and "ref_tvd_categorical" in real:
-        lines.append("| real (train) | " + " | ".join(f"{real[f'ref_{k}'].mean():.3f}" for k in fid) + " |")
-    for s in order:
-        sub = runs[runs.sampler == s]
-        if s != "none" and fid[0] in sub and sub[fid[0]].notna().any():
-            lines.append(f"| {s} | " + " | ".join(f"{sub[k].mean():.3f}" for k in fid) + " |")
+    synthetic = [s for s in order if s != "none" and fid[0] in runs and runs[runs.sampler == s][fid[0]].notna().any()]
+    lines = [
+        "# Stroke: a mixed-type table (issue 9)", "", *run_stamp(command),
+        "* torch threads 1; protocol: `benchmarks/stroke_mixed.py` docstring (5-fold stratified CV, seed 0; samplers "
+        "inside the training folds only)", *(f"* {n}" for n in notes), "",
+        "## Downstream scores (mean ± std over folds)", "",
+        *table_lines(["sampler", "folds", "fit s", *metrics],
+                     ([s, g.size()[s], f"{g.fit_time_s.mean()[s]:.1f}",
+                       *(f"{mean.loc[s, m]:.3f} ± {std.loc[s, m]:.3f}" for m in metrics)] for s in order)),
+        "", "## Fidelity of the synthetic strokes to the test fold's real strokes (mean over folds)", "",
+        "Lower is better for every column but the missing rate, which should match the real one.", "",
+        *table_lines(["rows", *fid], [*([["real (train)", *(f"{real[f'ref_{k}'].mean():.3f}" for k in fid)]]
+                                        if len(real) and "ref_tvd_categorical" in real else []),
+                                      *([s, *(f"{runs[runs.sampler == s][k].mean():.3f}" for k in fid)]
+                                        for s in synthetic)]),
+    ]
     X, y = load()
     lines += ["", f"Real missing rate of `bmi`: {X['bmi'].isna().mean():.3f} over all patients, "
               f"{X['bmi'][y == 1].isna().mean():.3f} over the strokes."]
@@ -267,8 +257,7 @@ def main(argv=None) -> int:
     runs = pd.DataFrame(list(map(json.loads, runs_path.read_text().splitlines())))
     given = list(argv if argv is not None else sys.argv[1:])
     shown = [a for i, a in enumerate(given) if a != "--note" and (i == 0 or given[i - 1] != "--note")]
-    command = "python benchmarks/stroke_mixed.py " + " ".join(shown)
-    print(report(runs, args.out, command.strip(), args.note))
+    print(report(runs, args.out, command_line("benchmarks/stroke_mixed.py", shown), args.note))
     return 0
 
 

@@ -42,3 +42,16 @@ def test_stroke_quick_run_records_scores_and_fidelity(tmp_path):
     report = (out / "results.md").read_text()
     assert "| rumi | 2 |" in report and "real (train)" in report
     assert list(pd.read_csv(out / "results.csv")["sampler"]) == ["none", "ros", "rumi"]
+
+
+def test_stroke_report_from_the_committed_runs_gives_the_committed_tables(tmp_path):
+    stroke = load("stroke_mixed")
+    committed = BENCH / "results" / "stroke_mixed"
+    if not stroke.DATA.is_file() or not (committed / "runs.jsonl").is_file():
+        pytest.skip("shared data or committed stroke runs not present")
+    runs = pd.DataFrame([json.loads(line) for line in (committed / "runs.jsonl").read_text().splitlines()])
+    text = stroke.report(runs, tmp_path, "python benchmarks/stroke_mixed.py --report")
+    body = lambda t: t[t.index("## Downstream"):]  # noqa: E731
+    assert body(text) == body((committed / "results.md").read_text())
+    assert (tmp_path / "results.csv").read_text() == (committed / "results.csv").read_text()
+    assert "* Command: `python benchmarks/stroke_mixed.py --report`" in text and "* Machine: " in text
