@@ -86,24 +86,16 @@ QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi
 # --------------------------------------------------------------------------- CTGAN, registered with the engine
 
 
-def ctgan_cpu_param() -> dict:
-    """The keyword that keeps CTGAN on the CPU: ``enable_gpu=False`` where it exists, else ``cuda=False``."""
-    try:
-        from ctgan import CTGAN
-    except ImportError:
-        return {}
-    return {"enable_gpu": False} if "enable_gpu" in inspect.signature(CTGAN.__init__).parameters else {"cuda": False}
-
-
 def ctgan_params() -> dict:
-    """Every keyword of ``CTGAN`` at its default, but ``verbose=False`` and on the CPU (empty without ctgan)."""
+    """Every keyword of ``CTGAN`` at its default but ``verbose=False`` and on the CPU (``enable_gpu=False``, in
+    older versions ``cuda=False``); empty without ctgan."""
     try:
         from ctgan import CTGAN
     except ImportError:
         return {}
     params = inspect.signature(CTGAN.__init__).parameters
     defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
-    return {**defaults, "verbose": False, **ctgan_cpu_param()}
+    return {**defaults, "verbose": False, ("enable_gpu" if "enable_gpu" in params else "cuda"): False}
 
 
 def ctgan_status() -> str | None:
@@ -153,12 +145,16 @@ if "ctgan" not in available_oversamplers():
 # --------------------------------------------------------------------------- samplers and data
 
 
+def expand(text: str) -> list[str]:
+    """The specs of ``--samplers`` text, ``all`` standing for the classic samplers, ctgan and every GAN method."""
+    return [s for item in split_specs(text) for s in ([*CLASSIC, "ctgan", *available_methods()]
+                                                       if item == "all" else [item])]
+
+
 def parse_samplers(specs, gan_params: dict) -> dict:
     """Label (the spec as written) → sampler, from specs or ``--samplers`` text (``all`` expands)."""
-    items = split_specs(specs) if isinstance(specs, str) else list(specs)
-    items = [s for item in items for s in ([*CLASSIC, "ctgan", *available_methods()] if item == "all" else [item])]
     out = {}
-    for spec in items:
+    for spec in expand(specs) if isinstance(specs, str) else specs:
         if spec in out:
             raise SystemExit(f"protocol_t: sampler {spec!r} given twice")
         name, _, text = spec.partition(":")
@@ -456,8 +452,7 @@ def main(argv=None) -> int:
         raise SystemExit("protocol_t: --gan-params must be a JSON object")
     notes = list(args.note) + ([f"--gan-params {json.dumps(gan_params)} applied to every GANOversampler"]
                                if gan_params else [])
-    specs = [s for item in split_specs(args.samplers or "all")
-             for s in ([*CLASSIC, "ctgan", *available_methods()] if item == "all" else [item])]
+    specs = expand(args.samplers or "all")
     skip = ctgan_status() if "ctgan" in specs else None
     if skip:
         print(f"protocol_t: {skip}", file=sys.stderr)
