@@ -28,10 +28,8 @@ file (https://medmnist.com, ``breastmnist.npz``, CC BY 4.0).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -42,11 +40,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the package, also when it is not installed
-DEFAULT_DATA = Path(os.environ.get("MINORITY_GEN_DATA", ROOT.parent / "shared" / "data"))
+
+from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+
 SCENARIOS = ("malignant147", "severe30")
 
 
-def load_breastmnist(data_dir: Path, scenario: str) -> tuple[np.ndarray, np.ndarray]:
+def load_breastmnist(data_dir: Path, scenario: str = "malignant147") -> tuple[np.ndarray, np.ndarray]:
+    """BreastMNIST's training split (``<data_dir>/breastmnist.npz``; label 0 = malignant), cut as ``scenario``."""
     path = Path(data_dir) / "breastmnist.npz"
     if not path.is_file():
         raise SystemExit(
@@ -62,6 +64,16 @@ def load_breastmnist(data_dir: Path, scenario: str) -> tuple[np.ndarray, np.ndar
         mask[keep] = True
         X, y = X[mask], y[mask]
     return X, y
+
+
+def breastmnist_or_random(data_dir: Path, random: bool = False) -> tuple[np.ndarray, np.ndarray, str]:
+    """BreastMNIST's training split, or (``random``, or the file absent) random 28 × 28 images with its counts
+    (147 malignant = 0, then 399 benign = 1; ``default_rng(0)``); and which of the two, in words."""
+    if not random and (Path(data_dir) / "breastmnist.npz").is_file():
+        return *load_breastmnist(data_dir), f"BreastMNIST training split ({Path(data_dir) / 'breastmnist.npz'})"
+    y = np.repeat([0, 1], [147, 399])
+    X = np.random.default_rng(0).integers(0, 256, (len(y), 28, 28), dtype=np.uint8)
+    return X, y, "random 28 × 28 uint8 images with BreastMNIST's counts (BreastMNIST not found or --random)"
 
 
 def run_one(args: argparse.Namespace) -> None:
@@ -100,7 +112,7 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "breastmnist_speed")
     parser.add_argument("--note", default="", help="free text added to the results (e.g. CPU sharing)")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "SCENARIO"), help=argparse.SUPPRESS)
@@ -130,21 +142,14 @@ def main() -> None:
 
 
 def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
-    import torch
-
     from minority_gen.nets.conv import DEFAULT_WIDTH
     from minority_gen.settings import AUTO_IMAGE_EMA
 
-    command = "python benchmarks/breastmnist_speed.py " + " ".join(sys.argv[1:])
     lines = [
         "# BreastMNIST: GAN training speed and memory",
         "",
-        f"* Command: `{command}`",
-        f"* Date (UTC): {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}",
-        f"* Machine: {platform.platform()}, {os.cpu_count()} CPU cores visible, Python "
-        f"{platform.python_version()}, torch {torch.__version__}, device `{args.device}`, "
-        f"torch threads {rows[0]['torch_threads'] if rows else '?'}"
-        + (f" ({torch.cuda.get_device_name()})" if args.device.startswith("cuda") else ""),
+        *run_stamp(command_line("benchmarks/breastmnist_speed.py"), args.load_start),
+        f"* Device `{args.device}`, torch threads {rows[0]['torch_threads'] if rows else '?'}",
         f"* Settings: `GANOversampler(method=M, n_iter={args.n_iter}, device={args.device!r}, "
         "random_state=0)`, each method's default batch size, latent size and Adam settings (rumi, lsgan, acgan: "
         "batch 100, latent 100; Adam 1e-4 for rumi and lsgan, 2e-4 for acgan), image "
@@ -152,27 +157,15 @@ def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
         "`fit` wall time over "
         f"{args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
     ]
-    load_end = os.getloadavg()
-    lines.append(f"* Load average (1, 5, 15 min) at start {' / '.join(f'{v:.1f}' for v in args.load_start)}, "
-                 f"at end {' / '.join(f'{v:.1f}' for v in load_end)}")
     if args.note:
         lines.append(f"* Note: {args.note}")
-    lines += [
-        "",
-        "| method | scenario | rows (malignant / benign) | GANs fitted | fit (s) | s per 1,000 it | "
-        "max RSS (MB) | grid |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        c = r["counts"]
-        lines.append(
-            f"| {r['method']} | {r['scenario']} | {c.get('0', c.get(0))} / {c.get('1', c.get(1))} | "
-            f"{r['gans']} | {r['fit_s']:.1f} | {r['s_per_1000']:.0f} | {r['max_rss_mb']:.0f} | "
-            f"[{r['grid']}]({r['grid']}) |"
-        )
-    (args.out / "results.md").write_text("\n".join(lines) + "\n")
-    (args.out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
-    print(f"wrote {args.out / 'results.md'}")
+    lines += ["", *table_lines(
+        ["method", "scenario", "rows (malignant / benign)", "GANs fitted", "fit (s)", "s per 1,000 it", "max RSS (MB)",
+         "grid"],
+        [[r["method"], r["scenario"], f"{r['counts'].get('0', r['counts'].get(0))} / "
+          f"{r['counts'].get('1', r['counts'].get(1))}", r["gans"], f"{r['fit_s']:.1f}", f"{r['s_per_1000']:.0f}",
+          f"{r['max_rss_mb']:.0f}", f"[{r['grid']}]({r['grid']})"] for r in rows])]
+    print("wrote", write_results(args.out / "results.md", lines, rows))
 
 
 if __name__ == "__main__":

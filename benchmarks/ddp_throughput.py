@@ -31,11 +31,9 @@ Results: ``benchmarks/results/ddp/results.md`` (+ ``results.json``).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import inspect
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -45,18 +43,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("MINORITY_GEN_DATA", ROOT.parent / "shared" / "data"))
-OUT = ROOT / "benchmarks" / "results" / "ddp"
+sys.path.insert(0, str(ROOT))
 
-
-def load_images(data_dir: Path, random: bool) -> tuple[np.ndarray, np.ndarray, str]:
-    path = Path(data_dir) / "breastmnist.npz"
-    if not random and path.is_file():
-        with np.load(path) as f:
-            return f["train_images"], f["train_labels"].ravel().astype(np.int64), "BreastMNIST train split"
-    y = np.repeat([0, 1], [147, 399])  # the split's counts: 147 malignant (0), 399 benign (1)
-    X = np.random.default_rng(0).integers(0, 256, (len(y), 28, 28), dtype=np.uint8)
-    return X, y, "random 28x28 images with BreastMNIST's counts"
+from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_info  # noqa: E402
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -67,7 +58,7 @@ def worker(args: argparse.Namespace) -> None:
     from minority_gen import GANOversampler
     from minority_gen.distributed import fit_ddp
 
-    X, y, _ = load_images(args.data, args.random)
+    X, y, _ = breastmnist_or_random(args.data, args.random)
     sampler = GANOversampler(method="rumi", n_iter=args.n_iter, batch_size=args.batch_size,
                              hidden_dims=(args.width,), device="cpu", random_state=0)
     dist.init_process_group("gloo")
@@ -148,14 +139,6 @@ def count_syncs(n_iter: int = 200) -> dict:
             "host_reads": results}
 
 
-def machine() -> dict:
-    import torch
-
-    return {"date": dt.date.today().isoformat(), "torch": torch.__version__, "python": platform.python_version(),
-            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
-            "platform": platform.platform()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 iterations")
@@ -165,7 +148,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--random", action="store_true", help="random images instead of BreastMNIST")
     parser.add_argument("--sync-count", action="store_true", help="count host synchronisations only")
     parser.add_argument("--out", type=Path, default=None, help="write results.json here (default: print only)")
@@ -180,12 +163,12 @@ def main() -> None:
     if args.quick:
         args.n_iter = 10
     rows = [run_world(args, n) for _ in range(args.repeats) for n in args.processes]
-    report = {"machine": machine(), "data": load_images(args.data, args.random)[2],
-              "command": " ".join(["python", "benchmarks/ddp_throughput.py", *sys.argv[1:]]),
+    report = {"machine": run_info(), "data": breastmnist_or_random(args.data, args.random)[2],
+              "command": command_line("benchmarks/ddp_throughput.py"),
               "settings": {"method": "rumi", "n_iter": args.n_iter, "batch_per_process": args.batch_size,
                            "width": args.width, "threads_per_process": args.threads}, "runs": rows}
     print(json.dumps(report, indent=1))
-    if args.out is not None:
+    if args.out is not None:  # results.json only: results.md beside it is written by hand from it
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(report, indent=1) + "\n")
 

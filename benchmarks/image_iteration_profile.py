@@ -31,39 +31,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import platform
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_info, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.nets import conv  # noqa: E402
 from minority_gen.nets.conv import DEFAULT_WIDTH  # noqa: E402
 from minority_gen.settings import AUTO_IMAGE_EMA  # noqa: E402
-
-
-def images(data_dir: Path, quick: bool) -> tuple[np.ndarray, np.ndarray, str]:
-    path = data_dir / "breastmnist.npz"
-    if path.exists():
-        with np.load(path) as z:
-            X, y = z["train_images"], z["train_labels"].ravel()
-        source = f"BreastMNIST training split ({path})"
-    else:
-        rng = np.random.default_rng(0)
-        X, y = rng.integers(0, 256, (546, 28, 28), dtype=np.uint8), np.r_[np.zeros(147, int), np.ones(399, int)]
-        source = "random 28 × 28 uint8 images (BreastMNIST not found)"
-    if quick:
-        X, y = X[::8], y[::8]
-    return X, y, source
-
 
 #: The memory formats timed: the default and the NCHW layout used before.
 LAYOUTS = {"channels_last": torch.channels_last, "nchw": torch.contiguous_format}
@@ -101,14 +84,16 @@ def _timed(f) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--iters", type=int, default=21, help="iterations of the timed fit (default 21)")
     ap.add_argument("--count-iter", type=int, default=3, help="iterations under the FLOP counter (default 3)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "image_iteration_profile.md")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    X, y, source = images(args.data, args.quick)
+    X, y, source = breastmnist_or_random(args.data)
+    if args.quick:
+        X, y = X[::8], y[::8]
     iters = 3 if args.quick else args.iters
 
     from torch.utils.flop_counter import FlopCounterMode
@@ -133,9 +118,7 @@ def main(argv=None) -> int:
     result = {
         "source": source, "images": int(len(X)), "iters": iters, "flops_per_iter": per_iter,
         "seconds_per_iter": seconds, "peak_flops": peak, "bound_s": bound, "ratio": seconds / bound,
-        "seconds_per_iter_nchw": seconds_by["nchw"], "ratio_nchw": seconds_by["nchw"] / bound,
-        "torch": torch.__version__, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "load": round(os.getloadavg()[0], 2), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds_per_iter_nchw": seconds_by["nchw"], "ratio_nchw": seconds_by["nchw"] / bound, **run_info(),
     }
     print(json.dumps(result, indent=1))
     if args.quick:
@@ -143,27 +126,25 @@ def main(argv=None) -> int:
     lines = [
         "# One 28 × 28 image-GAN iteration beside its FLOP bound",
         "",
-        f"`python benchmarks/image_iteration_profile.py` — {result['date']}, {result['machine']}, torch "
-        f"{result['torch']}, 1 thread, load average {result['load']} at the end (this run included).",
+        *run_stamp(command_line("benchmarks/image_iteration_profile.py", argv), info=result),
+        "* 1 torch thread; the load average includes this run",
         "",
         f"Default `rumi` (image defaults: the paper's recipe, width {DEFAULT_WIDTH}, DiffAugment, EMA of G "
         f"{AUTO_IMAGE_EMA}) on {source}, "
         f"{len(X)} images; method in the script's docstring.",
         "",
-        "| network memory format | FLOPs per iteration | time per iteration | peak (1,024² `torch.mm`, 1 thread) "
-        "| FLOP bound | time / bound |",
-        "|---|---|---|---|---|---|",
-        *(f"| {label} | {per_iter / 1e9:.2f} GFLOP | {seconds_by[name] * 1e3:.0f} ms | {peak / 1e9:.1f} GFLOP/s "
-          f"| {bound * 1e3:.0f} ms | {seconds_by[name] / bound:.1f} |"
-          for name, label in (("channels_last", "channels last (default)"), ("nchw", "NCHW (before 2026-12-04)"))),
+        *table_lines(["network memory format", "FLOPs per iteration", "time per iteration",
+                      "peak (1,024² `torch.mm`, 1 thread)", "FLOP bound", "time / bound"],
+                     [[label, f"{per_iter / 1e9:.2f} GFLOP", f"{seconds_by[name] * 1e3:.0f} ms",
+                       f"{peak / 1e9:.1f} GFLOP/s", f"{bound * 1e3:.0f} ms", f"{seconds_by[name] / bound:.1f}"]
+                      for name, label in (("channels_last", "channels last (default)"),
+                                          ("nchw", "NCHW (before 2026-12-04)"))]),
         "",
         "Target (issue 10): within 2× of the FLOP bound. "
         + ("Met." if seconds / bound <= 2 else f"**Missed**: {seconds / bound:.1f}×."),
         "",
     ]
-    args.out.write_text("\n".join(lines))
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    print("wrote", args.out)
+    print("wrote", write_results(args.out, lines, result))
     return 0
 
 
