@@ -22,11 +22,8 @@ stop.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import DivergenceError, GANOversampler, available_methods, divergence  # noqa: E402
+from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_dataset, load_zenodo  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.methods import amgan, base  # noqa: E402
 
 ZENODO = ("ecoli", "optical_digits", "abalone", "spectrometer", "us_crime", "libras_move", "arrhythmia", "oil",
@@ -86,20 +85,13 @@ def toy_tables() -> dict:
 
 
 def real_tables(data: Path) -> dict:
-    from imblearn.datasets import fetch_datasets
-    from sklearn.datasets import load_breast_cancer
-
-    out = {}
-    bc = load_breast_cancer()
-    out["breast_cancer 569x30"] = (bc.data, (bc.target == 0).astype(int))
-    for name in ZENODO:
+    out = {"breast_cancer 569x30": load_dataset("breast_cancer")}
+    for name in ZENODO:  # those present in <data>/imblearn_zenodo
         try:
-            b = fetch_datasets(data_home=str(data / "imblearn_zenodo"), filter_data=(name,),
-                               download_if_missing=False)[name]
-        except OSError:
+            X, y = load_zenodo(name, data)
+        except DatasetNotFound:
             continue
-        X = np.asarray(b.data, dtype=float)
-        out[f"{name} {X.shape[0]}x{X.shape[1]}"] = (X, (np.asarray(b.target) == 1).astype(int))
+        out[f"{name} {X.shape[0]}x{X.shape[1]}"] = (X, y)
     stroke = data / "stroke.csv"
     if stroke.exists():
         df = pd.read_csv(stroke, na_values=["N/A"]).drop(columns="id")
@@ -129,13 +121,13 @@ def _encoded(est, X) -> np.ndarray:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("MINORITY_GEN_DATA", HERE.parent.parent
-                                                                        / "shared" / "data")))
+    parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--n-iter", type=int, default=None,
                         help="iterations of the toy x method and real-table fits (default: the estimator's)")
     parser.add_argument("--methods", default=None, help="comma-separated methods for the toy tables (default: all)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "divergence_bound.md")
     args = parser.parse_args(argv)
+    args.argv = argv
     torch.set_num_threads(min(2, torch.get_num_threads()))
     toys, real = toy_tables(), ({} if args.quick else real_tables(args.data))
     methods = ["rumi", "projection"] if args.quick else (args.methods.split(",") if args.methods
@@ -181,10 +173,8 @@ def write(args, rows, stops) -> None:
     lines = [
         "# Divergence rule: how far generators stray from the training rows",
         "",
-        f"`python benchmarks/divergence_bound.py{''.join(' ' + a for a in sys.argv[1:])}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}; {date.today().isoformat()}.",
+        *run_stamp(command_line("benchmarks/divergence_bound.py", args.argv)),
+        f"* torch threads {torch.get_num_threads()}",
         "",
         "Excursion: the largest |generated value| / max(1, max |training value|) over the encoded columns, in "
         "every batch generated during training (`during`) and in up to 1,000 rows per class drawn after it "
@@ -195,15 +185,14 @@ def write(args, rows, stops) -> None:
         f"Largest excursion of a healthy fit: **{max(max(r['during'], r['returned']) for r in healthy):.3g}** "
         f"({len(healthy)} fits).",
         "",
-        "| table | method | settings | during | returned | s |",
-        "|---|---|---|---|---|---|",
-        *(f"| {r['table']} | {r['method']} | {r['settings']} | {r['during']:.3g} | {r['returned']:.3g} | "
-          f"{r['s']:.1f} |" for r in rows),
+        *table_lines(["table", "method", "settings", "during", "returned", "s"],
+                     [[r["table"], r["method"], r["settings"], f"{r['during']:.3g}", f"{r['returned']:.3g}",
+                       f"{r['s']:.1f}"] for r in rows]),
     ]
     if stops:
-        lines += ["", "With the rule on, the diverged settings stop:", "", "| settings | method | stops |",
-                  "|---|---|---|", *(f"| {s} | {m} | {w} |" for s, m, w in stops)]
-    args.out.write_text("\n".join(lines) + "\n")
+        lines += ["", "With the rule on, the diverged settings stop:", "",
+                  *table_lines(["settings", "method", "stops"], stops)]
+    write_results(args.out, lines)
     print("\n".join(lines))
 
 

@@ -29,11 +29,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +39,9 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+
 OUT = HERE / "results" / "mixed_scale.md"
 DISCRETE = ["flag", "site", "ward", "code"]
 
@@ -152,25 +153,21 @@ def main(argv=None) -> int:
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     cols = [c for c in ["kind", "versions", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s",
-                        "peak_mb",
-                        "peak_over_start_mb", "table_mb"] if c in table]
+                        "peak_mb", "peak_over_start_mb", "table_mb"] if c in table]
     cell = lambda v: ("–" if np.isnan(v) else f"{v:.1f}") if isinstance(v, float) else str(v)  # noqa: E731
-    md = "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-                   + ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for r in table[cols].to_dict("records")])
-    text = "\n".join([
+    lines = [
         "# Fit time and peak memory on a mixed-type table", "",
-        f"* command: `python benchmarks/mixed_scale.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
-        f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch 1 thread "
-        f"per process (versions per row); {date.today().isoformat()}",
+        *run_stamp(command_line("benchmarks/mixed_scale.py", argv)),
+        "* torch 1 thread per process (versions per row)",
         "* set-up: `benchmarks/mixed_scale.py` docstring. `fit_s` includes each tool's own preprocessing, "
         "also timed alone as `preprocess_s` (rumi: `MixedTableCodec` fit and encode; CTGAN: its `DataTransformer`). "
         "rumi learns from all rows (the 30 % minority as positives, the rest as negatives), CTGAN from the "
         "minority rows; `peak_mb` is the process's peak resident memory, "
-        "`peak_over_start_mb` its growth after the table was built.", "", md, ""])
+        "`peak_over_start_mb` its growth after the table was built.", "",
+        *table_lines(cols, [[cell(r[c]) for c in cols] for r in table[cols].to_dict("records")])]
     if not args.quick:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    print(text)
+        write_results(args.out, lines)
+    print("\n".join(lines))
     return 0
 
 

@@ -16,10 +16,7 @@ fresh rows of the class.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +24,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from minority_gen.evaluation.report import command_line, mean_std, run_stamp, table_lines, write_results  # noqa: E402
 
 
 def class_rows(n: int, p_neg: float, rng) -> np.ndarray:
@@ -68,22 +67,15 @@ def main(argv=None) -> int:
                              "on_negative_mode": float((x < -2).mean()),
                              "ks": float(ks_2samp(x, fresh).statistic)})
                 print(rows[-1], flush=True)
-    table = pd.DataFrame(rows)
-    given = argv if argv is not None else sys.argv[1:]
-    summary = table.groupby(["method", "continuous"])[["between_modes", "on_negative_mode", "ks"]].agg(["mean", "std"])
+    metrics = ["between_modes", "on_negative_mode", "ks"]
     lines = ["# Mode-specific normalisation on a bimodal column", "",
-             "* command: `" + " ".join(["python benchmarks/mode_normalisation.py", *given]) + "`",
-             f"* machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs (shared with "
-             f"other jobs), torch 1 thread; {date.today().isoformat()}",
+             *run_stamp(command_line("benchmarks/mode_normalisation.py", argv)), "* torch 1 thread",
              "* set-up: the script's docstring. Target: between_modes ≈ 0, on_negative_mode ≈ 0.5, ks → 0.", "",
-             "| method | continuous | between modes | on negative mode | KS |", "|---|---|---|---|---|"]
-    for (method, continuous), r in summary.iterrows():
-        cells = [f"{r[(c, 'mean')]:.3f} ± {r[(c, 'std')]:.3f}" for c in ("between_modes", "on_negative_mode", "ks")]
-        lines.append(f"| {method} | {continuous} | " + " | ".join(cells) + " |")
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+             *table_lines(["method", "continuous", "between modes", "on negative mode", "KS"],
+                          [[method, continuous, *(mean_std(part[c]) for c in metrics)]
+                           for (method, continuous), part in pd.DataFrame(rows).groupby(["method", "continuous"])])]
+    write_results(args.out, lines)
+    print("\n".join(lines))
     return 0
 
 
