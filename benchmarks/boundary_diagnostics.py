@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-SAMPLERS = ["smote:{\"k_neighbors\": 5}", "rumi", "rumi:{\"boundary\": 1.0}", "rumi:{\"boundary\": 3.0}"]
+SAMPLERS = ["smote:{\"k_neighbors\": 5}", "rumi", "rumi:{\"boundary\": 1.0}", "rumi:{\"boundary\": 3.0}",
+            "rumi:{\"boundary\": {\"weight\": 1.0, \"target\": \"margins\"}}"]
 
 
 def judge(X_train: np.ndarray, y_train: np.ndarray, X_new: np.ndarray, minority) -> dict:

@@ -7,7 +7,8 @@ random_state=0)``, ``StandardScaler`` fitted on the training fold, then the samp
 
 * samplers (specs): ``none``, ``ros``, ``smote`` (k_neighbors=3), ``rumi`` (``GANOversampler(method="rumi",
   random_state=0)``, everything else at today's defaults), ``rumi:{"anchor": null}`` (the anchor choice) and
-  ``rumi:{"boundary": 1.0}``, ``rumi:{"boundary": 3.0}`` (boundary-aware generation, to choose its default);
+  ``rumi:{"boundary": 1.0}``, ``rumi:{"boundary": 3.0}``, ``rumi:{"boundary": {"weight": 1.0, "target":
+  "margins"}}`` (boundary-aware generation, to choose its default);
 * classifiers ``lr``, ``rf``, ``hgb`` on every sampler's rows, and the cost-sensitive baselines without
   resampling: ``<clf>-balanced`` (``class_weight="balanced"``) and ``<clf>-tuned`` (the decision threshold
   tuned for balanced accuracy by inner 5-fold CV, ``TunedThresholdClassifierCV``);
@@ -44,7 +45,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
-SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}', 'rumi:{"boundary": 1.0}', 'rumi:{"boundary": 3.0}']
+SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}', 'rumi:{"boundary": 1.0}', 'rumi:{"boundary": 3.0}',
+            'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}']
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}

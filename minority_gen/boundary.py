@@ -26,11 +26,21 @@ for rows that classifier finds hard. Here, with ``GANOversampler(boundary=w)``:
   distance to its ``k`` neighbours in the class (the local neighbour
   distance), so no row is moved far from the real rows it was drawn between.
 
+``boundary={"weight": w, "target": "margins"}`` replaces the one-sided pull
+by a match of the whole margin distribution: the generator pays ``w`` times
+the mean absolute difference between its rows' sorted margins and the real
+rows' margin quantiles at the same ranks (the 1-D Wasserstein distance of
+the two margin distributions), so its rows are as deep in the class as the
+real rows are, neither deeper nor nearer the border (and cross it as often).
+
 ``boundary=None`` builds nothing and draws no seed: the rows are exactly
 those without the option.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Real
 
 import torch
 from torch import Tensor, nn
@@ -42,6 +52,32 @@ MARGIN = 1.0
 QUANTILE = 0.5
 #: With anchors, a row moves at most this many local neighbour distances from its anchor.
 SHIFT = 1.0
+#: What the penalty asks of the generated rows' margins: at most the real rows' median and not below 0
+#: (``"median"``), or the real rows' whole margin distribution (``"margins"``).
+TARGETS = ("median", "margins")
+
+
+def parse_boundary(value) -> tuple[float, str] | None:
+    """``GANOversampler(boundary=...)`` as ``(weight, target)``; ``None`` when off.
+
+    >>> parse_boundary(2.0), parse_boundary({"weight": 1.0, "target": "margins"}), parse_boundary(None)
+    ((2.0, 'median'), (1.0, 'margins'), None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - {"weight", "target"})
+        if unknown or "weight" not in value:
+            raise ValueError(f"boundary as a dict takes the keys 'weight' (a float > 0, required) and 'target' "
+                             f"(one of {list(TARGETS)}); got {dict(value)!r}.")
+        weight, target = value["weight"], value.get("target", "median")
+    else:
+        weight, target = value, "median"
+    if isinstance(weight, bool) or not isinstance(weight, Real) or not weight > 0:
+        raise ValueError(f"the boundary weight must be a float > 0; got {weight!r}.")
+    if target not in TARGETS:
+        raise ValueError(f"the boundary target must be one of {list(TARGETS)}; got {target!r}.")
+    return float(weight), target
 
 
 class BoundaryTerm:
@@ -57,12 +93,16 @@ class BoundaryTerm:
     conditional : bool
         Whether the GAN is conditional (labels from the batch) or learns one
         class against the rest.
+    target : {"median", "margins"}
+        What the penalty asks of the generated rows' margins (:data:`TARGETS`).
     """
 
-    def __init__(self, classifier: nn.Module, weight: float, conditional: bool):
+    def __init__(self, classifier: nn.Module, weight: float, conditional: bool, target: str = "median"):
         if not weight > 0:
             raise ValueError(f"the boundary weight must be > 0; got {weight!r}.")
-        self.classifier, self.weight, self.conditional = classifier, float(weight), conditional
+        if target not in TARGETS:
+            raise ValueError(f"the boundary target must be one of {list(TARGETS)}; got {target!r}.")
+        self.classifier, self.weight, self.conditional, self.target = classifier, float(weight), conditional, target
 
     def logits(self, x: Tensor) -> Tensor:
         return self.classifier(x)["logits"]
@@ -78,11 +118,14 @@ class BoundaryTerm:
         return F.cross_entropy(self.logits(x).float(), y)
 
     def generator_loss(self, batch, real: Tensor | None = None) -> Tensor:
-        """``w · mean(relu(m - q) + relu(-m))`` over the generated rows of the batch.
+        """``w · mean(relu(m - q) + relu(-m))`` over the generated rows of the batch (target ``"median"``).
 
         ``q``: the :data:`QUANTILE` of the real rows' margins of their class
         (``real``, the margins of the discriminator step's real rows of the
-        generated classes; :data:`MARGIN` when none are given).
+        generated classes; :data:`MARGIN` when none are given). With target
+        ``"margins"`` and real margins given: ``w · mean_i |m_(i) - Q((i + 0.5) / n)|``,
+        ``m_(i)`` the generated rows' margins in increasing order and ``Q`` the
+        real margins' quantile function.
         """
         logits = self.logits(batch.x_fake).float()
         if self.conditional:
@@ -90,6 +133,10 @@ class BoundaryTerm:
         else:
             y = torch.ones(len(logits), dtype=torch.long, device=logits.device)
         m = margin(logits, y)
+        if self.target == "margins" and real is not None and len(real):
+            ranks = (torch.arange(len(m), device=m.device, dtype=torch.float32) + 0.5) / len(m)
+            q = torch.quantile(real.detach().float().to(m.device), ranks)
+            return self.weight * (torch.sort(m).values - q).abs().mean()
         q = MARGIN if real is None or not len(real) else torch.quantile(real.detach().float(), QUANTILE)
         return self.weight * (F.relu(m - q) + F.relu(-m)).mean()
 

@@ -79,14 +79,18 @@ PARAMETERS = """Parameters
         training rows of their class, and anchored rows start among those
         rows, at the top score, so it would keep an early, SMOTE-like
         generator: ``anchor="smote"`` with ``selection="quality"`` warns.
-    boundary : float or None, default=None
+    boundary : float, dict or None, default=None
         Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
         a classifier of the real rows trains beside the discriminator, and
         the generator pays ``boundary`` times the mean excess of its rows'
         logit margin over 1 under that classifier, so rows deep inside their
         class are pulled towards the border; no row is rewarded for crossing
         it. With anchors, each row's correction is then at most one local
-        neighbour distance. Works for every method, conditional ones per
+        neighbour distance. ``{"weight": w, "target": "margins"}`` instead
+        matches the generated rows' margin distribution to the real rows'
+        (their sorted margins against the real margins' quantiles), so the
+        rows are as deep in the class as the data, neither deeper nor
+        nearer the border. Works for every method, conditional ones per
         requested class, tables and images. ``None``: off (the rows are
         exactly those without it). Not the default: on the development
         collection (protocol V, benchmarks/README.md) it raised ``rumi``'s

@@ -79,7 +79,7 @@ class GANOversampler(BaseOverSampler):
         "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
         "anchor": [StrOptions({"auto", "smote"}), None],
-        "boundary": [Interval(Real, 0, None, closed="neither"), None],
+        "boundary": [Interval(Real, 0, None, closed="neither"), dict, None],
         "ema": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
         "selection": [StrOptions({"quality", "last"})],
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],

@@ -222,7 +222,8 @@ def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,
     if plan.settings.boundary:
         n_outputs = n_classes if method.conditional else 2
         classifier = build_classifier(plan.spec, n_outputs, plan.settings.hidden, seeds.boundary, device)
-        boundary = BoundaryTerm(classifier, plan.settings.boundary, bool(method.conditional))
+        boundary = BoundaryTerm(classifier, plan.settings.boundary, bool(method.conditional),
+                                plan.settings.boundary_target)
     if ddp is not None:
         ddp.broadcast([nets.G, nets.D, *nets.extra.values(), *([] if boundary is None else [boundary.classifier])])
     if plan.settings.policy:

@@ -30,6 +30,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
+from .boundary import parse_boundary
 from .data import DataSpec
 from .devices import resolve_amp, resolve_device
 from .diffaugment import resolve_policy
@@ -62,7 +63,7 @@ class Settings:
     ``policy``: the DiffAugment policy (empty: none); ``anchor``: generators
     start from SMOTE anchors; ``row_filter``: the unfitted filter template
     (``None``: no filter); ``boundary``: the weight of the boundary penalty
-    (:mod:`minority_gen.boundary`; ``None``: off).
+    (:mod:`minority_gen.boundary`; ``None``: off) and ``boundary_target`` what it asks of the margins.
     """
 
     method: GANMethod
@@ -80,10 +81,12 @@ class Settings:
     row_filter: RowFilter | None
     verbose: bool
     boundary: float | None = None
+    boundary_target: str = "median"
 
 
 def check_params(params: Mapping) -> GANMethod:
     """The checks between parameters that need no data, before anything else; the method object, built."""
+    parse_boundary(params["boundary"])  # a bad weight or target names itself before anything runs
     if params["selection"] != "quality" and (params["patience"] is not None or params["eval_every"] is not None):
         raise ValueError(
             f"patience and eval_every apply to selection='quality' (they set its evaluations); got "
@@ -145,6 +148,7 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
     packing with a method that cannot pack ...) with a ``ValueError``.
     """
     method = method if method is not None else check_params(params)
+    boundary = parse_boundary(params["boundary"])
     images = spec.image_shape is not None
     device = resolve_device(params["device"])
     anchor = anchored(params, images)
@@ -169,7 +173,8 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
         n_jobs=params["n_jobs"],
         row_filter=template,
         verbose=bool(params["verbose"]),
-        boundary=None if params["boundary"] is None else float(params["boundary"]),
+        boundary=None if boundary is None else boundary[0],
+        boundary_target="median" if boundary is None else boundary[1],
     )
 
 

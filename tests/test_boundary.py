@@ -34,6 +34,34 @@ def test_the_penalty_pulls_only_rows_deeper_than_the_real_rows_and_those_that_cr
     assert loss.item() == pytest.approx(2.0 * 0.625)
 
 
+def test_the_margins_target_is_the_distance_between_sorted_margins_and_the_real_quantiles():
+    term = BoundaryTerm(torch.nn.Identity(), weight=2.0, conditional=False, target="margins")
+    term.logits = lambda x: torch.stack([torch.zeros(len(x)), x[:, 0]], 1)  # margin = x0
+    fake = torch.tensor([[3.0], [1.0], [-0.5], [0.2]])
+    real = torch.tensor([0.5, 1.0, 1.5, 2.0, 2.5])
+    # sorted margins -0.5, 0.2, 1, 3 against the real quantiles at 1/8, 3/8, 5/8, 7/8: 0.75, 1.25, 1.75, 2.25
+    # |.|: 1.25, 1.05, 0.75, 0.75 -> mean 0.95, times the weight
+    assert term.generator_loss(Batch(z=fake, x_fake=fake), real).item() == pytest.approx(2.0 * 0.95)
+    # the rows' order does not matter; rows at the real quantiles pay nothing
+    shuffled = fake[[2, 0, 3, 1]]
+    assert term.generator_loss(Batch(z=shuffled, x_fake=shuffled), real).item() == pytest.approx(2.0 * 0.95)
+    at = torch.tensor([[2.25], [0.75], [1.75], [1.25]])
+    assert term.generator_loss(Batch(z=at, x_fake=at), real).item() == pytest.approx(0.0, abs=1e-7)
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"weight": 1.0, "target": "deep"}, r"target must be one of \['median', 'margins'\]; got 'deep'"),
+    ({"target": "margins"}, r"keys 'weight' \(a float > 0, required\) and 'target'"),
+    ({"weight": 1.0, "quantile": 0.7}, r"keys 'weight'"),
+    ({"weight": -1.0}, r"weight must be a float > 0; got -1.0"),
+])
+def test_a_bad_boundary_dict_is_refused_before_training(value, message, monkeypatch):
+    monkeypatch.setattr("minority_gen.plan.fit_plan", lambda *a, **k: pytest.fail("training started"))
+    X, y = np.random.default_rng(0).normal(size=(40, 2)), np.r_[np.zeros(30, int), np.ones(10, int)]
+    with pytest.raises(ValueError, match=message):
+        GANOversampler(**TINY, boundary=value).fit(X, y)
+
+
 def test_the_penalty_reaches_the_generator_and_neither_the_classifier_nor_the_discriminator(monkeypatch):
     rng = np.random.default_rng(0)
     X = np.r_[rng.normal(0, 1, (60, 2)), rng.normal(1.5, 1, (20, 2))]
@@ -151,3 +179,18 @@ def test_rows_move_towards_the_border_and_stay_on_their_side(seed):
     assert on[:, 0].mean() < off[:, 0].mean() - 0.1  # closer to the line x0 = 0
     assert (on[:, 0] > 0).mean() >= 0.98  # on the positive side
 
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_margins_target_keeps_the_rows_as_deep_as_the_data(seed):
+    """Positives spread evenly over 0 < x0 < 2: the median pull packs rows towards the line, the margin match
+    keeps their spread across the class."""
+    X, y = _touching(seed)
+    settings = dict(n_iter=400, device="cpu", random_state=seed)
+    median = GANOversampler(**settings, boundary=1.0).fit(X, y).sample(2000, random_state=0)
+    margins = GANOversampler(**settings, boundary={"weight": 1.0, "target": "margins"}).fit(X, y).sample(
+        2000, random_state=0)
+    real = X[y == 1, 0]
+    assert abs(margins[:, 0].mean() - real.mean()) < abs(median[:, 0].mean() - real.mean())
+    assert (margins[:, 0] > 0).mean() >= 0.95
