@@ -57,6 +57,10 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
     text = (out / "results.md").read_text()
     assert "## digit5 (positive digits 5)" in text and "| rumi | 0 |" in text and "| 118.93 |" in text
     assert "Target (rumi lowest FD with ≥ 95 % fidelity)" in text and "protocol_d.py --quick" in text
+    from minority_gen._version import OUTPUT_VERSION
+
+    assert f"output version {OUTPUT_VERSION}" in text and "* Machine: " in text  # the shared results stamp
+    assert all(r["command"].endswith("--methods rumi acgan") and "commit" in r for r in recs)
     assert (out / "grid_digit5.png").stat().st_size > 0 and (out / "results.png").is_file()
     kept = {r["key"] for r in recs if r["name"] != "real"}
     assert {p.stem for p in (out / "images").glob("*.npy")} == kept
@@ -66,6 +70,12 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
     assert protocol_d.main(args) == 0  # every cell cached: nothing re-run, the grid drawn from the kept images
     assert (out / "grid_digit5.png").stat().st_size > 0
     assert len((out / "runs.jsonl").read_text().splitlines()) == 4 and "rumi seed" not in capsys.readouterr().out
+    with (out / "runs.jsonl").open("a") as f:  # a write cut short by a kill: skipped with a warning, and the
+        f.write('{"key": "cut sh')  # finished cells are still read back, not run again
+    with pytest.warns(RuntimeWarning, match="not JSON"):
+        assert protocol_d.main(args) == 0
+        assert len(protocol_d.read_store(out / "runs.jsonl")) == 4
+    assert "rumi seed" not in capsys.readouterr().out
 
 
 def test_pac_enters_the_settings_only_when_given(protocol_d):

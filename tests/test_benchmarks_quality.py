@@ -44,6 +44,9 @@ def test_image_iteration_profile_quick_counts_flops_and_times(tmp_path, capsys):
     assert result["flops_per_iter"] > 1e9 and result["seconds_per_iter"] > 0 and result["peak_flops"] > 1e8
     assert result["ratio"] == pytest.approx(result["seconds_per_iter"] / result["bound_s"])
     assert not (tmp_path / "p.md").exists()
+    from minority_gen._version import OUTPUT_VERSION
+
+    assert result["output_version"] == OUTPUT_VERSION and {"commit", "machine", "load", "date"} <= set(result)
 
 
 def test_breastmnist_speed_quick_times_one_fit_with_the_image_defaults(tmp_path):
@@ -64,4 +67,5 @@ def test_breastmnist_speed_quick_times_one_fit_with_the_image_defaults(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     text = (out / "results.md").read_text()
     assert "conv width 16" in text and "EMA of G 0.99" in text
+    assert "* Machine: " in text and "output version" in text and "at the start" in text  # the results stamp
     assert "| rumi | severe30 | 30 / 60 | 1 |" in text and (out / "grid_rumi_severe30.png").is_file()

@@ -29,6 +29,19 @@ def test_a_mutant_changes_only_the_copy(tmp_path):
         mutant.apply(root)  # already applied: the text is gone
 
 
+def test_report_stamps_the_run_and_lists_every_mutant_and_the_survivors():
+    mutants = {m.name: m for m in MUT["MUTANTS"]}
+    rows = [{"mutant": "ema-inverted", "passed": False, "by": "tests/test_x.py::t", "seconds": 3.2},
+            {"mutant": "packed-labels-second-row", "passed": True, "by": "", "seconds": 5.0}]
+    text = MUT["report"](rows, mutants, ["--only", "ema-inverted"], 120.0, 2, ("tests/test_x.py",))
+    assert "* Command: `python benchmarks/mutation.py --only ema-inverted`" in text
+    assert "output version" in text and "* Machine: " in text and "2.0 min in all (2 mutant(s) at a time)" in text
+    assert "**1 of 2 mutants killed (50.0 %).**" in text
+    assert "| ema-inverted | `training.py` | EMA decay d ↔ 1-d | yes | `tests/test_x.py::t` | 3.2 |" in text
+    survivors = text.split("## Survivors")[1]
+    assert "`packed-labels-second-row`" in survivors and "equivalent" in survivors and "ema-inverted" not in survivors
+
+
 @pytest.mark.slow
 def test_the_rumi_sgan_fake_target_mutant_is_killed_and_the_baseline_passes():
     """The issue's example: rumi-sgan's fake target 0 -> 1, invisible at logit 0, caught at non-zero logits."""
