@@ -182,6 +182,9 @@ def main(argv=None) -> int:
     p.add_argument("--collection", choices=sorted(TITLES), default="dev",
                    help="dev: protocol V's 14 KEEL tables (default); protocol_t: protocol T's 13 tables, to report")
     p.add_argument("--datasets", default=None, help="comma-separated subset of the collection (default all)")
+    p.add_argument("--sampler", action="append", default=None, metavar="SPEC",
+                   help="run only this sampler spec (repeatable; default: every sampler of the protocol); the "
+                        "report still shows every sampler the store holds a complete row for")
     p.add_argument("--jobs", type=int, default=1, help="(table, sampler, fold) tasks at once (default 1)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
     p.add_argument("--report", action="store_true", help="only write results.md from the store")
@@ -201,7 +204,10 @@ def main(argv=None) -> int:
     print(f"dev_collection: {len(tables)} table(s), {len(samplers)} samplers, classifiers {classifiers} "
           f"(+ balanced, tuned), {folds} folds; store {store}", flush=True)
     with threadpool_limits(1):
-        results = run(tables, samplers, classifiers, folds, store, args.jobs, compute=not args.report)
+        if args.sampler and not args.report:
+            run(tables, args.sampler, classifiers, folds, store, args.jobs)
+        results = run(tables, samplers, classifiers, folds, store, args.jobs,
+                      compute=not args.report and not args.sampler)
     text = report(results, tables, samplers, classifiers, folds, store, out, command, TITLES[args.collection])
     if args.quick:
         print(text)
