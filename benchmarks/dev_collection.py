@@ -121,6 +121,11 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                      f" at commit(s) {sorted({str(r['commit']) for r in used})} on "
                      f"{'; '.join(sorted({r['machine'] for r in used}))}; 1-minute load average at fold start "
                      f"{min(loads):.1f}–{max(loads):.1f}")
+        versions = sorted({c for r in used
+                           if (c := r["identity"]["oversampler"].get("code", {}).get("minority_gen_code"))})
+        if versions:
+            lines.append(f"* the package's samplers at output version(s) {', '.join(versions)} "
+                         "(`minority_gen._version.OUTPUT_VERSION`: a cell is read back only at its own version)")
     lines.append("* data: " + "; ".join(f"{n} {t[0].shape[0]}×{t[0].shape[1]} ({int(t[1].sum())} minority)"
                                          for n, t in tables.items()))
     lines += [f"* protocol: StratifiedKFold({folds}, shuffle=True, random_state=0); StandardScaler on the training "
