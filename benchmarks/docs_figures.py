@@ -138,6 +138,39 @@ def protocol_t_ranks(root: Path) -> str:
     return md_table([[label, *row] for label, row in zip(PROTOCOL_T_ROWS.values(), zip(*cells))], header)
 
 
+PROTOCOL_V_ROWS = {
+    "none": "none",
+    "ros": "random oversampling (ROS)",
+    "smote": "SMOTE (k = 3)",
+    "{clf}-balanced": "no resampling, `class_weight=\"balanced\"`",
+    "{clf}-tuned": "no resampling, threshold tuned by inner CV",
+    "rumi": "`rumi` (defaults: SMOTE anchors, no boundary term)",
+    'rumi:{"anchor": null}': "`rumi`, `anchor=None`",
+    'rumi:{"boundary": 1.0}': "`rumi`, `boundary=1`",
+    'rumi:{"boundary": 3.0}': "`rumi`, `boundary=3`",
+    'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}':
+        "`rumi`, `boundary={\"weight\": 1, \"target\": \"margins\"}`",
+}
+
+
+@figure("protocol-v-ranks", "dev_collection/results.md")
+def protocol_v_ranks(root: Path) -> str:
+    """G-mean mean ranks of protocol V (the development collection) per classifier, as ``results.md`` gives them;
+    ``–`` for a row that table does not hold; the best of each column in bold."""
+    path = root / RESULTS / "dev_collection" / "results.md"
+    columns = []
+    for clf in ("lr", "rf", "hgb"):
+        rows = read_md_table(path, "metric", after=f"## {clf}")
+        gmean = next(r for r in rows if r["metric"] == "G-mean")
+        shown = [gmean.get(f"`{spec.replace('{clf}', clf)}`", "–") for spec in PROTOCOL_V_ROWS]
+        values = [c for c in shown if c != "–"]
+        best = min(values, key=float)
+        columns.append([f"**{c}**" if c == best else c for c in shown] + [gmean["tables"]])
+    header = ["G-mean mean rank (1 = best)", "logistic regression", "random forest", "gradient boosting"]
+    body = [[label, *row] for label, row in zip(PROTOCOL_V_ROWS.values(), zip(*[c[:-1] for c in columns]))]
+    return md_table(body + [["tables", *(c[-1] for c in columns)]], header)
+
+
 STROKE_ROWS = {
     "none": "none",
     "ros": "random oversampling",
@@ -248,8 +281,8 @@ def sample_quality_rumi(root: Path) -> str:
 
 
 def documents(root: Path) -> list[Path]:
-    """The documents that may hold regions: README.md and docs/*.md."""
-    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    """The documents that may hold regions: README.md, docs/*.md and benchmarks/README.md."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "benchmarks" / "README.md"]
 
 
 def _regions(path: Path, text: str) -> list[re.Match]:

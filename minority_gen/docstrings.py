@@ -93,9 +93,10 @@ PARAMETERS = """Parameters
         nearer the border. Works for every method, conditional ones per
         requested class, tables and images. ``None``: off (the rows are
         exactly those without it). Not the default: on the development
-        collection (protocol V, benchmarks/README.md) it raised ``rumi``'s
-        rank with logistic regression but lowered it with random forest and
-        gradient boosting, and left logistic regression behind SMOTE.
+        collection (protocol V, benchmarks/README.md) every setting tried
+        (weights 1 and 3, and the margin match) raised ``rumi``'s rank with
+        logistic regression but lowered it with random forest and gradient
+        boosting, and left logistic regression behind SMOTE.
     ema : float, "auto" or None, default="auto"
         If a float (e.g. 0.99), sample from an exponential moving average of
         the generator's weights with this decay; ``None``: from the generator
