@@ -101,6 +101,30 @@ def _fmt(x, digits=3) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
+CONTROL = "rumi"
+"""The package's default, the control of Holm's test and of the per-table counts."""
+
+
+def control_lines(table: pd.DataFrame, clf: str) -> list[str]:
+    """Holm's test of every row against :data:`CONTROL` and the tables where the control is ahead (G-mean)."""
+    from minority_gen.evaluation.stats import holm_test
+
+    holm = holm_test(table, CONTROL)
+    lines = [f"Holm's test against `{CONTROL}` (G-mean, {len(table)} tables; z > 0: the row ranks better than "
+             f"`{CONTROL}`): " + "; ".join(f"`{m}` z = {r.z:+.2f}, p = {r.p:.3g}, Holm p = {r.p_holm:.3g}"
+                                           + (" (different)" if r.reject else "") for m, r in holm.iterrows()), ""]
+    control = table[CONTROL]
+    counts = []
+    if {"smote", "ros"} <= set(table.columns):
+        better = table[["smote", "ros"]].max(axis=1)
+        counts.append(f"ahead of the better of `smote` and `ros` on {int((control > better).sum())} of {len(table)}")
+    for other in (f"{clf}-balanced", f"{clf}-tuned"):
+        if other in table.columns:
+            counts.append(f"ahead of `{other}` on {int((control > table[other]).sum())} of {len(table)}")
+    return lines + ([f"`{CONTROL}` per table (G-mean, ties not counted as ahead): " + "; ".join(counts) + "."]
+                    if counts else [])
+
+
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
            command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
@@ -142,6 +166,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
         rows = methods_of(results, clf)
         methods = [*samplers, f"{clf}-balanced", f"{clf}-tuned"]
         lines += [f"## {clf}", ""]
+        gmean_table = None
         means = score_table(rows[rows.metric != "error"], "gmean", by="method", complete=False) \
             if (rows.metric == "gmean").any() else pd.DataFrame()
         lines += ["G-mean per table:", "", "| table | " + " | ".join(f"`{m}`" for m in methods) + " |",
@@ -165,6 +190,9 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                          + f" | {fr.chi2:.2f} ({fr.p_chi2:.3g}) | {_fmt(fr.f_f, 2)} ({fr.p_f:.3g}) | {cd:.2f} |")
             if metric == "gmean":
                 cd_diagram(ranks, cd, out / f"cd_{clf}.png", title=f"{clf}: mean G-mean rank over {len(table)} tables")
+                gmean_table = table
+        if gmean_table is not None and CONTROL in gmean_table.columns:
+            lines += ["", *control_lines(gmean_table, clf)]
         lines.append("")
     lines += ["## Failures", ""]
     if len(failures):

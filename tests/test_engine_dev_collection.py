@@ -29,3 +29,17 @@ def test_quick_run_writes_a_store_and_a_report_and_resumes(script, tmp_path, cap
     assert store.read_text().splitlines() == lines  # nothing recomputed
     assert script.main(["--quick", "--report", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "results.md").read_text().split("\n", 4)[4] == text.split("\n", 4)[4]  # same body
+
+
+def test_the_control_lines_count_tables_and_run_holm_against_the_default(script):
+    import pandas as pd
+
+    table = pd.DataFrame({"rumi": [0.80, 0.70, 0.90, 0.60], "smote": [0.70, 0.75, 0.85, 0.60],
+                          "ros": [0.75, 0.65, 0.95, 0.50], "lr-balanced": [0.90, 0.60, 0.80, 0.70]},
+                         index=["a", "b", "c", "d"])
+    holm, blank, counts = script.control_lines(table, "lr")
+    assert holm.startswith("Holm's test against `rumi` (G-mean, 4 tables") and "`smote` z = " in holm
+    assert "`rumi`" not in holm.split(":", 1)[1].replace("than `rumi`", "")  # the control is not tested against itself
+    # better of smote/ros: 0.75, 0.75, 0.95, 0.60 -> rumi ahead on a only (d is a tie); lr-balanced: b and c
+    assert counts == ("`rumi` per table (G-mean, ties not counted as ahead): ahead of the better of `smote` and "
+                      "`ros` on 1 of 4; ahead of `lr-balanced` on 2 of 4.")
