@@ -135,7 +135,7 @@ def cell(name: str, n_iter: int | None) -> dict:
     out_any = np.zeros(n, dtype=bool)
     ruled_any = np.zeros(n, dtype=bool)
     worst = (None, -1.0)
-    for (column, values), (_, low, high) in zip(unruled.items(), ranges):
+    for column, values in unruled.items():
         lo, hi = np.nanmin(real[column]), np.nanmax(real[column])
         bad = (values < lo) | (values > hi)
         out_any |= bad
@@ -174,7 +174,8 @@ def version_comparison(store: Path, before: str, after: str) -> list[str]:
     for sampler, classifier in pairs:
         diffs = []
         for dataset in sorted({k[2] for k in cells if k[:2] == (sampler, classifier)}):
-            old, new = cells.get((sampler, classifier, dataset, before)), cells.get((sampler, classifier, dataset, after))
+            old = cells.get((sampler, classifier, dataset, before))
+            new = cells.get((sampler, classifier, dataset, after))
             if old and new and set(old) == set(new):
                 diffs.append(float(np.mean(list(new.values())) - np.mean(list(old.values()))))
         if not diffs:
@@ -211,7 +212,8 @@ def report(run: dict, path: Path, extra: list[str] = (), argv: list[str] = ()) -
         edge = (f"{c['edge_unruled']:.3f} / {c['edge_ruled']:.3f} / {c['edge_real']:.3f}"
                 if c.get("worst_column") is not None else "–")
         lines.append(f"| {c['table']} | {c['rows']} | {c['minority']} | {c['new']} | {c['discrete_columns']} | "
-                     f"{c['redrawn']:.1%} | {c['outside']:.1%} | {c['ruled_outside']:.1%} | {worst} | {edge} | {c['fit_s']} |")
+                     f"{c['redrawn']:.1%} | {c['outside']:.1%} | {c['ruled_outside']:.1%} | {worst} | {edge} | "
+                     f"{c['fit_s']} |")
     with_columns = [c for c in cells if c["discrete_columns"]]
     changed = [c["table"] for c in with_columns if c["redrawn"] > 0]
     lines += ["", f"Tables with a discrete column: {len(with_columns)} of {len(cells)}; tables where the rule "
@@ -258,7 +260,8 @@ def main(argv=None) -> int:
             print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         c = cells[-1]
-        print(f"{name}: {c['discrete_columns']} discrete, redrawn {c['redrawn']:.1%}, outside {c['outside']:.1%} unruled, "
+        print(f"{name}: {c['discrete_columns']} discrete, redrawn {c['redrawn']:.1%}, "
+              f"outside {c['outside']:.1%} unruled, "
               f"{c['ruled_outside']:.1%} ruled ({c['fit_s']} s)", flush=True)
     from minority_gen._version import __version__
     from minority_gen.evaluation.report import machine_description

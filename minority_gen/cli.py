@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from ._version import __version__
 
-__all__ = ["CommandError", "build_parser", "main"]
+__all__ = ["build_parser", "main"]  # and CommandError, imported on first use (module __getattr__)
 
 #: Exit codes: a usage error found before training; a failure while running; Ctrl-C (128 + SIGINT).
 EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130

@@ -22,7 +22,8 @@ def test_a_cell_measures_the_rule_on_the_counts_table(bench):
 
 
 def _record(sampler, dataset, fold, code, gmean):
-    return {"key": f"{sampler}/{dataset}/{fold}/{code}", "status": "ok", "oversampler": sampler, "classifier": "lr", "dataset": dataset, "fold": fold,
+    return {"key": f"{sampler}/{dataset}/{fold}/{code}", "status": "ok", "oversampler": sampler, "classifier": "lr",
+            "dataset": dataset, "fold": fold,
             "identity": {"oversampler": {"code": {"minority_gen_code": code}}}, "metrics": {"gmean": gmean}}
 
 
