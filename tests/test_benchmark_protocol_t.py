@@ -150,7 +150,17 @@ def test_ctgan_sampler_balances_a_tiny_table(protocol_t):
     assert np.isfinite(X_res).all() and np.array_equal(X_res[:48], X)
 
 
+def _libraries_differ() -> bool:
+    """Whether scikit-learn or imbalanced-learn differ from the versions that computed the committed cells (their
+    report: scikit-learn 1.9.1, imbalanced-learn 0.14.2); other versions fit other models (make test-lowest)."""
+    from importlib.metadata import version
+
+    return (version("scikit-learn"), version("imbalanced-learn")) != ("1.9.1", "0.14.2")
+
+
 @pytest.mark.skipif(not COMMITTED.is_file(), reason="the committed protocol T results are absent")
+@pytest.mark.skipif(_libraries_differ(), reason="the committed cells were computed with scikit-learn 1.9.1 and "
+                    "imbalanced-learn 0.14.2; other versions give other models")
 def test_classic_samplers_on_the_engine_give_the_committed_cells(protocol_t, tmp_path, capsys):
     """breast_cancer_30, 5 folds, the classic samplers and the three classifiers: the engine's cells equal the
     committed runs.jsonl (written by this script before it used the engine) to 1e-9; the old records are read
