@@ -325,15 +325,10 @@ class TableCodec:
 
     def class_ranges(self, X_class) -> list[list]:
         """``[[column, low, high], ...]``: for each discrete column where the rows of one class (``X_class``,
-        raw) leave out levels that other classes have below or above them, the interval of generated values
-        that :meth:`decode` snaps to the class's own range.
-
-        ``low`` is halfway between the class's smallest value and the next level below it, ``high`` halfway
-        between its largest and the next level above; ``None`` where the class reaches the data's own smallest
-        (largest) level, whose side is left to :meth:`decode` as before (values beyond the data snap to its
-        edge: rejecting them there would also remove rows the class has at that edge). :meth:`outside` finds
-        the rows that leave these intervals, so that they are drawn again rather than snapped onto a level
-        only other classes have, or clipped onto the class's edge.
+        raw) leave out levels that other classes have, the interval of values :meth:`decode` snaps into the
+        class's range: ``low`` / ``high`` halfway to the next level below / above the class's values, ``None``
+        where the class reaches the data's own edge (left to :meth:`decode`: rejecting there would also remove
+        rows the class has at that edge). :meth:`outside` finds the rows to draw again.
         """
         X64 = np.asarray(X_class, dtype=np.float64)
         ranges = []
@@ -357,11 +352,7 @@ class TableCodec:
         bad = np.zeros(len(Z), dtype=bool)
         for j, low, high in ranges:
             x = np.asarray(Z[:, j], dtype=np.float64) * self.scale_[j] + self.mean_[j]
-            out = np.zeros(len(Z), dtype=bool)
-            if low is not None:
-                out |= x <= low
-            if high is not None:
-                out |= x > high
+            out = (x <= (-np.inf if low is None else low)) | (x > (np.inf if high is None else high))
             if missing is not None and j in missing:
                 out &= ~missing[j]
             bad |= out

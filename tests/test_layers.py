@@ -155,3 +155,10 @@ def test_the_checks_catch_an_arrow_up_and_a_circle():
 ])
 def test_imports_are_read_wherever_they_stand(source, expected):
     assert imports_of("oversampler", source, False, set(modules())) == expected
+
+
+def test_no_module_is_over_400_lines():
+    """The house issue's limit: a module over 400 lines is split, not grown."""
+    long = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}
