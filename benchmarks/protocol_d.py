@@ -54,7 +54,7 @@ import numpy as np
 
 from minority_gen.evaluation.datasets import default_data_dir
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, write_results
-from minority_gen.evaluation.store import _append, read_store
+from minority_gen.evaluation.store import append_records, read_store
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "protocol_d"
@@ -442,7 +442,7 @@ def main(argv=None) -> int:
                 metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
                 record = dict(key=key, config=config, name=name, seed=seed, settings=current, metrics=metrics,
                               date=info["date"], commit=info["commit"], command=args.command)
-                _append(runs_path, [record])
+                append_records(runs_path, [record])
                 records.append(record)
                 if name != "real":  # kept for the grid, which shows every reported cell, not only this run's
                     (args.out / "images").mkdir(exist_ok=True)

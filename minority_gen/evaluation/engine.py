@@ -50,7 +50,18 @@ from .datasets import load_dataset
 from .downstream import _check_classifiers, _Shared, check_table, fit_and_score, make_splits
 from .samplers import NONE, make_classifier, parse_sampler, sampler_spec
 from .scoring import _check_scoring
-from .store import _append, _digest, _key, _now, _qualname, canonical, code_versions, git_commit, machine, read_store
+from .store import (
+    _digest,
+    _key,
+    _now,
+    _qualname,
+    append_records,
+    canonical,
+    code_versions,
+    git_commit,
+    machine,
+    read_store,
+)
 
 COLUMNS = ["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"]
 """Columns of :func:`compare_on_datasets`' result."""
@@ -257,7 +268,7 @@ def compare_on_datasets(
               dynamic_ncols=True) as bar:
         for _, records in run_unordered(_task, tasks, n_jobs):
             if store is not None:
-                _append(store, records)
+                append_records(store, records)
             for rec in records:
                 done[rec["key"]] = rec
                 if rec["status"] != "ok":

@@ -4,7 +4,7 @@ A key is a SHA-256 over what determines a cell's numbers (see
 :mod:`minority_gen.evaluation.engine`): :func:`canonical` descriptions of
 the estimators, :func:`code_versions` of the code they run, digests of the
 data. :func:`read_store` reads a store back (a line cut by a kill is
-skipped with a warning); ``_append`` writes finished cells, one JSON line
+skipped with a warning); ``append_records`` writes finished cells, one JSON line
 each, flushed and synced.
 """
 
@@ -163,7 +163,7 @@ def read_store(path) -> list[dict]:
     return list(best.values())
 
 
-def _append(path: Path, records: list[dict]) -> None:
+def append_records(path: Path, records: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as fh:
         if fh.tell() > 0:  # a previous write cut short leaves no newline: start on a fresh line
