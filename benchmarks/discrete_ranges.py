@@ -73,14 +73,13 @@ def load(name: str):
 
 def discrete_values(sampler, rows) -> dict[str, np.ndarray]:
     """Column name → the rows' values (float, NaN where missing) of each column the class ranges cover."""
-    codec = sampler.model_.codec
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(np.asarray(rows))
-    numeric = getattr(codec, "numeric_idx_", None)
+    numeric = getattr(sampler.model_.codec, "numeric_idx_", None)  # the mixed codec: slot -> column
     out = {}
     for j, _, _ in sampler.model_.ranges.get(1, []):
-        column = frame.iloc[:, numeric[j] if numeric is not None else j]
-        out[str(frame.columns[numeric[j] if numeric is not None else j])] = pd.to_numeric(
-            column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        position = numeric[j] if numeric is not None else j
+        out[str(frame.columns[position])] = pd.to_numeric(frame.iloc[:, position], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
     return out
 
 
