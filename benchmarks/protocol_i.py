@@ -6,7 +6,12 @@ For every (scenario, condition, seed) cell the training split is resampled
 by the condition, a :class:`minority_gen.evaluation.CNNClassifier` is
 trained for a fixed number of epochs and the epoch with the best
 validation ROC AUC is kept (model selection on the validation split only);
-the test split is scored once: ROC AUC, accuracy, balanced accuracy.
+the test split is scored once: ROC AUC, the malignant class's average
+precision, accuracy, balanced accuracy (the test probabilities are kept in
+the cell). The report pairs conditions by seed (every condition with 5 or
+more seeds against augmentation alone, ROS and no resampling: one-sided
+Wilcoxon signed-rank and paired t-test) and names the GAN condition chosen
+on the validation split.
 
 Scenarios:
 
@@ -81,8 +86,13 @@ REFERENCE = {
     "ResNet-18 (28)": (0.901, 0.863), "ResNet-50 (28)": (0.857, 0.812), "auto-sklearn": (0.836, 0.803),
     "AutoKeras": (0.871, 0.831), "Google AutoML Vision": (0.919, 0.861),
 }
-METRICS = (("test_auc", "test ROC AUC"), ("test_accuracy", "accuracy"),
-           ("test_balanced_accuracy", "balanced accuracy"))
+METRICS = (("test_auc", "test ROC AUC"), ("test_average_precision", "average precision"),
+           ("test_accuracy", "accuracy"), ("test_balanced_accuracy", "balanced accuracy"))
+#: The paired comparisons by seed: the metrics (test ROC AUC first, the primary one) and the references.
+PAIRED_METRICS = (METRICS[0], METRICS[1], METRICS[3])
+REFERENCES = ("augmentation", "ros", "none")
+#: Metrics every cell records; a cell stored before one of them was added is run again (same seed).
+RECORDED = ("test_auc", "test_balanced_accuracy", "test_average_precision")
 #: --quick: a few images, one seed, two epochs, a tiny CNN and two iterations of a tiny GAN.
 QUICK = dict(seeds=[0], epochs=2, width=4, gan_iter=2, gan_width=8, gan_batch=16, train_fraction=1 / 6, severe_n=10)
 
@@ -319,7 +329,7 @@ def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool
 
 
 def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+    from sklearn.metrics import accuracy_score, average_precision_score, balanced_accuracy_score, roc_auc_score
 
     from minority_gen.evaluation import CNNClassifier
 
@@ -331,9 +341,13 @@ def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
     X_test, y_test = splits["test"]
     proba = clf.predict_proba(X_test)
     pred = clf.classes_[proba.argmax(1)]
+    p_minority = proba[:, list(clf.classes_).index(MINORITY)]
     return dict(
         test_auc=float(roc_auc_score(y_test, proba[:, 1])), test_accuracy=float(accuracy_score(y_test, pred)),
         test_balanced_accuracy=float(balanced_accuracy_score(y_test, pred)),
+        # the minority's (malignant, label 0) average precision, ranked by its own probability
+        test_average_precision=float(average_precision_score(y_test == MINORITY, p_minority)),
+        test_proba_minority=[round(float(v), 5) for v in p_minority],
         val_auc=float(clf.best_score_), best_epoch=int(clf.best_epoch_),
         val_curve=[round(v, 4) for v in clf.history_["val_roc_auc"]],
         n_train={str(c): int((y_tr == c).sum()) for c in np.unique(y_tr)},
@@ -364,7 +378,8 @@ def table(grouped: dict[tuple, list[dict]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for (scenario, condition, _), recs in grouped.items():
         gan = recs[0]["gan_params"]
-        cells = [mean_std([r["metrics"][k] for r in recs]) for k, _ in METRICS]
+        cells = [mean_std([r["metrics"][k] for r in recs]) if all(k in r["metrics"] for r in recs) else "–"
+                 for k, _ in METRICS]
         epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
         gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
         label = settings_label(gan, recs[0]["quick"])
@@ -373,6 +388,47 @@ def table(grouped: dict[tuple, list[dict]]) -> list[str]:
                      + f" | {mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
                      f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
     return lines
+
+
+def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tuple | None:
+    """The GAN condition (group key) of ``scenario`` with the highest mean validation AUC over its seeds, among
+    the groups run with the most seeds (so a condition is not chosen for having fewer, luckier seeds)."""
+    gan_keys = [k for k in grouped if k[0] == scenario and gan_part(k[1])]
+    if not gan_keys:
+        return None
+    most = max(len(grouped[k]) for k in gan_keys)
+    return max((k for k in gan_keys if len(grouped[k]) == most),
+               key=lambda k: np.mean([r["metrics"]["val_auc"] for r in grouped[k]]))
+
+
+def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[str]:
+    """Every condition run with at least 5 seeds against each reference baseline of its scenario, paired by seed:
+    mean difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
+    from minority_gen.evaluation import paired_test
+
+    header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for key, recs in grouped.items():
+        scenario, condition, _ = key
+        for ref in REFERENCES:
+            if (scenario, ref, "") not in grouped or (
+                    condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition)):
+                continue  # baselines among themselves once each: augmentation vs ros and none, ros vs none
+            mine = {r["seed"]: r["metrics"] for r in recs}
+            theirs = {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}
+            seeds = sorted(s for s in set(mine) & set(theirs)
+                           if all(k in mine[s] and k in theirs[s] for k, _ in PAIRED_METRICS))
+            if len(seeds) < 5:
+                continue
+            cells = []
+            for metric, _ in PAIRED_METRICS:
+                r = paired_test([mine[s][metric] for s in seeds], [theirs[s][metric] for s in seeds])
+                verdict = "**significant**" if r.p_wilcoxon < alpha else "not significant"
+                cells.append(f"{r.mean_diff:+.3f} ({r.wins}/{r.losses}; W p={r.p_wilcoxon:.3f}, t p={r.p_ttest:.3f}; "
+                             f"{verdict})")
+            label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])
+            lines.append(f"| {scenario} | {label} | {ref} | {len(seeds)} | " + " | ".join(cells) + " |")
+    return lines if len(lines) > 2 else []
 
 
 def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
@@ -403,6 +459,30 @@ def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
+    """The report's section on paired comparisons by seed and on the GAN condition chosen on validation."""
+    lines = paired_lines(grouped)
+    if not lines:
+        return []
+    chosen = [(s, k) for s in SCENARIOS if (k := chosen_on_validation(grouped, s))]
+    return [
+        "## Paired by seed (test split)",
+        "",
+        "Each condition against the baselines on the seeds both have (the seed seeds the GAN, the resampling and "
+        "the CNN): mean difference (condition − reference), seeds won/lost, and one-sided p-values for \"the "
+        "condition is higher\": Wilcoxon signed-rank (exact) and the paired t-test on the seed differences. "
+        "*Significant* means the Wilcoxon p is below 0.05; with 10 seeds the smallest reachable p is 0.001. "
+        "Only conditions with at least 5 seeds are listed.",
+        "",
+        *[f"* {s}: GAN condition chosen on the validation split (highest mean validation AUC of the GAN "
+          f"conditions with the most seeds): **{k[1]}{settings_label(grouped[k][0]['gan_params'])}** "
+          f"({np.mean([r['metrics']['val_auc'] for r in grouped[k]]):.3f})" for s, k in chosen],
+        "",
+        *lines,
+        "",
+    ]
 
 
 def write_report(args, records: list[dict], path_md: Path) -> None:
@@ -449,6 +529,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "",
         *table(grouped),
         "",
+        *paired_section(grouped),
         "## Reference: MedMNIST v2 benchmark on BreastMNIST (test split, no oversampling)",
         "",
         "| model | AUC | ACC |",
@@ -585,7 +666,7 @@ def main(argv=None) -> int:
     splits = load_splits(path, args.train_fraction)
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
-    done = {r["key"] for r in records}
+    done = {r["key"] for r in records if all(k in r["metrics"] for k in RECORDED)}  # a cell lacking one runs again
     todo = []
     for scenario in args.scenarios:
         for seed in args.seeds:

@@ -50,7 +50,8 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     assert both["gan_params"] == {"method": "rumi", "n_iter": 2, "hidden_dims": [8], "device": "cpu",
                                   "batch_size": 16, "ema": 0.99, "method_params": RUMI_DEFAULTS}
     text = (out / "results.md").read_text()
-    assert "| scenario | condition | GAN iterations | seeds | test ROC AUC | accuracy | balanced accuracy |" in text
+    assert ("| scenario | condition | GAN iterations | seeds | test ROC AUC | average precision | accuracy | "
+            "balanced accuracy |") in text
     assert "| severe30 | projection+augmentation | 2 | 0 | " in text
     assert "| ResNet-18 (28) | 0.901 | 0.863 |" in text and "| Google AutoML Vision | 0.919 | 0.861 |" in text
     assert "protocol_i.py --quick" in text and "torch 2" in text and "CPU cores" in text
@@ -202,3 +203,66 @@ def test_quick_run_with_the_plain_cnn_writes_its_own_report(protocol_i, tmp_path
     assert "(two blocks of one 3×3 convolution, dense 128" in text and "(plain.png)" in text
     assert (out / "plain.png").is_file() and len(json.loads((out / "plain.json").read_text())) == 2
     assert not (out / "results.md").exists()
+
+
+def _record(protocol_i, scenario, condition, seed, auc, val_auc=0.9, gan=None, ap=True):
+    metrics = dict(test_auc=auc, test_accuracy=0.8, test_balanced_accuracy=auc - 0.1, val_auc=val_auc,
+                   best_epoch=1, gan_s=0.0, cnn_s=1.0)
+    if ap:
+        metrics["test_average_precision"] = auc - 0.2
+    gan_params = {"method": condition.removesuffix("+augmentation"), "n_iter": 5, "hidden_dims": [16], **(gan or {})}
+    return dict(key=f"{scenario}{condition}{seed}", scenario=scenario, condition=condition, seed=seed,
+                cnn_params={}, gan_params=gan_params if protocol_i.gan_part(condition) else None, quick=False,
+                metrics=metrics)
+
+
+def test_paired_section_tests_each_condition_against_the_baselines_by_seed(protocol_i):
+    """Differences are paired by seed (a seed only one side has is left out), p-values are one-sided Wilcoxon and
+    t; the GAN condition chosen on validation is the one with the best mean validation AUC among the most seeds."""
+    from minority_gen.evaluation import paired_test
+
+    recs = [_record(protocol_i, "severe30", "augmentation", s, 0.80 + 0.01 * s) for s in range(10)]
+    recs += [_record(protocol_i, "severe30", "ros", s, 0.80 + 0.01 * s + (0.02 if s % 3 else -0.01)) for s in range(10)]
+    recs += [_record(protocol_i, "severe30", "rumi+augmentation", s, 0.81 + 0.01 * s + 0.002 * s, val_auc=0.95)
+             for s in range(11)]  # seed 10 has no baseline
+    recs += [_record(protocol_i, "severe30", "tacgan", s, 0.7, val_auc=0.97) for s in range(3)]  # best val, 3 seeds
+    recs += [_record(protocol_i, "severe30", "acgan", s, 0.7, val_auc=0.94) for s in range(10)]
+    grouped = protocol_i.groups(recs)
+    assert protocol_i.chosen_on_validation(grouped, "severe30")[1] == "rumi+augmentation"
+    assert protocol_i.chosen_on_validation(grouped, "full") is None
+    lines = protocol_i.paired_lines(grouped)
+    row = next(line for line in lines if line.startswith("| severe30 | rumi+augmentation | augmentation |"))
+    gain = [0.01 + 0.002 * s for s in range(10)]
+    expected = paired_test(np.array(gain) + 0.8, np.zeros(10) + 0.8)
+    assert "| 10 | +" in row and f"W p={expected.p_wilcoxon:.3f}" in row and "(10/0;" in row
+    assert "**significant**" in row
+    against_ros = next(line for line in lines if line.startswith("| severe30 | rumi+augmentation | ros |"))
+    assert "not significant" in against_ros.split("|")[5]  # AUC: ros leads on 7 of 10 seeds
+    assert any(line.startswith("| severe30 | augmentation | ros | 10 |") for line in lines)
+    assert not any(line.startswith("| severe30 | ros | augmentation |") for line in lines)  # baselines once each
+    assert not any("| tacgan |" in line for line in lines)  # fewer than 5 seeds
+    section = "\n".join(protocol_i.paired_section(grouped))
+    assert "chosen on the validation split" in section and "**rumi+augmentation**" in section
+    old = [_record(protocol_i, "severe30", c, s, 0.8, ap=False) for c in ("augmentation", "rumi") for s in range(6)]
+    assert protocol_i.paired_lines(protocol_i.groups(old)) == []  # cells without average precision are not paired
+    assert "| – |" in "\n".join(protocol_i.table(protocol_i.groups(old)))
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_cells_recorded_before_a_metric_existed_run_again(protocol_i, tmp_path, capsys):
+    """A stored cell without average precision (older code) runs again; the new record has it and the test
+    probabilities, and the report keeps the latest record of each seed."""
+    out = tmp_path / "m"
+    base = ["--quick", "--out", str(out), "--scenarios", "severe30", "--conditions", "none", "ros"]
+    assert protocol_i.main(base) == 0
+    lines = (out / "runs.jsonl").read_text().splitlines()
+    old = json.loads(lines[0])
+    assert 0 <= old["metrics"]["test_average_precision"] <= 1 and len(old["metrics"]["test_proba_minority"]) > 0
+    del old["metrics"]["test_average_precision"]
+    (out / "runs.jsonl").write_text("\n".join([json.dumps(old), lines[1]]) + "\n")
+    capsys.readouterr()
+    assert protocol_i.main(base) == 0
+    assert "1 cell(s) to run, 1 cached" in capsys.readouterr().out
+    recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert len(recs) == 3 and "test_average_precision" in recs[2]["metrics"] and recs[2]["key"] == old["key"]
+    assert recs[2]["metrics"]["test_auc"] == old["metrics"]["test_auc"]  # the same seed gives the same CNN

@@ -146,3 +146,40 @@ def test_cd_diagram_draws_a_png(tmp_path):
     assert (tmp_path / "cd.png").stat().st_size > 1000
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "CD = 1.25" in texts and any("C4.5+m+cf (1.96)" in t for t in texts)
+
+
+def test_paired_test_matches_wilcoxon_and_t_by_hand():
+    """d = a - b = (0.1, -0.02, 0.05, 0.07, 0.03): |d| ranks 5, 1, 3, 4, 2, so W+ = 14 of 15. Exactly, with 2^5
+    equally likely sign patterns, W+ >= 14 happens twice (all positive; all but rank 1): p = 2/32. Paired t:
+    mean 0.046, sample sd sqrt(0.00812 / 4), t = 0.046 / (sd / sqrt 5) = 2.2830 on 4 degrees of freedom."""
+    from scipy.stats import t as student_t
+
+    from minority_gen.evaluation import paired_test
+
+    b = np.array([0.80, 0.82, 0.80, 0.60, 0.90])
+    a = b + np.array([0.1, -0.02, 0.05, 0.07, 0.03])
+    r = paired_test(a, b)
+    assert (r.n, r.wins, r.losses) == (5, 4, 1)
+    assert r.mean_diff == pytest.approx(0.046)
+    assert r.p_wilcoxon == pytest.approx(2 / 32)
+    t = 0.046 / (np.sqrt(0.00812 / 4) / np.sqrt(5))
+    assert t == pytest.approx(2.2830, abs=1e-4)
+    assert r.p_ttest == pytest.approx(student_t.sf(t, 4))
+    flipped = paired_test(b, a)  # one-sided: the other direction is not significant
+    assert flipped.p_wilcoxon == pytest.approx(1 - 1 / 32) and flipped.p_ttest == pytest.approx(1 - r.p_ttest)
+    ten = paired_test(np.arange(10) + 1.0, np.zeros(10))
+    assert ten.p_wilcoxon == pytest.approx(2.0 ** -10) and ten.wins == 10
+
+
+def test_paired_test_edge_cases_and_refusals():
+    from minority_gen.evaluation import paired_test
+
+    same = paired_test([0.5, 0.6, 0.7], [0.5, 0.6, 0.7])
+    assert same.p_wilcoxon == 1.0 and same.p_ttest == 1.0 and same.wins == same.losses == 0
+    shifted = paired_test([0.6, 0.7, 0.8], [0.5, 0.6, 0.7])  # constant difference: t undefined, sign clear
+    assert shifted.p_ttest == 0.0 and shifted.p_wilcoxon == pytest.approx(1 / 8)
+    assert np.isnan(paired_test([0.6], [0.5]).p_wilcoxon)
+    with pytest.raises(ValueError, match="equal length"):
+        paired_test([0.1, 0.2], [0.1])
+    with pytest.raises(ValueError, match="NaN"):
+        paired_test([0.1, float("nan")], [0.1, 0.2])

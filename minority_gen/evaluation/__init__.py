@@ -21,7 +21,8 @@
   specs (:func:`parse_sampler`, :func:`sampler_spec`); named benchmark tables
   (:mod:`.datasets`, :func:`load_dataset`); rank statistics over datasets
   (:mod:`.stats`: :func:`mean_ranks`, :func:`friedman_test`,
-  :func:`nemenyi_cd`, :func:`holm_test`, :func:`cd_diagram`).
+  :func:`nemenyi_cd`, :func:`holm_test`, :func:`cd_diagram`; paired runs:
+  :func:`paired_test`).
 """
 
 from .cnn import CNNClassifier
@@ -55,12 +56,12 @@ from .samplers import (
     split_specs,
 )
 from .scoring import DEFAULT_SCORING
-from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
+from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, paired_test, score_table
 
 __all__ = [
     "COST_SENSITIVE", "DatasetNotFound", "available_datasets", "cd_diagram", "compare_on_datasets",
-    "friedman_test", "holm_test", "load_dataset", "mean_ranks", "nemenyi_cd", "parse_sampler", "read_store",
-    "sampler_spec", "score_table", "split_specs",
+    "friedman_test", "holm_test", "load_dataset", "mean_ranks", "nemenyi_cd", "paired_test", "parse_sampler",
+    "read_store", "sampler_spec", "score_table", "split_specs",
     "CLASSIFIERS", "CNNClassifier", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
     "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",
