@@ -67,3 +67,36 @@ def test_unknown_names_are_refused():
         ds.load_dataset("ecoli3")
     with pytest.raises(ValueError, match="collection must be"):
         ds.available_datasets("keel")
+
+
+def test_image_loaders_read_the_files_cut_severe30_and_say_where_to_get_missing_data(tmp_path):
+    """BreastMNIST's splits and labels as stored; severe30 keeps every benign image and 30 malignant ones drawn by
+    default_rng(0) in their original order; an absent file raises DatasetNotFound naming its source."""
+    from minority_gen.evaluation.datasets import DatasetNotFound, load_breastmnist, load_mnist_test, severe_cut
+
+    rng = np.random.default_rng(5)
+    y_train = np.r_[np.zeros(40), np.ones(60)].astype(int)[rng.permutation(100)]
+    arrays = {f"{s}_images": rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for s, n in
+              (("train", 100), ("val", 10), ("test", 20))}
+    arrays.update(train_labels=y_train[:, None], val_labels=np.r_[np.zeros(3), np.ones(7)][:, None],
+                  test_labels=np.r_[np.zeros(5), np.ones(15)][:, None])
+    np.savez(tmp_path / "breastmnist.npz", **arrays)
+    full = load_breastmnist(tmp_path)
+    np.testing.assert_array_equal(full["train"][0], arrays["train_images"])
+    assert full["test"][1].dtype == np.int64 and full["test"][1].shape == (20,)
+    severe = load_breastmnist(tmp_path, "severe30")
+    kept = np.sort(np.random.default_rng(0).choice(np.flatnonzero(y_train == 0), 30, replace=False))
+    mask = severe_cut(y_train)
+    assert mask.sum() == 90 and (severe["train"][1] == 0).sum() == 30
+    np.testing.assert_array_equal(np.flatnonzero(mask & (y_train == 0)), kept)
+    np.testing.assert_array_equal(severe["train"][0], arrays["train_images"][mask])
+    np.testing.assert_array_equal(severe["val"][0], arrays["val_images"])
+    with pytest.raises(ValueError, match="'full' or 'severe30'"):
+        load_breastmnist(tmp_path, "severe10")
+    with pytest.raises(DatasetNotFound, match="(?s)medmnist.com.*MINORITY_GEN_DATA"):
+        load_breastmnist(tmp_path / "nowhere")
+    with pytest.raises(DatasetNotFound, match="official MNIST test set"):
+        load_mnist_test(tmp_path)
+    np.savez(tmp_path / "mnist_test.npz", x=arrays["test_images"], y=np.arange(20) % 10)
+    X, y = load_mnist_test(tmp_path)
+    assert X.shape == (20, 28, 28) and y.dtype == np.int64 and y[3] == 3

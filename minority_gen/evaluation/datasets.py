@@ -23,6 +23,14 @@ the table of protocol T, ``benchmarks/sample_quality.py`` and
 this module drew the 30 rows with ``np.random.default_rng(0)``, a different
 table).
 
+Images keep their own labels (not the tables' 1 = minority rule):
+:func:`load_breastmnist` (MedMNIST v2's ``breastmnist.npz``; label 0 =
+malignant = the minority) with its ``severe30`` cut (:func:`severe_cut`:
+the malignant training images cut to 30 drawn by
+``np.random.default_rng(0)``, the cut of protocol I), and
+:func:`load_mnist_test` (the official MNIST test set, ``mnist_test.npz``,
+protocol D).
+
 ``<data>`` is ``data_home`` when given, else ``$MINORITY_GEN_DATA``, else
 ``../shared/data`` beside the repository (see :func:`default_data_dir`).
 
@@ -171,6 +179,54 @@ def load_dataset(name: str, data_home=None) -> tuple[np.ndarray, np.ndarray]:
     if name in DEV_COLLECTION:
         return load_keel(name)
     raise ValueError(f"Unknown dataset {name!r}. Known: {', '.join(available_datasets())}; or pass (X, y).")
+
+
+MISSING_IMAGES = """\
+{path} not found. {what}
+Put it in the data folder ({folder}) or point to another with data_home=... (the scripts' --data) or the
+MINORITY_GEN_DATA variable."""
+_IMAGE_SOURCES = {
+    "breastmnist.npz": "It is MedMNIST v2's BreastMNIST (https://medmnist.com, zenodo record 10519652, CC BY 4.0).",
+    "mnist_test.npz": "It is the official MNIST test set saved with numpy (keys x: 10000 × 28 × 28 uint8, y: labels).",
+}
+
+
+def _image_file(name: str, data_home=None) -> Path:
+    folder = Path(data_home) if data_home is not None else default_data_dir()
+    path = folder / name
+    if not path.is_file():
+        raise DatasetNotFound(MISSING_IMAGES.format(path=path, what=_IMAGE_SOURCES[name], folder=folder))
+    return path
+
+
+def severe_cut(y, minority: int = 0, n: int = 30) -> np.ndarray:
+    """Boolean mask keeping every image not of class ``minority`` and ``n`` of that class, drawn by
+    ``np.random.default_rng(0)`` (the same cut whatever the experiment's seed): BreastMNIST's ``severe30``."""
+    y = np.asarray(y)
+    kept = np.random.default_rng(0).choice(np.flatnonzero(y == minority), n, replace=False)
+    return (y != minority) | np.isin(np.arange(len(y)), kept)
+
+
+def load_breastmnist(data_home=None, scenario: str = "full") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """BreastMNIST's official splits ``{"train", "val", "test"}`` → ``(uint8 images N × 28 × 28, int64 labels)``,
+    label 0 = malignant; ``scenario="severe30"`` cuts the training split's malignant images to 30
+    (:func:`severe_cut`). Raises :class:`DatasetNotFound` (with where to get it) when the file is absent."""
+    if scenario not in ("full", "severe30"):
+        raise ValueError(f"scenario must be 'full' or 'severe30'; got {scenario!r}.")
+    with np.load(_image_file("breastmnist.npz", data_home)) as f:
+        splits = {s: (f[f"{s}_images"], f[f"{s}_labels"].ravel().astype(np.int64)) for s in ("train", "val", "test")}
+    if scenario == "severe30":
+        X, y = splits["train"]
+        mask = severe_cut(y)
+        splits["train"] = (X[mask], y[mask])
+    return splits
+
+
+def load_mnist_test(data_home=None) -> tuple[np.ndarray, np.ndarray]:
+    """The official MNIST test set ``(uint8 images 10000 × 28 × 28, int64 digits)`` from ``mnist_test.npz``;
+    raises :class:`DatasetNotFound` when the file is absent."""
+    with np.load(_image_file("mnist_test.npz", data_home)) as f:
+        return f["x"], f["y"].astype(np.int64)
 
 
 def load_datasets(names: Iterable[str], data_home=None, missing: str = "raise"
