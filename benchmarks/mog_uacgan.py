@@ -1,31 +1,9 @@
 """Reproduce the UAC-GAN paper's 1-D mixture of Gaussians (EVALUATION.md, protocol M).
 
-Classes N(0, 1), N(3, 2), N(6, 3) (means 0, 3, 6; standard deviations 1, 2,
-3). Each conditional method is fitted through ``GANOversampler`` with the
-TAC-GAN authors' mixture-of-Gaussians recipe (Adam 2e-3, betas (0.5, 0.999),
-10 discriminator steps per generator step, batch 256, 2-d noise, MLPs with
-two hidden layers of 10 units, i.e. three linear layers), then 10,000 rows
-per class are drawn and compared with 10,000 fresh rows per class from the
-true distribution:
-
-* MMD² with the authors' polynomial kernel ``k(x, y) = (x·y + 1)³`` (the
-  default of their ``polynomial_mmd``: degree 3, γ = 1/d, c = 1), unbiased,
-  computed exactly on all rows (for 1-D data it reduces to moments), in the
-  data's units;
-* MMD² with a Gaussian kernel of bandwidth 1 (data units), unbiased, on
-  2,000 rows per side (:func:`minority_gen.evaluation.metrics.mmd2`);
-* the generated standard deviation per class (true: 1, 2, 3).
-
-The marginal compares the equal-weight mixture of the three generated
-classes with that of the true ones. Then the imbalanced variant: the third
-class cut to 5 % of its rows (labels for the generator drawn class-balanced,
-the default).
-
-``--pac`` (default 4, the package's ``pac="auto"`` for tables) sets the rows
-per discriminator pack; ``--anchor`` (default ``none``: the paper's plain
-generator) the estimator's ``anchor``.
-
-Usage::
+Classes N(0, 1), N(3, 2), N(6, 3); each conditional method is fitted through ``GANOversampler`` with the
+TAC-GAN authors' recipe (``RECIPE``), balanced and with the third class cut to 5 %; 10,000 generated rows
+per class are compared with 10,000 fresh true rows by MMD² (the authors' polynomial kernel, exact, and a
+Gaussian kernel) and the generated standard deviations. Results: results/mog_uacgan[_quick][_<tag>].{md,json,png}.
 
     python -m benchmarks.mog_uacgan --quick          # smoke run, ~30 CPU-seconds
     python -m benchmarks.mog_uacgan                  # a full run at pac 4, no anchors
@@ -36,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from pathlib import Path
 
@@ -50,26 +29,24 @@ MEANS, STDS = (0.0, 3.0, 6.0), (1.0, 2.0, 3.0)
 RESULTS = Path(__file__).resolve().parent / "results"
 RECIPE = dict(lr_g=2e-3, lr_d=2e-3, betas=(0.5, 0.999), n_critic=10, batch_size=256, latent_dim=2,
               hidden_dims=(10, 10), device="cpu")
+METHODS = "acgan,tacgan,uacgan,projection,cagan,amgan,labelgan"
+PARAMS = {"uacgan": {"lambda_mi": 1.0}}  # the authors' 1-D script (their CIFAR runs: 0.1)
+KEYS = [f"{k}_{c}" for k in ("poly", "rbf") for c in (0, 1, 2, "marginal")] + ["std_0", "std_1", "std_2", "fit_s"]
 
 
 def draw(n_per_class, rng):
     X = np.concatenate([rng.normal(m, s, n) for m, s, n in zip(MEANS, STDS, n_per_class)])
-    y = np.repeat(np.arange(3), n_per_class)
-    return X[:, None].astype(np.float32), y
+    return X[:, None].astype(np.float32), np.repeat(np.arange(3), n_per_class)
 
 
 def mmd_poly(a: np.ndarray, b: np.ndarray) -> float:
-    """Unbiased MMD² with ``(x·y + 1)³`` on 1-D samples, via moments (exact)."""
-    def cross(u, v):  # mean over all pairs of (u v + 1)^3 = Σ_k C(3,k) E[u^k] E[v^k]
-        return sum(c * np.mean(u**k) * np.mean(v**k) for k, c in enumerate((1, 3, 3, 1)))
-
-    def within(u):  # mean over pairs i != j
-        n = len(u)
-        return sum(c * (np.sum(u**k) ** 2 - np.sum(u ** (2 * k))) / (n * (n - 1))
-                   for k, c in enumerate((1, 3, 3, 1)))
-
+    """Unbiased MMD² with ``(x·y + 1)³`` on 1-D samples, exact via moments: the mean of ``(u v + 1)³`` over
+    pairs is ``Σ_k C(3, k) E[u^k] E[v^k]``; within a sample, the pairs ``i = j`` are left out."""
+    terms = list(enumerate((1, 3, 3, 1)))
+    within = lambda u: sum(c * (np.sum(u**k) ** 2 - np.sum(u ** (2 * k))) / (len(u) * (len(u) - 1))
+                           for k, c in terms)
     a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
-    return float(within(a) + within(b) - 2 * cross(a, b))
+    return float(within(a) + within(b) - 2 * sum(c * np.mean(a**k) * np.mean(b**k) for k, c in terms))
 
 
 def mmd_rbf(a: np.ndarray, b: np.ndarray, rng, n: int = 2000, bandwidth: float = 1.0) -> float:
@@ -78,38 +55,23 @@ def mmd_rbf(a: np.ndarray, b: np.ndarray, rng, n: int = 2000, bandwidth: float =
     return mmd2(a, b, bandwidth=bandwidth, max_samples=None)
 
 
-def run_one(method, params, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
+def run_one(method, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
     rng = np.random.default_rng(seed)
     X, y = draw(n_per_class, rng)
     strategy = {c: int(n) + 1 for c, n in enumerate(n_per_class)}  # fit every class
-    sampler = GANOversampler(method=method, method_params=params, n_iter=n_iter, sampling_strategy=strategy,
-                             pac=pac, anchor=anchor, random_state=seed, **RECIPE)
+    sampler = GANOversampler(method=method, method_params=PARAMS.get(method), n_iter=n_iter,
+                             sampling_strategy=strategy, pac=pac, anchor=anchor, random_state=seed, **RECIPE)
     t0 = time.perf_counter()
     sampler.fit(X, y)
-    fit_s = time.perf_counter() - t0
+    out = {"fit_s": time.perf_counter() - t0}
     gen = [sampler.sample(n_eval, y=c, random_state=seed).ravel() for c in range(3)]
-    real = [draw([n_eval] * 3, np.random.default_rng(10_000 + seed))[0].ravel()[c * n_eval:(c + 1) * n_eval]
-            for c in range(3)]
-    out = {"fit_s": fit_s}
+    real = np.split(draw([n_eval] * 3, np.random.default_rng(10_000 + seed))[0].ravel(), 3)
     for c in range(3):
-        out[f"poly_{c}"] = mmd_poly(gen[c], real[c])
-        out[f"rbf_{c}"] = mmd_rbf(gen[c], real[c], rng)
-        out[f"std_{c}"] = float(np.std(gen[c]))
+        out.update({f"poly_{c}": mmd_poly(gen[c], real[c]), f"rbf_{c}": mmd_rbf(gen[c], real[c], rng),
+                    f"std_{c}": float(np.std(gen[c]))})
     g_all, r_all = np.concatenate(gen), np.concatenate(real)
-    out["poly_marginal"] = mmd_poly(g_all, r_all)
-    out["rbf_marginal"] = mmd_rbf(g_all, r_all, rng)
+    out.update(poly_marginal=mmd_poly(g_all, r_all), rbf_marginal=mmd_rbf(g_all, r_all, rng))
     return out, gen
-
-
-def summarise(rows, keys):
-    """Mean and (population, ddof=0, as in the committed results) standard deviation over seeds per key."""
-    arr = {k: np.array([r[k] for r in rows]) for k in keys}
-    return {k: (float(v.mean()), float(v.std())) for k, v in arr.items()}
-
-
-def fmt(ms):
-    m, s = ms
-    return f"{m:.3f} ± {s:.3f}"
 
 
 def plot(samples, path, methods, variants):
@@ -121,32 +83,17 @@ def plot(samples, path, methods, variants):
     grid = np.linspace(-8, 16, 400)
     fig, axes = plt.subplots(len(methods), len(variants), figsize=(5 * len(variants), 2.2 * len(methods)),
                              squeeze=False, sharex=True)
-    colors = ("tab:blue", "tab:orange", "tab:green")
-    for i, m in enumerate(methods):
-        for j, v in enumerate(variants):
-            ax = axes[i, j]
-            for c in range(3):
-                pdf = np.exp(-((grid - MEANS[c]) ** 2) / (2 * STDS[c] ** 2)) / (STDS[c] * np.sqrt(2 * np.pi))
-                ax.plot(grid, pdf, "--", color=colors[c], lw=1)
-                ax.hist(samples[(m, v)][c], bins=120, range=(-8, 16), density=True, histtype="step",
-                        color=colors[c], lw=1.2)
-            ax.set_title(f"{m} — {v} (seed 0)", fontsize=9)
-            ax.set_yticks([])
-    fig.suptitle("Generated (solid histograms) vs true class densities (dashed); classes 0, 1, 2",
-                 fontsize=10)
+    for (i, m), (j, v) in itertools.product(enumerate(methods), enumerate(variants)):
+        for c, color in enumerate(("tab:blue", "tab:orange", "tab:green")):
+            pdf = np.exp(-((grid - MEANS[c]) ** 2) / (2 * STDS[c] ** 2)) / (STDS[c] * np.sqrt(2 * np.pi))
+            axes[i, j].plot(grid, pdf, "--", color=color, lw=1)
+            axes[i, j].hist(samples[(m, v)][c], bins=120, range=(-8, 16), density=True, histtype="step",
+                            color=color, lw=1.2)
+        axes[i, j].set_title(f"{m} — {v} (seed 0)", fontsize=9)
+        axes[i, j].set_yticks([])
+    fig.suptitle("Generated (solid histograms) vs true class densities (dashed); classes 0, 1, 2", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-
-
-METHODS = {
-    "acgan": ("acgan", None),
-    "tacgan": ("tacgan", None),
-    "uacgan": ("uacgan", {"lambda_mi": 1.0}),  # the authors' 1-D script (their CIFAR runs: 0.1)
-    "projection": ("projection", None),
-    "cagan": ("cagan", None),
-    "amgan": ("amgan", None),
-    "labelgan": ("labelgan", None),
-}
 
 
 def main(argv=None) -> int:
@@ -156,7 +103,7 @@ def main(argv=None) -> int:
     parser.add_argument("--n-iter", type=int, default=1000, help="generator steps (each after 10 D steps)")
     parser.add_argument("--n-train", type=int, default=10_000, help="training rows per class")
     parser.add_argument("--n-eval", type=int, default=10_000, help="generated and true rows per class")
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", default=METHODS)
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--tag", default="", help="suffix of the result files")
     parser.add_argument("--pac", type=int, default=4, help="rows per discriminator pack (1: no packing)")
@@ -167,27 +114,23 @@ def main(argv=None) -> int:
     methods = args.methods.split(",")
     if args.quick:
         args.seeds, args.n_iter, methods = 1, 100, ["acgan", "tacgan", "uacgan"]
-    n = args.n_train
-    anchor = None if args.anchor == "none" else args.anchor
+    n, anchor = args.n_train, None if args.anchor == "none" else args.anchor
     variants = {"balanced": [n, n, n], "imbalanced": [n, n, n // 20]}
-    keys = [f"{k}_{c}" for k in ("poly", "rbf") for c in (0, 1, 2, "marginal")] + ["std_0", "std_1", "std_2",
-                                                                                  "fit_s"]
     results, samples = {}, {}
     t_start = time.perf_counter()
     for v, sizes in variants.items():
         for m in methods:
-            name, params = METHODS[m]
             rows = []
             for seed in range(args.seeds):
-                row, gen = run_one(name, params, sizes, seed, args.n_iter, args.n_eval, args.pac, anchor)
+                row, gen = run_one(m, sizes, seed, args.n_iter, args.n_eval, args.pac, anchor)
                 rows.append(row)
-                if seed == 0:
-                    samples[(m, v)] = gen
-                print(f"{v:10s} {m:10s} seed {seed}: poly marginal {row['poly_marginal']:.3f} "
-                      f"class2 {row['poly_2']:.3f} "
-                      f"std {row['std_0']:.2f}/{row['std_1']:.2f}/{row['std_2']:.2f} "
+                samples.setdefault((m, v), gen)  # seed 0's
+                print(f"{v:10s} {m:10s} seed {seed}: poly marginal {row['poly_marginal']:.3f} class2 "
+                      f"{row['poly_2']:.3f} std {row['std_0']:.2f}/{row['std_1']:.2f}/{row['std_2']:.2f} "
                       f"({row['fit_s']:.1f}s)", flush=True)
-            results[(m, v)] = summarise(rows, keys)
+            # mean and population (ddof=0, as in the committed results) standard deviation over the seeds
+            results[(m, v)] = {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows])))
+                               for k in KEYS}
     total = time.perf_counter() - t_start
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,8 +147,7 @@ def main(argv=None) -> int:
         f"imbalanced {variants['imbalanced']}; {args.n_eval} generated and {args.n_eval} fresh true rows "
         "per class.", "",
         "MMD² (lower is better), mean ± std over seeds. `poly`: kernel (x·y + 1)³, unbiased, exact, as the "
-        "authors' script (data units, so class 2's large values dominate). "
-        "`rbf`: Gaussian kernel, bandwidth 1, "
+        "authors' script (data units, so class 2's large values dominate). `rbf`: Gaussian kernel, bandwidth 1, "
         "unbiased, 2,000 rows per side. `std c`: generated standard deviation of class c (true 1, 2, 3).", "",
         "Paper (poly, balanced, marginal): AC-GAN 52.348, TAC-GAN 0.351, UAC-GAN 0.185; class 2: 527.801, "
         "2.772, 0.760.", "",
@@ -213,8 +155,8 @@ def main(argv=None) -> int:
     header = ["method", *(f"{k} {c}" for k in ("poly", "rbf") for c in ("c0", "c1", "c2", "marginal")),
               "std c0", "std c1", "std c2", "fit s"]
     for v in variants:
-        rows = [[m, *(fmt(results[(m, v)][k]) for k in keys[:-4]), *(f"{results[(m, v)][k][0]:.2f}" for k in keys[-4:])]
-                for m in methods]
+        rows = [[m, *(f"{mean:.3f} ± {std:.3f}" for mean, std in (results[(m, v)][k] for k in KEYS[:-4])),
+                 *(f"{results[(m, v)][k][0]:.2f}" for k in KEYS[-4:])] for m in methods]
         lines += [f"## {v}", "", *table_lines(header, rows), ""]
     lines.append(f"![densities]({stem}.png)")
     write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})
