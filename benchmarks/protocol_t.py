@@ -1,36 +1,21 @@
 """Protocol T (EVALUATION.md): the tabular downstream benchmark, on the package's evaluation engine.
 
-Data (``minority_gen.evaluation.datasets``, collection ``protocol_t``): the 11 imbalanced-learn benchmark sets
-read offline from ``<data>/imblearn_zenodo``, scikit-learn's breast cancer and ``breast_cancer_30``; the
-minority is label 1. ``<data>`` is ``--data``, else ``$MINORITY_GEN_DATA``, else ``../shared/data``.
+Data: collection ``protocol_t`` of ``minority_gen.evaluation.datasets`` (11 imbalanced-learn sets read offline
+from ``<data>/imblearn_zenodo``, breast cancer and ``breast_cancer_30``; minority = label 1). ``<data>`` is
+``--data``, else ``$MINORITY_GEN_DATA``, else ``../shared/data``. ``compare_on_datasets``: StratifiedKFold(5,
+shuffle=True, random_state=0); a StandardScaler and the sampler fitted on the training fold, the classifiers
+``lr``, ``rf``, ``hgb`` on the same resampled rows; G-mean, balanced accuracy and average precision on the test
+fold, and the sampler's fit time. Samplers (``--samplers``, default ``all``) are ``parse_sampler`` specs, seeded
+0: ``none``, ``ros``, ``smote``, ``adasyn``, ``bsmote`` (3 neighbours), ``ctgan`` (the ``ctgan`` package's
+``CTGAN(verbose=False)`` on the CPU, fitted on the minority rows; skipped, and said so, when not installed) and
+every ``minority_gen`` method on the CPU. ``name:JSON`` passes keywords; ``--gan-params JSON`` adds keywords to
+every GAN sampler (a spec's own keywords win).
 
-Protocol (``compare_on_datasets``): ``StratifiedKFold(5, shuffle=True, random_state=0)``; on each training
-fold a ``StandardScaler`` fitted there, the sampler's ``fit_resample`` once, every classifier on the same
-resampled rows (what ``make_pipeline(StandardScaler(), sampler, classifier)`` gives per classifier, at a third
-of the cost); the test fold only scaled. Classifiers ``lr``, ``rf``, ``hgb`` of
-``minority_gen.evaluation.CLASSIFIERS`` (``LogisticRegression(max_iter=3000)``, 200 trees with
-``random_state=0``, ``HistGradientBoostingClassifier(random_state=0)``). Metrics on the test fold: G-mean,
-balanced accuracy, average precision (minority = positive); the sampler's fit time per fold.
-
-Samplers (``--samplers``; default ``all``) are the engine's specs (``parse_sampler``): ``none``, ``ros``,
-``smote`` (k_neighbors=3), ``adasyn`` (n_neighbors=3), ``bsmote`` (Borderline-SMOTE, k_neighbors=3), all
-random_state=0; ``ctgan`` (the ``ctgan`` package's ``CTGAN(verbose=False)`` on the CPU, seeded with
-``set_random_state(0)``, fitted on the training fold's scaled minority rows and sampled to balance the
-classes; skipped, and said so, when ``ctgan`` is not installed); every ``minority_gen`` method as
-``GANOversampler(method=name, random_state=0, device="cpu")``. ``name:JSON`` passes constructor keywords
-(``'rumi:{"n_iter": 500}'``); the spec as written is the sampler's label. ``--gan-params JSON`` adds keywords
-to every GAN sampler (a spec's own keywords win).
-
-Every (dataset, fold, sampler, classifier) cell is appended to ``<out>/runs.jsonl`` (the engine's store) as
-its fold finishes, keyed by the data, the fold, the classifier and the sampler's parameters and code: a rerun
-reads finished cells back and computes nothing for them, a changed default or training code is recomputed,
-failed cells are reported (exit status 1) and retried by the next run. ``--datasets``, ``--samplers`` and
-``--only-folds`` run a piece; ``--jobs N`` runs (dataset, sampler, fold) tasks in parallel, each on one
-thread, with the same results. At the end (or with ``--report`` alone, from whatever runs.jsonl holds,
-including the records of this script before it used the engine) ``<out>/results.md``, ``results.csv`` and
-``ranks.png`` are written. Standard deviations use ddof=1; mean ranks (1 = best, ties averaged), Friedman's
-test and Nemenyi's critical difference are over the datasets on which every sampler has the same number of
-folds (``minority_gen.evaluation.stats``).
+Every cell is appended to ``<out>/runs.jsonl`` as its fold finishes: a rerun computes nothing for finished
+cells, recomputes those of changed code and retries failed ones (exit status 1 while any fail). At the end, or
+with ``--report`` alone from whatever runs.jsonl holds (this script's records from before the engine
+included), ``<out>/results.md``, ``results.csv`` and ``ranks.png`` are written: ddof=1 standard deviations;
+mean ranks, Friedman's test and Nemenyi's critical difference over the datasets complete for every sampler.
 
     python benchmarks/protocol_t.py                          # everything, 5 folds (hours on a CPU)
     python benchmarks/protocol_t.py --jobs 2 --samplers none,ros,smote,adasyn,bsmote
@@ -45,7 +30,6 @@ import argparse
 import inspect
 import json
 import os
-import shlex
 import sys
 import tempfile
 import warnings
@@ -59,7 +43,7 @@ from sklearn.base import BaseEstimator
 from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
 from minority_gen.evaluation.datasets import COLLECTIONS, DatasetNotFound, default_data_dir, load_dataset
-from minority_gen.evaluation.report import machine_description, summarise
+from minority_gen.evaluation.report import command_line, machine_description, table_lines
 from minority_gen.evaluation.samplers import (
     ALIASES,
     available_oversamplers,
@@ -78,7 +62,6 @@ CLASSIC = ("none", "ros", "smote", "adasyn", "bsmote")
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
 METRICS = {m: m for m in METRIC_NAMES}
 """The engine's scoring: name → built-in metric, or callable(model, X, y); a non-finite value fails the cell."""
-GAN_DEFAULTS = {"device": "cpu"}
 QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi", classifiers="lr",
              gan_params='{"n_iter": 20, "hidden_dims": [16], "batch_size": 32}')
 
@@ -142,7 +125,7 @@ if "ctgan" not in available_oversamplers():
                          "CTGAN(verbose=False) on the CPU, on the minority rows (the ctgan package)")
 
 
-# --------------------------------------------------------------------------- samplers and data
+# --------------------------------------------------------------------------- samplers, data and cells
 
 
 def expand(text: str) -> list[str]:
@@ -159,13 +142,12 @@ def parse_samplers(specs, gan_params: dict) -> dict:
             raise SystemExit(f"protocol_t: sampler {spec!r} given twice")
         name, _, text = spec.partition(":")
         try:
-            sampler = parse_sampler(spec)
-            if name.strip() in available_methods():  # GANs on the CPU, --gan-params under the spec's own keywords
-                sampler = parse_sampler(f"{name}:" + json.dumps({**GAN_DEFAULTS, **gan_params,
-                                                                **(json.loads(text) if text.strip() else {})}))
+            out[spec] = parse_sampler(spec)
+            if name.strip() in available_methods():  # on the CPU, --gan-params under the spec's own keywords
+                own = json.loads(text.strip() or "{}")
+                out[spec] = parse_sampler(f"{name}:" + json.dumps({"device": "cpu", **gan_params, **own}))
         except ValueError as err:
             raise SystemExit(f"protocol_t: {err}") from None
-        out[spec] = sampler
     return out
 
 
@@ -187,9 +169,6 @@ def load_tables(names, data_home) -> tuple[dict, dict]:
     return tables, missing
 
 
-# --------------------------------------------------------------------------- cells of runs.jsonl
-
-
 CELL_COLUMNS = ["dataset", "fold", "status", "error", "started", "commit", "machine", "loadavg", "n_folds", "sampler",
                 "classifier", "fit_s", *METRIC_NAMES]
 
@@ -199,30 +178,27 @@ def store_cells(path: Path, keys=None) -> pd.DataFrame:
     those of ``keys`` when given) and the records this script wrote before it used the engine (one per fold
     and sampler, every classifier inside); a successful record over a failed one, a later over an earlier."""
     rows = []
-    lines = path.read_text().splitlines() if path.exists() else []
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(path.read_text().splitlines() if path.exists() else [], 1):
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
             print(f"protocol_t: {path}:{n} is not JSON (an interrupted write?); ignored", file=sys.stderr)
             continue
-        meta = {k: rec.get(k) for k in CELL_COLUMNS[:8]}
         if "key" in rec:
-            if keys is not None and rec["key"] not in keys:
-                continue
-            m = rec.get("metrics", {})
-            rows.append({**meta, "n_folds": rec["identity"]["fold"]["n_splits"], "sampler": rec["oversampler"],
-                         "classifier": rec["classifier"], "fit_s": m.get("fit_time_s"),
-                         **{k: m.get(k) for k in METRIC_NAMES}})
+            per_clf = {rec["classifier"]: rec.get("metrics", {})} if keys is None or rec["key"] in keys else {}
+            n_folds, sampler = rec["identity"]["fold"]["n_splits"], rec["oversampler"]
         elif keys is None:  # the script's records before the engine
-            per_clf = rec.get("metrics") or dict.fromkeys(CLASSIFIERS, {})
-            rows += [{**meta, "n_folds": rec["n_folds"], "sampler": rec["sampler"], "classifier": clf,
-                      "fit_s": rec.get("fit_s"), **{k: m.get(k) for k in METRIC_NAMES}} for clf, m in per_clf.items()]
+            per_clf, n_folds, sampler = rec.get("metrics") or dict.fromkeys(CLASSIFIERS, {}), rec["n_folds"], \
+                rec["sampler"]
+        else:
+            continue
+        rows += [{**{k: rec.get(k) for k in CELL_COLUMNS[:8]}, "n_folds": n_folds, "sampler": sampler,
+                  "classifier": clf, "fit_s": m.get("fit_time_s", rec.get("fit_s")),
+                  **{k: m.get(k) for k in METRIC_NAMES}} for clf, m in per_clf.items()]
     cells = pd.DataFrame(rows, columns=CELL_COLUMNS)
-    cells["_ok"] = cells["status"] == "ok"
-    cells = cells.reset_index().sort_values(["_ok", "index"], kind="stable")
+    cells = cells.assign(_ok=cells.status == "ok").sort_values("_ok", kind="stable")
     key = ["dataset", "n_folds", "fold", "sampler", "classifier"]
-    return cells.drop_duplicates(key, keep="last").sort_values("index").drop(columns=["_ok", "index"])
+    return cells.drop_duplicates(key, keep="last").sort_index().drop(columns="_ok")
 
 
 # --------------------------------------------------------------------------- report
@@ -245,23 +221,27 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
     ok, failed = cells[cells.status == "ok"], cells[cells.status != "ok"]
     tidy = ok.melt(id_vars=["dataset", "sampler", "classifier", "fold"], value_vars=[*METRIC_NAMES, "fit_s"],
                    var_name="metric").rename(columns={"sampler": "oversampler"}).dropna(subset=["value"])
-    summ = pd.concat([summarise(g).assign(dataset=d) for d, g in tidy.groupby("dataset", sort=False)]) \
-        if len(tidy) else pd.DataFrame(columns=["dataset", "oversampler", "classifier", "metric"])
-    stat = summ.set_index(["classifier", "dataset", "oversampler", "metric"])
+    stat = (tidy.astype({"value": float}).groupby(["classifier", "dataset", "oversampler", "metric"]).value
+            .agg(["mean", "std", "count"]).fillna({"std": 0.0}))  # std ddof=1, 0 for a single fold
     errors = failed.groupby(["classifier", "dataset", "sampler"]).size()
 
     def get(clf, ds, s, metric, what="mean"):
         key = (clf, ds, s, metric)
-        value = float(stat.loc[key, what]) if key in stat.index else (0 if what == "n_folds" else np.nan)
-        return int(value) if what == "n_folds" else value
+        return stat.at[key, what] if key in stat.index else (0 if what == "count" else np.nan)
+
+    def cell(clf, ds, s):
+        n_err, n = int(errors.get((clf, ds, s), 0)), get(clf, ds, s, "gmean", "count")
+        text = f"{get(clf, ds, s, 'gmean'):.3f} ({get(clf, ds, s, 'balanced_accuracy'):.3f})" if n else "–"
+        return (f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
+                text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
 
     ctgan = None if ctgan_status() else __import__("ctgan")
     lines = ["# Protocol T: tabular downstream benchmark", "", f"* command: `{command}`",
              f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S UTC} on {machine_description()}; "
              f"scikit-learn {sklearn.__version__}, imbalanced-learn {imblearn.__version__}, minority_gen "
              f"{__version__}, " + (f"ctgan {getattr(ctgan, '__version__', '?')}" if ctgan else "ctgan not installed")]
+    per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
     if len(cells):
-        per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
         commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
         lines.append(f"* cells: {len(cells)} from `runs.jsonl`, computed {per_fold.started.min()} – "
                      f"{per_fold.started.max()} at commit(s) {', '.join(commits)} on "
@@ -280,78 +260,60 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
               "`–`: not run. Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's critical difference "
               "(alpha 0.05) are over the datasets on which every sampler listed has the same number of folds.", ""]
 
-    csv_rows, rank_rows = [], {}
+    csv_rows, gmean_ranks = [], {}
     for clf in classifiers:
-        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", "| dataset | " + " | ".join(samplers) + " |",
-                  "|---|" + "---|" * len(samplers)]
-        for ds in datasets:
-            row = []
-            for s in samplers:
-                n_err, n = int(errors.get((clf, ds, s), 0)), get(clf, ds, s, "gmean", "n_folds")
-                text = f"{get(clf, ds, s, 'gmean'):.3f} ({get(clf, ds, s, 'balanced_accuracy'):.3f})" if n else "–"
-                row.append(f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
-                           text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
-            lines.append(f"| {ds} | " + " | ".join(row) + " |")
-        sub = tidy[tidy.classifier == clf]
-        fr = {}
+        rows, sub = [[ds, *(cell(clf, ds, s) for s in samplers)] for ds in datasets], tidy[tidy.classifier == clf]
         for metric, label in METRIC_NAMES.items():
             table = (score_table(sub, metric).reindex(index=datasets, columns=samplers).dropna()
                      if (sub.metric == metric).any() else pd.DataFrame())
-            ok_table = len(table) >= 2 and len(samplers) >= 2
-            ranks = mean_ranks(table) if ok_table else pd.Series(dtype=float)
-            rank_rows[clf, metric] = (list(table.index) if ok_table else [], ranks)
-            fr[metric] = friedman_test(table) if ok_table else None
-            lines.append(f"| **mean rank ({label})** | " + " | ".join(_fmt(ranks.get(s), 2) for s in samplers) + " |")
-        complete = rank_rows[clf, "gmean"][0]
-        lines += ["", f"Mean ranks over {len(complete)} of {len(datasets)} dataset(s)"
+            table = table if len(table) >= 2 and len(samplers) >= 2 else pd.DataFrame()
+            ranks = mean_ranks(table) if len(table) else pd.Series(dtype=float)
+            rows.append([f"**mean rank ({label})**", *(_fmt(ranks.get(s), 2) for s in samplers)])
+            if metric == "gmean":
+                complete, gmean_ranks[clf], fr = list(table.index), (list(table.index), ranks), table
+        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *table_lines(["dataset", *samplers], rows), "",
+                  f"Mean ranks over {len(complete)} of {len(datasets)} dataset(s)"
                   + (f": {', '.join(complete)}." if 0 < len(complete) < len(datasets) else ".")]
-        if fr["gmean"] is not None:
-            f = fr["gmean"]
+        if complete:
+            f = friedman_test(fr)
             lines[-1] += (f" G-mean: Friedman chi2 = {f.chi2:.2f} (p = {f.p_chi2:.3g}), Iman–Davenport F = "
                           f"{_fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
                           f"{nemenyi_cd(len(samplers), len(complete)):.2f}.")
-        lines += ["", "Average precision (mean of folds):", "", "| dataset | " + " | ".join(samplers) + " |",
-                  "|---|" + "---|" * len(samplers)]
-        for ds in datasets:
-            lines.append(f"| {ds} | " + " | ".join("**error**" if errors.get((clf, ds, s), 0) else
-                                                   _fmt(get(clf, ds, s, "average_precision")) for s in samplers) + " |")
-        lines.append("")
+        lines += ["", "Average precision (mean of folds):", "",
+                  *table_lines(["dataset", *samplers], ([ds, *("**error**" if errors.get((clf, ds, s), 0) else
+                                                             _fmt(get(clf, ds, s, "average_precision"))
+                                                             for s in samplers)] for ds in datasets)), ""]
         refs = [s for s in ("smote", "ros") if s in samplers]
         others = [s for s in samplers if s not in refs]
         if refs and others and complete:
+            wins = {s: [sum(get(clf, d, s, m) > max(get(clf, d, r, m) for r in refs) for d in complete)
+                        for m in METRIC_NAMES] for s in others}
             lines += [f"Datasets (of {len(complete)} complete) where a sampler's mean beats the better of "
-                      f"{' and '.join(refs)}:", "", "| sampler | " + " | ".join(METRIC_NAMES.values()) + " |",
-                      "|---|" + "---|" * len(METRIC_NAMES)]
-            for s in others:
-                wins = [sum(get(clf, d, s, m) > max(get(clf, d, r, m) for r in refs) for d in complete)
-                        for m in METRIC_NAMES]
-                lines.append(f"| {s} | " + " | ".join(f"{w}/{len(complete)}" for w in wins) + " |")
-            lines.append("")
-        for ds in datasets:
-            for s in samplers:
-                csv_rows.append({"classifier": clf, "dataset": ds, "sampler": s,
-                                 "folds_done": get(clf, ds, s, "gmean", "n_folds"), "folds": n_folds,
-                                 "errors": int(errors.get((clf, ds, s), 0)),
-                                 **{f"{m}_mean": get(clf, ds, s, m) for m in METRIC_NAMES},
-                                 **{f"{m}_std": get(clf, ds, s, m, "std") for m in METRIC_NAMES},
-                                 "fit_s_mean": get(clf, ds, s, "fit_s")})
+                      f"{' and '.join(refs)}:", "", *table_lines(["sampler", *METRIC_NAMES.values()], (
+                          [s, *(f"{w}/{len(complete)}" for w in wins[s])] for s in others)), ""]
+        csv_rows += [{"classifier": clf, "dataset": ds, "sampler": s, "folds_done": get(clf, ds, s, "gmean", "count"),
+                      "folds": n_folds, "errors": int(errors.get((clf, ds, s), 0)),
+                      **{f"{m}_mean": get(clf, ds, s, m) for m in METRIC_NAMES},
+                      **{f"{m}_std": get(clf, ds, s, m, "std") for m in METRIC_NAMES},
+                      "fit_s_mean": get(clf, ds, s, "fit_s")} for ds in datasets for s in samplers]
 
-    fits = ok.drop_duplicates(["dataset", "fold", "sampler"]).groupby(["dataset", "sampler"]).fit_s.mean()
+    fits = ok.drop_duplicates(["dataset", "fold", "sampler"])
+    by_ds, by_s = fits.groupby(["dataset", "sampler"]).fit_s.mean(), fits.groupby("sampler").fit_s.mean()
     lines += ["## Sampler fit time", "", "Wall seconds of the sampler's `fit_resample` per training fold (one thread), "
               "mean over the folds done; last row: mean over all folds of all datasets.", "",
-              "| dataset | " + " | ".join(samplers) + " |", "|---|" + "---|" * len(samplers)]
-    lines += [f"| {ds} | " + " | ".join(_fmt(fits.get((ds, s), np.nan), 2) for s in samplers) + " |" for ds in datasets]
-    all_fits = ok.drop_duplicates(["dataset", "fold", "sampler"]).groupby("sampler").fit_s.mean()
-    lines += ["| **mean** | " + " | ".join(_fmt(all_fits.get(s, np.nan), 2) for s in samplers) + " |", ""]
+              *table_lines(["dataset", *samplers], [*([ds, *(_fmt(by_ds.get((ds, s), np.nan), 2) for s in samplers)]
+                                                      for ds in datasets),
+                                                    ["**mean**", *(_fmt(by_s.get(s, np.nan), 2) for s in samplers)]]),
+              ""]
     if len(failed):
-        lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", ""]
-        lines += [f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}" for r in failed.itertuples()]
-        lines.append("")
+        lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", "",
+                  *(f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}"
+                    for r in failed.itertuples()), ""]
     out.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines)
     (out / "results.md").write_text(text)
     pd.DataFrame(csv_rows).to_csv(out / "results.csv", index=False)
-    plot_ranks(out / "ranks.png", {clf: rank_rows[clf, "gmean"] for clf in classifiers}, samplers)
+    plot_ranks(out / "ranks.png", gmean_ranks, samplers)
     return text
 
 
@@ -403,10 +365,9 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--note", action="append", default=[], help="extra line for the report header")
     args = p.parse_args(argv)
     args.explicit = {k for k, v in vars(args).items() if v is not None}
-    if args.quick:
-        for key, value in QUICK.items():
-            if getattr(args, key) is None:
-                setattr(args, key, value)
+    for key, value in QUICK.items() if args.quick else ():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     args.folds = args.folds or 5
     if args.folds < 2:
         p.error("--folds must be at least 2")
@@ -425,8 +386,7 @@ def warm_up(samplers: dict) -> None:
     """A 2-iteration fit per GAN method, so that torch's one-off start-up is not counted in a fold's fit time."""
     from minority_gen import GANOversampler
 
-    rng = np.random.RandomState(0)
-    X, y = rng.normal(size=(24, 3)), np.r_[np.zeros(18, int), np.ones(6, int)]
+    X, y = np.random.RandomState(0).normal(size=(24, 3)), np.r_[np.zeros(18, int), np.ones(6, int)]
     for method in {s.method for s in samplers.values() if isinstance(s, GANOversampler)}:
         GANOversampler(method=method, n_iter=2, batch_size=8, hidden_dims=(8,), device="cpu",
                        random_state=0).fit_resample(X, y)
@@ -435,7 +395,7 @@ def warm_up(samplers: dict) -> None:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
-    command = "python benchmarks/protocol_t.py" + (" " + shlex.join(argv) if argv else "")
+    command = command_line("benchmarks/protocol_t.py", argv)
     if args.out is None:
         args.out = Path(tempfile.mkdtemp(prefix="protocol_t_quick_")) if args.quick else DEFAULT_OUT
     store = args.out / "runs.jsonl"
@@ -460,9 +420,8 @@ def main(argv=None) -> int:
         specs = [s for s in specs if s.partition(":")[0] != "ctgan"]
     samplers = parse_samplers(specs, gan_params)
     classifiers = _csv(args.classifiers or ",".join(CLASSIFIERS), CLASSIFIERS, "classifier(s)")
-    names = _csv(args.datasets or ",".join(DATASETS), DATASETS, "dataset(s)")
     data_home = args.data or default_data_dir()
-    tables, missing = load_tables(names, data_home)
+    tables, missing = load_tables(_csv(args.datasets or ",".join(DATASETS), DATASETS, "dataset(s)"), data_home)
     if missing:
         print(f"protocol_t: missing dataset(s) {', '.join(missing)}; running on the others only\n"
               + next(iter(missing.values())), file=sys.stderr)
@@ -477,8 +436,8 @@ def main(argv=None) -> int:
     common = dict(cv=args.folds, scoring=METRICS, store=store, n_jobs=args.jobs, retry_failed=True, folds=folds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # stored failures: retried below
-        before = compare_on_datasets(tables, samplers, classifiers, compute=False, progress=False, **common)
-    cached = int((before.metric == "gmean").sum())
+        cached = int((compare_on_datasets(tables, samplers, classifiers, compute=False, progress=False, **common)
+                      .metric == "gmean").sum())
     total = len(tables) * len(samplers) * len(classifiers) * len(folds)
     print(f"protocol_t: {len(tables)} dataset(s) × {len(samplers)} sampler(s) × {len(classifiers)} classifier(s) × "
           f"{len(folds)} of {args.folds} folds: {cached} cell(s) cached in {store}, {total - cached} to run "
@@ -495,19 +454,16 @@ def main(argv=None) -> int:
         return 130
     text = write_report(args.out, store_cells(store, set(results.cell)), list(tables), list(samplers), classifiers,
                         args.folds, command, notes, tables)
-    if args.quick:
-        print(text)
-    print(f"protocol_t: report {args.out / 'results.md'}", flush=True)
+    print(*([text] if args.quick else []), f"protocol_t: report {args.out / 'results.md'}", sep="\n", flush=True)
     failures = int((results.metric == "error").sum())
     if failures:
         print(f"protocol_t: {failures} cell(s) failed; see 'Failures' in the report", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failures else 0
 
 
 def report_only(args, command, store: Path) -> int:
     cells = store_cells(store)
-    cells = cells[cells.n_folds == args.folds] if len(cells) else cells
+    cells = cells[cells.n_folds == args.folds]
     if not len(cells):
         print(f"protocol_t: no {args.folds}-fold cells in {store} (use --folds)", file=sys.stderr)
         return 2
