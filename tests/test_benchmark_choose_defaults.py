@@ -65,7 +65,11 @@ def test_report_reads_the_records_written_before_the_engine(tmp_path, capsys):
 
 
 def test_mean_ranks_rank_higher_gmean_first():
+    import numpy as np
+    import pandas as pd
+
     cd = _load()
-    rows = {"a": {"x": 0.9, "y": 0.8}, "b": {"x": 0.5, "y": 0.7}, "c": {"x": None, "y": 0.1}}
-    assert cd.mean_ranks(rows, ["x", "y"]) == {"x": 1.5, "y": 1.5}
-    assert cd.mean_ranks({"a": {"x": 0.9, "y": 0.8}}, ["x", "y"]) == {"x": 1.0, "y": 2.0}
+    table = pd.DataFrame({"x": [0.9, 0.5, np.nan], "y": [0.8, 0.7, 0.1]}, index=["a", "b", "c"])
+    assert cd.mean_ranks(table).to_dict() == {"x": 1.5, "y": 1.5}  # only the rows complete for every column
+    assert cd.mean_ranks(table.iloc[:1]).to_dict() == {"x": 1.0, "y": 2.0}
+    assert cd.mean_ranks(table.iloc[2:]).isna().all()  # no complete row: no ranks
