@@ -1,22 +1,14 @@
 """Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations.
 
-**Throughput.** For each process count ``N``, ``python -m torch.distributed.run
---standalone --nproc_per_node N`` starts this script in worker mode; every
-rank fits ``GANOversampler(method="rumi", ...)`` through
-:func:`minority_gen.distributed.fit_ddp` on BreastMNIST's training split
-(28 × 28, malignant = the class grown) with a small convolutional width. The
-batch is per process, so ``N`` processes see ``N`` times the images per
-iteration. Rank 0 reports the fit's wall time (after a barrier, so process
-start-up and imports are left out; the process group's set-up is in), from
-which iterations/s and images/s (generated images per second over all ranks:
-iterations × batch × N / s) follow. Without the data file, random 28 × 28
-images of the same counts stand in (``--random``).
+**Throughput.** For each process count ``N``, ``python -m torch.distributed.run --standalone --nproc_per_node N``
+starts this script as a worker; every rank fits ``GANOversampler(method="rumi", ...)`` through
+:func:`minority_gen.distributed.fit_ddp` on BreastMNIST's training split (random images of its counts with
+``--random`` or without the file). The batch is per process. Rank 0 reports the fit's wall time after a barrier
+(start-up and imports left out, the process group's set-up in); images/s = iterations × batch × N / s.
 
-**Host synchronisations.** ``--sync-count`` counts the calls through which a
-tensor's value reaches Python (``item``, ``tolist``, ``__bool__`` ...; torch's
-own reads of Adam's CPU step counters left out) during a 200-iteration
-tabular fit, with the figures flushed every iteration and every
-``FLUSH_EVERY`` iterations. Run with ``PYTHONPATH`` pointing at an older
+**Host synchronisations.** ``--sync-count`` counts the calls through which a tensor's value reaches Python
+(``item``, ``tolist``, ``__bool__`` ...; torch's own reads left out) during 200-iteration tabular fits, with the
+figures flushed every iteration and every ``FLUSH_EVERY`` iterations. With ``PYTHONPATH`` pointing at an older
 checkout, it counts that code's loop.
 
 Usage::
@@ -25,12 +17,13 @@ Usage::
     python benchmarks/ddp_throughput.py                  # 100 iterations, 1 and 2 processes
     python benchmarks/ddp_throughput.py --sync-count
 
-Results: ``benchmarks/results/ddp/results.md`` (+ ``results.json``).
+Results: ``--out``/results.json (``benchmarks/results/ddp/``; its results.md is written by hand from it).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import json
 import os
@@ -54,10 +47,10 @@ def worker(args: argparse.Namespace) -> None:
     import torch
     import torch.distributed as dist
 
-    torch.set_num_threads(args.threads)
     from minority_gen import GANOversampler
     from minority_gen.distributed import fit_ddp
 
+    torch.set_num_threads(args.threads)
     X, y, _ = breastmnist_or_random(args.data, args.random)
     sampler = GANOversampler(method="rumi", n_iter=args.n_iter, batch_size=args.batch_size,
                              hidden_dims=(args.width,), device="cpu", random_state=0)
@@ -72,12 +65,11 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def run_world(args: argparse.Namespace, n: int) -> dict:
+    """One launcher run on ``n`` processes (the same options, in worker mode): its row."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
-                   str(Path(__file__).resolve()), "--worker", "--result", str(result), "--n-iter", str(args.n_iter),
-                   "--batch-size", str(args.batch_size), "--width", str(args.width), "--threads", str(args.threads),
-                   "--data", str(args.data), *(["--random"] if args.random else [])]
+                   str(Path(__file__).resolve()), *sys.argv[1:], "--worker", "--result", str(result)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         start = time.perf_counter()
         subprocess.run(command, env=env, check=True, capture_output=True, text=True)
@@ -91,17 +83,15 @@ def run_world(args: argparse.Namespace, n: int) -> dict:
 
 
 def count_syncs(n_iter: int = 200) -> dict:
-    """Host reads during a ``n_iter``-iteration fit: flushed every iteration, and at the default interval."""
-    import functools
-
+    """Host reads during ``n_iter``-iteration fits of rumi and acgan: flushed every iteration, and at the default
+    interval (an older loop without ``flush_every``: as it is)."""
     import torch
 
-    torch.set_num_threads(1)
     from minority_gen import GANOversampler, plan, training
 
-    names = ("item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__")
+    torch.set_num_threads(1)
     counter = {"n": 0, "on": False}
-    for name in names:
+    for name in ("item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__"):
         real = getattr(torch.Tensor, name)
 
         def counted(self, *a, _real=real, **k):
@@ -111,16 +101,13 @@ def count_syncs(n_iter: int = 200) -> dict:
 
         setattr(torch.Tensor, name, counted)
     rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(3, 1, (12, 3))])
-    y = np.repeat([0, 1], [60, 12])
+    X, y = np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(3, 1, (12, 3))]), np.repeat([0, 1], [60, 12])
     real_train = training.train_gan
     batched = "flush_every" in inspect.signature(real_train).parameters
+    runs = ({"every iteration": functools.partial(real_train, flush_every=1), "default": real_train} if batched
+            else {"loop without batching": real_train})
     results = {}
-    for label, every in (("every iteration", 1), ("default", None)):
-        if not batched and every == 1:
-            continue
-        train = real_train if every is None else functools.partial(real_train, flush_every=every)
-
+    for label, train in runs.items():
         def spy(*a, _train=train, **k):
             counter["on"] = True
             try:
@@ -128,12 +115,11 @@ def count_syncs(n_iter: int = 200) -> dict:
             finally:
                 counter["on"] = False
 
-        plan.train_gan = spy
-        counter["n"] = 0
+        plan.train_gan, counter["n"] = spy, 0
         for method in ("rumi", "acgan"):
             GANOversampler(method=method, n_iter=n_iter, batch_size=16, latent_dim=4, hidden_dims=(8,),
                            device="cpu", random_state=0).fit(X, y)
-        results[label if batched else "loop without batching"] = counter["n"]
+        results[label] = counter["n"]
     plan.train_gan = real_train
     return {"n_iter": n_iter, "fits": ["rumi", "acgan"], "flush_every": getattr(training, "FLUSH_EVERY", None),
             "host_reads": results}
@@ -155,20 +141,19 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.n_iter = 10 if args.quick else args.n_iter
     if args.worker:
         return worker(args)
     if args.sync_count:
         print(json.dumps(count_syncs(), indent=1))
         return
-    if args.quick:
-        args.n_iter = 10
     rows = [run_world(args, n) for _ in range(args.repeats) for n in args.processes]
     report = {"machine": run_info(), "data": breastmnist_or_random(args.data, args.random)[2],
               "command": command_line("benchmarks/ddp_throughput.py"),
               "settings": {"method": "rumi", "n_iter": args.n_iter, "batch_per_process": args.batch_size,
                            "width": args.width, "threads_per_process": args.threads}, "runs": rows}
     print(json.dumps(report, indent=1))
-    if args.out is not None:  # results.json only: results.md beside it is written by hand from it
+    if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(report, indent=1) + "\n")
 

@@ -1,26 +1,18 @@
 """One 28 × 28 image-GAN iteration beside its FLOP bound on this CPU (issue 10, part 3).
 
-For default ``rumi`` on 28 × 28 grayscale images (BreastMNIST's malignant
-training images when ``../shared/data/breastmnist.npz`` is there, else random
-images of the same shape), one torch thread:
+Default ``rumi`` on BreastMNIST's training split (random images of its counts when ``breastmnist.npz`` is absent;
+one image in eight with ``--quick``), one torch thread:
 
-* **FLOPs per iteration**: ``torch.utils.flop_counter.FlopCounterMode`` around
-  a fit of ``--count-iter`` iterations (forward and backward of every network,
-  all discriminator and generator steps), divided by the iterations. It counts
-  matrix products and convolutions, which is where the arithmetic is.
-* **Time per iteration**: the wall time of a fit of ``--iters`` iterations minus
-  that of a 1-iteration fit (set-up and the final sampling cancel), divided by
-  ``--iters - 1``.
-* **Peak**: the best of several float32 ``torch.mm`` products of 1,024 × 1,024
-  matrices on the same thread, in FLOP/s: what this CPU's BLAS reaches on large,
-  regular products. The **bound** is FLOPs per iteration / peak; the ratio
-  time / bound says how far from compute-bound the loop is (1 = at the peak).
+* **FLOPs per iteration**: ``torch.utils.flop_counter.FlopCounterMode`` (matrix products and convolutions, where
+  the arithmetic is) around a fit of ``--count-iter`` iterations less a 1-iteration fit, over ``--count-iter - 1``.
+* **Time per iteration**: a fit of ``--iters`` iterations less a 1-iteration fit (set-up and the final sampling
+  cancel), over ``--iters - 1``.
+* **Peak**: the best of five float32 1,024 × 1,024 ``torch.mm`` on the same thread. Bound = FLOPs / peak; time /
+  bound = 1 is compute-bound.
 
-Two rows: the networks in channels-last memory format (the default,
-``minority_gen.nets.conv.CONV_MEMORY_FORMAT``) and in the NCHW format they
-used before (the same arithmetic; oneDNN then reorders activations to and
-from its native layout around every convolution). The timed fits of the two
-alternate, so a busy shared CPU slows both alike.
+Rows: the networks in channels-last memory format (the default, ``minority_gen.nets.conv.CONV_MEMORY_FORMAT``) and
+in NCHW (used before; oneDNN then reorders activations around every convolution), timed alternately so a busy
+shared CPU slows both alike.
 
     python benchmarks/image_iteration_profile.py                 # writes benchmarks/results/image_iteration_profile.md
     python benchmarks/image_iteration_profile.py --quick         # seconds, nothing written
@@ -29,11 +21,10 @@ alternate, so a busy shared CPU slows both alike.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
@@ -41,45 +32,22 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
+from benchmarks.default_fit_times import timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.nets import conv  # noqa: E402
-from minority_gen.nets.conv import DEFAULT_WIDTH  # noqa: E402
 from minority_gen.settings import AUTO_IMAGE_EMA  # noqa: E402
 
-#: The memory formats timed: the default and the NCHW layout used before.
-LAYOUTS = {"channels_last": torch.channels_last, "nchw": torch.contiguous_format}
+#: The memory formats timed, with their row names: the default and the NCHW layout used before.
+LAYOUTS = {"channels_last": (torch.channels_last, "channels last (default)"),
+           "nchw": (torch.contiguous_format, "NCHW (before 2026-12-04)")}
 
 
-@contextlib.contextmanager
-def conv_memory_format(memory_format):
-    """Build the conv networks in ``memory_format`` inside the block."""
-    saved = conv.CONV_MEMORY_FORMAT
-    conv.CONV_MEMORY_FORMAT = memory_format
-    try:
-        yield
-    finally:
-        conv.CONV_MEMORY_FORMAT = saved
-
-
-def fit(X, y, n_iter: int, **kw) -> float:
-    start = time.perf_counter()
-    GANOversampler(method="rumi", n_iter=n_iter, device="cpu", random_state=0, **kw).fit(X, y)
-    return time.perf_counter() - start
-
-
-def peak_flops(n: int = 1024, repeats: int = 5) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
-    return 2 * n**3 / best
-
-
-def _timed(f) -> float:
-    start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
+def fit(X, y, n_iter: int) -> float:
+    """Seconds of one default ``rumi`` fit."""
+    sampler = GANOversampler(method="rumi", n_iter=n_iter, device="cpu", random_state=0)
+    return timed(lambda: sampler.fit(X, y), 1)[0]
 
 
 def main(argv=None) -> int:
@@ -98,51 +66,43 @@ def main(argv=None) -> int:
 
     from torch.utils.flop_counter import FlopCounterMode
 
-    counter = FlopCounterMode(display=False)
-    with counter:
-        fit(X, y, args.count_iter)
-    flops_total = counter.get_total_flops()
-    with FlopCounterMode(display=False) as zero:  # the set-up and the final draws, without training
-        fit(X, y, 1)
-    per_iter = (flops_total - zero.get_total_flops()) / (args.count_iter - 1)
-    timings = {name: {"t1": [], "tn": []} for name in LAYOUTS}
+    flops = []
+    for n_iter in (args.count_iter, 1):  # the 1-iteration fit: set-up and the final draws, without training
+        with FlopCounterMode(display=False) as counter:
+            fit(X, y, n_iter)
+        flops.append(counter.get_total_flops())
+    per_iter = (flops[0] - flops[1]) / (args.count_iter - 1)
+    timings = {name: [] for name in LAYOUTS}
     for _ in range(2):
-        for name, memory_format in LAYOUTS.items():
-            with conv_memory_format(memory_format):
-                timings[name]["t1"].append(fit(X, y, 1))
-                timings[name]["tn"].append(fit(X, y, iters))
-    peak = peak_flops()
+        for name, (memory_format, _) in LAYOUTS.items():
+            with mock.patch.object(conv, "CONV_MEMORY_FORMAT", memory_format):
+                timings[name].append((fit(X, y, 1), fit(X, y, iters)))
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    torch.mm(a, b)  # warm-up
+    peak = 2 * 1024**3 / min(timed(lambda: torch.mm(a, b), 1)[0] for _ in range(5))
     bound = per_iter / peak
-    seconds_by = {name: (min(t["tn"]) - min(t["t1"])) / (iters - 1) for name, t in timings.items()}
-    seconds = seconds_by["channels_last"]
+    seconds = {name: (min(t[1] for t in ts) - min(t[0] for t in ts)) / (iters - 1) for name, ts in timings.items()}
     result = {
         "source": source, "images": int(len(X)), "iters": iters, "flops_per_iter": per_iter,
-        "seconds_per_iter": seconds, "peak_flops": peak, "bound_s": bound, "ratio": seconds / bound,
-        "seconds_per_iter_nchw": seconds_by["nchw"], "ratio_nchw": seconds_by["nchw"] / bound, **run_info(),
+        "seconds_per_iter": seconds["channels_last"], "peak_flops": peak, "bound_s": bound,
+        "ratio": seconds["channels_last"] / bound, "seconds_per_iter_nchw": seconds["nchw"],
+        "ratio_nchw": seconds["nchw"] / bound, **run_info(),
     }
     print(json.dumps(result, indent=1))
     if args.quick:
         return 0
     lines = [
-        "# One 28 × 28 image-GAN iteration beside its FLOP bound",
-        "",
+        "# One 28 × 28 image-GAN iteration beside its FLOP bound", "",
         *run_stamp(command_line("benchmarks/image_iteration_profile.py", argv), info=result),
-        "* 1 torch thread; the load average includes this run",
-        "",
-        f"Default `rumi` (image defaults: the paper's recipe, width {DEFAULT_WIDTH}, DiffAugment, EMA of G "
-        f"{AUTO_IMAGE_EMA}) on {source}, "
-        f"{len(X)} images; method in the script's docstring.",
-        "",
+        "* 1 torch thread; the load average includes this run", "",
+        f"Default `rumi` (image defaults: the paper's recipe, width {conv.DEFAULT_WIDTH}, DiffAugment, EMA of G "
+        f"{AUTO_IMAGE_EMA}) on {source}, {len(X)} images; method in the script's docstring.", "",
         *table_lines(["network memory format", "FLOPs per iteration", "time per iteration",
                       "peak (1,024² `torch.mm`, 1 thread)", "FLOP bound", "time / bound"],
-                     [[label, f"{per_iter / 1e9:.2f} GFLOP", f"{seconds_by[name] * 1e3:.0f} ms",
-                       f"{peak / 1e9:.1f} GFLOP/s", f"{bound * 1e3:.0f} ms", f"{seconds_by[name] / bound:.1f}"]
-                      for name, label in (("channels_last", "channels last (default)"),
-                                          ("nchw", "NCHW (before 2026-12-04)"))]),
-        "",
-        "Target (issue 10): within 2× of the FLOP bound. "
-        + ("Met." if seconds / bound <= 2 else f"**Missed**: {seconds / bound:.1f}×."),
-        "",
+                     [[row, f"{per_iter / 1e9:.2f} GFLOP", f"{seconds[name] * 1e3:.0f} ms", f"{peak / 1e9:.1f} GFLOP/s",
+                       f"{bound * 1e3:.0f} ms", f"{seconds[name] / bound:.1f}"] for name, (_, row) in LAYOUTS.items()]),
+        "", "Target (issue 10): within 2× of the FLOP bound. "
+        + ("Met." if result["ratio"] <= 2 else f"**Missed**: {result['ratio']:.1f}×."), "",
     ]
     print("wrote", write_results(args.out, lines, result))
     return 0

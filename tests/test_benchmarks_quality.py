@@ -58,8 +58,9 @@ def test_breastmnist_speed_quick_times_one_fit_with_the_image_defaults(tmp_path)
 
     rng = np.random.default_rng(0)
     labels = np.array([0] * 40 + [1] * 60)
-    np.savez(tmp_path / "breastmnist.npz", train_images=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
-             train_labels=labels[:, None])
+    images = rng.integers(0, 256, (100, 28, 28), dtype=np.uint8)
+    np.savez(tmp_path / "breastmnist.npz", **{f"{s}_{k}": v for s in ("train", "val", "test")
+                                              for k, v in (("images", images), ("labels", labels[:, None]))})
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, str(BENCH / "breastmnist_speed.py"), "--quick", "--methods", "rumi",
                            "--scenarios", "severe30", "--threads", "1", "--data", str(tmp_path), "--out", str(out)],
