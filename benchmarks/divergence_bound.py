@@ -1,18 +1,11 @@
 """How far healthy generators stray from the training rows: the margin of the divergence rule.
 
-:func:`minority_gen.divergence.divergence_limits` calls a generated value
-diverged when its magnitude, in the encoded (standardised) space, exceeds
-``DIVERGENCE_FACTOR`` (1e3) times ``max(1, the training rows' largest
-magnitude in that column)``. This script measures, for default fits, the
-*excursion*: the largest ``|generated value| / max(1, max |real value|)``
-over every column and every batch the generator produced, during training
-(each discriminator and generator step) and in the returned rows. The rule
-is safe when the excursion of healthy fits stays far below 1e3, and useful
-when that of diverged fits (too large a learning rate) lies far above it.
-
-The limit is switched off while measuring (so that nothing stops early); the
-diverged configurations then run once more with it on, to show where they
-stop.
+:func:`minority_gen.divergence.divergence_limits` calls a generated value diverged when its magnitude, in the
+encoded (standardised) space, exceeds ``DIVERGENCE_FACTOR`` (1e3) times ``max(1, the training rows' largest
+magnitude in that column)``. This script measures, for default fits, the *excursion*: the largest
+``|generated value| / max(1, max |real value|)`` over every column and every batch generated during training
+and in the returned rows, with the rule switched off; the diverged settings (too large a learning rate) then
+run once more with it on, to show where they stop.
 
     python benchmarks/divergence_bound.py                 # toys x every method, real tables x rumi
     python benchmarks/divergence_bound.py --n-iter 300    # shorter runs (all but one default-length fit)
@@ -22,9 +15,12 @@ stop.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -43,33 +39,22 @@ ZENODO = ("ecoli", "optical_digits", "abalone", "spectrometer", "us_crime", "lib
 DIVERGED = {"lr 10": dict(lr_g=10.0, lr_d=10.0, n_iter=100), "lr 1": dict(lr_g=1.0, lr_d=1.0, n_iter=300)}
 
 
-class Excursions:
-    """Records the per-column largest |value| of every batch a method generates."""
+@contextmanager
+def recorded_batches():
+    """A list that receives the per-column largest |value| of every batch a method generates."""
+    batches = []
 
-    def __init__(self):
-        self.batches: list[np.ndarray] = []
-        self._originals = {}
+    def recording(original):
+        def generate(method, nets, z, y):
+            out = original(method, nets, z, y)
+            batches.append(out.detach().reshape(len(out), -1).abs().amax(0).float().cpu().numpy())
+            return out
+        return generate
 
-    def __enter__(self):
+    with ExitStack() as stack:
         for cls in (base.GANMethod, amgan.AMGAN):
-            original = cls.__dict__["generate"]
-            self._originals[cls] = original
-
-            def generate(method, nets, z, y, _original=original):
-                out = _original(method, nets, z, y)
-                self.batches.append(out.detach().reshape(len(out), -1).abs().amax(0).float().cpu().numpy())
-                return out
-
-            cls.generate = generate
-        return self
-
-    def __exit__(self, *exc):
-        for cls, original in self._originals.items():
-            cls.generate = original
-
-    def multiple(self, x_enc: np.ndarray) -> float:
-        real = np.maximum(1.0, np.abs(x_enc.reshape(len(x_enc), -1)).max(axis=0))
-        return float(max((b / real).max() for b in self.batches)) if self.batches else float("nan")
+            stack.enter_context(patch.object(cls, "generate", recording(cls.__dict__["generate"])))
+        yield batches
 
 
 def toy_tables() -> dict:
@@ -92,30 +77,31 @@ def real_tables(data: Path) -> dict:
         except DatasetNotFound:
             continue
         out[f"{name} {X.shape[0]}x{X.shape[1]}"] = (X, y)
-    stroke = data / "stroke.csv"
-    if stroke.exists():
-        df = pd.read_csv(stroke, na_values=["N/A"]).drop(columns="id")
+    if (data / "stroke.csv").exists():
+        df = pd.read_csv(data / "stroke.csv", na_values=["N/A"]).drop(columns="id")
         out["stroke (mixed) 5110x10"] = (df.drop(columns="stroke"), df["stroke"].to_numpy())
     return out
 
 
 def excursion(X, y, **params) -> tuple[float, float, float]:
-    """(excursion in training, excursion of the returned rows, seconds) of one fit_resample."""
+    """(excursion in training, excursion of the returned rows, seconds) of one fit and its samples."""
     est = GANOversampler(device="cpu", random_state=0, **params)
     t0 = time.perf_counter()
-    with Excursions() as rec:
+
+    def largest(batches) -> float:
+        x_enc = est.codec_.encode(X if isinstance(X, pd.DataFrame) else np.asarray(X))
+        real = np.maximum(1.0, np.abs(x_enc.reshape(len(x_enc), -1)).max(axis=0))
+        return float(max((b / real).max() for b in batches)) if batches else float("nan")
+
+    with recorded_batches() as batches:
         est.fit(X, y)
-        during = rec.multiple(_encoded(est, X))
-        rec.batches.clear()
+        during = largest(batches)
+        batches.clear()
         for cls, n in est.sampling_strategy_.items():
             if n:
                 est.sample(max(n, 1000), y=cls, random_state=1)
-        after = rec.multiple(_encoded(est, X))
+        after = largest(batches)
     return during, after, time.perf_counter() - t0
-
-
-def _encoded(est, X) -> np.ndarray:
-    return est.codec_.encode(X if isinstance(X, pd.DataFrame) else np.asarray(X))
 
 
 def main(argv=None) -> None:
@@ -127,64 +113,46 @@ def main(argv=None) -> None:
     parser.add_argument("--methods", default=None, help="comma-separated methods for the toy tables (default: all)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "divergence_bound.md")
     args = parser.parse_args(argv)
-    args.argv = argv
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    toys, real = toy_tables(), ({} if args.quick else real_tables(args.data))
-    methods = ["rumi", "projection"] if args.quick else (args.methods.split(",") if args.methods
-                                                         else available_methods())
-    n_iter = 50 if args.quick else args.n_iter
-    extra = {} if n_iter is None else dict(n_iter=n_iter)
+    tables = toy_tables()
+    if args.quick:
+        runs, extra = [("toy 72x3", m, {}) for m in ("rumi", "projection")], dict(n_iter=50)
+    else:
+        real = real_tables(args.data)
+        tables.update(real)
+        methods = args.methods.split(",") if args.methods else available_methods()
+        runs = [(t, m, {}) for t in ("toy 72x3", "student-t(2) 400x6") for m in methods]
+        runs += [(t, "rumi", {}) for t in ("make_classification 300x20", "blobs 3 classes", *real)]
+        runs += [("toy 72x3", "rumi", {"n_iter": 2000}), ("toy 72x3", "rumi", {"recipe": "paper"})]
+        runs += [("toy 72x3", m, d) for d in DIVERGED.values() for m in ("rumi", "projection")]
+        extra = {} if args.n_iter is None else dict(n_iter=args.n_iter)
     rows = []
-    saved = divergence.DIVERGENCE_FACTOR
-    divergence.DIVERGENCE_FACTOR = np.inf  # measuring: nothing may stop early
-    try:
-        runs = [(t, m, {}) for t in (["toy 72x3"] if args.quick else ["toy 72x3", "student-t(2) 400x6"])
-                for m in methods]
-        runs += [(t, "rumi", {}) for t in ["make_classification 300x20", "blobs 3 classes"] if not args.quick]
-        runs += [(t, "rumi", {}) for t in real]
-        if not args.quick:  # full-length default fits, and the paper recipe
-            runs += [("toy 72x3", "rumi", {"n_iter": 2000}), ("toy 72x3", "rumi", {"recipe": "paper"})]
-        runs += [("toy 72x3", m, d) for d in DIVERGED.values() for m in ("rumi", "projection")] if not args.quick \
-            else []
-        tables = {**toys, **real}
+    with patch.object(divergence, "DIVERGENCE_FACTOR", np.inf):  # measuring: nothing may stop early
         for table, method, params in runs:
-            X, y = tables[table]
             settings = {**extra, **params}
-            during, after, secs = excursion(X, y, method=method, **settings)
+            during, after, secs = excursion(*tables[table], method=method, **settings)
             label = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
             rows.append(dict(table=table, method=method, settings=label, during=during, returned=after, s=secs))
             print(rows[-1], flush=True)
-    finally:
-        divergence.DIVERGENCE_FACTOR = saved
     stops = []
-    for name, params in ([] if args.quick else DIVERGED.items()):
-        for method in ("rumi", "projection"):
-            X, y = toys["toy 72x3"]
-            try:
-                GANOversampler(method=method, device="cpu", random_state=0, **params).fit_resample(X, y)
-                stops.append((name, method, "not stopped"))
-            except DivergenceError as exc:
-                stops.append((name, method, str(exc).split(":")[0].split(") ")[-1]))
-    write(args, rows, stops)
-
-
-def write(args, rows, stops) -> None:
+    for (name, params), method in itertools.product([] if args.quick else DIVERGED.items(), ("rumi", "projection")):
+        try:
+            GANOversampler(method=method, device="cpu", random_state=0, **params).fit_resample(*tables["toy 72x3"])
+            stops.append((name, method, "not stopped"))
+        except DivergenceError as exc:
+            stops.append((name, method, str(exc).split(":")[0].split(") ")[-1]))
     healthy = [r for r in rows if "lr_g" not in r["settings"]]
     lines = [
-        "# Divergence rule: how far generators stray from the training rows",
-        "",
-        *run_stamp(command_line("benchmarks/divergence_bound.py", args.argv)),
-        f"* torch threads {torch.get_num_threads()}",
-        "",
+        "# Divergence rule: how far generators stray from the training rows", "",
+        *run_stamp(command_line("benchmarks/divergence_bound.py", argv)),
+        f"* torch threads {torch.get_num_threads()}", "",
         "Excursion: the largest |generated value| / max(1, max |training value|) over the encoded columns, in "
         "every batch generated during training (`during`) and in up to 1,000 rows per class drawn after it "
         "(`returned`). The rule (`minority_gen.divergence.divergence_limits`) fires above "
         f"{divergence.DIVERGENCE_FACTOR:g}. `GANOversampler(method=m, device='cpu', random_state=0)` at its "
-        "defaults unless the settings say otherwise.",
-        "",
+        "defaults unless the settings say otherwise.", "",
         f"Largest excursion of a healthy fit: **{max(max(r['during'], r['returned']) for r in healthy):.3g}** "
-        f"({len(healthy)} fits).",
-        "",
+        f"({len(healthy)} fits).", "",
         *table_lines(["table", "method", "settings", "during", "returned", "s"],
                      [[r["table"], r["method"], r["settings"], f"{r['during']:.3g}", f"{r['returned']:.3g}",
                        f"{r['s']:.1f}"] for r in rows]),

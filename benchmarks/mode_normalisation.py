@@ -1,14 +1,11 @@
 """Mode-specific normalisation (``continuous="modes"``) against standardisation on a bimodal column.
 
-Toy (issue 9): a DataFrame with one continuous column ``x`` and a text
-column ``c``. The class to grow (200 rows) has ``x`` from two modes,
-N(-5, 0.5) and N(5, 1), in equal shares; the other class (400 rows) has
-the same modes 30 % / 70 %. ``c`` is "a"/"b" at random. For each seed,
-``GANOversampler(method, continuous=..., n_iter=500, random_state=seed)``
-draws 2,000 rows of the class; reported: the share of rows between the
-modes (|x| < 2, where the class has almost none: 0.0 %), the share on the
-negative mode (the class's: 50 %), and the KS statistic against 2,000
-fresh rows of the class.
+Toy (issue 9): a DataFrame with one continuous column ``x`` and a text column ``c``. The class to grow
+(200 rows) has ``x`` from two modes, N(-5, 0.5) and N(5, 1), in equal shares; the other class (400 rows)
+has the same modes 30 % / 70 %. ``c`` is "a"/"b" at random. For each seed,
+``GANOversampler(method, continuous=..., n_iter=500, random_state=seed)`` draws 2,000 rows of the class;
+reported: the share of rows between the modes (|x| < 2, where the class has almost none: 0.0 %), the share
+on the negative mode (the class's: 50 %), and the KS statistic against 2,000 fresh rows of the class.
 
     python benchmarks/mode_normalisation.py [--seeds 3] [--methods rumi,cagan]
 """
@@ -21,16 +18,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
+from scipy.stats import ks_2samp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.report import command_line, mean_std, run_stamp, table_lines, write_results  # noqa: E402
 
 
 def class_rows(n: int, p_neg: float, rng) -> np.ndarray:
-    neg = rng.random(n) < p_neg
-    return np.where(neg, rng.normal(-5, 0.5, n), rng.normal(5, 1, n))
+    return np.where(rng.random(n) < p_neg, rng.normal(-5, 0.5, n), rng.normal(5, 1, n))
 
 
 def make_toy(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -40,18 +39,12 @@ def make_toy(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def main(argv=None) -> int:
-    from scipy.stats import ks_2samp
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--methods", default="rumi,cagan")
     ap.add_argument("--n-iter", type=int, default=500)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "mode_normalisation.md")
     args = ap.parse_args(argv)
-    import torch
-
-    from minority_gen import GANOversampler
-
     torch.set_num_threads(1)
     rows = []
     for method in args.methods.split(","):
@@ -64,16 +57,15 @@ def main(argv=None) -> int:
                 fresh = class_rows(2000, 0.5, np.random.default_rng(100 + seed))
                 rows.append({"method": method, "continuous": continuous, "seed": seed,
                              "between_modes": float((np.abs(x) < 2).mean()),
-                             "on_negative_mode": float((x < -2).mean()),
-                             "ks": float(ks_2samp(x, fresh).statistic)})
+                             "on_negative_mode": float((x < -2).mean()), "ks": float(ks_2samp(x, fresh).statistic)})
                 print(rows[-1], flush=True)
-    metrics = ["between_modes", "on_negative_mode", "ks"]
+    groups = pd.DataFrame(rows).groupby(["method", "continuous"])
     lines = ["# Mode-specific normalisation on a bimodal column", "",
              *run_stamp(command_line("benchmarks/mode_normalisation.py", argv)), "* torch 1 thread",
              "* set-up: the script's docstring. Target: between_modes ≈ 0, on_negative_mode ≈ 0.5, ks → 0.", "",
              *table_lines(["method", "continuous", "between modes", "on negative mode", "KS"],
-                          [[method, continuous, *(mean_std(part[c]) for c in metrics)]
-                           for (method, continuous), part in pd.DataFrame(rows).groupby(["method", "continuous"])])]
+                          [[*key, *(mean_std(part[c]) for c in ("between_modes", "on_negative_mode", "ks"))]
+                           for key, part in groups])]
     write_results(args.out, lines)
     print("\n".join(lines))
     return 0

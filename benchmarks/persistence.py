@@ -1,11 +1,8 @@
 """Save and load time, and file size, of a fitted default sampler (issue 11: persistence).
 
-The default ``GANOversampler(method="rumi")`` is fitted once on a 1,000 × 10
-binary table (10 % minority); then ``sampler.save(path)`` and
-``GANOversampler.load(path)`` are timed ``--repeats`` times (median
-reported) next to ``joblib.dump`` / ``joblib.load`` of the same sampler, and
-the loaded sampler's rows are checked to equal the original's for the same
-seed.
+The default ``GANOversampler(method="rumi")`` is fitted once on a 1,000 × 10 binary table (10 % minority);
+``sampler.save`` / ``GANOversampler.load`` are timed (median of ``--repeats``) next to ``joblib.dump`` /
+``joblib.load``, and the loaded sampler must draw the original's rows for the same seed.
 
     python benchmarks/persistence.py               # default rumi, 2,000 iterations, 20 repeats
     python benchmarks/persistence.py --quick       # 50 iterations, 3 repeats, no results file
@@ -38,39 +35,29 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "persistence.md")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
-    kwargs = dict(random_state=0, device="cpu", **({"n_iter": 50} if args.quick else {}))
-
-    X, y = make_table()
     start = time.perf_counter()
-    sampler = GANOversampler(**kwargs).fit(X, y)
+    sampler = GANOversampler(random_state=0, device="cpu", **({"n_iter": 50} if args.quick else {})).fit(*make_table())
     fit_s = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         model, pickled = Path(tmp) / "model.mgz", Path(tmp) / "model.joblib"
-        save_s, _ = timed(lambda: sampler.save(model), repeats)
-        load_s, _ = timed(lambda: GANOversampler.load(model), repeats)
-        dump_s, _ = timed(lambda: joblib.dump(sampler, pickled), repeats)
-        jload_s, _ = timed(lambda: joblib.load(pickled), repeats)
-        size, jsize = model.stat().st_size, pickled.stat().st_size
-        loaded = GANOversampler.load(model)
-        same = np.array_equal(loaded.sample(1000, y=1, random_state=3), sampler.sample(1000, y=1, random_state=3))
+        steps = (lambda: sampler.save(model), lambda: GANOversampler.load(model),
+                 lambda: joblib.dump(sampler, pickled), lambda: joblib.load(pickled))
+        ms = [1e3 * timed(step, repeats)[0] for step in steps]  # save, load, dump, joblib load
+        kib = [model.stat().st_size / 1024, pickled.stat().st_size / 1024]
+        same = np.array_equal(GANOversampler.load(model).sample(1000, y=1, random_state=3),
+                              sampler.sample(1000, y=1, random_state=3))
     if not same:
         raise SystemExit("the loaded sampler drew other rows than the original: persistence is broken")
-
     lines = [
-        "# Saving and loading a fitted sampler",
-        "",
+        "# Saving and loading a fitted sampler", "",
         *run_stamp(command_line("benchmarks/persistence.py", argv)),
-        f"* torch threads {torch.get_num_threads()}",
-        "",
+        f"* torch threads {torch.get_num_threads()}", "",
         f"Default `GANOversampler(method='rumi')` ({sampler.n_iter} iterations, fitted in {fit_s:.1f} s) on a "
         f"1,000 × 10 binary table (10 % minority); median of {repeats} runs. The loaded sampler's 1,000 rows "
-        f"for seed 3 equal the original's: {'yes' if same else 'NO'}.",
-        "",
+        "for seed 3 equal the original's: yes.", "",
         *table_lines(["format", "save (ms)", "load (ms)", "file size (KiB)", "loading runs code from the file"], [
-            ["`sampler.save` / `GANOversampler.load` (.mgz)", f"{save_s * 1e3:.1f}", f"{load_s * 1e3:.1f}",
-             f"{size / 1024:.1f}", "no"],
-            ["`joblib.dump` / `joblib.load`", f"{dump_s * 1e3:.1f}", f"{jload_s * 1e3:.1f}", f"{jsize / 1024:.1f}",
-             "yes (pickle)"]]),
+            ["`sampler.save` / `GANOversampler.load` (.mgz)", f"{ms[0]:.1f}", f"{ms[1]:.1f}", f"{kib[0]:.1f}", "no"],
+            ["`joblib.dump` / `joblib.load`", f"{ms[2]:.1f}", f"{ms[3]:.1f}", f"{kib[1]:.1f}", "yes (pickle)"]]),
     ]
     print("\n".join(lines))
     if not args.quick:
