@@ -1,24 +1,17 @@
 """Sample quality (issue 8): mode coverage on toys and fidelity/diversity on held-back real rows.
 
-Three measurements, each comparing the current defaults with the previous
-ones (``recipe="paper", pac=1``: the papers' optimiser settings, no
-packing; both keep the last iteration's generator) and with one change at
-a time (ablations):
+Each measurement compares the current defaults with the previous ones (``recipe="paper", pac=1``: the papers'
+optimiser settings, no packing; both keep the last iteration's generator) and with one change at a time:
 
-1. **Two-mode toy** (issue 8): positives from (2, 2) and (−2, 2) (60 rows),
-   negatives from (2, −2), (−2, −2), (0, 0) (1,500 rows), σ = 0.3. For 2,000
-   sampled rows: the share nearer a positive mode than a negative one, and
-   the smallest positive mode's share. Target: ≥ 0.95 and ≥ 0.20, 3 of 3
-   seeds, for ``rumi``, ``lsgan`` and ``acgan``.
-2. **Ring** (the behaviour test's harder toy): 8 Gaussians on a circle of
-   radius 4, the 4 even ones positive (100 rows), the odd ones negative (800).
-3. **Breast cancer, 30 malignant** (``np.random.RandomState(0)`` picks them,
-   as protocol T's ``breast_cancer_30``; all benign rows kept): features
-   standardised on these training rows; 182 synthetic rows (as many as the
-   held-back malignant rows) scored against the 182 malignant rows not used
-   for training: Fréchet distance, PRDC (k = 5). Target: ``rumi``'s recall
-   and coverage at least SMOTE's. These held-back rows are not part of
-   protocol T, so the settings chosen here are not tuned on its test folds.
+1. **Two-mode toy** (issue 8): positives from (2, 2) and (−2, 2) (60 rows), negatives from (2, −2), (−2, −2),
+   (0, 0) (1,500 rows), σ = 0.3. Of 2,000 sampled rows: the share nearer a positive mode than a negative one,
+   and the smallest positive mode's share. Target: ≥ 0.95 and ≥ 0.20, 3 of 3 seeds, for rumi, lsgan and acgan.
+2. **Ring** (the behaviour test's harder toy): 8 Gaussians on a circle of radius 4, the 4 even ones positive
+   (100 rows), the odd ones negative (800).
+3. **Breast cancer, 30 malignant** (protocol T's ``breast_cancer_30``; all benign rows kept), standardised on
+   these training rows: 182 synthetic rows against the 182 malignant rows held back, by Fréchet distance and
+   PRDC (k = 5). Target: rumi's recall and coverage at least SMOTE's. The held-back rows are not part of
+   protocol T, so settings chosen here are not tuned on its test folds.
 
     python benchmarks/sample_quality.py            # everything (about 10 minutes on 2 cores)
     python benchmarks/sample_quality.py --quick    # smoke run (seconds)
@@ -29,15 +22,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from itertools import product
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.preprocessing import StandardScaler
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import load_dataset, parse_sampler  # noqa: E402
@@ -46,14 +39,9 @@ from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None}
-ABLATIONS = {
-    "defaults": {},
-    "previous defaults": OLD,
-    "anchor=None": {"anchor": None},
-    "pac=1": {"pac": 1},
-    "selection='quality'": {"selection": "quality"},
-    "recipe='paper'": {"recipe": "paper"},
-}
+BOTH = {"defaults": {}, "previous defaults": OLD}
+ABLATIONS = {**BOTH, "anchor=None": {"anchor": None}, "pac=1": {"pac": 1},
+             "selection='quality'": {"selection": "quality"}, "recipe='paper'": {"recipe": "paper"}}
 
 
 def two_mode_toy(seed: int):
@@ -74,55 +62,27 @@ def ring(seed: int = 0):
     return np.vstack([X_neg, X_pos]), np.r_[np.zeros(800, int), np.ones(100, int)], pos, neg
 
 
-def mode_figures(F: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[float, list[float]]:
-    d_pos = np.linalg.norm(F[:, None] - pos[None], axis=2)
-    d_neg = np.linalg.norm(F[:, None] - neg[None], axis=2)
-    near_pos = d_pos.min(1) < d_neg.min(1)
-    shares = np.bincount(d_pos.argmin(1)[near_pos], minlength=len(pos)) / len(F)
-    return float(near_pos.mean()), [round(float(s), 3) for s in shares]
-
-
 def fit_sample(kw: dict, X, y, n: int, seed: int, extra: dict) -> tuple[np.ndarray, float]:
     t = time.perf_counter()
     s = GANOversampler(random_state=seed, device="cpu", **{**kw, **extra}).fit(X, y)
     return s.sample(n, y=1, random_state=0), time.perf_counter() - t
 
 
-def toy_table(methods, variants, seeds, extra) -> list[dict]:
+def mode_table(label: str, toy, methods, variants: dict, seeds, extra: dict) -> list[dict]:
+    """2,000 rows of each (method, variant, seed): the share nearer a positive mode than a negative one and the
+    share of each positive mode (the ring's rows leave out the method and seed, always rumi and 0)."""
     rows = []
-    for method in methods:
-        for name, kw in variants.items():
-            for seed in seeds:
-                X, y, pos, neg = two_mode_toy(seed)
-                F, sec = fit_sample({"method": method, **kw}, X, y, 2000, seed, extra)
-                fid, shares = mode_figures(F, pos, neg)
-                rows.append({"method": method, "variant": name, "seed": seed, "near_positive": round(fid, 3),
-                             "mode_shares": shares, "seconds": round(sec, 1)})
-                print("toy", rows[-1], flush=True)
+    for method, (name, kw), seed in product(methods, variants.items(), seeds):
+        X, y, pos, neg = toy(seed)
+        F, sec = fit_sample({"method": method, **kw}, X, y, 2000, seed, extra)
+        d_pos = np.linalg.norm(F[:, None] - pos[None], axis=2)
+        near_pos = d_pos.min(1) < np.linalg.norm(F[:, None] - neg[None], axis=2).min(1)
+        shares = np.bincount(d_pos.argmin(1)[near_pos], minlength=len(pos)) / len(F)
+        row = {"method": method, "variant": name, "seed": seed, "near_positive": round(float(near_pos.mean()), 3),
+               "mode_shares": [round(float(s), 3) for s in shares], "seconds": round(sec, 1)}
+        rows.append(row if label == "toy" else {k: v for k, v in row.items() if k not in ("method", "seed")})
+        print(label, rows[-1], flush=True)
     return rows
-
-
-def ring_table(variants, extra) -> list[dict]:
-    rows = []
-    X, y, pos, neg = ring()
-    for name, kw in variants.items():
-        F, sec = fit_sample({"method": "rumi", **kw}, X, y, 2000, 0, extra)
-        fid, shares = mode_figures(F, pos, neg)
-        rows.append({"variant": name, "near_positive": round(fid, 3), "mode_shares": shares,
-                     "seconds": round(sec, 1)})
-        print("ring", rows[-1], flush=True)
-    return rows
-
-
-def breast_cancer_split():
-    """breast_cancer_30 (benign rows, then the 30 malignant ones as drawn) standardised, and the held-back
-    malignant rows."""
-    X, y = load_dataset("breast_cancer")  # malignant = 1
-    keep = breast_cancer_30_malignant(y)
-    held = np.setdiff1d(np.flatnonzero(y == 1), keep)
-    train = np.r_[np.flatnonzero(y == 0), keep]
-    scaler = StandardScaler().fit(X[train])
-    return scaler.transform(X[train]), y[train], scaler.transform(X[held])
 
 
 def quality(X_held: np.ndarray, F: np.ndarray) -> dict:
@@ -130,63 +90,49 @@ def quality(X_held: np.ndarray, F: np.ndarray) -> dict:
     return {"frechet": round(frechet_distance(X_held, F), 2), **{k: round(v, 3) for k, v in p.items()}}
 
 
-def breast_cancer_table(variants, extra, with_filter: bool) -> list[dict]:
-    Xt, yt, Xh = breast_cancer_split()
-    n = len(Xh)
+def breast_cancer_table(variants: dict, extra: dict, with_filter: bool) -> list[dict]:
+    X, y = load_dataset("breast_cancer")  # malignant = 1; breast_cancer_30's rows: the benign, then 30 malignant
+    keep = breast_cancer_30_malignant(y)
+    train = np.r_[np.flatnonzero(y == 0), keep]
+    scaler = StandardScaler().fit(X[train])
+    Xt, yt, Xh = scaler.transform(X[train]), y[train], scaler.transform(X[np.setdiff1d(np.flatnonzero(y == 1), keep)])
     rows = [{"sampler": "the 30 real rows", **quality(Xh, Xt[yt == 1])}]
-    for name, s in (("SMOTE (k=5)", parse_sampler('smote:{"k_neighbors": 5}')), ("ROS", parse_sampler("ros"))):
-        Xr, _ = s.fit_resample(Xt, yt)
-        rows.append({"sampler": name, **quality(Xh, Xr[len(Xt):len(Xt) + n])})
+    for name, spec in (("SMOTE (k=5)", 'smote:{"k_neighbors": 5}'), ("ROS", "ros")):
+        rows.append({"sampler": name, **quality(Xh, parse_sampler(spec).fit_resample(Xt, yt)[0][len(Xt):][:len(Xh)])})
     runs = {f"rumi, {k}": {"method": "rumi", **v} for k, v in variants.items()}
     if with_filter:
         runs["rumi, filter='copies,knn'"] = {"method": "rumi", "filter": "copies,knn"}
-    for method in ("lsgan", "acgan"):
-        runs[f"{method}, defaults"] = {"method": method}
-        runs[f"{method}, previous defaults"] = {"method": method, **OLD}
+    runs.update({f"{m}, {k}": {"method": m, **v} for m in ("lsgan", "acgan") for k, v in BOTH.items()})
     for name, kw in runs.items():
-        F, sec = fit_sample(kw, Xt, yt, n, 0, extra)
+        F, sec = fit_sample(kw, Xt, yt, len(Xh), 0, extra)
         rows.append({"sampler": name, **quality(Xh, F), "seconds": round(sec, 1)})
         print("breast cancer", rows[-1], flush=True)
     return rows
 
 
-def _md_toy(rows) -> list[str]:
-    body = []
-    for method, variant in dict.fromkeys((r["method"], r["variant"]) for r in rows):
-        rs = [r for r in rows if (r["method"], r["variant"]) == (method, variant)]
-        ok = all(r["near_positive"] >= 0.95 and min(r["mode_shares"]) >= 0.2 for r in rs)
-        body.append([method, variant, ", ".join(f"{r['near_positive']:.3f}" for r in rs),
-                     ", ".join(f"{min(r['mode_shares']):.2f}" for r in rs), "yes" if ok else "**no**"])
-    return table_lines(["method", "variant", "near a positive mode (seeds 0, 1, 2)", "smallest mode share",
-                        "target met"], body)
-
-
 def write_report(out: Path, data: dict, argv=None) -> Path:
     """results.md (and results.json: ``data``) from the three tables."""
+    toy = []
+    for method, variant in dict.fromkeys((r["method"], r["variant"]) for r in data["toy"]):
+        rs = [r for r in data["toy"] if (r["method"], r["variant"]) == (method, variant)]
+        ok = all(r["near_positive"] >= 0.95 and min(r["mode_shares"]) >= 0.2 for r in rs)
+        toy.append([method, variant, ", ".join(f"{r['near_positive']:.3f}" for r in rs),
+                    ", ".join(f"{min(r['mode_shares']):.2f}" for r in rs), "yes" if ok else "**no**"])
     lines = [
-        "# Sample quality: mode coverage and held-back fidelity/diversity",
-        "",
+        "# Sample quality: mode coverage and held-back fidelity/diversity", "",
         *run_stamp(command_line("benchmarks/sample_quality.py", argv)),
         "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None` "
         "(what `main` did before issue 8; the defaults keep `selection='last'` too). See the script's docstring for "
-        "the data.",
-        "",
-        "## Two-mode toy (2,000 rows sampled)",
-        "",
-        *_md_toy(data["toy"]),
-        "",
-        "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)",
-        "",
+        "the data.", "", "## Two-mode toy (2,000 rows sampled)", "",
+        *table_lines(["method", "variant", "near a positive mode (seeds 0, 1, 2)", "smallest mode share",
+                      "target met"], toy),
+        "", "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)", "",
         *table_lines(["variant", "near a positive mode", "share per positive mode"],
                      ([r["variant"], f"{r['near_positive']:.3f}", r["mode_shares"]] for r in data["ring"])),
-        "",
-        "## Breast cancer, 30 malignant rows: 182 synthetic rows against the 182 held-back malignant rows",
-        "",
+        "", "## Breast cancer, 30 malignant rows: 182 synthetic rows against the 182 held-back malignant rows", "",
         *table_lines(["sampler", "Fréchet ↓", "precision", "recall", "density", "coverage", "fit (s)"],
                      ([r["sampler"], f"{r['frechet']:.1f}", *(f"{r[k]:.2f}" for k in ("precision", "recall",
-                       "density", "coverage")), r.get("seconds", "")] for r in data["breast_cancer"])),
-        "",
-    ]
+                       "density", "coverage")), r.get("seconds", "")] for r in data["breast_cancer"])), ""]
     return write_results(out / "results.md", lines, data)
 
 
@@ -196,19 +142,15 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(HERE / "results" / "sample_quality"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    extra = {"n_iter": 20, "hidden_dims": (16,)} if args.quick else {}
-    seeds = [0] if args.quick else [0, 1, 2]
-    variants = {"defaults": {}, "previous defaults": OLD} if args.quick else ABLATIONS
-    toy = toy_table(["rumi"] if args.quick else ["rumi", "lsgan", "acgan"],
-                    {"defaults": {}, "previous defaults": OLD}, seeds, extra)
+    extra, seeds = ({"n_iter": 20, "hidden_dims": (16,)}, [0]) if args.quick else ({}, [0, 1, 2])
+    toy = mode_table("toy", two_mode_toy, ["rumi"] if args.quick else ["rumi", "lsgan", "acgan"], BOTH, seeds, extra)
     if not args.quick:
-        toy += toy_table(["rumi"], {k: v for k, v in ABLATIONS.items() if k not in ("defaults", "previous defaults")},
-                         seeds, extra)
-    ring_rows = ring_table(variants if not args.quick else {"defaults": {}}, extra)
-    bc = breast_cancer_table(variants, extra, with_filter=not args.quick)
-    if args.quick:
-        return 0
-    print("wrote", write_report(Path(args.out), {"toy": toy, "ring": ring_rows, "breast_cancer": bc}, argv))
+        toy += mode_table("toy", two_mode_toy, ["rumi"], {k: v for k, v in ABLATIONS.items() if k not in BOTH},
+                          seeds, extra)
+    rings = mode_table("ring", ring, ["rumi"], {"defaults": {}} if args.quick else ABLATIONS, [0], extra)
+    bc = breast_cancer_table(BOTH if args.quick else ABLATIONS, extra, with_filter=not args.quick)
+    if not args.quick:
+        print("wrote", write_report(Path(args.out), {"toy": toy, "ring": rings, "breast_cancer": bc}, argv))
     return 0
 
 
