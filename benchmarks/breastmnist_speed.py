@@ -1,19 +1,16 @@
 """BreastMNIST speed (protocol I's data): time per 1,000 iterations, peak memory and sample grids of image GANs.
 
-Scenarios on the official training split (label 0 = malignant = minority): ``malignant147`` (the whole split) and
-``severe30`` (malignant images cut to 30, ``minority_gen.evaluation.datasets.severe_cut``). Each (method, scenario)
-fits ``GANOversampler(method=M, n_iter=N, device=..., random_state=0)`` at the method's and the image defaults in
-a process of its own (so max RSS is its own); the fit's wall time is scaled to 1,000 iterations and a grid of 8 real
-vs 8 synthetic images per fitted class is saved (``N`` iterations show what they give, not converged quality).
-
-Usage::
+On the training split (label 0 = malignant), as a whole (``malignant147``) or with 30 malignant images
+(``severe30``, ``evaluation.datasets.severe_cut``), each method fits ``GANOversampler(method=M, n_iter=N,
+device=..., random_state=0)`` at its and the image defaults in a process of its own (so max RSS is its own); the
+fit's time is scaled to 1,000 iterations and 8 real vs 8 synthetic images per class are saved (not converged).
 
     python benchmarks/breastmnist_speed.py --quick            # 10 iterations, seconds
     python benchmarks/breastmnist_speed.py --threads 1        # 100 iterations per run
     python benchmarks/breastmnist_speed.py --methods rumi acgan --device cuda
 
-Data: ``breastmnist.npz`` (MedMNIST v2) in ``--data`` (default ``$MINORITY_GEN_DATA`` or ``../shared/data``).
-Results: ``results.md``, ``results.json`` and ``grid_<method>_<scenario>.png`` in ``--out``.
+Data: breastmnist.npz (MedMNIST v2) in ``--data``. Results: results.md, results.json, grid_<method>_<scenario>.png
+in ``--out`` (default benchmarks/results/breastmnist_speed).
 """
 
 from __future__ import annotations
@@ -81,6 +78,7 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
                 n_iter=args.n_iter, gans=int(sampler.history_["gan"].nunique()), fit_s=seconds,
                 s_per_1000=seconds / args.n_iter * 1000, max_rss_mb=peak_mb, gpu_peak_mb=gpu_mb,
                 torch_threads=torch.get_num_threads(), grid=grid)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

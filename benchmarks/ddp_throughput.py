@@ -1,23 +1,17 @@
 """Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations.
 
-**Throughput.** For each process count ``N``, ``python -m torch.distributed.run --standalone --nproc_per_node N``
-starts this script as a worker; every rank fits ``GANOversampler(method="rumi", ...)`` through
-:func:`minority_gen.distributed.fit_ddp` on BreastMNIST's training split (random images of its counts with
-``--random`` or without the file). The batch is per process. Rank 0 reports the fit's wall time after a barrier
-(start-up and imports left out, the process group's set-up in); images/s = iterations × batch × N / s.
-
-**Host synchronisations.** ``--sync-count`` counts the calls through which a tensor's value reaches Python
-(``item``, ``tolist``, ``__bool__`` ...; torch's own reads left out) during 200-iteration tabular fits, with the
-figures flushed every iteration and every ``FLUSH_EVERY`` iterations. With ``PYTHONPATH`` pointing at an older
-checkout, it counts that code's loop.
-
-Usage::
+Throughput: each ``--processes`` count N runs ``torch.distributed.run --standalone --nproc_per_node N`` on this
+script as a worker; every rank fits ``GANOversampler(method="rumi")`` through ``minority_gen.distributed.fit_ddp``
+on BreastMNIST's training split (``--random``, or without the file: random images of its counts), batch per
+process; rank 0 times the fit after a barrier. ``--sync-count``: the calls through which a tensor's value reaches
+Python (``item``, ``__bool__`` ...; torch's own left out) in 200-iteration tabular fits, flushed every iteration and
+every ``FLUSH_EVERY`` (with ``PYTHONPATH`` at an older checkout: that code's loop).
 
     python benchmarks/ddp_throughput.py --quick          # 10 iterations, seconds
     python benchmarks/ddp_throughput.py                  # 100 iterations, 1 and 2 processes
     python benchmarks/ddp_throughput.py --sync-count
 
-Results: ``--out``/results.json (``benchmarks/results/ddp/``; its results.md is written by hand from it).
+Results: ``--out``/results.json (benchmarks/results/ddp/, whose results.md is written by hand from it).
 """
 
 from __future__ import annotations

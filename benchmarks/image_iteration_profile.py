@@ -1,18 +1,11 @@
 """One 28 × 28 image-GAN iteration beside its FLOP bound on this CPU (issue 10, part 3).
 
-Default ``rumi`` on BreastMNIST's training split (random images of its counts when ``breastmnist.npz`` is absent;
-one image in eight with ``--quick``), one torch thread:
-
-* **FLOPs per iteration**: ``torch.utils.flop_counter.FlopCounterMode`` (matrix products and convolutions, where
-  the arithmetic is) around a fit of ``--count-iter`` iterations less a 1-iteration fit, over ``--count-iter - 1``.
-* **Time per iteration**: a fit of ``--iters`` iterations less a 1-iteration fit (set-up and the final sampling
-  cancel), over ``--iters - 1``.
-* **Peak**: the best of five float32 1,024 × 1,024 ``torch.mm`` on the same thread. Bound = FLOPs / peak; time /
-  bound = 1 is compute-bound.
-
-Rows: the networks in channels-last memory format (the default, ``minority_gen.nets.conv.CONV_MEMORY_FORMAT``) and
-in NCHW (used before; oneDNN then reorders activations around every convolution), timed alternately so a busy
-shared CPU slows both alike.
+Default ``rumi`` on BreastMNIST's training split (random images of its counts without the file; one in eight with
+``--quick``), one torch thread. FLOPs per iteration: ``torch.utils.flop_counter.FlopCounterMode`` (products and
+convolutions) over a fit of ``--count-iter`` iterations less a 1-iteration fit; time per iteration: a fit of
+``--iters`` less a 1-iteration fit (set-up and the final sampling cancel); peak: the best of five 1,024²
+float32 ``torch.mm``. Bound = FLOPs / peak (time / bound = 1: compute-bound). The networks in channels-last
+memory format (the default, ``nets.conv.CONV_MEMORY_FORMAT``) and in NCHW are timed alternately.
 
     python benchmarks/image_iteration_profile.py                 # writes benchmarks/results/image_iteration_profile.md
     python benchmarks/image_iteration_profile.py --quick         # seconds, nothing written

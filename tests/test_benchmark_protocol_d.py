@@ -155,3 +155,9 @@ def test_report_keeps_other_method_options_as_labelled_rows_and_averages_the_dig
     assert "| rumi | 10.5 |" in text and "| rumi (beta_neg=1.0) | 1.0 |" in text
     assert "lowest FD among GANs: `rumi` (10.5)" in text and "**met**" in text
     assert protocol_d.digit_average({"digit1": groups["digit1"]}) == []
+
+
+def test_missing_mnist_file_exits_saying_where_to_get_it(protocol_d, tmp_path):
+    with pytest.raises(SystemExit, match="mnist_test.npz not found. It is the official MNIST test set"):
+        protocol_d.main(["--quick", "--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()

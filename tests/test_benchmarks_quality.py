@@ -70,3 +70,13 @@ def test_breastmnist_speed_quick_times_one_fit_with_the_image_defaults(tmp_path)
     assert "conv width 16" in text and "EMA of G 0.99" in text
     assert "* Machine: " in text and "output version" in text and "at the start" in text  # the results stamp
     assert "| rumi | severe30 | 30 / 60 | 1 |" in text and (out / "grid_rumi_severe30.png").is_file()
+
+
+def test_breastmnist_speed_without_the_data_exits_saying_where_to_get_it(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(BENCH / "breastmnist_speed.py"), "--quick", "--data", str(tmp_path),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1 and "breastmnist.npz not found" in done.stderr and "medmnist.com" in done.stderr
+    assert not (tmp_path / "out").exists()
