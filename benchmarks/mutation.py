@@ -1,17 +1,12 @@
 """Mutation testing: do the tests fail when the package is broken on purpose?
 
-Each mutant is a named, hand-written source substitution (a swapped loss
-target, a flipped sign, a network left out of the optimisers, ``n_critic``
-ignored, the EMA decay inverted, MINE's bias correction dropped, a class
-index off by one ...). For every mutant the package and the tests are copied
-to a temporary folder, the substitution is made **in the copy** (the real
-files are never edited), and pytest runs the relevant test files there in a
-subprocess whose working directory is the copy, so that it imports the
-mutated package. A mutant is *killed* when a test fails (or errors, or the
-run times out); it *survives* when every test passes. The unmutated copy is
-run first and must pass.
+Each mutant is a named, hand-written substitution (a swapped loss target, a flipped sign, a network left out
+of the optimisers, ``n_critic`` ignored ...), made in a temporary copy of the package and the tests (the real
+files are never edited); pytest then runs the test files in that copy, which imports the mutated package. A
+mutant is *killed* when a test fails (or errors, or the run times out) and *survives* when every test
+passes. The unmutated copy is run first and must pass.
 
-    python benchmarks/mutation.py                  # every mutant; writes results/mutation/results.md
+    python benchmarks/mutation.py                  # every mutant; writes results/mutation/results.{md,json}
     python benchmarks/mutation.py --quick          # 3 mutants against the fast loss tests (smoke run)
     python benchmarks/mutation.py --only ema-inverted,n-critic-ignored
     python benchmarks/mutation.py --list           # names, files, what each breaks
@@ -33,26 +28,15 @@ from pathlib import Path
 
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-OUT = HERE / "results" / "mutation"
-
+ROOT = Path(__file__).resolve().parents[1]
 #: Test files run against every mutant, fastest first (pytest stops at the first failure).
-TESTS = (
-    "tests/test_losses_nondegenerate.py",
-    "tests/test_losses.py",
-    "tests/test_losses_conditional.py",
-    "tests/test_wiring.py",
-    "tests/test_sample_quality.py",
-    "tests/test_methods_conditional.py",
-    "tests/test_oversampler.py",
-    "tests/test_behaviour_baselines.py",
-    "tests/test_behaviour.py",
-    "tests/test_mine_marginal.py",
-    "tests/test_boundary.py",
-)
+TESTS = ("tests/test_losses_nondegenerate.py", "tests/test_losses.py", "tests/test_losses_conditional.py",
+         "tests/test_wiring.py", "tests/test_sample_quality.py", "tests/test_methods_conditional.py",
+         "tests/test_oversampler.py", "tests/test_behaviour_baselines.py", "tests/test_behaviour.py",
+         "tests/test_mine_marginal.py", "tests/test_boundary.py")
 #: What the copy needs besides the package and the tests (test_behaviour loads its toys from sample_quality.py).
 COPIED = ("minority_gen", "tests", "benchmarks/sample_quality.py", "pyproject.toml")
+QUICK = ("rumi-sgan-fake-target", "lsgan-targets-swapped", "ac-d-fake-target")
 
 
 @dataclass(frozen=True)
@@ -69,8 +53,7 @@ class Mutant:
     def check(self, root: Path = ROOT) -> str:
         """The text of ``path`` under ``root``; ``ValueError`` unless ``old`` occurs there exactly once."""
         text = (root / self.path).read_text()
-        count = text.count(self.old)
-        if count != 1:
+        if (count := text.count(self.old)) != 1:
             raise ValueError(f"mutant {self.name!r}: the text to replace occurs {count} times in {self.path}, "
                              f"not once; update the mutant:\n{self.old}")
         return text
@@ -80,8 +63,7 @@ class Mutant:
         (root / self.path).write_text(self.check(root).replace(self.old, self.new))
 
 
-L, T, P, E = "minority_gen/losses.py", "minority_gen/training.py", "minority_gen/plan.py", "minority_gen/oversampler.py"
-B, DP = "minority_gen/batches.py", "minority_gen/distributed.py"
+L, T, P, B = "minority_gen/losses.py", "minority_gen/training.py", "minority_gen/plan.py", "minority_gen/batches.py"
 M = "minority_gen/methods/"
 
 # The table keeps each substitution whole on its lines, so some run past 120 characters.
@@ -310,17 +292,14 @@ MUTANTS = [
            "each class gets the next class's GAN"),
 ]
 
-QUICK = ("rumi-sgan-fake-target", "lsgan-targets-swapped", "ac-d-fake-target")
-
 
 def make_copy(dest: Path) -> Path:
     """The package, the tests and what they load, copied to ``dest``."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     for rel in COPIED:
         src, dst = ROOT / rel, dest / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dst, ignore=ignore)
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
         else:
             shutil.copy2(src, dst)
     return dest
@@ -329,70 +308,52 @@ def make_copy(dest: Path) -> Path:
 def imported_from(root: Path) -> Path:
     """Where a Python started in ``root`` (as the test runs are) imports ``minority_gen`` from."""
     find = "import importlib.util; print(importlib.util.find_spec('minority_gen').origin)"  # finds, runs nothing
-    out = subprocess.run([sys.executable, "-c", find],
-                         cwd=root, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", find], cwd=root, capture_output=True, text=True, check=True)
     return Path(out.stdout.strip()).resolve().parent
 
 
-def run_tests(root: Path, tests=TESTS, pytest_args=(), timeout: float = 900) -> tuple[bool, str, float]:
-    """Run pytest in ``root``; return (passed, first failing test or reason, seconds)."""
+def run_mutant(mutant: Mutant | None, tests=TESTS, pytest_args=(), timeout: float = 900) -> dict:
+    """Copy, mutate (``None``: the unmutated baseline) and run pytest in the copy, which is removed afterwards:
+    whether every test passed, the first failing test (or why none ran to the end) and the seconds."""
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=",
            "--strict-markers", *pytest_args, *tests]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return False, f"timeout after {timeout:.0f} s", time.perf_counter() - start
-    seconds = time.perf_counter() - start
-    if proc.returncode == 0:
-        return True, "", seconds
-    found = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, flags=re.M)
-    if found:
-        return False, found[0], seconds
-    return False, f"pytest exit {proc.returncode}: " + (proc.stdout + proc.stderr).strip().splitlines()[-1], seconds
-
-
-def run_mutant(mutant: Mutant | None, tests=TESTS, pytest_args=(), timeout: float = 900) -> dict:
-    """Copy, mutate (``None``: the unmutated baseline), test; the copy is removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="minority_gen_mutant_") as tmp:
         root = make_copy(Path(tmp))
         if mutant is not None:
             mutant.apply(root)
-        where = imported_from(root)
-        if where != (root / "minority_gen").resolve():
+        if (where := imported_from(root)) != (root / "minority_gen").resolve():
             raise RuntimeError(f"the test run would import minority_gen from {where}, not the copy in {root}")
-        passed, by, seconds = run_tests(root, tests, pytest_args, timeout)
-    return {"mutant": None if mutant is None else mutant.name, "passed": passed, "by": by,
-            "seconds": round(seconds, 1)}
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        except subprocess.TimeoutExpired:
+            by = f"timeout after {timeout:.0f} s"
+        else:
+            found = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, flags=re.M)
+            last = (proc.stdout + proc.stderr).strip().splitlines()[-1] if proc.returncode else ""
+            by = "" if proc.returncode == 0 else found[0] if found else f"pytest exit {proc.returncode}: {last}"
+        seconds = round(time.perf_counter() - start, 1)
+    return {"mutant": None if mutant is None else mutant.name, "passed": not by, "by": by, "seconds": seconds}
 
 
 def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, jobs: int, tests) -> str:
-    killed = [r for r in rows if not r["passed"]]
-    survivors = [r for r in rows if r["passed"]]
-    rate = len(killed) / len(rows) if rows else 0.0
+    killed = sum(not r["passed"] for r in rows)
     lines = [
-        "# Mutation testing: the tests against deliberately broken copies of the package",
-        "",
+        "# Mutation testing: the tests against deliberately broken copies of the package", "",
         *run_stamp(command_line("benchmarks/mutation.py", argv)),
-        f"* {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time)",
-        "",
+        f"* {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time)", "",
         "Each mutant is one hand-written substitution in a temporary copy of `minority_gen/`; pytest then runs, "
-        "in that copy, stopping at the first failure:",
-        "",
-        *(f"* `{t}`" for t in tests),
-        "",
-        f"**{len(killed)} of {len(rows)} mutants killed ({100 * rate:.1f} %).**",
-        "",
+        "in that copy, stopping at the first failure:", "",
+        *(f"* `{t}`" for t in tests), "",
+        f"**{killed} of {len(rows)} mutants killed ({100 * killed / len(rows) if rows else 0.0:.1f} %).**", "",
         *table_lines(["mutant", "file", "what it breaks", "killed", "by (first failing test)", "s"],
                      [[m.name, f"`{m.path.removeprefix('minority_gen/')}`", m.breaks, "no" if r["passed"] else "yes",
                        f"`{r['by']}`" if r["by"] else "-", r["seconds"]] for r in rows for m in [mutants[r["mutant"]]]]),
-        "",
-        "## Survivors",
-        "",
+        "", "## Survivors", "",
     ]
     lines += [f"* `{r['mutant']}` ({mutants[r['mutant']].breaks}): {mutants[r['mutant']].note or 'no test catches it.'}"
-              for r in survivors] or ["None."]
+              for r in rows if r["passed"]] or ["None."]
     return "\n".join(lines) + "\n"
 
 
@@ -405,7 +366,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=900, help="seconds per mutant (a timeout counts as killed)")
     ap.add_argument("--tests", default=None, help="comma-separated test files (default: the list in TESTS)")
     ap.add_argument("--jobs", type=int, default=1, help="mutants tested at the same time")
-    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mutation"))
     args = ap.parse_args(argv)
     mutants = {m.name: m for m in MUTANTS}
     if args.list:
@@ -413,8 +374,7 @@ def main(argv=None) -> int:
             print(f"{m.name:40s} {m.path:34s} {m.breaks}")
         return 0
     names = QUICK if args.quick else (args.only.split(",") if args.only else list(mutants))
-    unknown = sorted(set(names) - set(mutants))
-    if unknown:
+    if unknown := sorted(set(names) - set(mutants)):
         raise SystemExit(f"unknown mutants {unknown}; see --list")
     tests = tuple(args.tests.split(",")) if args.tests else TESTS[:1] if args.quick else TESTS
     for name in names:  # every mutant must apply to today's source before anything runs
@@ -426,7 +386,8 @@ def main(argv=None) -> int:
     if not base["passed"]:
         print("the unmutated copy must pass its tests first", file=sys.stderr)
         return 1
-    def one(name):
+
+    def one(name: str) -> dict:
         row = run_mutant(mutants[name], tests, timeout=args.timeout)
         print(f"{name:40s} {'SURVIVED' if row['passed'] else 'killed by ' + row['by']} ({row['seconds']} s)",
               flush=True)
