@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import DivergenceError, GANOversampler, available_methods, divergence  # noqa: E402
-from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_dataset, load_zenodo  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir, load_datasets  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.methods import amgan, base  # noqa: E402
 
@@ -70,13 +70,9 @@ def toy_tables() -> dict:
 
 
 def real_tables(data: Path) -> dict:
-    out = {"breast_cancer 569x30": load_dataset("breast_cancer")}
-    for name in ZENODO:  # those present in <data>/imblearn_zenodo
-        try:
-            X, y = load_zenodo(name, data)
-        except DatasetNotFound:
-            continue
-        out[f"{name} {X.shape[0]}x{X.shape[1]}"] = (X, y)
+    """breast_cancer, the ZENODO tables present in ``<data>/imblearn_zenodo`` and ``<data>/stroke.csv``."""
+    out = {f"{name} {X.shape[0]}x{X.shape[1]}": (X, y)
+           for name, (X, y) in load_datasets(("breast_cancer", *ZENODO), data, missing="skip").items()}
     if (data / "stroke.csv").exists():
         df = pd.read_csv(data / "stroke.csv", na_values=["N/A"]).drop(columns="id")
         out["stroke (mixed) 5110x10"] = (df.drop(columns="stroke"), df["stroke"].to_numpy())
