@@ -133,9 +133,7 @@ def main(argv=None) -> int:
                                for k in KEYS}
     total = time.perf_counter() - t_start
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     stem = ("mog_uacgan_quick" if args.quick else "mog_uacgan") + (f"_{args.tag}" if args.tag else "")
-    plot(samples, out / f"{stem}.png", methods, list(variants))
     lines = [
         "# UAC-GAN paper's 1-D mixture of Gaussians (protocol M)", "",
         *run_stamp(command_line("-m benchmarks.mog_uacgan", argv)),
@@ -159,7 +157,8 @@ def main(argv=None) -> int:
                  *(f"{results[(m, v)][k][0]:.2f}" for k in KEYS[-4:])] for m in methods]
         lines += [f"## {v}", "", *table_lines(header, rows), ""]
     lines.append(f"![densities]({stem}.png)")
-    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})
+    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})  # makes out
+    plot(samples, out / f"{stem}.png", methods, list(variants))
     print("\n".join(lines))
     return 0
 
