@@ -1,9 +1,8 @@
 """Run ``minority-gen evaluate`` on the demo data: breast cancer with 30 malignant rows.
 
-``breast_cancer_30`` of ``minority_gen.evaluation.datasets`` (scikit-learn's breast-cancer table with the
-malignant class cut to 30 rows, label 1; all 357 benign rows kept: the table of protocol T). The table is
-written to a temporary CSV and the command line is run on it, so the committed report is exactly what a
-user gets from ``minority-gen evaluate``.
+``breast_cancer_30`` of ``minority_gen.evaluation.datasets`` (the table of protocol T: all 357 benign rows, the
+malignant class cut to 30, label 1) is written to a temporary CSV and the command line is run on it, so the
+committed report is exactly what a user gets from ``minority-gen evaluate``.
 
     python -m benchmarks.evaluate_breast_cancer           # full: GAN defaults (n_iter 2000), cv 5
     python -m benchmarks.evaluate_breast_cancer --quick   # n_iter 50, cv 3: a smoke run in seconds
@@ -25,38 +24,26 @@ from minority_gen.evaluation.datasets import load_dataset
 HERE = Path(__file__).resolve().parent
 
 
-def severe_breast_cancer() -> pd.DataFrame:
-    """``breast_cancer_30`` as a table: the 30 features by name and ``label`` (1 = malignant)."""
-    X, y = load_dataset("breast_cancer_30")
-    return pd.DataFrame(X, columns=load_breast_cancer().feature_names).assign(label=y)
-
-
-def parse(argv=None) -> argparse.Namespace:
+def run(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="n_iter 50 and cv 3 (smoke run)")
     p.add_argument("--methods", default="none,ros,smote,rumi")
     p.add_argument("--out", type=Path, default=None,
                    help="report folder (default benchmarks/results/evaluate_breast_cancer[_quick])")
     p.add_argument("--note", action="append", default=[], help="extra line for the report header")
-    return p.parse_args(argv)
-
-
-def run(argv=None) -> int:
-    args = parse(argv)
-    name = "evaluate_breast_cancer_quick" if args.quick else "evaluate_breast_cancer"
-    out = args.out or HERE / "results" / name
+    args = p.parse_args(argv)
+    out = args.out or HERE / "results" / ("evaluate_breast_cancer_quick" if args.quick else "evaluate_breast_cancer")
+    X, y = load_dataset("breast_cancer_30")
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "breast_cancer_30_malignant.csv"
-        severe_breast_cancer().to_csv(csv, index=False)
+        pd.DataFrame(X, columns=load_breast_cancer().feature_names).assign(label=y).to_csv(csv, index=False)
         cli = ["evaluate", str(csv), "--target", "label", "--methods", args.methods, "--out", str(out),
                "--device", "cpu", "--note",
                "data: breast_cancer_30 of minority_gen.evaluation.datasets (sklearn load_breast_cancer, malignant "
                "= label 1 cut to 30 rows by RandomState(0).choice); written by "
                "benchmarks/evaluate_breast_cancer.py" + (" --quick" if args.quick else "")]
         cli += ["--n-iter", "50", "--cv", "3"] if args.quick else ["--cv", "5"]
-        for note in args.note:
-            cli += ["--note", note]
-        return main(cli)
+        return main(cli + [arg for note in args.note for arg in ("--note", note)])
 
 
 if __name__ == "__main__":

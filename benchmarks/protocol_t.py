@@ -1,21 +1,18 @@
 """Protocol T (EVALUATION.md): the tabular downstream benchmark, on the package's evaluation engine.
 
-Data: collection ``protocol_t`` of ``minority_gen.evaluation.datasets`` (11 imbalanced-learn sets read offline
-from ``<data>/imblearn_zenodo``, breast cancer and ``breast_cancer_30``; minority = label 1). ``<data>`` is
-``--data``, else ``$MINORITY_GEN_DATA``, else ``../shared/data``. ``compare_on_datasets``: StratifiedKFold(5,
-shuffle=True, random_state=0); a StandardScaler and the sampler fitted on the training fold, the classifiers
-``lr``, ``rf``, ``hgb`` on the same resampled rows; G-mean, balanced accuracy and average precision on the test
-fold, and the sampler's fit time. Samplers (``--samplers``, default ``all``) are ``parse_sampler`` specs, seeded
-0: ``none``, ``ros``, ``smote``, ``adasyn``, ``bsmote`` (3 neighbours), ``ctgan`` (the ``ctgan`` package's
-``CTGAN(verbose=False)`` on the CPU, fitted on the minority rows; skipped, and said so, when not installed) and
-every ``minority_gen`` method on the CPU. ``name:JSON`` passes keywords; ``--gan-params JSON`` adds keywords to
-every GAN sampler (a spec's own keywords win).
+The 13 tables of collection ``protocol_t`` (``minority_gen.evaluation.datasets``; the imbalanced-learn sets read
+offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORITY_GEN_DATA``, else
+``../shared/data``), StratifiedKFold(5, shuffle=True, random_state=0), a StandardScaler and the sampler fitted on
+each training fold, classifiers lr, rf and hgb on the same resampled rows (``compare_on_datasets``): G-mean,
+balanced accuracy, average precision and the sampler's fit time. Samplers (``--samplers``) are ``parse_sampler``
+specs such as ``'rumi:{"n_iter": 500}'``; ``all``: none, ros, smote, adasyn, bsmote (3 neighbours), ctgan (the
+``ctgan`` package on the minority rows; skipped when absent) and every ``minority_gen`` method on the CPU, all
+seeded 0; ``--gan-params JSON`` adds keywords to every GAN sampler (a spec's own keywords win).
 
-Every cell is appended to ``<out>/runs.jsonl`` as its fold finishes: a rerun computes nothing for finished
-cells, recomputes those of changed code and retries failed ones (exit status 1 while any fail). At the end, or
-with ``--report`` alone from whatever runs.jsonl holds (this script's records from before the engine
-included), ``<out>/results.md``, ``results.csv`` and ``ranks.png`` are written: ddof=1 standard deviations;
-mean ranks, Friedman's test and Nemenyi's critical difference over the datasets complete for every sampler.
+Every cell goes to ``<out>/runs.jsonl`` as its fold finishes, so a rerun computes only what is missing, of
+changed code or failed (exit status 1 while cells fail). ``results.md``, ``results.csv`` and ``ranks.png`` are
+written at the end, or with ``--report`` from whatever runs.jsonl holds (this script's records from before the
+engine included). ``results/protocol_t/README.md`` says how the committed run was made.
 
     python benchmarks/protocol_t.py                          # everything, 5 folds (hours on a CPU)
     python benchmarks/protocol_t.py --jobs 2 --samplers none,ros,smote,adasyn,bsmote
@@ -235,54 +232,54 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         return (f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
                 text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
 
+    def grid(fmt, clf, *last_rows):  # a dataset × sampler table
+        return table_lines(["dataset", *samplers], [*([ds, *(fmt(clf, ds, s) for s in samplers)] for ds in datasets),
+                                                     *last_rows])
+
     ctgan = None if ctgan_status() else __import__("ctgan")
-    lines = ["# Protocol T: tabular downstream benchmark", "", f"* command: `{command}`",
-             f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S UTC} on {machine_description()}; "
-             f"scikit-learn {sklearn.__version__}, imbalanced-learn {imblearn.__version__}, minority_gen "
-             f"{__version__}, " + (f"ctgan {getattr(ctgan, '__version__', '?')}" if ctgan else "ctgan not installed")]
     per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
-    if len(cells):
-        commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
-        lines.append(f"* cells: {len(cells)} from `runs.jsonl`, computed {per_fold.started.min()} – "
-                     f"{per_fold.started.max()} at commit(s) {', '.join(commits)} on "
-                     f"{'; '.join(sorted(per_fold.machine.dropna().unique()))}; 1-minute load average at fold "
-                     f"start {loads.min():.1f}–{loads.max():.1f} (fit times measure the machine too)")
+    commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
     tables = tables or {}
-    lines.append("* data: " + "; ".join(f"{d} {tables[d][0].shape[0]}×{tables[d][0].shape[1]} "
-                                        f"({int(tables[d][1].sum())} minority)" if d in tables else d
-                                        for d in datasets))
-    lines.append(f"* protocol: StratifiedKFold({n_folds}, shuffle=True, random_state=0); StandardScaler fitted on "
-                 "the training fold, the sampler's fit_resample, then each classifier on the same resampled rows "
-                 "(equivalent to make_pipeline(StandardScaler(), sampler, classifier)); one thread per task")
-    lines.append("* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers))
-    lines += [f"* {note}" for note in notes]
-    lines += ["", f"Cell: G-mean (balanced accuracy), mean of {n_folds} folds; `[k/{n_folds} folds]`: incomplete; "
-              "`–`: not run. Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's critical difference "
-              "(alpha 0.05) are over the datasets on which every sampler listed has the same number of folds.", ""]
+    lines = [
+        "# Protocol T: tabular downstream benchmark", "", f"* command: `{command}`",
+        f"* report written {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S UTC} on {machine_description()}; "
+        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imblearn.__version__}, minority_gen {__version__}, "
+        + (f"ctgan {getattr(ctgan, '__version__', '?')}" if ctgan else "ctgan not installed"),
+        *([f"* cells: {len(cells)} from `runs.jsonl`, computed {per_fold.started.min()} – {per_fold.started.max()} "
+           f"at commit(s) {', '.join(commits)} on {'; '.join(sorted(per_fold.machine.dropna().unique()))}; 1-minute "
+           f"load average at fold start {loads.min():.1f}–{loads.max():.1f} (fit times measure the machine too)"]
+          if len(cells) else []),
+        "* data: " + "; ".join(f"{d} {tables[d][0].shape[0]}×{tables[d][0].shape[1]} ({int(tables[d][1].sum())} "
+                               "minority)" if d in tables else d for d in datasets),
+        f"* protocol: StratifiedKFold({n_folds}, shuffle=True, random_state=0); StandardScaler fitted on the training "
+        "fold, the sampler's fit_resample, then each classifier on the same resampled rows (equivalent to "
+        "make_pipeline(StandardScaler(), sampler, classifier)); one thread per task",
+        "* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers), *(f"* {note}" for note in notes), "",
+        f"Cell: G-mean (balanced accuracy), mean of {n_folds} folds; `[k/{n_folds} folds]`: incomplete; `–`: not run. "
+        "Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's critical difference (alpha 0.05) are "
+        "over the datasets on which every sampler listed has the same number of folds.", ""]
 
     csv_rows, gmean_ranks = [], {}
     for clf in classifiers:
-        rows, sub = [[ds, *(cell(clf, ds, s) for s in samplers)] for ds in datasets], tidy[tidy.classifier == clf]
+        sub, rank_rows = tidy[tidy.classifier == clf], []
         for metric, label in METRIC_NAMES.items():
             table = (score_table(sub, metric).reindex(index=datasets, columns=samplers).dropna()
                      if (sub.metric == metric).any() else pd.DataFrame())
             table = table if len(table) >= 2 and len(samplers) >= 2 else pd.DataFrame()
             ranks = mean_ranks(table) if len(table) else pd.Series(dtype=float)
-            rows.append([f"**mean rank ({label})**", *(_fmt(ranks.get(s), 2) for s in samplers)])
+            rank_rows.append([f"**mean rank ({label})**", *(_fmt(ranks.get(s), 2) for s in samplers)])
             if metric == "gmean":
-                complete, gmean_ranks[clf], fr = list(table.index), (list(table.index), ranks), table
-        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *table_lines(["dataset", *samplers], rows), "",
+                complete, gmean_ranks[clf], gmeans = list(table.index), (list(table.index), ranks), table
+        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *grid(cell, clf, *rank_rows), "",
                   f"Mean ranks over {len(complete)} of {len(datasets)} dataset(s)"
                   + (f": {', '.join(complete)}." if 0 < len(complete) < len(datasets) else ".")]
         if complete:
-            f = friedman_test(fr)
+            f = friedman_test(gmeans)
             lines[-1] += (f" G-mean: Friedman chi2 = {f.chi2:.2f} (p = {f.p_chi2:.3g}), Iman–Davenport F = "
                           f"{_fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
                           f"{nemenyi_cd(len(samplers), len(complete)):.2f}.")
-        lines += ["", "Average precision (mean of folds):", "",
-                  *table_lines(["dataset", *samplers], ([ds, *("**error**" if errors.get((clf, ds, s), 0) else
-                                                             _fmt(get(clf, ds, s, "average_precision"))
-                                                             for s in samplers)] for ds in datasets)), ""]
+        lines += ["", "Average precision (mean of folds):", "", *grid(lambda c, ds, s: "**error**" if errors.get(
+            (c, ds, s), 0) else _fmt(get(c, ds, s, "average_precision")), clf), ""]
         refs = [s for s in ("smote", "ros") if s in samplers]
         others = [s for s in samplers if s not in refs]
         if refs and others and complete:
@@ -301,10 +298,8 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
     by_ds, by_s = fits.groupby(["dataset", "sampler"]).fit_s.mean(), fits.groupby("sampler").fit_s.mean()
     lines += ["## Sampler fit time", "", "Wall seconds of the sampler's `fit_resample` per training fold (one thread), "
               "mean over the folds done; last row: mean over all folds of all datasets.", "",
-              *table_lines(["dataset", *samplers], [*([ds, *(_fmt(by_ds.get((ds, s), np.nan), 2) for s in samplers)]
-                                                      for ds in datasets),
-                                                    ["**mean**", *(_fmt(by_s.get(s, np.nan), 2) for s in samplers)]]),
-              ""]
+              *grid(lambda _, ds, s: _fmt(by_ds.get((ds, s), np.nan), 2), None,
+                    ["**mean**", *(_fmt(by_s.get(s, np.nan), 2) for s in samplers)]), ""]
     if len(failed):
         lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", "",
                   *(f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}"
@@ -407,14 +402,13 @@ def main(argv=None) -> int:
     if args.report:
         return report_only(args, command, store)
 
-    gan_params = json.loads(args.gan_params) if args.gan_params else {}
+    gan_params = json.loads(args.gan_params or "{}")
     if not isinstance(gan_params, dict):
         raise SystemExit("protocol_t: --gan-params must be a JSON object")
     notes = list(args.note) + ([f"--gan-params {json.dumps(gan_params)} applied to every GANOversampler"]
                                if gan_params else [])
     specs = expand(args.samplers or "all")
-    skip = ctgan_status() if "ctgan" in specs else None
-    if skip:
+    if "ctgan" in specs and (skip := ctgan_status()):
         print(f"protocol_t: {skip}", file=sys.stderr)
         notes.append(skip)
         specs = [s for s in specs if s.partition(":")[0] != "ctgan"]
