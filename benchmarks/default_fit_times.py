@@ -1,13 +1,8 @@
-"""Fit time of every registered method at its default settings (issue: practical defaults).
-
-Each method's default ``GANOversampler(method=name).fit_resample`` on a
-1,000 × 10 binary table (10 % minority), timed in this process with torch's
-default thread count, ``--repeats`` times (median reported). The target is
-under 60 s per method on 2 CPU cores. ``--recipe paper`` times the papers'
-recipes for comparison.
+"""Fit time of every registered method at its default settings, on a 1,000 × 10 table (10 % minority), median
+of ``--repeats`` runs in this process. Target: under 60 s per method on 2 CPU cores (results/default_fit_times*.md).
 
     python benchmarks/default_fit_times.py              # all methods, 1 repeat
-    python benchmarks/default_fit_times.py --quick      # 2 methods, 50 iterations (smoke run)
+    python benchmarks/default_fit_times.py --quick      # 2 methods, 50 iterations (smoke run, nothing written)
 """
 
 from __future__ import annotations
@@ -67,15 +62,13 @@ def main(argv=None) -> int:
     X, y = make_table()
     rows = []
     for name in methods:
-        times, cpu = [], []
+        times = []  # (wall, CPU) seconds of each run
         for r in range(args.repeats):
             t, c = time.perf_counter(), time.process_time()
             GANOversampler(method=name, recipe=args.recipe, random_state=r, device="cpu", **extra).fit_resample(X, y)
-            times.append(time.perf_counter() - t)
-            cpu.append(time.process_time() - c)
-        med, med_cpu = statistics.median(times), statistics.median(cpu)
-        rows.append((name, med, med_cpu))
-        print(f"{name:12s} {med:7.1f} s  (CPU {med_cpu:.1f} s)", flush=True)
+            times.append((time.perf_counter() - t, time.process_time() - c))
+        rows.append([name, *(statistics.median(column) for column in zip(*times))])
+        print(f"{name:12s} {rows[-1][1]:7.1f} s  (CPU {rows[-1][2]:.1f} s)", flush=True)
     lines = [
         f"# Default fit time per method (recipe={args.recipe!r})",
         "",

@@ -1,23 +1,19 @@
 """Fit time and peak memory on a 100,000 × 10 mixed-type table, beside CTGAN's (issue 9).
 
-The table (seed 0): 4 continuous columns (two with 10 % missing values),
-2 integer columns, 1 boolean, 3 categorical (5, 12 and 40 levels); binary
-target with 30 % minority (30,000 rows). Each fit runs in its own
-subprocess, so its peak resident memory (``ru_maxrss``) is its own:
+The table (seed 0): 4 continuous columns (two with 10 % missing values), 2 integer columns, 1 boolean,
+3 categorical (5, 12 and 40 levels); binary target with 30 % minority (30,000 rows). Each fit runs in its own
+subprocess with one torch thread, so its peak resident memory (``ru_maxrss``) is its own; the one-off import that
+torch does when a process builds its first optimiser is done before the timing.
 
-* ``rumi``: ``GANOversampler(method="rumi", n_iter=STEPS, batch_size=B)
-  .fit(X, y)`` on the DataFrame as it is (missing values modelled);
-* ``ctgan``: ``CTGAN(epochs=E, batch_size=B, enable_gpu=False)`` fitted on
-  the 30,000 minority rows (as the project's CTGAN baselines are), missing
-  values median-imputed (CTGAN refuses them in continuous columns), the
-  4 categorical/boolean columns as ``discrete_columns``. CTGAN takes
-  ``rows // batch_size`` optimiser steps per epoch, so
-  ``E = STEPS / (30,000 // B)`` gives both the same number of generator
-  steps at the same batch size. CTGAN's preprocessing (a Bayesian Gaussian
-  mixture per continuous column) is timed separately.
+* ``rumi``: ``GANOversampler(method="rumi", n_iter=STEPS, batch_size=B).fit(X, y)`` on the DataFrame as it is
+  (missing values modelled);
+* ``ctgan``: ``CTGAN(epochs=E, batch_size=B, enable_gpu=False)`` fitted on the 30,000 minority rows (as the
+  project's CTGAN baselines are), missing values median-imputed (CTGAN refuses them in continuous columns), the
+  4 categorical/boolean columns as ``discrete_columns``. CTGAN takes ``rows // batch_size`` optimiser steps per
+  epoch, so ``E = STEPS / (30,000 // B)`` gives both the same number of generator steps at the same batch size.
 
-torch runs with one thread in every process; the one-off import that torch
-does when a process builds its first optimiser is done before the timing.
+Each tool's own preprocessing (rumi: ``MixedTableCodec``; CTGAN: a Bayesian Gaussian mixture per continuous
+column) is also timed alone.
 
     python benchmarks/mixed_scale.py                     # rumi only when ctgan is absent
     python benchmarks/mixed_scale.py --ctgan-path /path/to/ctgan-with-pandas2   # ctgan needs pandas<3
@@ -29,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -36,14 +33,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sklearn
+import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.tabular import MixedTableCodec  # noqa: E402
 
-OUT = HERE / "results" / "mixed_scale.md"
 DISCRETE = ["flag", "site", "ward", "code"]
+COLUMNS = ["kind", "versions", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s", "peak_mb",
+           "peak_over_start_mb", "table_mb"]
 
 
 def make_table(n: int = 100_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -63,58 +65,43 @@ def make_table(n: int = 100_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarra
     return X, y
 
 
+def seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def child(kind: str, n: int, steps: int, batch: int) -> dict:
-    import resource
-
-    import torch
-
+    """One tool's fit in this process (meant to be a fresh one): its times and memory."""
     torch.set_num_threads(1)
-    if kind == "rumi":
-        from minority_gen import GANOversampler
-    else:
+    if kind == "ctgan":
         from ctgan import CTGAN
         from ctgan.data_transformer import DataTransformer
     # torch imports its compiler stack on the first optimiser of a process (seconds): not part of a fit
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     X, y = make_table(n)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    import sklearn
-
     out = {"kind": kind, "versions": f"torch {torch.__version__}, pandas {pd.__version__}, "
                                      f"sklearn {sklearn.__version__}", "rows": n, "steps": steps, "batch": batch,
            "table_mb": float(X.memory_usage(deep=True).sum() / 2**20)}
-    start = time.perf_counter()
     if kind == "rumi":
-        from minority_gen.tabular import MixedTableCodec
-
-        t = time.perf_counter()
-        MixedTableCodec().fit(X).encode(X)
-        out["preprocess_s"] = time.perf_counter() - t
-        start = time.perf_counter()
-        s = GANOversampler(method="rumi", n_iter=steps, batch_size=batch, random_state=0, device="cpu").fit(X, y)
-        out["g_steps"] = int(s.history_["iteration"].max())
-        out["fit_s"] = time.perf_counter() - start
-        t = time.perf_counter()
-        s.sample(10_000, random_state=0)
-        out["sample_10k_s"] = time.perf_counter() - t
+        out["preprocess_s"] = seconds(lambda: MixedTableCodec().fit(X).encode(X))
+        model = GANOversampler(method="rumi", n_iter=steps, batch_size=batch, random_state=0, device="cpu")
+        out["fit_s"] = seconds(lambda: model.fit(X, y))
+        out["g_steps"] = int(model.history_["iteration"].max())
+        out["sample_10k_s"] = seconds(lambda: model.sample(10_000, random_state=0))
     else:
         pos = X[y == 1].reset_index(drop=True)
         pos = pos.fillna({"c": pos["c"].median(), "d": pos["d"].median()}).astype({"site": str})
-        t = time.perf_counter()
-        DataTransformer().fit(pos, DISCRETE)
-        out["preprocess_s"] = time.perf_counter() - t
+        out["preprocess_s"] = seconds(lambda: DataTransformer().fit(pos, DISCRETE))
         epochs = max(1, steps // max(len(pos) // batch, 1))
         model = CTGAN(epochs=epochs, batch_size=batch, enable_gpu=False, verbose=False)
         model.set_random_state(0)
-        start = time.perf_counter()
-        model.fit(pos, discrete_columns=DISCRETE)
-        out["fit_s"] = time.perf_counter() - start
+        out["fit_s"] = seconds(lambda: model.fit(pos, discrete_columns=DISCRETE))
         out["g_steps"] = epochs * max(len(pos) // batch, 1)
-        t = time.perf_counter()
-        model.sample(10_000)
-        out["sample_10k_s"] = time.perf_counter() - t
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["peak_over_start_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+        out["sample_10k_s"] = seconds(lambda: model.sample(10_000))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["peak_mb"], out["peak_over_start_mb"] = peak / 1024, (peak - base) / 1024
     return out
 
 
@@ -127,18 +114,18 @@ def main(argv=None) -> int:
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--ctgan-path", type=Path, default=None,
                     help="a folder with ctgan and its dependencies (pandas<3), put on PYTHONPATH for CTGAN's run only")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "mixed_scale.md")
     args = ap.parse_args(argv)
     if args.quick:
         args.rows, args.steps, args.batch = 5000, 60, 100
     if args.child:
         print(json.dumps(child(args.child, args.rows, args.steps, args.batch)))
         return 0
-    envs = {"rumi": dict(os.environ)}
     ctgan_env = dict(os.environ)
     if args.ctgan_path:
         paths = [str(args.ctgan_path), ctgan_env.get("PYTHONPATH", "")]
         ctgan_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    envs = {"rumi": dict(os.environ)}
     probe = subprocess.run([sys.executable, "-c", "import ctgan"], env=ctgan_env, capture_output=True, text=True)
     if probe.returncode == 0:
         envs["ctgan"] = ctgan_env
@@ -151,10 +138,6 @@ def main(argv=None) -> int:
         done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
-    table = pd.DataFrame(rows)
-    cols = [c for c in ["kind", "versions", "rows", "batch", "g_steps", "preprocess_s", "fit_s", "sample_10k_s",
-                        "peak_mb", "peak_over_start_mb", "table_mb"] if c in table]
-    cell = lambda v: ("–" if np.isnan(v) else f"{v:.1f}") if isinstance(v, float) else str(v)  # noqa: E731
     lines = [
         "# Fit time and peak memory on a mixed-type table", "",
         *run_stamp(command_line("benchmarks/mixed_scale.py", argv)),
@@ -164,7 +147,8 @@ def main(argv=None) -> int:
         "rumi learns from all rows (the 30 % minority as positives, the rest as negatives), CTGAN from the "
         "minority rows; `peak_mb` is the process's peak resident memory, "
         "`peak_over_start_mb` its growth after the table was built.", "",
-        *table_lines(cols, [[cell(r[c]) for c in cols] for r in table[cols].to_dict("records")])]
+        *table_lines(COLUMNS, [[f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in COLUMNS]
+                               for r in rows])]
     if not args.quick:
         write_results(args.out, lines)
     print("\n".join(lines))

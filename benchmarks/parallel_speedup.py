@@ -1,19 +1,12 @@
-"""Speed-up of two workers against a serial run, through each joblib backend: loky, Dask, Ray.
-
-Both kinds of parallel work that minority_gen hands to ``joblib.Parallel`` (docs/scaling.md) on scikit-learn's
-wine table (178 × 13, 3 classes, bundled with scikit-learn):
+"""Speed-up of two workers against a one-thread serial run, through each joblib backend: loky, Dask, Ray
+(docs/scaling.md, "Measured speed-up"), on scikit-learn's wine table (178 × 13, 3 classes):
 
 1. ``GANOversampler(method="rumi", n_jobs=2)``: one GAN per class to grow, two GANs.
-2. ``compare_oversamplers(n_jobs=2)``: ROS, SMOTE and rumi × logistic regression × 4 folds, 12 (oversampler, fold)
-   tasks, four of them training rumi's two GANs.
+2. ``compare_oversamplers(n_jobs=2)``: ROS, SMOTE and rumi × logistic regression × 4 folds (12 tasks).
 
-The serial baseline runs with one thread for torch, OpenMP and BLAS, which is what each of two workers gets on two
-cores (``cpu_count // 2``), so the speed-up is the workers' own. Each backend gets two workers of one thread: loky
-processes (joblib's default), a Dask ``LocalCluster(n_workers=2, threads_per_worker=1)`` of processes, a local Ray
-cluster with 2 CPUs. Loky and Dask keep their workers between calls, and a warm-up call starts them before the timed
-runs. Ray's joblib backend starts a new pool of actors for every call, so its times include that start. Every figure
-is a median of ``--repeats`` runs. The load average is recorded before each row and at the end: on a shared machine
-the other jobs count in it. The tables also say whether each run returned the serial results.
+Each backend gets two workers of one thread (loky processes, a Dask ``LocalCluster`` of processes, a local Ray
+cluster with 2 CPUs), started by a warm-up call; Ray starts an actor pool for every call, so its times include that.
+Medians of ``--repeats`` runs; the load average is recorded before each row.
 
     python benchmarks/parallel_speedup.py            # the committed results/parallel_speedup.md
     python benchmarks/parallel_speedup.py --quick    # smoke run: tiny budgets, prints, writes nothing
@@ -25,9 +18,7 @@ import argparse
 import os
 import re
 import sys
-import time
-from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,13 +29,12 @@ from sklearn.datasets import load_wine
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.default_fit_times import timed  # noqa: E402
-from benchmarks.parallel_eval import one_thread, scores  # noqa: E402
+from benchmarks.parallel_eval import measure, one_thread, same  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
-BACKENDS = ("loky", "dask", "ray")
+BACKENDS = {"loky": "loky", "dask": "Dask", "ray": "Ray"}
 
 
 @contextmanager
@@ -74,11 +64,6 @@ def ray_backend():
         ray.shutdown()
 
 
-def backend_context(name: str):
-    return {"loky": lambda: joblib.parallel_config(backend="loky"), "dask": dask_backend,
-            "ray": ray_backend}[name]()
-
-
 def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -99,78 +84,65 @@ def main(argv=None) -> int:
     started, load_start = datetime.now(timezone.utc), os.getloadavg()
 
     X, y = load_wine(return_X_y=True)
-    fit = lambda n_jobs, n_iter=gan_iter: GANOversampler(  # noqa: E731
-        method="rumi", n_iter=n_iter, random_state=0, device="cpu", n_jobs=n_jobs).fit_resample(X, y)[0]
-    compare = lambda n_jobs, n_iter=cmp_iter: compare_oversamplers(  # noqa: E731
-        X, y, ["ros", "smote", "rumi"], ["logreg"], cv=4, scoring=["balanced_accuracy"], random_state=0,
-        gan_params={"n_iter": n_iter, "device": "cpu"}, progress=False, n_jobs=n_jobs)
+    runs = {"gan": lambda n_jobs, n_iter=gan_iter: GANOversampler(
+                method="rumi", n_iter=n_iter, random_state=0, device="cpu", n_jobs=n_jobs).fit_resample(X, y)[0],
+            "cmp": lambda n_jobs, n_iter=cmp_iter: compare_oversamplers(
+                X, y, ["ros", "smote", "rumi"], ["logreg"], cv=4, scoring=["balanced_accuracy"], random_state=0,
+                gan_params={"n_iter": n_iter, "device": "cpu"}, progress=False, n_jobs=n_jobs)}
+    rows = {key: [] for key in runs}  # (run, load before, seconds, results) or (run, load before, None, error)
 
-    rows: dict[str, list] = {"gan": [], "cmp": []}
-    with one_thread():
-        fit(None, 2)  # warm-up in this process (imports, torch's first steps), not counted
-        compare(None, 2)
-        for key, run in (("gan", fit), ("cmp", compare)):
+    def time_both(label: str, n_jobs) -> None:
+        for key, run in runs.items():
             before = load()
-            t, serial = timed(lambda run=run: run(None), repeats)
-            rows[key].append(("serial, 1 thread", before, t, serial, None))
-            print(f"{key} serial: {t:.1f} s (load {before})", flush=True)
+            _, t, out = measure(f"{key} {label} (load {before})", lambda run=run: run(n_jobs), repeats)
+            rows[key].append((label, before, t, out))
+
+    with one_thread():
+        for run in runs.values():
+            run(None, 2)  # warm-up in this process (imports, torch's first steps), not counted
+        time_both("serial, 1 thread", None)
     for name in backends:
-        before = load()
+        label, before = f"{name}, 2 workers", load()
         try:
-            with backend_context(name):
-                start = time.perf_counter()
-                fit(2, 2)  # starts the workers (Ray: one pool per call, started again below)
-                compare(2, 2)
-                print(f"{name}: warm-up {time.perf_counter() - start:.1f} s", flush=True)
-                for key, run in (("gan", fit), ("cmp", compare)):
-                    before = load()
-                    t, out = timed(lambda run=run: run(2), repeats)
-                    rows[key].append((f"{name}, 2 workers", before, t, out, None))
-                    print(f"{key} {name}: {t:.1f} s (load {before})", flush=True)
+            with {"loky": lambda: joblib.parallel_config(backend="loky"), "dask": dask_backend,
+                  "ray": ray_backend}[name]():
+                # starts the workers (Ray: one pool per call, started again below)
+                measure(f"{name}: warm-up", lambda: [run(2, 2) for run in runs.values()], 1)
+                time_both(label, 2)
         except Exception as err:  # a backend that cannot run these calls: say so in the table
             message = re.sub(r" at 0x[0-9a-f]+", "", f"{type(err).__name__}: {err}".splitlines()[0])
             for key in rows:
-                if not any(r[0].startswith(name) for r in rows[key]):
-                    rows[key].append((f"{name}, 2 workers", before, None, None, message))
+                if rows[key][-1][0] != label:
+                    rows[key].append((label, before, None, message))
             print(f"{name}: failed: {message}", flush=True)
 
-    def table(key: str, same: Callable) -> list[str]:
-        serial_t, serial_out = rows[key][0][2], rows[key][0][3]
+    def table(key: str) -> list[str]:
+        _, _, serial_t, serial_out = rows[key][0]
         return table_lines(["run", "load before (1/5/15 min)", "wall (s)", "speed-up vs serial",
                             "same results as serial"],
-                           [[label, before, "—", "—", f"failed: `{error}`"] if error is not None else
+                           [[label, before, "—", "—", f"failed: `{out}`"] if t is None else
                             [label, before, f"{t:.1f}", f"{serial_t / t:.2f}",
-                             "—" if out is serial_out else "yes" if same(out, serial_out) else "**no**"]
-                            for label, before, t, out, error in rows[key]])
+                             "—" if i == 0 else "yes" if same(out, serial_out) else "**no**"]
+                            for i, (label, before, t, out) in enumerate(rows[key])])
 
     versions = [f"joblib {joblib.__version__}"]
     for module in ("dask", "distributed", "ray"):
-        try:
+        with suppress(ImportError):
             versions.append(f"{module} {__import__(module).__version__}")
-        except ImportError:
-            pass
-    counts = ", ".join(str(n) for n in np.bincount(y))
     lines = [
-        "# Speed-up of two workers: " + ", ".join({"loky": "loky", "dask": "Dask", "ray": "Ray"}[b] for b in backends),
-        "",
+        "# Speed-up of two workers: " + ", ".join(BACKENDS[b] for b in backends), "",
         *run_stamp(command_line("benchmarks/parallel_speedup.py", argv), load_start),
-        f"* started {started:%Y-%m-%d %H:%M} UTC; joblib sees {joblib.cpu_count()} CPUs; {', '.join(versions)}",
-        "",
+        f"* started {started:%Y-%m-%d %H:%M} UTC; joblib sees {joblib.cpu_count()} CPUs; {', '.join(versions)}", "",
         "The machine was shared: other jobs ran during the run and are counted in these figures (the load average "
-        "above), so the speed-ups are what two workers gave on a busy machine, not on idle cores.",
-        "",
-        f"## Per-class training: `GANOversampler(method='rumi', n_iter={gan_iter}, n_jobs=2)`",
-        "",
-        f"wine ({X.shape[0]} × {X.shape[1]}, classes {counts}): two GANs. Median of {repeats} run(s).",
-        "",
-        *table("gan", lambda a, b: np.array_equal(a, b)),
-        "",
-        "## `compare_oversamplers(n_jobs=2)`",
-        "",
+        "above), so the speed-ups are what two workers gave on a busy machine, not on idle cores.", "",
+        f"## Per-class training: `GANOversampler(method='rumi', n_iter={gan_iter}, n_jobs=2)`", "",
+        f"wine ({X.shape[0]} × {X.shape[1]}, classes {', '.join(map(str, np.bincount(y)))}): two GANs. "
+        f"Median of {repeats} run(s).", "",
+        *table("gan"), "",
+        "## `compare_oversamplers(n_jobs=2)`", "",
         f"ROS, SMOTE and rumi ({cmp_iter} iterations) × logistic regression × 4 folds on wine: 12 (oversampler, fold) "
-        f"tasks. Median of {repeats} run(s).",
-        "",
-        *table("cmp", lambda a, b: scores(a).equals(scores(b))),
+        f"tasks. Median of {repeats} run(s).", "",
+        *table("cmp"),
     ]
     if args.quick:
         print("\n".join(lines))

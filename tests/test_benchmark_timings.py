@@ -1,0 +1,152 @@
+"""Smoke runs of the timing and memory benchmarks at tiny sizes (their full runs take hours).
+
+Their fresh worker processes run in this process here (``subprocess.run`` calls the script's ``main``), and the
+parallel benchmarks time stand-in workloads, so that each test takes seconds; one test starts a real worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_timing_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    """Run a script's worker processes (``python script.py --child/--worker ...``) in this process."""
+    threads = torch.get_num_threads()
+
+    def patch(module):
+        real_run = module.subprocess.run
+
+        def run(cmd, *args, **kwargs):
+            if not any(flag in cmd for flag in ("--child", "--worker")):
+                return real_run(cmd, *args, **kwargs)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                assert module.main([str(c) for c in cmd[2:]]) in (0, None)
+            return types.SimpleNamespace(stdout=out.getvalue(), returncode=0, stderr="")
+
+        monkeypatch.setattr(module.subprocess, "run", run)
+        return module
+
+    yield patch
+    torch.set_num_threads(threads)
+
+
+def test_memory_loop_and_large_fit_reported_and_written(in_process, tmp_path, capsys):
+    memory = in_process(load("memory"))
+    out = tmp_path / "memory.md"
+    assert memory.main(["--loop-fits", "2", "--loop-iter", "2", "--large-n", "2000", "--large-iter", "2",
+                        "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "## 2 fits in a loop" in text and "| 2 | " in text and "Growth from fit 1 to fit 2" in text
+    assert "## One fit of a 2,000 × 20 float32 table" in text and "(1,600 new rows)" in text
+    assert "* Command: `python benchmarks/memory.py --loop-fits 2" in text
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert len(data["loop"]["rss_mb"]) == 2 and data["large"]["peak_mb"] > 0
+    assert text.strip() in capsys.readouterr().out
+
+
+def test_speed_tabular_quick_prints_the_grid_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    speed = load("speed_tabular")
+    monkeypatch.setattr(speed, "run", lambda kind, n, d, n_iter, device: speed.worker(kind, n, d, 2, device))
+    speed.main(["--quick", "--out", str(tmp_path / "s.md")])
+    out = capsys.readouterr().out
+    assert "| demo (breast cancer, 30 malignant) | 387 × 30 | " in out and "| synthetic | 5,000 × 30 | " in out
+    assert "Loop overhead on 5,000 × 30" in out and "* device cpu" in out
+    assert not (tmp_path / "s.md").exists()
+
+
+def test_speed_tabular_worker_in_a_fresh_process():
+    speed = load("speed_tabular")
+    out = speed.run("smote", 300, 4, 2, "cpu")
+    assert out["rows"] == 300 and out["features"] == 4 and out["fit_s"] > 0 and out["maxrss_mb"] > 100
+    bare = speed.worker("bare", 300, 4, 2, "cpu")
+    assert bare["ms_per_iter"] > 0 and bare["fit_s"] > 0
+
+
+def test_mixed_scale_writes_the_rumi_row(in_process, tmp_path):
+    scale = in_process(load("mixed_scale"))
+    out = tmp_path / "mixed.md"
+    assert scale.main(["--rows", "2000", "--steps", "4", "--batch", "50", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[lines.index("| " + " | ".join(scale.COLUMNS) + " |") + 2].startswith("| rumi | torch ")
+    assert "| 2000 | 50 | 4 | " in lines[-1]
+
+
+class FakeSampler:
+    """GANOversampler's stand-in: rows that depend on the seed only."""
+
+    def __init__(self, random_state=0, **params):
+        self.random_state = random_state
+
+    def fit_resample(self, X, y):
+        return np.asarray(X) + self.random_state, y
+
+
+def fake_compare(X, y, *args, n_jobs=None, **kwargs):
+    return pd.DataFrame({"oversampler": ["ros", "ros"], "classifier": "logreg", "fold": 0,
+                         "metric": ["gmean", "fit_time_s"], "value": [0.5, np.random.rand()]})
+
+
+def test_parallel_eval_tables_and_the_missing_data_message(monkeypatch, tmp_path, capsys):
+    pe = load("parallel_eval")
+    with pytest.raises(SystemExit, match="parallel_eval: "):
+        pe.main(["--quick", "--data", str(tmp_path)])
+    monkeypatch.setattr(pe, "GANOversampler", FakeSampler)
+    monkeypatch.setattr(pe, "compare_oversamplers", fake_compare)
+    monkeypatch.setattr(pe, "load_zenodo", lambda name, data: (np.zeros((60, 3)), np.r_[np.ones(6, int), [0] * 54]))
+    assert pe.main(["--quick", "--dataset", "toy"]) == 0
+    out = capsys.readouterr().out
+    assert "## `compare_oversamplers`: toy (60 × 3, 6 minority rows)" in out
+    assert out.count("| yes |") == 5 and "| n_jobs=2, cold (workers started) | " in out
+    runs = [("a", 2.0, np.zeros(2)), ("b", 1.0, np.zeros(2)), ("c", 0.5, np.ones(2))]
+    assert pe.speedups("rows", runs)[2:] == ["| a | 2.0 | 1.00 | 0.50 | — |", "| b | 1.0 | 2.00 | 1.00 | yes |",
+                                             "| c | 0.5 | 4.00 | 2.00 | **no** |"]
+
+
+def test_parallel_speedup_rows_per_backend_and_a_failed_backend(monkeypatch, tmp_path, capsys):
+    ps = load("parallel_speedup")
+    monkeypatch.setattr(ps, "GANOversampler", FakeSampler)
+    monkeypatch.setattr(ps, "compare_oversamplers", fake_compare)
+
+    @contextlib.contextmanager
+    def broken():
+        raise ValueError("Backend <X object at 0x7f00> refused\nsecond line")
+        yield
+
+    monkeypatch.setattr(ps, "dask_backend", broken)
+    out = tmp_path / "ps.md"
+    assert ps.main(["--backends", "loky,dask", "--repeats", "1", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("# Speed-up of two workers: loky, Dask\n") and text.count("| loky, 2 workers | ") == 2
+    assert text.count("| — | — | failed: `ValueError: Backend <X object> refused` |") == 2
+    with pytest.raises(SystemExit):
+        ps.main(["--quick", "--backends", "loky,spark"])
+    assert "['spark'] unknown" in capsys.readouterr().err
+
+
+def test_default_fit_times_helpers():
+    dft = load("default_fit_times")
+    X, y = dft.make_table(200, 3)
+    assert X.shape == (200, 3) and 0 < y.mean() < 0.2
+    seconds, out = dft.timed(lambda: 7, 3)
+    assert out == 7 and seconds >= 0
