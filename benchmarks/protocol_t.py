@@ -63,9 +63,6 @@ QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi
              gan_params='{"n_iter": 20, "hidden_dims": [16], "batch_size": 32}')
 
 
-# --------------------------------------------------------------------------- CTGAN, registered with the engine
-
-
 def ctgan_params() -> dict:
     """Every keyword of ``CTGAN`` at its default but ``verbose=False`` and on the CPU (``enable_gpu=False``, in
     older versions ``cuda=False``); empty without ctgan."""
@@ -120,9 +117,6 @@ class CTGANSampler(BaseEstimator):
 if "ctgan" not in available_oversamplers():
     register_oversampler("ctgan", lambda rs, _: CTGANSampler(random_state=rs, **ctgan_params()),
                          "CTGAN(verbose=False) on the CPU, on the minority rows (the ctgan package)")
-
-
-# --------------------------------------------------------------------------- samplers, data and cells
 
 
 def expand(text: str) -> list[str]:
@@ -196,9 +190,6 @@ def store_cells(path: Path, keys=None) -> pd.DataFrame:
     cells = cells.assign(_ok=cells.status == "ok").sort_values("_ok", kind="stable")
     key = ["dataset", "n_folds", "fold", "sampler", "classifier"]
     return cells.drop_duplicates(key, keep="last").sort_index().drop(columns="_ok")
-
-
-# --------------------------------------------------------------------------- report
 
 
 def _fmt(x, digits=3) -> str:
@@ -332,9 +323,6 @@ def plot_ranks(path: Path, ranks: dict, samplers) -> None:
         ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-
-
-# --------------------------------------------------------------------------- main
 
 
 def parse(argv=None) -> argparse.Namespace:
