@@ -1,13 +1,9 @@
-"""Speed-up from joblib workers (issue 12): ``compare_oversamplers`` and the per-class GAN training, serial
-against ``n_jobs=2`` (docs/scaling.md; how to read the results: results/parallel/README.md).
-
-1. ``compare_oversamplers`` on ``--dataset`` (read offline from ``<data>/imblearn_zenodo``): rumi (``--n-iter``
-   iterations, CPU), SMOTE and ROS × logistic regression × 5 folds; ``n_jobs=2`` timed *cold* (joblib starts its
-   two loky workers) and *warm*.
-2. ``GANOversampler`` (rumi, 2,000 iterations) on scikit-learn's wine table: two GANs, workers warm.
-
-Serial runs are timed with torch's default thread count and with one thread (what each of two workers gets on
-2 cores). Medians of ``--repeats`` runs after a warm-up; the tables say whether the results equal the serial ones.
+"""Speed-up from joblib workers (issue 12; docs/scaling.md, "Threads and warm workers"; how to read the results:
+results/parallel/README.md): ``compare_oversamplers`` on ``--dataset`` (rumi with ``--n-iter`` iterations, SMOTE and
+ROS × logistic regression × 5 folds; ``n_jobs=2`` *cold*, as joblib starts its two workers, and *warm*), and
+``GANOversampler`` (rumi, 2,000 iterations) on scikit-learn's wine table, two GANs. Serial runs with torch's default
+thread count and with one thread (what each of two workers gets on 2 cores); medians of ``--repeats`` runs after
+a warm-up. The tables say whether the results equal the serial ones.
 
     python benchmarks/parallel_eval.py                 # the committed results
     python benchmarks/parallel_eval.py --quick         # smoke run (tiny budgets, nothing written)

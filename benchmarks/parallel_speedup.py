@@ -1,12 +1,9 @@
 """Speed-up of two workers against a one-thread serial run, through each joblib backend: loky, Dask, Ray
-(docs/scaling.md, "Measured speed-up"), on scikit-learn's wine table (178 × 13, 3 classes):
-
-1. ``GANOversampler(method="rumi", n_jobs=2)``: one GAN per class to grow, two GANs.
-2. ``compare_oversamplers(n_jobs=2)``: ROS, SMOTE and rumi × logistic regression × 4 folds (12 tasks).
-
-Each backend gets two workers of one thread (loky processes, a Dask ``LocalCluster`` of processes, a local Ray
-cluster with 2 CPUs), started by a warm-up call; Ray starts an actor pool for every call, so its times include that.
-Medians of ``--repeats`` runs; the load average is recorded before each row.
+(docs/scaling.md, "Measured speed-up"), on scikit-learn's wine table: ``GANOversampler(method="rumi", n_jobs=2)``
+(two GANs) and ``compare_oversamplers(n_jobs=2)`` (ROS, SMOTE and rumi × logistic regression × 4 folds). Each backend
+gets two workers of one thread (loky processes, a Dask ``LocalCluster`` of processes, a local Ray cluster of 2 CPUs),
+started by a warm-up call; Ray starts an actor pool for every call, so its times include that. Medians of
+``--repeats`` runs, the load average recorded before each.
 
     python benchmarks/parallel_speedup.py            # the committed results/parallel_speedup.md
     python benchmarks/parallel_speedup.py --quick    # smoke run: tiny budgets, prints, writes nothing
