@@ -18,6 +18,11 @@ in the feature space of a judge CNN (:class:`SmallCNNFeatures`) trained on the f
 * C2ST accuracy (random forest, 5 folds) at telling them from held-back images, on the judge's features and on
   raw pixels: near 0.5 means indistinguishable; near 1.0 means the images carry marks a CNN can key on.
 
+A second table, *texture*, reads the images protocol I's severe30 `rumi` cells trained on (its GAN sample
+cache, ``benchmarks/results/protocol_i/gan_samples``, default settings, one file per seed) and measures their
+high-frequency energy (mean absolute Laplacian, relative to the held-back images) and the pixel C2ST accuracy,
+as drawn and after a small Gaussian blur (σ in pixels): does removing fine texture make them indistinguishable?
+
 Usage::
 
     python benchmarks/image_diagnostics.py                       # lengths 250 500 1000 2000, seeds 0 1
@@ -114,6 +119,71 @@ def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, arg
     return sampler.sample(n_new, y=MALIGNANT, random_state=seed), seconds
 
 
+BLURS = (0.5, 0.8)
+
+
+def laplacian_energy(images) -> float:
+    """Mean absolute 4-neighbour Laplacian of the images (pixels 0–255): their high-frequency energy."""
+    a = np.asarray(images, float)
+    lap = 4 * a[:, 1:-1, 1:-1] - a[:, :-2, 1:-1] - a[:, 2:, 1:-1] - a[:, 1:-1, :-2] - a[:, 1:-1, 2:]
+    return float(np.abs(lap).mean())
+
+
+def blurred(images, sigma: float) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(np.asarray(images, float), sigma=(0, sigma, sigma)).round().clip(0, 255).astype(np.uint8)
+
+
+def protocol_i_images(X, y, seeds) -> dict[int, np.ndarray]:
+    """The severe30 `rumi` images protocol I's cells trained on (its sample cache at the default settings)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks import protocol_i
+
+    args = protocol_i.parse(["--gan-cache", str(REPO / "benchmarks" / "results" / "protocol_i" / "gan_samples")])
+    cache, n_new = protocol_i.GANCache(args), int((y != MALIGNANT).sum() - (y == MALIGNANT).sum())
+    files = {seed: cache.sample_file("severe30", "rumi", seed, X, y, n_new) for seed in seeds}
+    out = {}
+    for seed, path in files.items():
+        if path.is_file():
+            with np.load(path) as f:
+                out[seed] = f["images"]
+    return out
+
+
+def texture_lines(X, y, held_back, seeds) -> list[str]:
+    """The texture table (module docstring) over the seeds whose protocol I images are cached."""
+    from minority_gen.evaluation.judges import c2st_accuracy
+
+    gan = protocol_i_images(X, y, seeds)
+    if not gan:
+        return ["No protocol I severe30 `rumi` images in its sample cache: run protocol I first for the texture "
+                "table.", ""]
+    ref = laplacian_energy(held_back)
+    views = {"pixels": lambda a: a.reshape(len(a), -1) / 255.0,
+             "intensity quantiles": lambda a: np.quantile(a.reshape(len(a), -1), np.linspace(0, 1, 11), axis=1).T,
+             "7 × 7 block means": lambda a: a.reshape(len(a), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(a), -1)}
+    sources = {"real (30 training images)": lambda seed: X[y == MALIGNANT],
+               "augmentation": lambda seed: new_images("augmentation", None, seed, X, y, len(gan[seed]), None)[0],
+               "rumi (protocol I's images)": lambda seed: gan[seed],
+               **{f"rumi, blurred σ = {s}": (lambda seed, s=s: blurred(gan[seed], s)) for s in BLURS}}
+    rows = []
+    for name, draw in sources.items():
+        images = {seed: draw(seed).astype(float) for seed in gan}
+        energy = [laplacian_energy(a) / ref for a in images.values()]
+        c2st = [[c2st_accuracy(view(held_back.astype(float)), view(a), random_state=seed) for seed, a in images.items()]
+                for view in views.values()]
+        rows.append([name, mean_std(energy, 2), *(mean_std(c) for c in c2st)])
+    return [f"## Texture of the images protocol I trained on (seeds {', '.join(map(str, gan))})", "",
+            f"High-frequency energy: mean absolute Laplacian relative to the held-back images' ({ref:.1f} grey "
+            "levels). C2ST: a random forest's accuracy at telling the images from the held-back ones (0.5: "
+            "indistinguishable) on their pixels, on their intensity distribution alone (11 quantiles, no position) "
+            "and on their coarse layout (means of 4 × 4 blocks). The 30 real images enter the C2ST with 30 of each "
+            "set, the others with all held-back images.", "",
+            *table_lines(["images", "high-frequency energy (held back = 1)", *(f"C2ST, {v}" for v in views)], rows),
+            ""]
+
+
 def scores(images, held_back, judge, seed: int) -> dict:
     from minority_gen.evaluation.judges import c2st_accuracy
     from minority_gen.evaluation.metrics import frechet_distance, prdc
@@ -132,7 +202,7 @@ def cell_key(source: str, n_iter, seed: int, args) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def report(records: list[dict], judge_note: str, command: str, out: Path) -> None:
+def report(records: list[dict], judge_note: str, command: str, out: Path, texture: list[str]) -> None:
     order = lambda r: (r["source"] != "real", r["source"] != "augmentation", r["n_iter"] or 0)  # noqa: E731
     groups: dict[tuple, list[dict]] = {}
     for r in sorted(records, key=order):
@@ -151,7 +221,8 @@ def report(records: list[dict], judge_note: str, command: str, out: Path) -> Non
              f"* Judge: {judge_note}", "",
              *table_lines(["images", "seeds", "n", *(name for _, name in METRICS), "GAN fit (s)"], rows), "",
              "Mean ± std over seeds. Fréchet distance and C2ST accuracy: lower is closer to the held-back images;",
-             "fidelity, precision, recall, coverage: higher is better; density ≈ 1 when the sets match.", ""]
+             "fidelity, precision, recall, coverage: higher is better; density ≈ 1 when the sets match.", "",
+             *texture]
     lines += [f"![held-back vs GAN images, {g.stem.removeprefix('grid_')}]({g.name})"
               for g in sorted(out.glob("grid_*.png"), key=lambda p: int(p.stem[5:-2]))]
     write_results(out / "results.md", lines)
@@ -196,7 +267,8 @@ def main(argv=None) -> int:
         append_records(store, [rec])
         print(f"{source} {n_iter or ''} seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in rec["scores"].items()),
               flush=True)
-    report(read_store(store), judge_note, command, out)
+    texture = texture_lines(X, y, held_back, range(10) if not args.quick else [])
+    report(read_store(store), judge_note, command, out, texture)
     print(f"image_diagnostics: wrote {out / 'results.md'}", flush=True)
     return 0
 
