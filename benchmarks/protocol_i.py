@@ -97,21 +97,15 @@ RECORDED = ("test_auc", "test_balanced_accuracy", "test_average_precision")
 QUICK = dict(seeds=[0], epochs=2, width=4, gan_iter=2, gan_width=8, gan_batch=16, train_fraction=1 / 6, severe_n=10)
 
 
-def data_file(data_dir: Path | None) -> Path:
-    folder = Path(data_dir or os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "data")
-    path = folder / "breastmnist.npz"
-    if not path.is_file():
-        raise SystemExit(
-            f"protocol_i: {path} not found. Download breastmnist.npz from MedMNIST v2 (https://medmnist.com, "
-            "zenodo record 10519652) into a folder and pass it with --data or MINORITY_GEN_DATA."
-        )
-    return path
+def load_splits(data_dir: Path | None, train_fraction: float = 1.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{"train", "val", "test"}`` → ``(images, labels)`` (:func:`~minority_gen.evaluation.datasets.load_breastmnist`);
+    ``train_fraction`` < 1 keeps a stratified part of train. A missing file stops with where to get it."""
+    from minority_gen.evaluation.datasets import DatasetNotFound, load_breastmnist
 
-
-def load_splits(path: Path, train_fraction: float = 1.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``{"train", "val", "test"}`` → ``(images, labels)``; ``train_fraction`` < 1 keeps a stratified part of train."""
-    with np.load(path) as f:
-        splits = {s: (f[f"{s}_images"], f[f"{s}_labels"].ravel().astype(np.int64)) for s in ("train", "val", "test")}
+    try:
+        splits = load_breastmnist(data_dir)
+    except DatasetNotFound as err:
+        raise SystemExit(f"protocol_i: {err}") from None
     if train_fraction < 1:
         X, y = splits["train"]
         rng = np.random.default_rng(0)
@@ -122,11 +116,13 @@ def load_splits(path: Path, train_fraction: float = 1.0) -> dict[str, tuple[np.n
 
 
 def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = SEVERE_N):
-    """The training split of a scenario: all of it, or the malignant images cut to ``severe_n`` (seed 0)."""
+    """The training split of a scenario: all of it, or the malignant images cut to ``severe_n``
+    (:func:`~minority_gen.evaluation.datasets.severe_cut`: drawn by ``default_rng(0)``, whatever the seed)."""
+    from minority_gen.evaluation.datasets import severe_cut
+
     if scenario == "full":
         return X, y
-    kept = np.random.default_rng(0).choice(np.flatnonzero(y == MINORITY), severe_n, replace=False)
-    mask = (y != MINORITY) | np.isin(np.arange(len(y)), kept)
+    mask = severe_cut(y, MINORITY, severe_n)
     return X[mask], y[mask]
 
 
@@ -645,7 +641,7 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
     command = "python benchmarks/protocol_i.py" + (" " + shlex.join(argv) if argv else "")
-    path = data_file(args.data)
+    splits = load_splits(args.data, args.train_fraction)  # a missing file stops here, before any work
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
     check_gan_params(args.gan_param)
@@ -663,7 +659,6 @@ def main(argv=None) -> int:
         args.out = Path(tempfile.mkdtemp(prefix="protocol_i_quick_")) if args.quick else DEFAULT_OUT
     args.out.mkdir(parents=True, exist_ok=True)
     args.gan_cache = args.gan_cache or args.out / "gan_samples"
-    splits = load_splits(path, args.train_fraction)
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records if all(k in r["metrics"] for k in RECORDED)}  # a cell lacking one runs again

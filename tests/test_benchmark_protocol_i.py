@@ -67,7 +67,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
 
 
 def test_missing_data_and_unknown_conditions_are_refused_before_work(protocol_i, tmp_path, monkeypatch):
-    with pytest.raises(SystemExit, match="nowhere.*breastmnist.npz not found.*--data or MINORITY_GEN_DATA"):
+    with pytest.raises(SystemExit, match="(?s)nowhere.*breastmnist.npz not found.*medmnist.com.*MINORITY_GEN_DATA"):
         protocol_i.main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     monkeypatch.setenv("MINORITY_GEN_DATA", str(tmp_path / "elsewhere"))
     with pytest.raises(SystemExit, match="elsewhere"):
@@ -164,7 +164,7 @@ def test_gan_samples_are_cached_on_disk_and_reused_by_cells_with_another_cnn(pro
     args = protocol_i.parse(base)
     args.gan_cache = tmp_path / "fresh"
     gans = protocol_i.GANCache(args)
-    X, y = protocol_i.scenario_train(*protocol_i.load_splits(DATA, args.train_fraction)["train"], "severe30",
+    X, y = protocol_i.scenario_train(*protocol_i.load_splits(DATA.parent, args.train_fraction)["train"], "severe30",
                                      args.severe_n)
     images, _ = gans.draw("severe30", "rumi", 0, X, y, len(cached), None)
     np.testing.assert_array_equal(images, cached)  # the cache holds what a fit draws (seeded, CPU)
