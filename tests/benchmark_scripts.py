@@ -26,3 +26,11 @@ def loaded(name: str) -> Iterator:
         sys.modules.pop(name, None)
     else:
         sys.modules[name] = previous
+
+
+def imported(name: str, prefix: str = "bench_"):
+    """``benchmarks/<name>.py`` as a fresh module named ``<prefix><name>`` (not registered in ``sys.modules``)."""
+    spec = importlib.util.spec_from_file_location(f"{prefix}{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

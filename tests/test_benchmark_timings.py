@@ -7,25 +7,16 @@ parallel benchmarks time stand-in workloads, so that each test takes seconds; on
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import types
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_timing_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .benchmark_scripts import imported
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ def in_process(monkeypatch):
 
 
 def test_memory_loop_and_large_fit_reported_and_written(in_process, tmp_path, capsys):
-    memory = in_process(load("memory"))
+    memory = in_process(imported("memory", "bench_timing_"))
     out = tmp_path / "memory.md"
     assert memory.main(["--loop-fits", "2", "--loop-iter", "2", "--large-n", "2000", "--large-iter", "2",
                         "--out", str(out)]) == 0
@@ -66,7 +57,7 @@ def test_memory_loop_and_large_fit_reported_and_written(in_process, tmp_path, ca
 
 
 def test_speed_tabular_quick_prints_the_grid_and_writes_nothing(monkeypatch, tmp_path, capsys):
-    speed = load("speed_tabular")
+    speed = imported("speed_tabular", "bench_timing_")
     monkeypatch.setattr(speed, "run", lambda kind, n, d, n_iter, device: speed.worker(kind, n, d, 2, device))
     speed.main(["--quick", "--out", str(tmp_path / "s.md")])
     out = capsys.readouterr().out
@@ -76,7 +67,7 @@ def test_speed_tabular_quick_prints_the_grid_and_writes_nothing(monkeypatch, tmp
 
 
 def test_speed_tabular_worker_in_a_fresh_process():
-    speed = load("speed_tabular")
+    speed = imported("speed_tabular", "bench_timing_")
     out = speed.run("smote", 300, 4, 2, "cpu")
     assert out["rows"] == 300 and out["features"] == 4 and out["fit_s"] > 0 and out["maxrss_mb"] > 100
     bare = speed.worker("bare", 300, 4, 2, "cpu")
@@ -84,7 +75,7 @@ def test_speed_tabular_worker_in_a_fresh_process():
 
 
 def test_mixed_scale_writes_the_rumi_row(in_process, tmp_path):
-    scale = in_process(load("mixed_scale"))
+    scale = in_process(imported("mixed_scale", "bench_timing_"))
     out = tmp_path / "mixed.md"
     assert scale.main(["--rows", "2000", "--steps", "4", "--batch", "50", "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
@@ -108,7 +99,7 @@ def fake_compare(X, y, *args, n_jobs=None, **kwargs):
 
 
 def test_parallel_eval_tables_and_the_missing_data_message(monkeypatch, tmp_path, capsys):
-    pe = load("parallel_eval")
+    pe = imported("parallel_eval", "bench_timing_")
     with pytest.raises(SystemExit, match="parallel_eval: "):
         pe.main(["--quick", "--data", str(tmp_path)])
     monkeypatch.setattr(pe, "GANOversampler", FakeSampler)
@@ -124,7 +115,7 @@ def test_parallel_eval_tables_and_the_missing_data_message(monkeypatch, tmp_path
 
 
 def test_parallel_speedup_rows_per_backend_and_a_failed_backend(monkeypatch, tmp_path, capsys):
-    ps = load("parallel_speedup")
+    ps = imported("parallel_speedup", "bench_timing_")
     monkeypatch.setattr(ps, "GANOversampler", FakeSampler)
     monkeypatch.setattr(ps, "compare_oversamplers", fake_compare)
 
@@ -145,7 +136,7 @@ def test_parallel_speedup_rows_per_backend_and_a_failed_backend(monkeypatch, tmp
 
 
 def test_default_fit_times_helpers():
-    dft = load("default_fit_times")
+    dft = imported("default_fit_times", "bench_timing_")
     X, y = dft.make_table(200, 3)
     assert X.shape == (200, 3) and 0 < y.mean() < 0.2
     seconds, out = dft.timed(lambda: 7, 3)

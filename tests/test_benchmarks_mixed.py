@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,18 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from .benchmark_scripts import imported
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_mixed_scale_table_and_one_child_fit():
-    scale = load("mixed_scale")
+    scale = imported("mixed_scale")
     X, y = scale.make_table(3000)
     assert X.shape == (3000, 10) and 0.25 < y.mean() < 0.35
     assert X[["c", "d"]].isna().mean().between(0.05, 0.15).all()
@@ -30,7 +24,7 @@ def test_mixed_scale_table_and_one_child_fit():
 
 
 def test_stroke_quick_run_records_scores_and_fidelity(tmp_path):
-    stroke = load("stroke_mixed")
+    stroke = imported("stroke_mixed")
     if not stroke.DATA.is_file():
         pytest.skip(f"shared data not present: {stroke.DATA}")
     out = tmp_path / "stroke"
@@ -45,7 +39,7 @@ def test_stroke_quick_run_records_scores_and_fidelity(tmp_path):
 
 
 def test_stroke_report_from_the_committed_runs_gives_the_committed_tables(tmp_path):
-    stroke = load("stroke_mixed")
+    stroke = imported("stroke_mixed")
     committed = BENCH / "results" / "stroke_mixed"
     if not stroke.DATA.is_file() or not (committed / "runs.jsonl").is_file():
         pytest.skip("shared data or committed stroke runs not present")
