@@ -36,14 +36,17 @@ cells there; ``results.md``; ``grid_<n>it.png``: held-back vs GAN images, first 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
+import torch
 
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
 from minority_gen.evaluation.store import append_records, read_store
@@ -54,6 +57,7 @@ MALIGNANT = 0
 METRICS = (("fidelity", "class fidelity"), ("frechet", "Fréchet (judge features)"), ("precision", "precision"),
            ("recall", "recall"), ("density", "density"), ("coverage", "coverage"),
            ("c2st_features", "C2ST, features"), ("c2st_pixels", "C2ST, pixels"))
+PADDINGS = ("zeros", "replicate", "reflect")
 JUDGE = dict(epochs=10, width=16, n_features=128)
 QUICK = dict(iters=[2], seeds=[0], fraction=0.25, judge_epochs=1, gan_width=8)
 
@@ -64,6 +68,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=None, help=f"results folder (default {DEFAULT_OUT.relative_to(REPO)})")
     p.add_argument("--iters", type=int, nargs="+", default=[250, 500, 1000, 2000], help="GAN training lengths")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--padding", nargs="+", choices=PADDINGS, default=["zeros"],
+                   help="padding of the generator's convolutions, each a source of its own: 'zeros' (the package's), "
+                        "or 'replicate' / 'reflect' (measured as a patch of ConvGenerator)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--quick", action="store_true", help="tiny sizes, one seed, a temporary folder: a smoke run")
     args = p.parse_args(argv)
@@ -100,6 +107,27 @@ def gan_params(args, n_iter: int) -> dict:
     return params
 
 
+@contextlib.contextmanager
+def generator_padding(mode: str):
+    """While open, new :class:`~minority_gen.nets.conv.ConvGenerator` s pad their convolutions with ``mode``
+    (a patch for this measurement, not an option of the package; ``"zeros"`` changes nothing)."""
+    from minority_gen.nets.conv import ConvGenerator
+
+    if mode == "zeros":
+        yield
+        return
+    init = ConvGenerator.__init__
+
+    def patched(self, *a, **k):
+        init(self, *a, **k)
+        for m in self.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                m.padding_mode = mode
+
+    with mock.patch.object(ConvGenerator, "__init__", patched):
+        yield
+
+
 def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, args) -> tuple[np.ndarray, float]:
     """``n_new`` malignant images from ``source`` and the seconds the fit took."""
     if source == "real":
@@ -114,12 +142,14 @@ def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, arg
     from minority_gen import GANOversampler
 
     start = time.perf_counter()
-    sampler = GANOversampler(**gan_params(args, n_iter), random_state=seed).fit(X, y)
+    with generator_padding(source.partition(" padding=")[2] or "zeros"):
+        sampler = GANOversampler(**gan_params(args, n_iter), random_state=seed).fit(X, y)
     seconds = time.perf_counter() - start
     return sampler.sample(n_new, y=MALIGNANT, random_state=seed), seconds
 
 
 BLURS = (0.5, 0.8)
+RING = np.pad(np.zeros((24, 24), bool), 2, constant_values=True)  # the outer 2 pixels of a 28 × 28 image
 
 
 def laplacian_energy(images) -> float:
@@ -162,7 +192,8 @@ def texture_lines(X, y, held_back, seeds) -> list[str]:
     ref = laplacian_energy(held_back)
     views = {"pixels": lambda a: a.reshape(len(a), -1) / 255.0,
              "intensity quantiles": lambda a: np.quantile(a.reshape(len(a), -1), np.linspace(0, 1, 11), axis=1).T,
-             "7 × 7 block means": lambda a: a.reshape(len(a), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(a), -1)}
+             "7 × 7 block means": lambda a: a.reshape(len(a), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(a), -1),
+             "2-pixel border": lambda a: a[:, RING] / 255.0, "interior": lambda a: a[:, ~RING] / 255.0}
     sources = {"real (30 training images)": lambda seed: X[y == MALIGNANT],
                "augmentation": lambda seed: new_images("augmentation", None, seed, X, y, len(gan[seed]), None)[0],
                "rumi (protocol I's images)": lambda seed: gan[seed],
@@ -178,7 +209,8 @@ def texture_lines(X, y, held_back, seeds) -> list[str]:
             f"High-frequency energy: mean absolute Laplacian relative to the held-back images' ({ref:.1f} grey "
             "levels). C2ST: a random forest's accuracy at telling the images from the held-back ones (0.5: "
             "indistinguishable) on their pixels, on their intensity distribution alone (11 quantiles, no position) "
-            "and on their coarse layout (means of 4 × 4 blocks). The 30 real images enter the C2ST with 30 of each "
+            "on their coarse layout (means of 4 × 4 blocks), on the outer 2 pixels alone and on the 24 × 24 interior "
+            "alone. The 30 real images enter the C2ST with 30 of each "
             "set, the others with all held-back images.", "",
             *table_lines(["images", "high-frequency energy (held back = 1)", *(f"C2ST, {v}" for v in views)], rows),
             ""]
@@ -203,7 +235,7 @@ def cell_key(source: str, n_iter, seed: int, args) -> str:
 
 
 def report(records: list[dict], judge_note: str, command: str, out: Path, texture: list[str]) -> None:
-    order = lambda r: (r["source"] != "real", r["source"] != "augmentation", r["n_iter"] or 0)  # noqa: E731
+    order = lambda r: (r["source"] != "real", r["source"] != "augmentation", r["source"], r["n_iter"] or 0)  # noqa: E731
     groups: dict[tuple, list[dict]] = {}
     for r in sorted(records, key=order):
         groups.setdefault((r["source"], r["n_iter"]), []).append(r)
@@ -224,7 +256,7 @@ def report(records: list[dict], judge_note: str, command: str, out: Path, textur
              "fidelity, precision, recall, coverage: higher is better; density ≈ 1 when the sets match.", "",
              *texture]
     lines += [f"![held-back vs GAN images, {g.stem.removeprefix('grid_')}]({g.name})"
-              for g in sorted(out.glob("grid_*.png"), key=lambda p: int(p.stem[5:-2]))]
+              for g in sorted(out.glob("grid_*.png"), key=lambda p: (len(p.stem), p.stem))]
     write_results(out / "results.md", lines)
 
 
@@ -232,8 +264,6 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
     command = command_line("benchmarks/image_diagnostics.py", argv)
-    import torch
-
     from minority_gen.evaluation import SmallCNNFeatures
     from minority_gen.plotting import save_image_grid
 
@@ -252,15 +282,18 @@ def main(argv=None) -> int:
                   f"{recall:.1%} of the validation malignant images malignant. Held-back malignant images: "
                   f"{len(held_back)}")
     cells = [(s, None, seed) for s in ("real", "augmentation") for seed in args.seeds]
-    cells += [("rumi", it, seed) for it in args.iters for seed in args.seeds]
+    rumi = ["rumi" if p == "zeros" else f"rumi padding={p}" for p in args.padding]
+    cells += [(source, it, seed) for source in rumi for it in args.iters for seed in args.seeds]
     todo = [c for c in cells if cell_key(*c, args) not in done]
     print(f"image_diagnostics: {len(todo)} cell(s) to run, {len(cells) - len(todo)} in {store}", flush=True)
     for source, n_iter, seed in todo:
         images, fit_s = new_images(source, n_iter, seed, X, y, n_new, args)
-        if source == "rumi" and seed == args.seeds[0]:
-            save_image_grid(out / f"grid_{n_iter}it.png", held_back, np.zeros(len(held_back), int), images,
-                            np.zeros(len(images), int), n_per_class=10,
-                            title=f"BreastMNIST malignant: held back (top) vs rumi, {n_iter} iterations, seed {seed}")
+        if source.startswith("rumi") and seed == args.seeds[0]:
+            padding = source.partition(" padding=")[2]
+            save_image_grid(out / f"grid_{n_iter}it{'_' + padding if padding else ''}.png", held_back,
+                            np.zeros(len(held_back), int), images, np.zeros(len(images), int), n_per_class=10,
+                            title=f"BreastMNIST malignant: held back (top) vs {source}, {n_iter} iterations, "
+                                  f"seed {seed}")
         rec = dict(key=cell_key(source, n_iter, seed, args), status="ok", source=source, n_iter=n_iter, seed=seed,
                    n_images=len(images), fit_s=round(fit_s, 1), scores=scores(images, held_back, judge, seed),
                    info=run_info(), command=command)
