@@ -250,6 +250,8 @@ def report(records: list[dict], judge_note: str, command: str, out: Path, textur
              "117 cut from the training split and the validation split's), in the feature space of a judge CNN "
              "trained on the full training split. The test split is not read.", "",
              *run_stamp(command, info=records[-1]["info"]),
+             "* Commands whose cells are in the first table: "
+             + "; ".join(f"`{c}`" for c in dict.fromkeys(r["command"] for r in records)),
              f"* Judge: {judge_note}", "",
              *table_lines(["images", "seeds", "n", *(name for _, name in METRICS), "GAN fit (s)"], rows), "",
              "Mean ± std over seeds. Fréchet distance and C2ST accuracy: lower is closer to the held-back images;",
