@@ -214,10 +214,39 @@ def _protocol_i_condition(condition: str) -> str:
 def protocol_i(root: Path) -> str:
     """Every cell of protocol I's test-split table (strong CNN), as ``results.md`` gives it."""
     rows = read_md_table(root / RESULTS / "protocol_i" / "results.md", "scenario", after="## Results (test split)")
-    keys = ["test ROC AUC", "accuracy", "balanced accuracy", "validation AUC (selected epoch)"]
-    header = ["scenario", "condition", "test ROC AUC", "accuracy", "balanced accuracy", "validation AUC"]
-    return md_table([[r["scenario"], _protocol_i_condition(r["condition"]), *(r[k] for k in keys)] for r in rows],
-                    header)
+    keys = ["seeds", "test ROC AUC", "average precision", "accuracy", "balanced accuracy",
+            "validation AUC (selected epoch)"]
+    header = ["scenario", "condition", "seeds", "test ROC AUC", "average precision", "accuracy", "balanced accuracy",
+              "validation AUC"]
+    return md_table([[r["scenario"], _protocol_i_condition(r["condition"]),
+                      *(str(len(r[k].split(","))) if k == "seeds" else r[k] for k in keys)] for r in rows], header)
+
+
+@figure("protocol-i-paired", "protocol_i/results.md")
+def protocol_i_paired(root: Path) -> str:
+    """Protocol I's paired comparisons by seed, and the GAN condition chosen on validation."""
+    path = root / RESULTS / "protocol_i" / "results.md"
+    rows = read_md_table(path, "scenario", after="## Paired by seed (test split)")
+    chosen = [line for line in path.read_text(encoding="utf-8").splitlines()
+              if "GAN condition chosen on the validation split" in line]
+    metrics = ["test ROC AUC", "average precision", "balanced accuracy"]
+    table = md_table([[r["scenario"], _protocol_i_condition(r["condition"]), _protocol_i_condition(r["against"]),
+                       r["seeds"], *(r[m] for m in metrics)] for r in rows],
+                     ["scenario", "condition", "against", "seeds", *metrics])
+    return "\n".join(chosen) + "\n\n" + table
+
+
+@figure("image-diagnostics", "image_diagnostics/results.md")
+def image_diagnostics(root: Path) -> str:
+    """Severe30's new malignant images against the held-back ones: the scores table, then the texture table."""
+    path = root / RESULTS / "image_diagnostics" / "results.md"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for after in [None, *(line for line in lines if line.startswith("## Texture"))][:2]:
+        rows = read_md_table(path, "images", after=after)
+        header = list(rows[0])
+        out.append(md_table([[r[h] for h in header] for r in rows], header))
+    return "\n\n".join(out)
 
 
 # ---------------------------------------------------------------------------- docs/mixed_tables.md
