@@ -48,12 +48,14 @@ from unittest import mock
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import protocol_i  # noqa: E402  (its augmentation condition and GAN sample cache)
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
 from minority_gen.evaluation.store import append_records, read_store
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "image_diagnostics"
-MALIGNANT = 0
+MALIGNANT = protocol_i.MINORITY  # label 0 = malignant
 METRICS = (("fidelity", "class fidelity"), ("frechet", "Fréchet (judge features)"), ("precision", "precision"),
            ("recall", "recall"), ("density", "density"), ("coverage", "coverage"),
            ("c2st_features", "C2ST, features"), ("c2st_pixels", "C2ST, pixels"))
@@ -132,13 +134,8 @@ def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, arg
     """``n_new`` malignant images from ``source`` and the seconds the fit took."""
     if source == "real":
         return X[y == MALIGNANT], 0.0
-    if source == "augmentation":
-        from minority_gen import AugmentationOversampler
-
-        n_min = int((y == MALIGNANT).sum())
-        X_res, _ = AugmentationOversampler(sampling_strategy={MALIGNANT: n_min + n_new},
-                                           random_state=seed).fit_resample(X, y)
-        return X_res[len(X):], 0.0
+    if source == "augmentation":  # protocol I's augmentation condition, the same images
+        return protocol_i.augment(X, y, n_new, seed), 0.0
     from minority_gen import GANOversampler
 
     start = time.perf_counter()
@@ -167,9 +164,6 @@ def blurred(images, sigma: float) -> np.ndarray:
 
 def protocol_i_images(X, y, seeds) -> dict[int, np.ndarray]:
     """The severe30 `rumi` images protocol I's cells trained on (its sample cache at the default settings)."""
-    sys.path.insert(0, str(REPO))
-    from benchmarks import protocol_i
-
     args = protocol_i.parse(["--gan-cache", str(REPO / "benchmarks" / "results" / "protocol_i" / "gan_samples")])
     cache, n_new = protocol_i.GANCache(args), int((y != MALIGNANT).sum() - (y == MALIGNANT).sum())
     files = {seed: cache.sample_file("severe30", "rumi", seed, X, y, n_new) for seed in seeds}
