@@ -401,9 +401,9 @@ def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[
     """Every condition run with at least 5 seeds against each reference baseline of its scenario, paired by seed:
     mean difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
     from minority_gen.evaluation import paired_test
+    from minority_gen.evaluation.report import table_lines
 
-    header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
-    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    rows = []
     for key, recs in grouped.items():
         scenario, condition, _ = key
         for ref in REFERENCES:
@@ -423,8 +423,9 @@ def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[
                 cells.append(f"{r.mean_diff:+.3f} ({r.wins}/{r.losses}; W p={r.p_wilcoxon:.3f}, t p={r.p_ttest:.3f}; "
                              f"{verdict})")
             label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])
-            lines.append(f"| {scenario} | {label} | {ref} | {len(seeds)} | " + " | ".join(cells) + " |")
-    return lines if len(lines) > 2 else []
+            rows.append([scenario, label, ref, len(seeds), *cells])
+    header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
+    return table_lines(header, rows) if rows else []
 
 
 def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
