@@ -79,6 +79,20 @@ PARAMETERS = """Parameters
         training rows of their class, and anchored rows start among those
         rows, at the top score, so it would keep an early, SMOTE-like
         generator: ``anchor="smote"`` with ``selection="quality"`` warns.
+    correction : {"auto", "free", "covariance"}, default="auto"
+        How an anchored table generator (``anchor="smote"``) may move its
+        rows from their anchors. ``"covariance"``: its correction is mapped
+        through the square root of its class's covariance (scaled to a mean
+        eigenvalue of 1), so a row moves only along directions in which the
+        class's real rows vary, in proportion to their spread; a linear
+        relation that every real row of the class obeys (a total and its
+        parts, a constant column, columns that are exact functions of each
+        other) then holds in every generated row, as it does in SMOTE's,
+        and a linear model cannot key on its violation. ``"free"``: in any
+        direction (the generators before 2026-12-06). ``"auto"``: ``"free"``
+        (chosen on the development collection, protocol V,
+        benchmarks/README.md) for tables, and ``"free"`` for images, which
+        do not take ``"covariance"``. No effect without anchors.
     boundary : float, dict or None, default=None
         Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
         a classifier of the real rows trains beside the discriminator, and

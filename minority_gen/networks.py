@@ -33,7 +33,9 @@ class Architecture:
     on the discriminator's layers (as asked, or as the method needs);
     ``pac``: rows per discriminator pack; ``anchor``: the generator refines
     SMOTE anchors of real rows; ``anchor_shift``: the bound on its correction,
-    in local neighbour distances (``None``: unbounded).
+    in local neighbour distances (``None``: unbounded); ``anchor_shape``: the
+    correction is shaped by its class's covariance (``correction="covariance"``;
+    written to the state only when set, so files without it read as before).
     """
 
     latent_dim: int
@@ -44,11 +46,13 @@ class Architecture:
     pac: int = 1
     anchor: bool = False
     anchor_shift: float | None = None
+    anchor_shape: bool = False
 
     def to_state(self) -> dict:
         return {"latent_dim": self.latent_dim, "hidden": None if self.hidden is None else list(self.hidden),
                 "n_classes": self.n_classes, "conditional": self.conditional, "spectral_norm": self.spectral_norm,
-                "pac": self.pac, "anchor": self.anchor, "anchor_shift": self.anchor_shift}
+                "pac": self.pac, "anchor": self.anchor, "anchor_shift": self.anchor_shift,
+                **({"anchor_shape": True} if self.anchor_shape else {})}
 
     @classmethod
     def from_state(cls, state: Mapping) -> Architecture:
@@ -70,12 +74,16 @@ class Architecture:
                     isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
                 raise ValueError(f"architecture field 'hidden' must be a list of positive ints; got {hidden!r}")
             hidden = tuple(hidden)
+        shape = state.get("anchor_shape", False)  # absent before shaped corrections, and when off
+        if not isinstance(shape, bool) or (shape and not state["anchor"]):
+            raise ValueError(f"architecture field 'anchor_shape' must be true or false, and true only with "
+                             f"'anchor'; got {shape!r}")
         shift = state.get("anchor_shift")  # absent before boundary-aware generation
         if shift is not None and (not isinstance(shift, (int, float)) or isinstance(shift, bool) or not shift > 0):
             raise ValueError(f"architecture field 'anchor_shift' must be a number > 0 or null; got {shift!r}")
         return cls(latent_dim=integer("latent_dim"), hidden=hidden, n_classes=integer("n_classes"),
                    conditional=flag("conditional"), spectral_norm=flag("spectral_norm"), pac=integer("pac"),
-                   anchor=flag("anchor"), anchor_shift=None if shift is None else float(shift))
+                   anchor=flag("anchor"), anchor_shift=None if shift is None else float(shift), anchor_shape=shape)
 
 
 def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anchors: Mapping | None = None,
@@ -89,6 +97,8 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
     """
     if anchors is not None and arch.anchor_shift is not None:
         anchors = {**anchors, "max_shift": arch.anchor_shift}
+    if anchors is not None and arch.anchor_shape:
+        anchors = {**anchors, "shaped": True}
     with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.manual_seed(int(seed))

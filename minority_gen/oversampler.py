@@ -79,6 +79,7 @@ class GANOversampler(BaseOverSampler):
         "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
         "anchor": [StrOptions({"auto", "smote"}), None],
+        "correction": [StrOptions({"auto", "free", "covariance"})],
         "boundary": [Interval(Real, 0, None, closed="neither"), dict, None],
         "ema": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
         "selection": [StrOptions({"quality", "last"})],
@@ -100,7 +101,8 @@ class GANOversampler(BaseOverSampler):
 
     def __init__(self, *, sampling_strategy="auto", method="rumi", method_params=None, n_iter="auto", recipe="tuned",
                  batch_size=None, latent_dim=None, hidden_dims=None, lr_g=None, lr_d=None, betas=None,
-                 n_critic=None, pac="auto", spectral_norm=False, anchor="auto", boundary=None, ema="auto",
+                 n_critic=None, pac="auto", spectral_norm=False, anchor="auto", correction="auto", boundary=None,
+                 ema="auto",
                  selection="last",
                  eval_every=None, patience=None, filter=None, categorical_features="auto", continuous="standard",
                  image_shape=None, image_layout="auto", diffaugment="auto", label_sampling="balanced",
@@ -109,7 +111,7 @@ class GANOversampler(BaseOverSampler):
         self.method, self.method_params, self.n_iter, self.recipe = method, method_params, n_iter, recipe
         self.batch_size, self.latent_dim, self.hidden_dims = batch_size, latent_dim, hidden_dims
         self.lr_g, self.lr_d, self.betas, self.n_critic, self.pac = lr_g, lr_d, betas, n_critic, pac
-        self.spectral_norm, self.anchor, self.boundary = spectral_norm, anchor, boundary
+        self.spectral_norm, self.anchor, self.correction, self.boundary = spectral_norm, anchor, correction, boundary
         self.ema, self.selection = ema, selection
         self.eval_every, self.patience, self.filter = eval_every, patience, filter
         self.categorical_features, self.continuous = categorical_features, continuous

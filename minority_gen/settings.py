@@ -9,6 +9,8 @@
 * ``ema``: none for tables, :data:`AUTO_IMAGE_EMA` for images;
 * ``pac``: :data:`AUTO_PAC` for tables with a method that supports packing, else 1;
 * ``anchor``: SMOTE anchors for tables (unless ``selection="quality"``), none for images;
+* ``correction``: :data:`AUTO_CORRECTION` for anchored tables (it does nothing without anchors), ``"free"``
+  for images;
 * ``diffaugment``: the DiffAugment authors' policy for images, none for tables;
 * ``device``: CUDA when there is one; ``amp``: on for images on CUDA;
 * the method's own ``"auto"`` options (:meth:`~minority_gen.methods.GANMethod.for_data`);
@@ -48,6 +50,9 @@ AUTO_IMAGE_EMA = 0.99
 AUTO_TABLE_N_ITER = 2000
 AUTO_IMAGE_N_ITER = 1000
 
+#: ``correction="auto"``: how an anchored table generator's correction may move its rows.
+AUTO_CORRECTION = "free"
+
 #: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
 AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
 
@@ -63,7 +68,9 @@ class Settings:
     ``policy``: the DiffAugment policy (empty: none); ``anchor``: generators
     start from SMOTE anchors; ``row_filter``: the unfitted filter template
     (``None``: no filter); ``boundary``: the weight of the boundary penalty
-    (:mod:`minority_gen.boundary`; ``None``: off) and ``boundary_target`` what it asks of the margins.
+    (:mod:`minority_gen.boundary`; ``None``: off) and ``boundary_target`` what it asks of the margins;
+    ``correction``: ``"free"`` or ``"covariance"`` (an anchored table generator's correction shaped by its
+    class's covariance).
     """
 
     method: GANMethod
@@ -82,6 +89,7 @@ class Settings:
     verbose: bool
     boundary: float | None = None
     boundary_target: str = "median"
+    correction: str = "free"
 
 
 def check_params(params: Mapping) -> GANMethod:
@@ -153,6 +161,12 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
     device = resolve_device(params["device"])
     anchor = anchored(params, images)
     method = method.for_data(images=images, anchored=anchor)
+    correction = params["correction"]
+    if correction == "covariance" and images:
+        raise ValueError("correction='covariance' shapes a table's numeric columns by the class's covariance; "
+                         "images have no such option yet. Pass correction='auto' or 'free' for images.")
+    if correction == "auto":
+        correction = "free" if images else AUTO_CORRECTION
     if params["filter"] is not None and images:
         raise ValueError("filter works on tables only; pass filter=None for images.")
     template = params["filter"]
@@ -175,6 +189,7 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
         verbose=bool(params["verbose"]),
         boundary=None if boundary is None else boundary[0],
         boundary_target="median" if boundary is None else boundary[1],
+        correction=correction,
     )
 
 

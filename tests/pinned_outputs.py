@@ -108,6 +108,9 @@ def cases():
         "images_boundary": (dict(n_iter=3, boundary=1.0), Xi, yi),
         "uacgan_default": (dict(method="uacgan"), X3, y3),
         "mixed_counts": (dict(anchor=None), *_counts()),
+        "rumi_covariance": (dict(correction="covariance"), X2, y2),
+        "acgan_covariance_boundary": (dict(method="acgan", correction="covariance", boundary=0.5), X3, y3),
+        "mixed_covariance": (dict(correction="covariance"), frame, ym),
     }
     return out
 

@@ -61,6 +61,32 @@ def class_neighbours(rows: np.ndarray, labels: np.ndarray, k: int = ANCHOR_K) ->
     return out
 
 
+def covariance_root(rows: Tensor) -> Tensor:
+    """``(d, d)``: the symmetric square root of the covariance of ``rows`` (``(n, d)``), scaled to a mean
+    eigenvalue of 1 (its trace is ``d``): ``x @ covariance_root(rows)`` turns isotropic noise into noise
+    shaped as the rows spread, of the same total variance; zero in every direction in which the rows do not
+    vary, and all zero for fewer than two rows or rows that do not vary. Computed in float64 on the CPU, so
+    that the same rows give the same matrix bit for bit."""
+    rows = rows.detach().cpu().double()
+    d = rows.shape[1]
+    if len(rows) < 2:
+        return torch.zeros(d, d)
+    centred = rows - rows.mean(0)
+    values, vectors = torch.linalg.eigh(centred.T @ centred / (len(rows) - 1))
+    values = values.clamp_min(0)
+    # eigenvalues below float64 round-off of the largest are the directions the rows do not span
+    values = torch.where(values > values.max() * d * torch.finfo(torch.float64).eps, values, 0.0)
+    if not values.sum() > 0:
+        return torch.zeros(d, d)
+    root = (vectors * (values / values.mean()).sqrt()) @ vectors.T
+    return root.float()
+
+
+def _reshape(module, incompatible) -> None:
+    """After ``load_state_dict``: the shaping matrices from the rows just loaded."""
+    module.shape = module._shapes()
+
+
 class AnchorDraws:
     """The anchors' buffers and draw, shared by the table and the image generator.
 
@@ -128,6 +154,15 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
         Bound the correction: its norm (over the numeric columns) is at most
         ``max_shift`` times the anchor row's mean distance to its neighbours
         (:func:`minority_gen.boundary.bounded_shift`); ``None``: unbounded.
+    shaped : bool
+        Map the numeric correction through the square root of its class's
+        covariance (:func:`covariance_root`), so that it moves a row only
+        along directions in which the class's rows vary, in proportion to
+        their spread: a linear relation every row of the class obeys (a
+        total and its parts, a constant column) holds in every generated
+        row, as it does in SMOTE's. ``False``: any direction. The matrices
+        are computed from ``rows``, never stored with the weights (a loaded
+        generator recomputes them from its loaded rows).
 
     Examples
     --------
@@ -152,9 +187,11 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
         labels: Tensor | None = None,
         neighbours: Tensor | None = None,
         max_shift: float | None = None,
+        shaped: bool = False,
     ):
         super().__init__()
         self.max_shift = max_shift
+        self.shaped = bool(shaped)
         if rows.ndim != 2 or rows.shape[1] != out_features or len(rows) == 0:
             raise ValueError(f"rows must be a non-empty (n, {out_features}) tensor; got shape {tuple(rows.shape)}.")
         self.latent_dim = latent_dim
@@ -170,12 +207,32 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
             numeric[s:e] = False
         self._register_anchors(rows, labels, neighbours, n_classes)
         self.register_buffer("numeric", numeric.float())
+        if self.shaped:  # not persistent: recomputed from the rows, also after loading them
+            self.register_buffer("shape", self._shapes(), persistent=False)
+            self.register_load_state_dict_post_hook(_reshape)
+
+    def _shapes(self) -> Tensor:
+        """``(classes, d, d)``: each class's :func:`covariance_root` over the numeric columns (zero elsewhere)."""
+        d = len(self.numeric)
+        if self.rows.is_meta or self.numeric.is_meta:  # built for its shapes only (loading a model)
+            return torch.zeros(len(self.counts), d, d, device="meta")
+        numeric = self.numeric.bool().cpu()
+        out = torch.zeros(len(self.counts), d, d, device="cpu")
+        index = torch.nonzero(numeric)[:, 0]
+        for c, (start, count) in enumerate(zip(self.starts.tolist(), self.counts.tolist())):
+            members = self.rows[start:start + count].cpu()[:, index]
+            out[c, index[:, None], index[None, :]] = covariance_root(members)
+        return out.to(self.rows.device)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         noise, gumbel, u = self.split_noise(z)
         anchor = self.anchors(u, y)
         out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
         numeric = self.numeric.to(out.dtype)
+        if self.shaped:  # the numeric correction within the class's spread (non-numeric columns: zero rows)
+            group = torch.zeros(len(z), dtype=torch.long, device=z.device) if y is None else y.long()
+            shaped = torch.bmm((out * numeric)[:, None, :], self.shape[group].to(out.dtype))[:, 0]
+            out = out * (1 - numeric) + shaped
         if self.max_shift is not None:  # the numeric correction at most max_shift local neighbour distances
             delta = bounded_shift(out * numeric, self.anchor_radius(u, y), self.max_shift)
             return out * (1 - numeric) + delta + anchor.to(out.dtype) * numeric
