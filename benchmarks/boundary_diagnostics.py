@@ -7,7 +7,11 @@ rows judges the new rows:
 * **crossing share**: the share of new rows it assigns to the other class (issue "boundary": at most
   SMOTE's (k = 5) plus one point);
 * **depth**: the median logit margin of the new rows towards the minority class, beside the real
-  minority rows' median (the new rows should not be deeper in the class than the data).
+  minority rows' median (the new rows should not be deeper in the class than the data);
+* **off the span**: the root mean square distance of the new rows from the affine hull of the real minority
+  rows, in directions in which those rows do not vary at all (standardised units): exact linear relations
+  that every real row obeys (a constant column, a total and its parts), which SMOTE's interpolations keep
+  (0) and a linear model can key on when generated rows break them (``correction="covariance"``).
 
 ``--collection dev`` runs protocol V's tables (where choices are made), ``--collection t`` protocol T's
 (reporting only); ``--bc30`` the breast-cancer case of the issue: 3 random draws of 30 malignant rows
@@ -36,7 +40,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 SAMPLERS = ["smote:{\"k_neighbors\": 5}", "rumi", "rumi:{\"boundary\": 1.0}", "rumi:{\"boundary\": 3.0}",
-            "rumi:{\"boundary\": {\"weight\": 1.0, \"target\": \"margins\"}}"]
+            "rumi:{\"boundary\": {\"weight\": 1.0, \"target\": \"margins\"}}", "rumi:{\"correction\": \"covariance\"}"]
 
 
 def judge(X_train: np.ndarray, y_train: np.ndarray, X_new: np.ndarray, minority) -> dict:
@@ -48,7 +52,19 @@ def judge(X_train: np.ndarray, y_train: np.ndarray, X_new: np.ndarray, minority)
     margin_new = sign * lr.decision_function(X_new)
     margin_real = sign * lr.decision_function(X_train[y_train == minority])
     return {"n_new": int(len(X_new)), "crossing": float(np.mean(lr.predict(X_new) != minority)),
-            "depth_new": float(np.median(margin_new)), "depth_real": float(np.median(margin_real))}
+            "depth_new": float(np.median(margin_new)), "depth_real": float(np.median(margin_real)),
+            "off_span": off_span(X_train[y_train == minority], X_new)}
+
+
+def off_span(real: np.ndarray, new: np.ndarray) -> float:
+    """RMS norm of ``new - mean(real)`` in the directions in which the rows ``real`` do not vary (eigenvalues of
+    their covariance below float64 round-off of the largest); 0 when the rows span every direction."""
+    centred = real - real.mean(0)
+    values, vectors = np.linalg.eigh(centred.T @ centred / max(len(real) - 1, 1))
+    null = vectors[:, values <= values.max() * real.shape[1] * np.finfo(float).eps]
+    if not null.shape[1] or not len(new):
+        return 0.0
+    return float(np.sqrt(np.mean(np.sum(((new - real.mean(0)) @ null) ** 2, axis=1))))
 
 
 def cell(X_train, y_train, spec: str, seed: int) -> dict:
@@ -146,28 +162,34 @@ def report(store: Path, path: Path, samplers: list[str], argv) -> None:
     df = pd.DataFrame([r for r in rows if r["output_version"] == OUTPUT_VERSION and r["sampler"] in samplers])
     if df.empty:
         return
+    if "off_span" not in df:
+        df["off_span"] = np.nan
     per = df.groupby(["table", "sampler"]).agg(crossing=("crossing", "mean"), depth_new=("depth_new", "median"),
-                                               depth_real=("depth_real", "median"), folds=("fold", "nunique"))
+                                               depth_real=("depth_real", "median"), off_span=("off_span", "mean"),
+                                               folds=("fold", "nunique"))
     lines = [f"# Generated rows against the border ({path.stem.removeprefix('boundary_diagnostics_')})", "",
              f"`python benchmarks/boundary_diagnostics.py {shlex.join(argv or sys.argv[1:])}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, 1 torch "
              f"thread; {datetime.now(timezone.utc):%Y-%m-%d}; package output version {OUTPUT_VERSION}.", "",
              "Per table (folds averaged): the share of new rows that the fold's own balanced logistic regression "
              "(fitted on the real training rows) assigns to the majority (crossing), and the median logit margin "
-             "of the new rows towards the minority against the real minority rows' (depth new / real).", "",
+             "of the new rows towards the minority against the real minority rows' (depth new / real), and the "
+             "new rows' RMS distance off the real minority rows' span, in the directions in which those rows do "
+             "not vary (off span; SMOTE's interpolations: 0).", "",
              "| table | " + " | ".join(samplers) + " |", "|---|" + "---|" * len(samplers)]
     for table in sorted(per.index.get_level_values(0).unique()):
         cells = []
         for s in samplers:
             if (table, s) in per.index:
                 r = per.loc[(table, s)]
-                cells.append(f"{r.crossing:.3f} / {r.depth_new:.2f} / {r.depth_real:.2f}")
+                cells.append(f"{r.crossing:.3f} / {r.depth_new:.2f} / {r.depth_real:.2f} / "
+                             + ("–" if np.isnan(r.off_span) else f"{r.off_span:.3f}"))
             else:
                 cells.append("–")
         lines.append(f"| {table} | " + " | ".join(cells) + " |")
     smote = samplers[0]
-    lines += ["", f"Cells: crossing / depth new / depth real. Tables where a sampler's crossing exceeds {smote}'s by "
-              "more than one point, and where its new rows are deeper than the real rows:", ""]
+    lines += ["", "Cells: crossing / depth new / depth real / off span. Tables where a sampler's crossing exceeds "
+              f"{smote}'s by more than one point, and where its new rows are deeper than the real rows:", ""]
     for s in samplers[1:]:
         over = [t for t in per.index.get_level_values(0).unique()
                 if (t, s) in per.index and (t, smote) in per.index
