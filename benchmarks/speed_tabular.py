@@ -1,10 +1,25 @@
-"""Protocol S (EVALUATION.md): fit time and peak memory of GANOversampler on tables, each run in a fresh process
-(its max RSS its own): median wall time of ``--repeats`` runs, time per iteration, SMOTE on the same data, and the
-loop overhead against a bare torch loop with the same networks and Rumi-LSGAN losses. The demo table is
-``breast_cancer_30`` (before 2026-12-06 the example's cut drawn with ``default_rng(0)``, same shape).
+"""Protocol S (EVALUATION.md): fit time and peak memory of the default GANOversampler on tables, beside SMOTE and
+CTGAN, and the FLOP bound of its training step.
 
-    python benchmarks/speed_tabular.py            # full grid, 3 repeats (results/speed_tabular.md)
-    python benchmarks/speed_tabular.py --quick    # a smoke run (seconds, printed only)
+Every measurement runs in a fresh process (its max RSS its own). Per table shape:
+
+* ``rumi`` at today's defaults (``GANOversampler(method="rumi", random_state=0)``; ``n_iter="auto"``): the first
+  fit of the process (cold: torch's first-use costs included) and a second fit in the same process (warm), the
+  median over ``--repeats`` processes; ms per iteration from the warm fit;
+* the FLOPs of one training iteration at those defaults, counted by ``torch.utils.flop_counter`` (fits of 1 and 3
+  iterations, the difference halved: matrix products forward and backward), and the machine's measured float32
+  matrix-product rate with the same threads (best of 5 products of 1,024²): their quotient is the step's FLOP
+  bound, and *ratio* how many times slower the warm step is;
+* SMOTE (``imblearn``, ``random_state=0``) on the same rows, and CTGAN (the ``ctgan`` package at its defaults, on
+  the CPU, fitted on the minority rows and sampled up to the majority's count, as protocol T ran it; one run per
+  shape). ctgan needs pandas < 3, which the project does not pin: ``--ctgan-path DIR`` names a folder with ctgan
+  and its dependencies (``pip install --target DIR --no-deps ctgan==0.12.1 rdt==2.0.0 pandas==2.3.3 Faker pytz
+  tzdata python-dateutil``) put on ``PYTHONPATH`` for CTGAN's process only; without it the column says so.
+
+The demo table is ``breast_cancer_30``.
+
+    python benchmarks/speed_tabular.py --ctgan-path /work/ctgan_path   # full grid (results/speed_tabular.md)
+    python benchmarks/speed_tabular.py --quick                         # smoke run (seconds, printed only)
 """
 
 from __future__ import annotations
@@ -18,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from imblearn.over_sampling import SMOTE
 
@@ -25,64 +41,97 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.default_fit_times import make_table  # noqa: E402
-from minority_gen import GANOversampler, losses  # noqa: E402
-from minority_gen.data import DataSpec, TableCodec  # noqa: E402
+from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.datasets import load_dataset  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
-from minority_gen.nets import Head, build_discriminator, build_generator  # noqa: E402
 
 
-def worker(kind: str, n: int, d: int, n_iter: int, device: str) -> dict:
-    X, y = load_dataset("breast_cancer_30") if kind == "demo" else make_table(n, d)
+def data(kind: str, n: int, d: int):
+    return load_dataset("breast_cancer_30") if kind == "demo" else make_table(n, d)
+
+
+def worker(kind: str, n: int, d: int, n_iter: int | None, device: str) -> dict:
+    """One measurement (``kind``: rumi, smote, ctgan or flops) on one table, in this process."""
+    X, y = data("demo" if kind.startswith("demo-") else "table", n, d)
     out = {"rows": len(X), "features": X.shape[1], "threads": torch.get_num_threads()}
-    if kind == "bare":
-        out["ms_per_iter"] = bare_loop_ms(X, y, n_iter, device)
-    rumi = GANOversampler(method="rumi", n_iter=n_iter, random_state=0, device=device)
-    start = time.perf_counter()
-    if kind == "smote":
+    kind = kind.removeprefix("demo-")
+    params = dict(method="rumi", random_state=0, device=device, **({} if n_iter is None else {"n_iter": n_iter}))
+    if kind == "rumi":
+        for name in ("cold_s", "warm_s"):
+            start = time.perf_counter()
+            sampler = GANOversampler(**params)
+            sampler.fit_resample(X, y)
+            out[name] = time.perf_counter() - start
+        out["iterations"] = int(sampler.history_["iteration"].nunique())
+    elif kind == "smote":
+        start = time.perf_counter()
         SMOTE(random_state=0).fit_resample(X, y)
-    elif kind == "bare":
-        rumi.fit(X, y)  # training only, as the bare loop
-    else:
-        rumi.fit_resample(X, y)
-    out["fit_s"] = time.perf_counter() - start
+        out["fit_s"] = time.perf_counter() - start
+    elif kind == "ctgan":
+        out["fit_s"] = ctgan_seconds(X, y)
+    elif kind == "flops":
+        out.update(step_flops(X, y, params), gflops=matmul_gflops())
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
-def bare_loop_ms(X, y, n_iter: int, device: str) -> float:
-    """The library's networks and Rumi losses (split schedule) in a bare loop: milliseconds per iteration."""
-    dev = torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
-    x = torch.from_numpy(TableCodec().fit(X).encode(X)).to(dev)
-    pos, neg = x[torch.from_numpy(y == 1)], x[torch.from_numpy(y == 0)]
-    spec = DataSpec(X.shape[1])
-    G, D = build_generator(spec, 100).to(dev), build_discriminator(spec, {"adv": Head(1)}).to(dev)
-    og, od = (torch.optim.Adam(net.parameters(), 1e-4, betas=(0.5, 0.999)) for net in (G, D))
+def ctgan_seconds(X, y) -> float:
+    """CTGAN at its defaults on the CPU, fitted on the minority rows and sampled up to the majority's count."""
+    import pandas as pd
+    from ctgan import CTGAN
 
-    def step(optimiser, terms) -> None:
-        optimiser.zero_grad()
-        losses.total(terms).backward()
-        optimiser.step()
-
+    values, counts = np.unique(y, return_counts=True)
+    minority = pd.DataFrame(X[y == values[counts.argmin()]], columns=[f"x{i}" for i in range(X.shape[1])])
     start = time.perf_counter()
-    for _ in range(n_iter):
-        xp, xn = (rows[torch.randint(len(rows), (100,), device=dev)] for rows in (pos, neg))
-        with torch.no_grad():
-            fake = G(torch.randn(100, 100, device=dev))
-        for real, side in ((xp, "d_pos"), (xn, "d_neg")):
-            out = D(torch.cat([real, fake]))["adv"]
-            step(od, losses.rumi_lsgan_d(**{"d_pos": None, "d_neg": None, side: out[:100]}, d_fake=out[100:],
-                                         fake_weight=0.5))
-        step(og, losses.rumi_lsgan_g(D(G(torch.randn(100, 100, device=dev)))["adv"]))
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / n_iter * 1000
+    model = CTGAN(verbose=False, enable_gpu=False)
+    torch.manual_seed(0)
+    model.fit(minority)
+    model.sample(int(counts.max() - counts.min()))
+    return time.perf_counter() - start
 
 
-def run(kind, n, d, n_iter, device) -> dict:
-    """:func:`worker` in a fresh process."""
+def step_flops(X, y, params: dict) -> dict:
+    """FLOPs of one training iteration at ``params`` (fits of 1 and 3 iterations, the difference halved)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    total = []
+    for n in (1, 3):
+        with FlopCounterMode(display=False) as counter:
+            GANOversampler(**{**params, "n_iter": n}).fit(X, y)
+        total.append(counter.get_total_flops())
+    return {"flops_per_iter": (total[1] - total[0]) / 2}
+
+
+def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """The best float32 matrix-product rate (GFLOP/s) of ``repeats`` products of ``size``², this process's threads."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)  # first use
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
+    """:func:`worker` in a fresh process (CTGAN's with ``ctgan_path`` on ``PYTHONPATH``)."""
+    import os
+
+    env = dict(os.environ)
+    if ctgan_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ctgan_path), env.get("PYTHONPATH", "")) if p)
     cmd = [sys.executable, __file__, "--worker", kind, str(n), str(d), str(n_iter), device]
-    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"speed_tabular worker {kind} {n}x{d} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ctgan_available(path: Path | None) -> bool:
+    code = "import ctgan"
+    env = {**__import__("os").environ, **({"PYTHONPATH": str(path)} if path else {})}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
 
 
 def main(argv=None) -> None:
@@ -90,37 +139,50 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--ctgan-path", type=Path, default=None,
+                   help="a folder with ctgan and its dependencies (pandas<3), on PYTHONPATH for CTGAN's runs only")
     p.add_argument("--out", type=Path, default=HERE / "results" / "speed_tabular.md")
     p.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         kind, n, d, n_iter, device = args.worker
-        print(json.dumps(worker(kind, int(n), int(d), int(n_iter), device)))
+        print(json.dumps(worker(kind, int(n), int(d), None if n_iter == "None" else int(n_iter), device)))
         return
-    n_iter, repeats = (200, 1) if args.quick else (2000, args.repeats)
-    grid = [("demo", 0, 0), ("table", 5000, 30)]
+    n_iter, repeats = (20, 1) if args.quick else (None, args.repeats)
+    grid = [("demo", 0, 0), ("table", 1_000, 10), ("table", 5_000, 30)]
     if not args.quick:
-        grid += [("table", n, d) for n in (1_000, 10_000, 100_000) for d in (10, 100)]
+        grid += [("table", n, d) for n, d in ((1_000, 100), (10_000, 10), (10_000, 100), (100_000, 10), (100_000, 100))]
+    with_ctgan = ctgan_available(args.ctgan_path) and not args.quick
     rows = []
     for kind, n, d in grid:
-        runs = [run(kind, n, d, n_iter, args.device) for _ in range(repeats)]
-        smote = run("smote", n, d, n_iter, args.device)["fit_s"] if kind == "table" else float("nan")
-        fit = statistics.median(r["fit_s"] for r in runs)
+        prefix = "demo-" if kind == "demo" else ""
+        runs = [run(prefix + "rumi", n, d, n_iter, args.device) for _ in range(repeats)]
+        flops = run(prefix + "flops", n, d, n_iter, args.device)
+        smote = run(prefix + "smote", n, d, n_iter, args.device)["fit_s"]
+        ctgan = run(prefix + "ctgan", n, d, n_iter, args.device, args.ctgan_path)["fit_s"] if with_ctgan else None
+        warm = statistics.median(r["warm_s"] for r in runs)
+        ms = warm / runs[0]["iterations"] * 1000
+        bound_ms = flops["flops_per_iter"] / (flops["gflops"] * 1e9) * 1000
         rows.append(["demo (breast cancer, 30 malignant)" if kind == "demo" else "synthetic",
-                     f"{runs[0]['rows']:,} × {runs[0]['features']}", f"{fit:.1f}", f"{fit / n_iter * 1000:.2f}",
-                     f"{max(r['maxrss_mb'] for r in runs):.0f}", f"{smote:.3f}"])
+                     f"{runs[0]['rows']:,} × {runs[0]['features']}",
+                     f"{statistics.median(r['cold_s'] for r in runs):.2f}",
+                     f"{warm:.2f}", f"{ms:.2f}", f"{max(r['maxrss_mb'] for r in runs):.0f}", f"{smote:.3f}",
+                     "–" if ctgan is None else f"{ctgan:.1f}", f"{warm / smote:.0f}",
+                     f"{flops['flops_per_iter'] / 1e6:.1f}", f"{bound_ms:.3f}", f"{ms / bound_ms:.0f}"])
         print(" | ".join(rows[-1]), flush=True)
-    bare = run("bare", 5000, 30, n_iter, args.device)
-    lib_ms = bare["fit_s"] / n_iter * 1000
     lines = [
         "# Tabular speed and memory (protocol S)", "",
         *run_stamp(command_line("benchmarks/speed_tabular.py", argv)),
-        f"* device {args.device}, torch threads {runs[0]['threads']}", "",
-        f"Method `rumi` with default settings (batch 100, latent 100, {n_iter} iterations, split D updates); "
-        f"median of {repeats} run(s); max RSS of the whole process (includes importing torch).", "",
-        *table_lines(["data", "rows × features", "fit (s)", "ms / iteration", "peak RSS (MB)", "SMOTE (s)"], rows), "",
-        f"Loop overhead on 5,000 × 30: train_gan {lib_ms:.2f} ms/iteration vs a bare loop with the same networks "
-        f"and losses {bare['ms_per_iter']:.2f} ms/iteration (ratio {lib_ms / bare['ms_per_iter']:.2f}).",
+        f"* device {args.device}, torch threads {runs[0]['threads']}; float32 matrix products at "
+        f"{flops['gflops']:.0f} GFLOP/s (best of 5 products of 1,024², these threads)", "",
+        f"Method `rumi` at today's defaults ({runs[0]['iterations']} iterations); cold = the process's first fit, "
+        f"warm = its second (median of {repeats} processes); ms / iteration from the warm fit; max RSS of the "
+        "whole process (includes importing torch). FLOPs: one training iteration's matrix products, forward and "
+        "backward; bound = FLOPs ÷ the measured rate; ratio = warm ms / iteration ÷ bound. CTGAN: one run, "
+        + ("ctgan 0.12.1 at its defaults (300 epochs) on the minority rows." if with_ctgan else
+           "not measured (ctgan not importable; pass --ctgan-path)."), "",
+        *table_lines(["data", "rows × features", "cold fit (s)", "warm fit (s)", "ms / iteration", "peak RSS (MB)",
+                      "SMOTE (s)", "CTGAN (s)", "warm ÷ SMOTE", "MFLOP / iteration", "bound (ms)", "ratio"], rows),
     ]
     if not args.quick:
         write_results(args.out, lines)

@@ -58,11 +58,11 @@ def test_memory_loop_and_large_fit_reported_and_written(in_process, tmp_path, ca
 
 def test_speed_tabular_quick_prints_the_grid_and_writes_nothing(monkeypatch, tmp_path, capsys):
     speed = imported("speed_tabular", "bench_timing_")
-    monkeypatch.setattr(speed, "run", lambda kind, n, d, n_iter, device: speed.worker(kind, n, d, 2, device))
+    monkeypatch.setattr(speed, "run", lambda kind, n, d, n_iter, device, path=None: speed.worker(kind, n, d, 2, device))
     speed.main(["--quick", "--out", str(tmp_path / "s.md")])
     out = capsys.readouterr().out
     assert "| demo (breast cancer, 30 malignant) | 387 × 30 | " in out and "| synthetic | 5,000 × 30 | " in out
-    assert "Loop overhead on 5,000 × 30" in out and "* device cpu" in out
+    assert "(2 iterations)" in out and "* device cpu" in out and "not measured (ctgan not importable" in out
     assert not (tmp_path / "s.md").exists()
 
 
@@ -70,8 +70,21 @@ def test_speed_tabular_worker_in_a_fresh_process():
     speed = imported("speed_tabular", "bench_timing_")
     out = speed.run("smote", 300, 4, 2, "cpu")
     assert out["rows"] == 300 and out["features"] == 4 and out["fit_s"] > 0 and out["maxrss_mb"] > 100
-    bare = speed.worker("bare", 300, 4, 2, "cpu")
-    assert bare["ms_per_iter"] > 0 and bare["fit_s"] > 0
+    rumi = speed.worker("rumi", 300, 4, 3, "cpu")
+    assert rumi["iterations"] == 3 and rumi["warm_s"] > 0 and rumi["cold_s"] > 0
+
+
+def test_speed_tabular_counts_one_iteration_of_matrix_products():
+    """Per-iteration FLOPs: proportional to the batch (no setup cost counted), and at least the forward and
+    backward products of one batch through both networks, counted by hand."""
+    speed = imported("speed_tabular", "bench_timing_")
+    X, y = speed.make_table(400, 10)
+    params = dict(method="rumi", random_state=0, device="cpu", hidden_dims=(8,), latent_dim=4, pac=1)
+    f16, f32 = (speed.step_flops(X, y, {**params, "batch_size": b})["flops_per_iter"] for b in (16, 32))
+    assert f32 == 2 * f16
+    g = 2 * (4 + 10) * 8 + 2 * 8 * 10  # generator f: (latent + anchor) -> 8 -> 10, one row forward
+    d = 2 * 10 * 8 + 2 * 8 * 1  # discriminator: 10 -> 8 -> 1
+    assert f16 >= 16 * 2 * (g + d)  # the generator's step alone: a forward and a backward of 16 rows
 
 
 def test_mixed_scale_writes_the_rumi_row(in_process, tmp_path):
