@@ -46,7 +46,11 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
 SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}', 'rumi:{"boundary": 1.0}', 'rumi:{"boundary": 3.0}',
-            'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}']
+            'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}', 'rumi:{"correction": "covariance"}',
+            'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}']
+#: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
+#: the default and the options a choice on V was about), recomputed at every output version.
+T_SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"correction": "covariance"}']
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
@@ -71,7 +75,7 @@ def plan(quick: bool, names: list[str] | None, collection: str = "dev"):
         return {n: load_dataset(n) for n in (names if len(names) < 14 else names[1:3])}, samplers, ["lr"], 2
     tables = {n: load_dataset(n) for n in names}
     order = sorted(tables, key=lambda n: tables[n][0].size)  # smallest first: complete tables come early
-    return {n: tables[n] for n in order}, SAMPLERS, CLASSIFIERS, 5
+    return {n: tables[n] for n in order}, SAMPLERS if collection == "dev" else T_SAMPLERS, CLASSIFIERS, 5
 
 
 def run(tables, samplers, classifiers, folds, store, jobs: int, compute: bool = True) -> pd.DataFrame:
@@ -123,6 +127,36 @@ def control_lines(table: pd.DataFrame, clf: str) -> list[str]:
             counts.append(f"ahead of `{other}` on {int((control > table[other]).sum())} of {len(table)}")
     return lines + ([f"`{CONTROL}` per table (G-mean, ties not counted as ahead): " + "; ".join(counts) + "."]
                     if counts else [])
+
+
+def paired_lines(rows: pd.DataFrame, samplers, clf: str) -> list[str]:
+    """Each GAN row against :data:`CONTROL`, table by table (the comparison a default is chosen by): per metric,
+    the tables where it is higher / lower / level, the mean difference, and one-sided p-values of the Wilcoxon
+    signed-rank test and the sign test for "higher" (tables complete for both)."""
+    from scipy.stats import binomtest
+
+    from minority_gen.evaluation.stats import paired_test, score_table
+
+    out = [f"Paired against `{CONTROL}` per table ({clf}; higher / lower / level: tables where the row's mean over "
+           "the folds is above, below or equal to the control's; p: one-sided, \"the row is higher\"):", "",
+           "| row | metric | tables | higher / lower / level | mean difference | Wilcoxon p | sign test p |",
+           "|---|---|---:|---|---:|---:|---:|"]
+    for row in (s for s in samplers if s.startswith("rumi:")):
+        for metric, label in METRIC_NAMES.items():
+            ok = rows[rows.metric == metric]
+            table = score_table(ok, metric, by="method", complete=False) if len(ok) else pd.DataFrame()
+            if row not in table.columns or CONTROL not in table.columns:
+                continue
+            both = table[[row, CONTROL]].dropna()
+            if len(both) < 2:
+                continue
+            test = paired_test(both[row].to_numpy(), both[CONTROL].to_numpy())
+            level = len(both) - test.wins - test.losses
+            sign = binomtest(test.wins, test.wins + test.losses, alternative="greater").pvalue \
+                if test.wins + test.losses else 1.0
+            out.append(f"| `{row}` | {label} | {len(both)} | {test.wins} / {test.losses} / {level} | "
+                       f"{test.mean_diff:+.4f} | {_fmt(test.p_wilcoxon, 3)} | {sign:.3f} |")
+    return out
 
 
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
@@ -193,7 +227,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                 gmean_table = table
         if gmean_table is not None and CONTROL in gmean_table.columns:
             lines += ["", *control_lines(gmean_table, clf)]
-        lines.append("")
+        lines += ["", *paired_lines(rows, samplers, clf), ""]
     lines += ["## Failures", ""]
     if len(failures):
         lines += [f"* {r.dataset} fold {r.fold} `{r.oversampler}` / {r.classifier}: {r.error}"

@@ -150,6 +150,9 @@ PROTOCOL_V_ROWS = {
     'rumi:{"boundary": 3.0}': "`rumi`, `boundary=3`",
     'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}':
         "`rumi`, `boundary={\"weight\": 1, \"target\": \"margins\"}`",
+    'rumi:{"correction": "covariance"}': "`rumi`, `correction=\"covariance\"`",
+    'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}':
+        "`rumi`, `correction=\"covariance\"` and the margin match",
 }
 
 
