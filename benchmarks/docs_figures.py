@@ -153,6 +153,8 @@ PROTOCOL_V_ROWS = {
     'rumi:{"correction": "covariance"}': "`rumi`, `correction=\"covariance\"`",
     'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}':
         "`rumi`, `correction=\"covariance\"` and the margin match",
+    'rumi:{"n_iter": 500}': "`rumi`, `n_iter=500`",
+    'rumi:{"n_iter": 1000}': "`rumi`, `n_iter=1000`",
 }
 
 
