@@ -51,7 +51,9 @@ SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}', 'rumi:{"bou
             'rumi:{"n_iter": 500}', 'rumi:{"n_iter": 1000}']
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the default and the options a choice on V was about), recomputed at every output version.
-T_SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"correction": "covariance"}']
+T_SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"correction": "covariance"}',
+              'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}',
+              'rumi:{"n_iter": 500}', 'rumi:{"n_iter": 1000}']
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
@@ -118,16 +120,21 @@ def control_lines(table: pd.DataFrame, clf: str) -> list[str]:
     lines = [f"Holm's test against `{CONTROL}` (G-mean, {len(table)} tables; z > 0: the row ranks better than "
              f"`{CONTROL}`): " + "; ".join(f"`{m}` z = {r.z:+.2f}, p = {r.p:.3g}, Holm p = {r.p_holm:.3g}"
                                            + (" (different)" if r.reject else "") for m, r in holm.iterrows()), ""]
-    control = table[CONTROL]
-    counts = []
+    counts = [count_line(table, row, clf) for row in table.columns if row == CONTROL or row.startswith(f"{CONTROL}:")]
+    return lines + [line for count in counts if count for line in (count, "")]
+
+
+def count_line(table: pd.DataFrame, row: str, clf: str) -> str:
+    """The tables where ``row`` is ahead of the better of SMOTE and ROS and of the cost-sensitive baselines."""
+    scores, counts = table[row], []
     if {"smote", "ros"} <= set(table.columns):
         better = table[["smote", "ros"]].max(axis=1)
-        counts.append(f"ahead of the better of `smote` and `ros` on {int((control > better).sum())} of {len(table)}")
+        counts.append(f"ahead of the better of `smote` and `ros` on {int((scores > better).sum())} of {len(table)}")
     for other in (f"{clf}-balanced", f"{clf}-tuned"):
         if other in table.columns:
-            counts.append(f"ahead of `{other}` on {int((control > table[other]).sum())} of {len(table)}")
-    return lines + ([f"`{CONTROL}` per table (G-mean, ties not counted as ahead): " + "; ".join(counts) + "."]
-                    if counts else [])
+            counts.append(f"ahead of `{other}` on {int((scores > table[other]).sum())} of {len(table)}, not behind "
+                          f"it on {int((scores >= table[other]).sum())}")
+    return f"`{row}` per table (G-mean): " + "; ".join(counts) + "." if counts else ""
 
 
 def paired_lines(rows: pd.DataFrame, samplers, clf: str) -> list[str]:

@@ -37,9 +37,14 @@ def test_the_control_lines_count_tables_and_run_holm_against_the_default(script)
     table = pd.DataFrame({"rumi": [0.80, 0.70, 0.90, 0.60], "smote": [0.70, 0.75, 0.85, 0.60],
                           "ros": [0.75, 0.65, 0.95, 0.50], "lr-balanced": [0.90, 0.60, 0.80, 0.70]},
                          index=["a", "b", "c", "d"])
-    holm, blank, counts = script.control_lines(table, "lr")
+    table["rumi:{\"n_iter\": 5}"] = [0.95, 0.80, 0.80, 0.70]
+    holm, blank, counts, _, other, _ = script.control_lines(table, "lr")
     assert holm.startswith("Holm's test against `rumi` (G-mean, 4 tables") and "`smote` z = " in holm
     assert "`rumi`" not in holm.split(":", 1)[1].replace("than `rumi`", "")  # the control is not tested against itself
     # better of smote/ros: 0.75, 0.75, 0.95, 0.60 -> rumi ahead on a only (d is a tie); lr-balanced: b and c
-    assert counts == ("`rumi` per table (G-mean, ties not counted as ahead): ahead of the better of `smote` and "
-                      "`ros` on 1 of 4; ahead of `lr-balanced` on 2 of 4.")
+    assert counts == ("`rumi` per table (G-mean): ahead of the better of `smote` and `ros` on 1 of 4; ahead of "
+                      "`lr-balanced` on 2 of 4, not behind it on 2.")
+    # every GAN row gets its counts: a, b and d above the better of smote/ros; ahead of lr-balanced on a and b,
+    # level on c and d
+    assert other == ("`rumi:{\"n_iter\": 5}` per table (G-mean): ahead of the better of `smote` and `ros` on 3 of 4; "
+                     "ahead of `lr-balanced` on 2 of 4, not behind it on 4.")
