@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -116,8 +117,6 @@ def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
 
 def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
     """:func:`worker` in a fresh process (CTGAN's with ``ctgan_path`` on ``PYTHONPATH``)."""
-    import os
-
     env = dict(os.environ)
     if ctgan_path is not None:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ctgan_path), env.get("PYTHONPATH", "")) if p)
@@ -130,7 +129,7 @@ def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
 
 def ctgan_available(path: Path | None) -> bool:
     code = "import ctgan"
-    env = {**__import__("os").environ, **({"PYTHONPATH": str(path)} if path else {})}
+    env = {**os.environ, **({"PYTHONPATH": str(path)} if path else {})}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
 
 

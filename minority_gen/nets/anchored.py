@@ -82,6 +82,11 @@ def covariance_root(rows: Tensor) -> Tensor:
     return root.float()
 
 
+def _classes(draws: Tensor, y: Tensor | None) -> Tensor:
+    """Each draw's class index: ``y``, or class 0 for an unconditional generator."""
+    return torch.zeros(len(draws), dtype=torch.long, device=draws.device) if y is None else y.long()
+
+
 def _reshape(module, incompatible) -> None:
     """After ``load_state_dict``: the shaping matrices from the rows just loaded."""
     module.shape = module._shapes()
@@ -111,7 +116,7 @@ class AnchorDraws:
 
     def anchors(self, u: Tensor, y: Tensor | None) -> Tensor:
         """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0)."""
-        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
+        group = _classes(u, y)
         count = self.counts[group].clamp_min(1)
         i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
         k = self.neighbours.shape[1]
@@ -121,7 +126,7 @@ class AnchorDraws:
 
     def anchor_radius(self, u: Tensor, y: Tensor | None) -> Tensor:
         """Per draw, the mean distance of the anchor's first row to its ``k`` neighbours (the local scale)."""
-        group = torch.zeros(len(u), dtype=torch.long, device=u.device) if y is None else y.long()
+        group = _classes(u, y)
         count = self.counts[group].clamp_min(1)
         i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
         rows = self.rows[i]
@@ -230,7 +235,7 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
         out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
         numeric = self.numeric.to(out.dtype)
         if self.shaped:  # the numeric correction within the class's spread (non-numeric columns: zero rows)
-            group = torch.zeros(len(z), dtype=torch.long, device=z.device) if y is None else y.long()
+            group = _classes(z, y)
             shaped = torch.bmm((out * numeric)[:, None, :], self.shape[group].to(out.dtype))[:, 0]
             out = out * (1 - numeric) + shaped
         if self.max_shift is not None:  # the numeric correction at most max_shift local neighbour distances
