@@ -6,9 +6,8 @@ random_state=0)``, ``StandardScaler`` fitted on the training fold, then the samp
 (``compare_on_datasets``: one sampler fit per fold shared by all classifiers).
 
 * samplers (specs): ``none``, ``ros``, ``smote`` (k_neighbors=3), ``rumi`` (``GANOversampler(method="rumi",
-  random_state=0)``, everything else at today's defaults), ``rumi:{"anchor": null}`` (the anchor choice) and
-  ``rumi:{"boundary": 1.0}``, ``rumi:{"boundary": 3.0}``, ``rumi:{"boundary": {"weight": 1.0, "target":
-  "margins"}}`` (boundary-aware generation, to choose its default);
+  random_state=0)``, everything else at today's defaults) and :data:`PREVIOUS` (the table defaults before
+  today's); a choice adds its candidates to :data:`SAMPLERS` while it is made;
 * classifiers ``lr``, ``rf``, ``hgb`` on every sampler's rows, and the cost-sensitive baselines without
   resampling: ``<clf>-balanced`` (``class_weight="balanced"``) and ``<clf>-tuned`` (the decision threshold
   tuned for balanced accuracy by inner 5-fold CV, ``TunedThresholdClassifierCV``);
@@ -45,15 +44,15 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
-SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"anchor": null}', 'rumi:{"boundary": 1.0}', 'rumi:{"boundary": 3.0}',
-            'rumi:{"boundary": {"weight": 1.0, "target": "margins"}}', 'rumi:{"correction": "covariance"}',
-            'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}',
-            'rumi:{"n_iter": 500}', 'rumi:{"n_iter": 1000}']
+#: The table defaults before the pair ``correction="covariance"`` + ``boundary={"weight": 1.0, "target": "margins"}``
+#: became ``"auto"`` (chosen on V at output version 38b0aec79ece24ea, ``results/dev_collection/choice_38b0aec.md``).
+PREVIOUS = 'rumi:{"correction": "free", "boundary": null}'
+#: Protocol V at today's output version: the default against the previous one. The options a choice was about are
+#: added here while it is being made (the 16 rows of the last choice are in ``choice_38b0aec.md``).
+SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
-#: the default and the options a choice on V was about), recomputed at every output version.
-T_SAMPLERS = ["none", "ros", "smote", "rumi", 'rumi:{"correction": "covariance"}',
-              'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}',
-              'rumi:{"n_iter": 500}', 'rumi:{"n_iter": 1000}']
+#: the previous default and the default), recomputed at every output version.
+T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}

@@ -158,7 +158,7 @@ PROTOCOL_V_ROWS = {
 }
 
 
-@figure("protocol-v-ranks", "dev_collection/results.md")
+@figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md")
 def protocol_v_ranks(root: Path) -> str:
     """G-mean mean ranks of protocol V (the development collection) per classifier, as ``results.md`` gives them;
     ``–`` for a row that table does not hold; the best of each column in bold."""

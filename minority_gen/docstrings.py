@@ -89,20 +89,19 @@ PARAMETERS = """Parameters
         parts, a constant column, columns that are exact functions of each
         other) then holds in every generated row, as it does in SMOTE's,
         and a linear model cannot key on its violation. ``"free"``: in any
-        direction (the generators before 2026-12-06). ``"auto"``: ``"free"``
-        for tables and images (images do not take ``"covariance"``). Not the
-        default: on the development collection (protocol V,
-        benchmarks/README.md) ``"covariance"`` raised ``rumi``'s G-mean
-        with logistic regression on 6 tables and lowered it on 3 (mean
-        +0.013, largest on tables of code metrics, whose columns are exact
-        functions of each other), left the random forest level and lowered
-        gradient boosting slightly (6 up, 6 down, mean -0.005). Together
-        with ``boundary={"weight": 1.0, "target": "margins"}`` it raised the
-        logistic regression's G-mean on 9 tables and lowered it on 1 (mean
-        +0.025) and left both tree models level: that pair ranks ahead of
-        today's default with all three classifiers and is the candidate
-        for the next table default. No effect without anchors.
-    boundary : float, dict or None, default=None
+        direction (the generators before 2026-12-06). ``"auto"``:
+        ``"covariance"`` for tables, ``"free"`` for images (images do not
+        take ``"covariance"``). Chosen with ``boundary="auto"`` as a pair on
+        the development collection (protocol V, benchmarks/README.md): with
+        ``rumi``, the pair raised logistic regression's G-mean on 9 of 14
+        tables and lowered it on 1 (mean +0.025, one-sided Wilcoxon p =
+        0.003) and left the tree models level (random forest 6 up, 5 down,
+        mean -0.003; gradient boosting 7 up, 5 down, +0.003); its mean
+        ranks were ahead of the previous default (``"free"``, boundary off)
+        with all three classifiers. ``"covariance"`` alone was not (logistic
+        regression 6 up, 3 down, gradient boosting 6 up, 6 down). No effect
+        without anchors.
+    boundary : float, dict, "auto" or None, default="auto"
         Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
         a classifier of the real rows trains beside the discriminator, and
         the generator pays ``boundary`` times the mean excess of its rows'
@@ -115,13 +114,15 @@ PARAMETERS = """Parameters
         rows are as deep in the class as the data, neither deeper nor
         nearer the border. Works for every method, conditional ones per
         requested class, tables and images. ``None``: off (the rows are
-        exactly those without it). Not the default: on the development
-        collection (protocol V, benchmarks/README.md) every setting tried
-        (weights 1 and 3, and the margin match) raised ``rumi``'s rank with
-        logistic regression but lowered it with random forest and gradient
-        boosting, and left logistic regression behind SMOTE; the margin
-        match with ``correction="covariance"`` is the exception (see
-        ``correction``).
+        exactly those without it). ``"auto"``: ``{"weight": 1.0, "target":
+        "margins"}`` for anchored tables (with ``correction="auto"``, see
+        there; alone, each setting tried on protocol V -- weights 1 and 3,
+        the margin match -- raised logistic regression's rank but lowered
+        the tree models'), off for images and for tables without anchors
+        (not measured there). It costs a third network: a default table fit
+        takes about 1.8 times as long as with it off
+        (benchmarks/results/default_fit_times.md). The pair was chosen with
+        ``method="rumi"``; the other methods follow the same rule.
     ema : float, "auto" or None, default="auto"
         If a float (e.g. 0.99), sample from an exponential moving average of
         the generator's weights with this decay; ``None``: from the generator

@@ -80,7 +80,7 @@ class GANOversampler(BaseOverSampler):
         "spectral_norm": ["boolean"],
         "anchor": [StrOptions({"auto", "smote"}), None],
         "correction": [StrOptions({"auto", "free", "covariance"})],
-        "boundary": [Interval(Real, 0, None, closed="neither"), dict, None],
+        "boundary": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), dict, None],
         "ema": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
         "selection": [StrOptions({"quality", "last"})],
         "eval_every": [Interval(Integral, 1, None, closed="left"), None],
@@ -101,7 +101,7 @@ class GANOversampler(BaseOverSampler):
 
     def __init__(self, *, sampling_strategy="auto", method="rumi", method_params=None, n_iter="auto", recipe="tuned",
                  batch_size=None, latent_dim=None, hidden_dims=None, lr_g=None, lr_d=None, betas=None,
-                 n_critic=None, pac="auto", spectral_norm=False, anchor="auto", correction="auto", boundary=None,
+                 n_critic=None, pac="auto", spectral_norm=False, anchor="auto", correction="auto", boundary="auto",
                  ema="auto",
                  selection="last",
                  eval_every=None, patience=None, filter=None, categorical_features="auto", continuous="standard",

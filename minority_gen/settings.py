@@ -11,6 +11,7 @@
 * ``anchor``: SMOTE anchors for tables (unless ``selection="quality"``), none for images;
 * ``correction``: :data:`AUTO_CORRECTION` for anchored tables (it does nothing without anchors), ``"free"``
   for images;
+* ``boundary``: :data:`AUTO_BOUNDARY` for anchored tables, off for images and for tables without anchors;
 * ``diffaugment``: the DiffAugment authors' policy for images, none for tables;
 * ``device``: CUDA when there is one; ``amp``: on for images on CUDA;
 * the method's own ``"auto"`` options (:meth:`~minority_gen.methods.GANMethod.for_data`);
@@ -51,7 +52,12 @@ AUTO_TABLE_N_ITER = 2000
 AUTO_IMAGE_N_ITER = 1000
 
 #: ``correction="auto"``: how an anchored table generator's correction may move its rows.
-AUTO_CORRECTION = "free"
+AUTO_CORRECTION = "covariance"
+
+#: ``boundary="auto"``: the boundary term of anchored tables (off for images and tables without anchors).
+#: Chosen with :data:`AUTO_CORRECTION` as a pair on the development collection (protocol V,
+#: benchmarks/README.md's table of choices).
+AUTO_BOUNDARY = {"weight": 1.0, "target": "margins"}
 
 #: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
 AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
@@ -94,7 +100,8 @@ class Settings:
 
 def check_params(params: Mapping) -> GANMethod:
     """The checks between parameters that need no data, before anything else; the method object, built."""
-    parse_boundary(params["boundary"])  # a bad weight or target names itself before anything runs
+    if params["boundary"] != "auto":
+        parse_boundary(params["boundary"])  # a bad weight or target names itself before anything runs
     if params["selection"] != "quality" and (params["patience"] is not None or params["eval_every"] is not None):
         raise ValueError(
             f"patience and eval_every apply to selection='quality' (they set its evaluations); got "
@@ -156,10 +163,13 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
     packing with a method that cannot pack ...) with a ``ValueError``.
     """
     method = method if method is not None else check_params(params)
-    boundary = parse_boundary(params["boundary"])
     images = spec.image_shape is not None
     device = resolve_device(params["device"])
     anchor = anchored(params, images)
+    boundary = params["boundary"]
+    if boundary == "auto":
+        boundary = AUTO_BOUNDARY if anchor and not images else None
+    boundary = parse_boundary(boundary)
     method = method.for_data(images=images, anchored=anchor)
     correction = params["correction"]
     if correction == "covariance" and images:

@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+#: The anchored table generators' options as they were before the pair became their default (2026-12-06).
+OFF = dict(correction="free", boundary=None)
+
 TINY = dict(n_iter=12, batch_size=16, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
 
 
@@ -87,30 +90,35 @@ def cases():
         "rumi_noise": (dict(anchor=None), X2, y2),
         "rumi_paper_pac1": (dict(recipe="paper", pac=1, anchor=None), X2, y2),
         "rumi_filters": (dict(anchor=None, filter="copies"), X2, y2),
-        "rumi_ema_sn": (dict(ema=0.9, spectral_norm=True), X2, y2),
+        "rumi_ema_sn": (dict(ema=0.9, spectral_norm=True, **OFF), X2, y2),
         "rumi_quality": (dict(selection="quality", eval_every=4, patience=2), X2, y2),
-        "lsgan_multi": (dict(method="lsgan"), X3, y3),
-        "rumi_sgan": (dict(method="rumi-sgan"), X2, y2),
-        "acgan": (dict(method="acgan"), X3, y3),
-        "tacgan": (dict(method="tacgan"), X3, y3),
-        "uacgan_pac1": (dict(method="uacgan", pac=1), X3, y3),
-        "projection": (dict(method="projection"), X3, y3),
-        "cagan": (dict(method="cagan"), X3, y3),
-        "amgan": (dict(method="amgan"), X3, y3),
-        "labelgan": (dict(method="labelgan"), X3, y3),
+        "lsgan_multi": (dict(method="lsgan", **OFF), X3, y3),
+        "rumi_sgan": (dict(method="rumi-sgan", **OFF), X2, y2),
+        "acgan": (dict(method="acgan", **OFF), X3, y3),
+        "tacgan": (dict(method="tacgan", **OFF), X3, y3),
+        "uacgan_pac1": (dict(method="uacgan", pac=1, **OFF), X3, y3),
+        "projection": (dict(method="projection", **OFF), X3, y3),
+        "cagan": (dict(method="cagan", **OFF), X3, y3),
+        "amgan": (dict(method="amgan", **OFF), X3, y3),
+        "labelgan": (dict(method="labelgan", **OFF), X3, y3),
         "mixed_default": (dict(), frame, ym),
         "mixed_modes": (dict(continuous="modes", anchor=None), frame, ym),
         "images_default": (dict(n_iter=3), Xi, yi),
         "images_anchored": (dict(n_iter=3, anchor="smote"), Xi, yi),
         "images_acgan": (dict(n_iter=3, method="acgan"), Xi, yi),
-        "rumi_boundary": (dict(boundary=1.0), X2, y2),
-        "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote"), X3, y3),
+        "rumi_boundary": (dict(boundary=1.0, correction="free"), X2, y2),
+        "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote", correction="free"), X3, y3),
         "images_boundary": (dict(n_iter=3, boundary=1.0), Xi, yi),
         "uacgan_default": (dict(method="uacgan"), X3, y3),
         "mixed_counts": (dict(anchor=None), *_counts()),
-        "rumi_covariance": (dict(correction="covariance"), X2, y2),
+        "rumi_covariance": (dict(correction="covariance", boundary=None), X2, y2),
         "acgan_covariance_boundary": (dict(method="acgan", correction="covariance", boundary=0.5), X3, y3),
-        "mixed_covariance": (dict(correction="covariance"), frame, ym),
+        "mixed_covariance": (dict(correction="covariance", boundary=None), frame, ym),
+        # the table defaults before correction="auto" and boundary="auto" became the pair: the same rows as
+        # rumi_default and mixed_default had then
+        "rumi_free_off": (dict(**OFF), X2, y2),
+        "mixed_free_off": (dict(**OFF), frame, ym),
+        "acgan_default": (dict(method="acgan"), X3, y3),
     }
     return out
 

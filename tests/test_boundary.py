@@ -102,7 +102,7 @@ def test_off_builds_no_classifier_and_draws_no_seed(monkeypatch):
     monkeypatch.setattr("minority_gen.plan.build_classifier", lambda *a, **k: built.append(a))
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), np.r_[np.zeros(30, int), np.ones(10, int)]
-    GANOversampler(**TINY).fit(X, y)
+    GANOversampler(**TINY, boundary=None).fit(X, y)
     assert built == []
 
 
@@ -194,3 +194,37 @@ def test_the_margins_target_keeps_the_rows_as_deep_as_the_data(seed):
     real = X[y == 1, 0]
     assert abs(margins[:, 0].mean() - real.mean()) < abs(median[:, 0].mean() - real.mean())
     assert (margins[:, 0] > 0).mean() >= 0.95
+
+
+def _resolved(spec, **params):
+    from minority_gen.settings import resolve_settings
+
+    return resolve_settings(GANOversampler(**{**TINY, **params}).get_params(), spec)
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, (1.0, "margins", "covariance")),  # anchored tables: the pair chosen on protocol V
+    ({"anchor": None}, (None, "median", "covariance")),  # no anchors: off (correction does nothing there)
+    ({"selection": "quality"}, (None, "median", "covariance")),  # quality selection runs without anchors
+    ({"boundary": 2.0, "correction": "free"}, (2.0, "median", "free")),  # as set
+])
+def test_auto_turns_the_pair_on_for_anchored_tables_only(params, expected):
+    s = _resolved(DataSpec(n_features=3), **params)
+    assert (s.boundary, s.boundary_target, s.correction) == expected
+
+
+def test_auto_is_off_for_images_even_with_anchors():
+    for params in ({}, {"anchor": "smote"}):
+        s = _resolved(DataSpec(n_features=64, image_shape=(1, 8, 8)), **params)
+        assert (s.boundary, s.correction) == (None, "free")
+
+
+def test_the_default_draws_the_rows_of_the_explicit_pair():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(50, 3)), np.r_[np.zeros(38, int), np.ones(12, int)]
+    auto = GANOversampler(**TINY).fit_resample(X, y)[0]
+    pair = GANOversampler(**TINY, correction="covariance",
+                          boundary={"weight": 1.0, "target": "margins"}).fit_resample(X, y)[0]
+    off = GANOversampler(**TINY, correction="free", boundary=None).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(auto, pair)
+    assert not np.array_equal(auto, off)
