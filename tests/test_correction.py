@@ -135,3 +135,12 @@ def test_correction_without_anchors_changes_nothing():
     rows = [GANOversampler(anchor=None, correction=c, random_state=0, **FAST).fit_resample(X, y)[0]
             for c in ("free", "covariance")]
     assert np.array_equal(*rows)
+
+
+def test_a_table_of_categories_only_has_no_numeric_column_to_shape():
+    """All one-hot columns: nothing to shape (an empty matrix), and the fit runs as with free corrections."""
+    assert covariance_root(torch.zeros(5, 0)).shape == (0, 0)
+    frame = pd.DataFrame({"f0": list("abcabcabcabcabcabcab"), "f1": list("xyxyxyxyxyxxyyxyxyxy")})
+    y = np.r_[np.zeros(14, int), np.ones(6, int)]
+    X_res, y_res = GANOversampler(**FAST, correction="covariance", random_state=0).fit_resample(frame, y)
+    assert np.bincount(y_res).tolist() == [14, 14] and set(X_res["f0"]) <= set("abc")

@@ -17,6 +17,18 @@ ADVICE = r"lr_g, lr_d\), spectral_norm=True, or recipe='paper'"
 
 
 @pytest.fixture
+def tiny():
+    """conftest's tiny sampler with free corrections and the boundary term off (the table defaults before
+    2026-12-06): a generator's raw output then is its rows' correction, as these tests set it. By default an
+    anchored row's correction is shaped by its class's covariance and bounded by one neighbour distance
+    (tests/test_correction.py, tests/test_boundary.py), so no output could run away far enough for the
+    divergence guards tested here, which stand for every sampler without that bound."""
+    from .conftest import TINY
+
+    return dict(TINY, boundary=None, correction="free")
+
+
+@pytest.fixture
 def no_training(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("training started before the input was validated")

@@ -65,11 +65,11 @@ def covariance_root(rows: Tensor) -> Tensor:
     """``(d, d)``: the symmetric square root of the covariance of ``rows`` (``(n, d)``), scaled to a mean
     eigenvalue of 1 (its trace is ``d``): ``x @ covariance_root(rows)`` turns isotropic noise into noise
     shaped as the rows spread, of the same total variance; zero in every direction in which the rows do not
-    vary, and all zero for fewer than two rows or rows that do not vary. Computed in float64 on the CPU, so
-    that the same rows give the same matrix bit for bit."""
+    vary, and all zero for fewer than two rows or rows that do not vary (``(0, 0)`` for rows of no column).
+    Computed in float64 on the CPU, so that the same rows give the same matrix bit for bit."""
     rows = rows.detach().cpu().double()
     d = rows.shape[1]
-    if len(rows) < 2:
+    if len(rows) < 2 or d == 0:
         return torch.zeros(d, d)
     centred = rows - rows.mean(0)
     values, vectors = torch.linalg.eigh(centred.T @ centred / (len(rows) - 1))
