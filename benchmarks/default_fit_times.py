@@ -2,12 +2,15 @@
 of ``--repeats`` runs in this process. Target: under 60 s per method on 2 CPU cores (results/default_fit_times*.md).
 
     python benchmarks/default_fit_times.py              # all methods, 1 repeat
+    python benchmarks/default_fit_times.py --param correction='"free"' --param boundary=null \
+        --out benchmarks/results/default_fit_times_previous.md   # the table defaults before 2026-12-06
     python benchmarks/default_fit_times.py --quick      # 2 methods, 50 iterations (smoke run, nothing written)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -49,6 +52,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--anchor", default="auto", choices=["auto", "none"],
                     help="GANOversampler's anchor: auto (the default, SMOTE anchors on tables) or none")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
+                    help="set an estimator parameter (repeatable), e.g. boundary=null")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results" / "default_fit_times.md"))
@@ -57,6 +62,14 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     extra = {} if args.anchor == "auto" else {"anchor": None}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--param takes NAME=JSON; got {item!r}")
+        try:
+            extra[name.strip()] = json.loads(value)
+        except json.JSONDecodeError as err:
+            ap.error(f"--param {name}: the value is not JSON ({err}); quote strings: {name}='\"text\"'")
     if args.quick:
         methods, extra = methods[:2], {"n_iter": 50}
     X, y = make_table()
@@ -77,7 +90,7 @@ def main(argv=None) -> int:
         "",
         "1,000 × 10 binary table (10 % minority), `GANOversampler(method=name, random_state=r, "
         "device='cpu').fit_resample(X, y)` at its defaults"
-        + ("" if args.anchor == "auto" else " but `anchor=None`")
+        + ("" if not extra else " but " + ", ".join(f"`{k}={v!r}`" for k, v in extra.items()))
         + f"; median of {args.repeats} run(s). Target: under 60 s. *CPU* is the process's CPU time (all its "
         "threads), which other jobs on the machine inflate less than the wall time.",
         "",

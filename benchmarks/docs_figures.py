@@ -108,9 +108,9 @@ PROTOCOL_T_ROWS = {
     "adasyn": "ADASYN",
     "bsmote": "Borderline-SMOTE",
     "ctgan": "CTGAN (on the minority rows)",
-    'rumi:{"anchor":"smote"}': "**`rumi` (defaults: SMOTE anchors)**",
-    'acgan:{"anchor":"smote"}': "`acgan` (defaults)",
-    'lsgan:{"anchor":"smote"}': "`lsgan` (defaults)",
+    'rumi:{"anchor":"smote"}': "**`rumi` (SMOTE anchors: the defaults then)**",
+    'acgan:{"anchor":"smote"}': "`acgan` (the defaults then)",
+    'lsgan:{"anchor":"smote"}': "`lsgan` (the defaults then)",
     'rumi:{"anchor":"smote","n_iter":1}': "`rumi`'s starting point (anchors, 1 training step)",
     'rumi:{"selection":"last"}': "`rumi` without anchors (`anchor=None`)",
     'rumi:{"recipe":"paper","pac":1,"selection":"last"}':
@@ -144,7 +144,7 @@ PROTOCOL_V_ROWS = {
     "smote": "SMOTE (k = 3)",
     "{clf}-balanced": "no resampling, `class_weight=\"balanced\"`",
     "{clf}-tuned": "no resampling, threshold tuned by inner CV",
-    "rumi": "`rumi` (defaults: SMOTE anchors, no boundary term)",
+    "rumi": "`rumi` (the defaults then: SMOTE anchors, free correction, no boundary term)",
     'rumi:{"anchor": null}': "`rumi`, `anchor=None`",
     'rumi:{"boundary": 1.0}': "`rumi`, `boundary=1`",
     'rumi:{"boundary": 3.0}': "`rumi`, `boundary=3`",
@@ -152,28 +152,50 @@ PROTOCOL_V_ROWS = {
         "`rumi`, `boundary={\"weight\": 1, \"target\": \"margins\"}`",
     'rumi:{"correction": "covariance"}': "`rumi`, `correction=\"covariance\"`",
     'rumi:{"correction": "covariance", "boundary": {"weight": 1.0, "target": "margins"}}':
-        "`rumi`, `correction=\"covariance\"` and the margin match",
+        "`rumi`, `correction=\"covariance\"` and the margin match (the default since)",
     'rumi:{"n_iter": 500}': "`rumi`, `n_iter=500`",
     'rumi:{"n_iter": 1000}': "`rumi`, `n_iter=1000`",
 }
 
 
-@figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md")
-def protocol_v_ranks(root: Path) -> str:
-    """G-mean mean ranks of protocol V (the development collection) per classifier, as ``results.md`` gives them;
-    ``–`` for a row that table does not hold; the best of each column in bold."""
-    path = root / RESULTS / "dev_collection" / "results.md"
+def engine_ranks(path: Path, labels: dict[str, str]) -> str:
+    """G-mean mean ranks per classifier from an engine report (``dev_collection.py``'s ``results.md``), one row
+    per spec of ``labels`` (``{clf}`` stands for the classifier); ``–`` for a row the report does not hold; the
+    best of each column in bold; the number of tables last."""
     columns = []
     for clf in ("lr", "rf", "hgb"):
         rows = read_md_table(path, "metric", after=f"## {clf}")
         gmean = next(r for r in rows if r["metric"] == "G-mean")
-        shown = [gmean.get(f"`{spec.replace('{clf}', clf)}`", "–") for spec in PROTOCOL_V_ROWS]
+        shown = [gmean.get(f"`{spec.replace('{clf}', clf)}`", "–") for spec in labels]
         values = [c for c in shown if c != "–"]
         best = min(values, key=float)
         columns.append([f"**{c}**" if c == best else c for c in shown] + [gmean["tables"]])
     header = ["G-mean mean rank (1 = best)", "logistic regression", "random forest", "gradient boosting"]
-    body = [[label, *row] for label, row in zip(PROTOCOL_V_ROWS.values(), zip(*[c[:-1] for c in columns]))]
+    body = [[label, *row] for label, row in zip(labels.values(), zip(*[c[:-1] for c in columns]))]
     return md_table(body + [["tables", *(c[-1] for c in columns)]], header)
+
+
+@figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md")
+def protocol_v_ranks(root: Path) -> str:
+    """G-mean mean ranks of protocol V (the development collection) at the choice of the table default."""
+    return engine_ranks(root / RESULTS / "dev_collection" / "choice_38b0aec.md", PROTOCOL_V_ROWS)
+
+
+PROTOCOL_T_ENGINE_ROWS = {
+    "none": "none",
+    "ros": "random oversampling (ROS)",
+    "smote": "SMOTE (k = 3)",
+    "{clf}-balanced": "no resampling, `class_weight=\"balanced\"`",
+    "{clf}-tuned": "no resampling, threshold tuned by inner CV",
+    'rumi:{"correction": "free", "boundary": null}': "`rumi`, the previous defaults (free correction, no boundary term)",
+    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match)**",
+}
+
+
+@figure("protocol-t-engine-ranks", "protocol_t_engine/results.md")
+def protocol_t_engine_ranks(root: Path) -> str:
+    """G-mean mean ranks of protocol T on the engine (report only) at today's output version."""
+    return engine_ranks(root / RESULTS / "protocol_t_engine" / "results.md", PROTOCOL_T_ENGINE_ROWS)
 
 
 STROKE_ROWS = {
@@ -183,8 +205,10 @@ STROKE_ROWS = {
     "ctgan": "CTGAN (bmi imputed)",
     "rumi": "`rumi`, no anchors",
     "cagan": "`cagan`, no anchors",
-    "rumi-anchor": "`rumi` (defaults: SMOTE anchors)",
-    "cagan-anchor": "`cagan` (defaults: SMOTE anchors)",
+    "rumi-anchor": "`rumi`, SMOTE anchors (the defaults before the pair)",
+    "cagan-anchor": "`cagan`, SMOTE anchors (the defaults before the pair)",
+    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match)",
+    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match)",
 }
 STROKE_COLUMNS = {
     "lr_gmean": "LR G-mean", "lr_balanced_accuracy": "LR bal. acc.", "lr_average_precision": "LR avg. prec.",
@@ -271,7 +295,8 @@ def mode_normalisation(root: Path) -> str:
 # ---------------------------------------------------------------------------- docs/sample_quality.md
 
 SAMPLE_QUALITY_VARIANTS = {
-    "defaults": "defaults (`pac=4`, tuned recipe, SMOTE anchors)",
+    "defaults": "defaults (`pac=4`, tuned recipe, SMOTE anchors, `correction=\"covariance\"`, margin match)",
+    "correction='free', boundary=None": "`correction=\"free\", boundary=None` (the defaults before the pair)",
     "previous defaults": "previous setup (`recipe=\"paper\", pac=1, anchor=None`)",
     "anchor=None": "`anchor=None`",
     "pac=1": "`pac=1`",

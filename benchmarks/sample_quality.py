@@ -40,7 +40,8 @@ from minority_gen.evaluation.report import command_line, run_stamp, table_lines,
 
 OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None}
 BOTH = {"defaults": {}, "previous defaults": OLD}
-ABLATIONS = {**BOTH, "anchor=None": {"anchor": None}, "pac=1": {"pac": 1},
+ABLATIONS = {**BOTH, "correction='free', boundary=None": {"correction": "free", "boundary": None},
+             "anchor=None": {"anchor": None}, "pac=1": {"pac": 1},
              "selection='quality'": {"selection": "quality"}, "recipe='paper'": {"recipe": "paper"}}
 
 

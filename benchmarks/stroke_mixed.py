@@ -13,7 +13,11 @@ enable_gpu=False, verbose=False)`` fitted on the minority rows with the text and
 median-imputed; skipped without the ``ctgan`` package, which needs ``pandas<3``); ``rumi`` and ``cagan``
 (``GANOversampler`` on the DataFrame as read; ``cagan`` is the conditional method with the best mean G-mean
 rank on protocol T, chosen there), each also as ``-modes`` (``continuous="modes"``, CTGAN's mode-specific
-normalisation), ``-anchor`` (``anchor="smote"``) and ``-noise`` (``anchor=None``).
+normalisation), ``-anchor`` (``anchor="smote"``), ``-noise`` (``anchor=None``) and ``-default`` (nothing set:
+the defaults of the day). A row records the sampler's name, not its resolved parameters: rows of the package's
+samplers also record ``output_version`` (``minority_gen._version.OUTPUT_VERSION``, from 2026-12-06 on; older rows
+have none), and a name whose defaults moved since its rows were computed is re-run under a new name, the report's
+notes saying which rows ran under which defaults.
 
 Fidelity: each sampler's synthetic rows of a fold against the real strokes of the *test* fold
 (``column_fidelity``): mean TVD of the level frequencies of the categorical and 0/1 columns, mean KS statistic
@@ -61,8 +65,8 @@ CATEGORICAL = ["gender", "ever_married", "work_type", "Residence_type", "smoking
 BINARY = ["hypertension", "heart_disease"]
 CONTINUOUS = ["age", "avg_glucose_level", "bmi"]
 SAMPLERS = ["none", "ros", "smotenc", "ctgan", "rumi", "cagan", "rumi-modes", "cagan-modes", "rumi-anchor",
-            "cagan-anchor", "rumi-noise", "cagan-noise"]
-VARIANTS = {"modes": {"continuous": "modes"}, "anchor": {"anchor": "smote"}, "noise": {"anchor": None}}
+            "cagan-anchor", "rumi-noise", "cagan-noise", "rumi-default", "cagan-default"]
+VARIANTS = {"modes": {"continuous": "modes"}, "anchor": {"anchor": "smote"}, "noise": {"anchor": None}, "default": {}}
 CLASSIFIERS = ["lr", "hgb"]
 FIDELITY = ["tvd_categorical", "ks_continuous", "bmi_missing_rate", "corr_diff"]
 
@@ -120,6 +124,10 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     X_res, y_res = resample(name, X_tr, y_tr, quick)
     row = {"sampler": name, "fold": fold, "fit_time_s": time.perf_counter() - start,
            "n_synthetic": int(len(X_res) - len(X_tr))}
+    if name.partition("-")[0] in ("rumi", "cagan"):
+        from minority_gen._version import OUTPUT_VERSION
+
+        row["output_version"] = OUTPUT_VERSION
     for clf in CLASSIFIERS:
         model = classifier(clf).fit(X_res, y_res)
         pred, score = model.predict(X_te), model.predict_proba(X_te)[:, 1]

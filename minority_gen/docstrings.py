@@ -120,8 +120,10 @@ PARAMETERS = """Parameters
         the margin match -- raised logistic regression's rank but lowered
         the tree models'), off for images and for tables without anchors
         (not measured there). It costs a third network: a default table fit
-        takes about 1.8 times as long as with it off
-        (benchmarks/results/default_fit_times.md). The pair was chosen with
+        takes 2.4 times as long with ``rumi`` as with it off and free
+        corrections (14.2 s against 5.9 s on one thread; 1.4 to 3.1 times
+        across the methods, benchmarks/results/default_fit_times.md and
+        default_fit_times_previous.md). The pair was chosen with
         ``method="rumi"``; the other methods follow the same rule.
     ema : float, "auto" or None, default="auto"
         If a float (e.g. 0.99), sample from an exponential moving average of
