@@ -39,8 +39,9 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-#: SMOTE (k = 5, the issue's yardstick), the default, and the table defaults before today's (the last options compared
-#: are in the reports at output version 38b0aec79ece24ea, ``git show be059de:benchmarks/results/boundary_diagnostics_t.md``).
+#: SMOTE (k = 5, the issue's yardstick), the default, and the table defaults before today's (the last options
+#: compared are in the reports at output version 38b0aec79ece24ea:
+#: ``git show be059de:benchmarks/results/boundary_diagnostics_t.md``).
 SAMPLERS = ["smote:{\"k_neighbors\": 5}", "rumi", "rumi:{\"correction\": \"free\", \"boundary\": null}"]
 
 
@@ -172,7 +173,8 @@ def report(store: Path, path: Path, samplers: list[str], argv) -> None:
              f"`python benchmarks/boundary_diagnostics.py {shlex.join(argv or sys.argv[1:])}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, 1 torch "
              f"thread; {datetime.now(timezone.utc):%Y-%m-%d}; package output version {OUTPUT_VERSION}.", "",
-             "Per table (crossing and off span averaged over the folds or draws, depths their median): the share of new rows that the fold's own balanced logistic regression "
+             "Per table (crossing and off span averaged over the folds or draws, depths their median): the share "
+             "of new rows that the fold's own balanced logistic regression "
              "(fitted on the real training rows) assigns to the majority (crossing), and the median logit margin "
              "of the new rows towards the minority against the real minority rows' (depth new / real), and the "
              "new rows' RMS distance off the real minority rows' span, in the directions in which those rows do "

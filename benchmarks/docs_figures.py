@@ -138,12 +138,17 @@ def protocol_t_ranks(root: Path) -> str:
     return md_table([[label, *row] for label, row in zip(PROTOCOL_T_ROWS.values(), zip(*cells))], header)
 
 
-PROTOCOL_V_ROWS = {
+#: The rows every engine report holds (``{clf}``: the classifier of the column).
+ENGINE_BASELINES = {
     "none": "none",
     "ros": "random oversampling (ROS)",
     "smote": "SMOTE (k = 3)",
     "{clf}-balanced": "no resampling, `class_weight=\"balanced\"`",
     "{clf}-tuned": "no resampling, threshold tuned by inner CV",
+}
+
+PROTOCOL_V_ROWS = {
+    **ENGINE_BASELINES,
     "rumi": "`rumi` (the defaults then: SMOTE anchors, free correction, no boundary term)",
     'rumi:{"anchor": null}': "`rumi`, `anchor=None`",
     'rumi:{"boundary": 1.0}': "`rumi`, `boundary=1`",
@@ -175,27 +180,23 @@ def engine_ranks(path: Path, labels: dict[str, str]) -> str:
     return md_table(body + [["tables", *(c[-1] for c in columns)]], header)
 
 
-@figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md")
-def protocol_v_ranks(root: Path) -> str:
-    """G-mean mean ranks of protocol V (the development collection) at the choice of the table default."""
-    return engine_ranks(root / RESULTS / "dev_collection" / "choice_38b0aec.md", PROTOCOL_V_ROWS)
-
-
 PROTOCOL_T_ENGINE_ROWS = {
-    "none": "none",
-    "ros": "random oversampling (ROS)",
-    "smote": "SMOTE (k = 3)",
-    "{clf}-balanced": "no resampling, `class_weight=\"balanced\"`",
-    "{clf}-tuned": "no resampling, threshold tuned by inner CV",
-    'rumi:{"correction": "free", "boundary": null}': "`rumi`, the previous defaults (free correction, no boundary term)",
+    **ENGINE_BASELINES,
+    'rumi:{"correction": "free", "boundary": null}':
+        "`rumi`, the previous defaults (free correction, no boundary term)",
     "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match)**",
 }
 
 
-@figure("protocol-t-engine-ranks", "protocol_t_engine/results.md")
-def protocol_t_engine_ranks(root: Path) -> str:
-    """G-mean mean ranks of protocol T on the engine (report only) at today's output version."""
-    return engine_ranks(root / RESULTS / "protocol_t_engine" / "results.md", PROTOCOL_T_ENGINE_ROWS)
+
+def engine_figure(name: str, source: str, labels: dict[str, str]) -> None:
+    """Register region ``name``: :func:`engine_ranks` of the engine report ``source`` (under ``RESULTS``)."""
+    figure(name, source)(lambda root: engine_ranks(root / RESULTS / source, labels))
+
+
+# protocol V at the choice of the table default, and protocol T (report only) at today's output version
+engine_figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md", PROTOCOL_V_ROWS)
+engine_figure("protocol-t-engine-ranks", "protocol_t_engine/results.md", PROTOCOL_T_ENGINE_ROWS)
 
 
 STROKE_ROWS = {
