@@ -10,7 +10,6 @@ of ``--repeats`` runs in this process. Target: under 60 s per method on 2 CPU co
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -23,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import GANOversampler, available_methods  # noqa: E402
+from minority_gen.commands._common import CommandError  # noqa: E402
+from minority_gen.commands._gan_options import parse_params  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
 
@@ -62,16 +63,12 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     extra = {} if args.anchor == "auto" else {"anchor": None}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--param takes NAME=JSON; got {item!r}")
-        try:
-            extra[name.strip()] = json.loads(value)
-        except json.JSONDecodeError as err:
-            ap.error(f"--param {name}: the value is not JSON ({err}); quote strings: {name}='\"text\"'")
+    try:  # the command line's own --param parsing: names checked against the estimator, values as JSON
+        extra.update(parse_params(args.param, GANOversampler, owned={}))
+    except CommandError as err:
+        ap.error(str(err))
     if args.quick:
-        methods, extra = methods[:2], {"n_iter": 50}
+        methods, extra = methods[:2], {**extra, "n_iter": 50}  # the options asked for, briefly
     X, y = make_table()
     rows = []
     for name in methods:

@@ -188,7 +188,6 @@ PROTOCOL_T_ENGINE_ROWS = {
 }
 
 
-
 def engine_figure(name: str, source: str, labels: dict[str, str]) -> None:
     """Register region ``name``: :func:`engine_ranks` of the engine report ``source`` (under ``RESULTS``)."""
     figure(name, source)(lambda root: engine_ranks(root / RESULTS / source, labels))

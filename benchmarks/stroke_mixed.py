@@ -55,6 +55,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from minority_gen._version import OUTPUT_VERSION  # noqa: E402
 from minority_gen.evaluation import column_fidelity, correlation_difference, make_classifier, parse_sampler  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
@@ -124,9 +125,7 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     X_res, y_res = resample(name, X_tr, y_tr, quick)
     row = {"sampler": name, "fold": fold, "fit_time_s": time.perf_counter() - start,
            "n_synthetic": int(len(X_res) - len(X_tr))}
-    if name.partition("-")[0] in ("rumi", "cagan"):
-        from minority_gen._version import OUTPUT_VERSION
-
+    if name.partition("-")[0] in ("rumi", "cagan"):  # the package's samplers
         row["output_version"] = OUTPUT_VERSION
     for clf in CLASSIFIERS:
         model = classifier(clf).fit(X_res, y_res)
