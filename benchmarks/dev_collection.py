@@ -265,11 +265,20 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="(table, sampler, fold) tasks at once (default 1)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
     p.add_argument("--report", action="store_true", help="only write results.md from the store")
+    p.add_argument("--prune", action="store_true",
+                   help="first drop the store's GAN cells of other output versions (never read back; the reports "
+                        "written from them stay in git history), then go on as asked")
     args = p.parse_args(argv)
     default_out = DEFAULT_OUT if args.collection == "dev" else HERE / "results" / "protocol_t_engine"
     out = args.out or (Path(tempfile.mkdtemp(prefix="dev_collection_quick_")) if args.quick else default_out)
     store = out / "runs.jsonl"
     command = "python benchmarks/dev_collection.py" + (" " + shlex.join(argv) if argv else "")
+    if args.prune and store.exists():
+        from minority_gen.evaluation.store import prune_store
+
+        kept, dropped = prune_store(store)
+        print(f"dev_collection: pruned {store}: {dropped} cells of other output versions dropped, {kept} kept",
+              flush=True)
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch

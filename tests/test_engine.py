@@ -236,3 +236,20 @@ def test_bad_arguments_are_refused_before_any_work(tmp_path):
     with pytest.raises(TypeError, match="dataset 'x' must be"):
         compare_on_datasets({"x": 3}, ["none"], ["lr"], progress=False)
     assert CountingSampler.fits == 0
+
+
+def test_prune_store_drops_only_the_package_cells_of_other_output_versions(tmp_path):
+    from minority_gen.evaluation.store import prune_store, read_store
+
+    def cell(key, code):
+        return {"key": key, "status": "ok", "identity": {"oversampler": {"code": code}}}
+
+    store = tmp_path / "runs.jsonl"
+    records = [cell("a", {"minority_gen_code": OUTPUT_VERSION}), cell("b", {"minority_gen_code": "old"}),
+               cell("c", {"imblearn": "0.13"}), {"note": "not a cell"}]
+    store.write_text("".join(json.dumps(r) + "\n" for r in records) + "{cut short\n")
+    assert prune_store(store) == (4, 1)
+    assert sorted(r["key"] for r in read_store(store)) == ["a", "c"]
+    assert '{"note": "not a cell"}' in store.read_text() and not list(tmp_path.glob("*.tmp"))
+    assert prune_store(store, "old") == (3, 1)  # an explicit version keeps that one's cells only
+    assert sorted(r["key"] for r in read_store(store)) == ["c"]

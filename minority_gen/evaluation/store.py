@@ -163,6 +163,29 @@ def read_store(path) -> list[dict]:
     return list(best.values())
 
 
+def prune_store(path, version: str | None = None) -> tuple[int, int]:
+    """Drop from a store the cells of the package's samplers computed at an output version other than
+    ``version`` (default: :func:`code_fingerprint`); such cells are never read back. Cells of other
+    samplers and lines that are not cells are kept as they are. The file is replaced atomically (a
+    temporary file beside it, then ``os.replace``). Returns ``(lines kept, lines dropped)``."""
+    path, version = Path(path), version or code_fingerprint()
+    kept, dropped = [], 0
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+            code = rec["identity"]["oversampler"].get("code", {}).get("minority_gen_code")
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            code = None  # not a cell of the package's samplers: kept
+        if code is not None and code != version:
+            dropped += 1
+        elif line.strip():
+            kept.append(line)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(f"{line}\n" for line in kept))
+    os.replace(tmp, path)
+    return len(kept), dropped
+
+
 def append_records(path: Path, records: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as fh:
