@@ -32,6 +32,9 @@ the mean absolute difference between its rows' sorted margins and the real
 rows' margin quantiles at the same ranks (the 1-D Wasserstein distance of
 the two margin distributions), so its rows are as deep in the class as the
 real rows are, neither deeper nor nearer the border (and cross it as often).
+``"target": "inside"`` is that match with the real quantiles below 0 raised
+to 0: the real rows that ``C`` puts on the other side of the border (overlap,
+label noise) ask for rows on the border, not across it.
 
 ``boundary=None`` builds nothing and draws no seed: the rows are exactly
 those without the option.
@@ -53,8 +56,9 @@ QUANTILE = 0.5
 #: With anchors, a row moves at most this many local neighbour distances from its anchor.
 SHIFT = 1.0
 #: What the penalty asks of the generated rows' margins: at most the real rows' median and not below 0
-#: (``"median"``), or the real rows' whole margin distribution (``"margins"``).
-TARGETS = ("median", "margins")
+#: (``"median"``), the real rows' whole margin distribution (``"margins"``), or that distribution with its
+#: part below 0 raised to 0 (``"inside"``).
+TARGETS = ("median", "margins", "inside")
 
 
 def parse_boundary(value) -> tuple[float, str] | None:
@@ -93,7 +97,7 @@ class BoundaryTerm:
     conditional : bool
         Whether the GAN is conditional (labels from the batch) or learns one
         class against the rest.
-    target : {"median", "margins"}
+    target : {"median", "margins", "inside"}
         What the penalty asks of the generated rows' margins (:data:`TARGETS`).
     """
 
@@ -125,7 +129,8 @@ class BoundaryTerm:
         generated classes; :data:`MARGIN` when none are given). With target
         ``"margins"`` and real margins given: ``w · mean_i |m_(i) - Q((i + 0.5) / n)|``,
         ``m_(i)`` the generated rows' margins in increasing order and ``Q`` the
-        real margins' quantile function.
+        real margins' quantile function; with target ``"inside"``, ``Q`` raised
+        to at least 0.
         """
         logits = self.logits(batch.x_fake).float()
         if self.conditional:
@@ -133,9 +138,11 @@ class BoundaryTerm:
         else:
             y = torch.ones(len(logits), dtype=torch.long, device=logits.device)
         m = margin(logits, y)
-        if self.target == "margins" and real is not None and len(real):
+        if self.target != "median" and real is not None and len(real):
             ranks = (torch.arange(len(m), device=m.device, dtype=torch.float32) + 0.5) / len(m)
             q = torch.quantile(real.detach().float().to(m.device), ranks)
+            if self.target == "inside":
+                q = q.clamp_min(0.0)
             return self.weight * (torch.sort(m).values - q).abs().mean()
         q = MARGIN if real is None or not len(real) else torch.quantile(real.detach().float(), QUANTILE)
         return self.weight * (F.relu(m - q) + F.relu(-m)).mean()

@@ -105,14 +105,16 @@ PARAMETERS = """Parameters
         Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
         a classifier of the real rows trains beside the discriminator, and
         the generator pays ``boundary`` times the mean excess of its rows'
-        logit margin over 1 under that classifier, so rows deep inside their
-        class are pulled towards the border; no row is rewarded for crossing
-        it. With anchors, each row's correction is then at most one local
+        logit margin under that classifier over the real rows' median margin,
+        so rows deeper in their class than the data are pulled towards the
+        border; no row is rewarded for crossing it. With anchors, each row's correction is then at most one local
         neighbour distance. ``{"weight": w, "target": "margins"}`` instead
         matches the generated rows' margin distribution to the real rows'
         (their sorted margins against the real margins' quantiles), so the
         rows are as deep in the class as the data, neither deeper nor
-        nearer the border. Works for every method, conditional ones per
+        nearer the border; ``"target": "inside"`` is that match with the
+        real margins below 0 raised to 0, so the real rows the classifier
+        puts across the border ask for rows on it, not across it. Works for every method, conditional ones per
         requested class, tables and images. ``None``: off (the rows are
         exactly those without it). ``"auto"``: ``{"weight": 1.0, "target":
         "margins"}`` for anchored tables (with ``correction="auto"``, see

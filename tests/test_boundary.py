@@ -49,8 +49,21 @@ def test_the_margins_target_is_the_distance_between_sorted_margins_and_the_real_
     assert term.generator_loss(Batch(z=at, x_fake=at), real).item() == pytest.approx(0.0, abs=1e-7)
 
 
+def test_the_inside_target_is_the_margin_match_with_the_real_quantiles_below_zero_raised_to_zero():
+    term = BoundaryTerm(torch.nn.Identity(), weight=2.0, conditional=False, target="inside")
+    term.logits = lambda x: torch.stack([torch.zeros(len(x)), x[:, 0]], 1)  # margin = x0
+    fake = torch.tensor([[3.0], [1.0], [-0.5], [0.2]])
+    real = torch.tensor([-2.0, -1.0, 1.0, 2.0, 3.0])
+    # real quantiles at 1/8, 3/8, 5/8, 7/8 (linear between order statistics): -1.5, 0, 1.5, 2.5;
+    # raised to 0: 0, 0, 1.5, 2.5. Sorted margins -0.5, 0.2, 1, 3: |.| 0.5, 0.2, 0.5, 0.5 -> mean 0.425
+    assert term.generator_loss(Batch(z=fake, x_fake=fake), real).item() == pytest.approx(2.0 * 0.425)
+    # the plain margin match asks the lowest row to cross: |-0.5 - (-1.5)| = 1 instead of 0.5
+    term.target = "margins"
+    assert term.generator_loss(Batch(z=fake, x_fake=fake), real).item() == pytest.approx(2.0 * 0.55)
+
+
 @pytest.mark.parametrize("value, message", [
-    ({"weight": 1.0, "target": "deep"}, r"target must be one of \['median', 'margins'\]; got 'deep'"),
+    ({"weight": 1.0, "target": "deep"}, r"target must be one of \['median', 'margins', 'inside'\]; got 'deep'"),
     ({"target": "margins"}, r"keys 'weight' \(a float > 0, required\) and 'target'"),
     ({"weight": 1.0, "quantile": 0.7}, r"keys 'weight'"),
     ({"weight": -1.0}, r"weight must be a float > 0; got -1.0"),
@@ -194,6 +207,28 @@ def test_the_margins_target_keeps_the_rows_as_deep_as_the_data(seed):
     real = X[y == 1, 0]
     assert abs(margins[:, 0].mean() - real.mean()) < abs(median[:, 0].mean() - real.mean())
     assert (margins[:, 0] > 0).mean() >= 0.95
+
+
+def _overlapping(seed):
+    """As :func:`_touching`, with a quarter of the positives on the negatives' side (-0.5 < x0 < 0)."""
+    rng = np.random.default_rng(seed)
+    neg = np.c_[-rng.uniform(0, 2, 300), rng.uniform(-1, 1, 300)]
+    pos = np.c_[np.r_[-rng.uniform(0, 0.5, 15), rng.uniform(0, 2, 45)], rng.uniform(-1, 1, 60)]
+    return np.r_[neg, pos], np.r_[np.zeros(300, int), np.ones(60, int)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_inside_target_crosses_the_border_less_than_the_margin_match(seed):
+    """Positives that reach into the negatives' side: the margin match copies that overlap, the inside target
+    keeps its rows on the border's positive side."""
+    X, y = _overlapping(seed)
+    settings = dict(n_iter=400, device="cpu", random_state=seed, correction="covariance")
+    margins = GANOversampler(**settings, boundary={"weight": 1.0, "target": "margins"}).fit(X, y).sample(
+        2000, random_state=0)
+    inside = GANOversampler(**settings, boundary={"weight": 1.0, "target": "inside"}).fit(X, y).sample(
+        2000, random_state=0)
+    assert (inside[:, 0] < 0).mean() < (margins[:, 0] < 0).mean()
 
 
 def _resolved(spec, **params):
