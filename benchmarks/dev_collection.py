@@ -49,7 +49,10 @@ DEFAULT_OUT = HERE / "results" / "dev_collection"
 PREVIOUS = 'rumi:{"correction": "free", "boundary": null}'
 #: Protocol V at today's output version: the default against the previous one. The options a choice was about are
 #: added here while it is being made (the 16 rows of the last choice are in ``choice_38b0aec.md``).
-SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
+#: The candidates of the choice under way (issue 30's random-forest target, rule in benchmarks/README.md).
+CANDIDATES = ['rumi:{"boundary": {"weight": 0.5, "target": "margins"}}',
+              'rumi:{"boundary": {"weight": 1.0, "target": "inside"}}']
+SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
