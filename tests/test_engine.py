@@ -208,6 +208,37 @@ def test_a_changed_package_code_recomputes_gan_cells_only(tmp_path, tiny, monkey
     assert [r["oversampler"] for r in lines].count("gan") == 6 and [r["oversampler"] for r in lines].count("ros") == 3
 
 
+def test_a_parameter_added_at_a_default_that_keeps_the_rows_keeps_the_gan_cells(tmp_path, tiny):
+    """A cell stored before a parameter existed (its identity lacks it, under the key of that day) is read back
+    while the new parameter is at its default; an explicit value of it is a new computation."""
+    store = tmp_path / "runs.jsonl"
+    gan = "lsgan:" + json.dumps({k: v for k, v in tiny.items() if k != "random_state"})
+    _run(store, {"gan": gan}, {"tree": TREE})
+    older = []
+    for line in store.read_text().splitlines():
+        rec = json.loads(line)
+        del rec["identity"]["oversampler"]["params"]["diffaugment"]  # as if stored before the parameter existed
+        rec["key"] = "key of that day"
+        older.append(json.dumps(rec))
+    store.write_text("".join(f"{line}\n" for line in older))
+    res = _run(store, {"gan": gan}, {"tree": TREE})
+    assert len(store.read_text().splitlines()) == 3 and res.value.notna().all()  # read back, nothing computed
+    _run(store, {"gan": gan[:-1] + ', "diffaugment": false}'}, {"tree": TREE})
+    assert len(store.read_text().splitlines()) == 6  # not the default: computed
+
+
+def test_only_the_package_estimators_defaults_leave_the_key():
+    from minority_gen import GANOversampler
+
+    gan, tree = store_module.canonical(GANOversampler(n_iter=5)), store_module.canonical(TREE)
+    assert store_module._keyed(gan)["params"] == {"n_iter": 5}
+    assert store_module._keyed(tree) == tree  # other libraries' estimators keep every parameter
+    wrapped = {"class": "minority_gen.evaluation.samplers.X", "params": {"sampler": gan, "k": 1}}
+    assert store_module._keyed(wrapped)["params"] == {"sampler": {"class": gan["class"], "params": {"n_iter": 5}},
+                                                      "k": 1}  # nested at any depth; the wrapper keeps its own
+    assert store_module._defaults("os.path.join") is None  # nothing outside the package is imported
+
+
 def test_a_new_metric_recomputes_and_a_cut_line_is_skipped(tmp_path):
     store = tmp_path / "runs.jsonl"
     _run(store, {"a": CountingSampler()}, {"tree": TREE})

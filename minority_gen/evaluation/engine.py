@@ -16,12 +16,14 @@ SHA-256 over what determines its numbers, not over labels:
   test rows;
 * the classifier's class and parameters (``get_params``) and the versions
   of the libraries it comes from;
-* the sampler's class and **resolved** parameters (``get_params``) and the
-  code it runs: for a class of ``minority_gen`` (``GANOversampler``), whose
-  ``"auto"`` values stay ``"auto"`` in ``get_params``, the package's output
-  version (:func:`code_fingerprint`: the digest of its pinned outputs) and
-  torch's version, so that a changed default or training code is
-  recomputed, never read back;
+* the sampler's class and parameters (``get_params``) and the code it
+  runs: for a class of ``minority_gen`` (``GANOversampler``) the package's
+  output version (:func:`code_fingerprint`: the digest of its pinned
+  outputs, defaults and every ``"auto"`` rule included) and torch's
+  version, so that a changed default or training code is recomputed, never
+  read back; of its parameters only those that differ from the
+  constructor's defaults (the version fixes what a default does), so a
+  parameter added at a default that keeps the rows keeps the cells;
   for classic samplers the versions of imbalanced-learn, scikit-learn and
   numpy;
 * the preprocessor.

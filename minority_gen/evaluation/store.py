@@ -10,6 +10,7 @@ each, flushed and synced.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -112,7 +113,38 @@ def _digest(*arrays) -> str:
 
 
 def _key(identity: dict) -> str:
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(_keyed(identity), sort_keys=True).encode()).hexdigest()
+
+
+def _keyed(value):
+    """``value`` (a :func:`canonical` description) with the parameters of the package's own estimators that equal
+    their constructor's defaults left out, at any depth. Their output version is in the key, and it changes when a
+    default changes the rows, so a default's value adds nothing; leaving it out keeps a cell's key when a parameter
+    is added whose default keeps the rows."""
+    if isinstance(value, list):
+        return [_keyed(v) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    out = {k: _keyed(v) for k, v in value.items()}
+    defaults = _defaults(out.get("class")) if isinstance(out.get("params"), Mapping) else None
+    if defaults is not None:
+        out["params"] = {k: v for k, v in out["params"].items() if k not in defaults or defaults[k] != v}
+    return out
+
+
+@functools.cache
+def _defaults(qualname) -> dict | None:
+    """The canonical constructor defaults of a ``minority_gen`` estimator class (outside ``evaluation``), named
+    by its qualified name; ``None`` for any other name. Only modules of this package are imported."""
+    if not isinstance(qualname, str) or not qualname.startswith("minority_gen.") \
+            or qualname.startswith("minority_gen.evaluation."):
+        return None
+    module, _, name = qualname.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+        return canonical(cls().get_params(deep=False))
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
 
 
 def git_commit() -> str | None:
@@ -138,6 +170,10 @@ def _now() -> str:
 # --------------------------------------------------------------------------- the store
 
 
+#: What an engine cell's identity holds (:mod:`minority_gen.evaluation.engine`).
+_CELL = {"dataset", "fold", "classifier", "oversampler"}
+
+
 def read_store(path) -> list[dict]:
     """The cells of a store, one record per key: its last successful record, else its last failure.
 
@@ -158,6 +194,8 @@ def read_store(path) -> list[dict]:
             continue
         if not isinstance(rec, dict) or "key" not in rec:  # a record of another format (an older script's)
             continue
+        if isinstance(rec.get("identity"), Mapping) and _CELL <= rec["identity"].keys():
+            rec["key"] = _key(rec["identity"])  # an engine cell: keyed as today, whatever it was stored under
         if rec.get("status") == "ok" or best.get(rec["key"], {}).get("status") != "ok":
             best[rec["key"]] = rec
     return list(best.values())
