@@ -119,6 +119,8 @@ def cases():
         "rumi_free_off": (dict(**OFF), X2, y2),
         "mixed_free_off": (dict(**OFF), frame, ym),
         "acgan_default": (dict(method="acgan"), X3, y3),
+        # cases appended after OUTPUT_VERSION_CASES (new options; see tests/test_pinned_outputs.py)
+        "rumi_inside": (dict(boundary={"weight": 1.0, "target": "inside"}), X2, y2),
     }
     return out
 
