@@ -51,7 +51,10 @@ PREVIOUS = 'rumi:{"correction": "free", "boundary": null}'
 #: added here while it is being made (the 16 rows of the last choice are in ``choice_38b0aec.md``).
 #: The candidates of the choice under way (issue 30's random-forest target, rule in benchmarks/README.md).
 CANDIDATES = ['rumi:{"boundary": {"weight": 0.5, "target": "margins"}}',
-              'rumi:{"boundary": {"weight": 1.0, "target": "inside"}}']
+              'rumi:{"boundary": {"weight": 1.0, "target": "inside"}}',
+              # the iteration budget's candidates (issue 34's rule) at the boundary weight that passed
+              'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 500}',
+              'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 1000}']
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
