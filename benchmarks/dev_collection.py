@@ -56,6 +56,8 @@ CANDIDATES = ['rumi:{"boundary": {"weight": 0.5, "target": "margins"}}',
               'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 500}',
               'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 1000}']
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
+#: Rows paired against a control of their own as well (row -> control): a choice made after another.
+PAIRED = {CANDIDATES[2]: CANDIDATES[0], CANDIDATES[3]: CANDIDATES[0]}
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
@@ -142,14 +144,15 @@ def count_line(table: pd.DataFrame, row: str, clf: str) -> str:
     return f"`{row}` per table (G-mean): " + "; ".join(counts) + "." if counts else ""
 
 
-def paired_lines(rows: pd.DataFrame, samplers, clf: str) -> list[str]:
-    """Each GAN row against :data:`CONTROL`, table by table (the comparison a default is chosen by): per metric,
-    the tables where it is higher / lower / level, the mean difference, and one-sided p-values of the Wilcoxon
-    signed-rank test and the sign test for "higher" (tables complete for both)."""
+def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL) -> list[str]:
+    """Each GAN row of ``samplers`` against ``control``, table by table (the comparison a default is chosen by): per
+    metric, the tables where it is higher / lower / level, the mean difference, and one-sided p-values of the
+    Wilcoxon signed-rank test and the sign test for "higher" (tables complete for both)."""
     from scipy.stats import binomtest
 
     from minority_gen.evaluation.stats import paired_test, score_table
 
+    CONTROL = control  # noqa: N806 - the control of this table
     out = [f"Paired against `{CONTROL}` per table ({clf}; higher / lower / level: tables where the row's mean over "
            "the folds is above, below or equal to the control's; p: one-sided, \"the row is higher\", and the sign "
            "test's for \"the row is lower\"):", "",
@@ -244,6 +247,10 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
         if gmean_table is not None and CONTROL in gmean_table.columns:
             lines += ["", *control_lines(gmean_table, clf)]
         lines += ["", *paired_lines(rows, samplers, clf), ""]
+        for control in dict.fromkeys(PAIRED.values()):
+            paired = [row for row, c in PAIRED.items() if c == control and row in samplers]
+            if paired and control in samplers:
+                lines += [*paired_lines(rows, paired, clf, control), ""]
     lines += ["## Failures", ""]
     if len(failures):
         lines += [f"* {r.dataset} fold {r.fold} `{r.oversampler}` / {r.classifier}: {r.error}"
