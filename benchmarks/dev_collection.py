@@ -44,23 +44,18 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
-#: The table defaults before the pair ``correction="covariance"`` + ``boundary={"weight": 1.0, "target": "margins"}``
-#: became ``"auto"`` (chosen on V at output version 38b0aec79ece24ea, ``results/dev_collection/choice_38b0aec.md``).
-PREVIOUS = 'rumi:{"correction": "free", "boundary": null}'
-#: Protocol V at today's output version: the default against the previous one. The options a choice was about are
-#: added here while it is being made (the 16 rows of the last choice are in ``choice_38b0aec.md``).
-#: The candidates of the choice under way (issue 30's random-forest target, rule in benchmarks/README.md).
-CANDIDATES = ['rumi:{"boundary": {"weight": 0.5, "target": "margins"}}',
-              'rumi:{"boundary": {"weight": 1.0, "target": "inside"}}',
-              # the iteration budget's candidates (issue 34's rule) at the boundary weight that passed
-              'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 500}',
-              'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 1000}']
+#: The table defaults before the boundary choice (issue 30's "today's default": SMOTE anchors, free corrections, no
+#: boundary term, 2000 iterations); the choices since: ``results/dev_collection/choice_38b0aec.md``, ``choice_e506445.md``.
+PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}'
+#: The candidates of a choice under way (none now; the last ones are in ``choice_e506445.md``).
+CANDIDATES: list[str] = []
+#: Protocol V at today's output version: the default against the previous one, and any candidates.
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
-PAIRED = {CANDIDATES[2]: CANDIDATES[0], CANDIDATES[3]: CANDIDATES[0]}
+PAIRED: dict[str, str] = {}
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
-T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, CANDIDATES[0], CANDIDATES[2]]
+T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}

@@ -182,9 +182,9 @@ def engine_ranks(path: Path, labels: dict[str, str]) -> str:
 
 PROTOCOL_T_ENGINE_ROWS = {
     **ENGINE_BASELINES,
-    'rumi:{"correction": "free", "boundary": null}':
-        "`rumi`, the previous defaults (free correction, no boundary term)",
-    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match)**",
+    'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}':
+        "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations)",
+    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, 500 iterations)**",
 }
 
 

@@ -38,11 +38,12 @@ from minority_gen.evaluation.datasets import breast_cancer_30_malignant  # noqa:
 from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 
-OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None}
+OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None, "n_iter": 2000}
 BOTH = {"defaults": {}, "previous defaults": OLD}
 ABLATIONS = {**BOTH, "correction='free', boundary=None": {"correction": "free", "boundary": None},
              "anchor=None": {"anchor": None}, "pac=1": {"pac": 1},
-             "selection='quality'": {"selection": "quality"}, "recipe='paper'": {"recipe": "paper"}}
+             "selection='quality'": {"selection": "quality"}, "recipe='paper'": {"recipe": "paper"},
+             "n_iter=2000": {"n_iter": 2000}}
 
 
 def two_mode_toy(seed: int):

@@ -22,8 +22,12 @@ PARAMETERS = """Parameters
     n_iter : int or "auto", default="auto"
         Generator updates per GAN (each preceded by ``n_critic``
         discriminator steps). With ``patience`` set, training may stop
-        earlier. ``"auto"``: 2000 for tables, 1000 for images (on
-        BreastMNIST's validation split more did not help; docs/images.md).
+        earlier. ``"auto"``: 500 for tables (on protocol V, with the
+        default boundary term, 500 was lower than 2000 on no more tables
+        than chance gives for logistic regression, random forest and
+        gradient boosting, and protocol T confirmed it; benchmarks/README.md),
+        1000 for images (on BreastMNIST's validation split more did not
+        help; docs/images.md).
     recipe : {"tuned", "paper"}, default="tuned"
         Where the optimiser settings below come from when left at ``None``:
         ``"paper"``, the method's paper recipe (its ``paper_defaults``, e.g.
@@ -105,27 +109,34 @@ PARAMETERS = """Parameters
         Boundary-aware generation (after GAMO, :mod:`minority_gen.boundary`):
         a classifier of the real rows trains beside the discriminator, and
         the generator pays ``boundary`` times the mean excess of its rows'
-        logit margin under that classifier over the real rows' median margin,
-        so rows deeper in their class than the data are pulled towards the
-        border; no row is rewarded for crossing it. With anchors, each row's correction is then at most one local
-        neighbour distance. ``{"weight": w, "target": "margins"}`` instead
-        matches the generated rows' margin distribution to the real rows'
-        (their sorted margins against the real margins' quantiles), so the
-        rows are as deep in the class as the data, neither deeper nor
-        nearer the border; ``"target": "inside"`` is that match with the
-        real margins below 0 raised to 0, so the real rows the classifier
-        puts across the border ask for rows on it, not across it. Works for every method, conditional ones per
-        requested class, tables and images. ``None``: off (the rows are
-        exactly those without it). ``"auto"``: ``{"weight": 1.0, "target":
-        "margins"}`` for anchored tables (with ``correction="auto"``, see
-        there; alone, each setting tried on protocol V -- weights 1 and 3,
-        the margin match -- raised logistic regression's rank but lowered
-        the tree models'), off for images and for tables without anchors
-        (not measured there). It costs a third network: a default table fit
-        takes 2.4 times as long with ``rumi`` as with it off and free
-        corrections (14.2 s against 5.9 s on one thread; 1.4 to 3.1 times
-        across the methods, benchmarks/results/default_fit_times.md and
-        default_fit_times_previous.md). The pair was chosen with
+        logit margin under that classifier over the real rows' median
+        margin, so rows deeper in their class than the data are pulled
+        towards the border; no row is rewarded for crossing it. With
+        anchors, each row's correction is then at most one local neighbour
+        distance. ``{"weight": w, "target": "margins"}`` instead matches the
+        generated rows' margin distribution to the real rows' (their sorted
+        margins against the real margins' quantiles), so the rows are as
+        deep in the class as the data, neither deeper nor nearer the
+        border; ``"target": "inside"`` is that match with the real margins
+        below 0 raised to 0, so the real rows the classifier puts across the
+        border ask for rows on it, not across it. Works for every method,
+        conditional ones per requested class, tables and images. ``None``:
+        off (the rows are exactly those without it). ``"auto"``:
+        ``{"weight": 0.5, "target": "margins"}`` for anchored tables (with
+        ``correction="auto"``, see there), off for images and for tables
+        without anchors (not measured there). Chosen on protocol V: alone,
+        each setting tried (weights 1 and 3, the margin match) raised
+        logistic regression's rank but lowered the tree models'; with
+        ``correction="covariance"`` the margin match at weight 1 was ahead
+        with all three classifiers, and weight 0.5 then raised the random
+        forest's G-mean on 7 of 14 tables and lowered it on 3, its logistic
+        regression and gradient boosting ranks not behind (the target
+        ``"inside"`` was behind with logistic regression). It costs a third
+        network: a default table fit takes 2.4 times as long with ``rumi``
+        as with it off and free corrections (14.2 s against 5.9 s on one
+        thread at weight 1; 1.4 to 3.1 times across the methods,
+        benchmarks/results/default_fit_times.md and
+        default_fit_times_previous.md). It was chosen with
         ``method="rumi"``; the other methods follow the same rule.
     ema : float, "auto" or None, default="auto"
         If a float (e.g. 0.99), sample from an exponential moving average of

@@ -119,8 +119,11 @@ def cases():
         "rumi_free_off": (dict(**OFF), X2, y2),
         "mixed_free_off": (dict(**OFF), frame, ym),
         "acgan_default": (dict(method="acgan"), X3, y3),
-        # cases appended after OUTPUT_VERSION_CASES (new options; see tests/test_pinned_outputs.py)
         "rumi_inside": (dict(boundary={"weight": 1.0, "target": "inside"}), X2, y2),
+        # the table defaults before boundary="auto" went from weight 1 to 0.5: the rows rumi_default had then
+        "rumi_margins_weight_1": (dict(boundary={"weight": 1.0, "target": "margins"}), X2, y2),
+        # the table iteration budget of n_iter="auto" (every other case sets n_iter)
+        "rumi_auto_iterations": (dict(n_iter="auto", hidden_dims=(4,), batch_size=8), X2, y2),
     }
     return out
 

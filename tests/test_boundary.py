@@ -238,7 +238,7 @@ def _resolved(spec, **params):
 
 
 @pytest.mark.parametrize("params, expected", [
-    ({}, (1.0, "margins", "covariance")),  # anchored tables: the pair chosen on protocol V
+    ({}, (0.5, "margins", "covariance")),  # anchored tables: the pair chosen on protocol V, at weight 0.5
     ({"anchor": None}, (None, "median", "covariance")),  # no anchors: off (correction does nothing there)
     ({"selection": "quality"}, (None, "median", "covariance")),  # quality selection runs without anchors
     ({"boundary": 2.0, "correction": "free"}, (2.0, "median", "free")),  # as set
@@ -259,7 +259,9 @@ def test_the_default_draws_the_rows_of_the_explicit_pair():
     X, y = rng.normal(size=(50, 3)), np.r_[np.zeros(38, int), np.ones(12, int)]
     auto = GANOversampler(**TINY).fit_resample(X, y)[0]
     pair = GANOversampler(**TINY, correction="covariance",
-                          boundary={"weight": 1.0, "target": "margins"}).fit_resample(X, y)[0]
+                          boundary={"weight": 0.5, "target": "margins"}).fit_resample(X, y)[0]
     off = GANOversampler(**TINY, correction="free", boundary=None).fit_resample(X, y)[0]
+    weight_1 = GANOversampler(**TINY, correction="covariance",
+                              boundary={"weight": 1.0, "target": "margins"}).fit_resample(X, y)[0]
     np.testing.assert_array_equal(auto, pair)
-    assert not np.array_equal(auto, off)
+    assert not np.array_equal(auto, off) and not np.array_equal(auto, weight_1)

@@ -120,7 +120,7 @@ def test_resample_round_trips_categorical_and_missing_csv(tmp_path):
 
 
 def test_n_iter_option_defaults_to_the_estimators_auto():
-    """Without --n-iter the command leaves n_iter to GANOversampler ("auto": 2000 tables, 1000 images)."""
+    """Without --n-iter the command leaves n_iter to GANOversampler ("auto": 500 tables, 1000 images)."""
     import argparse
 
     from minority_gen.commands._gan_options import add_gan_arguments, gan_kwargs

@@ -190,7 +190,7 @@ def test_images_sample_from_the_ema_generator_by_default():
 
 
 def test_image_defaults_width_16_and_1000_iterations():
-    """hidden_dims=None → conv width 16 for images; n_iter="auto" → 1000 updates for images, 2000 for tables."""
+    """hidden_dims=None → conv width 16 for images; n_iter="auto" → 1000 updates for images, 500 for tables."""
     import torch
 
     from minority_gen.methods import get_method
@@ -202,7 +202,7 @@ def test_image_defaults_width_16_and_1000_iterations():
     rumi = get_method("rumi")
     assert GANOversampler().get_params()["n_iter"] == "auto"
     assert train_config(rumi, GANOversampler().get_params(), images=True).n_iter == 1000
-    assert train_config(rumi, GANOversampler().get_params(), images=False).n_iter == 2000
+    assert train_config(rumi, GANOversampler().get_params(), images=False).n_iter == 500
     assert train_config(rumi, GANOversampler(n_iter=7).get_params(), images=True).n_iter == 7
 
 

@@ -95,7 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="report folder, written as a whole; must be new or empty unless --overwrite")
     add_overwrite_argument(parser, "--out report folder (holding only .md, .png and .csv files)")
-    parser.add_argument("--n-iter", type=int, default=None, help="GAN generator updates (default 2000)")
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="GAN generator updates (default: the estimator's table default, 500)")
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default=None, help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--random-state", type=int, default=0, help="seed of folds and samplers (default 0)")
@@ -179,7 +180,10 @@ def _check_mode(args: argparse.Namespace) -> None:
         raise CommandError("give a CSV with --target (one table), or --datasets NAME[,NAME...] (several).")
     if args.target is None:
         raise CommandError(f"--target is required with a CSV: the name of {args.csv}'s class column.")
-    args.n_iter = 2000 if args.n_iter is None else args.n_iter
+    if args.n_iter is None:
+        from ..settings import AUTO_TABLE_N_ITER  # the estimator's n_iter="auto" for tables
+
+        args.n_iter = AUTO_TABLE_N_ITER
     args.device = "auto" if args.device is None else args.device
     args.param = [] if args.param is None else args.param
     args.no_quality = bool(args.no_quality)
