@@ -187,6 +187,18 @@ PROTOCOL_T_ENGINE_ROWS = {
     "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, 500 iterations)**",
 }
 
+#: Protocol V at output version e506445da2b07e18: the choice of the boundary weight, then of the table budget.
+PROTOCOL_V_CHOICE_ROWS = {
+    **ENGINE_BASELINES,
+    "rumi": "`rumi`, the defaults then (covariance correction, margin match at weight 1, 2,000 iterations)",
+    'rumi:{"correction": "free", "boundary": null}': "`rumi`, free correction and no boundary term",
+    'rumi:{"boundary": {"weight": 0.5, "target": "margins"}}': "`rumi`, margin match at weight 0.5",
+    'rumi:{"boundary": {"weight": 1.0, "target": "inside"}}': "`rumi`, `\"target\": \"inside\"` (weight 1)",
+    'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 500}':
+        "`rumi`, weight 0.5, `n_iter=500` (the default since)",
+    'rumi:{"boundary": {"weight": 0.5, "target": "margins"}, "n_iter": 1000}': "`rumi`, weight 0.5, `n_iter=1000`",
+}
+
 
 def engine_figure(name: str, source: str, labels: dict[str, str]) -> None:
     """Register region ``name``: :func:`engine_ranks` of the engine report ``source`` (under ``RESULTS``)."""
@@ -195,6 +207,7 @@ def engine_figure(name: str, source: str, labels: dict[str, str]) -> None:
 
 # protocol V at the choice of the table default, and protocol T (report only) at today's output version
 engine_figure("protocol-v-ranks", "dev_collection/choice_38b0aec.md", PROTOCOL_V_ROWS)
+engine_figure("protocol-v-choice-ranks", "dev_collection/choice_e506445.md", PROTOCOL_V_CHOICE_ROWS)
 engine_figure("protocol-t-engine-ranks", "protocol_t_engine/results.md", PROTOCOL_T_ENGINE_ROWS)
 
 

@@ -16,8 +16,8 @@ rank on protocol T, chosen there), each also as ``-modes`` (``continuous="modes"
 normalisation), ``-anchor`` (``anchor="smote"``), ``-noise`` (``anchor=None``) and ``-default`` (nothing set:
 the defaults of the day). A row records the sampler's name, not its resolved parameters: rows of the package's
 samplers also record ``output_version`` (``minority_gen._version.OUTPUT_VERSION``, from 2026-12-06 on; older rows
-have none), and a name whose defaults moved since its rows were computed is re-run under a new name, the report's
-notes saying which rows ran under which defaults.
+have none). The ``-default`` rows count only at today's output version (older ones stay in ``runs.jsonl`` and are
+run again); the other names ran under the defaults of their day, the report's notes saying which.
 
 Fidelity: each sampler's synthetic rows of a fold against the real strokes of the *test* fold
 (``column_fidelity``): mean TVD of the level frequencies of the categorical and 0/1 columns, mean KS statistic
@@ -140,6 +140,12 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     return row
 
 
+def current(row: dict) -> bool:
+    """Whether a recorded row stands for its name today: a ``-default`` row only at today's output version (the
+    defaults move; its older rows stay in ``runs.jsonl``), every other name as recorded."""
+    return not row["sampler"].endswith("-default") or row.get("output_version") == OUTPUT_VERSION
+
+
 def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
     metrics = [f"{c}_{m}" for c in CLASSIFIERS for m in ("gmean", "balanced_accuracy", "average_precision")]
     order = [s for s in SAMPLERS if s in set(runs.sampler)]
@@ -196,7 +202,7 @@ def main(argv=None) -> int:
     X, y = load()
     runs_path = args.out / "runs.jsonl"
     done = set() if args.quick or not runs_path.exists() else {
-        (r["sampler"], r["fold"]) for r in map(json.loads, runs_path.read_text().splitlines())}
+        (r["sampler"], r["fold"]) for r in map(json.loads, runs_path.read_text().splitlines()) if current(r)}
     folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y))[:2 if args.quick else None]
     args.out.mkdir(parents=True, exist_ok=True)
     for name in [] if args.report else names:
@@ -207,7 +213,7 @@ def main(argv=None) -> int:
                       f"{row['fit_time_s']:.1f} s", flush=True)
                 with runs_path.open("a") as f:
                     f.write(json.dumps(row) + "\n")
-    runs = pd.DataFrame(list(map(json.loads, runs_path.read_text().splitlines())))
+    runs = pd.DataFrame([r for r in map(json.loads, runs_path.read_text().splitlines()) if current(r)])
     given = list(argv if argv is not None else sys.argv[1:])
     shown = [a for i, a in enumerate(given) if a != "--note" and (i == 0 or given[i - 1] != "--note")]
     print(report(runs, args.out, command_line("benchmarks/stroke_mixed.py", shown), args.note))
