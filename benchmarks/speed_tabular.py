@@ -127,6 +127,20 @@ def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def carried_ctgan(path: Path) -> dict:
+    """The CTGAN seconds per ``rows × features`` of an earlier results file of this script (``_stamp``: its date and
+    commit line)."""
+    from benchmarks.docs_figures import read_md_table
+
+    text = path.read_text(encoding="utf-8")
+    rows = read_md_table(path, "data")
+    stamp = next((line[2:].strip() for line in text.splitlines() if line.startswith("* Date: ")), "undated")
+    out = {r["rows × features"]: float(r["CTGAN (s)"]) for r in rows if r["CTGAN (s)"] not in ("–", "")}
+    if not out:
+        raise SystemExit(f"--ctgan-from {path}: no CTGAN column with values in it.")
+    return {**out, "_stamp": stamp}
+
+
 def ctgan_available(path: Path | None) -> bool:
     code = "import ctgan"
     env = {**os.environ, **({"PYTHONPATH": str(path)} if path else {})}
@@ -140,6 +154,9 @@ def main(argv=None) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--ctgan-path", type=Path, default=None,
                    help="a folder with ctgan and its dependencies (pandas<3), on PYTHONPATH for CTGAN's runs only")
+    p.add_argument("--ctgan-from", type=Path, default=None, metavar="RESULTS_MD",
+                   help="take the CTGAN column from an earlier results file of this script instead of fitting CTGAN "
+                        "again (CTGAN and its tables do not depend on this package's defaults); the report says so")
     p.add_argument("--out", type=Path, default=HERE / "results" / "speed_tabular.md")
     p.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -151,7 +168,8 @@ def main(argv=None) -> None:
     grid = [("demo", 0, 0), ("table", 1_000, 10), ("table", 5_000, 30)]
     if not args.quick:
         grid += [("table", n, d) for n, d in ((1_000, 100), (10_000, 10), (10_000, 100), (100_000, 10), (100_000, 100))]
-    with_ctgan = ctgan_available(args.ctgan_path) and not args.quick
+    carried = carried_ctgan(args.ctgan_from) if args.ctgan_from is not None else None
+    with_ctgan = carried is None and ctgan_available(args.ctgan_path) and not args.quick
     rows = []
     for kind, n, d in grid:
         prefix = "demo-" if kind == "demo" else ""
@@ -159,6 +177,8 @@ def main(argv=None) -> None:
         flops = run(prefix + "flops", n, d, n_iter, args.device)
         smote = run(prefix + "smote", n, d, n_iter, args.device)["fit_s"]
         ctgan = run(prefix + "ctgan", n, d, n_iter, args.device, args.ctgan_path)["fit_s"] if with_ctgan else None
+        if carried is not None:
+            ctgan = carried.get(f"{runs[0]['rows']:,} × {runs[0]['features']}")
         warm = statistics.median(r["warm_s"] for r in runs)
         ms = warm / runs[0]["iterations"] * 1000
         bound_ms = flops["flops_per_iter"] / (flops["gflops"] * 1e9) * 1000
@@ -179,7 +199,8 @@ def main(argv=None) -> None:
         "whole process (includes importing torch). FLOPs: one training iteration's matrix products, forward and "
         "backward; bound = FLOPs ÷ the measured rate; ratio = warm ms / iteration ÷ bound. CTGAN: one run, "
         + ("ctgan 0.12.1 at its defaults (300 epochs) on the minority rows." if with_ctgan else
-           "not measured (ctgan not importable; pass --ctgan-path)."), "",
+           f"not re-run: the column is {args.ctgan_from}'s, whose header gives its run ({carried['_stamp']})."
+           if carried is not None else "not measured (ctgan not importable; pass --ctgan-path)."), "",
         *table_lines(["data", "rows × features", "cold fit (s)", "warm fit (s)", "ms / iteration", "peak RSS (MB)",
                       "SMOTE (s)", "CTGAN (s)", "warm ÷ SMOTE", "MFLOP / iteration", "bound (ms)", "ratio"], rows),
     ]

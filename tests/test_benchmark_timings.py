@@ -66,6 +66,25 @@ def test_speed_tabular_quick_prints_the_grid_and_writes_nothing(monkeypatch, tmp
     assert not (tmp_path / "s.md").exists()
 
 
+def test_speed_tabular_carries_the_ctgan_column_of_an_earlier_results_file(monkeypatch, tmp_path, capsys):
+    speed = imported("speed_tabular", "bench_timing_")
+    earlier = tmp_path / "earlier.md"
+    earlier.write_text("# Tabular speed\n\n* Date: 2026-01-01 00:00 UTC; commit abc\n\n"
+                       "| data | rows × features | CTGAN (s) |\n|---|---|---|\n"
+                       "| demo (breast cancer, 30 malignant) | 387 × 30 | 14.8 |\n| synthetic | 1,000 × 10 | 10.0 |\n")
+    assert speed.carried_ctgan(earlier) == {"387 × 30": 14.8, "1,000 × 10": 10.0,
+                                            "_stamp": "Date: 2026-01-01 00:00 UTC; commit abc"}
+    monkeypatch.setattr(speed, "run", lambda kind, n, d, n_iter, device, path=None: speed.worker(kind, n, d, 2, device))
+    speed.main(["--quick", "--ctgan-from", str(earlier), "--out", str(tmp_path / "s.md")])
+    out = capsys.readouterr().out
+    assert "| 387 × 30 | " in out and " | 14.8 | " in out and "(2026-01-01 00:00 UTC; commit abc)" not in out
+    assert "not re-run: the column is" in out and "Date: 2026-01-01 00:00 UTC; commit abc" in out
+    assert "| 5,000 × 30 | " in out and "| – |" in out  # a shape the earlier file lacks: no figure
+    earlier.write_text("| data | rows × features | CTGAN (s) |\n|---|---|---|\n| synthetic | 1,000 × 10 | – |\n")
+    with pytest.raises(SystemExit, match="no CTGAN column"):
+        speed.carried_ctgan(earlier)
+
+
 def test_speed_tabular_worker_in_a_fresh_process():
     speed = imported("speed_tabular", "bench_timing_")
     out = speed.run("smote", 300, 4, 2, "cpu")
