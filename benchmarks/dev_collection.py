@@ -45,7 +45,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
 #: The table defaults before the boundary choice (issue 30's "today's default": SMOTE anchors, free corrections, no
-#: boundary term, 2000 iterations); the choices since: ``results/dev_collection/choice_38b0aec.md``, ``choice_e506445.md``.
+#: boundary term, 2000 iterations); the choices since: ``results/dev_collection/choice_38b0aec.md`` and
+#: ``choice_e506445.md``.
 PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}'
 #: The candidates of a choice under way (none now; the last ones are in ``choice_e506445.md``).
 CANDIDATES: list[str] = []
