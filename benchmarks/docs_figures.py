@@ -220,8 +220,8 @@ STROKE_ROWS = {
     "cagan": "`cagan`, no anchors",
     "rumi-anchor": "`rumi`, SMOTE anchors (the defaults before the pair)",
     "cagan-anchor": "`cagan`, SMOTE anchors (the defaults before the pair)",
-    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match)",
-    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match)",
+    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, 500 iterations)",
+    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, 500 iterations)",
 }
 STROKE_COLUMNS = {
     "lr_gmean": "LR G-mean", "lr_balanced_accuracy": "LR bal. acc.", "lr_average_precision": "LR avg. prec.",
