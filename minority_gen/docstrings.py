@@ -22,11 +22,13 @@ PARAMETERS = """Parameters
     n_iter : int or "auto", default="auto"
         Generator updates per GAN (each preceded by ``n_critic``
         discriminator steps). With ``patience`` set, training may stop
-        earlier. ``"auto"``: 500 for tables (on protocol V, with the
-        default boundary term, 500 was lower than 2000 on no more tables
+        earlier. ``"auto"``: 500 for anchored tables (on protocol V, with
+        the default boundary term, 500 was lower than 2000 on no more tables
         than chance gives for logistic regression, random forest and
         gradient boosting, and protocol T confirmed it; benchmarks/README.md),
-        1000 for images (on BreastMNIST's validation split more did not
+        2000 for tables without anchors (``anchor=None``, ``selection=
+        "quality"``: from noise 500 was too short in
+        benchmarks/results/sample_quality), 1000 for images (on BreastMNIST's validation split more did not
         help; docs/images.md).
     recipe : {"tuned", "paper"}, default="tuned"
         Where the optimiser settings below come from when left at ``None``:

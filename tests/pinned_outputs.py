@@ -124,6 +124,7 @@ def cases():
         "rumi_margins_weight_1": (dict(boundary={"weight": 1.0, "target": "margins"}), X2, y2),
         # the table iteration budget of n_iter="auto" (every other case sets n_iter)
         "rumi_auto_iterations": (dict(n_iter="auto", hidden_dims=(4,), batch_size=8), X2, y2),
+        "rumi_noise_auto_iterations": (dict(n_iter="auto", anchor=None, hidden_dims=(4,), batch_size=8), X2, y2),
     }
     return out
 

@@ -248,6 +248,16 @@ def test_auto_turns_the_pair_on_for_anchored_tables_only(params, expected):
     assert (s.boundary, s.boundary_target, s.correction) == expected
 
 
+@pytest.mark.parametrize("params, n_iter", [
+    ({}, 500),  # anchored tables: the budget chosen on protocol V
+    ({"anchor": None}, 2000),  # from noise: the budget before it
+    ({"selection": "quality"}, 2000),  # quality selection runs without anchors
+    ({"n_iter": 7}, 7),
+])
+def test_the_table_budget_follows_the_anchors(params, n_iter):
+    assert _resolved(DataSpec(n_features=3), **{"n_iter": "auto", **params}).config.n_iter == n_iter
+
+
 def test_auto_is_off_for_images_even_with_anchors():
     for params in ({}, {"anchor": "smote"}):
         s = _resolved(DataSpec(n_features=64, image_shape=(1, 8, 8)), **params)

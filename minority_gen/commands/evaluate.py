@@ -96,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="report folder, written as a whole; must be new or empty unless --overwrite")
     add_overwrite_argument(parser, "--out report folder (holding only .md, .png and .csv files)")
     parser.add_argument("--n-iter", type=int, default=None,
-                        help="GAN generator updates (default: the estimator's table default, 500)")
+                        help="GAN generator updates (default: the estimator's n_iter='auto')")
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
     parser.add_argument("--device", default=None, help="GAN device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--random-state", type=int, default=0, help="seed of folds and samplers (default 0)")
@@ -180,10 +180,7 @@ def _check_mode(args: argparse.Namespace) -> None:
         raise CommandError("give a CSV with --target (one table), or --datasets NAME[,NAME...] (several).")
     if args.target is None:
         raise CommandError(f"--target is required with a CSV: the name of {args.csv}'s class column.")
-    if args.n_iter is None:
-        from ..settings import AUTO_TABLE_N_ITER  # the estimator's n_iter="auto" for tables
-
-        args.n_iter = AUTO_TABLE_N_ITER
+    args.n_iter = "auto" if args.n_iter is None else args.n_iter  # the estimator's own table default
     args.device = "auto" if args.device is None else args.device
     args.param = [] if args.param is None else args.param
     args.no_quality = bool(args.no_quality)
@@ -206,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
     if args.cv < 2:
         raise ValueError(f"--cv must be at least 2; got {args.cv}.")
-    if args.n_iter < 1:
+    if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
     if args.jobs == 0:
         raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
@@ -238,7 +235,8 @@ def run(args: argparse.Namespace) -> int:
 
     command = " ".join(shlex.quote(str(a)) for a in [
         "minority-gen", "evaluate", args.csv, "--target", args.target, "--methods", ",".join(methods),
-        "--classifiers", ",".join(classifiers), "--cv", args.cv, "--n-iter", args.n_iter,
+        "--classifiers", ",".join(classifiers), "--cv", args.cv,
+        *(["--n-iter", args.n_iter] if args.n_iter != "auto" else []),
         *(["--batch-size", args.batch_size] if args.batch_size else []), "--device", args.device,
         "--random-state", args.random_state, *(["--jobs", args.jobs] if args.jobs != 1 else []),
         *[part for entry in args.param for part in ("--param", entry)],
