@@ -55,11 +55,14 @@ def load_severe(n_minority: int = 30, seed: int = 0):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for the PNG")
-    parser.add_argument("--n-iter", type=int, default=2000, help="GAN generator updates (default 2000)")
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="GAN generator updates (default: the estimator's n_iter='auto', 500 for the anchored "
+                             "default GAN and 2000 for the quality-selected one, which starts from noise)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: these networks are small, and on a shared machine more "
                              "threads than free cores slow training down many times over)")
     args = parser.parse_args(argv)
+    args.n_iter = "auto" if args.n_iter is None else args.n_iter
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 

@@ -30,8 +30,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stroke.csv"
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--n-iter", type=int, default=2000)
+    ap.add_argument("--n-iter", type=int, default=None, help="generator updates (default: the estimator's 'auto')")
     args = ap.parse_args(argv)
+    args.n_iter = "auto" if args.n_iter is None else args.n_iter
     torch.set_num_threads(1)
     df = pd.read_csv(args.data).drop(columns="id")
     X, y = df.drop(columns="stroke"), df["stroke"]
