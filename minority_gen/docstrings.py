@@ -28,8 +28,8 @@ PARAMETERS = """Parameters
         gradient boosting, and protocol T confirmed it; benchmarks/README.md),
         2000 for tables without anchors (``anchor=None``, ``selection=
         "quality"``: from noise 500 was too short in
-        benchmarks/results/sample_quality), 1000 for images (on BreastMNIST's validation split more did not
-        help; docs/images.md).
+        benchmarks/results/sample_quality), 1000 for images (on
+        BreastMNIST's validation split more did not help; docs/images.md).
     recipe : {"tuned", "paper"}, default="tuned"
         Where the optimiser settings below come from when left at ``None``:
         ``"paper"``, the method's paper recipe (its ``paper_defaults``, e.g.
