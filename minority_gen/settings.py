@@ -65,8 +65,9 @@ AUTO_CORRECTION = "covariance"
 #: its weight 0.5 against 1 there (benchmarks/README.md's table of choices).
 AUTO_BOUNDARY = {"weight": 0.5, "target": "margins"}
 
-#: What ``"auto"`` means for these parameters: ``(for tables, for images)``.
-AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA), "n_iter": (AUTO_TABLE_N_ITER, AUTO_IMAGE_N_ITER)}
+#: What ``"auto"`` means for these parameters: ``(for tables, for images)``; ``n_iter``'s also depends on anchors
+#: (:func:`auto_n_iter`).
+AUTO_BY_KIND = {"ema": (None, AUTO_IMAGE_EMA)}
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,7 @@ def train_config(method: GANMethod, params: Mapping, images: bool, device: torch
             )
     batch_size = -(-pick("batch_size") // pac) * pac  # rounded up to whole packs
     return TrainConfig(
-        n_iter=(AUTO_TABLE_N_ITER_FROM_NOISE if params["n_iter"] == "auto" and not images and not anchored
-                else resolve_auto(params, "n_iter", images)),
+        n_iter=auto_n_iter(images, anchored) if params["n_iter"] == "auto" else params["n_iter"],
         pac=pac,
         batch_size=batch_size,
         latent_dim=pick("latent_dim"),
@@ -247,6 +247,14 @@ def train_config(method: GANMethod, params: Mapping, images: bool, device: torch
         ema=resolve_auto(params, "ema", images),
         amp=resolve_amp(params["amp"], device or torch.device("cpu"), images),
     )
+
+
+def auto_n_iter(images: bool, anchored: bool) -> int:
+    """``n_iter="auto"``: :data:`AUTO_IMAGE_N_ITER` for images, :data:`AUTO_TABLE_N_ITER` for anchored tables,
+    :data:`AUTO_TABLE_N_ITER_FROM_NOISE` for other tables."""
+    if images:
+        return AUTO_IMAGE_N_ITER
+    return AUTO_TABLE_N_ITER if anchored else AUTO_TABLE_N_ITER_FROM_NOISE
 
 
 def resolve_auto(params: Mapping, name: str, images: bool):
