@@ -34,6 +34,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the package of this checkout, for its rank statistics
+from benchmarks.dev_collection import PREVIOUS  # noqa: E402 - the spec of protocol T's previous-defaults row
+
 RESULTS = Path("benchmarks") / "results"
 
 REGION = re.compile(r"<!-- figures:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /figures:(?P=name) -->", re.DOTALL)
@@ -182,8 +184,7 @@ def engine_ranks(path: Path, labels: dict[str, str]) -> str:
 
 PROTOCOL_T_ENGINE_ROWS = {
     **ENGINE_BASELINES,
-    'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}':
-        "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations)",
+    PREVIOUS: "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations)",
     "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, 500 iterations)**",
 }
 
