@@ -54,6 +54,9 @@ CANDIDATES: list[str] = []
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
 PAIRED: dict[str, str] = {}
+#: Older output versions whose cells ``--prune`` keeps: ``choice_e506445.md`` and
+#: ``protocol_t_engine/check_e506445.md`` regenerate from them.
+KEEP_VERSIONS = ("e506445da2b07e18",)
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
@@ -148,8 +151,7 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
 
     from minority_gen.evaluation.stats import paired_test, score_table
 
-    CONTROL = control  # noqa: N806 - the control of this table
-    out = [f"Paired against `{CONTROL}` per table ({clf}; higher / lower / level: tables where the row's mean over "
+    out = [f"Paired against `{control}` per table ({clf}; higher / lower / level: tables where the row's mean over "
            "the folds is above, below or equal to the control's; p: one-sided, \"the row is higher\", and the sign "
            "test's for \"the row is lower\"):", "",
            "| row | metric | tables | higher / lower / level | mean difference | Wilcoxon p | sign test p | "
@@ -159,12 +161,12 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
         for metric, label in METRIC_NAMES.items():
             ok = rows[rows.metric == metric]
             table = score_table(ok, metric, by="method", complete=False) if len(ok) else pd.DataFrame()
-            if row not in table.columns or CONTROL not in table.columns:
+            if row not in table.columns or control not in table.columns:
                 continue
-            both = table[[row, CONTROL]].dropna()
+            both = table[[row, control]].dropna()
             if len(both) < 2:
                 continue
-            test = paired_test(both[row].to_numpy(), both[CONTROL].to_numpy())
+            test = paired_test(both[row].to_numpy(), both[control].to_numpy())
             level = len(both) - test.wins - test.losses
             changed = test.wins + test.losses
             higher, lower = (binomtest(k, changed, alternative="greater").pvalue if changed else 1.0
@@ -275,8 +277,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
     p.add_argument("--report", action="store_true", help="only write results.md from the store")
     p.add_argument("--prune", action="store_true",
-                   help="first drop the store's GAN cells of other output versions (never read back; the reports "
-                        "written from them stay in git history), then go on as asked")
+                   help="first drop the store's GAN cells of other output versions but KEEP_VERSIONS (never read "
+                        "back; the reports written from them stay in git history), then go on as asked")
     args = p.parse_args(argv)
     default_out = DEFAULT_OUT if args.collection == "dev" else HERE / "results" / "protocol_t_engine"
     out = args.out or (Path(tempfile.mkdtemp(prefix="dev_collection_quick_")) if args.quick else default_out)
@@ -285,7 +287,7 @@ def main(argv=None) -> int:
     if args.prune and store.exists():
         from minority_gen.evaluation.store import prune_store
 
-        kept, dropped = prune_store(store)
+        kept, dropped = prune_store(store, keep=KEEP_VERSIONS)
         print(f"dev_collection: pruned {store}: {dropped} cells of other output versions dropped, {kept} kept",
               flush=True)
 

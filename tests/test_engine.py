@@ -284,3 +284,16 @@ def test_prune_store_drops_only_the_package_cells_of_other_output_versions(tmp_p
     assert '{"note": "not a cell"}' in store.read_text() and not list(tmp_path.glob("*.tmp"))
     assert prune_store(store, "old") == (3, 1)  # an explicit version keeps that one's cells only
     assert sorted(r["key"] for r in read_store(store)) == ["c"]
+
+
+def test_prune_store_keeps_the_versions_asked_for(tmp_path):
+    from minority_gen.evaluation.store import prune_store, read_store
+
+    def cell(key, code):
+        return {"key": key, "status": "ok", "identity": {"oversampler": {"code": {"minority_gen_code": code}}}}
+
+    store = tmp_path / "runs.jsonl"
+    records = [cell("a", OUTPUT_VERSION), cell("b", "cited"), cell("c", "superseded")]
+    store.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert prune_store(store, keep=("cited",)) == (2, 1)
+    assert sorted(r["key"] for r in read_store(store)) == ["a", "b"]

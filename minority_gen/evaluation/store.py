@@ -201,12 +201,13 @@ def read_store(path) -> list[dict]:
     return list(best.values())
 
 
-def prune_store(path, version: str | None = None) -> tuple[int, int]:
+def prune_store(path, version: str | None = None, keep: tuple[str, ...] = ()) -> tuple[int, int]:
     """Drop from a store the cells of the package's samplers computed at an output version other than
-    ``version`` (default: :func:`code_fingerprint`); such cells are never read back. Cells of other
-    samplers and lines that are not cells are kept as they are. The file is replaced atomically (a
-    temporary file beside it, then ``os.replace``). Returns ``(lines kept, lines dropped)``."""
-    path, version = Path(path), version or code_fingerprint()
+    ``version`` (default: :func:`code_fingerprint`) and those in ``keep`` (older versions whose reports must
+    still regenerate); such cells are never read back. Cells of other samplers and lines that are not cells
+    are kept as they are. The file is replaced atomically (a temporary file beside it, then ``os.replace``).
+    Returns ``(lines kept, lines dropped)``."""
+    path, versions = Path(path), {version or code_fingerprint(), *keep}
     kept, dropped = [], 0
     for line in path.read_text().splitlines():
         try:
@@ -214,7 +215,7 @@ def prune_store(path, version: str | None = None) -> tuple[int, int]:
             code = rec["identity"]["oversampler"].get("code", {}).get("minority_gen_code")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             code = None  # not a cell of the package's samplers: kept
-        if code is not None and code != version:
+        if code is not None and code not in versions:
             dropped += 1
         elif line.strip():
             kept.append(line)
