@@ -26,10 +26,10 @@ PARAMETERS = """Parameters
         the default boundary term, 500 was lower than 2000 on no more tables
         than chance gives for logistic regression, random forest and
         gradient boosting, and protocol T confirmed it; benchmarks/README.md),
-        2000 for tables without anchors (``anchor=None``, ``selection=
-        "quality"``: from noise 500 was too short in
-        benchmarks/results/sample_quality), 1000 for images (on
-        BreastMNIST's validation split more did not help; docs/images.md).
+        2000, as before, for tables without anchors (``anchor=None``,
+        ``selection="quality"``: V measured 500 only with anchors), 1000
+        for images (on BreastMNIST's validation split more did not help;
+        docs/images.md).
     recipe : {"tuned", "paper"}, default="tuned"
         Where the optimiser settings below come from when left at ``None``:
         ``"paper"``, the method's paper recipe (its ``paper_defaults``, e.g.
