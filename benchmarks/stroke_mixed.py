@@ -146,6 +146,11 @@ def current(row: dict) -> bool:
     return not row["sampler"].endswith("-default") or row.get("output_version") == OUTPUT_VERSION
 
 
+def read_runs(path: Path) -> list[dict]:
+    """The recorded rows of ``path`` that stand for their names today (:func:`current`)."""
+    return [r for r in map(json.loads, path.read_text().splitlines()) if current(r)]
+
+
 def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
     metrics = [f"{c}_{m}" for c in CLASSIFIERS for m in ("gmean", "balanced_accuracy", "average_precision")]
     order = [s for s in SAMPLERS if s in set(runs.sampler)]
@@ -201,8 +206,7 @@ def main(argv=None) -> int:
             names.remove("ctgan")
     X, y = load()
     runs_path = args.out / "runs.jsonl"
-    done = set() if args.quick or not runs_path.exists() else {
-        (r["sampler"], r["fold"]) for r in map(json.loads, runs_path.read_text().splitlines()) if current(r)}
+    done = set() if args.quick or not runs_path.exists() else {(r["sampler"], r["fold"]) for r in read_runs(runs_path)}
     folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y))[:2 if args.quick else None]
     args.out.mkdir(parents=True, exist_ok=True)
     for name in [] if args.report else names:
@@ -213,7 +217,7 @@ def main(argv=None) -> int:
                       f"{row['fit_time_s']:.1f} s", flush=True)
                 with runs_path.open("a") as f:
                     f.write(json.dumps(row) + "\n")
-    runs = pd.DataFrame([r for r in map(json.loads, runs_path.read_text().splitlines()) if current(r)])
+    runs = pd.DataFrame(read_runs(runs_path))
     given = list(argv if argv is not None else sys.argv[1:])
     shown = [a for i, a in enumerate(given) if a != "--note" and (i == 0 or given[i - 1] != "--note")]
     print(report(runs, args.out, command_line("benchmarks/stroke_mixed.py", shown), args.note))

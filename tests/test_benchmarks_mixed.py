@@ -43,7 +43,7 @@ def test_stroke_report_from_the_committed_runs_gives_the_committed_tables(tmp_pa
     committed = BENCH / "results" / "stroke_mixed"
     if not stroke.DATA.is_file() or not (committed / "runs.jsonl").is_file():
         pytest.skip("shared data or committed stroke runs not present")
-    runs = pd.DataFrame([json.loads(line) for line in (committed / "runs.jsonl").read_text().splitlines()])
+    runs = pd.DataFrame(stroke.read_runs(committed / "runs.jsonl"))  # the rows the report stands on
     text = stroke.report(runs, tmp_path, "python benchmarks/stroke_mixed.py --report")
     body = lambda t: t[t.index("## Downstream"):]  # noqa: E731
     assert body(text) == body((committed / "results.md").read_text())
