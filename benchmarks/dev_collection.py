@@ -48,15 +48,20 @@ DEFAULT_OUT = HERE / "results" / "dev_collection"
 #: boundary term, 2000 iterations); the choices since: ``results/dev_collection/choice_38b0aec.md`` and
 #: ``choice_e506445.md``.
 PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}'
-#: The candidates of a choice under way (none now; the last ones are in ``choice_e506445.md``).
-CANDIDATES: list[str] = []
+#: Tables without anchors (``anchor=None``): the default budget (2000) and the candidates of the budget rule.
+NOISE = 'rumi:{"anchor": null}'
+#: The candidates of a choice under way: the iteration budget of fits from noise (benchmarks/README).
+CANDIDATES: list[str] = ['rumi:{"anchor": null, "n_iter": 500}', 'rumi:{"anchor": null, "n_iter": 1000}', NOISE]
 #: Protocol V at today's output version: the default against the previous one, and any candidates.
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
-PAIRED: dict[str, str] = {}
+PAIRED: dict[str, str] = {c: NOISE for c in CANDIDATES if c != NOISE}
+#: The output version before today's: its default's cells are paired with today's default's ("the same rows,
+#: computed by a changed step": benchmarks/README's rule for the fused step).
+EARLIER = "ac4f403d24e0efed"
 #: Older output versions whose cells ``--prune`` keeps: ``choice_e506445.md`` and
-#: ``protocol_t_engine/check_e506445.md`` regenerate from them.
-KEEP_VERSIONS = ("e506445da2b07e18",)
+#: ``protocol_t_engine/check_e506445.md`` regenerate from e506445's, the pairing above from :data:`EARLIER`'s.
+KEEP_VERSIONS = ("e506445da2b07e18", EARLIER)
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
@@ -157,7 +162,7 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
            "| row | metric | tables | higher / lower / level | mean difference | Wilcoxon p | sign test p | "
            "sign test p (lower) |",
            "|---|---|---:|---|---:|---:|---:|---:|"]
-    for row in (s for s in samplers if s.startswith("rumi:")):
+    for row in (s for s in samplers if s != control and s.startswith("rumi")):
         for metric, label in METRIC_NAMES.items():
             ok = rows[rows.metric == metric]
             table = score_table(ok, metric, by="method", complete=False) if len(ok) else pd.DataFrame()
@@ -176,6 +181,20 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
     return out
 
 
+def earlier_rows(store: Path, version: str = EARLIER, label: str = CONTROL) -> pd.DataFrame:
+    """The cells of sampler ``label`` computed at output ``version`` (never read back by the engine at another
+    version), as rows of the engine's result named ``<label>@<version's first 7 digits>``."""
+    from minority_gen.evaluation import read_store
+    from minority_gen.evaluation.engine import COLUMNS
+
+    rows = [(r["dataset"], f"{label}@{version[:7]}", r["classifier"], r["fold"], metric, float(value), "", r["key"])
+            for r in read_store(store)
+            if r["oversampler"] == label and r["status"] == "ok"
+            and r["identity"]["oversampler"].get("code", {}).get("minority_gen_code") == version
+            for metric, value in r["metrics"].items() if metric in METRIC_NAMES]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
            command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
@@ -183,7 +202,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
     from minority_gen.evaluation.stats import cd_diagram, friedman_test, mean_ranks, nemenyi_cd, score_table
 
     cells = {r["key"]: r for r in read_store(store)}
-    used = [cells[k] for k in results.cell.unique() if k in cells]
+    used = [cells[k] for k in results.cell[~results.oversampler.str.contains("@")].unique() if k in cells]
     n_total = len(tables) * folds * (len(samplers) * len(classifiers) + 2 * len(classifiers))
     lines = [f"# {title}", "",
              "* cells computed by `python benchmarks/dev_collection.py` (run it again to continue: finished cells "
@@ -245,6 +264,10 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
         if gmean_table is not None and CONTROL in gmean_table.columns:
             lines += ["", *control_lines(gmean_table, clf)]
         lines += ["", *paired_lines(rows, samplers, clf), ""]
+        earlier = f"{CONTROL}@{EARLIER[:7]}"
+        if (rows.method == earlier).any():
+            lines += [f"Today's default against the default of output version {EARLIER} (`{earlier}`):", "",
+                      *paired_lines(rows, [CONTROL], clf, earlier), ""]
         for control in dict.fromkeys(PAIRED.values()):
             paired = [row for row, c in PAIRED.items() if c == control and row in samplers]
             if paired and control in samplers:
@@ -305,6 +328,8 @@ def main(argv=None) -> int:
             run(tables, args.sampler, classifiers, folds, store, args.jobs)
         results = run(tables, samplers, classifiers, folds, store, args.jobs,
                       compute=not args.report and not args.sampler)
+    earlier = earlier_rows(store)
+    results = pd.concat([results, earlier[earlier.dataset.isin(tables)]], ignore_index=True)
     text = report(results, tables, samplers, classifiers, folds, store, out, command, TITLES[args.collection])
     if args.quick:
         print(text)

@@ -57,9 +57,17 @@ class TrainConfig:
 # --------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------
+#: Devices with torch's fused Adam (one kernel for every parameter's update); on others the ``foreach`` one.
+FUSED_ADAM_DEVICES = frozenset({"cpu", "cuda", "mps", "xpu"})
+
+
 def _adam(params: Sequence[nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    """Adam over the trainable ``params``: fused on :data:`FUSED_ADAM_DEVICES` (a table's step is mostly
+    per-kernel overhead, and four optimisers step in it; protocol S: benchmarks/results/speed_tabular.md),
+    ``foreach`` elsewhere."""
     params = [p for p in params if p.requires_grad]
-    return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+    fused = bool(params) and all(p.device.type in FUSED_ADAM_DEVICES and p.is_floating_point() for p in params)
+    return torch.optim.Adam(params, lr=lr, betas=betas, **({"fused": True} if fused else {"foreach": True}))
 
 
 #: Iterations whose figures (losses, divergence checks) stay on the device before they are copied to the

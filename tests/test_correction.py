@@ -51,6 +51,20 @@ def test_untrained_shaped_generator_returns_its_anchors():
     assert torch.equal(free(z), shaped(z))
 
 
+def test_each_row_goes_through_its_own_classes_matrix():
+    """The shaping is one product per class, not an (n, d, d) gather: each row equals its own matrix product."""
+    rng = np.random.default_rng(4)
+    rows = torch.tensor(rng.normal(size=(30, 5)) * [1, 2, 3, 0.5, 1], dtype=torch.float32)
+    labels = torch.tensor(np.arange(30) % 3)
+    g = AnchoredGenerator(4, 5, (8,), n_classes=3, rows=rows, labels=labels, shaped=True)
+    delta, y = torch.randn(11, 5), torch.tensor([0, 1, 2, 2, 1, 0, 0, 2, 1, 1, 0])
+    expected = torch.stack([delta[i] @ g.shape[y[i]] for i in range(len(y))])
+    assert not torch.allclose(g.shape[0], g.shape[1])  # the classes' matrices differ, so a mix-up would show
+    torch.testing.assert_close(g._shaped(delta, y), expected)
+    one = AnchoredGenerator(4, 5, (8,), rows=rows, shaped=True)
+    torch.testing.assert_close(one._shaped(delta, None), delta @ one.shape[0])
+
+
 def test_shaped_corrections_keep_the_class_relations_that_free_ones_break():
     X = _related()
     y = (np.arange(len(X)) % 5 == 0).astype(int)

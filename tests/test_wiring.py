@@ -210,6 +210,16 @@ def test_loop_matches_the_plain_reference_loop(name, params):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"{n}.{k} differs from the reference loop")
 
 
+def test_optimisers_are_fused_where_torch_has_a_fused_adam_and_foreach_elsewhere():
+    cpu = training._adam([nn.Parameter(torch.zeros(3)), nn.Parameter(torch.zeros(2, 2))], 1e-3, (0.5, 0.9))
+    assert cpu.defaults["fused"] and not cpu.defaults["foreach"]
+    meta = training._adam([nn.Parameter(torch.zeros(3, device="meta"))], 1e-3, (0.5, 0.9))
+    assert meta.defaults["foreach"] and not meta.defaults["fused"]
+    mixed = training._adam([nn.Parameter(torch.zeros(3)), nn.Parameter(torch.zeros(3), requires_grad=False)],
+                           1e-3, (0.5, 0.9))
+    assert len(mixed.param_groups[0]["params"]) == 1  # frozen parameters are left out
+
+
 # --------------------------------------------------------------------------
 # EMA
 # --------------------------------------------------------------------------

@@ -114,23 +114,29 @@ class AnchorDraws:
         self.register_buffer("starts", torch.cumsum(counts, 0) - counts)
         self.register_buffer("counts", counts)
 
-    def anchors(self, u: Tensor, y: Tensor | None) -> Tensor:
-        """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0)."""
+    def draw_rows(self, u: Tensor, y: Tensor | None) -> Tensor:
+        """Per draw (uniforms ``u`` of shape ``(m, 3)``, class indices ``y``; ``None``: class 0), the index into
+        ``rows`` of the anchor's first row: ``u[:, 0]`` picks it uniformly within its class."""
         group = _classes(u, y)
-        count = self.counts[group].clamp_min(1)
-        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
+        count = self.counts.index_select(0, group).clamp_min(1)
+        return self.starts.index_select(0, group) + torch.minimum((u[:, 0] * count).long(), count - 1)
+
+    def anchors(self, u: Tensor, y: Tensor | None, i: Tensor | None = None) -> Tensor:
+        """Anchors for uniforms ``u`` of shape ``(m, 3)`` and class indices ``y`` (``None``: class 0); ``i``:
+        :meth:`draw_rows` of them, when already computed."""
+        i = self.draw_rows(u, y) if i is None else i
         k = self.neighbours.shape[1]
         j = self.neighbours[i, (u[:, 1] * k).long().clamp_max(k - 1)]
-        a, b = self.rows[i], self.rows[j]
+        a, b = self.rows.index_select(0, i), self.rows.index_select(0, j)
         return a + u[:, 2:3] * (b - a)
 
-    def anchor_radius(self, u: Tensor, y: Tensor | None) -> Tensor:
+    def anchor_radius(self, u: Tensor, y: Tensor | None, i: Tensor | None = None) -> Tensor:
         """Per draw, the mean distance of the anchor's first row to its ``k`` neighbours (the local scale)."""
-        group = _classes(u, y)
-        count = self.counts[group].clamp_min(1)
-        i = self.starts[group] + torch.minimum((u[:, 0] * count).long(), count - 1)
-        rows = self.rows[i]
-        return (self.rows[self.neighbours[i]] - rows[:, None]).norm(dim=-1).mean(1)
+        i = self.draw_rows(u, y) if i is None else i
+        rows = self.rows.index_select(0, i)
+        near = self.rows.index_select(0, self.neighbours.index_select(0, i).reshape(-1)).view(
+            len(i), self.neighbours.shape[1], -1)
+        return (near - rows[:, None]).norm(dim=-1).mean(1)
 
     def split_noise(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """``z`` as (latent, Gumbel draws, the anchor's uniforms)."""
@@ -229,17 +235,24 @@ class AnchoredGenerator(AnchorDraws, nn.Module):
             out[c, index[:, None], index[None, :]] = covariance_root(members)
         return out.to(self.rows.device)
 
+    def _shaped(self, delta: Tensor, y: Tensor | None) -> Tensor:
+        """``delta``'s rows through their class's shaping matrix: one product per class, never an ``(n, d, d)``
+        gather of the matrices (which grows as d²: 31 MB per forward at 278 columns)."""
+        shape = self.shape.to(delta.dtype)
+        if len(shape) == 1:
+            return delta @ shape[0]
+        return torch.matmul(delta, shape)[_classes(delta, y), torch.arange(len(delta), device=delta.device)]
+
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         noise, gumbel, u = self.split_noise(z)
-        anchor = self.anchors(u, y)
+        i = self.draw_rows(u, y)
+        anchor = self.anchors(u, y, i)
         out = self.f(torch.cat([noise, anchor.to(noise.dtype), gumbel], dim=1), y)
         numeric = self.numeric.to(out.dtype)
         if self.shaped:  # the numeric correction within the class's spread (non-numeric columns: zero rows)
-            group = _classes(z, y)
-            shaped = torch.bmm((out * numeric)[:, None, :], self.shape[group].to(out.dtype))[:, 0]
-            out = out * (1 - numeric) + shaped
+            out = out * (1 - numeric) + self._shaped(out * numeric, y)
         if self.max_shift is not None:  # the numeric correction at most max_shift local neighbour distances
-            delta = bounded_shift(out * numeric, self.anchor_radius(u, y), self.max_shift)
+            delta = bounded_shift(out * numeric, self.anchor_radius(u, y, i), self.max_shift)
             return out * (1 - numeric) + delta + anchor.to(out.dtype) * numeric
         return out + anchor.to(out.dtype) * numeric
 
@@ -327,7 +340,8 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         noise, _, u = self.split_noise(z)
-        anchor = self.anchors(u, y).to(noise.dtype).view(len(z), *self.image_shape)
+        i = self.draw_rows(u, y)
+        anchor = self.anchors(u, y, i).to(noise.dtype).view(len(z), *self.image_shape)
         skips = []
         h = anchor
         for stage in self.encode:
@@ -340,5 +354,5 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
             h = stage(torch.cat([h, skips.pop()], dim=1))
         delta = self.out(h)
         if self.max_shift is not None:
-            delta = bounded_shift(delta, self.anchor_radius(u, y), self.max_shift)
+            delta = bounded_shift(delta, self.anchor_radius(u, y, i), self.max_shift)
         return torch.clamp(anchor + delta, -1.0, 1.0)
