@@ -14,6 +14,7 @@
   for images;
 * ``boundary``: :data:`AUTO_BOUNDARY` for anchored tables, off for images and for tables without anchors;
 * ``diffaugment``: the DiffAugment authors' policy for images, none for tables;
+* ``padding``: :data:`AUTO_PADDING` for images (tables have no convolutions);
 * ``device``: CUDA when there is one; ``amp``: on for images on CUDA;
 * the method's own ``"auto"`` options (:meth:`~minority_gen.methods.GANMethod.for_data`);
 * the optimiser settings left at ``None``: the recipe's
@@ -57,6 +58,10 @@ AUTO_TABLE_N_ITER = 500
 #: for them; the sample-quality toys, where 500 from noise lost a mode, agree).
 AUTO_TABLE_N_ITER_FROM_NOISE = 2000
 AUTO_IMAGE_N_ITER = 1000
+
+#: ``padding="auto"``: how image generators' convolutions pad. Zeros, the images of every result so far; the
+#: alternatives (:data:`~minority_gen.nets.conv.PADDINGS`) are for protocol I's validation split to decide.
+AUTO_PADDING = "zeros"
 
 #: ``correction="auto"``: how an anchored table generator's correction may move its rows.
 AUTO_CORRECTION = "covariance"
@@ -104,6 +109,7 @@ class Settings:
     boundary: float | None = None
     boundary_target: str = "median"
     correction: str = "free"
+    padding: str = "zeros"
 
 
 def check_params(params: Mapping) -> GANMethod:
@@ -185,6 +191,11 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
                          "images have no such option yet. Pass correction='auto' or 'free' for images.")
     if correction == "auto":
         correction = "free" if images else AUTO_CORRECTION
+    padding = params["padding"]
+    if padding not in ("auto", "zeros") and not images:
+        raise ValueError(f"padding={padding!r} sets how an image generator's convolutions pad; a table's networks "
+                         "have no convolutions. Pass padding='auto' (or 'zeros') for tables.")
+    padding = AUTO_PADDING if padding == "auto" else padding
     if params["filter"] is not None and images:
         raise ValueError("filter works on tables only; pass filter=None for images.")
     template = params["filter"]
@@ -208,6 +219,7 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
         boundary=None if boundary is None else boundary[0],
         boundary_target="median" if boundary is None else boundary[1],
         correction=correction,
+        padding=padding,
     )
 
 

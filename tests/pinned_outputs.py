@@ -125,6 +125,9 @@ def cases():
         # the table iteration budget of n_iter="auto" (every other case sets n_iter)
         "rumi_auto_iterations": (dict(n_iter="auto", hidden_dims=(4,), batch_size=8), X2, y2),
         "rumi_noise_auto_iterations": (dict(n_iter="auto", anchor=None, hidden_dims=(4,), batch_size=8), X2, y2),
+        # image generators whose convolutions replicate the edge instead of padding with zeros
+        "images_replicate": (dict(n_iter=3, padding="replicate"), Xi, yi),
+        "images_anchored_reflect": (dict(n_iter=3, anchor="smote", padding="reflect"), Xi, yi),
     }
     return out
 
