@@ -170,7 +170,9 @@ PARAMETERS = """Parameters
         place, so the counts stay exact): ``"copies"`` drops near-copies of
         the class's training rows, ``"knn"`` drops rows whose nearest real
         rows are less often of the class than those of almost every real row
-        of the class, ``"copies,knn"`` both; or a
+        of the class, ``"border"`` drops rows that a logistic regression of
+        the real rows (``class_weight="balanced"``) assigns to another class,
+        ``"copies,knn"`` both of the first two (any comma-separated subset); or a
         :class:`minority_gen.filtering.RowFilter` with its own thresholds.
         ``filter_report_`` counts what was dropped. Tables only.
     categorical_features : "auto", None, or array-like, default="auto"
@@ -274,7 +276,7 @@ ATTRIBUTES = """Attributes
     filter_report_ : dict
         Class label → counts of the last draw of that class through the
         filter: ``requested``, ``drawn``, ``dropped_copies``,
-        ``dropped_knn``, ``dropped_range`` (rows drawn again because a
+        ``dropped_knn``, ``dropped_border``, ``dropped_range`` (rows drawn again because a
         discrete value left the class's own range), ``surplus``, ``kept``,
         ``kept_outside``, ``rounds``.
     model_ : FittedModel

@@ -165,7 +165,8 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
              "of two images of the class, refined by the generator) or none (noise alone); auto: "
              "smote for tables, none for images")
     add("--filter", default=None, metavar="CRITERIA", action=_Store,
-        help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
+        help="drop generated rows: 'copies', 'knn', 'border' (across the real rows' logistic-regression "
+             "border) or a comma-separated subset such as 'copies,knn' (default: no filter)")
     add("--sampling-strategy", default="auto", action=_Store,
         help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
     add("--device", default="auto", action=_Store, help="auto, cpu, cuda or cuda:N (default auto)")
