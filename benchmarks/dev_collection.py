@@ -50,12 +50,15 @@ DEFAULT_OUT = HERE / "results" / "dev_collection"
 PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}'
 #: Tables without anchors (``anchor=None``): the default budget (2000) and the candidates of the budget rule.
 NOISE = 'rumi:{"anchor": null}'
-#: The candidates of a choice under way: the iteration budget of fits from noise (benchmarks/README).
-CANDIDATES: list[str] = ['rumi:{"anchor": null, "n_iter": 500}', 'rumi:{"anchor": null, "n_iter": 1000}', NOISE]
+#: The border filter (issue 30's crossing target; its rule in benchmarks/README).
+BORDER = 'rumi:{"filter": "border"}'
+#: The candidates of choices under way: the iteration budget of fits from noise, and the border filter.
+CANDIDATES: list[str] = ['rumi:{"anchor": null, "n_iter": 500}', 'rumi:{"anchor": null, "n_iter": 1000}', NOISE,
+                         BORDER]
 #: Protocol V at today's output version: the default against the previous one, and any candidates.
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
-PAIRED: dict[str, str] = {c: NOISE for c in CANDIDATES if c != NOISE}
+PAIRED: dict[str, str] = {c: NOISE for c in CANDIDATES if c.startswith('rumi:{"anchor": null, "n_iter"')}
 #: The output version before today's: its default's cells are paired with today's default's ("the same rows,
 #: computed by a changed step": benchmarks/README's rule for the fused step).
 EARLIER = "ac4f403d24e0efed"

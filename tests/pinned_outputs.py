@@ -128,6 +128,8 @@ def cases():
         # image generators whose convolutions replicate the edge instead of padding with zeros
         "images_replicate": (dict(n_iter=3, padding="replicate"), Xi, yi),
         "images_anchored_reflect": (dict(n_iter=3, anchor="smote", padding="reflect"), Xi, yi),
+        # rows across the real rows' logistic-regression border dropped and drawn again
+        "rumi_border_filter": (dict(filter="border"), X2, y2),
     }
     return out
 
