@@ -134,11 +134,9 @@ PARAMETERS = """Parameters
         forest's G-mean on 7 of 14 tables and lowered it on 3, its logistic
         regression and gradient boosting ranks not behind (the target
         ``"inside"`` was behind with logistic regression). It costs a third
-        network, which the shorter table budget chosen with it pays for: a
-        default fit of a 1,000 x 10 table takes 2.7 s with ``rumi`` on one
-        thread, against 7.5 s with the defaults before (free corrections, no
-        boundary term, 2000 iterations); 2.7 to 5.7 s across the methods,
-        against 4.2 to 12.2 s (benchmarks/results/default_fit_times.md and
+        network, which the shorter table budget chosen with it pays for (the
+        fit times of every method at the defaults and at the defaults before:
+        benchmarks/results/default_fit_times.md and
         default_fit_times_previous.md). It was chosen with
         ``method="rumi"``; the other methods follow the same rule.
     ema : float, "auto" or None, default="auto"
