@@ -105,7 +105,7 @@ class GANOversampler(BaseOverSampler):
                  n_critic=None, pac="auto", spectral_norm=False, anchor="auto", correction="auto", boundary="auto",
                  ema="auto",
                  selection="last",
-                 eval_every=None, patience=None, filter=None, categorical_features="auto", continuous="standard",
+                 eval_every=None, patience=None, filter="auto", categorical_features="auto", continuous="standard",
                  image_shape=None, image_layout="auto", diffaugment="auto", padding="auto",
                  label_sampling="balanced", device="auto", amp="auto", n_jobs=None, random_state=None, verbose=False):
         super().__init__(sampling_strategy=sampling_strategy)

@@ -358,3 +358,23 @@ def test_estimator_with_the_border_filter_returns_no_row_across_the_border():
         crossing[name] = float(np.mean(lr.predict(X_res[len(X):]) == 0))
     assert crossing["border"] == 0.0 and crossing[None] > 0.05
     assert sampler.filter_report_[1]["dropped_border"] > 0
+
+
+def test_auto_filter_is_the_border_for_anchored_tables_only():
+    from minority_gen import GANOversampler
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (60, 3)), rng.normal(1, 1, (20, 3))]
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    tiny = dict(n_iter=3, batch_size=16, hidden_dims=(8,), device="cpu", random_state=0)
+    anchored = GANOversampler(**tiny).fit(X, y)
+    assert anchored.filters_[1].criteria_ == ("border",)
+    anchored.fit_resample(X, y)
+    assert anchored.filter_report_[1]["drawn"] >= 40 and "dropped_border" in anchored.filter_report_[1]
+    assert GANOversampler(anchor=None, **tiny).fit(X, y).filters_ == {}
+    assert GANOversampler(filter=None, **tiny).fit(X, y).filters_ == {}
+    images = np.random.default_rng(1).integers(0, 256, (20, 16, 16)).astype(np.uint8)
+    labels = np.r_[np.zeros(14, int), np.ones(6, int)]
+    assert GANOversampler(**{**tiny, "hidden_dims": (4,)}).fit(images, labels).filters_ == {}
+    with pytest.raises(ValueError, match="filter works on tables only"):
+        GANOversampler(filter="copies", **{**tiny, "hidden_dims": (4,)}).fit(images, labels)
