@@ -45,23 +45,22 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "dev_collection"
 
 #: The table defaults before the boundary choice (issue 30's "today's default": SMOTE anchors, free corrections, no
-#: boundary term, 2000 iterations); the choices since: ``results/dev_collection/choice_38b0aec.md`` and
-#: ``choice_e506445.md``.
-PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000}'
-#: Tables without anchors (``anchor=None``): the default budget (2000) and the candidates of the budget rule.
-NOISE = 'rumi:{"anchor": null}'
-#: The candidates of a choice under way: the iteration budget of fits from noise (benchmarks/README).
-CANDIDATES: list[str] = ['rumi:{"anchor": null, "n_iter": 500}', 'rumi:{"anchor": null, "n_iter": 1000}', NOISE]
+#: boundary term, 2000 iterations, no filter); the choices since: ``results/dev_collection/choice_38b0aec.md``,
+#: ``choice_e506445.md`` and ``choice_b95a243.md``.
+PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000, "filter": null}'
+#: The candidates of a choice under way (none now; the last ones are in ``choice_b95a243.md``).
+CANDIDATES: list[str] = []
 #: Protocol V at today's output version: the default against the previous one, and any candidates.
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
-PAIRED: dict[str, str] = {c: NOISE for c in CANDIDATES if c != NOISE}
-#: The output version before today's: its default's cells are paired with today's default's ("the same rows,
-#: computed by a changed step": benchmarks/README's rule for the fused step).
-EARLIER = "ac4f403d24e0efed"
+PAIRED: dict[str, str] = {}
+#: The output version before today's: its default's cells are paired with today's default's (there, the default
+#: without the border filter).
+EARLIER = "b95a243fb8af020d"
 #: Older output versions whose cells ``--prune`` keeps: ``choice_e506445.md`` and
-#: ``protocol_t_engine/check_e506445.md`` regenerate from e506445's, the pairing above from :data:`EARLIER`'s.
-KEEP_VERSIONS = ("e506445da2b07e18", EARLIER)
+#: ``protocol_t_engine/check_e506445.md`` regenerate from e506445's, ``choice_b95a243.md`` from b95a243's and
+#: ac4f403's (its pairing of the fused step).
+KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", EARLIER)
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]

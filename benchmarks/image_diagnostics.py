@@ -36,14 +36,12 @@ cells there; ``results.md``; ``grid_<n>it.png``: held-back vs GAN images, first 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import torch
@@ -52,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import protocol_i  # noqa: E402  (its augmentation condition and GAN sample cache)
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
 from minority_gen.evaluation.store import append_records, read_store
+from minority_gen.nets.conv import PADDINGS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "image_diagnostics"
@@ -59,7 +58,6 @@ MALIGNANT = protocol_i.MINORITY  # label 0 = malignant
 METRICS = (("fidelity", "class fidelity"), ("frechet", "Fréchet (judge features)"), ("precision", "precision"),
            ("recall", "recall"), ("density", "density"), ("coverage", "coverage"),
            ("c2st_features", "C2ST, features"), ("c2st_pixels", "C2ST, pixels"))
-PADDINGS = ("zeros", "replicate", "reflect")
 JUDGE = dict(epochs=10, width=16, n_features=128)
 QUICK = dict(iters=[2], seeds=[0], fraction=0.25, judge_epochs=1, gan_width=8)
 
@@ -72,7 +70,7 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--padding", nargs="+", choices=PADDINGS, default=["zeros"],
                    help="padding of the generator's convolutions, each a source of its own: 'zeros' (the package's), "
-                        "or 'replicate' / 'reflect' (measured as a patch of ConvGenerator)")
+                        "or 'replicate' / 'reflect' (GANOversampler's padding option)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--quick", action="store_true", help="tiny sizes, one seed, a temporary folder: a smoke run")
     args = p.parse_args(argv)
@@ -109,27 +107,6 @@ def gan_params(args, n_iter: int) -> dict:
     return params
 
 
-@contextlib.contextmanager
-def generator_padding(mode: str):
-    """While open, new :class:`~minority_gen.nets.conv.ConvGenerator` s pad their convolutions with ``mode``
-    (a patch for this measurement, not an option of the package; ``"zeros"`` changes nothing)."""
-    from minority_gen.nets.conv import ConvGenerator
-
-    if mode == "zeros":
-        yield
-        return
-    init = ConvGenerator.__init__
-
-    def patched(self, *a, **k):
-        init(self, *a, **k)
-        for m in self.modules():
-            if isinstance(m, torch.nn.Conv2d):
-                m.padding_mode = mode
-
-    with mock.patch.object(ConvGenerator, "__init__", patched):
-        yield
-
-
 def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, args) -> tuple[np.ndarray, float]:
     """``n_new`` malignant images from ``source`` and the seconds the fit took."""
     if source == "real":
@@ -139,8 +116,8 @@ def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, arg
     from minority_gen import GANOversampler
 
     start = time.perf_counter()
-    with generator_padding(source.partition(" padding=")[2] or "zeros"):
-        sampler = GANOversampler(**gan_params(args, n_iter), random_state=seed).fit(X, y)
+    padding = source.partition(" padding=")[2] or "zeros"
+    sampler = GANOversampler(**gan_params(args, n_iter), padding=padding, random_state=seed).fit(X, y)
     seconds = time.perf_counter() - start
     return sampler.sample(n_new, y=MALIGNANT, random_state=seed), seconds
 

@@ -26,8 +26,9 @@ PARAMETERS = """Parameters
         the default boundary term, 500 was lower than 2000 on no more tables
         than chance gives for logistic regression, random forest and
         gradient boosting, and protocol T confirmed it; benchmarks/README.md),
-        2000, as before, for tables without anchors (``anchor=None``,
-        ``selection="quality"``: V measured 500 only with anchors), 1000
+        1000 for tables without anchors (``anchor=None``,
+        ``selection="quality"``; chosen on V by the same rule against 2000,
+        where 500 was lower with logistic regression on 9 of 11 tables), 1000
         for images (on BreastMNIST's validation split more did not help;
         docs/images.md).
     recipe : {"tuned", "paper"}, default="tuned"
@@ -134,11 +135,9 @@ PARAMETERS = """Parameters
         forest's G-mean on 7 of 14 tables and lowered it on 3, its logistic
         regression and gradient boosting ranks not behind (the target
         ``"inside"`` was behind with logistic regression). It costs a third
-        network, which the shorter table budget chosen with it pays for: a
-        default fit of a 1,000 x 10 table takes 2.7 s with ``rumi`` on one
-        thread, against 7.5 s with the defaults before (free corrections, no
-        boundary term, 2000 iterations); 2.7 to 5.7 s across the methods,
-        against 4.2 to 12.2 s (benchmarks/results/default_fit_times.md and
+        network, which the shorter table budget chosen with it pays for (the
+        fit times of every method at the defaults and at the defaults before:
+        benchmarks/results/default_fit_times.md and
         default_fit_times_previous.md). It was chosen with
         ``method="rumi"``; the other methods follow the same rule.
     ema : float, "auto" or None, default="auto"
@@ -165,14 +164,23 @@ PARAMETERS = """Parameters
     patience : int, default=None
         ``selection="quality"`` only: evaluations without improvement
         before training stops early; ``None`` never stops early.
-    filter : None, str or RowFilter, default=None
+    filter : "auto", None, str or RowFilter, default="auto"
         Drop generated rows before they are returned (more are drawn in their
         place, so the counts stay exact): ``"copies"`` drops near-copies of
         the class's training rows, ``"knn"`` drops rows whose nearest real
         rows are less often of the class than those of almost every real row
-        of the class, ``"copies,knn"`` both; or a
+        of the class, ``"border"`` drops rows that a logistic regression of
+        the real rows (``class_weight="balanced"``) assigns to another class,
+        ``"copies,knn"`` both of the first two (any comma-separated subset); or a
         :class:`minority_gen.filtering.RowFilter` with its own thresholds.
-        ``filter_report_`` counts what was dropped. Tables only.
+        ``filter_report_`` counts what was dropped. Tables only. ``"auto"``:
+        ``"border"`` for anchored tables, so that no returned row lies on
+        the other classes' side of the real rows' linear border (SMOTE's
+        rows can); none for images and for tables without anchors (not
+        measured there). Chosen on protocol V: the random forest's,
+        logistic regression's and gradient boosting's G-mean were lower
+        with it on no more tables than chance allows (6 of 9, 10 and 10
+        changed tables). ``None``: no filter.
     categorical_features : "auto", None, or array-like, default="auto"
         Columns to treat as categorical (one-hot encoded, a Gumbel-softmax
         block in the generator, decoded to observed levels only) besides
@@ -210,6 +218,15 @@ PARAMETERS = """Parameters
         ``"translation"``, ``"cutout"``. ``"auto"``: ``"color,translation,
         cutout"`` for images (the DiffAugment authors' choice for a few
         hundred images or fewer) and none for tables; ``None``: off.
+    padding : {"auto", "zeros", "replicate", "reflect"}, default="auto"
+        Images only: how the generator's convolutions pad their input.
+        Zero padding lets a generator draw a frame at the image's edge, which
+        a classifier can key on (on BreastMNIST a random forest told ``rumi``'s
+        images from real ones by the outer 2 pixels alone; docs/images.md);
+        ``"replicate"`` and ``"reflect"`` give the edge nothing of its own.
+        ``"auto"``: ``"zeros"``, the images of every published result, until
+        protocol I's validation split decides. Tables refuse any value but
+        ``"auto"`` and ``"zeros"``.
     label_sampling : {"balanced", "empirical"}, default="balanced"
         Conditional methods only: how the class labels of real and generated
         rows are drawn during training.
@@ -265,7 +282,7 @@ ATTRIBUTES = """Attributes
     filter_report_ : dict
         Class label → counts of the last draw of that class through the
         filter: ``requested``, ``drawn``, ``dropped_copies``,
-        ``dropped_knn``, ``dropped_range`` (rows drawn again because a
+        ``dropped_knn``, ``dropped_border``, ``dropped_range`` (rows drawn again because a
         discrete value left the class's own range), ``surplus``, ``kept``,
         ``kept_outside``, ``rounds``.
     model_ : FittedModel

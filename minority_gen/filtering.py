@@ -1,4 +1,5 @@
-"""Filtering generated rows: drop near-copies of training rows and rows the class's neighbourhood rejects.
+"""Filtering generated rows: drop near-copies of training rows, rows the class's neighbourhood rejects and rows
+a linear model of the real rows puts across the border.
 
 :class:`RowFilter` is fitted on the real rows of one class (``X_pos``) and of the other classes (``X_neg``), in the
 (standardised) training space; :func:`draw_filtered` draws from a generator until exactly the requested number of
@@ -13,10 +14,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-CRITERIA = ("copies", "knn")
+CRITERIA = ("copies", "knn", "border")
 """The criteria :class:`RowFilter` knows, in the order they are checked."""
 
 CHUNK_ROWS = 8192
@@ -73,6 +75,10 @@ class RowFilter(BaseEstimator):
           ``quantile``-quantile (lower value) of the reference shares, so at most a ``quantile`` share of the
           real positive rows would fail the test themselves (about 5% with the default); a threshold of 0
           rejects nothing. Skipped when ``X_neg`` is ``None`` or empty (see ``criteria_``).
+        * ``"border"``: reject a candidate that a logistic regression trained on the real rows
+          (``X_pos`` against ``X_neg``, ``class_weight="balanced"``) assigns to the other classes: its
+          margin towards ``X_pos`` is below 0. So no kept row lies across the linear border of the real
+          rows (SMOTE's rows can). Skipped when ``X_neg`` is ``None`` or empty.
     copy_tol : float, default=0.1
         Near-copy radius, relative to the typical distance between real rows; ``0`` rejects exact copies only.
     k : int, default=5
@@ -88,6 +94,9 @@ class RowFilter(BaseEstimator):
         With ``"copies"``: the distance at or below which a candidate counts as a copy.
     k_, reference_shares_, knn_threshold_ : int, ndarray of shape (n_pos,), float
         With ``"knn"``: neighbours used, leave-one-out share of each real positive row, rejection threshold.
+    border_coef_, border_intercept_ : ndarray of shape (n_features,), float
+        With ``"border"``: the logistic regression's weights and intercept, signed so that a positive
+        margin ``X @ border_coef_ + border_intercept_`` means ``X_pos``'s side.
 
     Examples
     --------
@@ -122,7 +131,7 @@ class RowFilter(BaseEstimator):
         N = None
         if X_neg is not None and np.asarray(X_neg).size > 0:
             N = _rows(X_neg, "X_neg", n_features=P.shape[1])
-        self.criteria_ = tuple(c for c in criteria if c != "knn" or N is not None)
+        self.criteria_ = tuple(c for c in criteria if c not in ("knn", "border") or N is not None)
         self.n_features_in_ = P.shape[1]
         if "copies" in self.criteria_:
             self._X_pos, self._nn_pos = P, NearestNeighbors(n_neighbors=1).fit(P)
@@ -139,10 +148,15 @@ class RowFilter(BaseEstimator):
             self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(self._X_all)
             self.reference_shares_ = np.concatenate([self._loo_shares(P, s) for s in _chunks(len(P))])
             self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
+        if "border" in self.criteria_:
+            X, y = np.vstack([P, N]), np.r_[np.ones(len(P), int), np.zeros(len(N), int)]
+            lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
+            self.border_coef_, self.border_intercept_ = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
         return self
 
     #: The fitted values :meth:`to_state` keeps; the neighbour searches are rebuilt from the rows.
-    STATE = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_")
+    STATE = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_",
+             "border_coef_", "border_intercept_")
 
     def to_state(self) -> dict:
         """What :meth:`from_state` rebuilds this filter from: parameters, fitted values and the real rows
@@ -180,6 +194,12 @@ class RowFilter(BaseEstimator):
             if not 0 < f._n_pos < len(f._X_all) or not 1 <= f.k_ < len(f._X_all):
                 raise ValueError("a RowFilter state's row counts do not fit its rows")
             f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(f._X_all)
+        if "border" in f.criteria_:
+            f.border_coef_ = np.asarray(f.border_coef_, dtype=np.float64)
+            if f.border_coef_.shape != (f.n_features_in_,) or not np.isfinite(f.border_coef_).all() \
+                    or not _is(f.border_intercept_, Real) or not math.isfinite(f.border_intercept_):
+                raise ValueError("a RowFilter state's border weights do not fit its features or are not finite")
+            f.border_intercept_ = float(f.border_intercept_)
         return f
 
     def _nearest_pos_distance(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -219,7 +239,15 @@ class RowFilter(BaseEstimator):
             if "knn" in out:
                 idx = self._nn_all.kneighbors(X[s], return_distance=False)
                 out["knn"][s] = (idx < self._n_pos).mean(1) < self.knn_threshold_
+            if "border" in out:
+                out["border"][s] = self.margins(X[s]) < 0
         return out
+
+    def margins(self, X_candidates) -> np.ndarray:
+        """With ``"border"``: each candidate's margin towards ``X_pos`` under the real rows' logistic regression
+        (its logit; below 0: the other classes' side)."""
+        check_is_fitted(self, "border_coef_")
+        return np.asarray(X_candidates, dtype=np.float64) @ self.border_coef_ + self.border_intercept_
 
 
 def _chunks(n: int):
@@ -264,12 +292,13 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
     -------
     rows : ndarray of shape (n, n_features)
     report : dict
-        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies``, ``dropped_knn`` and
-        ``dropped_range`` (rows rejected; a row rejected twice counts under the first of these),
+        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies``, ``dropped_knn``,
+        ``dropped_border`` and ``dropped_range`` (rows rejected; a row rejected twice counts under the first of
+        these),
         ``surplus`` (rows of the last round after the ``n``-th kept one, unused), ``kept`` (``n``),
         ``kept_outside`` (rows kept although ``outside`` rejected them, counted under ``dropped_range`` too: only
         when ``max_rounds`` ran out) and ``rounds``; ``drawn = kept - kept_outside + dropped_copies +
-        dropped_knn + dropped_range + surplus``.
+        dropped_knn + dropped_border + dropped_range + surplus``.
 
     Examples
     --------
@@ -287,7 +316,7 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         raise ValueError(f"n must be an int >= 0; got {n!r}.")
     if not _is(max_rounds, Integral) or max_rounds < 1:
         raise ValueError(f"max_rounds must be an int >= 1; got {max_rounds!r}.")
-    keys = ("requested", "drawn", "dropped_copies", "dropped_knn", "dropped_range", "surplus", "kept",
+    keys = ("requested", "drawn", "dropped_copies", "dropped_knn", "dropped_border", "dropped_range", "surplus", "kept",
             "kept_outside", "rounds")
     report = dict.fromkeys(keys, 0)
     report["requested"] = int(n)
@@ -306,8 +335,10 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         rejected = row_filter.reasons(rows) if row_filter is not None else {}
         copies = rejected.get("copies", np.zeros(m, dtype=bool))
         knn = rejected.get("knn", np.zeros(m, dtype=bool)) & ~copies
-        out = np.asarray(outside(rows), dtype=bool) & ~(copies | knn) if outside is not None else np.zeros(m, bool)
-        ok = ~(copies | knn | out)
+        border = rejected.get("border", np.zeros(m, dtype=bool)) & ~(copies | knn)
+        dropped = copies | knn | border
+        out = np.asarray(outside(rows), dtype=bool) & ~dropped if outside is not None else np.zeros(m, bool)
+        ok = ~(dropped | out)
         # Examine rows up to the one that completes the count; the rest of the round is surplus.
         stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
         parts.append(rows[:stop][ok[:stop]])
@@ -315,7 +346,8 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
             rejected_rows.append(rows[:stop][out[:stop]])
         kept += int(ok[:stop].sum())
         counts = {"drawn": m, "dropped_copies": copies[:stop].sum(), "dropped_knn": knn[:stop].sum(),
-                  "dropped_range": out[:stop].sum(), "surplus": m - stop, "rounds": 1}
+                  "dropped_border": border[:stop].sum(), "dropped_range": out[:stop].sum(), "surplus": m - stop,
+                  "rounds": 1}
         report.update({key: report[key] + int(value) for key, value in counts.items()})
     if kept < n and row_filter is None:  # only the range rejected rows: keep the first of them rather than fail
         parts.append(np.concatenate(rejected_rows)[: n - kept])
@@ -325,7 +357,8 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         raise ValueError(
             f"the row filter kept {kept} of {report['drawn']} generated rows in {report['rounds']} rounds, "
             f"short of the {n} requested (dropped as copies: {report['dropped_copies']}, by knn: "
-            f"{report['dropped_knn']}, outside the class's range of a discrete column: {report['dropped_range']}). "
+            f"{report['dropped_knn']}, across the border: {report['dropped_border']}, outside the class's range of "
+            f"a discrete column: {report['dropped_range']}). "
             "Loosen the filter (a smaller copy_tol or quantile), disable it with filter=None, or train the "
             "generator longer."
         )

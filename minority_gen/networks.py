@@ -17,6 +17,7 @@ from torch import nn
 from .data import DataSpec
 from .methods import GANMethod, Networks
 from .nets import Head, build_discriminator, build_generator
+from .nets.conv import PADDINGS
 
 #: torch's layers draw their initial weights from its global generator, which the builders seed and then put
 #: back; threads of one process (joblib's threading backend, a Dask worker) must not build at the same moment.
@@ -35,7 +36,9 @@ class Architecture:
     SMOTE anchors of real rows; ``anchor_shift``: the bound on its correction,
     in local neighbour distances (``None``: unbounded); ``anchor_shape``: the
     correction is shaped by its class's covariance (``correction="covariance"``;
-    written to the state only when set, so files without it read as before).
+    written to the state only when set, so files without it read as before);
+    ``padding``: how an image generator's convolutions pad
+    (:data:`~minority_gen.nets.conv.PADDINGS`; written only when not zeros).
     """
 
     latent_dim: int
@@ -47,12 +50,14 @@ class Architecture:
     anchor: bool = False
     anchor_shift: float | None = None
     anchor_shape: bool = False
+    padding: str = "zeros"
 
     def to_state(self) -> dict:
         return {"latent_dim": self.latent_dim, "hidden": None if self.hidden is None else list(self.hidden),
                 "n_classes": self.n_classes, "conditional": self.conditional, "spectral_norm": self.spectral_norm,
                 "pac": self.pac, "anchor": self.anchor, "anchor_shift": self.anchor_shift,
-                **({"anchor_shape": True} if self.anchor_shape else {})}
+                **({"anchor_shape": True} if self.anchor_shape else {}),
+                **({"padding": self.padding} if self.padding != "zeros" else {})}
 
     @classmethod
     def from_state(cls, state: Mapping) -> Architecture:
@@ -81,9 +86,13 @@ class Architecture:
         shift = state.get("anchor_shift")  # absent before boundary-aware generation
         if shift is not None and (not isinstance(shift, (int, float)) or isinstance(shift, bool) or not shift > 0):
             raise ValueError(f"architecture field 'anchor_shift' must be a number > 0 or null; got {shift!r}")
+        padding = state.get("padding", "zeros")  # absent before the option, and when zeros
+        if not isinstance(padding, str) or padding not in PADDINGS:
+            raise ValueError(f"architecture field 'padding' must be one of {list(PADDINGS)}; got {padding!r}")
         return cls(latent_dim=integer("latent_dim"), hidden=hidden, n_classes=integer("n_classes"),
                    conditional=flag("conditional"), spectral_norm=flag("spectral_norm"), pac=integer("pac"),
-                   anchor=flag("anchor"), anchor_shift=None if shift is None else float(shift), anchor_shape=shape)
+                   anchor=flag("anchor"), anchor_shift=None if shift is None else float(shift), anchor_shape=shape,
+                   padding=padding)
 
 
 def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anchors: Mapping | None = None,
@@ -108,7 +117,7 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
                                        pac=pac).to(device)
 
         G = build_generator(spec, arch.latent_dim, arch.n_classes if arch.conditional else 0, arch.hidden,
-                            anchors=anchors).to(device)
+                            anchors=anchors, padding=arch.padding).to(device)
         D = build(method.heads(arch.n_classes), arch.pac)
         extra_nets = method.extra_networks(build, arch.n_classes) if extra else {}
     return Networks(G=G, D=D, n_classes=arch.n_classes, extra=extra_nets, pac=arch.pac)

@@ -91,6 +91,7 @@ class GANOversampler(BaseOverSampler):
         "image_shape": [tuple, list, None],
         "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
         "diffaugment": [str, None],
+        "padding": [StrOptions({"auto", "zeros", "replicate", "reflect"})],
         "label_sampling": [StrOptions({"balanced", "empirical"})],
         "device": [str],
         "amp": ["boolean", StrOptions({"auto"})],
@@ -104,9 +105,9 @@ class GANOversampler(BaseOverSampler):
                  n_critic=None, pac="auto", spectral_norm=False, anchor="auto", correction="auto", boundary="auto",
                  ema="auto",
                  selection="last",
-                 eval_every=None, patience=None, filter=None, categorical_features="auto", continuous="standard",
-                 image_shape=None, image_layout="auto", diffaugment="auto", label_sampling="balanced",
-                 device="auto", amp="auto", n_jobs=None, random_state=None, verbose=False):
+                 eval_every=None, patience=None, filter="auto", categorical_features="auto", continuous="standard",
+                 image_shape=None, image_layout="auto", diffaugment="auto", padding="auto",
+                 label_sampling="balanced", device="auto", amp="auto", n_jobs=None, random_state=None, verbose=False):
         super().__init__(sampling_strategy=sampling_strategy)
         self.method, self.method_params, self.n_iter, self.recipe = method, method_params, n_iter, recipe
         self.batch_size, self.latent_dim, self.hidden_dims = batch_size, latent_dim, hidden_dims
@@ -116,6 +117,7 @@ class GANOversampler(BaseOverSampler):
         self.eval_every, self.patience, self.filter = eval_every, patience, filter
         self.categorical_features, self.continuous = categorical_features, continuous
         self.image_shape, self.image_layout, self.diffaugment = image_shape, image_layout, diffaugment
+        self.padding = padding
         self.label_sampling, self.device, self.amp, self.n_jobs = label_sampling, device, amp, n_jobs
         self.random_state, self.verbose = random_state, verbose
 

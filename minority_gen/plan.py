@@ -88,7 +88,8 @@ class Plan:
                             spectral_norm=bool(settings.spectral_norm or method.needs_spectral_norm()),
                             pac=self.config.pac, anchor=settings.anchor,
                             anchor_shift=SHIFT if settings.anchor and settings.boundary else None,
-                            anchor_shape=settings.anchor and settings.correction == "covariance")
+                            anchor_shape=settings.anchor and settings.correction == "covariance",
+                            padding=settings.padding)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@
 * ``correction``: :data:`AUTO_CORRECTION` for anchored tables (it does nothing without anchors), ``"free"``
   for images;
 * ``boundary``: :data:`AUTO_BOUNDARY` for anchored tables, off for images and for tables without anchors;
+* ``filter``: :data:`AUTO_FILTER` for anchored tables, none for images and for tables without anchors;
 * ``diffaugment``: the DiffAugment authors' policy for images, none for tables;
+* ``padding``: :data:`AUTO_PADDING` for images (tables have no convolutions);
 * ``device``: CUDA when there is one; ``amp``: on for images on CUDA;
 * the method's own ``"auto"`` options (:meth:`~minority_gen.methods.GANMethod.for_data`);
 * the optimiser settings left at ``None``: the recipe's
@@ -52,11 +54,22 @@ AUTO_IMAGE_EMA = 0.99
 #: collection (protocol V) with the boundary term below, by the rule in benchmarks/README.md (500 against 1000 and
 #: 2000), and protocol T's check of it passed.
 AUTO_TABLE_N_ITER = 500
-#: ``n_iter="auto"`` for tables without anchors (``anchor=None``, ``selection="quality"``): the budget they had.
-#: Protocol V measured 500 only for anchored fits, so it is not extended to fits from noise (no choice was made
-#: for them; the sample-quality toys, where 500 from noise lost a mode, agree).
-AUTO_TABLE_N_ITER_FROM_NOISE = 2000
+#: ``n_iter="auto"`` for tables without anchors (``anchor=None``, ``selection="quality"``), chosen on protocol V by
+#: the same rule (``choice_b95a243.md``): against 2000, 500 was lower with logistic regression on 9 of 11 changed
+#: tables (sign test p = 0.033) and failed; 1000 was lower on 8 / 8 / 5 of 11 / 11 / 12 (p = 0.11 / 0.11 / 0.81)
+#: and passed; protocol T's check of it: benchmarks/README.md.
+AUTO_TABLE_N_ITER_FROM_NOISE = 1000
 AUTO_IMAGE_N_ITER = 1000
+
+#: ``filter="auto"``: the row filter of anchored tables. ``"border"`` (no returned row on the other classes' side
+#: of a logistic regression of the real rows) was chosen on protocol V by the rule in benchmarks/README.md: G-mean
+#: lower than without it on 6 / 6 / 6 of 9 / 10 / 10 changed tables (LR / RF / HGB; one-sided sign test p = 0.25,
+#: 0.38, 0.38): no classifier pays for it (benchmarks/results/dev_collection/choice_b95a243.md).
+AUTO_FILTER = "border"
+
+#: ``padding="auto"``: how image generators' convolutions pad. Zeros, the images of every result so far; the
+#: alternatives (:data:`~minority_gen.nets.conv.PADDINGS`) are for protocol I's validation split to decide.
+AUTO_PADDING = "zeros"
 
 #: ``correction="auto"``: how an anchored table generator's correction may move its rows.
 AUTO_CORRECTION = "covariance"
@@ -104,6 +117,7 @@ class Settings:
     boundary: float | None = None
     boundary_target: str = "median"
     correction: str = "free"
+    padding: str = "zeros"
 
 
 def check_params(params: Mapping) -> GANMethod:
@@ -185,9 +199,16 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
                          "images have no such option yet. Pass correction='auto' or 'free' for images.")
     if correction == "auto":
         correction = "free" if images else AUTO_CORRECTION
-    if params["filter"] is not None and images:
-        raise ValueError("filter works on tables only; pass filter=None for images.")
+    padding = params["padding"]
+    if padding not in ("auto", "zeros") and not images:
+        raise ValueError(f"padding={padding!r} sets how an image generator's convolutions pad; a table's networks "
+                         "have no convolutions. Pass padding='auto' (or 'zeros') for tables.")
+    padding = AUTO_PADDING if padding == "auto" else padding
     template = params["filter"]
+    if template == "auto":
+        template = AUTO_FILTER if anchor and not images else None
+    elif template is not None and images:
+        raise ValueError("filter works on tables only; pass filter=None (or 'auto') for images.")
     if template is not None and not isinstance(template, RowFilter):
         template = RowFilter(criteria=template)
     return Settings(
@@ -208,6 +229,7 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
         boundary=None if boundary is None else boundary[0],
         boundary_target="median" if boundary is None else boundary[1],
         correction=correction,
+        padding=padding,
     )
 
 

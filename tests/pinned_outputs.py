@@ -20,8 +20,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-#: The anchored table generators' options as they were before the pair became their default (2026-12-06).
-OFF = dict(correction="free", boundary=None)
+#: The anchored table generators' options as they were before the pair became their default (2026-12-06), and before
+#: the border filter did (2026-12-07).
+OFF = dict(correction="free", boundary=None, filter=None)
+#: Before the border filter became the anchored tables' default (2026-12-07): the cases written before it keep their
+#: rows.
+NF = dict(filter=None)
 
 TINY = dict(n_iter=12, batch_size=16, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
 
@@ -106,25 +110,32 @@ def cases():
         "images_default": (dict(n_iter=3), Xi, yi),
         "images_anchored": (dict(n_iter=3, anchor="smote"), Xi, yi),
         "images_acgan": (dict(n_iter=3, method="acgan"), Xi, yi),
-        "rumi_boundary": (dict(boundary=1.0, correction="free"), X2, y2),
-        "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote", correction="free"), X3, y3),
+        "rumi_boundary": (dict(boundary=1.0, correction="free", **NF), X2, y2),
+        "acgan_boundary": (dict(method="acgan", boundary=0.5, anchor="smote", correction="free", **NF), X3, y3),
         "images_boundary": (dict(n_iter=3, boundary=1.0), Xi, yi),
         "uacgan_default": (dict(method="uacgan"), X3, y3),
         "mixed_counts": (dict(anchor=None), *_counts()),
-        "rumi_covariance": (dict(correction="covariance", boundary=None), X2, y2),
-        "acgan_covariance_boundary": (dict(method="acgan", correction="covariance", boundary=0.5), X3, y3),
-        "mixed_covariance": (dict(correction="covariance", boundary=None), frame, ym),
+        "rumi_covariance": (dict(correction="covariance", boundary=None, **NF), X2, y2),
+        "acgan_covariance_boundary": (dict(method="acgan", correction="covariance", boundary=0.5, **NF), X3, y3),
+        "mixed_covariance": (dict(correction="covariance", boundary=None, **NF), frame, ym),
         # the table defaults before correction="auto" and boundary="auto" became the pair: the same rows as
         # rumi_default and mixed_default had then
         "rumi_free_off": (dict(**OFF), X2, y2),
         "mixed_free_off": (dict(**OFF), frame, ym),
         "acgan_default": (dict(method="acgan"), X3, y3),
-        "rumi_inside": (dict(boundary={"weight": 1.0, "target": "inside"}), X2, y2),
+        "rumi_inside": (dict(boundary={"weight": 1.0, "target": "inside"}, **NF), X2, y2),
         # the table defaults before boundary="auto" went from weight 1 to 0.5: the rows rumi_default had then
-        "rumi_margins_weight_1": (dict(boundary={"weight": 1.0, "target": "margins"}), X2, y2),
+        "rumi_margins_weight_1": (dict(boundary={"weight": 1.0, "target": "margins"}, **NF), X2, y2),
         # the table iteration budget of n_iter="auto" (every other case sets n_iter)
         "rumi_auto_iterations": (dict(n_iter="auto", hidden_dims=(4,), batch_size=8), X2, y2),
         "rumi_noise_auto_iterations": (dict(n_iter="auto", anchor=None, hidden_dims=(4,), batch_size=8), X2, y2),
+        # image generators whose convolutions replicate the edge instead of padding with zeros
+        "images_replicate": (dict(n_iter=3, padding="replicate"), Xi, yi),
+        "images_anchored_reflect": (dict(n_iter=3, anchor="smote", padding="reflect"), Xi, yi),
+        # rows across the real rows' logistic-regression border dropped and drawn again
+        "rumi_border_filter": (dict(filter="border"), X2, y2),
+        # the table defaults before filter="auto" became the border filter: the rows rumi_default had then
+        "rumi_no_filter": (dict(filter=None), X2, y2),
     }
     return out
 

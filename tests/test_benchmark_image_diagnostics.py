@@ -74,26 +74,3 @@ def test_texture_table_reads_protocol_i_images_and_says_when_there_are_none(diag
     assert energy == pytest.approx(diagnostics.laplacian_energy(noisy[0]) / diagnostics.laplacian_energy(held_back),
                                    abs=0.01) and energy > 2
     assert "seeds 0)" in lines[0] and sum(line.startswith("| rumi, blurred") for line in lines) == 2
-
-
-def test_generator_padding_patch_changes_new_generators_only_while_open(diagnostics):
-    import torch
-
-    from minority_gen.nets.conv import ConvGenerator
-
-    def modes(g):
-        return {m.padding_mode for m in g.modules() if isinstance(m, torch.nn.Conv2d)}
-
-    torch.manual_seed(0)
-    plain = ConvGenerator(8, (1, 28, 28), width=4)
-    with diagnostics.generator_padding("replicate"):
-        torch.manual_seed(0)
-        patched = ConvGenerator(8, (1, 28, 28), width=4)
-    with diagnostics.generator_padding("zeros"):
-        assert modes(ConvGenerator(8, (1, 28, 28), width=4)) == {"zeros"}
-    assert modes(plain) == {"zeros"} and modes(patched) == {"replicate"}
-    assert modes(ConvGenerator(8, (1, 28, 28), width=4)) == {"zeros"}  # the patch is gone
-    z = torch.randn(3, 8)
-    plain.eval(), patched.eval()
-    out_plain, out_patched = plain(z), patched(z)
-    assert out_plain.shape == out_patched.shape and not torch.equal(out_plain, out_patched)

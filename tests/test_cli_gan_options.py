@@ -25,7 +25,7 @@ FAST = ["--n-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"]
 
 #: What the hand-written options gave before the options were generated (commands/_common.py, fe6b468).
 TODAY_DEFAULTS = dict(method="rumi", method_params=None, n_iter="auto", batch_size=None, recipe="tuned", pac="auto",
-                      selection="last", anchor="auto", filter=None, sampling_strategy="auto", device="auto",
+                      selection="last", anchor="auto", filter="auto", sampling_strategy="auto", device="auto",
                       amp="auto", random_state=0, verbose=True)
 
 
@@ -77,9 +77,11 @@ def test_hand_written_options_keep_their_defaults():
     add_gan_arguments(parser)
     assert gan_kwargs(parser.parse_args([])) == TODAY_DEFAULTS
     args = parser.parse_args(["--anchor", "none", "--amp", "off", "--pac", "2", "--sampling-strategy", "0.5",
-                              "--quiet", "--method-params", '{"b_pos": 2}', "--random-state", "3"])
+                              "--quiet", "--method-params", '{"b_pos": 2}', "--random-state", "3", "--filter", "none"])
     kwargs = gan_kwargs(args)
     assert (kwargs["anchor"], kwargs["amp"], kwargs["pac"], kwargs["sampling_strategy"]) == (None, False, 2, 0.5)
+    assert kwargs["filter"] is None
+    assert gan_kwargs(parser.parse_args(["--filter", "copies,border"]))["filter"] == "copies,border"
     assert (kwargs["verbose"], kwargs["method_params"], kwargs["random_state"]) == (False, {"b_pos": 2}, 3)
     with pytest.raises(SystemExit):
         parser.parse_args(["--recipe", "fast"])  # choices as before

@@ -152,6 +152,7 @@ def test_draw_filtered_exact_count_in_draw_order(classes, n):
         "drawn": len(everything),
         "dropped_copies": int(reasons["copies"][:stop].sum()),
         "dropped_knn": int((reasons["knn"] & ~reasons["copies"])[:stop].sum()),
+        "dropped_border": 0,
         "dropped_range": 0,
         "surplus": len(everything) - stop,
         "kept": n,
@@ -174,7 +175,8 @@ def test_draw_filtered_counts_rows_after_the_last_needed_one_as_surplus(classes)
     rows, report = draw_filtered(one_fresh_then_copies, 1, f)
     np.testing.assert_array_equal(rows, [[0.3, -0.2]])
     assert draws == [filtering.MIN_ROUND]
-    assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0, "dropped_range": 0,
+    assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0, "dropped_border": 0,
+                      "dropped_range": 0,
                       "surplus": draws[0] - 1, "kept": 1, "kept_outside": 0, "rounds": 1}
 
 
@@ -182,7 +184,8 @@ def test_draw_filtered_without_filter_returns_draw(classes):
     draw, drawn = _recording_draw(classes[0])
     rows, report = draw_filtered(draw, 12, None)
     assert len(drawn) == 1 and rows is drawn[0]
-    assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "dropped_range": 0,
+    assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "dropped_border": 0,
+                      "dropped_range": 0,
                       "surplus": 0, "kept": 12, "kept_outside": 0, "rounds": 1}
 
 
@@ -291,3 +294,87 @@ def test_feature_count_mismatch(classes):
             method(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="must have 2 features"):
         draw_filtered(lambda m: np.zeros((m, 3)), 5, f)
+
+
+# --------------------------------------------------------------------------
+# "border": the real rows' logistic regression
+# --------------------------------------------------------------------------
+def test_border_rejects_what_the_real_rows_logistic_regression_puts_in_another_class(classes):
+    from sklearn.linear_model import LogisticRegression
+
+    X_pos, X_neg = classes
+    f = RowFilter(criteria="border").fit(X_pos, X_neg)
+    lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(
+        np.vstack([X_pos, X_neg]), np.r_[np.ones(len(X_pos)), np.zeros(len(X_neg))])
+    grid = np.random.default_rng(1).uniform(-2, 5, (500, 2))
+    np.testing.assert_allclose(f.margins(grid), lr.decision_function(grid), rtol=1e-10, atol=1e-10)
+    rejected = f.reasons(grid)["border"]
+    np.testing.assert_array_equal(rejected, lr.predict(grid) == 0)
+    assert 50 < rejected.sum() < 450  # both sides of the border are in the grid
+    assert f.reasons([[0.0, 0.0], [3.0, 3.0]])["border"].tolist() == [False, True]
+
+
+def test_border_rows_drawn_through_the_filter_all_lie_on_the_class_side(classes):
+    X_pos, X_neg = classes
+    f = RowFilter(criteria="copies,border").fit(X_pos, X_neg)
+    rng = np.random.default_rng(2)
+    rows, report = draw_filtered(lambda m: rng.normal(1.0, 1.5, (m, 2)), 300, f)
+    assert len(rows) == 300 and (f.margins(rows) >= 0).all()
+    assert report["dropped_border"] > 30  # the draw straddles the border
+    assert report["drawn"] == (report["kept"] + report["dropped_copies"] + report["dropped_knn"]
+                               + report["dropped_border"] + report["dropped_range"] + report["surplus"])
+
+
+def test_border_is_skipped_without_negatives_and_kept_by_the_state(classes):
+    X_pos, X_neg = classes
+    assert RowFilter(criteria="copies,border").fit(X_pos).criteria_ == ("copies",)
+    f = RowFilter(criteria="knn,border", k=3).fit(X_pos, X_neg)
+    back = RowFilter.from_state(f.to_state())
+    grid = np.random.default_rng(3).uniform(-2, 5, (50, 2))
+    np.testing.assert_array_equal(back.margins(grid), f.margins(grid))
+    np.testing.assert_array_equal(back.keep(grid), f.keep(grid))
+    for bad in ({"border_coef_": np.ones(3)}, {"border_coef_": np.array([np.nan, 1.0])},
+                {"border_intercept_": float("inf")}, {"border_intercept_": "0"}):
+        state = f.to_state()
+        state["fitted"] = {**state["fitted"], **bad}
+        with pytest.raises(ValueError, match="border weights"):
+            RowFilter.from_state(state)
+
+
+def test_estimator_with_the_border_filter_returns_no_row_across_the_border():
+    from sklearn.linear_model import LogisticRegression
+
+    from minority_gen import GANOversampler
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (150, 2)), rng.normal(1.2, 1, (30, 2))]  # overlapping: SMOTE's rows cross
+    y = np.r_[np.zeros(150, int), np.ones(30, int)]
+    lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
+    tiny = dict(n_iter=20, batch_size=32, hidden_dims=(8,), device="cpu", random_state=0)
+    crossing = {}
+    for name in (None, "border"):
+        sampler = GANOversampler(filter=name, **tiny)
+        X_res, _ = sampler.fit_resample(X, y)
+        crossing[name] = float(np.mean(lr.predict(X_res[len(X):]) == 0))
+    assert crossing["border"] == 0.0 and crossing[None] > 0.05
+    assert sampler.filter_report_[1]["dropped_border"] > 0
+
+
+def test_auto_filter_is_the_border_for_anchored_tables_only():
+    from minority_gen import GANOversampler
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (60, 3)), rng.normal(1, 1, (20, 3))]
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    tiny = dict(n_iter=3, batch_size=16, hidden_dims=(8,), device="cpu", random_state=0)
+    anchored = GANOversampler(**tiny).fit(X, y)
+    assert anchored.filters_[1].criteria_ == ("border",)
+    anchored.fit_resample(X, y)
+    assert anchored.filter_report_[1]["drawn"] >= 40 and "dropped_border" in anchored.filter_report_[1]
+    assert GANOversampler(anchor=None, **tiny).fit(X, y).filters_ == {}
+    assert GANOversampler(filter=None, **tiny).fit(X, y).filters_ == {}
+    images = np.random.default_rng(1).integers(0, 256, (20, 16, 16)).astype(np.uint8)
+    labels = np.r_[np.zeros(14, int), np.ones(6, int)]
+    assert GANOversampler(**{**tiny, "hidden_dims": (4,)}).fit(images, labels).filters_ == {}
+    with pytest.raises(ValueError, match="filter works on tables only"):
+        GANOversampler(filter="copies", **{**tiny, "hidden_dims": (4,)}).fit(images, labels)

@@ -164,8 +164,10 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
         help="where generated rows start: smote (interpolations of real rows, for images blends "
              "of two images of the class, refined by the generator) or none (noise alone); auto: "
              "smote for tables, none for images")
-    add("--filter", default=None, metavar="CRITERIA", action=_Store,
-        help="drop generated rows: 'copies', 'knn' or 'copies,knn' (default: no filter)")
+    add("--filter", default="auto", metavar="CRITERIA", action=_Store,
+        help="drop generated rows: 'copies', 'knn', 'border' (across the real rows' logistic-regression "
+             "border), a comma-separated subset such as 'copies,knn', or 'none'; auto (default): border for "
+             "tables with anchors, none otherwise")
     add("--sampling-strategy", default="auto", action=_Store,
         help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
     add("--device", default="auto", action=_Store, help="auto, cpu, cuda or cuda:N (default auto)")
@@ -182,7 +184,7 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
         Option("pac", "--pac", "pac", _pac, always=True),
         Option("selection", "--selection", "selection", always=True),
         Option("anchor", "--anchor", "anchor", lambda v: None if v == "none" else v, always=True),
-        Option("filter", "--filter", "filter", always=True),
+        Option("filter", "--filter", "filter", lambda v: None if v in (None, "none") else v, always=True),
         Option("sampling_strategy", "--sampling-strategy", "sampling_strategy", _strategy, always=True),
         Option("device", "--device", "device", always=True),
         Option("amp", "--amp", "amp", lambda v: {"auto": "auto", "on": True, "off": False}[v], always=True),
@@ -327,7 +329,7 @@ def check_gan_params(sampler, args: argparse.Namespace | None = None) -> None:
         sampler._validate_params()
         get_method(sampler.method, sampler.method_params)
         resolve_device(sampler.device)
-        if isinstance(sampler.filter, str):
+        if isinstance(sampler.filter, str) and sampler.filter != "auto":
             RowFilter(criteria=sampler.filter)._check_params()
     except (ValueError, TypeError) as exc:
         message = str(exc)

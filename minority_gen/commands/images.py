@@ -71,6 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             default="auto", help="DiffAugment policy, e.g. 'color,translation,cutout'; 'none' to turn off "
                                  "(default auto = color,translation,cutout)"),
             convert=lambda policy: None if policy.lower() == "none" else policy),
+        OwnOption("padding", "--padding", dict(
+            default="auto", choices=["auto", "zeros", "replicate", "reflect"],
+            help="how the generator's convolutions pad (default auto = zeros; replicate or reflect leave no frame "
+                 "at the edge for a classifier to key on)")),
     ])
     parser.add_argument("--ddp", action="store_true",
                         help="train data-parallel in the processes torchrun starts, e.g. torchrun "

@@ -50,6 +50,7 @@ def build_generator(
     n_classes: int = 0,
     hidden_dims: Sequence[int] | None = None,
     anchors: Mapping | None = None,
+    padding: str = "zeros",
 ) -> nn.Module:
     """The generator for data of shape ``spec`` (``n_classes > 0``: conditional).
 
@@ -57,13 +58,15 @@ def build_generator(
     :class:`~minority_gen.nets.anchored.AnchoredGenerator` (tables) or
     :class:`~minority_gen.nets.anchored.AnchoredConvGenerator` (images):
     ``rows`` (flat), and ``labels`` / ``neighbours`` when known; the
-    generator then refines SMOTE interpolations of those rows.
+    generator then refines SMOTE interpolations of those rows. ``padding``:
+    how an image generator's convolutions pad (:data:`~minority_gen.nets.conv.PADDINGS`); tables have none.
     """
     hidden = tuple(hidden_dims) if hidden_dims is not None else auto_hidden_dims(spec)
     if spec.image_shape is not None:
         if anchors is not None:
-            return AnchoredConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes, **anchors)
-        return ConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes)
+            return AnchoredConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes, **anchors,
+                                         padding=padding)
+        return ConvGenerator(latent_dim, spec.image_shape, hidden[0], n_classes, padding=padding)
     if anchors is not None:
         return AnchoredGenerator(latent_dim, spec.n_features, hidden, n_classes, blocks=spec.blocks, **anchors)
     return MLPGenerator(latent_dim, spec.n_features, hidden, n_classes, blocks=spec.blocks)

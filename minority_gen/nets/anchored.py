@@ -30,7 +30,7 @@ from sklearn.neighbors import NearestNeighbors
 from torch import Tensor, nn
 
 from ..boundary import bounded_shift
-from .conv import CONV_MEMORY_FORMAT, DEFAULT_WIDTH, _widths, conv_stages
+from .conv import CONV_MEMORY_FORMAT, DEFAULT_WIDTH, _widths, check_padding, conv_stages
 from .heads import condition_on_labels
 from .mlp import MLPGenerator
 
@@ -281,6 +281,8 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         The real images anchors are drawn from, in ``[-1, 1]`` (kept flat).
     labels, neighbours, max_shift
         As :class:`AnchoredGenerator` (the bound on the pixels).
+    padding : str
+        How every convolution pads its input, as :class:`~minority_gen.nets.conv.ConvGenerator`'s.
 
     Examples
     --------
@@ -303,9 +305,11 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         labels: Tensor | None = None,
         neighbours: Tensor | None = None,
         max_shift: float | None = None,
+        padding: str = "zeros",
     ):
         super().__init__()
         self.max_shift = max_shift
+        pad = {"padding": 1, "padding_mode": check_padding(padding)}
         k, bh, bw = conv_stages(image_shape)
         c = image_shape[0]
         n_pixels = int(c * image_shape[1] * image_shape[2])
@@ -320,19 +324,19 @@ class AnchoredConvGenerator(AnchorDraws, nn.Module):
         self.image_shape = tuple(image_shape)
         self.base = (widths[k], bh, bw)
         self.encode = nn.ModuleList(
-            [nn.Sequential(nn.Conv2d(c, widths[0], 3, padding=1), nn.LeakyReLU(0.2))]
-            + [nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1), nn.LeakyReLU(0.2))
+            [nn.Sequential(nn.Conv2d(c, widths[0], 3, **pad), nn.LeakyReLU(0.2))]
+            + [nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, **pad), nn.LeakyReLU(0.2))
                for i in range(k)]
         )
         self.project = nn.Linear(latent_dim + n_classes, widths[k] * bh * bw)
-        self.merge = nn.Sequential(nn.Conv2d(2 * widths[k], widths[k], 3, padding=1, bias=False),
+        self.merge = nn.Sequential(nn.Conv2d(2 * widths[k], widths[k], 3, bias=False, **pad),
                                    nn.BatchNorm2d(widths[k]), nn.ReLU())
         self.up = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(widths[i] + widths[i - 1], widths[i - 1], 3, padding=1, bias=False),
+            nn.Sequential(nn.Conv2d(widths[i] + widths[i - 1], widths[i - 1], 3, bias=False, **pad),
                           nn.BatchNorm2d(widths[i - 1]), nn.ReLU())
             for i in range(k, 0, -1)
         )
-        self.out = nn.Conv2d(widths[0], c, 3, padding=1)
+        self.out = nn.Conv2d(widths[0], c, 3, **pad)
         nn.init.zeros_(self.out.weight)  # the untrained generator returns its anchors
         nn.init.zeros_(self.out.bias)
         self._register_anchors(rows, labels, neighbours, n_classes)

@@ -20,6 +20,11 @@ from .heads import Head, HeadLayer, condition_on_labels
 #: Channels at full resolution when ``hidden_dims`` is not given.
 DEFAULT_WIDTH = 16
 
+#: How the image generators' convolutions pad their input (``padding_mode`` of ``torch.nn.Conv2d``). Zeros, the
+#: DCGAN habit, let a generator draw a frame that a classifier can key on (docs/images.md, "Why GAN images alone
+#: hurt"); replicating or reflecting the edge pixels gives the border nothing of its own to learn.
+PADDINGS = ("zeros", "replicate", "reflect")
+
 #: Memory format of the convolution weights (and so of the activations):
 #: channels last (NHWC) is oneDNN's native layout, so the CPU convolutions
 #: skip the reorders to and from NCHW that otherwise cost about a quarter of
@@ -60,6 +65,13 @@ def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return kh, bh, bw
 
 
+def check_padding(padding) -> str:
+    """``padding`` if it is one of :data:`PADDINGS`, else a ``ValueError`` that lists them."""
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {', '.join(map(repr, PADDINGS))}; got {padding!r}.")
+    return padding
+
+
 def _widths(width: int, k: int) -> list[int]:
     """Channels from full resolution (index 0) down to the base (index k)."""
     return [width * min(2**i, 8) for i in range(k + 1)]
@@ -71,7 +83,8 @@ class ConvGenerator(nn.Module):
     A linear layer makes a ``b_h × b_w`` map of ``width · 2^k`` channels (at
     most ``8 · width``), then ``k`` stages of nearest 2× upsampling, 3×3
     convolution, batch norm and ReLU halve the channels, and a 3×3
-    convolution with tanh gives ``C`` channels in ``[-1, 1]``.
+    convolution with tanh gives ``C`` channels in ``[-1, 1]``. ``padding``:
+    how every convolution pads its input, one of :data:`PADDINGS`.
 
     Examples
     --------
@@ -87,10 +100,12 @@ class ConvGenerator(nn.Module):
         image_shape: tuple[int, int, int],
         width: int = DEFAULT_WIDTH,
         n_classes: int = 0,
+        padding: str = "zeros",
     ):
         super().__init__()
         k, bh, bw = conv_stages(image_shape)
         widths = _widths(width, k)
+        check_padding(padding)
         self.latent_dim, self.n_classes = latent_dim, n_classes
         self.image_shape = tuple(image_shape)
         self.base = (widths[k], bh, bw)
@@ -99,11 +114,11 @@ class ConvGenerator(nn.Module):
         for i in range(k, 0, -1):
             layers += [
                 nn.Upsample(scale_factor=2, mode="nearest"),
-                nn.Conv2d(widths[i], widths[i - 1], 3, padding=1, bias=False),
+                nn.Conv2d(widths[i], widths[i - 1], 3, padding=1, bias=False, padding_mode=padding),
                 nn.BatchNorm2d(widths[i - 1]),
                 nn.ReLU(),
             ]
-        layers += [nn.Conv2d(widths[0], image_shape[0], 3, padding=1), nn.Tanh()]
+        layers += [nn.Conv2d(widths[0], image_shape[0], 3, padding=1, padding_mode=padding), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.to(memory_format=CONV_MEMORY_FORMAT)
 
