@@ -64,6 +64,8 @@ KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", EARLIER)
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
+#: The default at two more seeds, on T only: how far the per-table counts move with the seed alone.
+SEEDS = ['rumi:{"random_state": 1}', 'rumi:{"random_state": 2}']
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
@@ -194,6 +196,24 @@ def earlier_rows(store: Path, version: str = EARLIER, label: str = CONTROL) -> p
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def seed_lines(rows: pd.DataFrame) -> list[str]:
+    """How many tables the default at each seed of ``[0, *SEEDS]`` is ahead of the better of SMOTE and ROS (G-mean)."""
+    import json
+
+    from minority_gen.evaluation.stats import score_table
+
+    ok = rows[rows.metric == "gmean"]
+    table = score_table(ok, "gmean", by="method", complete=False) if len(ok) else pd.DataFrame()
+    present = [s for s in [CONTROL, *SEEDS] if s in table.columns]
+    if len(present) < 2 or not {"smote", "ros"} <= set(table.columns):
+        return []
+    better = table[["smote", "ros"]].max(axis=1)
+    parts = [f"random_state {json.loads(s.partition(':')[2])['random_state'] if ':' in s else 0}: "
+             f"{int((table[s] > better).sum())} of {int(table[s].notna().sum())}" for s in present]
+    return [f"Seed spread: `{CONTROL}` ahead of the better of `smote` and `ros` (G-mean), the same settings at other "
+            "seeds (`random_state`; every other cell the same): " + "; ".join(parts) + ".", ""]
+
+
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
            command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
@@ -201,7 +221,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
     from minority_gen.evaluation.stats import cd_diagram, friedman_test, mean_ranks, nemenyi_cd, score_table
 
     cells = {r["key"]: r for r in read_store(store)}
-    used = [cells[k] for k in results.cell[~results.oversampler.str.contains("@")].unique() if k in cells]
+    used = [cells[k] for k in results.cell[results.oversampler.isin(samplers)].unique() if k in cells]
     n_total = len(tables) * folds * (len(samplers) * len(classifiers) + 2 * len(classifiers))
     lines = [f"# {title}", "",
              "* cells computed by `python benchmarks/dev_collection.py` (run it again to continue: finished cells "
@@ -262,7 +282,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                 gmean_table = table
         if gmean_table is not None and CONTROL in gmean_table.columns:
             lines += ["", *control_lines(gmean_table, clf)]
-        lines += ["", *paired_lines(rows, samplers, clf), ""]
+        lines += ["", *paired_lines(rows, samplers, clf), "", *seed_lines(rows)]
         earlier = f"{CONTROL}@{EARLIER[:7]}"
         if (rows.method == earlier).any():
             lines += [f"Today's default against the default of output version {EARLIER} (`{earlier}`):", "",
@@ -328,7 +348,11 @@ def main(argv=None) -> int:
         results = run(tables, samplers, classifiers, folds, store, args.jobs,
                       compute=not args.report and not args.sampler)
     earlier = earlier_rows(store)
-    results = pd.concat([results, earlier[earlier.dataset.isin(tables)]], ignore_index=True)
+    parts = [results, earlier[earlier.dataset.isin(tables)]]
+    if args.collection == "protocol_t" and not args.quick:  # the default's seed spread, when the store holds it
+        with threadpool_limits(1):
+            parts.append(run(tables, SEEDS, classifiers, folds, store, 1, compute=False))
+    results = pd.concat(parts, ignore_index=True)
     text = report(results, tables, samplers, classifiers, folds, store, out, command, TITLES[args.collection])
     if args.quick:
         print(text)

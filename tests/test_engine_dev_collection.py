@@ -48,3 +48,17 @@ def test_the_control_lines_count_tables_and_run_holm_against_the_default(script)
     # level on c and d
     assert other == ("`rumi:{\"n_iter\": 5}` per table (G-mean): ahead of the better of `smote` and `ros` on 3 of 4; "
                      "ahead of `lr-balanced` on 2 of 4, not behind it on 4.")
+
+
+def test_seed_lines_count_each_seed_against_the_better_of_smote_and_ros(script):
+    import pandas as pd
+
+    scores = {"smote": [0.70, 0.75, 0.85], "ros": [0.75, 0.65, 0.95], "rumi": [0.80, 0.70, 0.90],
+              script.SEEDS[0]: [0.80, 0.80, 0.96], script.SEEDS[1]: [0.60, 0.60, 0.60]}
+    rows = pd.DataFrame([(t, m, "lr", 0, "gmean", v[i], "", "k") for m, v in scores.items()
+                         for i, t in enumerate("abc")],
+                        columns=["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"])
+    rows["method"] = rows.oversampler
+    (line, _) = script.seed_lines(rows)
+    assert line.endswith("random_state 0: 1 of 3; random_state 1: 3 of 3; random_state 2: 0 of 3.")
+    assert script.seed_lines(rows[rows.method != script.SEEDS[0]].loc[lambda d: d.method != script.SEEDS[1]]) == []
