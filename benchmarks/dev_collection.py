@@ -214,6 +214,24 @@ def seed_lines(rows: pd.DataFrame) -> list[str]:
             "seeds (`random_state`; every other cell the same): " + "; ".join(parts) + ".", ""]
 
 
+def pair_report(results: pd.DataFrame, row: str, control: str, classifiers, store: Path, command: str,
+                title: str) -> str:
+    """``row`` against ``control`` per table, for each classifier (:func:`paired_lines`), with the cells' stamps."""
+    from minority_gen.evaluation import read_store
+
+    cells = {r["key"]: r for r in read_store(store)}
+    used = [cells[k] for k in results.cell.unique() if k in cells]
+    versions = sorted({c for r in used if (c := r["identity"]["oversampler"].get("code", {}).get("minority_gen_code"))})
+    lines = [f"# {title}: `{row}` against `{control}`", "",
+             f"* written by `{command}` {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from `{store.name}`",
+             f"* cells: {len(used)}, computed {min((r['started'] for r in used), default='–')} – "
+             f"{max((r['started'] for r in used), default='–')} at commit(s) "
+             f"{sorted({str(r['commit']) for r in used})}; output version(s) {', '.join(versions) or '–'}", ""]
+    for clf in classifiers:
+        lines += [f"## {clf}", "", *paired_lines(methods_of(results, clf), [row], clf, control), ""]
+    return "\n".join(lines)
+
+
 def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: Path, out: Path,
            command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
@@ -318,6 +336,10 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="(table, sampler, fold) tasks at once (default 1)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 tables, 2 folds, tiny GAN, lr only")
     p.add_argument("--report", action="store_true", help="only write results.md from the store")
+    p.add_argument("--pair", nargs=2, metavar=("ROW", "CONTROL"), default=None,
+                   help="only write <out>/<--pair-name>.md: ROW against CONTROL per table, from the cells the store "
+                        "holds at this package's output version (a check of a choice)")
+    p.add_argument("--pair-name", default="check", help="file name (without .md) of --pair's report")
     p.add_argument("--prune", action="store_true",
                    help="first drop the store's GAN cells of other output versions but KEEP_VERSIONS (never read "
                         "back; the reports written from them stay in git history), then go on as asked")
@@ -340,6 +362,14 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)  # one thread per task: parallelism, if any, is across tasks (--jobs)
     names = [n.strip() for n in args.datasets.split(",")] if args.datasets else None
     tables, samplers, classifiers, folds = plan(args.quick, names, args.collection)
+    if args.pair:
+        with threadpool_limits(1):
+            results = run(tables, list(args.pair), classifiers, folds, store, 1, compute=False)
+        text = pair_report(results, *args.pair, classifiers, store, command, TITLES[args.collection])
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{args.pair_name}.md").write_text(text)
+        print(text)
+        return 0
     print(f"dev_collection: {len(tables)} table(s), {len(samplers)} samplers, classifiers {classifiers} "
           f"(+ balanced, tuned), {folds} folds; store {store}", flush=True)
     with threadpool_limits(1):

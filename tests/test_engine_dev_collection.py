@@ -29,6 +29,10 @@ def test_quick_run_writes_a_store_and_a_report_and_resumes(script, tmp_path, cap
     assert store.read_text().splitlines() == lines  # nothing recomputed
     assert script.main(["--quick", "--report", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "results.md").read_text().split("\n", 4)[4] == text.split("\n", 4)[4]  # same body
+    _, samplers, _, _ = script.plan(True, None)
+    assert script.main(["--quick", "--out", str(tmp_path), "--pair", samplers[4], samplers[3]]) == 0
+    check = (tmp_path / "check.md").read_text()
+    assert f"| `{samplers[4]}` | G-mean | 2 |" in check and store.read_text().splitlines() == lines
 
 
 def test_the_control_lines_count_tables_and_run_holm_against_the_default(script):
