@@ -220,7 +220,7 @@ def pair_report(results: pd.DataFrame, row: str, control: str, classifiers, stor
     from minority_gen.evaluation import read_store
 
     cells = {r["key"]: r for r in read_store(store)}
-    used = [cells[k] for k in results.cell.unique() if k in cells]
+    used = [cells[k] for k in results.cell[results.oversampler.isin([row, control])].unique() if k in cells]
     versions = sorted({c for r in used if (c := r["identity"]["oversampler"].get("code", {}).get("minority_gen_code"))})
     lines = [f"# {title}: `{row}` against `{control}`", "",
              f"* written by `{command}` {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from `{store.name}`",
