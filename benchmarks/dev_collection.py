@@ -285,7 +285,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                   + " | Friedman chi2 (p) | Iman–Davenport F (p) | CD |",
                   "|---|---|" + "---|" * len(methods) + "---|---|---|"]
         for metric, label in METRIC_NAMES.items():
-            ok = rows[rows.metric == metric]
+            ok = rows[(rows.metric == metric) & rows.method.isin(methods)]
             table = score_table(ok, metric, by="method").reindex(columns=methods).dropna() if len(ok) else None
             if table is None or len(table) < 2 or table.shape[1] < len(methods):
                 lines.append(f"| {label} | {0 if table is None else len(table)} | "
@@ -381,7 +381,8 @@ def main(argv=None) -> int:
     parts = [results, earlier[earlier.dataset.isin(tables)]]
     if args.collection == "protocol_t" and not args.quick:  # the default's seed spread, when the store holds it
         with threadpool_limits(1):
-            parts.append(run(tables, SEEDS, classifiers, folds, store, 1, compute=False))
+            seeds = run(tables, SEEDS, classifiers, folds, store, 1, compute=False)
+            parts.append(seeds[seeds.oversampler.isin(SEEDS)])  # not the baselines again
     results = pd.concat(parts, ignore_index=True)
     text = report(results, tables, samplers, classifiers, folds, store, out, command, TITLES[args.collection])
     if args.quick:
