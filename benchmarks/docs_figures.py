@@ -184,8 +184,10 @@ def engine_ranks(path: Path, labels: dict[str, str]) -> str:
 
 PROTOCOL_T_ENGINE_ROWS = {
     **ENGINE_BASELINES,
-    PREVIOUS: "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations)",
-    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, 500 iterations)**",
+    PREVIOUS: "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations, "
+              "no filter)",
+    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, border filter, 500 "
+            "iterations)**",
 }
 
 #: Protocol V at output version e506445da2b07e18: the choice of the boundary weight, then of the table budget.
@@ -221,8 +223,10 @@ STROKE_ROWS = {
     "cagan": "`cagan`, no anchors",
     "rumi-anchor": "`rumi`, SMOTE anchors (the defaults before the pair)",
     "cagan-anchor": "`cagan`, SMOTE anchors (the defaults before the pair)",
-    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, 500 iterations)",
-    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, 500 iterations)",
+    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, border filter, "
+                    "500 iterations)",
+    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, border filter, "
+                     "500 iterations)",
 }
 STROKE_COLUMNS = {
     "lr_gmean": "LR G-mean", "lr_balanced_accuracy": "LR bal. acc.", "lr_average_precision": "LR avg. prec.",
