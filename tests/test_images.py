@@ -203,7 +203,7 @@ def test_image_defaults_width_16_and_1000_iterations():
     assert GANOversampler().get_params()["n_iter"] == "auto"
     assert train_config(rumi, GANOversampler().get_params(), images=True).n_iter == 1000
     assert train_config(rumi, GANOversampler().get_params(), images=False).n_iter == 500
-    assert train_config(rumi, GANOversampler().get_params(), images=False, anchored=False).n_iter == 2000
+    assert train_config(rumi, GANOversampler().get_params(), images=False, anchored=False).n_iter == 1000
     assert train_config(rumi, GANOversampler(n_iter=7).get_params(), images=True).n_iter == 7
 
 

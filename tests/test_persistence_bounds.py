@@ -39,7 +39,8 @@ def test_the_manifest_states_which_training_rows_a_file_holds(tmp_path):
     X, y = _table(3)
     anchored = _holds(GANOversampler(anchor="smote", **TINY).fit(X, y), tmp_path)
     assert anchored["training_rows"] and anchored["anchor_rows"] == {"1": 12, "2": 9}
-    assert anchored["filter_rows"] == {}
+    # filter="auto" on anchored tables is the border filter: its file holds weights, no rows
+    assert anchored["filter_rows"] == {"1": {"class": 0, "all": 0}, "2": {"class": 0, "all": 0}}
     none = _holds(GANOversampler(anchor=None, **TINY).fit(X, y), tmp_path)
     assert not none["training_rows"] and none["anchor_rows"] == {} and none["filter_rows"] == {}
     knn = _holds(GANOversampler(anchor=None, filter="copies,knn", **TINY).fit(X, y), tmp_path)
