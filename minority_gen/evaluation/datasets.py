@@ -141,6 +141,8 @@ def load_zenodo(name: str, data_home=None) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{name!r} is not one of the imbalanced-learn sets kept here: {', '.join(ZENODO)}.")
     home = Path(data_home) if data_home is not None else default_data_dir()
     home = home / "imblearn_zenodo"
+    if not (home / "zenodo").is_dir():  # before imbalanced-learn, which would create the folder it looks in
+        raise DatasetNotFound(MISSING_ZENODO.format(name=name, path=home))
     try:
         bunch = fetch_datasets(data_home=str(home), filter_data=(name,), download_if_missing=False)[name]
     except OSError:
