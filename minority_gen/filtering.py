@@ -316,7 +316,7 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         raise ValueError(f"n must be an int >= 0; got {n!r}.")
     if not _is(max_rounds, Integral) or max_rounds < 1:
         raise ValueError(f"max_rounds must be an int >= 1; got {max_rounds!r}.")
-    keys = ("requested", "drawn", "dropped_copies", "dropped_knn", "dropped_border", "dropped_range", "surplus", "kept",
+    keys = ("requested", "drawn", *(f"dropped_{c}" for c in CRITERIA), "dropped_range", "surplus", "kept",
             "kept_outside", "rounds")
     report = dict.fromkeys(keys, 0)
     report["requested"] = int(n)
@@ -333,10 +333,10 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
             m = n  # the rows of an unfiltered draw, unchanged where nothing lies outside
         rows = _draw(draw, m)
         rejected = row_filter.reasons(rows) if row_filter is not None else {}
-        copies = rejected.get("copies", np.zeros(m, dtype=bool))
-        knn = rejected.get("knn", np.zeros(m, dtype=bool)) & ~copies
-        border = rejected.get("border", np.zeros(m, dtype=bool)) & ~(copies | knn)
-        dropped = copies | knn | border
+        dropped, by = np.zeros(m, dtype=bool), {}  # a row rejected twice counts under the first criterion
+        for c in CRITERIA:
+            by[c] = rejected.get(c, np.zeros(m, dtype=bool)) & ~dropped
+            dropped |= by[c]
         out = np.asarray(outside(rows), dtype=bool) & ~dropped if outside is not None else np.zeros(m, bool)
         ok = ~(dropped | out)
         # Examine rows up to the one that completes the count; the rest of the round is surplus.
@@ -345,9 +345,8 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         if row_filter is None:
             rejected_rows.append(rows[:stop][out[:stop]])
         kept += int(ok[:stop].sum())
-        counts = {"drawn": m, "dropped_copies": copies[:stop].sum(), "dropped_knn": knn[:stop].sum(),
-                  "dropped_border": border[:stop].sum(), "dropped_range": out[:stop].sum(), "surplus": m - stop,
-                  "rounds": 1}
+        counts = {"drawn": m, **{f"dropped_{c}": mask[:stop].sum() for c, mask in by.items()},
+                  "dropped_range": out[:stop].sum(), "surplus": m - stop, "rounds": 1}
         report.update({key: report[key] + int(value) for key, value in counts.items()})
     if kept < n and row_filter is None:  # only the range rejected rows: keep the first of them rather than fail
         parts.append(np.concatenate(rejected_rows)[: n - kept])

@@ -152,7 +152,7 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
     add("--method-params", default=None, metavar="JSON", action=_Store,
         help='method options as JSON, e.g. \'{"b_pos": 2, "b_neg": -2}\'')
     add("--n-iter", type=int, default=None, action=_Store,
-        help="generator updates (default: 500 for anchored tables, 2000 for other tables, 1000 for images)")
+        help="generator updates (default: 500 for anchored tables, 1000 for other tables and for images)")
     add("--batch-size", type=int, default=None, action=_Store, help="batch size (default: the method's)")
     add("--recipe", choices=["tuned", "paper"], default="tuned", action=_Store,
         help="optimiser settings: tuned (default; Adam 1e-3, one D step on tables) or the paper's")

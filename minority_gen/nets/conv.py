@@ -105,7 +105,7 @@ class ConvGenerator(nn.Module):
         super().__init__()
         k, bh, bw = conv_stages(image_shape)
         widths = _widths(width, k)
-        check_padding(padding)
+        pad = {"padding": 1, "padding_mode": check_padding(padding)}
         self.latent_dim, self.n_classes = latent_dim, n_classes
         self.image_shape = tuple(image_shape)
         self.base = (widths[k], bh, bw)
@@ -114,11 +114,11 @@ class ConvGenerator(nn.Module):
         for i in range(k, 0, -1):
             layers += [
                 nn.Upsample(scale_factor=2, mode="nearest"),
-                nn.Conv2d(widths[i], widths[i - 1], 3, padding=1, bias=False, padding_mode=padding),
+                nn.Conv2d(widths[i], widths[i - 1], 3, bias=False, **pad),
                 nn.BatchNorm2d(widths[i - 1]),
                 nn.ReLU(),
             ]
-        layers += [nn.Conv2d(widths[0], image_shape[0], 3, padding=1, padding_mode=padding), nn.Tanh()]
+        layers += [nn.Conv2d(widths[0], image_shape[0], 3, **pad), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.to(memory_format=CONV_MEMORY_FORMAT)
 
