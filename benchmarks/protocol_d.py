@@ -71,24 +71,33 @@ def gan_training_set(X, y, config: str, n_positive: int):
     return X[keep], pos[keep]
 
 
-def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float]:
-    """``args.n_generate`` positive images from one method (or reference) and its fit time."""
+def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float, dict[int, np.ndarray]]:
+    """``args.n_generate`` positive images from one method (or reference), its fit time, and with
+    ``--checkpoints`` the images of the generator as it was every so many iterations (iteration → images)."""
     start = time.perf_counter()
     if name == "real":
-        return X[yb == 1], 0.0
+        return X[yb == 1], 0.0, {}
     if name == "smote":
         from imblearn.over_sampling import SMOTE
 
         smote = SMOTE(sampling_strategy={1: int(yb.sum()) + args.n_generate}, random_state=seed)
         X_res, _ = smote.fit_resample(X.reshape(len(X), -1).astype(np.float32), yb)
         new = np.clip(np.rint(X_res[len(X):]), 0, 255).astype(np.uint8)
-        return new.reshape(-1, *X.shape[1:]), time.perf_counter() - start
+        return new.reshape(-1, *X.shape[1:]), time.perf_counter() - start, {}
     from minority_gen import GANOversampler
+    from minority_gen.callbacks import GeneratorSnapshots
 
+    snapshots = [GeneratorSnapshots(args.checkpoints)] if args.checkpoints else []
     sampler = GANOversampler(method=name, **gan_params(args, name), sampling_strategy={1: int(yb.sum()) + 1},
-                             random_state=seed).fit(X, yb)
+                             random_state=seed).fit(X, yb, callbacks=snapshots)
     seconds = time.perf_counter() - start
-    return sampler.sample(args.n_generate, y=1, random_state=seed), seconds
+    images = sampler.sample(args.n_generate, y=1, random_state=seed)
+    earlier = {}
+    for states in (s for snap in snapshots for s in snap.states.values()):  # one GAN: the positives'
+        for iteration, state in sorted(states.items()):
+            sampler.generators_[1].load_state_dict(state)
+            earlier[iteration] = sampler.sample(args.n_generate, y=1, random_state=seed)
+    return images, seconds, earlier
 
 
 def gan_params(args, name: str | None = None) -> dict:
@@ -112,9 +121,11 @@ def gan_params(args, name: str | None = None) -> dict:
 
 def settings(args, name: str | None = None) -> dict:
     """The settings the figures of method (or reference) ``name`` depend on, as they read back from runs.jsonl."""
-    return json.loads(json.dumps(dict(gan=gan_params(args, name), n_generate=args.n_generate,
-                                      judge_epochs=args.judge_epochs, fraction=args.fraction,
-                                      n_positive=args.n_positive)))
+    out = dict(gan=gan_params(args, name), n_generate=args.n_generate, judge_epochs=args.judge_epochs,
+               fraction=args.fraction, n_positive=args.n_positive)
+    if args.checkpoints is not None and name not in REFERENCES:  # only when set: cells without keep their keys
+        out["checkpoints"] = args.checkpoints
+    return json.loads(json.dumps(out))
 
 
 def cell_key(config, name, seed, settings: dict) -> str:
@@ -234,9 +245,26 @@ def write_report(args, records, judge_accuracy: float) -> None:
         lines += table_lines(["method", "seeds", "FD", "class fidelity", "precision", "recall", "fit (s)",
                               "paper FID (Table 1)"], rows)
         lines += ["", f"* {verdict(by_name)}", f"* {ordering(by_name)}",
-                  f"* Grid: [grid_{config}.png](grid_{config}.png)", ""]
+                  f"* Grid: [grid_{config}.png](grid_{config}.png)", "", *by_length(by_name)]
     lines += digit_average(groups)
     write_results(args.out / "results.md", [*lines, "![FD per method](results.png)"], current)
+
+
+def by_length(by_name: dict[str, list[dict]]) -> list[str]:
+    """With ``--checkpoints``: FD (mean ± std over seeds) of each GAN row as it was at every checkpoint, and
+    the lowest-FD row at each (rows whose seeds all hold that checkpoint)."""
+    curves = {n: [r["metrics"]["by_iteration"] for r in by_name[n]] for n in by_fd(by_name)
+              if all("by_iteration" in r["metrics"] for r in by_name[n])}
+    if not curves:
+        return []
+    steps = sorted({int(it) for cs in curves.values() for c in cs for it in c})
+    at = {n: {it: [c[str(it)]["fd"] for c in cs if str(it) in c] for it in steps} for n, cs in curves.items()}
+    rows = [[n, *(mean_std(v, 1) if len(v) == len(curves[n]) else "–" for v in at[n].values())] for n in curves]
+    best = [min((n for n in curves if len(at[n][it]) == len(curves[n])), key=lambda n: np.mean(at[n][it]))
+            for it in steps]
+    return ["FD by training length (the same fit scored as it was at each checkpoint):", "",
+            *table_lines(["method", *(f"{it} it." for it in steps)], rows), "",
+            f"* lowest FD at each checkpoint: {', '.join(f'{it}: `{b}`' for it, b in zip(steps, best))}", ""]
 
 
 def digit_average(groups) -> list[str]:
@@ -317,6 +345,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--anchor", choices=["smote"], help="every GAN refines SMOTE blends (default: no anchors)")
     p.add_argument("--method-param", type=parse_method_param, action="append", default=[], metavar="M:NAME=VALUE",
                    help="an option of method M, e.g. rumi:d_schedule=joint (repeatable; value read as JSON)")
+    p.add_argument("--checkpoints", type=at_least_1, metavar="EVERY",
+                   help="also score every GAN as it was every EVERY iterations (FD by training length)")
     p.add_argument("--n-generate", type=at_least_1, help="images generated per fit (default 1000)")
     p.add_argument("--judge-epochs", type=at_least_1, help="epochs of the judge CNN (default 5)")
     p.add_argument("--device", default="cpu")
@@ -367,8 +397,11 @@ def main(argv=None) -> int:
             key = cell_key(config, name, seed, current)
             if key in done:
                 continue
-            images, seconds = generate(name, X, yb, args, seed)
+            images, seconds, earlier = generate(name, X, yb, args, seed)
             metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
+            if earlier:
+                metrics["by_iteration"] = {str(it): score(judge, ref_features, positives, im)
+                                           for it, im in earlier.items()}
             record = dict(key=key, config=config, name=name, seed=seed, settings=current, metrics=metrics,
                           date=info["date"], commit=info["commit"], command=args.command)
             append_records(runs_path, [record])

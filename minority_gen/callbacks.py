@@ -1,14 +1,68 @@
-"""Training events: the :class:`Callback` protocol, and the progress bar that is one."""
+"""Training events: the :class:`Callback` protocol, the progress bar that is one, and generator snapshots.
+
+A callback may also watch the generator itself: one with an integer
+``generator_every`` attribute and an ``on_generator(iteration, G)`` method is
+handed the sampling generator (the EMA one when kept) after every
+``generator_every``-th iteration, in the training process, before the next
+iteration changes it. :class:`GeneratorSnapshots` keeps copies of its
+weights, so that a benchmark can score a fit at several training lengths.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
+
+from torch import Tensor, nn
 
 
 class Callback(Protocol):
     def on_train_begin(self, n_iter: int, label: str) -> None: ...
     def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None: ...
     def on_train_end(self) -> None: ...
+
+
+def watches_generator(cb) -> bool:
+    """Whether ``cb`` asks for the generator (``generator_every`` and ``on_generator``)."""
+    return getattr(cb, "generator_every", None) is not None and callable(getattr(cb, "on_generator", None))
+
+
+class GeneratorSnapshots:
+    """Copies of the sampling generator's weights every ``every`` iterations.
+
+    Pass it to :meth:`GANOversampler.fit(X, y, callbacks=[...])
+    <minority_gen.GANOversampler.fit>`; afterwards ``states[label][iteration]``
+    holds the weights (on the CPU) of the GAN trained under ``label`` (the
+    progress bar's label, e.g. ``"class 1"``). Load one into
+    ``sampler.generators_[c]`` to draw from the generator as it was then.
+    Snapshots are taken in the training process only: a fit with ``n_jobs``
+    other than 1 refuses them.
+
+    Parameters
+    ----------
+    every : int
+        Iterations between snapshots (the last iteration is kept only when it
+        is a multiple).
+    """
+
+    def __init__(self, every: int):
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"every must be a positive integer; got {every!r}.")
+        self.generator_every = every
+        self.states: dict[str, dict[int, dict[str, Tensor]]] = {}
+        self._label = ""
+
+    def on_train_begin(self, n_iter: int, label: str) -> None:
+        self._label = label
+        self.states[label] = {}
+
+    def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
+        pass
+
+    def on_generator(self, iteration: int, G: nn.Module) -> None:
+        self.states[self._label][iteration] = {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}
+
+    def on_train_end(self) -> None:
+        pass
 
 
 class ProgressBar:

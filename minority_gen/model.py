@@ -12,7 +12,7 @@ by part through :meth:`FittedModel.to_state` / :meth:`FittedModel.from_state`
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from sklearn.base import clone
 
-from .callbacks import ProgressBar
+from .callbacks import Callback, ProgressBar
 from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
@@ -262,11 +262,13 @@ def rebuild_networks(method: GANMethod, spec: DataSpec, arch: Architecture, g_st
 
 
 def fit_model(settings: Settings, codec, spec: DataSpec, X, y: np.ndarray, grow: list,
-              rng: np.random.RandomState, ddp: DataParallel | None = None) -> tuple[FittedModel, pd.DataFrame]:
+              rng: np.random.RandomState, ddp: DataParallel | None = None,
+              callbacks: Sequence[Callback] = ()) -> tuple[FittedModel, pd.DataFrame]:
     """Train a GAN for every class label in ``grow``; return the fitted model and the training history.
 
     ``codec`` is fitted on ``X`` already; ``y`` holds the labels; ``rng`` the
-    estimator's random state (seeds of every GAN, then the draw seed).
+    estimator's random state (seeds of every GAN, then the draw seed);
+    ``callbacks`` training events beside the progress bar (``verbose``).
     """
     classes, y_idx = np.unique(y, return_inverse=True)
     x_enc = codec.encode(X)
@@ -278,8 +280,8 @@ def fit_model(settings: Settings, codec, spec: DataSpec, X, y: np.ndarray, grow:
             filters[c] = clone(settings.row_filter).fit(x_enc[mask], x_enc[~mask])
     x_all = to_device(torch.from_numpy(x_enc), settings.device)
     y_all = to_device(torch.from_numpy(y_idx.astype(np.int64)), settings.device)
-    plan = Plan(settings=settings, spec=spec, limits=limits, callbacks=[ProgressBar()] if settings.verbose else [],
-                ddp=ddp)
+    progress = [ProgressBar()] if settings.verbose else []
+    plan = Plan(settings=settings, spec=spec, limits=limits, callbacks=[*progress, *callbacks], ddp=ddp)
     index = {int(np.searchsorted(classes, c)): c for c in grow}
     fitted, history = fit_plan(plan, x_all, y_all, len(classes), index, rng)
     ranges = {}

@@ -22,7 +22,13 @@ from .model import fit_model
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX
-from .safeguards import check_no_fit_params, check_oversampling_targets, check_room, unchanged_on_failure
+from .safeguards import (
+    check_callbacks,
+    check_no_fit_params,
+    check_oversampling_targets,
+    check_room,
+    unchanged_on_failure,
+)
 from .safeguards import class_label as _label
 from .settings import check_params, resolve_settings
 
@@ -132,8 +138,13 @@ class GANOversampler(BaseOverSampler):
     # fitting
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, callbacks=()):
         """Fit the GANs without resampling; then draw rows with :meth:`sample`.
+
+        ``callbacks``: training events (:mod:`minority_gen.callbacks`), e.g.
+        :class:`~minority_gen.callbacks.GeneratorSnapshots` to keep the
+        generator's weights every so many iterations; a callback that watches
+        the generator needs ``n_jobs`` 1 or ``None``.
 
         Every parameter and the data are checked before the first training
         iteration. A fit that fails (a :class:`~minority_gen.DivergenceError`,
@@ -141,9 +152,10 @@ class GANOversampler(BaseOverSampler):
         previous fitted model and a first fit leaves the estimator unfitted.
         The same holds for :meth:`fit_resample`.
         """
+        callbacks = check_callbacks(callbacks, self.n_jobs)
         with unchanged_on_failure(self):
             adapter, data = self._check(X, y)
-            self._train(data.X, data.y, adapter)
+            self._train(data.X, data.y, adapter, callbacks)
         return self
 
     def fit_resample(self, X, y, **params):
@@ -184,7 +196,7 @@ class GANOversampler(BaseOverSampler):
         self.sampling_strategy_ = check_oversampling_targets(self.sampling_strategy, data.y)
         return adapter, data
 
-    def _train(self, X, y, adapter: NumericAdapter) -> None:
+    def _train(self, X, y, adapter: NumericAdapter, callbacks=()) -> None:
         params = self.get_params(deep=False)
         method = check_params(params)
         self.classes_, counts = np.unique(y, return_counts=True)
@@ -198,7 +210,7 @@ class GANOversampler(BaseOverSampler):
         codec, spec, X_dense = adapter.encoder(X)
         settings = resolve_settings(params, spec, method)
         rng = check_random_state(self.random_state)
-        self.model_, self.history_ = fit_model(settings, codec, spec, X_dense, y, grow, rng, ddp.active())
+        self.model_, self.history_ = fit_model(settings, codec, spec, X_dense, y, grow, rng, ddp.active(), callbacks)
         self.filter_report_ = {}
 
     # ------------------------------------------------------------------

@@ -150,6 +150,28 @@ def check_no_fit_params(params: Mapping) -> None:
         )
 
 
+def check_callbacks(callbacks, n_jobs) -> list:
+    """``fit``'s ``callbacks`` as a list, each checked to have the :class:`~minority_gen.callbacks.Callback`
+    methods; one that watches the generator needs the training in this process (``n_jobs`` 1 or ``None``)."""
+    from .callbacks import watches_generator
+    from .parallel import n_workers
+
+    if callbacks is None or hasattr(callbacks, "on_train_begin") or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of callbacks (minority_gen.callbacks); got {callbacks!r}.")
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        methods = ("on_train_begin", "on_iteration_end", "on_train_end")
+        missing = [m for m in methods if not callable(getattr(cb, m, None))]
+        if missing:
+            raise TypeError(f"callback {cb!r} lacks {', '.join(missing)}: give it the methods of "
+                            "minority_gen.callbacks.Callback.")
+    watching = [type(cb).__name__ for cb in callbacks if watches_generator(cb)]
+    if watching and n_workers(n_jobs) > 1:
+        raise ValueError(f"callback {watching[0]} watches the generator, which it can only do in the training "
+                         f"process, but n_jobs={n_jobs!r} trains in worker processes: fit with n_jobs=1.")
+    return callbacks
+
+
 @contextmanager
 def unchanged_on_failure(estimator) -> Iterator[None]:
     """Run a fit so that, if it raises, ``estimator`` is left as it was before.

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from .batches import ConditionalSampler, PositiveNegativeSampler
 from .boundary import BoundaryTerm
-from .callbacks import Callback
+from .callbacks import Callback, watches_generator
 from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
 from .methods.base import GANMethod, Networks
@@ -193,6 +193,10 @@ def train_gan(
     figures. Training stops early when the monitor says so, and the best
     generator it saw is restored at the end.
 
+    Callbacks that watch the generator (``generator_every`` and
+    ``on_generator``, see :mod:`minority_gen.callbacks`) receive the
+    sampling generator after every ``generator_every``-th iteration.
+
     ``wrap_optimizer``: applied to every optimiser the loop makes (the
     generator's and each discriminator-side network's); the data-parallel
     training of :mod:`minority_gen.distributed` averages the gradients
@@ -220,6 +224,7 @@ def train_gan(
     device = _device(nets.G)
     limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
     forward = autocast_context(device, config.amp)
+    watchers = [cb for cb in callbacks if watches_generator(cb)]
     for cb in callbacks:
         cb.on_train_begin(config.n_iter, label)
     nets.G.train()
@@ -281,6 +286,9 @@ def train_gan(
                         pe.lerp_(p, 1.0 - config.ema)
                     for be, b in zip(ema_g.buffers(), nets.G.buffers()):
                         be.copy_(b)
+            for cb in watchers:
+                if it % cb.generator_every == 0:
+                    cb.on_generator(it, nets.G if ema_g is None else ema_g)
             # --- record (on the device until the flush) -----------------
             names = ["d_loss", "g_loss", *(f"d_{k}" for k in d_terms), *(f"g_{k}" for k in g_terms)]
             figures = [d_total.detach(), g_total.detach(), *(v.detach() for v in d_terms.values()),

@@ -161,3 +161,21 @@ def test_missing_mnist_file_exits_saying_where_to_get_it(protocol_d, tmp_path):
     with pytest.raises(SystemExit, match="mnist_test.npz not found. It is the official MNIST test set"):
         protocol_d.main(["--quick", "--data", str(tmp_path), "--out", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_checkpoints_score_the_fit_as_it_was_and_the_last_one_is_the_fit(protocol_d, tmp_path):
+    out = tmp_path / "ckpt"
+    args = ["--quick", "--n-iter", "4", "--checkpoints", "2", "--out", str(out), "--configs", "digit5",
+            "--methods", "rumi"]
+    assert protocol_d.main(args) == 0
+    recs = {r["name"]: r for r in protocol_d.read_store(out / "runs.jsonl")}
+    rumi = recs["rumi"]
+    assert rumi["settings"]["checkpoints"] == 2 and "checkpoints" not in recs["smote"]["settings"]
+    steps = rumi["metrics"]["by_iteration"]
+    assert sorted(steps) == ["2", "4"]
+    assert steps["4"] == {k: rumi["metrics"][k] for k in steps["4"]}  # the last snapshot is the fitted generator
+    assert steps["2"]["fd"] != steps["4"]["fd"]
+    text = (out / "results.md").read_text()
+    assert "FD by training length" in text and "| 2 it. | 4 it. |" in text
+    assert "lowest FD at each checkpoint: 2: `rumi`, 4: `rumi`" in text

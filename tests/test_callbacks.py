@@ -1,0 +1,75 @@
+"""Callbacks passed to ``fit``: generator snapshots (protocol D scores a fit at several training lengths).
+
+A snapshot must be the sampling generator as it was at its iteration: loading the last one reproduces the
+fitted sampler's rows, an earlier one gives other rows, and taking snapshots leaves the fit's output
+unchanged. Callbacks are checked before training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+
+from minority_gen import GANOversampler
+from minority_gen.callbacks import GeneratorSnapshots, watches_generator
+
+TINY = dict(n_iter=12, hidden_dims=(8,), batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(120, 4, n_informative=3, n_redundant=0, weights=[0.8], random_state=0)
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_snapshots_are_the_sampling_generator_at_their_iteration(data, ema):
+    X, y = data
+    snaps = GeneratorSnapshots(every=4)
+    sampler = GANOversampler(**TINY, ema=ema).fit(X, y, callbacks=[snaps])
+    (label, states), = snaps.states.items()
+    assert "1" in label and sorted(states) == [4, 8, 12]
+    rows = sampler.sample(20, y=1, random_state=3)
+    plain = GANOversampler(**TINY, ema=ema).fit(X, y)
+    np.testing.assert_array_equal(plain.sample(20, y=1, random_state=3), rows)  # watching changes nothing
+    G = sampler.generators_[1]
+    G.load_state_dict(states[12])
+    np.testing.assert_array_equal(sampler.sample(20, y=1, random_state=3), rows)
+    G.load_state_dict(states[4])
+    assert not np.allclose(sampler.sample(20, y=1, random_state=3), rows)
+    assert all(v.device.type == "cpu" for s in states.values() for v in s.values())
+    assert any(not torch.equal(states[4][k], states[12][k]) for k in states[4])  # copies, not the live weights
+
+
+def test_each_class_gets_its_own_snapshots(data):
+    X, y = data
+    y = y.copy()
+    y[:10] = 2  # a third class: two GANs grow
+    snaps = GeneratorSnapshots(every=6)
+    GANOversampler(**TINY).fit(X, y, callbacks=[snaps])
+    assert len(snaps.states) == 2 and all(sorted(s) == [6, 12] for s in snaps.states.values())
+
+
+def test_bad_callbacks_are_refused_before_training(data):
+    X, y = data
+    sampler = GANOversampler(**TINY)
+    with pytest.raises(TypeError, match="list of callbacks"):
+        sampler.fit(X, y, callbacks=GeneratorSnapshots(every=2))
+    with pytest.raises(TypeError, match="lacks on_train_begin"):
+        sampler.fit(X, y, callbacks=[object()])
+    with pytest.raises(ValueError, match="n_jobs=1"):
+        GANOversampler(**TINY, n_jobs=2).fit(X, y, callbacks=[GeneratorSnapshots(every=2)])
+    assert not hasattr(sampler, "model_")
+    with pytest.raises(ValueError, match="positive integer"):
+        GeneratorSnapshots(every=0)
+
+
+def test_a_callback_without_generator_every_does_not_watch():
+    class Losses:
+        def on_train_begin(self, n_iter, label): ...
+        def on_iteration_end(self, iteration, record): ...
+        def on_train_end(self): ...
+        def on_generator(self, iteration, G): ...
+
+    assert not watches_generator(Losses()) and watches_generator(GeneratorSnapshots(every=1))
