@@ -171,6 +171,9 @@ PARAMETERS = """Parameters
         rows are less often of the class than those of almost every real row
         of the class, ``"border"`` drops rows that a logistic regression of
         the real rows (``class_weight="balanced"``) assigns to another class,
+        ``"reach"`` only those farther across that border than the class's
+        own real rows reach (the 5 % quantile of their margins, or the border
+        itself where they all lie on their side),
         ``"copies,knn"`` both of the first two (any comma-separated subset); or a
         :class:`minority_gen.filtering.RowFilter` with its own thresholds.
         ``filter_report_`` counts what was dropped. Tables only. ``"auto"``:
@@ -282,7 +285,7 @@ ATTRIBUTES = """Attributes
     filter_report_ : dict
         Class label → counts of the last draw of that class through the
         filter: ``requested``, ``drawn``, ``dropped_copies``,
-        ``dropped_knn``, ``dropped_border``, ``dropped_range`` (rows drawn again because a
+        ``dropped_knn``, ``dropped_border``, ``dropped_reach``, ``dropped_range`` (rows drawn again because a
         discrete value left the class's own range), ``surplus``, ``kept``,
         ``kept_outside``, ``rounds``.
     model_ : FittedModel

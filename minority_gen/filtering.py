@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-CRITERIA = ("copies", "knn", "border")
+CRITERIA = ("copies", "knn", "border", "reach")
 """The criteria :class:`RowFilter` knows, in the order they are checked."""
 
 CHUNK_ROWS = 8192
@@ -79,12 +79,19 @@ class RowFilter(BaseEstimator):
           (``X_pos`` against ``X_neg``, ``class_weight="balanced"``) assigns to the other classes: its
           margin towards ``X_pos`` is below 0. So no kept row lies across the linear border of the real
           rows (SMOTE's rows can). Skipped when ``X_neg`` is ``None`` or empty.
+        * ``"reach"``: the same logistic regression, but a candidate is rejected only when its margin is
+          below ``border_floor_``, the lower of 0 and the ``quantile``-quantile (lower value) of the real
+          ``X_pos`` rows' own margins: a kept row lies no farther across the linear border than the
+          class's own real rows do (those of a mode that no line separates from the other classes keep
+          their rows). On data a line separates it is ``"border"``. Not with ``"border"``; skipped when
+          ``X_neg`` is ``None`` or empty.
     copy_tol : float, default=0.1
         Near-copy radius, relative to the typical distance between real rows; ``0`` rejects exact copies only.
     k : int, default=5
         Neighbours for ``"knn"``; clipped to the number of real rows minus one.
     quantile : float, default=0.05
-        In ``[0, 1)``; ``0`` rejects only candidates less positive than every real positive row.
+        In ``[0, 1)``; ``0`` rejects only candidates less positive than every real positive row (``"knn"``)
+        or farther across the border than every real positive row (``"reach"``).
 
     Attributes
     ----------
@@ -95,8 +102,10 @@ class RowFilter(BaseEstimator):
     k_, reference_shares_, knn_threshold_ : int, ndarray of shape (n_pos,), float
         With ``"knn"``: neighbours used, leave-one-out share of each real positive row, rejection threshold.
     border_coef_, border_intercept_ : ndarray of shape (n_features,), float
-        With ``"border"``: the logistic regression's weights and intercept, signed so that a positive
-        margin ``X @ border_coef_ + border_intercept_`` means ``X_pos``'s side.
+        With ``"border"`` or ``"reach"``: the logistic regression's weights and intercept, signed so that a
+        positive margin ``X @ border_coef_ + border_intercept_`` means ``X_pos``'s side.
+    border_floor_ : float
+        With ``"reach"``: the margin below which a candidate is rejected (at most 0).
 
     Examples
     --------
@@ -122,6 +131,10 @@ class RowFilter(BaseEstimator):
             raise ValueError(f"k must be an int >= 1; got {k!r}.")
         if not _is(q, Real) or not 0 <= q < 1:
             raise ValueError(f"quantile must be a float in [0, 1); got {q!r}.")
+        if {"border", "reach"} <= set(criteria):
+            raise ValueError("criteria 'border' and 'reach' are two thresholds on the same margin; name one "
+                             f"(\"border\": no row across, \"reach\": none farther across than the real rows); got "
+                             f"{self.criteria!r}.")
         return criteria
 
     def fit(self, X_pos, X_neg=None) -> RowFilter:
@@ -131,7 +144,7 @@ class RowFilter(BaseEstimator):
         N = None
         if X_neg is not None and np.asarray(X_neg).size > 0:
             N = _rows(X_neg, "X_neg", n_features=P.shape[1])
-        self.criteria_ = tuple(c for c in criteria if c not in ("knn", "border") or N is not None)
+        self.criteria_ = tuple(c for c in criteria if c not in ("knn", "border", "reach") or N is not None)
         self.n_features_in_ = P.shape[1]
         if "copies" in self.criteria_:
             self._X_pos, self._nn_pos = P, NearestNeighbors(n_neighbors=1).fit(P)
@@ -148,15 +161,17 @@ class RowFilter(BaseEstimator):
             self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(self._X_all)
             self.reference_shares_ = np.concatenate([self._loo_shares(P, s) for s in _chunks(len(P))])
             self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
-        if "border" in self.criteria_:
+        if "border" in self.criteria_ or "reach" in self.criteria_:
             X, y = np.vstack([P, N]), np.r_[np.ones(len(P), int), np.zeros(len(N), int)]
             lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
             self.border_coef_, self.border_intercept_ = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+        if "reach" in self.criteria_:
+            self.border_floor_ = min(0.0, float(np.quantile(self.margins(P), self.quantile, method="lower")))
         return self
 
     #: The fitted values :meth:`to_state` keeps; the neighbour searches are rebuilt from the rows.
     STATE = ("criteria_", "n_features_in_", "copy_threshold_", "k_", "reference_shares_", "knn_threshold_",
-             "border_coef_", "border_intercept_")
+             "border_coef_", "border_intercept_", "border_floor_")
 
     def to_state(self) -> dict:
         """What :meth:`from_state` rebuilds this filter from: parameters, fitted values and the real rows
@@ -194,12 +209,17 @@ class RowFilter(BaseEstimator):
             if not 0 < f._n_pos < len(f._X_all) or not 1 <= f.k_ < len(f._X_all):
                 raise ValueError("a RowFilter state's row counts do not fit its rows")
             f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(f._X_all)
-        if "border" in f.criteria_:
+        if "border" in f.criteria_ or "reach" in f.criteria_:
             f.border_coef_ = np.asarray(f.border_coef_, dtype=np.float64)
             if f.border_coef_.shape != (f.n_features_in_,) or not np.isfinite(f.border_coef_).all() \
                     or not _is(f.border_intercept_, Real) or not math.isfinite(f.border_intercept_):
                 raise ValueError("a RowFilter state's border weights do not fit its features or are not finite")
             f.border_intercept_ = float(f.border_intercept_)
+        if "reach" in f.criteria_:
+            floor = getattr(f, "border_floor_", None)
+            if not _is(floor, Real) or not (math.isfinite(floor) and floor <= 0):
+                raise ValueError("a RowFilter state's border floor is missing, not finite or above 0")
+            f.border_floor_ = float(floor)
         return f
 
     def _nearest_pos_distance(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -241,11 +261,13 @@ class RowFilter(BaseEstimator):
                 out["knn"][s] = (idx < self._n_pos).mean(1) < self.knn_threshold_
             if "border" in out:
                 out["border"][s] = self.margins(X[s]) < 0
+            if "reach" in out:
+                out["reach"][s] = self.margins(X[s]) < self.border_floor_
         return out
 
     def margins(self, X_candidates) -> np.ndarray:
-        """With ``"border"``: each candidate's margin towards ``X_pos`` under the real rows' logistic regression
-        (its logit; below 0: the other classes' side)."""
+        """With ``"border"`` or ``"reach"``: each candidate's margin towards ``X_pos`` under the real rows'
+        logistic regression (its logit; below 0: the other classes' side)."""
         check_is_fitted(self, "border_coef_")
         return np.asarray(X_candidates, dtype=np.float64) @ self.border_coef_ + self.border_intercept_
 
@@ -293,12 +315,12 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
     rows : ndarray of shape (n, n_features)
     report : dict
         ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies``, ``dropped_knn``,
-        ``dropped_border`` and ``dropped_range`` (rows rejected; a row rejected twice counts under the first of
-        these),
+        ``dropped_border``, ``dropped_reach`` and ``dropped_range`` (rows rejected; a row rejected twice counts
+        under the first of these),
         ``surplus`` (rows of the last round after the ``n``-th kept one, unused), ``kept`` (``n``),
         ``kept_outside`` (rows kept although ``outside`` rejected them, counted under ``dropped_range`` too: only
         when ``max_rounds`` ran out) and ``rounds``; ``drawn = kept - kept_outside + dropped_copies +
-        dropped_knn + dropped_border + dropped_range + surplus``.
+        dropped_knn + dropped_border + dropped_reach + dropped_range + surplus``.
 
     Examples
     --------
@@ -356,7 +378,8 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         raise ValueError(
             f"the row filter kept {kept} of {report['drawn']} generated rows in {report['rounds']} rounds, "
             f"short of the {n} requested (dropped as copies: {report['dropped_copies']}, by knn: "
-            f"{report['dropped_knn']}, across the border: {report['dropped_border']}, outside the class's range of "
+            f"{report['dropped_knn']}, across the border: {report['dropped_border'] + report['dropped_reach']}, "
+            "outside the class's range of "
             f"a discrete column: {report['dropped_range']}). "
             "Loosen the filter (a smaller copy_tol or quantile), disable it with filter=None, or train the "
             "generator longer."

@@ -153,6 +153,7 @@ def test_draw_filtered_exact_count_in_draw_order(classes, n):
         "dropped_copies": int(reasons["copies"][:stop].sum()),
         "dropped_knn": int((reasons["knn"] & ~reasons["copies"])[:stop].sum()),
         "dropped_border": 0,
+                      "dropped_reach": 0,
         "dropped_range": 0,
         "surplus": len(everything) - stop,
         "kept": n,
@@ -176,7 +177,7 @@ def test_draw_filtered_counts_rows_after_the_last_needed_one_as_surplus(classes)
     np.testing.assert_array_equal(rows, [[0.3, -0.2]])
     assert draws == [filtering.MIN_ROUND]
     assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0, "dropped_border": 0,
-                      "dropped_range": 0,
+                      "dropped_reach": 0, "dropped_range": 0,
                       "surplus": draws[0] - 1, "kept": 1, "kept_outside": 0, "rounds": 1}
 
 
@@ -185,7 +186,7 @@ def test_draw_filtered_without_filter_returns_draw(classes):
     rows, report = draw_filtered(draw, 12, None)
     assert len(drawn) == 1 and rows is drawn[0]
     assert report == {"requested": 12, "drawn": 12, "dropped_copies": 0, "dropped_knn": 0, "dropped_border": 0,
-                      "dropped_range": 0,
+                      "dropped_reach": 0, "dropped_range": 0,
                       "surplus": 0, "kept": 12, "kept_outside": 0, "rounds": 1}
 
 
@@ -323,6 +324,7 @@ def test_border_rows_drawn_through_the_filter_all_lie_on_the_class_side(classes)
     assert report["dropped_border"] > 30  # the draw straddles the border
     assert report["drawn"] == (report["kept"] + report["dropped_copies"] + report["dropped_knn"]
                                + report["dropped_border"] + report["dropped_range"] + report["surplus"])
+    assert report["dropped_reach"] == 0
 
 
 def test_border_is_skipped_without_negatives_and_kept_by_the_state(classes):
@@ -339,6 +341,71 @@ def test_border_is_skipped_without_negatives_and_kept_by_the_state(classes):
         state["fitted"] = {**state["fitted"], **bad}
         with pytest.raises(ValueError, match="border weights"):
             RowFilter.from_state(state)
+
+
+# --------------------------------------------------------------------------
+# "reach": no farther across the border than the class's real rows
+# --------------------------------------------------------------------------
+def ring(seed=0):
+    """4 positive modes on a circle among 4 negative ones: no line separates the classes."""
+    rng = np.random.default_rng(seed)
+    angles = np.arange(8) * np.pi / 4
+    modes = 4 * np.c_[np.cos(angles), np.sin(angles)]
+    X_pos = np.repeat(modes[0::2], 25, axis=0) + rng.normal(0, 0.2, (100, 2))
+    X_neg = np.repeat(modes[1::2], 100, axis=0) + rng.normal(0, 0.2, (400, 2))
+    return X_pos, X_neg, modes[0::2]
+
+
+def test_reach_floor_is_the_quantile_of_the_real_rows_margins_or_the_border(classes):
+    X_pos, X_neg, _ = ring()
+    f = RowFilter(criteria="reach").fit(X_pos, X_neg)
+    margins = f.margins(X_pos)
+    assert (margins < 0).mean() > 0.2  # the ring: a line puts real positive rows across
+    assert f.border_floor_ == np.quantile(margins, 0.05, method="lower") < 0
+    assert (f.reasons(X_pos)["reach"]).mean() <= 0.05
+    grid = np.random.default_rng(1).uniform(-6, 6, (2000, 2))
+    np.testing.assert_array_equal(f.reasons(grid)["reach"], f.margins(grid) < f.border_floor_)
+    strict = RowFilter(criteria="border").fit(X_pos, X_neg)
+    np.testing.assert_array_equal(strict.margins(grid), f.margins(grid))  # one regression, two thresholds
+    assert f.reasons(grid)["reach"].sum() < strict.reasons(grid)["border"].sum()
+    X_pos, X_neg = classes  # a line separates them: the floor is the border itself
+    sep = RowFilter(criteria="reach", quantile=0.0).fit(X_pos + 10, X_neg)
+    assert sep.border_floor_ == 0.0
+
+
+def test_reach_keeps_the_modes_a_line_cannot_separate_where_border_loses_them():
+    X_pos, X_neg, pos_modes = ring()
+    rng = np.random.default_rng(4)
+    draw = lambda m: pos_modes[rng.integers(0, 4, m)] + rng.normal(0, 0.3, (m, 2))  # noqa: E731
+    shares = {}
+    for criteria in ("border", "reach"):
+        f = RowFilter(criteria=criteria).fit(X_pos, X_neg)
+        rows, _ = draw_filtered(draw, 800, f)
+        nearest = np.argmin(((rows[:, None] - pos_modes[None]) ** 2).sum(-1), axis=1)
+        shares[criteria] = np.bincount(nearest, minlength=4) / len(rows)
+    assert (shares["reach"] > 0.15).all()
+    assert (shares["border"] < 0.05).sum() >= 1
+
+
+def test_reach_state_round_trip_and_hostile_floors(classes):
+    X_pos, X_neg, _ = ring()
+    f = RowFilter(criteria="copies,reach").fit(X_pos, X_neg)
+    back = RowFilter.from_state(f.to_state())
+    grid = np.random.default_rng(3).uniform(-6, 6, (200, 2))
+    np.testing.assert_array_equal(back.keep(grid), f.keep(grid))
+    assert back.border_floor_ == f.border_floor_
+    for bad in ({"border_floor_": 0.5}, {"border_floor_": float("nan")}, {"border_floor_": "-1"}):
+        state = f.to_state()
+        state["fitted"] = {**state["fitted"], **bad}
+        with pytest.raises(ValueError, match="border floor"):
+            RowFilter.from_state(state)
+    state = f.to_state()
+    del state["fitted"]["border_floor_"]
+    with pytest.raises(ValueError, match="border floor"):
+        RowFilter.from_state(state)
+    with pytest.raises(ValueError, match="name one"):
+        RowFilter(criteria="border,reach").fit(X_pos, X_neg)
+    assert RowFilter(criteria="reach").fit(X_pos).criteria_ == ()
 
 
 def test_estimator_with_the_border_filter_returns_no_row_across_the_border():
@@ -378,3 +445,17 @@ def test_auto_filter_is_the_border_for_anchored_tables_only():
     assert GANOversampler(**{**tiny, "hidden_dims": (4,)}).fit(images, labels).filters_ == {}
     with pytest.raises(ValueError, match="filter works on tables only"):
         GANOversampler(filter="copies", **{**tiny, "hidden_dims": (4,)}).fit(images, labels)
+
+
+def test_estimator_with_reach_keeps_every_ring_mode_the_border_filter_drops():
+    from minority_gen import GANOversampler
+
+    X_pos, X_neg, pos_modes = ring()
+    X, y = np.r_[X_neg, X_pos], np.r_[np.zeros(len(X_neg), int), np.ones(len(X_pos), int)]
+    tiny = dict(n_iter=20, batch_size=32, hidden_dims=(8,), device="cpu", random_state=0)
+    covered = {}
+    for name in ("border", "reach"):
+        rows = GANOversampler(filter=name, **tiny).fit(X, y).sample(400, y=1, random_state=0)
+        nearest = np.argmin(((rows[:, None] - pos_modes[None]) ** 2).sum(-1), axis=1)
+        covered[name] = int((np.bincount(nearest, minlength=4) > 40).sum())
+    assert covered == {"border": 2, "reach": 4}

@@ -166,7 +166,8 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
              "smote for tables, none for images")
     add("--filter", default="auto", metavar="CRITERIA", action=_Store,
         help="drop generated rows: 'copies', 'knn', 'border' (across the real rows' logistic-regression "
-             "border), a comma-separated subset such as 'copies,knn', or 'none'; auto (default): border for "
+             "border), 'reach' (farther across it than the class's real rows), a comma-separated subset such as "
+             "'copies,knn', or 'none'; auto (default): border for "
              "tables with anchors, none otherwise")
     add("--sampling-strategy", default="auto", action=_Store,
         help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
