@@ -8,6 +8,17 @@ commits that change behaviour on purpose, each saying so).
 A fingerprint is the SHA-256 of the exact bytes of ``fit_resample``'s rows and
 labels, of ``sample``'s rows, and of ``history_``'s losses: any change of a bit
 in a returned value changes it.
+
+Those bytes also depend on the processor: the same torch build computes other
+last bits on another CPU (its matrix kernels round differently), and training
+amplifies them. ``pinned_outputs.json`` holds the fingerprints of the machine
+that pinned them (which :data:`minority_gen._version.OUTPUT_VERSION` names);
+``pinned_outputs_machines.json`` those of other machines, each under the digest
+of :data:`CANARY`'s fingerprint there, written by ``python -m tests.pinned_outputs
+--machine`` from a commit whose outputs were pinned (it refuses on a machine
+whose canary matches the pinned one, and records the commit). A commit that
+re-pins on purpose empties that file: the other machines' figures of the old
+outputs no longer apply.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -152,11 +164,56 @@ def fingerprint(name: str) -> dict:
     return {"resampled": _digest(X_res, y_res), "sample": _digest(new), "history": _digest(history)}
 
 
+#: The case whose fingerprint tells the machines apart.
+CANARY = "rumi_default"
+DATA = Path(__file__).parent / "data"
+
+
+def machine_key(canary: dict) -> str:
+    """The key of a machine's fingerprints: the digest of :data:`CANARY`'s fingerprint there."""
+    return hashlib.sha256(json.dumps(canary, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def v1_digest(name: str) -> str:
+    """The digest of the rows the format-1 model file ``tests/data/v1_<name>.mgz`` draws."""
+    from minority_gen import GANOversampler
+
+    sampler = GANOversampler.load(DATA / f"v1_{name}.mgz")
+    return _digest(sampler.sample(9, y=sampler.classes_[-1], random_state=5))
+
+
+def write_machine() -> str:
+    """Add this machine's fingerprints to ``pinned_outputs_machines.json`` (see the module docstring)."""
+    import platform
+    import subprocess
+
+    torch.set_num_threads(1)
+    pinned = json.loads((DATA / "pinned_outputs.json").read_text())
+    canary = fingerprint(CANARY)
+    if canary == pinned[CANARY]:
+        raise SystemExit("this machine computes the pinned outputs: nothing to add")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    path = DATA / "pinned_outputs_machines.json"
+    machines = json.loads(path.read_text()) if path.exists() else {}
+    key = machine_key(canary)
+    v1_names = json.loads((DATA / "v1_samples.json").read_text())
+    machines[key] = {"written_by": commit, "cpu": cpu, "torch": torch.__version__,
+                     "cases": {name: fingerprint(name) for name in pinned},
+                     "v1_samples": {name: v1_digest(name) for name in v1_names}}
+    path.write_text(json.dumps(machines, indent=1) + "\n")
+    return key
+
+
 def main(names=None) -> dict:
     torch.set_num_threads(1)
     return {name: fingerprint(name) for name in (names or cases())}
 
 
 if __name__ == "__main__":
-    json.dump(main(sys.argv[1:] or None), sys.stdout, indent=1)
-    print()
+    if sys.argv[1:] == ["--machine"]:
+        print("wrote the fingerprints of machine", write_machine())
+    else:
+        json.dump(main(sys.argv[1:] or None), sys.stdout, indent=1)
+        print()
