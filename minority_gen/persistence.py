@@ -32,9 +32,10 @@ the training data only where an option needs them: ``anchor="smote"``
 (the default for tables) stores every row of each class it generates (a
 conditional method: of every class, at most 4,096 of a class it does not
 generate), standardised; ``filter="copies"`` stores the class's rows, and
-``filter="knn"`` every training row, standardised (``filter="border"``, the
-default on anchored tables, only its regression's weights). With ``anchor=None``
-and no filter, or the border filter alone, the file holds no row. The codec needed to undo the
+``filter="knn"`` every training row, standardised (``filter="reach"``, the
+default on anchored tables, and ``"border"`` only their regression's weights and
+floor). With ``anchor=None`` and no filter, or a border filter alone, the file
+holds no row. The codec needed to undo the
 standardisation is always in the file.
 
 Loading reads JSON with :mod:`minority_gen.jsonstate` (which builds only the

@@ -65,7 +65,11 @@ AUTO_IMAGE_N_ITER = 1000
 #: of a logistic regression of the real rows) was chosen on protocol V by the rule in benchmarks/README.md: G-mean
 #: lower than without it on 6 / 6 / 6 of 9 / 10 / 10 changed tables (LR / RF / HGB; one-sided sign test p = 0.25,
 #: 0.38, 0.38): no classifier pays for it (benchmarks/results/dev_collection/choice_b95a243.md).
-AUTO_FILTER = "border"
+#: Then ``"reach"`` against ``"border"`` on V (the rule in benchmarks/README.md, both rows on one machine): lower
+#: on 2 / 3 / 5 of 6 / 6 / 6 changed tables (p = 0.89 / 0.66 / 0.11; the 8 other tables, which a line separates,
+#: identical), crossing share within SMOTE's plus one point on all 14: it passes, and keeps the modes a line
+#: cannot separate, which the border filter drops (benchmarks/results/dev_collection/choice_c1d2760.md).
+AUTO_FILTER = "reach"
 
 #: ``padding="auto"``: how image generators' convolutions pad. Zeros, the images of every result so far; the
 #: alternatives (:data:`~minority_gen.nets.conv.PADDINGS`) are for protocol I's validation split to decide.

@@ -427,7 +427,7 @@ def test_estimator_with_the_border_filter_returns_no_row_across_the_border():
     assert sampler.filter_report_[1]["dropped_border"] > 0
 
 
-def test_auto_filter_is_the_border_for_anchored_tables_only():
+def test_auto_filter_is_reach_for_anchored_tables_only():
     from minority_gen import GANOversampler
 
     rng = np.random.default_rng(0)
@@ -435,9 +435,9 @@ def test_auto_filter_is_the_border_for_anchored_tables_only():
     y = np.r_[np.zeros(60, int), np.ones(20, int)]
     tiny = dict(n_iter=3, batch_size=16, hidden_dims=(8,), device="cpu", random_state=0)
     anchored = GANOversampler(**tiny).fit(X, y)
-    assert anchored.filters_[1].criteria_ == ("border",)
+    assert anchored.filters_[1].criteria_ == ("reach",)
     anchored.fit_resample(X, y)
-    assert anchored.filter_report_[1]["drawn"] >= 40 and "dropped_border" in anchored.filter_report_[1]
+    assert anchored.filter_report_[1]["drawn"] >= 40 and "dropped_reach" in anchored.filter_report_[1]
     assert GANOversampler(anchor=None, **tiny).fit(X, y).filters_ == {}
     assert GANOversampler(filter=None, **tiny).fit(X, y).filters_ == {}
     images = np.random.default_rng(1).integers(0, 256, (20, 16, 16)).astype(np.uint8)

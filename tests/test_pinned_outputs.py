@@ -11,9 +11,13 @@ version as it is (no earlier row used the option), until the next re-pin counts 
 The ``v1_*.mgz`` files were saved by that commit in model-file format 1;
 they must keep loading and drawing the same rows.
 
-A machine whose processor computes other last bits is checked against its own
-fingerprints in ``pinned_outputs_machines.json`` (``tests/pinned_outputs.py``
-says how they are written), found by the fingerprint of the canary case there.
+The fingerprints are those of the machine that last re-pinned them: since
+2026-12-07 (output version 52303f66844ddca3) an AVX-512 Xeon, whose last bits
+differ from the earlier machine's, so every case and the ``v1_*`` draws were
+re-pinned there. A machine whose processor computes other last bits is checked
+against its own fingerprints in ``pinned_outputs_machines.json`` (absent when
+none is listed; ``tests/pinned_outputs.py`` says how they are written), found
+by the fingerprint of the canary case there.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
     add("--filter", default="auto", metavar="CRITERIA", action=_Store,
         help="drop generated rows: 'copies', 'knn', 'border' (across the real rows' logistic-regression "
              "border), 'reach' (farther across it than the class's real rows), a comma-separated subset such as "
-             "'copies,knn', or 'none'; auto (default): border for "
+             "'copies,knn', or 'none'; auto (default): reach for "
              "tables with anchors, none otherwise")
     add("--sampling-strategy", default="auto", action=_Store,
         help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
