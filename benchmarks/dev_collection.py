@@ -48,19 +48,20 @@ DEFAULT_OUT = HERE / "results" / "dev_collection"
 #: boundary term, 2000 iterations, no filter); the choices since: ``results/dev_collection/choice_38b0aec.md``,
 #: ``choice_e506445.md`` and ``choice_b95a243.md``.
 PREVIOUS = 'rumi:{"correction": "free", "boundary": null, "n_iter": 2000, "filter": null}'
-#: The candidates of a choice under way (none now; the last ones are in ``choice_b95a243.md``).
+#: The candidates of a choice under way (none now; the last one is in ``choice_c1d2760.md``).
 CANDIDATES: list[str] = []
 #: Protocol V at today's output version: the default against the previous one, and any candidates.
 SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS, *CANDIDATES]
 #: Rows paired against a control of their own as well (row -> control): a choice made after another.
 PAIRED: dict[str, str] = {}
-#: The output version before today's: its default's cells are paired with today's default's (there, the default
-#: without the border filter).
-EARLIER = "b95a243fb8af020d"
+#: The output version before today's: its default's cells are paired with today's default's (there, the border
+#: filter instead of reach, computed on the machine before: ``machine_c1d2760.md`` measures what the machine alone
+#: changes).
+EARLIER = "c1d27600ac267cc8"
 #: Older output versions whose cells ``--prune`` keeps: ``choice_e506445.md`` and
 #: ``protocol_t_engine/check_e506445.md`` regenerate from e506445's, ``choice_b95a243.md`` from b95a243's and
-#: ac4f403's (its pairing of the fused step).
-KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", EARLIER)
+#: ac4f403's (its pairing of the fused step), ``choice_c1d2760.md`` and ``machine_c1d2760.md`` from c1d27600's.
+KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", "b95a243fb8af020d", EARLIER)
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
