@@ -186,7 +186,7 @@ PROTOCOL_T_ENGINE_ROWS = {
     **ENGINE_BASELINES,
     PREVIOUS: "`rumi`, the defaults before the boundary choice (free correction, no boundary term, 2,000 iterations, "
               "no filter)",
-    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, border filter, 500 "
+    "rumi": "**`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at weight 0.5, reach filter, 500 "
             "iterations)**",
 }
 
@@ -223,9 +223,9 @@ STROKE_ROWS = {
     "cagan": "`cagan`, no anchors",
     "rumi-anchor": "`rumi`, SMOTE anchors (the defaults before the pair)",
     "cagan-anchor": "`cagan`, SMOTE anchors (the defaults before the pair)",
-    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, border filter, "
+    "rumi-default": "`rumi` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, reach filter, "
                     "500 iterations)",
-    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, border filter, "
+    "cagan-default": "`cagan` (defaults: anchors, `correction=\"covariance\"`, margin match at 0.5, reach filter, "
                      "500 iterations)",
 }
 STROKE_COLUMNS = {
