@@ -15,6 +15,7 @@ Usage::
 
     python benchmarks/protocol_d.py --quick            # smoke run, seconds (temporary folder)
     python benchmarks/protocol_d.py --configs digit5 even --n-iter 500 --width 16 --batch 64
+    python benchmarks/protocol_d.py ... --report      # the same options: the report of what is stored so far
 """
 
 from __future__ import annotations
@@ -352,6 +353,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=at_least_1, default=1)
     p.add_argument("--quick", action="store_true", help="smoke run: 5 %% of the images, 2 iterations of tiny GANs")
+    p.add_argument("--report", action="store_true",
+                   help="compute nothing: write results.md and the grids from the cells the store holds (a run "
+                        "under way keeps appending to it)")
     p.set_defaults(**(QUICK if "--quick" in argv else DEFAULTS))
     args = p.parse_args(argv)
     args.method_params = {}
@@ -395,7 +399,7 @@ def main(argv=None) -> int:
         for name, seed in ((name, seed) for name in [*REFERENCES, *args.methods] for seed in args.seeds):
             current = settings(args, name)
             key = cell_key(config, name, seed, current)
-            if key in done:
+            if key in done or args.report:
                 continue
             images, seconds, earlier = generate(name, X, yb, args, seed)
             metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}

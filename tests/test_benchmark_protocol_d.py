@@ -179,3 +179,7 @@ def test_checkpoints_score_the_fit_as_it_was_and_the_last_one_is_the_fit(protoco
     text = (out / "results.md").read_text()
     assert "FD by training length" in text and "| 2 it. | 4 it. |" in text
     assert "lowest FD at each checkpoint: 2: `rumi`, 4: `rumi`" in text
+    (out / "results.md").unlink()
+    assert protocol_d.main([*args, "--methods", "rumi", "acgan", "--report"]) == 0  # acgan's cell not computed
+    assert len(protocol_d.read_store(out / "runs.jsonl")) == 3 and "FD by training length" in (
+        out / "results.md").read_text()
