@@ -56,13 +56,13 @@ class GeneratorSnapshots:
         self.states[label] = {}
 
     def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
-        pass
+        """Losses are not kept: the snapshots come from :meth:`on_generator`."""
 
     def on_generator(self, iteration: int, G: nn.Module) -> None:
         self.states[self._label][iteration] = {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}
 
     def on_train_end(self) -> None:
-        pass
+        """Nothing to close: the snapshots stay in :attr:`states`."""
 
 
 class ProgressBar:

@@ -20,6 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 CRITERIA = ("copies", "knn", "border", "reach")
 """The criteria :class:`RowFilter` knows, in the order they are checked."""
+LINEAR = ("border", "reach")
+"""The criteria that threshold the real rows' logistic-regression margin (at 0, at ``border_floor_``)."""
 
 CHUNK_ROWS = 8192
 """Candidate rows per neighbour query, so memory stays bounded for any number of candidates."""
@@ -131,7 +133,7 @@ class RowFilter(BaseEstimator):
             raise ValueError(f"k must be an int >= 1; got {k!r}.")
         if not _is(q, Real) or not 0 <= q < 1:
             raise ValueError(f"quantile must be a float in [0, 1); got {q!r}.")
-        if {"border", "reach"} <= set(criteria):
+        if set(LINEAR) <= set(criteria):
             raise ValueError("criteria 'border' and 'reach' are two thresholds on the same margin; name one "
                              f"(\"border\": no row across, \"reach\": none farther across than the real rows); got "
                              f"{self.criteria!r}.")
@@ -144,7 +146,7 @@ class RowFilter(BaseEstimator):
         N = None
         if X_neg is not None and np.asarray(X_neg).size > 0:
             N = _rows(X_neg, "X_neg", n_features=P.shape[1])
-        self.criteria_ = tuple(c for c in criteria if c not in ("knn", "border", "reach") or N is not None)
+        self.criteria_ = tuple(c for c in criteria if c not in ("knn", *LINEAR) or N is not None)
         self.n_features_in_ = P.shape[1]
         if "copies" in self.criteria_:
             self._X_pos, self._nn_pos = P, NearestNeighbors(n_neighbors=1).fit(P)
@@ -161,7 +163,7 @@ class RowFilter(BaseEstimator):
             self._nn_all = NearestNeighbors(n_neighbors=self.k_).fit(self._X_all)
             self.reference_shares_ = np.concatenate([self._loo_shares(P, s) for s in _chunks(len(P))])
             self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
-        if "border" in self.criteria_ or "reach" in self.criteria_:
+        if set(LINEAR) & set(self.criteria_):
             X, y = np.vstack([P, N]), np.r_[np.ones(len(P), int), np.zeros(len(N), int)]
             lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
             self.border_coef_, self.border_intercept_ = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
@@ -209,7 +211,7 @@ class RowFilter(BaseEstimator):
             if not 0 < f._n_pos < len(f._X_all) or not 1 <= f.k_ < len(f._X_all):
                 raise ValueError("a RowFilter state's row counts do not fit its rows")
             f._nn_all = NearestNeighbors(n_neighbors=f.k_).fit(f._X_all)
-        if "border" in f.criteria_ or "reach" in f.criteria_:
+        if set(LINEAR) & set(f.criteria_):
             f.border_coef_ = np.asarray(f.border_coef_, dtype=np.float64)
             if f.border_coef_.shape != (f.n_features_in_,) or not np.isfinite(f.border_coef_).all() \
                     or not _is(f.border_intercept_, Real) or not math.isfinite(f.border_intercept_):
@@ -259,10 +261,9 @@ class RowFilter(BaseEstimator):
             if "knn" in out:
                 idx = self._nn_all.kneighbors(X[s], return_distance=False)
                 out["knn"][s] = (idx < self._n_pos).mean(1) < self.knn_threshold_
-            if "border" in out:
-                out["border"][s] = self.margins(X[s]) < 0
-            if "reach" in out:
-                out["reach"][s] = self.margins(X[s]) < self.border_floor_
+            linear = [c for c in LINEAR if c in out]
+            if linear:  # one criterion at most (they exclude each other)
+                out[linear[0]][s] = self.margins(X[s]) < (self.border_floor_ if linear[0] == "reach" else 0.0)
         return out
 
     def margins(self, X_candidates) -> np.ndarray:
