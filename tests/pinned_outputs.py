@@ -167,6 +167,19 @@ def fingerprint(name: str) -> dict:
 #: The case whose fingerprint tells the machines apart.
 CANARY = "rumi_default"
 DATA = Path(__file__).parent / "data"
+PINNED_FILE, MACHINES_FILE, V1_FILE = (DATA / f for f in ("pinned_outputs.json", "pinned_outputs_machines.json",
+                                                         "v1_samples.json"))
+
+
+def read_json(path: Path, default=None):
+    """A pin file's contents (``default`` when it is absent)."""
+    return json.loads(path.read_text()) if path.exists() or default is None else default
+
+
+def on_pinning_machine() -> bool:
+    """Whether this processor computes :data:`CANARY` as pinned (one torch thread, as the tests run)."""
+    torch.set_num_threads(1)
+    return fingerprint(CANARY) == read_json(PINNED_FILE)[CANARY]
 
 
 def machine_key(canary: dict) -> str:
@@ -188,21 +201,20 @@ def write_machine() -> str:
     import subprocess
 
     torch.set_num_threads(1)
-    pinned = json.loads((DATA / "pinned_outputs.json").read_text())
+    pinned = read_json(PINNED_FILE)
     canary = fingerprint(CANARY)
     if canary == pinned[CANARY]:
         raise SystemExit("this machine computes the pinned outputs: nothing to add")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    path = DATA / "pinned_outputs_machines.json"
-    machines = json.loads(path.read_text()) if path.exists() else {}
+    machines = read_json(MACHINES_FILE, {})
     key = machine_key(canary)
-    v1_names = json.loads((DATA / "v1_samples.json").read_text())
+    v1_names = read_json(V1_FILE)
     machines[key] = {"written_by": commit, "cpu": cpu, "torch": torch.__version__,
                      "cases": {name: fingerprint(name) for name in pinned},
                      "v1_samples": {name: v1_digest(name) for name in v1_names}}
-    path.write_text(json.dumps(machines, indent=1) + "\n")
+    MACHINES_FILE.write_text(json.dumps(machines, indent=1) + "\n")
     return key
 
 

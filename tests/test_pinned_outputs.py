@@ -24,19 +24,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
 from minority_gen._version import OUTPUT_VERSION, OUTPUT_VERSION_CASES
 
-from .pinned_outputs import CANARY, cases, fingerprint, machine_key, v1_digest
+from .pinned_outputs import (
+    CANARY,
+    MACHINES_FILE,
+    PINNED_FILE,
+    V1_FILE,
+    cases,
+    fingerprint,
+    machine_key,
+    read_json,
+    v1_digest,
+)
 
-DATA = Path(__file__).parent / "data"
-PINNED = json.loads((DATA / "pinned_outputs.json").read_text())
-V1_SAMPLES = json.loads((DATA / "v1_samples.json").read_text())
-MACHINES_FILE = DATA / "pinned_outputs_machines.json"
-MACHINES = json.loads(MACHINES_FILE.read_text()) if MACHINES_FILE.exists() else {}
+PINNED = read_json(PINNED_FILE)
+V1_SAMPLES = read_json(V1_FILE)
+MACHINES = read_json(MACHINES_FILE, {})
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +56,7 @@ def pins() -> tuple[dict, dict]:
     if key in MACHINES:
         return MACHINES[key]["cases"], MACHINES[key]["v1_samples"]
     pytest.fail(f"the canary case {CANARY!r} gives {canary}, neither the pinned fingerprint nor one of a machine "
-                f"in {MACHINES_FILE.name} ({machine_key(canary)}): the outputs changed, or this processor computes "
+                f"in {MACHINES_FILE.name} ({key}): the outputs changed, or this processor computes "
                 "other last bits (then add it with `python -m tests.pinned_outputs --machine` from a commit whose "
                 "pins pass on a listed machine)")
 
@@ -65,7 +72,7 @@ def _written(pinned: dict) -> bytes:
 
 
 def test_the_output_version_names_the_pinned_outputs():
-    assert _written(PINNED) == (DATA / "pinned_outputs.json").read_bytes()  # the file is written this way
+    assert _written(PINNED) == PINNED_FILE.read_bytes()  # the file is written this way
     assert 0 < OUTPUT_VERSION_CASES <= len(PINNED)
     versioned = dict(list(PINNED.items())[:OUTPUT_VERSION_CASES])
     digest = hashlib.sha256(_written(versioned)).hexdigest()[:16]
