@@ -1,51 +1,9 @@
 """Protocol I (../shared/docs/EVALUATION.md): does oversampling help a CNN on BreastMNIST?
 
-BreastMNIST (MedMNIST v2, 28×28 breast ultrasound, CC BY 4.0), official
-splits; label 0 = malignant = the minority (147 of 546 training images).
-For every (scenario, condition, seed) cell the training split is resampled
-by the condition, a :class:`minority_gen.evaluation.CNNClassifier` is
-trained for a fixed number of epochs and the epoch with the best
-validation ROC AUC is kept (model selection on the validation split only);
-the test split is scored once: ROC AUC, the malignant class's average
-precision, accuracy, balanced accuracy (the test probabilities are kept in
-the cell). The report pairs conditions by seed (every condition with 5 or
-more seeds against augmentation alone, ROS and no resampling: one-sided
-Wilcoxon signed-rank and paired t-test) and names the GAN condition chosen
-on the validation split.
-
-Scenarios:
-
-* ``full``: the official training split (147 malignant, 399 benign);
-* ``severe30``: malignant training images cut to 30
-  (``numpy.random.default_rng(0)``, the same cut whatever the seed).
-
-Conditions (every resampled set is balanced, 399 malignant):
-
-* ``none``: no resampling; ``ros``: imbalanced-learn's random oversampling;
-* ``augmentation``: :class:`minority_gen.AugmentationOversampler` (default
-  albumentations pipeline);
-* ``<method>``: ``GANOversampler(method=<method>)`` fitted on the scenario's
-  training split, the missing malignant images drawn from it;
-* ``<method>+augmentation``: the same GAN fit, half of the missing images
-  from the GAN and the other half augmented copies of the real malignant
-  images.
-
-The seed seeds the CNN, the oversampler and the GAN. Results go to
-``--out`` (default ``benchmarks/results/protocol_i``): ``runs.jsonl`` (one
-line per cell; cells already there with the same settings are skipped, so a
-long run can be continued or extended), ``results.json`` (per-seed
-figures), ``results.md`` (tables with the MedMNIST v2 reference figures),
-``results.png`` and ``grid_<method>_<scenario>_<iterations>it[_<settings>].png``
-(real vs GAN images; the settings a condition changes, as in its label).
-Every GAN's drawn images are kept in ``--gan-cache`` (default
-``<out>/gan_samples``, not committed), named by the GAN's settings, seed and
-training images, so cells run again with another CNN reuse them instead of
-refitting the GAN (their ``gan_s`` is the original fit's time).
-
-The CNN is ``--cnn strong`` by default (three blocks of two convolutions
-with batch norm, training batches mirrored and shifted; chosen over the
-plain two-block network by validation AUC on the baselines); ``--cnn plain``
-gives the earlier tables (``--report-name results_plain``).
+Each (scenario, condition, seed) cell resamples the training split by the condition (none, ros, augmentation,
+a GAN method, or a GAN method + augmentation), trains a ``minority_gen.evaluation.CNNClassifier`` with model
+selection on the validation split, and scores the test split once. Scenarios, conditions, outputs (``runs.jsonl``
+cells, reports, image grids, the GAN sample cache) and the CNN presets: benchmarks/README.md, "Protocol I".
 
 Usage::
 
