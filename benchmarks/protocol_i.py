@@ -247,34 +247,19 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
     return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
 
 
-#: ``--cnn`` presets: CNNClassifier settings beyond epochs and width ("plain": the class defaults).
-CNN_PRESETS = {"plain": {}, "strong": dict(blocks=3, convs_per_block=2, batch_norm=True, augment=True)}
 #: CNNClassifier parameters the script sets from its own options (not through --cnn-param).
 OWN_CNN_PARAMS = ("epochs", "width", "device", "random_state")
 
 
 def cnn_params(args) -> dict:
-    """The cell's CNNClassifier settings: epochs, width, device and those of ``--cnn`` / ``--cnn-param`` that
-    differ from the class defaults (so cells of the plain network keep the keys they had before the presets)."""
-    from minority_gen.evaluation import CNNClassifier
+    """The cell's CNNClassifier settings: epochs, width, device and those of ``--cnn`` (``evaluation.cnn.PRESETS``)
+    and ``--cnn-param`` that differ from the class defaults (so cells of the plain network keep their keys)."""
+    from minority_gen.evaluation.cnn import PRESETS, CNNClassifier
 
     defaults = CNNClassifier().get_params()
-    extra = {**CNN_PRESETS[args.cnn], **args.cnn_param}
+    extra = {**PRESETS[args.cnn], **args.cnn_param}
     return dict(epochs=args.epochs, width=args.width, device=args.device,
                 **{k: v for k, v in sorted(extra.items()) if defaults[k] != v})
-
-
-def describe_cnn(params: dict) -> str:
-    """``"two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"`` and so on, from the settings."""
-    from minority_gen.evaluation import CNNClassifier
-
-    p = CNNClassifier(**params).get_params()
-    words = {1: "one", 2: "two", 3: "three", 4: "four"}
-    conv = (f"{words.get(p['blocks'], p['blocks'])} block{'s' * (p['blocks'] > 1)} of "
-            f"{words.get(p['convs_per_block'], p['convs_per_block'])} 3×3 convolution"
-            f"{'s' * (p['convs_per_block'] > 1)}{' with batch norm' if p['batch_norm'] else ''}")
-    return (f"{conv}, dense {p['n_features']}, Adam {p['lr']:g}, batch {p['batch_size']}"
-            + (", training batches mirrored left-right and shifted by up to 2 pixels" if p["augment"] else ""))
 
 
 def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool) -> str:
@@ -325,23 +310,20 @@ def groups(records: list[dict]) -> dict[tuple, list[dict]]:
 
 
 def table(grouped: dict[tuple, list[dict]]) -> list[str]:
-    from minority_gen.evaluation.report import mean_std
+    from minority_gen.evaluation.report import mean_std, table_lines
 
     header = ["scenario", "condition", "GAN iterations", "seeds", *(m for _, m in METRICS),
               "validation AUC (selected epoch)", "epoch kept", "GAN fit (s)", "CNN fit (s)"]
-    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    rows = []
     for (scenario, condition, _), recs in grouped.items():
-        gan = recs[0]["gan_params"]
-        cells = [mean_std([r["metrics"][k] for r in recs]) if all(k in r["metrics"] for r in recs) else "–"
-                 for k, _ in METRICS]
-        epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
-        gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
-        label = settings_label(gan, recs[0]["quick"])
-        lines.append(f"| {scenario} | {condition}{label} | {gan['n_iter'] if gan else '–'} | "
-                     f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
-                     + f" | {mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
-                     f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
-    return lines
+        gan, metrics = recs[0]["gan_params"], [r["metrics"] for r in recs]
+        cells = [mean_std([m[k] for m in metrics]) if all(k in m for m in metrics) else "–" for k, _ in METRICS]
+        rows.append([scenario, condition + settings_label(gan, recs[0]["quick"]), gan["n_iter"] if gan else "–",
+                     ",".join(str(r["seed"]) for r in recs), *cells, mean_std([m["val_auc"] for m in metrics]),
+                     ", ".join(str(m["best_epoch"]) for m in metrics),
+                     f"{np.mean([m['gan_s'] for m in metrics]):.0f}" if gan else "–",
+                     f"{np.mean([m['cnn_s'] for m in metrics]):.0f}"])
+    return table_lines(header, rows)
 
 
 def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tuple | None:
@@ -443,6 +425,8 @@ def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
 def write_report(args, records: list[dict], path_md: Path) -> None:
     import torch
 
+    from minority_gen.evaluation import CNNClassifier
+
     current = [r for r in records if r["cnn_params"] == cnn_params(args) and r["quick"] == bool(args.quick)]
     grouped = groups(current)
     (args.out / f"{args.report_name}.json").write_text(json.dumps(current, indent=1) + "\n")
@@ -459,7 +443,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "describes the conditions). Official MedMNIST v2 splits; label 0 = malignant = minority. Every",
         f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn_params(args).items())}, "
         "random_state=seed)`",
-        f"({describe_cnn(cnn_params(args))}) for the "
+        f"({CNNClassifier(**cnn_params(args)).describe()}) for the "
         "fixed number of epochs and keeps the",
         "epoch with the best validation ROC AUC; the test split is scored once with that epoch's weights",
         "(accuracy and balanced accuracy at the argmax, i.e. threshold 0.5). Mean ± sample std over seeds.",
@@ -506,6 +490,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
 
 
 def parse(argv) -> argparse.Namespace:
+    from minority_gen.evaluation.cnn import PRESETS
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding breastmnist.npz (default $MINORITY_GEN_DATA, else ../shared/data)")
@@ -520,8 +506,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--seeds", nargs="+", type=int, default=None, help="default 0 1 2")
     p.add_argument("--epochs", type=int, default=None, help="CNN training epochs, the fixed budget (default 60)")
     p.add_argument("--width", type=int, default=None, help="CNN width (default 32)")
-    p.add_argument("--cnn", choices=sorted(CNN_PRESETS), default="strong",
-                   help="the CNN: strong (" + ", ".join(f"{k}={v}" for k, v in CNN_PRESETS["strong"].items())
+    p.add_argument("--cnn", choices=sorted(PRESETS), default="strong",
+                   help="the CNN: strong (" + ", ".join(f"{k}={v}" for k, v in PRESETS["strong"].items())
                         + "; chosen on the validation split, 2026-12-06) or plain (CNNClassifier's defaults: two "
                           "blocks of one convolution, the protocol's CNN before); default strong")
     p.add_argument("--cnn-param", type=parse_param, action="append", default=[], metavar="NAME=VALUE",
@@ -573,13 +559,19 @@ def check_methods(conditions) -> None:
                          f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
 
 
+def check_free_params(estimator: type, extra: dict, own, option: str, owned: str) -> None:
+    """Refuse the ``option`` parameters in ``extra`` that ``estimator`` lacks or that the script sets itself."""
+    bad = sorted(set(extra) - (set(estimator().get_params()) - set(own)))
+    if bad:
+        raise SystemExit(f"protocol_i: {option} {', '.join(bad)} is not a {estimator.__name__} parameter this "
+                         f"script leaves free ({owned})")
+
+
 def check_cnn_params(extra: dict) -> None:
     from minority_gen.evaluation import CNNClassifier
 
-    bad = sorted(set(extra) - (set(CNNClassifier().get_params()) - set(OWN_CNN_PARAMS)))
-    if bad:
-        raise SystemExit(f"protocol_i: --cnn-param {', '.join(bad)} is not a CNNClassifier parameter this script "
-                         "leaves free (epochs, width and device have their own options, random_state is the seed)")
+    check_free_params(CNNClassifier, extra, OWN_CNN_PARAMS, "--cnn-param",
+                      "epochs, width and device have their own options, random_state is the seed")
     try:
         CNNClassifier(**extra)._validate_params()
     except (TypeError, ValueError) as e:
@@ -589,11 +581,8 @@ def check_cnn_params(extra: dict) -> None:
 def check_gan_params(extra: dict) -> None:
     from minority_gen import GANOversampler
 
-    bad = sorted(set(extra) - (set(GANOversampler().get_params()) - set(OWN_GAN_PARAMS)))
-    if bad:
-        raise SystemExit(f"protocol_i: --gan-param {', '.join(bad)} is not a GANOversampler parameter this script "
-                         "leaves free (method, n_iter, hidden_dims, batch_size, device and random_state have "
-                         "their own options)")
+    check_free_params(GANOversampler, extra, OWN_GAN_PARAMS, "--gan-param",
+                      "method, n_iter, hidden_dims, batch_size, device and random_state have their own options")
 
 
 def main(argv=None) -> int:
