@@ -340,30 +340,22 @@ def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tup
 def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[str]:
     """Every condition run with at least 5 seeds against each reference baseline of its scenario, paired by seed:
     mean difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
-    from minority_gen.evaluation import paired_test
     from minority_gen.evaluation.report import table_lines
+    from minority_gen.evaluation.stats import paired_by_seed
 
-    rows = []
+    rows, metrics = [], [metric for metric, _ in PAIRED_METRICS]
     for key, recs in grouped.items():
         scenario, condition, _ = key
         for ref in REFERENCES:
             if (scenario, ref, "") not in grouped or (
                     condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition)):
                 continue  # baselines among themselves once each: augmentation vs ros and none, ros vs none
-            mine = {r["seed"]: r["metrics"] for r in recs}
-            theirs = {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}
-            seeds = sorted(s for s in set(mine) & set(theirs)
-                           if all(k in mine[s] and k in theirs[s] for k, _ in PAIRED_METRICS))
-            if len(seeds) < 5:
+            results = paired_by_seed({r["seed"]: r["metrics"] for r in recs},
+                                     {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}, metrics)
+            if results[metrics[0]].n < 5:
                 continue
-            cells = []
-            for metric, _ in PAIRED_METRICS:
-                r = paired_test([mine[s][metric] for s in seeds], [theirs[s][metric] for s in seeds])
-                verdict = "**significant**" if r.p_wilcoxon < alpha else "not significant"
-                cells.append(f"{r.mean_diff:+.3f} ({r.wins}/{r.losses}; W p={r.p_wilcoxon:.3f}, t p={r.p_ttest:.3f}; "
-                             f"{verdict})")
             label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])
-            rows.append([scenario, label, ref, len(seeds), *cells])
+            rows.append([scenario, label, ref, results[metrics[0]].n, *(results[m].summary(alpha) for m in metrics)])
     header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
     return table_lines(header, rows) if rows else []
 
