@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -419,7 +418,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
 
     from minority_gen.evaluation import CNNClassifier
 
-    current = [r for r in records if r["cnn_params"] == cnn_params(args) and r["quick"] == bool(args.quick)]
+    cnn = cnn_params(args)
+    current = [r for r in records if r["cnn_params"] == cnn and r["quick"] == bool(args.quick)]
     grouped = groups(current)
     (args.out / f"{args.report_name}.json").write_text(json.dumps(current, indent=1) + "\n")
     if grouped:
@@ -433,10 +433,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "",
         "Protocol I of `../shared/docs/EVALUATION.md`, run by `benchmarks/protocol_i.py` (its docstring",
         "describes the conditions). Official MedMNIST v2 splits; label 0 = malignant = minority. Every",
-        f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn_params(args).items())}, "
-        "random_state=seed)`",
-        f"({CNNClassifier(**cnn_params(args)).describe()}) for the "
-        "fixed number of epochs and keeps the",
+        f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn.items())}, random_state=seed)`",
+        f"({CNNClassifier(**cnn).describe()}) for the fixed number of epochs and keeps the",
         "epoch with the best validation ROC AUC; the test split is scored once with that epoch's weights",
         "(accuracy and balanced accuracy at the argmax, i.e. threshold 0.5). Mean ± sample std over seeds.",
         "",
@@ -578,9 +576,11 @@ def check_gan_params(extra: dict) -> None:
 
 
 def main(argv=None) -> int:
+    from minority_gen.evaluation.report import command_line
+
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
-    command = "python benchmarks/protocol_i.py" + (" " + shlex.join(argv) if argv else "")
+    command = command_line("benchmarks/protocol_i.py", argv)
     splits = load_splits(args.data, args.train_fraction)  # a missing file stops here, before any work
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
@@ -602,12 +602,12 @@ def main(argv=None) -> int:
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records if all(k in r["metrics"] for k in RECORDED)}  # a cell lacking one runs again
-    todo = []
+    todo, cnn = [], cnn_params(args)
     for scenario in args.scenarios:
         for seed in args.seeds:
             for condition in conditions:
                 gan = gans.params(gan_part(condition)) if gan_part(condition) else None
-                key = cell_key(scenario, condition, seed, cnn_params(args), gan, args.quick)
+                key = cell_key(scenario, condition, seed, cnn, gan, args.quick)
                 if key not in done:
                     todo.append((scenario, seed, condition, gan, key))
     n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
@@ -616,12 +616,11 @@ def main(argv=None) -> int:
     for i, (scenario, seed, condition, gan, key) in enumerate(todo, 1):
         start = time.perf_counter()
         metrics = run_cell(scenario, condition, seed, splits, args, gans)
-        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn_params(args),
+        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn,
                       gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
                       notes=args.note)
         with runs_path.open("a") as f:
             f.write(json.dumps(record) + "\n")
-        records.append(record)
         print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
               f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
               f"(epoch {metrics['best_epoch']}) in {time.perf_counter() - start:.0f} s", flush=True)
