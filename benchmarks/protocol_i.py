@@ -84,15 +84,9 @@ def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = 
 
 
 def conditions_of(names, methods) -> list[str]:
-    out = []
-    for name in names:
-        if name == "gan":
-            out += list(methods)
-        elif name == "gan+augmentation":
-            out += [f"{m}+augmentation" for m in methods]
-        else:
-            out.append(name)
-    return out
+    """The conditions ``--conditions`` names, ``gan`` and ``gan+augmentation`` standing for one per method."""
+    expanded = {"gan": list(methods), "gan+augmentation": [f"{m}+augmentation" for m in methods]}
+    return [condition for name in names for condition in expanded.get(name, [name])]
 
 
 #: The GANOversampler parameters the script sets from its own options (not through --gan-param).
