@@ -21,7 +21,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +58,7 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
     """One (method, scenario) fit in this process: its row of the table, after saving its grid."""
     import torch
 
+    from benchmarks.default_fit_times import timed
     from minority_gen import GANOversampler
     from minority_gen.plotting import save_sampler_grid
 
@@ -66,9 +66,7 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
         torch.set_num_threads(args.threads)
     X, y = training_split(args.data, scenario)
     sampler = GANOversampler(method=method, n_iter=args.n_iter, device=args.device, random_state=0)
-    start = time.perf_counter()
-    sampler.fit(X, y)
-    seconds = time.perf_counter() - start
+    seconds = timed(lambda: sampler.fit(X, y), 1)[0]
     grid = f"grid_{method}_{scenario}.png"
     save_sampler_grid(args.out / grid, sampler, X, y, n_per_class=8, random_state=0,
                       title=f"BreastMNIST {scenario}: {method}, {args.n_iter} iterations")

@@ -1,51 +1,9 @@
 """Protocol I (../shared/docs/EVALUATION.md): does oversampling help a CNN on BreastMNIST?
 
-BreastMNIST (MedMNIST v2, 28×28 breast ultrasound, CC BY 4.0), official
-splits; label 0 = malignant = the minority (147 of 546 training images).
-For every (scenario, condition, seed) cell the training split is resampled
-by the condition, a :class:`minority_gen.evaluation.CNNClassifier` is
-trained for a fixed number of epochs and the epoch with the best
-validation ROC AUC is kept (model selection on the validation split only);
-the test split is scored once: ROC AUC, the malignant class's average
-precision, accuracy, balanced accuracy (the test probabilities are kept in
-the cell). The report pairs conditions by seed (every condition with 5 or
-more seeds against augmentation alone, ROS and no resampling: one-sided
-Wilcoxon signed-rank and paired t-test) and names the GAN condition chosen
-on the validation split.
-
-Scenarios:
-
-* ``full``: the official training split (147 malignant, 399 benign);
-* ``severe30``: malignant training images cut to 30
-  (``numpy.random.default_rng(0)``, the same cut whatever the seed).
-
-Conditions (every resampled set is balanced, 399 malignant):
-
-* ``none``: no resampling; ``ros``: imbalanced-learn's random oversampling;
-* ``augmentation``: :class:`minority_gen.AugmentationOversampler` (default
-  albumentations pipeline);
-* ``<method>``: ``GANOversampler(method=<method>)`` fitted on the scenario's
-  training split, the missing malignant images drawn from it;
-* ``<method>+augmentation``: the same GAN fit, half of the missing images
-  from the GAN and the other half augmented copies of the real malignant
-  images.
-
-The seed seeds the CNN, the oversampler and the GAN. Results go to
-``--out`` (default ``benchmarks/results/protocol_i``): ``runs.jsonl`` (one
-line per cell; cells already there with the same settings are skipped, so a
-long run can be continued or extended), ``results.json`` (per-seed
-figures), ``results.md`` (tables with the MedMNIST v2 reference figures),
-``results.png`` and ``grid_<method>_<scenario>_<iterations>it[_<settings>].png``
-(real vs GAN images; the settings a condition changes, as in its label).
-Every GAN's drawn images are kept in ``--gan-cache`` (default
-``<out>/gan_samples``, not committed), named by the GAN's settings, seed and
-training images, so cells run again with another CNN reuse them instead of
-refitting the GAN (their ``gan_s`` is the original fit's time).
-
-The CNN is ``--cnn strong`` by default (three blocks of two convolutions
-with batch norm, training batches mirrored and shifted; chosen over the
-plain two-block network by validation AUC on the baselines); ``--cnn plain``
-gives the earlier tables (``--report-name results_plain``).
+Each (scenario, condition, seed) cell resamples the training split by the condition (none, ros, augmentation,
+a GAN method, or a GAN method + augmentation), trains a ``minority_gen.evaluation.CNNClassifier`` with model
+selection on the validation split, and scores the test split once. Scenarios, conditions, outputs (``runs.jsonl``
+cells, reports, image grids, the GAN sample cache) and the CNN presets: benchmarks/README.md, "Protocol I".
 
 Usage::
 
@@ -66,7 +24,6 @@ import hashlib
 import json
 import os
 import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -127,15 +84,9 @@ def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = 
 
 
 def conditions_of(names, methods) -> list[str]:
-    out = []
-    for name in names:
-        if name == "gan":
-            out += list(methods)
-        elif name == "gan+augmentation":
-            out += [f"{m}+augmentation" for m in methods]
-        else:
-            out.append(name)
-    return out
+    """The conditions ``--conditions`` names, ``gan`` and ``gan+augmentation`` standing for one per method."""
+    expanded = {"gan": list(methods), "gan+augmentation": [f"{m}+augmentation" for m in methods]}
+    return [condition for name in names for condition in expanded.get(name, [name])]
 
 
 #: The GANOversampler parameters the script sets from its own options (not through --gan-param).
@@ -289,34 +240,19 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
     return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
 
 
-#: ``--cnn`` presets: CNNClassifier settings beyond epochs and width ("plain": the class defaults).
-CNN_PRESETS = {"plain": {}, "strong": dict(blocks=3, convs_per_block=2, batch_norm=True, augment=True)}
 #: CNNClassifier parameters the script sets from its own options (not through --cnn-param).
 OWN_CNN_PARAMS = ("epochs", "width", "device", "random_state")
 
 
 def cnn_params(args) -> dict:
-    """The cell's CNNClassifier settings: epochs, width, device and those of ``--cnn`` / ``--cnn-param`` that
-    differ from the class defaults (so cells of the plain network keep the keys they had before the presets)."""
-    from minority_gen.evaluation import CNNClassifier
+    """The cell's CNNClassifier settings: epochs, width, device and those of ``--cnn`` (``evaluation.cnn.PRESETS``)
+    and ``--cnn-param`` that differ from the class defaults (so cells of the plain network keep their keys)."""
+    from minority_gen.evaluation.cnn import PRESETS, CNNClassifier
 
     defaults = CNNClassifier().get_params()
-    extra = {**CNN_PRESETS[args.cnn], **args.cnn_param}
+    extra = {**PRESETS[args.cnn], **args.cnn_param}
     return dict(epochs=args.epochs, width=args.width, device=args.device,
                 **{k: v for k, v in sorted(extra.items()) if defaults[k] != v})
-
-
-def describe_cnn(params: dict) -> str:
-    """``"two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"`` and so on, from the settings."""
-    from minority_gen.evaluation import CNNClassifier
-
-    p = CNNClassifier(**params).get_params()
-    words = {1: "one", 2: "two", 3: "three", 4: "four"}
-    conv = (f"{words.get(p['blocks'], p['blocks'])} block{'s' * (p['blocks'] > 1)} of "
-            f"{words.get(p['convs_per_block'], p['convs_per_block'])} 3×3 convolution"
-            f"{'s' * (p['convs_per_block'] > 1)}{' with batch norm' if p['batch_norm'] else ''}")
-    return (f"{conv}, dense {p['n_features']}, Adam {p['lr']:g}, batch {p['batch_size']}"
-            + (", training batches mirrored left-right and shifted by up to 2 pixels" if p["augment"] else ""))
 
 
 def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool) -> str:
@@ -367,23 +303,20 @@ def groups(records: list[dict]) -> dict[tuple, list[dict]]:
 
 
 def table(grouped: dict[tuple, list[dict]]) -> list[str]:
-    from minority_gen.evaluation.report import mean_std
+    from minority_gen.evaluation.report import mean_std, table_lines
 
     header = ["scenario", "condition", "GAN iterations", "seeds", *(m for _, m in METRICS),
               "validation AUC (selected epoch)", "epoch kept", "GAN fit (s)", "CNN fit (s)"]
-    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    rows = []
     for (scenario, condition, _), recs in grouped.items():
-        gan = recs[0]["gan_params"]
-        cells = [mean_std([r["metrics"][k] for r in recs]) if all(k in r["metrics"] for r in recs) else "–"
-                 for k, _ in METRICS]
-        epochs = ", ".join(str(r["metrics"]["best_epoch"]) for r in recs)
-        gan_s = f"{np.mean([r['metrics']['gan_s'] for r in recs]):.0f}" if gan else "–"
-        label = settings_label(gan, recs[0]["quick"])
-        lines.append(f"| {scenario} | {condition}{label} | {gan['n_iter'] if gan else '–'} | "
-                     f"{','.join(str(r['seed']) for r in recs)} | " + " | ".join(cells)
-                     + f" | {mean_std([r['metrics']['val_auc'] for r in recs])} | {epochs} | {gan_s} | "
-                     f"{np.mean([r['metrics']['cnn_s'] for r in recs]):.0f} |")
-    return lines
+        gan, metrics = recs[0]["gan_params"], [r["metrics"] for r in recs]
+        cells = [mean_std([m[k] for m in metrics]) if all(k in m for m in metrics) else "–" for k, _ in METRICS]
+        rows.append([scenario, condition + settings_label(gan, recs[0]["quick"]), gan["n_iter"] if gan else "–",
+                     ",".join(str(r["seed"]) for r in recs), *cells, mean_std([m["val_auc"] for m in metrics]),
+                     ", ".join(str(m["best_epoch"]) for m in metrics),
+                     f"{np.mean([m['gan_s'] for m in metrics]):.0f}" if gan else "–",
+                     f"{np.mean([m['cnn_s'] for m in metrics]):.0f}"])
+    return table_lines(header, rows)
 
 
 def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tuple | None:
@@ -400,30 +333,22 @@ def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tup
 def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[str]:
     """Every condition run with at least 5 seeds against each reference baseline of its scenario, paired by seed:
     mean difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
-    from minority_gen.evaluation import paired_test
     from minority_gen.evaluation.report import table_lines
+    from minority_gen.evaluation.stats import paired_by_seed
 
-    rows = []
+    rows, metrics = [], [metric for metric, _ in PAIRED_METRICS]
     for key, recs in grouped.items():
         scenario, condition, _ = key
         for ref in REFERENCES:
             if (scenario, ref, "") not in grouped or (
                     condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition)):
                 continue  # baselines among themselves once each: augmentation vs ros and none, ros vs none
-            mine = {r["seed"]: r["metrics"] for r in recs}
-            theirs = {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}
-            seeds = sorted(s for s in set(mine) & set(theirs)
-                           if all(k in mine[s] and k in theirs[s] for k, _ in PAIRED_METRICS))
-            if len(seeds) < 5:
+            results = paired_by_seed({r["seed"]: r["metrics"] for r in recs},
+                                     {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}, metrics)
+            if results[metrics[0]].n < 5:
                 continue
-            cells = []
-            for metric, _ in PAIRED_METRICS:
-                r = paired_test([mine[s][metric] for s in seeds], [theirs[s][metric] for s in seeds])
-                verdict = "**significant**" if r.p_wilcoxon < alpha else "not significant"
-                cells.append(f"{r.mean_diff:+.3f} ({r.wins}/{r.losses}; W p={r.p_wilcoxon:.3f}, t p={r.p_ttest:.3f}; "
-                             f"{verdict})")
             label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])
-            rows.append([scenario, label, ref, len(seeds), *cells])
+            rows.append([scenario, label, ref, results[metrics[0]].n, *(results[m].summary(alpha) for m in metrics)])
     header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
     return table_lines(header, rows) if rows else []
 
@@ -485,7 +410,10 @@ def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
 def write_report(args, records: list[dict], path_md: Path) -> None:
     import torch
 
-    current = [r for r in records if r["cnn_params"] == cnn_params(args) and r["quick"] == bool(args.quick)]
+    from minority_gen.evaluation import CNNClassifier
+
+    cnn = cnn_params(args)
+    current = [r for r in records if r["cnn_params"] == cnn and r["quick"] == bool(args.quick)]
     grouped = groups(current)
     (args.out / f"{args.report_name}.json").write_text(json.dumps(current, indent=1) + "\n")
     if grouped:
@@ -499,10 +427,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "",
         "Protocol I of `../shared/docs/EVALUATION.md`, run by `benchmarks/protocol_i.py` (its docstring",
         "describes the conditions). Official MedMNIST v2 splits; label 0 = malignant = minority. Every",
-        f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn_params(args).items())}, "
-        "random_state=seed)`",
-        f"({describe_cnn(cnn_params(args))}) for the "
-        "fixed number of epochs and keeps the",
+        f"cell trains `CNNClassifier({', '.join(f'{k}={v!r}' for k, v in cnn.items())}, random_state=seed)`",
+        f"({CNNClassifier(**cnn).describe()}) for the fixed number of epochs and keeps the",
         "epoch with the best validation ROC AUC; the test split is scored once with that epoch's weights",
         "(accuracy and balanced accuracy at the argmax, i.e. threshold 0.5). Mean ± sample std over seeds.",
         "",
@@ -548,6 +474,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
 
 
 def parse(argv) -> argparse.Namespace:
+    from minority_gen.evaluation.cnn import PRESETS
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding breastmnist.npz (default $MINORITY_GEN_DATA, else ../shared/data)")
@@ -562,8 +490,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--seeds", nargs="+", type=int, default=None, help="default 0 1 2")
     p.add_argument("--epochs", type=int, default=None, help="CNN training epochs, the fixed budget (default 60)")
     p.add_argument("--width", type=int, default=None, help="CNN width (default 32)")
-    p.add_argument("--cnn", choices=sorted(CNN_PRESETS), default="strong",
-                   help="the CNN: strong (" + ", ".join(f"{k}={v}" for k, v in CNN_PRESETS["strong"].items())
+    p.add_argument("--cnn", choices=sorted(PRESETS), default="strong",
+                   help="the CNN: strong (" + ", ".join(f"{k}={v}" for k, v in PRESETS["strong"].items())
                         + "; chosen on the validation split, 2026-12-06) or plain (CNNClassifier's defaults: two "
                           "blocks of one convolution, the protocol's CNN before); default strong")
     p.add_argument("--cnn-param", type=parse_param, action="append", default=[], metavar="NAME=VALUE",
@@ -615,13 +543,19 @@ def check_methods(conditions) -> None:
                          f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
 
 
+def check_free_params(estimator: type, extra: dict, own, option: str, owned: str) -> None:
+    """Refuse the ``option`` parameters in ``extra`` that ``estimator`` lacks or that the script sets itself."""
+    bad = sorted(set(extra) - (set(estimator().get_params()) - set(own)))
+    if bad:
+        raise SystemExit(f"protocol_i: {option} {', '.join(bad)} is not a {estimator.__name__} parameter this "
+                         f"script leaves free ({owned})")
+
+
 def check_cnn_params(extra: dict) -> None:
     from minority_gen.evaluation import CNNClassifier
 
-    bad = sorted(set(extra) - (set(CNNClassifier().get_params()) - set(OWN_CNN_PARAMS)))
-    if bad:
-        raise SystemExit(f"protocol_i: --cnn-param {', '.join(bad)} is not a CNNClassifier parameter this script "
-                         "leaves free (epochs, width and device have their own options, random_state is the seed)")
+    check_free_params(CNNClassifier, extra, OWN_CNN_PARAMS, "--cnn-param",
+                      "epochs, width and device have their own options, random_state is the seed")
     try:
         CNNClassifier(**extra)._validate_params()
     except (TypeError, ValueError) as e:
@@ -631,17 +565,16 @@ def check_cnn_params(extra: dict) -> None:
 def check_gan_params(extra: dict) -> None:
     from minority_gen import GANOversampler
 
-    bad = sorted(set(extra) - (set(GANOversampler().get_params()) - set(OWN_GAN_PARAMS)))
-    if bad:
-        raise SystemExit(f"protocol_i: --gan-param {', '.join(bad)} is not a GANOversampler parameter this script "
-                         "leaves free (method, n_iter, hidden_dims, batch_size, device and random_state have "
-                         "their own options)")
+    check_free_params(GANOversampler, extra, OWN_GAN_PARAMS, "--gan-param",
+                      "method, n_iter, hidden_dims, batch_size, device and random_state have their own options")
 
 
 def main(argv=None) -> int:
+    from minority_gen.evaluation.report import command_line
+
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
-    command = "python benchmarks/protocol_i.py" + (" " + shlex.join(argv) if argv else "")
+    command = command_line("benchmarks/protocol_i.py", argv)
     splits = load_splits(args.data, args.train_fraction)  # a missing file stops here, before any work
     conditions = conditions_of(args.conditions, args.methods)
     check_methods(conditions)
@@ -663,12 +596,12 @@ def main(argv=None) -> int:
     runs_path = args.out / "runs.jsonl"
     records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
     done = {r["key"] for r in records if all(k in r["metrics"] for k in RECORDED)}  # a cell lacking one runs again
-    todo = []
+    todo, cnn = [], cnn_params(args)
     for scenario in args.scenarios:
         for seed in args.seeds:
             for condition in conditions:
                 gan = gans.params(gan_part(condition)) if gan_part(condition) else None
-                key = cell_key(scenario, condition, seed, cnn_params(args), gan, args.quick)
+                key = cell_key(scenario, condition, seed, cnn, gan, args.quick)
                 if key not in done:
                     todo.append((scenario, seed, condition, gan, key))
     n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
@@ -677,12 +610,11 @@ def main(argv=None) -> int:
     for i, (scenario, seed, condition, gan, key) in enumerate(todo, 1):
         start = time.perf_counter()
         metrics = run_cell(scenario, condition, seed, splits, args, gans)
-        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn_params(args),
+        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn,
                       gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
                       notes=args.note)
         with runs_path.open("a") as f:
             f.write(json.dumps(record) + "\n")
-        records.append(record)
         print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
               f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
               f"(epoch {metrics['best_epoch']}) in {time.perf_counter() - start:.0f} s", flush=True)

@@ -184,10 +184,12 @@ def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
     assert "augment" not in no_aug and no_aug["blocks"] == 3
     key = lambda cnn: protocol_i.cell_key("full", "none", 0, cnn, None, False)  # noqa: E731
     assert len({key(plain), key(strong), key(no_aug)}) == 3
-    assert protocol_i.describe_cnn(plain) == "two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"
-    assert protocol_i.describe_cnn(strong) == ("three blocks of two 3×3 convolutions with batch norm, dense 128, "
-                                               "Adam 0.001, batch 64, training batches mirrored left-right and "
-                                               "shifted by up to 2 pixels")
+    from minority_gen.evaluation import CNNClassifier
+
+    assert CNNClassifier(**plain).describe() == "two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"
+    assert CNNClassifier(**strong).describe() == ("three blocks of two 3×3 convolutions with batch norm, dense 128, "
+                                                  "Adam 0.001, batch 64, training batches mirrored left-right and "
+                                                  "shifted by up to 2 pixels")
     with pytest.raises(SystemExit, match="--cnn-param epochs is not a CNNClassifier parameter this script leaves"):
         protocol_i.check_cnn_params({"epochs": 3})
     with pytest.raises(SystemExit, match="--cnn-param: .*'blocks' parameter"):

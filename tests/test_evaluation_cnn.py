@@ -183,3 +183,16 @@ def test_defaults_are_the_plain_two_block_network():
     clf = CNNClassifier(epochs=1, **TINY).fit(X, y)
     assert [type(m).__name__ for m in clf.net_.body] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU",
                                                        "AdaptiveAvgPool2d", "Flatten", "Linear", "ReLU"]
+
+
+def test_presets_and_describe_name_the_network():
+    """PRESETS["strong"] is the network protocol I chose; describe() says what each setting builds."""
+    from minority_gen.evaluation.cnn import PRESETS
+
+    assert PRESETS["plain"] == {} and PRESETS["strong"] == STRONG
+    assert CNNClassifier().describe() == "two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64"
+    assert CNNClassifier(**PRESETS["strong"]).describe() == (
+        "three blocks of two 3×3 convolutions with batch norm, dense 128, Adam 0.001, batch 64, training batches "
+        "mirrored left-right and shifted by up to 2 pixels")
+    assert CNNClassifier(blocks=1, convs_per_block=5, n_features=8, lr=3e-3, batch_size=16).describe() == (
+        "one block of 5 3×3 convolutions, dense 8, Adam 0.003, batch 16")

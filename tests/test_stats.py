@@ -171,6 +171,22 @@ def test_paired_test_matches_wilcoxon_and_t_by_hand():
     assert ten.p_wilcoxon == pytest.approx(2.0 ** -10) and ten.wins == 10
 
 
+def test_paired_by_seed_pairs_the_common_complete_seeds_and_summarises():
+    """Seeds one side lacks, or whose run lacks a metric, are left out of every metric's test; the summary names
+    the mean difference, wins/losses, both p-values and the verdict at alpha."""
+    from minority_gen.evaluation.stats import paired_by_seed, paired_test
+
+    a = {s: {"auc": 0.8 + 0.01 * s, "ap": 0.5 + 0.02 * s} for s in range(7)}
+    b = {s: {"auc": 0.8, "ap": 0.5} for s in range(1, 8)}
+    b[3] = {"auc": 0.8}  # no "ap": seed 3 is left out of both metrics
+    r = paired_by_seed(a, b, ["auc", "ap"])
+    assert r["auc"] == paired_test([0.8 + 0.01 * s for s in (1, 2, 4, 5, 6)], [0.8] * 5)
+    assert r["ap"].n == r["auc"].n == 5 and r["ap"].mean_diff == pytest.approx(0.02 * 18 / 5)
+    assert paired_by_seed(a, {9: {"auc": 1.0}}, ["auc"])["auc"].n == 0
+    assert r["auc"].summary() == f"+0.036 (5/0; W p=0.031, t p={r['auc'].p_ttest:.3f}; **significant**)"
+    assert r["auc"].summary(alpha=0.01).endswith("; not significant)")
+
+
 def test_paired_test_edge_cases_and_refusals():
     from minority_gen.evaluation import paired_test
 

@@ -23,6 +23,10 @@ from sklearn.utils.validation import check_is_fitted
 from .features import _batched, _device, build_small_cnn, encode_labels, flip_shift, to_nchw, train_epochs
 
 VALIDATION_METRICS = ("roc_auc", "balanced_accuracy")
+#: Named settings beyond ``epochs`` and ``width``: ``"plain"`` is the class defaults, ``"strong"`` the network that
+#: protocol I chose on BreastMNIST's validation split (see :class:`CNNClassifier`).
+PRESETS = {"plain": {}, "strong": dict(blocks=3, convs_per_block=2, batch_norm=True, augment=True)}
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
 def _score(metric: str, y_idx: np.ndarray, proba: np.ndarray) -> float:
@@ -46,7 +50,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     images. Pixels are standardised per channel with the training images'
     mean and standard deviation. The defaults are the plain two-block
     network; ``blocks=3, convs_per_block=2, batch_norm=True, augment=True``
-    is the stronger one that protocol I chose on BreastMNIST's validation
+    (``PRESETS["strong"]``) is the stronger one that protocol I chose on BreastMNIST's validation
     split (``benchmarks/results/protocol_i/NOTES.md``, section "a stronger
     CNN"), about 3 times slower.
 
@@ -215,6 +219,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = pd.DataFrame(rows)
         self.net_ = net.eval()
         return self
+
+    def describe(self) -> str:
+        """The network and its training in words, for reports.
+
+        >>> CNNClassifier().describe()
+        'two blocks of one 3×3 convolution, dense 128, Adam 0.001, batch 64'
+        """
+        blocks, convs = self.blocks, self.convs_per_block
+        network = (f"{_WORDS.get(blocks, blocks)} block{'s' * (blocks > 1)} of {_WORDS.get(convs, convs)} 3×3 "
+                   f"convolution{'s' * (convs > 1)}{' with batch norm' if self.batch_norm else ''}")
+        augment = ", training batches mirrored left-right and shifted by up to 2 pixels" if self.augment else ""
+        return f"{network}, dense {self.n_features}, Adam {self.lr:g}, batch {self.batch_size}{augment}"
 
     def _standardise(self, x: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray((x - self.mean_) / self.std_, dtype=np.float32)

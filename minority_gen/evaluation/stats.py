@@ -17,7 +17,8 @@ the fold means of one metric and one classifier taken from
 * :func:`cd_diagram` — Demšar's critical-difference diagram.
 * :func:`paired_test` — one method against another over paired runs (seeds
   or datasets): mean difference, wins, one-sided Wilcoxon signed-rank and
-  paired t-test p-values.
+  paired t-test p-values; :func:`paired_by_seed` pairs two runs' figures by
+  seed for it.
 
 Reference: J. Demšar, "Statistical comparisons of classifiers over multiple
 data sets", JMLR 7 (2006) 1–30, sections 3.2.2 and 3.2.3 (the formulas here
@@ -27,6 +28,7 @@ are the paper's: no correction of the Friedman statistic for ties).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,6 +190,13 @@ class PairedResult:
     p_wilcoxon: float
     p_ttest: float
 
+    def summary(self, alpha: float = 0.05) -> str:
+        """``"+0.012 (7/3; W p=0.042, t p=0.031; **significant**)"``: mean difference, wins/losses, the p-values and
+        whether the Wilcoxon p is below ``alpha`` (markdown)."""
+        verdict = "**significant**" if self.p_wilcoxon < alpha else "not significant"
+        return (f"{self.mean_diff:+.3f} ({self.wins}/{self.losses}; W p={self.p_wilcoxon:.3f}, "
+                f"t p={self.p_ttest:.3f}; {verdict})")
+
 
 def paired_test(a, b) -> PairedResult:
     """Is ``a`` higher than ``b`` over paired runs (``a[i]`` and ``b[i]`` share seed or dataset ``i``)?
@@ -214,6 +223,21 @@ def paired_test(a, b) -> PairedResult:
         constant = np.ptp(d) <= 1e-12 * np.abs(d).max()  # (rounding aside) the t statistic is undefined
         p_t = (0.0 if d[0] > 0 else 1.0) if constant else float(stats.ttest_rel(a, b, alternative="greater").pvalue)
     return PairedResult(n, float(d.mean()) if n else float("nan"), int((d > 0).sum()), int((d < 0).sum()), p_w, p_t)
+
+
+def paired_by_seed(a: Mapping, b: Mapping, metrics: Sequence[str]) -> dict[str, PairedResult]:
+    """:func:`paired_test` of each of ``metrics``, ``a`` against ``b``, over the seeds both have with every metric.
+
+    ``a`` and ``b`` map a seed to one run's figures (``{metric: value}``). A seed only one side has, or whose run
+    lacks one of ``metrics``, is left out, so that every metric is tested over the same seeds (each result's ``n``).
+
+    >>> a = {0: {"auc": 0.9}, 1: {"auc": 0.8}, 2: {"auc": 0.7}}
+    >>> r = paired_by_seed(a, {0: {"auc": 0.8}, 1: {"auc": 0.8}, 2: {}}, ["auc"])["auc"]
+    >>> r.n, round(r.mean_diff, 3), r.wins, r.losses
+    (2, 0.05, 1, 0)
+    """
+    seeds = sorted(s for s in set(a) & set(b) if all(m in a[s] and m in b[s] for m in metrics))
+    return {m: paired_test([a[s][m] for s in seeds], [b[s][m] for s in seeds]) for m in metrics}
 
 
 def score_table(results: pd.DataFrame, metric: str, classifier: str | None = None, by: str = "oversampler",
