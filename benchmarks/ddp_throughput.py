@@ -1,11 +1,5 @@
-"""Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations.
-
-Throughput: each ``--processes`` count N runs ``torch.distributed.run --standalone --nproc_per_node N`` on this
-script as a worker; every rank fits ``GANOversampler(method="rumi")`` through ``minority_gen.distributed.fit_ddp``
-on BreastMNIST's training split (``--random``, or without the file: random images of its counts), batch per
-process; rank 0 times the fit after a barrier. ``--sync-count``: the calls through which a tensor's value reaches
-Python (``item``, ``__bool__`` ...; torch's own left out) in 200-iteration tabular fits, flushed every iteration and
-every ``FLUSH_EVERY`` (with ``PYTHONPATH`` at an older checkout: that code's loop).
+"""Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations
+(what each mode runs: benchmarks/README.md, "Data-parallel throughput").
 
     python benchmarks/ddp_throughput.py --quick          # 10 iterations, seconds
     python benchmarks/ddp_throughput.py                  # 100 iterations, 1 and 2 processes
@@ -20,7 +14,6 @@ import argparse
 import functools
 import inspect
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._timing import path_first  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info  # noqa: E402
@@ -64,9 +58,8 @@ def run_world(args: argparse.Namespace, n: int) -> dict:
         result = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
                    str(Path(__file__).resolve()), *sys.argv[1:], "--worker", "--result", str(result)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         start = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+        subprocess.run(command, env=path_first(ROOT), check=True, capture_output=True, text=True)
         wall = time.perf_counter() - start
         out = json.loads(result.read_text())
     images = out["iterations"] * args.batch_size * n
