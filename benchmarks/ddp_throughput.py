@@ -1,11 +1,5 @@
-"""Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations.
-
-Throughput: each ``--processes`` count N runs ``torch.distributed.run --standalone --nproc_per_node N`` on this
-script as a worker; every rank fits ``GANOversampler(method="rumi")`` through ``minority_gen.distributed.fit_ddp``
-on BreastMNIST's training split (``--random``, or without the file: random images of its counts), batch per
-process; rank 0 times the fit after a barrier. ``--sync-count``: the calls through which a tensor's value reaches
-Python (``item``, ``__bool__`` ...; torch's own left out) in 200-iteration tabular fits, flushed every iteration and
-every ``FLUSH_EVERY`` (with ``PYTHONPATH`` at an older checkout: that code's loop).
+"""Data-parallel throughput: one image GAN on 1 vs 2 gloo CPU processes, and the loop's host synchronisations
+(what each mode runs: benchmarks/README.md, "Data-parallel throughput").
 
     python benchmarks/ddp_throughput.py --quick          # 10 iterations, seconds
     python benchmarks/ddp_throughput.py                  # 100 iterations, 1 and 2 processes
@@ -20,11 +14,9 @@ import argparse
 import functools
 import inspect
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._timing import path_first, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info  # noqa: E402
@@ -50,9 +43,7 @@ def worker(args: argparse.Namespace) -> None:
                              hidden_dims=(args.width,), device="cpu", random_state=0)
     dist.init_process_group("gloo")
     dist.barrier()
-    start = time.perf_counter()
-    fit_ddp(sampler, X, y)
-    seconds = time.perf_counter() - start
+    seconds = timed(lambda: fit_ddp(sampler, X, y), 1)[0]
     if dist.get_rank() == 0:
         Path(args.result).write_text(json.dumps({"seconds": seconds, "iterations": len(sampler.history_)}))
     dist.destroy_process_group()
@@ -64,10 +55,8 @@ def run_world(args: argparse.Namespace, n: int) -> dict:
         result = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
                    str(Path(__file__).resolve()), *sys.argv[1:], "--worker", "--result", str(result)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-        start = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-        wall = time.perf_counter() - start
+        launch = lambda: subprocess.run(command, env=path_first(ROOT), check=True, capture_output=True, text=True)
+        wall = timed(launch, 1)[0]
         out = json.loads(result.read_text())
     images = out["iterations"] * args.batch_size * n
     return {"processes": n, "fit_s": round(out["seconds"], 2), "command_s": round(wall, 2),

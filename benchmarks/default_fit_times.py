@@ -15,35 +15,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import make_table  # noqa: E402
 from minority_gen import GANOversampler, available_methods  # noqa: E402
 from minority_gen.commands._common import CommandError  # noqa: E402
 from minority_gen.commands._gan_options import parse_params  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
-
-
-def make_table(n: int = 1000, d: int = 10, seed: int = 0):
-    """``n`` × ``d`` standard normal rows, 10 % minority (label 1) shifted by 1 (also speed_tabular's tables)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = (rng.random(n) < 0.1).astype(int)
-    X[y == 1] += 1.0
-    return X, y
-
-
-def timed(fn, repeats: int):
-    """The median wall time of ``repeats`` calls of ``fn`` and what the last call returned."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main(argv=None) -> int:

@@ -24,8 +24,8 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
-from benchmarks.default_fit_times import timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info, run_stamp, table_lines, write_results  # noqa: E402

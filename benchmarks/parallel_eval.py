@@ -1,9 +1,6 @@
-"""Speed-up from joblib workers (issue 12; docs/scaling.md, "Threads and warm workers"; how to read the results:
-results/parallel/README.md): ``compare_oversamplers`` on ``--dataset`` (rumi with ``--n-iter`` iterations, SMOTE and
-ROS × logistic regression × 5 folds; ``n_jobs=2`` *cold*, as joblib starts its two workers, and *warm*), and
-``GANOversampler`` (rumi, 2,000 iterations) on scikit-learn's wine table, two GANs. Serial runs with torch's default
-thread count and with one thread (what each of two workers gets on 2 cores); medians of ``--repeats`` runs after
-a warm-up. The tables say whether the results equal the serial ones.
+"""Speed-up from joblib workers (issue 12): ``compare_oversamplers`` and per-class ``GANOversampler`` training,
+serial (torch's default threads, one thread) against ``n_jobs=2``, and whether the results equal the serial ones.
+What is run: benchmarks/README.md, "Parallel evaluation"; how to read the results: results/parallel/README.md.
 
     python benchmarks/parallel_eval.py                 # the committed results
     python benchmarks/parallel_eval.py --quick         # smoke run (tiny budgets, nothing written)
@@ -14,54 +11,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import joblib
 import numpy as np
-import pandas as pd
 import torch
 from joblib.externals.loky import get_reusable_executor
 from sklearn.datasets import load_wine
-from threadpoolctl import threadpool_limits
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.default_fit_times import timed  # noqa: E402
+from benchmarks._timing import measure, print_or_write, same  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
 from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_zenodo  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
-
-
-@contextmanager
-def one_thread():
-    """torch, OpenMP and BLAS on one thread inside the block (what each of two workers gets on 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def measure(label: str, fn, repeats: int, single_thread: bool = False) -> tuple[str, float, object]:
-    """``(label, median seconds, what fn returned)`` of ``repeats`` calls (on one thread with ``single_thread``),
-    printed when done."""
-    with one_thread() if single_thread else nullcontext():
-        t, out = timed(fn, repeats)
-    print(f"{label}: {t:.1f} s", flush=True)
-    return label, t, out
-
-
-def same(a, b) -> bool:
-    """Whether two runs gave the same results: a comparison's rows without the timing column, or generated rows."""
-    if isinstance(a, pd.DataFrame):
-        a, b = (frame[frame.metric != "fit_time_s"].reset_index(drop=True) for frame in (a, b))
-        return a.equals(b)
-    return np.array_equal(a, b)
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
 
 
 def speedups(what: str, runs: list[tuple[str, float, object]]) -> list[str]:
@@ -129,10 +94,7 @@ def main(argv=None) -> int:
         f"GANs (the two smaller classes). Median of {repeats} run(s), workers warm.", "",
         *speedups("rows", fits),
     ]
-    if args.quick:
-        print("\n".join(lines))
-    else:
-        print("wrote", write_results(args.out, lines))
+    print_or_write(lines, args.out, args.quick)
     return 0
 
 

@@ -26,10 +26,10 @@ from sklearn.datasets import load_wine
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.parallel_eval import measure, one_thread, same  # noqa: E402
+from benchmarks._timing import measure, one_thread, print_or_write, same  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
 
 BACKENDS = {"loky": "loky", "dask": "Dask", "ray": "Ray"}
 
@@ -141,10 +141,7 @@ def main(argv=None) -> int:
         f"tasks. Median of {repeats} run(s).", "",
         *table("cmp"),
     ]
-    if args.quick:
-        print("\n".join(lines))
-    else:
-        print("wrote", write_results(args.out, lines))
+    print_or_write(lines, args.out, args.quick)
     return 0
 
 

@@ -1,22 +1,6 @@
-"""Protocol S (EVALUATION.md): fit time and peak memory of the default GANOversampler on tables, beside SMOTE and
-CTGAN, and the FLOP bound of its training step.
-
-Every measurement runs in a fresh process (its max RSS its own). Per table shape:
-
-* ``rumi`` at today's defaults (``GANOversampler(method="rumi", random_state=0)``; ``n_iter="auto"``): the first
-  fit of the process (cold: torch's first-use costs included) and a second fit in the same process (warm), the
-  median over ``--repeats`` processes; ms per iteration from the warm fit;
-* the FLOPs of one training iteration at those defaults, counted by ``torch.utils.flop_counter`` (fits of 1 and 3
-  iterations, the difference halved: matrix products forward and backward), and the machine's measured float32
-  matrix-product rate with the same threads (best of 5 products of 1,024²): their quotient is the step's FLOP
-  bound, and *ratio* how many times slower the warm step is;
-* SMOTE (``imblearn``, ``random_state=0``) on the same rows, and CTGAN (the ``ctgan`` package at its defaults, on
-  the CPU, fitted on the minority rows and sampled up to the majority's count, as protocol T ran it; one run per
-  shape). ctgan needs pandas < 3, which the project does not pin: ``--ctgan-path DIR`` names a folder with ctgan
-  and its dependencies (``pip install --target DIR --no-deps ctgan==0.12.1 rdt==2.0.0 pandas==2.3.3 Faker pytz
-  tzdata python-dateutil``) put on ``PYTHONPATH`` for CTGAN's process only; without it the column says so.
-
-The demo table is ``breast_cancer_30``.
+"""Protocol S: fit time and peak memory of the default GANOversampler on tables, beside SMOTE and CTGAN, and the
+FLOP bound of its training step, each measurement in a fresh process. What is measured, and how to install ctgan
+for ``--ctgan-path``: benchmarks/README.md, "Protocol S: tabular speed".
 
     python benchmarks/speed_tabular.py --ctgan-path /work/ctgan_path   # full grid (results/speed_tabular.md)
     python benchmarks/speed_tabular.py --quick                         # smoke run (seconds, printed only)
@@ -26,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -41,7 +24,7 @@ from imblearn.over_sampling import SMOTE
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.default_fit_times import make_table  # noqa: E402
+from benchmarks._timing import in_fresh_process, make_table, path_first, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.datasets import load_dataset  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
@@ -65,9 +48,7 @@ def worker(kind: str, n: int, d: int, n_iter: int | None, device: str) -> dict:
             out[name] = time.perf_counter() - start
         out["iterations"] = int(sampler.history_["iteration"].nunique())
     elif kind == "smote":
-        start = time.perf_counter()
-        SMOTE(random_state=0).fit_resample(X, y)
-        out["fit_s"] = time.perf_counter() - start
+        out["fit_s"] = timed(lambda: SMOTE(random_state=0).fit_resample(X, y), 1)[0]
     elif kind == "ctgan":
         out["fit_s"] = ctgan_seconds(X, y)
     elif kind == "flops":
@@ -117,14 +98,8 @@ def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
 
 def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
     """:func:`worker` in a fresh process (CTGAN's with ``ctgan_path`` on ``PYTHONPATH``)."""
-    env = dict(os.environ)
-    if ctgan_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ctgan_path), env.get("PYTHONPATH", "")) if p)
     cmd = [sys.executable, __file__, "--worker", kind, str(n), str(d), str(n_iter), device]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if done.returncode:
-        raise RuntimeError(f"speed_tabular worker {kind} {n}x{d} failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return in_fresh_process(cmd, f"speed_tabular worker {kind} {n}x{d}", ctgan_path)
 
 
 def carried_ctgan(path: Path) -> dict:
@@ -142,9 +117,9 @@ def carried_ctgan(path: Path) -> dict:
 
 
 def ctgan_available(path: Path | None) -> bool:
-    code = "import ctgan"
-    env = {**os.environ, **({"PYTHONPATH": str(path)} if path else {})}
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
+    """Whether ctgan imports with ``path`` first on ``PYTHONPATH``."""
+    check = subprocess.run([sys.executable, "-c", "import ctgan"], env=path_first(path), capture_output=True)
+    return check.returncode == 0
 
 
 def main(argv=None) -> None:

@@ -167,9 +167,9 @@ def test_parallel_speedup_rows_per_backend_and_a_failed_backend(monkeypatch, tmp
     assert "['spark'] unknown" in capsys.readouterr().err
 
 
-def test_default_fit_times_helpers():
-    dft = imported("default_fit_times", "bench_timing_")
-    X, y = dft.make_table(200, 3)
+def test_shared_timing_helpers():
+    timing = imported("_timing", "bench_timing_")
+    X, y = timing.make_table(200, 3)
     assert X.shape == (200, 3) and 0 < y.mean() < 0.2
-    seconds, out = dft.timed(lambda: 7, 3)
+    seconds, out = timing.timed(lambda: 7, 3)
     assert out == 7 and seconds >= 0

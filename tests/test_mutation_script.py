@@ -50,3 +50,19 @@ def test_the_rumi_sgan_fake_target_mutant_is_killed_and_the_baseline_passes():
     killed = MUT["run_mutant"](mutant, tests, args, timeout=120)
     assert not killed["passed"] and "test_rumi_sgan" in killed["by"]
     assert MUT["run_mutant"](None, tests, args, timeout=120)["passed"]
+
+
+@pytest.mark.parametrize("table, error", [
+    ('name = "a"\npath = "p"\nold = "x"\nbreaks = "b"', "mutant 'a' has no new"),
+    ('name = "a"\npath = "p"\nold = "x"\nnew = "y"\nbreaks = "b"\nwhy = "w"', "mutant 'a' has unknown fields"),
+    ('name = "a"\npath = "p"\nold = "x"\nnew = 1\nbreaks = "b"', "mutant 'a': new must be text"),
+    ('name = "a"\npath = "p"\nold = "x"\nnew = "x"\nbreaks = "b"', "mutant 'a' replaces its text by the same"),
+])
+def test_a_malformed_mutants_file_names_the_mutant(tmp_path, table, error):
+    path = tmp_path / "mutants.toml"
+    path.write_text(f"[[mutant]]\n{table}\n")
+    with pytest.raises(ValueError, match=error):
+        MUT["read_mutants"](path)
+    path.write_text('[[mutant]]\nname = "a"\npath = "p"\nold = "x"\nnew = "y"\nbreaks = "b"\n' * 2)
+    with pytest.raises(ValueError, match="mutant 'a' is listed twice"):
+        MUT["read_mutants"](path)

@@ -1,0 +1,92 @@
+"""What the timing benchmarks share: their synthetic table, median timing, runs on one thread, a measurement in a
+fresh process, and printing or writing the results."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import time
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from threadpoolctl import threadpool_limits
+
+from minority_gen.evaluation.report import write_results
+
+
+def make_table(n: int = 1000, d: int = 10, seed: int = 0):
+    """``n`` × ``d`` standard normal rows, 10 % minority (label 1) shifted by 1."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = (rng.random(n) < 0.1).astype(int)
+    X[y == 1] += 1.0
+    return X, y
+
+
+def timed(fn, repeats: int):
+    """The median wall time of ``repeats`` calls of ``fn`` and what the last call returned."""
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+@contextmanager
+def one_thread():
+    """torch, OpenMP and BLAS on one thread inside the block (what each of two workers gets on 2 cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def measure(label: str, fn, repeats: int, single_thread: bool = False) -> tuple[str, float, object]:
+    """``(label, median seconds, what fn returned)`` of ``repeats`` calls (on one thread with ``single_thread``),
+    printed when done."""
+    with one_thread() if single_thread else nullcontext():
+        t, out = timed(fn, repeats)
+    print(f"{label}: {t:.1f} s", flush=True)
+    return label, t, out
+
+
+def same(a, b) -> bool:
+    """Whether two runs gave the same results: a comparison's rows without the timing column, or generated rows."""
+    if isinstance(a, pd.DataFrame):
+        a, b = (frame[frame.metric != "fit_time_s"].reset_index(drop=True) for frame in (a, b))
+        return a.equals(b)
+    return np.array_equal(a, b)
+
+
+def path_first(folder: Path | str | None) -> dict:
+    """This process's environment with ``folder`` put first on ``PYTHONPATH`` (unchanged without one)."""
+    env = dict(os.environ)
+    if folder is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def in_fresh_process(cmd: list[str], what: str, path: Path | None = None) -> dict:
+    """Run ``cmd`` (a script in its worker mode, which prints its result as JSON on its last line) in a new
+    process, with ``path`` first on ``PYTHONPATH``: that result; ``RuntimeError`` naming ``what`` if it fails."""
+    done = subprocess.run(cmd, capture_output=True, text=True, env=path_first(path))
+    if done.returncode:
+        raise RuntimeError(f"{what} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_or_write(lines: list[str], out: Path, quick: bool) -> None:
+    """A smoke run's results printed; a full run's written to ``out`` (and where, printed)."""
+    if quick:
+        print("\n".join(lines))
+    else:
+        print("wrote", write_results(out, lines))
