@@ -155,8 +155,7 @@ def main(argv=None) -> None:
     if stops:
         lines += ["", "With the rule on, the diverged settings stop:", "",
                   *table_lines(["settings", "method", "stops"], stops)]
-    write_results(args.out, lines)
-    print("\n".join(lines))
+    write_results(args.out, lines, echo=True)
 
 
 if __name__ == "__main__":

@@ -154,9 +154,8 @@ def main(argv=None) -> int:
                  *(f"{results[(m, v)][k][0]:.2f}" for k in KEYS[-4:])] for m in methods]
         lines += [f"## {v}", "", *table_lines(header, rows), ""]
     lines.append(f"![densities]({stem}.png)")
-    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})  # makes out
+    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()}, echo=True)  # makes out
     plot(samples, out / f"{stem}.png", methods, list(variants))
-    print("\n".join(lines))
     return 0
 
 

@@ -339,12 +339,15 @@ def table_lines(header: Sequence[str], rows: Iterable[Sequence]) -> list[str]:
             *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
 
 
-def write_results(path, lines: Sequence[str] | str, data=None) -> Path:
+def write_results(path, lines: Sequence[str] | str, data=None, echo: bool = False) -> Path:
     r"""Write a results file: the markdown ``lines`` to ``path`` (its folder made) and, with ``data``, that as
-    JSON beside it (``path`` with suffix ``.json``). Returns ``path``.
+    JSON beside it (``path`` with suffix ``.json``); with ``echo``, print the markdown too. Returns ``path``.
 
     >>> import json, tempfile
-    >>> md = write_results(Path(tempfile.mkdtemp()) / "new" / "r.md", ["# r", "", "text"], {"a": 1})
+    >>> md = write_results(Path(tempfile.mkdtemp()) / "new" / "r.md", ["# r", "", "text"], {"a": 1}, echo=True)
+    # r
+    <BLANKLINE>
+    text
     >>> md.read_text(), json.loads(md.with_suffix(".json").read_text())
     ('# r\n\ntext\n', {'a': 1})
     """
@@ -354,6 +357,8 @@ def write_results(path, lines: Sequence[str] | str, data=None) -> Path:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     if data is not None:
         path.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if echo:
+        print(text)
     return path
 
 
