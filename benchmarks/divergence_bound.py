@@ -18,7 +18,7 @@ import argparse
 import itertools
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from unittest.mock import patch
 
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import DivergenceError, GANOversampler, available_methods, divergence  # noqa: E402
-from minority_gen.evaluation.datasets import default_data_dir, load_datasets  # noqa: E402
+from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_datasets, load_stroke  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.methods import amgan, base  # noqa: E402
 
@@ -73,9 +73,8 @@ def real_tables(data: Path) -> dict:
     """breast_cancer, the ZENODO tables present in ``<data>/imblearn_zenodo`` and ``<data>/stroke.csv``."""
     out = {f"{name} {X.shape[0]}x{X.shape[1]}": (X, y)
            for name, (X, y) in load_datasets(("breast_cancer", *ZENODO), data, missing="skip").items()}
-    if (data / "stroke.csv").exists():
-        df = pd.read_csv(data / "stroke.csv", na_values=["N/A"]).drop(columns="id")
-        out["stroke (mixed) 5110x10"] = (df.drop(columns="stroke"), df["stroke"].to_numpy())
+    with suppress(DatasetNotFound):
+        out["stroke (mixed) 5110x10"] = load_stroke(data)
     return out
 
 
@@ -156,8 +155,7 @@ def main(argv=None) -> None:
     if stops:
         lines += ["", "With the rule on, the diverged settings stop:", "",
                   *table_lines(["settings", "method", "stops"], stops)]
-    write_results(args.out, lines)
-    print("\n".join(lines))
+    write_results(args.out, lines, echo=True)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,11 @@
 """Fit time and peak memory on a 100,000 × 10 mixed-type table, beside CTGAN's (issue 9).
 
-The table (seed 0): 4 continuous columns (two with 10 % missing values), 2 integer columns, 1 boolean,
-3 categorical (5, 12 and 40 levels); binary target with 30 % minority (30,000 rows). Each fit runs in its own
-subprocess with one torch thread, so its peak resident memory (``ru_maxrss``) is its own; the one-off import that
-torch does when a process builds its first optimiser is done before the timing.
-
-* ``rumi``: ``GANOversampler(method="rumi", n_iter=STEPS, batch_size=B).fit(X, y)`` on the DataFrame as it is
-  (missing values modelled);
-* ``ctgan``: ``CTGAN(epochs=E, batch_size=B, enable_gpu=False)`` fitted on the 30,000 minority rows (as the
-  project's CTGAN baselines are), missing values median-imputed (CTGAN refuses them in continuous columns), the
-  4 categorical/boolean columns as ``discrete_columns``. CTGAN takes ``rows // batch_size`` optimiser steps per
-  epoch, so ``E = STEPS / (30,000 // B)`` gives both the same number of generator steps at the same batch size.
-
-Each tool's own preprocessing (rumi: ``MixedTableCodec``; CTGAN: a Bayesian Gaussian mixture per continuous
-column) is also timed alone.
+The table (seed 0, :func:`make_table`): 4 continuous columns (two with 10 % missing values), 2 integer columns,
+1 boolean, 3 categorical (5, 12 and 40 levels); binary target with 30 % minority (30,000 rows). Each fit runs in
+its own subprocess with one torch thread, so its peak resident memory (``ru_maxrss``) is its own; the one-off
+import that torch does when a process builds its first optimiser is done before the timing. ``rumi`` learns from
+the DataFrame as it is, CTGAN from the minority rows with the same number of generator steps at the same batch
+size (in detail: benchmarks/README.md, "Fit time and memory on a mixed table").
 
     python benchmarks/mixed_scale.py                     # rumi only when ctgan is absent
     python benchmarks/mixed_scale.py --ctgan-path /path/to/ctgan-with-pandas2   # ctgan needs pandas<3

@@ -66,8 +66,7 @@ def main(argv=None) -> int:
              *table_lines(["method", "continuous", "between modes", "on negative mode", "KS"],
                           [[*key, *(mean_std(part[c]) for c in ("between_modes", "on_negative_mode", "ks"))]
                            for key, part in groups])]
-    write_results(args.out, lines)
-    print("\n".join(lines))
+    write_results(args.out, lines, echo=True)
     return 0
 
 

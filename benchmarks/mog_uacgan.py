@@ -75,14 +75,11 @@ def run_one(method, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
 
 
 def plot(samples, path, methods, variants):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # drawn without pyplot: the caller's backend is left alone
 
     grid = np.linspace(-8, 16, 400)
-    fig, axes = plt.subplots(len(methods), len(variants), figsize=(5 * len(variants), 2.2 * len(methods)),
-                             squeeze=False, sharex=True)
+    fig = Figure(figsize=(5 * len(variants), 2.2 * len(methods)))
+    axes = fig.subplots(len(methods), len(variants), squeeze=False, sharex=True)
     for (i, m), (j, v) in itertools.product(enumerate(methods), enumerate(variants)):
         for c, color in enumerate(("tab:blue", "tab:orange", "tab:green")):
             pdf = np.exp(-((grid - MEANS[c]) ** 2) / (2 * STDS[c] ** 2)) / (STDS[c] * np.sqrt(2 * np.pi))
@@ -157,9 +154,8 @@ def main(argv=None) -> int:
                  *(f"{results[(m, v)][k][0]:.2f}" for k in KEYS[-4:])] for m in methods]
         lines += [f"## {v}", "", *table_lines(header, rows), ""]
     lines.append(f"![densities]({stem}.png)")
-    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()})  # makes out
+    write_results(out / f"{stem}.md", lines, {f"{m}|{v}": r for (m, v), r in results.items()}, echo=True)  # makes out
     plot(samples, out / f"{stem}.png", methods, list(variants))
-    print("\n".join(lines))
     return 0
 
 

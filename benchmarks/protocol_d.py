@@ -1,15 +1,11 @@
 """Protocol D: the Rumi paper's minority-digit experiment on the MNIST test set, scaled.
 
 Design (docs/images.md, "Protocol D"): ``mnist_test.npz`` in two stratified halves (``random_state=0``); the GANs
-train on the first (``digit<d>``: 200 images of digit d, drawn with ``default_rng(0)``, against the other digits;
-``even``: even digits against odd), a ``SmallCNNFeatures`` judge trained on the second gives the features of the
-Fréchet distance (FD) to its positives and class fidelity. Every method trains through ``GANOversampler(method=M,
-sampling_strategy={1: ...})`` at the image defaults with the same iterations, batch, width and ``n_critic=1``;
-the real training positives and SMOTE on the pixels are references.
-
-Results in ``--out`` (default ``benchmarks/results/protocol_d``): ``runs.jsonl`` (cells there with the same
-settings are skipped), ``results.md`` (+ ``.json``; ``--method-param`` cells as rows such as ``rumi
-(beta_neg=1.0)``), ``results.png``, ``grid_<config>.png`` and ``images/<cell key>.npy`` (not committed).
+train on the first (``digit<d>``: 200 images of digit d against the other digits; ``even``: even digits against
+odd), a ``SmallCNNFeatures`` judge trained on the second gives the features of the Fréchet distance (FD) to its
+positives and class fidelity. Every method trains with the same iterations, batch, width and ``n_critic=1``; the
+real training positives and SMOTE on the pixels are references. The files in ``--out`` (default
+``benchmarks/results/protocol_d``): benchmarks/README.md, "Protocol D".
 
 Usage::
 

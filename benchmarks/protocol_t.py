@@ -2,17 +2,9 @@
 
 The 13 tables of collection ``protocol_t`` (``minority_gen.evaluation.datasets``; the imbalanced-learn sets read
 offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORITY_GEN_DATA``, else
-``../shared/data``), StratifiedKFold(5, shuffle=True, random_state=0), a StandardScaler and the sampler fitted on
-each training fold, classifiers lr, rf and hgb on the same resampled rows (``compare_on_datasets``): G-mean,
-balanced accuracy, average precision and the sampler's fit time. Samplers (``--samplers``) are ``parse_sampler``
-specs such as ``'rumi:{"n_iter": 500}'``; ``all``: none, ros, smote, adasyn, bsmote (3 neighbours), ctgan (the
-``ctgan`` package on the minority rows; skipped when absent) and every ``minority_gen`` method on the CPU, all
-seeded 0; ``--gan-params JSON`` adds keywords to every GAN sampler (a spec's own keywords win).
-
-Every cell goes to ``<out>/runs.jsonl`` as its fold finishes, so a rerun computes only what is missing, of
-changed code or failed (exit status 1 while cells fail). ``results.md``, ``results.csv`` and ``ranks.png`` are
-written at the end, or with ``--report`` from whatever runs.jsonl holds (this script's records from before the
-engine included). ``results/protocol_t/README.md`` says how the committed run was made.
+``../shared/data``), 5 stratified folds, classifiers lr, rf and hgb on each sampler's rows
+(``compare_on_datasets``). The samplers, the store ``<out>/runs.jsonl`` and the report: benchmarks/README.md,
+"Protocol T"; ``results/protocol_t/README.md`` says how the committed run was made.
 
     python benchmarks/protocol_t.py                          # everything, 5 folds (hours on a CPU)
     python benchmarks/protocol_t.py --jobs 2 --samplers none,ros,smote,adasyn,bsmote
@@ -20,7 +12,6 @@ engine included). ``results/protocol_t/README.md`` says how the committed run wa
     python benchmarks/protocol_t.py --report                 # tables from what runs.jsonl holds
     python benchmarks/protocol_t.py --quick                  # smoke run in seconds (temporary folder)
 """
-
 from __future__ import annotations
 
 import argparse
@@ -39,8 +30,8 @@ from sklearn.base import BaseEstimator
 
 from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
-from minority_gen.evaluation.datasets import COLLECTIONS, DatasetNotFound, default_data_dir, load_dataset
-from minority_gen.evaluation.report import command_line, machine_description, table_lines
+from minority_gen.evaluation.datasets import COLLECTIONS, default_data_dir, load_available
+from minority_gen.evaluation.report import command_line, fmt, machine_description, table_lines
 from minority_gen.evaluation.samplers import (
     ALIASES,
     available_oversamplers,
@@ -50,6 +41,7 @@ from minority_gen.evaluation.samplers import (
     split_specs,
 )
 from minority_gen.evaluation.stats import friedman_test, mean_ranks, nemenyi_cd, score_table
+from minority_gen.evaluation.store import read_records
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "protocol_t"
@@ -149,17 +141,6 @@ def describe(label: str) -> str:
         f" with {text}" if text else "")
 
 
-def load_tables(names, data_home) -> tuple[dict, dict]:
-    """name → (X, y) of the tables found, and name → why not for the others."""
-    tables, missing = {}, {}
-    for name in names:
-        try:
-            tables[name] = load_dataset(name, data_home)
-        except DatasetNotFound as err:
-            missing[name] = str(err)
-    return tables, missing
-
-
 CELL_COLUMNS = ["dataset", "fold", "status", "error", "started", "commit", "machine", "loadavg", "n_folds", "sampler",
                 "classifier", "fit_s", *METRIC_NAMES]
 
@@ -169,12 +150,7 @@ def store_cells(path: Path, keys=None) -> pd.DataFrame:
     those of ``keys`` when given) and the records this script wrote before it used the engine (one per fold
     and sampler, every classifier inside); a successful record over a failed one, a later over an earlier."""
     rows = []
-    for n, line in enumerate(path.read_text().splitlines() if path.exists() else [], 1):
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            print(f"protocol_t: {path}:{n} is not JSON (an interrupted write?); ignored", file=sys.stderr)
-            continue
+    for rec in read_records(path):  # a line cut short by a kill is skipped with a warning
         if "key" in rec:
             per_clf = {rec["classifier"]: rec.get("metrics", {})} if keys is None or rec["key"] in keys else {}
             n_folds, sampler = rec["identity"]["fold"]["n_splits"], rec["oversampler"]
@@ -190,10 +166,6 @@ def store_cells(path: Path, keys=None) -> pd.DataFrame:
     cells = cells.assign(_ok=cells.status == "ok").sort_values("_ok", kind="stable")
     key = ["dataset", "n_folds", "fold", "sampler", "classifier"]
     return cells.drop_duplicates(key, keep="last").sort_index().drop(columns="_ok")
-
-
-def _fmt(x, digits=3) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
 def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers, n_folds, command, notes=(),
@@ -223,8 +195,8 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         return (f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
                 text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
 
-    def grid(fmt, clf, *last_rows):  # a dataset × sampler table
-        return table_lines(["dataset", *samplers], [*([ds, *(fmt(clf, ds, s) for s in samplers)] for ds in datasets),
+    def grid(text, clf, *last_rows):  # a dataset × sampler table, cell text(clf, dataset, sampler)
+        return table_lines(["dataset", *samplers], [*([ds, *(text(clf, ds, s) for s in samplers)] for ds in datasets),
                                                      *last_rows])
 
     ctgan = None if ctgan_status() else __import__("ctgan")
@@ -258,7 +230,7 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
                      if (sub.metric == metric).any() else pd.DataFrame())
             table = table if len(table) >= 2 and len(samplers) >= 2 else pd.DataFrame()
             ranks = mean_ranks(table) if len(table) else pd.Series(dtype=float)
-            rank_rows.append([f"**mean rank ({label})**", *(_fmt(ranks.get(s), 2) for s in samplers)])
+            rank_rows.append([f"**mean rank ({label})**", *(fmt(ranks.get(s), 2) for s in samplers)])
             if metric == "gmean":
                 complete, gmean_ranks[clf], gmeans = list(table.index), (list(table.index), ranks), table
         lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *grid(cell, clf, *rank_rows), "",
@@ -267,10 +239,10 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         if complete:
             f = friedman_test(gmeans)
             lines[-1] += (f" G-mean: Friedman chi2 = {f.chi2:.2f} (p = {f.p_chi2:.3g}), Iman–Davenport F = "
-                          f"{_fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
+                          f"{fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
                           f"{nemenyi_cd(len(samplers), len(complete)):.2f}.")
         lines += ["", "Average precision (mean of folds):", "", *grid(lambda c, ds, s: "**error**" if errors.get(
-            (c, ds, s), 0) else _fmt(get(c, ds, s, "average_precision")), clf), ""]
+            (c, ds, s), 0) else fmt(get(c, ds, s, "average_precision")), clf), ""]
         refs = [s for s in ("smote", "ros") if s in samplers]
         others = [s for s in samplers if s not in refs]
         if refs and others and complete:
@@ -289,8 +261,8 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
     by_ds, by_s = fits.groupby(["dataset", "sampler"]).fit_s.mean(), fits.groupby("sampler").fit_s.mean()
     lines += ["## Sampler fit time", "", "Wall seconds of the sampler's `fit_resample` per training fold (one thread), "
               "mean over the folds done; last row: mean over all folds of all datasets.", "",
-              *grid(lambda _, ds, s: _fmt(by_ds.get((ds, s), np.nan), 2), None,
-                    ["**mean**", *(_fmt(by_s.get(s, np.nan), 2) for s in samplers)]), ""]
+              *grid(lambda _, ds, s: fmt(by_ds.get((ds, s), np.nan), 2), None,
+                    ["**mean**", *(fmt(by_s.get(s, np.nan), 2) for s in samplers)]), ""]
     if len(failed):
         lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", "",
                   *(f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}"
@@ -403,7 +375,7 @@ def main(argv=None) -> int:
     samplers = parse_samplers(specs, gan_params)
     classifiers = _csv(args.classifiers or ",".join(CLASSIFIERS), CLASSIFIERS, "classifier(s)")
     data_home = args.data or default_data_dir()
-    tables, missing = load_tables(_csv(args.datasets or ",".join(DATASETS), DATASETS, "dataset(s)"), data_home)
+    tables, missing = load_available(_csv(args.datasets or ",".join(DATASETS), DATASETS, "dataset(s)"), data_home)
     if missing:
         print(f"protocol_t: missing dataset(s) {', '.join(missing)}; running on the others only\n"
               + next(iter(missing.values())), file=sys.stderr)
@@ -455,7 +427,7 @@ def report_only(args, command, store: Path) -> int:
                 else [d for d in DATASETS if d in set(cells.dataset)])
     classifiers = (_csv(args.classifiers, CLASSIFIERS, "classifier(s)") if args.classifiers
                    else [c for c in CLASSIFIERS if c in set(cells.classifier)])
-    tables, _ = load_tables(datasets, args.data or default_data_dir())
+    tables, _ = load_available(datasets, args.data or default_data_dir())
     write_report(args.out, cells, datasets, samplers, classifiers, args.folds, command, args.note, tables)
     print(f"protocol_t: report {args.out / 'results.md'}")
     return 0

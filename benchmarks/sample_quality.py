@@ -1,17 +1,10 @@
 """Sample quality (issue 8): mode coverage on toys and fidelity/diversity on held-back real rows.
 
-Each measurement compares the current defaults with the previous ones (``recipe="paper", pac=1``: the papers'
-optimiser settings, no packing; both keep the last iteration's generator) and with one change at a time:
-
-1. **Two-mode toy** (issue 8): positives from (2, 2) and (−2, 2) (60 rows), negatives from (2, −2), (−2, −2),
-   (0, 0) (1,500 rows), σ = 0.3. Of 2,000 sampled rows: the share nearer a positive mode than a negative one,
-   and the smallest positive mode's share. Target: ≥ 0.95 and ≥ 0.20, 3 of 3 seeds, for rumi, lsgan and acgan.
-2. **Ring** (the behaviour test's harder toy): 8 Gaussians on a circle of radius 4, the 4 even ones positive
-   (100 rows), the odd ones negative (800).
-3. **Breast cancer, 30 malignant** (protocol T's ``breast_cancer_30``; all benign rows kept), standardised on
-   these training rows: 182 synthetic rows against the 182 malignant rows held back, by Fréchet distance and
-   PRDC (k = 5). Target: rumi's recall and coverage at least SMOTE's. The held-back rows are not part of
-   protocol T, so settings chosen here are not tuned on its test folds.
+The current defaults against the previous ones (``recipe="paper", pac=1``) and one change at a time, on three data
+sets: a two-mode toy (:func:`two_mode_toy`; 60 positive rows on two modes among 1,500 negatives on three), a ring of
+8 Gaussians, 4 of them positive (:func:`ring`), and breast cancer with 30 malignant rows (protocol T's
+``breast_cancer_30``), whose synthetic rows are scored against the 182 malignant rows held back. Measurements and
+targets: benchmarks/README.md, "Sample quality"; findings: docs/sample_quality.md.
 
     python benchmarks/sample_quality.py            # everything (about 10 minutes on 2 cores)
     python benchmarks/sample_quality.py --quick    # smoke run (seconds)

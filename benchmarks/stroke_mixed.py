@@ -1,28 +1,11 @@
 """Mixed-type table benchmark on the stroke data (issue 9): downstream scores and per-column fidelity.
 
 Data: ``<data>/stroke.csv`` (``minority_gen.evaluation.datasets.default_data_dir``: ``$MINORITY_GEN_DATA``, else
-``../shared/data``; 5,110 patients, 249 strokes, ``id`` dropped): five categorical columns, two 0/1 columns,
-three continuous ones, ``bmi`` with 201 missing values.
-
-Protocol: stratified 5-fold CV (shuffled, seed 0). In each training fold a sampler balances the two classes; LR
-and HGB are fitted on the result behind the same preprocessing (numbers: median imputation with a missing
-indicator, standardisation; categories: one-hot) and scored on the untouched test fold: G-mean, balanced
-accuracy, average precision. Samplers, all with random_state=0: ``none``; ``ros``; ``smotenc`` (SMOTENC on the
-five text columns; it cannot take missing values, so ``bmi`` is median-imputed first); ``ctgan`` (``CTGAN(
-enable_gpu=False, verbose=False)`` fitted on the minority rows with the text and 0/1 columns discrete, ``bmi``
-median-imputed; skipped without the ``ctgan`` package, which needs ``pandas<3``); ``rumi`` and ``cagan``
-(``GANOversampler`` on the DataFrame as read; ``cagan`` is the conditional method with the best mean G-mean
-rank on protocol T, chosen there), each also as ``-modes`` (``continuous="modes"``, CTGAN's mode-specific
-normalisation), ``-anchor`` (``anchor="smote"``), ``-noise`` (``anchor=None``) and ``-default`` (nothing set:
-the defaults of the day). A row records the sampler's name, not its resolved parameters: rows of the package's
-samplers also record ``output_version`` (``minority_gen._version.OUTPUT_VERSION``, from 2026-12-06 on; older rows
-have none). The ``-default`` rows count only at today's output version (older ones stay in ``runs.jsonl`` and are
-run again); the other names ran under the defaults of their day, the report's notes saying which.
-
-Fidelity: each sampler's synthetic rows of a fold against the real strokes of the *test* fold
-(``column_fidelity``): mean TVD of the level frequencies of the categorical and 0/1 columns, mean KS statistic
-of the continuous ones, the ``bmi`` missing rate and the correlation difference; as a reference, the training
-fold's own strokes scored the same way (``real (train)``).
+``../shared/data``; 5,110 patients, 249 strokes, ``id`` dropped). Protocol: stratified 5-fold CV (shuffled, seed
+0); in each training fold a sampler balances the two classes, LR and HGB are fitted on the result behind the same
+preprocessing and scored on the untouched test fold, and the sampler's synthetic rows are compared column by column
+with the test fold's real strokes. The samplers, the preprocessing and the fidelity scores in detail:
+benchmarks/README.md, "Stroke, a mixed-type table".
 
     python benchmarks/stroke_mixed.py                  # all samplers, 5 folds (~20 min on 2 cores)
     PYTHONPATH=/path/to/ctgan-with-pandas2 python benchmarks/stroke_mixed.py --samplers ctgan
@@ -57,8 +40,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from minority_gen._version import OUTPUT_VERSION  # noqa: E402
 from minority_gen.evaluation import column_fidelity, correlation_difference, make_classifier, parse_sampler  # noqa: E402
-from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
+from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_stroke  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
+from minority_gen.evaluation.store import read_records  # noqa: E402
 
 DATA = default_data_dir() / "stroke.csv"
 OUT = HERE / "results" / "stroke_mixed"
@@ -72,11 +56,11 @@ CLASSIFIERS = ["lr", "hgb"]
 FIDELITY = ["tvd_categorical", "ks_continuous", "bmi_missing_rate", "corr_diff"]
 
 
-def load(path: Path = DATA) -> tuple[pd.DataFrame, np.ndarray]:
-    if not path.is_file():
-        raise SystemExit(f"{path} not found: the stroke table lives in the shared data folder (see its README).")
-    df = pd.read_csv(path).drop(columns="id")
-    return df.drop(columns="stroke"), df["stroke"].to_numpy()
+def load() -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        return load_stroke(DATA.parent)
+    except DatasetNotFound as err:
+        raise SystemExit(str(err)) from None
 
 
 def classifier(name: str):
@@ -147,8 +131,8 @@ def current(row: dict) -> bool:
 
 
 def read_runs(path: Path) -> list[dict]:
-    """The recorded rows of ``path`` that stand for their names today (:func:`current`)."""
-    return [r for r in map(json.loads, path.read_text().splitlines()) if current(r)]
+    """The recorded rows of ``path`` that stand for their names today (:func:`current`); none without the file."""
+    return [r for r in read_records(path) if current(r)]
 
 
 def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
@@ -206,7 +190,7 @@ def main(argv=None) -> int:
             names.remove("ctgan")
     X, y = load()
     runs_path = args.out / "runs.jsonl"
-    done = set() if args.quick or not runs_path.exists() else {(r["sampler"], r["fold"]) for r in read_runs(runs_path)}
+    done = set() if args.quick else {(r["sampler"], r["fold"]) for r in read_runs(runs_path)}
     folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y))[:2 if args.quick else None]
     args.out.mkdir(parents=True, exist_ok=True)
     for name in [] if args.report else names:

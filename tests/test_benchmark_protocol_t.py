@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold
 
+from minority_gen.evaluation import load_dataset
+
 from .benchmark_scripts import loaded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +38,7 @@ def test_quick_run_writes_cells_report_and_skips_cached_cells(protocol_t, tmp_pa
     assert all(r["status"] == "ok" and r["classifier"] == "lr" and r["identity"]["fold"]["n_splits"] == 2
                for r in recs)
     assert all({"gmean", "balanced_accuracy", "average_precision"} <= set(r["metrics"]) for r in recs)
-    X, y = protocol_t.load_dataset("breast_cancer_30")
+    X, y = load_dataset("breast_cancer_30")
     folds = list(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
     for r in recs:  # every sampler but none balances the training fold
         n_major, n_minor = np.bincount(y[folds[r["fold"]][0]])

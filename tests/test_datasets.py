@@ -63,6 +63,14 @@ def test_an_absent_zenodo_folder_says_how_to_get_it(tmp_path):
             "breast_cancer_30"}
 
 
+def test_load_available_gives_the_present_tables_and_why_the_others_are_absent(tmp_path):
+    tables, missing = ds.load_available(["ecoli", "breast_cancer_30"], tmp_path)
+    assert list(tables) == ["breast_cancer_30"] and tables["breast_cancer_30"][0].shape == (387, 30)
+    assert list(missing) == ["ecoli"] and "fetch_datasets" in missing["ecoli"]
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        ds.load_available(["ecoli3"], tmp_path)
+
+
 def test_the_data_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MINORITY_GEN_DATA", str(tmp_path))
     assert ds.default_data_dir() == tmp_path
@@ -106,3 +114,14 @@ def test_image_loaders_read_the_files_cut_severe30_and_say_where_to_get_missing_
     np.savez(tmp_path / "mnist_test.npz", x=arrays["test_images"], y=np.arange(20) % 10)
     X, y = load_mnist_test(tmp_path)
     assert X.shape == (20, 28, 28) and y.dtype == np.int64 and y[3] == 3
+
+
+def test_load_stroke_reads_the_mixed_table_or_says_where_it_comes_from(tmp_path):
+    with pytest.raises(ds.DatasetNotFound, match="stroke prediction table") as err:
+        ds.load_stroke(tmp_path)
+    assert str(tmp_path / "stroke.csv") in str(err.value)
+    if not (ds.default_data_dir() / "stroke.csv").is_file():
+        pytest.skip("stroke.csv is not in the data folder")
+    X, y = ds.load_stroke()
+    assert X.shape == (5110, 10) and "id" not in X and "stroke" not in X and int(y.sum()) == 249
+    assert int(X["bmi"].isna().sum()) == 201 and X["gender"].dtype != float

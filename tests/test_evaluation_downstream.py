@@ -168,3 +168,10 @@ def test_augment_baseline_on_flattened_images():
                                  gan_params={"image_shape": (8, 8)}, progress=False)
     added = table[(table.metric == "n_synthetic") & (table.oversampler == "augment")]["value"]
     assert (added == 10).all()
+
+
+def test_fmt_writes_a_table_number_and_a_dash_for_what_is_not_one():
+    from minority_gen.evaluation.report import fmt
+
+    assert [fmt(0.12345), fmt(2.5, 2), fmt(-1.0, 0)] == ["0.123", "2.50", "-1"]
+    assert [fmt(None), fmt(float("nan")), fmt(np.inf), fmt(np.float64("nan"), 2)] == ["–"] * 4

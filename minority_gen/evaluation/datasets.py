@@ -183,22 +183,35 @@ def load_dataset(name: str, data_home=None) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"Unknown dataset {name!r}. Known: {', '.join(available_datasets())}; or pass (X, y).")
 
 
-MISSING_IMAGES = """\
+MISSING_FILE = """\
 {path} not found. {what}
 Put it in the data folder ({folder}) or point to another with data_home=... (the scripts' --data) or the
 MINORITY_GEN_DATA variable."""
-_IMAGE_SOURCES = {
+MISSING_IMAGES = MISSING_FILE  # its earlier name
+_FILE_SOURCES = {
     "breastmnist.npz": "It is MedMNIST v2's BreastMNIST (https://medmnist.com, zenodo record 10519652, CC BY 4.0).",
     "mnist_test.npz": "It is the official MNIST test set saved with numpy (keys x: 10000 × 28 × 28 uint8, y: labels).",
+    "stroke.csv": "It is the public stroke prediction table (healthcare-dataset-stroke-data, 5,110 rows; see the "
+                  "data folder's README).",
 }
 
 
-def _image_file(name: str, data_home=None) -> Path:
+def _data_file(name: str, data_home=None) -> Path:
     folder = Path(data_home) if data_home is not None else default_data_dir()
     path = folder / name
     if not path.is_file():
-        raise DatasetNotFound(MISSING_IMAGES.format(path=path, what=_IMAGE_SOURCES[name], folder=folder))
+        raise DatasetNotFound(MISSING_FILE.format(path=path, what=_FILE_SOURCES[name], folder=folder))
     return path
+
+
+def load_stroke(data_home=None):
+    """The stroke table ``<data>/stroke.csv``: a DataFrame of its ten feature columns as read (``id`` dropped;
+    ``bmi``'s "N/A" missing; five text columns) and the ``stroke`` labels (1 = stroke, the minority: 249 of
+    5,110). Raises :class:`DatasetNotFound` (with where it comes from) when the file is absent."""
+    import pandas as pd
+
+    df = pd.read_csv(_data_file("stroke.csv", data_home)).drop(columns="id")
+    return df.drop(columns="stroke"), df["stroke"].to_numpy()
 
 
 def severe_cut(y, minority: int = 0, n: int = 30) -> np.ndarray:
@@ -215,7 +228,7 @@ def load_breastmnist(data_home=None, scenario: str = "full") -> dict[str, tuple[
     (:func:`severe_cut`). Raises :class:`DatasetNotFound` (with where to get it) when the file is absent."""
     if scenario not in ("full", "severe30"):
         raise ValueError(f"scenario must be 'full' or 'severe30'; got {scenario!r}.")
-    with np.load(_image_file("breastmnist.npz", data_home)) as f:
+    with np.load(_data_file("breastmnist.npz", data_home)) as f:
         splits = {s: (f[f"{s}_images"], f[f"{s}_labels"].ravel().astype(np.int64)) for s in ("train", "val", "test")}
     if scenario == "severe30":
         X, y = splits["train"]
@@ -227,8 +240,21 @@ def load_breastmnist(data_home=None, scenario: str = "full") -> dict[str, tuple[
 def load_mnist_test(data_home=None) -> tuple[np.ndarray, np.ndarray]:
     """The official MNIST test set ``(uint8 images 10000 × 28 × 28, int64 digits)`` from ``mnist_test.npz``;
     raises :class:`DatasetNotFound` when the file is absent."""
-    with np.load(_image_file("mnist_test.npz", data_home)) as f:
+    with np.load(_data_file("mnist_test.npz", data_home)) as f:
         return f["x"], f["y"].astype(np.int64)
+
+
+def load_available(names: Iterable[str], data_home=None
+                   ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, str]]:
+    """The tables of ``names`` whose data is present (name → ``(X, y)``) and, for the others, name → the
+    message of their :class:`DatasetNotFound` (how to obtain them). An unknown name raises ``ValueError``."""
+    tables, missing = {}, {}
+    for name in names:
+        try:
+            tables[name] = load_dataset(name, data_home)
+        except DatasetNotFound as err:
+            missing[name] = str(err)
+    return tables, missing
 
 
 def load_datasets(names: Iterable[str], data_home=None, missing: str = "raise"
@@ -238,12 +264,9 @@ def load_datasets(names: Iterable[str], data_home=None, missing: str = "raise"
 
     if missing not in ("raise", "skip"):
         raise ValueError(f"missing must be 'raise' or 'skip'; got {missing!r}.")
-    out = {}
-    for name in names:
-        try:
-            out[name] = load_dataset(name, data_home)
-        except DatasetNotFound as err:
-            if missing == "raise":
-                raise
-            warnings.warn(str(err), RuntimeWarning, stacklevel=2)
-    return out
+    if missing == "raise":
+        return {name: load_dataset(name, data_home) for name in names}
+    tables, absent = load_available(names, data_home)
+    for message in absent.values():
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    return tables

@@ -120,10 +120,10 @@ def markdown_table(results: pd.DataFrame, metrics: Sequence[str] | None = None, 
         for ov in order:
             cells = []
             for m in cols:
-                text = _fmt(mean.loc[ov, m], digits)
+                text = fmt(mean.loc[ov, m], digits)
                 if m not in ("n_synthetic",) and np.isclose(mean.loc[ov, m], best[m]) and len(order) > 1:
                     text = f"**{text}**"
-                cells.append(f"{text} ± {_fmt(std.loc[ov, m], digits)}")
+                cells.append(f"{text} ± {fmt(std.loc[ov, m], digits)}")
             lines.append(f"| {ov} | " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -141,7 +141,7 @@ def quality_markdown(quality: pd.DataFrame, digits: int = 3) -> str:
              "| *better* | | | " + " | ".join(QUALITY_METRICS[c][1] for c in cols) + " |"]
     for _, row in quality.iterrows():
         cells = [str(row["oversampler"]), str(row["class"]), str(int(row["n_fake"]))]
-        cells += [str(int(row[c])) if c == "near_copies" else _fmt(float(row[c]), digits) for c in cols]
+        cells += [str(int(row[c])) if c == "near_copies" else fmt(float(row[c]), digits) for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -339,12 +339,15 @@ def table_lines(header: Sequence[str], rows: Iterable[Sequence]) -> list[str]:
             *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
 
 
-def write_results(path, lines: Sequence[str] | str, data=None) -> Path:
+def write_results(path, lines: Sequence[str] | str, data=None, echo: bool = False) -> Path:
     r"""Write a results file: the markdown ``lines`` to ``path`` (its folder made) and, with ``data``, that as
-    JSON beside it (``path`` with suffix ``.json``). Returns ``path``.
+    JSON beside it (``path`` with suffix ``.json``); with ``echo``, print the markdown too. Returns ``path``.
 
     >>> import json, tempfile
-    >>> md = write_results(Path(tempfile.mkdtemp()) / "new" / "r.md", ["# r", "", "text"], {"a": 1})
+    >>> md = write_results(Path(tempfile.mkdtemp()) / "new" / "r.md", ["# r", "", "text"], {"a": 1}, echo=True)
+    # r
+    <BLANKLINE>
+    text
     >>> md.read_text(), json.loads(md.with_suffix(".json").read_text())
     ('# r\n\ntext\n', {'a': 1})
     """
@@ -354,10 +357,17 @@ def write_results(path, lines: Sequence[str] | str, data=None) -> Path:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     if data is not None:
         path.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if echo:
+        print(text)
     return path
 
 
-def _fmt(x: float, digits: int = 3) -> str:
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A number with ``digits`` decimals for a table cell; ``–`` for ``None``, NaN or infinity.
+
+    >>> fmt(0.12345), fmt(2.5, 2), fmt(None), fmt(float("nan"))
+    ('0.123', '2.50', '–', '–')
+    """
     return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
@@ -375,7 +385,7 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
     means.to_csv(folder / f"scores_{clf}.csv")
     lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
               "|---|" + "---|" * len(specs)]
-    lines += [f"| {name} | " + " | ".join(_fmt(v) for v in row) + " |" for name, row in means.iterrows()]
+    lines += [f"| {name} | " + " | ".join(fmt(v) for v in row) + " |" for name, row in means.iterrows()]
     table = means.dropna()
     lines.append("")
     if len(table) < 2 or len(specs) < 2:
@@ -386,8 +396,8 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
     holm = holm_test(table, control)
     lines += [f"Mean ranks over {len(table)} datasets (1 = best, ties averaged):", "",
               "| " + " | ".join(f"`{s}`" for s in specs) + " |", "|" + "---|" * len(specs),
-              "| " + " | ".join(_fmt(ranks[s], 2) for s in specs) + " |", "",
-              f"Friedman: chi2 = {fr.chi2:.3f} (p = {fr.p_chi2:.3g}); Iman–Davenport F = {_fmt(fr.f_f)} "
+              "| " + " | ".join(fmt(ranks[s], 2) for s in specs) + " |", "",
+              f"Friedman: chi2 = {fr.chi2:.3f} (p = {fr.p_chi2:.3g}); Iman–Davenport F = {fmt(fr.f_f)} "
               f"(df {fr.df1}, {fr.df2}; p = {fr.p_f:.3g}); Nemenyi critical difference (alpha 0.05) = {cd:.2f}.",
               "", f"Holm against `{control}` (z > 0: ranks better than the control):", "",
               "| sampler | mean rank | z | p | Holm alpha | Holm p | different |", "|---|---|---|---|---|---|---|"]

@@ -174,24 +174,41 @@ def _now() -> str:
 _CELL = {"dataset", "fold", "classifier", "oversampler"}
 
 
+def read_records(path, stacklevel: int = 2) -> list:
+    r"""Every record of a JSON-lines file, in file order; none when it does not exist. Blank lines are skipped,
+    and so, with a warning, are lines that are not JSON (a write cut short by a kill).
+
+    >>> import tempfile, warnings
+    >>> path = Path(tempfile.mkdtemp()) / "runs.jsonl"
+    >>> _ = path.write_text('{"a": 1}\n\n{"a": 2\n[3]\n')
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     read_records(path), [str(w.message).split("/")[-1] for w in caught]
+    ([{'a': 1}, [3]], ['runs.jsonl:3 is not JSON (a write cut short?); skipped.'])
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning,
+                          stacklevel=stacklevel)
+    return records
+
+
 def read_store(path) -> list[dict]:
     """The cells of a store, one record per key: its last successful record, else its last failure.
 
     Lines that are not JSON (a write cut short by a kill) are skipped with a warning; records without a
     ``key`` (written by a script before it used the engine, in the same file) are not cells and are skipped.
     """
-    path = Path(path)
-    if not path.exists():
-        return []
     best: dict[str, dict] = {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning, stacklevel=2)
-            continue
+    for rec in read_records(path, stacklevel=3):
         if not isinstance(rec, dict) or "key" not in rec:  # a record of another format (an older script's)
             continue
         if isinstance(rec.get("identity"), Mapping) and _CELL <= rec["identity"].keys():
