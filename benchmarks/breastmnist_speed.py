@@ -58,7 +58,7 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
     """One (method, scenario) fit in this process: its row of the table, after saving its grid."""
     import torch
 
-    from benchmarks.default_fit_times import timed
+    from benchmarks._timing import timed
     from minority_gen import GANOversampler
     from minority_gen.plotting import save_sampler_grid
 
