@@ -98,13 +98,14 @@ def report() -> None:
     import pandas as pd
 
     df = pd.DataFrame([json.loads(line) for line in open(HERE / "runs.jsonl")])
-    table = df.groupby("table")[[f"{k}/{c}" for k in SETS for c in CLASSIFIERS]].mean().round(3)
+    table = df.groupby("table")[[f"{k}/{c}" for k in SETS for c in CLASSIFIERS]].mean()  # counts unrounded
     lines = ["# Margin-matched GAN rows on protocol V (experiment, not adopted)", "",
              f"Written by `python {Path(__file__).relative_to(ROOT)} --report` from `runs.jsonl` ({len(df)} "
              "folds, computed 2026-12-07 at output version 52303f66844ddca3, Intel Xeon, 1 thread). G-mean, mean of "
              "5 folds; `gan`: n default rumi rows, `match`: n rows of the same fit whose logistic-regression margins "
              "follow the real minority rows' margins. Median margins (real, gan, match) per fold are in the store.",
-             ""]
+             "SMOTE here is imblearn's default, k = 5 (protocol V's `smote` row uses k = 3), so the counts against "
+             "SMOTE and ROS are not protocol V's; the comparison that matters is with `gan`, the same fit's rows.", ""]
     for c in CLASSIFIERS:
         sub = table[[f"{k}/{c}" for k in SETS]]
         best = sub[[f"smote/{c}", f"ros/{c}"]].max(axis=1)
