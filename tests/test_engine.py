@@ -297,3 +297,14 @@ def test_prune_store_keeps_the_versions_asked_for(tmp_path):
     store.write_text("".join(json.dumps(r) + "\n" for r in records))
     assert prune_store(store, keep=("cited",)) == (2, 1)
     assert sorted(r["key"] for r in read_store(store)) == ["a", "b"]
+
+
+def test_cell_stamps_name_the_processor_model(tmp_path, monkeypatch):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: X\nmodel name\t: Example CPU 9000 @ 2.0GHz\nflags\t: a b\n")
+    assert store_module.cpu_model(str(info)) == "Example CPU 9000 @ 2.0GHz"
+    info.write_text("processor\t: 0\n")  # no model line (e.g. some ARM kernels): the platform's answer
+    fallback = store_module.cpu_model(str(info))
+    assert fallback and fallback == store_module.cpu_model(str(tmp_path / "absent"))
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Example CPU 9000")
+    assert ", Example CPU 9000, " in store_module.machine()

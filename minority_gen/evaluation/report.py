@@ -269,16 +269,12 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
 
 def machine_description() -> str:
     """The operating system, processor, CPU count, GPU and the Python and torch versions, for reports."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except OSError:
-        pass
     import torch
 
+    from .store import cpu_model
+
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, {gpu}; "
+    return (f"{platform.system()} {platform.release()}, {cpu_model()}, {os.cpu_count()} logical CPUs, {gpu}; "
             f"Python {platform.python_version()}, torch {torch.__version__}")
 
 

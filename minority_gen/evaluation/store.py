@@ -158,9 +158,20 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "") if head else None
 
 
+def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The processor's model name (``cpuinfo``'s ``model name`` line), else :func:`platform.processor` or the
+    architecture. Cells computed on two processors can differ in their last bits, so stamps name it."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            return next((line.split(":", 1)[1].strip()[:200] for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        return cpu
+
+
 def machine() -> str:
-    """Platform, processor and CPU count."""
-    return f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    """Platform, processor model and CPU count (the stamp of every cell the engine stores)."""
+    return f"{platform.platform()}, {cpu_model()}, {os.cpu_count()} CPUs"
 
 
 def _now() -> str:
