@@ -263,7 +263,7 @@ def main(argv=None) -> int:
               f"outside {c['outside']:.1%} unruled, "
               f"{c['ruled_outside']:.1%} ruled ({c['fit_s']} s)", flush=True)
     from minority_gen._version import __version__
-    from minority_gen.evaluation.report import machine_description
+    from minority_gen.evaluation.store import machine_description
 
     stamp = (f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; minority_gen {__version__}, output version "
              f"{OUTPUT_VERSION}; {machine_description()}")

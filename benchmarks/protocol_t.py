@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator
 from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
 from minority_gen.evaluation.datasets import COLLECTIONS, default_data_dir, load_available
-from minority_gen.evaluation.report import command_line, fmt, machine_description, table_lines
+from minority_gen.evaluation.report import command_line, fmt, table_lines
 from minority_gen.evaluation.samplers import (
     ALIASES,
     available_oversamplers,
@@ -41,7 +41,7 @@ from minority_gen.evaluation.samplers import (
     split_specs,
 )
 from minority_gen.evaluation.stats import friedman_test, mean_ranks, nemenyi_cd, score_table
-from minority_gen.evaluation.store import read_records
+from minority_gen.evaluation.store import machine_description, read_records
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "protocol_t"

@@ -44,9 +44,10 @@ from ..evaluation import (
 from ..evaluation.datasets import COLLECTIONS
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
-from ..evaluation.report import machine_description, rank_section
+from ..evaluation.report import rank_section
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
+from ..evaluation.store import machine_description
 from ..methods import available_methods
 from ..oversampler import GANOversampler
 from ._common import CommandError, add_overwrite_argument, foreign_entry, read_csv_table

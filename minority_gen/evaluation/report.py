@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -267,17 +266,6 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
     return path
 
 
-def machine_description() -> str:
-    """The operating system, processor, CPU count, GPU and the Python and torch versions, for reports."""
-    import torch
-
-    from .store import cpu_model
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{platform.system()} {platform.release()}, {cpu_model()}, {os.cpu_count()} logical CPUs, {gpu}; "
-            f"Python {platform.python_version()}, torch {torch.__version__}")
-
-
 def command_line(script: str, argv: Sequence[str] | None = None) -> str:
     """How a benchmark was started: ``python <script>`` and its arguments (``argv``, else ``sys.argv[1:]``),
     shell-quoted.
@@ -298,7 +286,7 @@ def run_info() -> dict:
     ['commit', 'date', 'load', 'machine', 'minority_gen', 'output_version']
     """
     from .._version import OUTPUT_VERSION, __version__
-    from .store import git_commit
+    from .store import git_commit, machine_description
 
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "minority_gen": __version__,
             "output_version": OUTPUT_VERSION, "commit": git_commit(), "machine": machine_description(),

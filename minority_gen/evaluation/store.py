@@ -174,6 +174,15 @@ def machine() -> str:
     return f"{platform.platform()}, {cpu_model()}, {os.cpu_count()} CPUs"
 
 
+def machine_description() -> str:
+    """The operating system, processor, CPU count, GPU and the Python and torch versions, for reports."""
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.system()} {platform.release()}, {cpu_model()}, {os.cpu_count()} logical CPUs, {gpu}; "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
