@@ -187,7 +187,6 @@ MISSING_FILE = """\
 {path} not found. {what}
 Put it in the data folder ({folder}) or point to another with data_home=... (the scripts' --data) or the
 MINORITY_GEN_DATA variable."""
-MISSING_IMAGES = MISSING_FILE  # its earlier name
 _FILE_SOURCES = {
     "breastmnist.npz": "It is MedMNIST v2's BreastMNIST (https://medmnist.com, zenodo record 10519652, CC BY 4.0).",
     "mnist_test.npz": "It is the official MNIST test set saved with numpy (keys x: 10000 × 28 × 28 uint8, y: labels).",
