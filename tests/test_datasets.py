@@ -120,8 +120,20 @@ def test_load_stroke_reads_the_mixed_table_or_says_where_it_comes_from(tmp_path)
     with pytest.raises(ds.DatasetNotFound, match="stroke prediction table") as err:
         ds.load_stroke(tmp_path)
     assert str(tmp_path / "stroke.csv") in str(err.value)
-    if not (ds.default_data_dir() / "stroke.csv").is_file():
-        pytest.skip("stroke.csv is not in the data folder")
+    # the file's layout, three rows: id dropped, "N/A" bmi missing, text columns kept as text, labels apart
+    (tmp_path / "stroke.csv").write_text(
+        "id,gender,age,hypertension,heart_disease,ever_married,work_type,Residence_type,avg_glucose_level,bmi,"
+        "smoking_status,stroke\n"
+        "1,Male,67,0,1,Yes,Private,Urban,228.69,36.6,formerly smoked,1\n"
+        "2,Female,61,0,0,Yes,Self-employed,Rural,202.21,N/A,never smoked,1\n"
+        "3,Female,49,0,0,No,Private,Urban,171.23,34.4,smokes,0\n")
+    X, y = ds.load_stroke(tmp_path)
+    assert X.shape == (3, 10) and "id" not in X and "stroke" not in X and y.tolist() == [1, 1, 0]
+    assert X["bmi"].isna().tolist() == [False, True, False] and X["gender"].tolist() == ["Male", "Female", "Female"]
+
+
+@pytest.mark.skipif(not (ds.default_data_dir() / "stroke.csv").is_file(), reason="stroke.csv is not in the data folder")
+def test_load_stroke_reads_the_shared_stroke_table():
     X, y = ds.load_stroke()
     assert X.shape == (5110, 10) and "id" not in X and "stroke" not in X and int(y.sum()) == 249
     assert int(X["bmi"].isna().sum()) == 201 and X["gender"].dtype != float
