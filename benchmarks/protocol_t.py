@@ -12,6 +12,7 @@ offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORI
     python benchmarks/protocol_t.py --report                 # tables from what runs.jsonl holds
     python benchmarks/protocol_t.py --quick                  # smoke run in seconds (temporary folder)
 """
+
 from __future__ import annotations
 
 import argparse
