@@ -172,8 +172,10 @@ class GANCache:
 
     def sample_file(self, scenario, method, seed, X, y, n_new: int) -> Path:
         """Where the GAN's drawn images are kept on disk, named by everything they depend on."""
+        from minority_gen._version import OUTPUT_VERSION
+
         a = self.args
-        text = json.dumps([scenario, method, seed, self.params(method), a.quick, n_new, hashlib.sha1(
+        text = json.dumps([scenario, method, seed, self.params(method), a.quick, n_new, OUTPUT_VERSION, hashlib.sha1(
             np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()], sort_keys=True)
         return a.gan_cache / f"{scenario}_{method}_seed{seed}_{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
 
@@ -255,9 +257,20 @@ def cnn_params(args) -> dict:
                 **{k: v for k, v in sorted(extra.items()) if defaults[k] != v})
 
 
-def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool) -> str:
-    text = json.dumps([scenario, condition, seed, cnn, gan, quick], sort_keys=True)
+def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool, version: str | None = None) -> str:
+    """A cell's store key. A GAN cell's holds the package's output version (``minority_gen._version.OUTPUT_VERSION``,
+    the fingerprint of what the GANs draw), so a change of a default or of the training code makes new cells rather
+    than reading old ones back; cells stored before 2026-12-07 carry no version and keep the keys made without it."""
+    text = json.dumps([scenario, condition, seed, cnn, gan, quick, *([version] if version else [])], sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def output_version(condition: str) -> str | None:
+    """The output version a cell of ``condition`` is keyed by: the package's for GAN cells; None for the baselines,
+    whose images (copies, albumentations) no GAN draws."""
+    from minority_gen._version import OUTPUT_VERSION
+
+    return OUTPUT_VERSION if gan_part(condition) else None
 
 
 def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
@@ -407,6 +420,19 @@ def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
     ]
 
 
+def version_line(grouped: dict[tuple, list[dict]]) -> list[str]:
+    """Which output versions the GAN cells in the tables were computed at (cells before 2026-12-07 recorded none)."""
+    counts: dict[str, int] = {}
+    for (_, _, gan), cells in grouped.items():
+        for r in cells if gan else ():
+            name = r.get("output_version") or "not recorded (cells from before 2026-12-07)"
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return []
+    return ["* Output version of the GAN cells in the tables (the fingerprint of what the GANs draw; a GAN cell is "
+            "read back only at its own): " + "; ".join(f"{v}: {n} cell(s)" for v, n in sorted(counts.items()))]
+
+
 def write_report(args, records: list[dict], path_md: Path) -> None:
     import torch
 
@@ -443,6 +469,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "Used: "
         + ("; ".join(f"{m}: {it} iterations, width {w}, batch {b}" for m, it, w, b in gan_settings)
            or "no GAN condition run"),
+        *version_line(grouped),
         f"* Scenario `severe30`: malignant training images cut to {args.severe_n} (seed 0)"
         + (f"; `--quick`: {args.train_fraction:.3g} of the training split (stratified, seed 0)"
            if args.quick else ""),
@@ -601,7 +628,7 @@ def main(argv=None) -> int:
         for seed in args.seeds:
             for condition in conditions:
                 gan = gans.params(gan_part(condition)) if gan_part(condition) else None
-                key = cell_key(scenario, condition, seed, cnn, gan, args.quick)
+                key = cell_key(scenario, condition, seed, cnn, gan, args.quick, output_version(condition))
                 if key not in done:
                     todo.append((scenario, seed, condition, gan, key))
     n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
@@ -612,7 +639,7 @@ def main(argv=None) -> int:
         metrics = run_cell(scenario, condition, seed, splits, args, gans)
         record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn,
                       gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
-                      notes=args.note)
+                      notes=args.note, **({"output_version": output_version(condition)} if gan else {}))
         with runs_path.open("a") as f:
             f.write(json.dumps(record) + "\n")
         print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "

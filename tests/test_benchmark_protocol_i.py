@@ -28,7 +28,7 @@ RUMI_DEFAULTS = {"a": 0.0, "b_neg": -1.0, "b_pos": 2.0, "beta_neg": 0.1, "beta_p
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
-def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path, capsys):
+def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path, capsys, monkeypatch):
     out = tmp_path / "quick"
     assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "projection"]) == 0
     recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
@@ -64,6 +64,26 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
 
     assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "--conditions", "none", "gan"]) == 0
     assert "0 cell(s) to run, 4 cached" in capsys.readouterr().out
+
+    # GAN cells are keyed by the package's output version: at another one they run again, the baselines do not
+    assert {r["output_version"] for r in recs if r["gan_params"]} == {protocol_i.output_version("rumi")}
+    assert not any("output_version" in r for r in recs if not r["gan_params"])
+    monkeypatch.setattr("minority_gen._version.OUTPUT_VERSION", "0123456789abcdef")
+    assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "--conditions", "none", "gan"]) == 0
+    assert "2 cell(s) to run, 2 cached" in capsys.readouterr().out
+    text = (out / "results.md").read_text()
+    assert "read back only at its own): 0123456789abcdef: 2 cell(s); " in text  # the latest cells are shown
+
+
+@pytest.mark.parametrize("store", sorted((REPO / "benchmarks" / "results").glob("protocol_i*/runs.jsonl")),
+                         ids=lambda p: p.parent.name)
+def test_committed_cells_keep_their_keys(protocol_i, store):
+    """Every committed cell's key is what ``cell_key`` makes of its record (with its output version where it has
+    one), so a re-run reads back exactly the cells of its settings and version."""
+    for line in store.read_text().splitlines():
+        r = json.loads(line)
+        assert protocol_i.cell_key(r["scenario"], r["condition"], r["seed"], r["cnn_params"], r["gan_params"],
+                                   r["quick"], r.get("output_version")) == r["key"], line[:120]
 
 
 def test_missing_data_and_unknown_conditions_are_refused_before_work(protocol_i, tmp_path, monkeypatch):
