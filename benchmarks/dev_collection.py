@@ -117,10 +117,6 @@ def methods_of(results: pd.DataFrame, clf: str) -> pd.DataFrame:
     return pd.concat([plain, cost], ignore_index=True)
 
 
-def _fmt(x, digits=3) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
-
-
 CONTROL = "rumi"
 """The package's default, the control of Holm's test and of the per-table counts."""
 
@@ -156,6 +152,7 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
     Wilcoxon signed-rank test and the sign test for "higher" (tables complete for both)."""
     from scipy.stats import binomtest
 
+    from minority_gen.evaluation.report import fmt
     from minority_gen.evaluation.stats import paired_test, score_table
 
     out = [f"Paired against `{control}` per table ({clf}; higher / lower / level: tables where the row's mean over "
@@ -179,7 +176,7 @@ def paired_lines(rows: pd.DataFrame, samplers, clf: str, control: str = CONTROL)
             higher, lower = (binomtest(k, changed, alternative="greater").pvalue if changed else 1.0
                              for k in (test.wins, test.losses))
             out.append(f"| `{row}` | {label} | {len(both)} | {test.wins} / {test.losses} / {level} | "
-                       f"{test.mean_diff:+.4f} | {_fmt(test.p_wilcoxon, 3)} | {higher:.3f} | {lower:.3f} |")
+                       f"{test.mean_diff:+.4f} | {fmt(test.p_wilcoxon, 3)} | {higher:.3f} | {lower:.3f} |")
     return out
 
 
@@ -237,6 +234,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
            command: str, title: str = TITLES["dev"]) -> str:
     from minority_gen.evaluation import read_store
     from minority_gen.evaluation.engine import machine
+    from minority_gen.evaluation.report import fmt
     from minority_gen.evaluation.stats import cd_diagram, friedman_test, mean_ranks, nemenyi_cd, score_table
 
     cells = {r["key"]: r for r in read_store(store)}
@@ -281,7 +279,7 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                   "|---|" + "---|" * len(methods)]
         for name in tables:
             vals = [means.loc[name, m] if name in means.index and m in means.columns else np.nan for m in methods]
-            lines.append(f"| {name} | " + " | ".join(_fmt(v) for v in vals) + " |")
+            lines.append(f"| {name} | " + " | ".join(fmt(v) for v in vals) + " |")
         lines += ["", "| metric | tables | " + " | ".join(f"`{m}`" for m in methods)
                   + " | Friedman chi2 (p) | Iman–Davenport F (p) | CD |",
                   "|---|---|" + "---|" * len(methods) + "---|---|---|"]
@@ -294,8 +292,8 @@ def report(results: pd.DataFrame, tables, samplers, classifiers, folds, store: P
                 continue
             fr, ranks = friedman_test(table), mean_ranks(table)
             cd = nemenyi_cd(len(methods), len(table))
-            lines.append(f"| {label} | {len(table)} | " + " | ".join(_fmt(ranks[m], 2) for m in methods)
-                         + f" | {fr.chi2:.2f} ({fr.p_chi2:.3g}) | {_fmt(fr.f_f, 2)} ({fr.p_f:.3g}) | {cd:.2f} |")
+            lines.append(f"| {label} | {len(table)} | " + " | ".join(fmt(ranks[m], 2) for m in methods)
+                         + f" | {fr.chi2:.2f} ({fr.p_chi2:.3g}) | {fmt(fr.f_f, 2)} ({fr.p_f:.3g}) | {cd:.2f} |")
             if metric == "gmean":
                 cd_diagram(ranks, cd, out / f"cd_{clf}.png", title=f"{clf}: mean G-mean rank over {len(table)} tables")
                 gmean_table = table
