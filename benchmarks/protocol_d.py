@@ -122,6 +122,8 @@ def settings(args, name: str | None = None) -> dict:
                fraction=args.fraction, n_positive=args.n_positive)
     if args.checkpoints is not None and name not in REFERENCES:  # only when set: cells without keep their keys
         out["checkpoints"] = args.checkpoints
+    if args.threads != 1 and name not in REFERENCES:  # a GAN's last bits follow the thread count: its own cells
+        out["threads"] = args.threads
     return json.loads(json.dumps(out))
 
 
@@ -347,7 +349,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--n-generate", type=at_least_1, help="images generated per fit (default 1000)")
     p.add_argument("--judge-epochs", type=at_least_1, help="epochs of the judge CNN (default 5)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=at_least_1, default=1)
+    p.add_argument("--threads", type=at_least_1, default=1,
+                   help="torch threads of the GAN fits (default 1; other counts are cells of their own); the judge "
+                        "always trains on one")
     p.add_argument("--quick", action="store_true", help="smoke run: 5 %% of the images, 2 iterations of tiny GANs")
     p.add_argument("--report", action="store_true",
                    help="compute nothing: write results.md and the grids from the cells the store holds (a run "
@@ -378,10 +382,11 @@ def main(argv=None) -> int:
 
     from minority_gen.evaluation import SmallCNNFeatures
 
-    torch.set_num_threads(args.threads)
     args.out = args.out or (Path(tempfile.mkdtemp(prefix="protocol_d_quick_")) if args.quick else DEFAULT_OUT)
     args.out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)  # the judge is every cell's yardstick: the same network whatever --threads says
     judge = SmallCNNFeatures(epochs=args.judge_epochs, device=args.device, random_state=0).fit(X_judge, y_judge)
+    torch.set_num_threads(args.threads)
     judge_accuracy = float((judge.classes_[judge.predict_proba(X_gan).argmax(1)] == y_gan).mean())
     print(f"protocol_d: judge accuracy on the GAN half {judge_accuracy:.3f}", flush=True)
     runs_path = args.out / "runs.jsonl"

@@ -78,6 +78,35 @@ def test_quick_run_scores_every_method_and_writes_report_grid_and_cache(protocol
     assert "rumi seed" not in capsys.readouterr().out
 
 
+def test_the_judge_trains_on_one_thread_and_other_thread_counts_are_cells_of_their_own(protocol_d, monkeypatch,
+                                                                                        tmp_path):
+    """The judge's features are the yardstick of every FD: it trains on one thread whatever ``--threads`` (so a
+    ``--report`` or a run at 2 threads scores with the same network); GAN cells at other thread counts get keys of
+    their own, and cells at 1 thread keep the keys made before the option entered the settings."""
+    import torch
+
+    from minority_gen.evaluation import SmallCNNFeatures
+
+    seen = []
+
+    def fit(self, X, y):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop after the judge")
+
+    monkeypatch.setattr(SmallCNNFeatures, "fit", fit)
+    before = torch.get_num_threads()
+    try:
+        if DATA.is_file():
+            with pytest.raises(RuntimeError, match="stop after the judge"):
+                protocol_d.main(["--quick", "--threads", "2", "--out", str(tmp_path)])
+            assert seen == [1]
+    finally:
+        torch.set_num_threads(before)
+    one, two = protocol_d.parse(["--quick"]), protocol_d.parse(["--quick", "--threads", "2"])
+    assert "threads" not in protocol_d.settings(one, "rumi")
+    assert protocol_d.settings(two, "rumi")["threads"] == 2 and "threads" not in protocol_d.settings(two, "real")
+
+
 def test_pac_enters_the_settings_only_when_given(protocol_d):
     """--pac reaches every GAN's settings (so its cells are cached apart); without it earlier cells keep their keys."""
     assert "pac" not in protocol_d.gan_params(protocol_d.parse(["--quick"]))
