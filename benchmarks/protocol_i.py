@@ -343,21 +343,37 @@ def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tup
                key=lambda k: np.mean([r["metrics"]["val_auc"] for r in grouped[k]]))
 
 
+def at_the_defaults(grouped: dict[tuple, list[dict]], key: tuple) -> tuple | None:
+    """For a GAN condition run with settings of its own (e.g. ``padding="replicate"``), the group of the same
+    condition at the script's defaults (same iterations and width), else None."""
+    scenario, condition, _ = key
+    gan = grouped[key][0]["gan_params"]
+    if not gan or not settings_label(gan, grouped[key][0]["quick"]):
+        return None
+    return next((k for k, recs in grouped.items() if k[:2] == (scenario, condition) and k != key
+                 and not settings_label(recs[0]["gan_params"], recs[0]["quick"])
+                 and (recs[0]["gan_params"]["n_iter"], recs[0]["gan_params"]["hidden_dims"]) ==
+                 (gan["n_iter"], gan["hidden_dims"])), None)
+
+
 def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[str]:
-    """Every condition run with at least 5 seeds against each reference baseline of its scenario, paired by seed:
-    mean difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
+    """Every condition run with at least 5 seeds against each reference baseline of its scenario (and a GAN
+    condition with settings of its own against the same condition at the defaults), paired by seed: mean
+    difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
     from minority_gen.evaluation.report import table_lines
     from minority_gen.evaluation.stats import paired_by_seed
 
     rows, metrics = [], [metric for metric, _ in PAIRED_METRICS]
     for key, recs in grouped.items():
         scenario, condition, _ = key
-        for ref in REFERENCES:
-            if (scenario, ref, "") not in grouped or (
-                    condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition)):
-                continue  # baselines among themselves once each: augmentation vs ros and none, ros vs none
+        refs = [(ref, (scenario, ref, "")) for ref in REFERENCES if (scenario, ref, "") in grouped and not (
+            condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition))]
+        # (baselines among themselves once each: augmentation vs ros and none, ros vs none)
+        if default := at_the_defaults(grouped, key):
+            refs.append((f"{condition} at the defaults", default))
+        for ref, ref_key in refs:
             results = paired_by_seed({r["seed"]: r["metrics"] for r in recs},
-                                     {r["seed"]: r["metrics"] for r in grouped[(scenario, ref, "")]}, metrics)
+                                     {r["seed"]: r["metrics"] for r in grouped[ref_key]}, metrics)
             if results[metrics[0]].n < 5:
                 continue
             label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])

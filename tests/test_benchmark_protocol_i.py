@@ -271,6 +271,22 @@ def test_paired_section_tests_each_condition_against_the_baselines_by_seed(proto
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
+def test_a_gan_condition_with_settings_of_its_own_is_paired_with_the_same_condition_at_the_defaults(protocol_i):
+    """``rumi (padding="replicate")`` is paired by seed with ``rumi`` at the defaults (same iterations and width),
+    besides the baselines; a default condition, or one at another width, has no such row."""
+    replicate = {"padding": "replicate"}
+    recs = [_record(protocol_i, "severe30", "none", s, 0.80) for s in range(10)]
+    recs += [_record(protocol_i, "severe30", "rumi", s, 0.80 + 0.01 * (s % 2)) for s in range(10)]
+    recs += [_record(protocol_i, "severe30", "rumi", s, 0.83 + 0.001 * s, gan=replicate) for s in range(10)]
+    recs += [_record(protocol_i, "severe30", "rumi", s, 0.70, gan={"hidden_dims": [32]}) for s in range(6)]
+    grouped = protocol_i.groups(recs)
+    lines = protocol_i.paired_lines(grouped)
+    row = next(line for line in lines if line.startswith('| severe30 | rumi (padding="replicate") | rumi at the'))
+    assert "| 10 | +0.02" in row and "(10/0;" in row and "**significant**" in row
+    assert sum("at the defaults" in line for line in lines) == 1  # width 32 is the defaults' at no other width
+    assert any(line.startswith('| severe30 | rumi (padding="replicate") | none | 10 |') for line in lines)
+
+
 def test_cells_recorded_before_a_metric_existed_run_again(protocol_i, tmp_path, capsys):
     """A stored cell without average precision (older code) runs again; the new record has it and the test
     probabilities, and the report keeps the latest record of each seed."""
