@@ -249,8 +249,8 @@ def _protocol_i_condition(condition: str) -> str:
     if condition in plain:
         return plain[condition]
     name, _, variant = condition.partition(" ")
-    method, plus, _ = name.partition("+augmentation")
-    label = f"`{method}`" + (" + augmentation" if name.endswith("+augmentation") else "")
+    method, plus, mix = name.partition("+")
+    label = f"`{method}`" + {"": "", "augmentation": " + augmentation", "ros": " + random oversampling"}[mix]
     suffix = {"": "", "(n_critic=1)": " (1 D step, batch 64)"}.get(variant)
     if suffix is None:  # another setting: as the results name it, "(boundary=1.0)" -> " (boundary=1.0)"
         suffix = " " + variant.replace("=", " = ") if variant.startswith("(") else f" ({variant})"

@@ -1,8 +1,9 @@
 """Protocol I (../shared/docs/EVALUATION.md): does oversampling help a CNN on BreastMNIST?
 
 Each (scenario, condition, seed) cell resamples the training split by the condition (none, ros, augmentation,
-a GAN method, or a GAN method + augmentation), trains a ``minority_gen.evaluation.CNNClassifier`` with model
-selection on the validation split, and scores the test split once. Scenarios, conditions, outputs (``runs.jsonl``
+a GAN method, or a GAN method + augmentation or + random oversampling), trains a
+``minority_gen.evaluation.CNNClassifier`` with model selection on the validation split, and scores the test
+split once. Scenarios, conditions, outputs (``runs.jsonl``
 cells, reports, image grids, the GAN sample cache) and the CNN presets: benchmarks/README.md, "Protocol I".
 
 Usage::
@@ -83,9 +84,14 @@ def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = 
     return X[mask], y[mask]
 
 
+#: What fills the other half of the new malignant images of ``<method><suffix>`` conditions (the GAN the first).
+MIXES = {"+augmentation": "augmented", "+ros": "copies"}
+
+
 def conditions_of(names, methods) -> list[str]:
-    """The conditions ``--conditions`` names, ``gan`` and ``gan+augmentation`` standing for one per method."""
-    expanded = {"gan": list(methods), "gan+augmentation": [f"{m}+augmentation" for m in methods]}
+    """The conditions ``--conditions`` names, ``gan``, ``gan+augmentation`` and ``gan+ros`` standing for one per
+    method."""
+    expanded = {"gan": list(methods), **{f"gan{mix}": [f"{m}{mix}" for m in methods] for mix in MIXES}}
     return [condition for name in names for condition in expanded.get(name, [name])]
 
 
@@ -136,7 +142,9 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
 
 def gan_part(condition: str) -> str | None:
     """The GAN method a condition uses, or None."""
-    return None if condition in BASELINES else condition.removesuffix("+augmentation")
+    if condition in BASELINES:
+        return None
+    return next((condition.removesuffix(mix) for mix in MIXES if condition.endswith(mix)), condition)
 
 
 def augment(X, y, n_new: int, seed: int) -> np.ndarray:
@@ -150,7 +158,8 @@ def augment(X, y, n_new: int, seed: int) -> np.ndarray:
 
 
 class GANCache:
-    """One GAN fit per (scenario, method, seed), shared by ``<method>`` and ``<method>+augmentation``."""
+    """One GAN fit per (scenario, method, seed), shared by ``<method>``, ``<method>+augmentation`` and
+    ``<method>+ros``."""
 
     def __init__(self, args):
         self.args, self.fits = args, {}
@@ -235,10 +244,16 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
         grid = out / name if seed == gans.args.seeds[0] else None
         new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
         sources = {"gan": n_new}
-        if condition.endswith("+augmentation"):
+        mix = next((m for m in MIXES if condition.endswith(m)), None)
+        if mix:
             n_gan = n_new // 2
-            new = np.concatenate([new[:n_gan], augment(X, y, n_new - n_gan, seed)])
-            sources = {"gan": n_gan, "augmented": n_new - n_gan}
+            if mix == "+augmentation":
+                other = augment(X, y, n_new - n_gan, seed)
+            else:  # copies of real malignant images drawn as random oversampling draws them: uniformly, replaced
+                real = X[y == MINORITY]
+                other = real[np.random.default_rng(seed).integers(0, len(real), n_new - n_gan)]
+            new = np.concatenate([new[:n_gan], other])
+            sources = {"gan": n_gan, MIXES[mix]: n_new - n_gan}
     return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
 
 
@@ -526,10 +541,12 @@ def parse(argv) -> argparse.Namespace:
                    help="results folder (default benchmarks/results/protocol_i; --quick: a temporary folder)")
     p.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     p.add_argument("--conditions", nargs="+", default=[*BASELINES, "gan", "gan+augmentation"],
-                   help="none, ros, augmentation, gan (each of --methods), gan+augmentation, or "
-                        "explicit names such as rumi or rumi+augmentation (default all)")
+                   help="none, ros, augmentation, gan (each of --methods), gan+augmentation, gan+ros (half the new "
+                        "images from the GAN, half copies of real ones), or explicit names such as rumi or "
+                        "rumi+augmentation (default: all but gan+ros)")
     p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
-                   help=f"GAN methods for 'gan' and 'gan+augmentation' (default {' '.join(DEFAULT_METHODS)})")
+                   help="GAN methods for 'gan', 'gan+augmentation' and 'gan+ros' "
+                        f"(default {' '.join(DEFAULT_METHODS)})")
     p.add_argument("--seeds", nargs="+", type=int, default=None, help="default 0 1 2")
     p.add_argument("--epochs", type=int, default=None, help="CNN training epochs, the fixed budget (default 60)")
     p.add_argument("--width", type=int, default=None, help="CNN width (default 32)")
@@ -583,7 +600,7 @@ def check_methods(conditions) -> None:
     bad = [c for c in conditions if gan_part(c) is not None and gan_part(c) not in known]
     if bad:
         raise SystemExit(f"protocol_i: unknown condition(s) {bad}; use none, ros, augmentation, gan, "
-                         f"gan+augmentation or a method name (+augmentation) from: {', '.join(known)}")
+                         f"gan+augmentation, gan+ros or a method name (+augmentation, +ros) from: {', '.join(known)}")
 
 
 def check_free_params(estimator: type, extra: dict, own, option: str, owned: str) -> None:

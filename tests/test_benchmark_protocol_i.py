@@ -287,6 +287,37 @@ def test_a_gan_condition_with_settings_of_its_own_is_paired_with_the_same_condit
     assert any(line.startswith('| severe30 | rumi (padding="replicate") | none | 10 |') for line in lines)
 
 
+def test_gan_plus_ros_fills_half_the_new_images_from_the_gan_and_half_with_copies_of_real_ones(protocol_i, tmp_path):
+    """``rumi+ros``: the first half of the missing malignant images are the GAN's (the same fit as ``rumi``'s), the
+    rest copies of the real malignant images drawn by the seed; ``gan+ros`` names one such condition per method."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (30, 4, 4), dtype=np.uint8)
+    y = np.array([0] * 6 + [1] * 24)  # 6 malignant (label 0): 18 new images
+    fake = np.full((18, 4, 4), 7, dtype=np.uint8)
+
+    class Fits:  # the GAN part of GANCache: its settings and its drawn images
+        args = protocol_i.parse(["--quick"])
+
+        def params(self, method):
+            return {"method": method, "n_iter": 2, "hidden_dims": [8]}
+
+        def draw(self, scenario, method, seed, X, y, n_new, grid):
+            assert n_new == 18
+            return fake, 1.5
+
+    X_res, y_res, sources, seconds = protocol_i.resample("rumi+ros", "severe30", 3, X, y, Fits(), tmp_path)
+    assert sources == {"gan": 9, "copies": 9} and seconds == 1.5
+    assert X_res.shape == (48, 4, 4) and (y_res == 0).sum() == 24
+    assert (X_res[30:39] == 7).all()
+    real = {x.tobytes() for x in X[y == 0]}
+    copies = X_res[39:]
+    assert all(c.tobytes() in real for c in copies) and len({c.tobytes() for c in copies}) > 1
+    again = protocol_i.resample("rumi+ros", "severe30", 3, X, y, Fits(), tmp_path)[0]
+    assert (again == X_res).all()  # the seed draws the copies
+    assert protocol_i.conditions_of(["gan+ros"], ["rumi", "acgan"]) == ["rumi+ros", "acgan+ros"]
+    assert protocol_i.gan_part("acgan+ros") == "acgan" and protocol_i.gan_part("ros") is None
+
+
 def test_cells_recorded_before_a_metric_existed_run_again(protocol_i, tmp_path, capsys):
     """A stored cell without average precision (older code) runs again; the new record has it and the test
     probabilities, and the report keeps the latest record of each seed."""
