@@ -472,7 +472,9 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
     cnn = cnn_params(args)
     current = [r for r in records if r["cnn_params"] == cnn and r["quick"] == bool(args.quick)]
     grouped = groups(current)
-    (args.out / f"{args.report_name}.json").write_text(json.dumps(current, indent=1) + "\n")
+    shown = [{**r, "metrics": {k: v for k, v in r["metrics"].items() if k != "test_proba_minority"}}
+             for cells in grouped.values() for r in cells]  # the tables' cells; each test probability is in runs.jsonl
+    (args.out / f"{args.report_name}.json").write_text(json.dumps(shown, indent=1) + "\n")
     if grouped:
         plot(grouped, args.out / f"{args.report_name}.png")
     runs = sorted({(r["date"][:16], r["command"]) for r in current})

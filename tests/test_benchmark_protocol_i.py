@@ -56,7 +56,9 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     assert "| ResNet-18 (28) | 0.901 | 0.863 |" in text and "| Google AutoML Vision | 0.919 | 0.861 |" in text
     assert "protocol_i.py --quick" in text and "torch 2" in text and "CPU cores" in text
     assert "(three blocks of two 3×3 convolutions with batch norm" in text  # the default CNN
-    assert len(json.loads((out / "results.json").read_text())) == 14
+    shown = json.loads((out / "results.json").read_text())
+    assert len(shown) == 14 and not any("test_proba_minority" in r["metrics"] for r in shown)
+    assert all("test_proba_minority" in r["metrics"] for r in recs)  # kept in the store
     for name in ("results.png", "grid_rumi_full_2it.png", "grid_projection_severe30_2it.png"):
         assert (out / name).stat().st_size > 0
     printed = capsys.readouterr().out
