@@ -272,7 +272,6 @@ def test_paired_section_tests_each_condition_against_the_baselines_by_seed(proto
     assert "| – |" in "\n".join(protocol_i.table(protocol_i.groups(old)))
 
 
-@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
 def test_a_gan_condition_with_settings_of_its_own_is_paired_with_the_same_condition_at_the_defaults(protocol_i):
     """``rumi (padding="replicate")`` is paired by seed with ``rumi`` at the defaults (same iterations and width),
     besides the baselines; a default condition, or one at another width, has no such row."""
@@ -320,6 +319,7 @@ def test_gan_plus_ros_fills_half_the_new_images_from_the_gan_and_half_with_copie
     assert protocol_i.gan_part("acgan+ros") == "acgan" and protocol_i.gan_part("ros") is None
 
 
+@pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
 def test_cells_recorded_before_a_metric_existed_run_again(protocol_i, tmp_path, capsys):
     """A stored cell without average precision (older code) runs again; the new record has it and the test
     probabilities, and the report keeps the latest record of each seed."""
