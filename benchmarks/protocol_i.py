@@ -140,11 +140,16 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def mix_of(condition: str) -> str | None:
+    """The :data:`MIXES` suffix of a ``<method><suffix>`` condition, or None."""
+    return next((mix for mix in MIXES if condition.endswith(mix)), None)
+
+
 def gan_part(condition: str) -> str | None:
     """The GAN method a condition uses, or None."""
     if condition in BASELINES:
         return None
-    return next((condition.removesuffix(mix) for mix in MIXES if condition.endswith(mix)), condition)
+    return condition.removesuffix(mix_of(condition) or "")
 
 
 def augment(X, y, n_new: int, seed: int) -> np.ndarray:
@@ -244,8 +249,7 @@ def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
         grid = out / name if seed == gans.args.seeds[0] else None
         new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
         sources = {"gan": n_new}
-        mix = next((m for m in MIXES if condition.endswith(m)), None)
-        if mix:
+        if mix := mix_of(condition):
             n_gan = n_new // 2
             if mix == "+augmentation":
                 other = augment(X, y, n_new - n_gan, seed)
@@ -453,11 +457,10 @@ def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
 
 def version_line(grouped: dict[tuple, list[dict]]) -> list[str]:
     """Which output versions the GAN cells in the tables were computed at (cells before 2026-12-07 recorded none)."""
-    counts: dict[str, int] = {}
-    for (_, _, gan), cells in grouped.items():
-        for r in cells if gan else ():
-            name = r.get("output_version") or "not recorded (cells from before 2026-12-07)"
-            counts[name] = counts.get(name, 0) + 1
+    from collections import Counter
+
+    counts = Counter(r.get("output_version") or "not recorded (cells from before 2026-12-07)"
+                     for (_, _, gan), cells in grouped.items() if gan for r in cells)
     if not counts:
         return []
     return ["* Output version of the GAN cells in the tables (the fingerprint of what the GANs draw; a GAN cell is "
@@ -663,18 +666,19 @@ def main(argv=None) -> int:
         for seed in args.seeds:
             for condition in conditions:
                 gan = gans.params(gan_part(condition)) if gan_part(condition) else None
-                key = cell_key(scenario, condition, seed, cnn, gan, args.quick, output_version(condition))
+                version = output_version(condition)
+                key = cell_key(scenario, condition, seed, cnn, gan, args.quick, version)
                 if key not in done:
-                    todo.append((scenario, seed, condition, gan, key))
+                    todo.append((scenario, seed, condition, gan, key, version))
     n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
     print(f"protocol_i: {len(todo)} cell(s) to run, {n_cached} cached, results in {args.out}", flush=True)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    for i, (scenario, seed, condition, gan, key) in enumerate(todo, 1):
+    for i, (scenario, seed, condition, gan, key, version) in enumerate(todo, 1):
         start = time.perf_counter()
         metrics = run_cell(scenario, condition, seed, splits, args, gans)
         record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn,
                       gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
-                      notes=args.note, **({"output_version": output_version(condition)} if gan else {}))
+                      notes=args.note, **({"output_version": version} if version else {}))
         with runs_path.open("a") as f:
             f.write(json.dumps(record) + "\n")
         print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
