@@ -21,22 +21,22 @@ v2's file (https://medmnist.com, zenodo record 10519652).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from minority_gen.evaluation.images import BASELINES, MIXES, gan_part
+from minority_gen.settings import AUTO_IMAGE_EMA
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "protocol_i"
 SCENARIOS = ("full", "severe30")
-BASELINES = ("none", "ros", "augmentation")
 DEFAULT_METHODS = ("rumi", "lsgan", "acgan", "projection", "tacgan")
 MINORITY, SEVERE_N = 0, 30
 #: MedMNIST v2 (Yang et al., Scientific Data 2023), BreastMNIST test split: (AUC, ACC).
@@ -49,8 +49,6 @@ METRICS = (("test_auc", "test ROC AUC"), ("test_average_precision", "average pre
 #: The paired comparisons by seed: the metrics (test ROC AUC first, the primary one) and the references.
 PAIRED_METRICS = (METRICS[0], METRICS[1], METRICS[3])
 REFERENCES = ("augmentation", "ros", "none")
-#: Metrics every cell records; a cell stored before one of them was added is run again (same seed).
-RECORDED = ("test_auc", "test_balanced_accuracy", "test_average_precision")
 #: --quick: a few images, one seed, two epochs, a tiny CNN and two iterations of a tiny GAN.
 QUICK = dict(seeds=[0], epochs=2, width=4, gan_iter=2, gan_width=8, gan_batch=16, train_fraction=1 / 6, severe_n=10)
 
@@ -84,10 +82,6 @@ def scenario_train(X: np.ndarray, y: np.ndarray, scenario: str, severe_n: int = 
     return X[mask], y[mask]
 
 
-#: What fills the other half of the new malignant images of ``<method><suffix>`` conditions (the GAN the first).
-MIXES = {"+augmentation": "augmented", "+ros": "copies"}
-
-
 def conditions_of(names, methods) -> list[str]:
     """The conditions ``--conditions`` names, ``gan``, ``gan+augmentation`` and ``gan+ros`` standing for one per
     method."""
@@ -110,18 +104,6 @@ def parse_param(text: str) -> tuple[str, object]:
         return key, value
 
 
-def resolved_image_defaults() -> dict:
-    """The values ``GANOversampler``'s ``"auto"`` parameters take for images, written into every cell's settings.
-
-    A cell's cache key is made from its settings, so a later change of these
-    defaults makes new cells rather than reusing ones trained under the old
-    values (cells from before a parameter was listed here say ``ema: null``).
-    """
-    from minority_gen.settings import AUTO_IMAGE_EMA
-
-    return {"ema": AUTO_IMAGE_EMA}
-
-
 def settings_label(gan: dict | None, quick: bool = False) -> str:
     """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=null)"``."""
     if not gan:
@@ -130,7 +112,7 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     from minority_gen.nets.conv import DEFAULT_WIDTH
 
     default_width = QUICK["gan_width"] if quick else DEFAULT_WIDTH
-    defaults = resolved_image_defaults()
+    defaults = {"ema": AUTO_IMAGE_EMA}
     extra = {k: v for k, v in gan.items()
              if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
     own = resolved_params(gan["method"], images=True, anchored=gan.get("anchor") == "smote")
@@ -138,127 +120,6 @@ def settings_label(gan: dict | None, quick: bool = False) -> str:
     parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
         f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
     return f" ({', '.join(parts)})" if parts else ""
-
-
-def mix_of(condition: str) -> str | None:
-    """The :data:`MIXES` suffix of a ``<method><suffix>`` condition, or None."""
-    return next((mix for mix in MIXES if condition.endswith(mix)), None)
-
-
-def gan_part(condition: str) -> str | None:
-    """The GAN method a condition uses, or None."""
-    if condition in BASELINES:
-        return None
-    return condition.removesuffix(mix_of(condition) or "")
-
-
-def augment(X, y, n_new: int, seed: int) -> np.ndarray:
-    """``n_new`` albumentations-augmented copies of real malignant images."""
-    from minority_gen import AugmentationOversampler
-
-    n_min = int((y == MINORITY).sum())
-    sampler = AugmentationOversampler(sampling_strategy={MINORITY: n_min + n_new}, random_state=seed)
-    X_res, _ = sampler.fit_resample(X, y)
-    return X_res[len(X):]
-
-
-class GANCache:
-    """One GAN fit per (scenario, method, seed), shared by ``<method>``, ``<method>+augmentation`` and
-    ``<method>+ros``."""
-
-    def __init__(self, args):
-        self.args, self.fits = args, {}
-
-    def params(self, method: str) -> dict:
-        """``method``'s GANOversampler settings, its own options written out as ``method_params`` (the defaults
-        with any ``--gan-param method_params=...`` on top, ``"auto"`` ones resolved for images), so a change of
-        a method's defaults makes new cells."""
-        from minority_gen.methods import resolved_params
-
-        a = self.args
-        params = dict(method=method, n_iter=a.gan_iter, hidden_dims=[a.gan_width], device=a.device)
-        if a.gan_batch:
-            params["batch_size"] = a.gan_batch
-        extra, defaults = dict(a.gan_param), resolved_image_defaults()
-        anchored = {**defaults, **extra}.get("anchor") == "smote"
-        own = resolved_params(method, extra.pop("method_params", None), images=True, anchored=anchored)
-        return {**params, **defaults, **extra, "method_params": own}
-
-    def sample_file(self, scenario, method, seed, X, y, n_new: int) -> Path:
-        """Where the GAN's drawn images are kept on disk, named by everything they depend on."""
-        from minority_gen._version import OUTPUT_VERSION
-
-        a = self.args
-        text = json.dumps([scenario, method, seed, self.params(method), a.quick, n_new, OUTPUT_VERSION, hashlib.sha1(
-            np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()], sort_keys=True)
-        return a.gan_cache / f"{scenario}_{method}_seed{seed}_{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
-
-    def draw(self, scenario, method, seed, X, y, n_new: int, grid: Path | None):
-        """``(images, fit seconds)`` of the GAN of ``(scenario, method, seed)``: from memory, from the sample
-        cache on disk (the same settings and training images drawn before, e.g. for another CNN), or a new fit."""
-        key = (scenario, method, seed)
-        if key not in self.fits:
-            from minority_gen.plotting import save_image_grid
-
-            path = self.sample_file(scenario, method, seed, X, y, n_new)
-            if path.is_file():
-                with np.load(path) as f:
-                    images, seconds = f["images"], float(f["seconds"])
-            else:
-                images, seconds = self.fit_and_draw(method, seed, X, y, n_new)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".partial.npz")
-                np.savez_compressed(partial, images=images, seconds=seconds)
-                partial.replace(path)  # whole files only: an interrupted write leaves no half cache entry
-            if grid is not None:
-                save_image_grid(grid, X[y == MINORITY], y[y == MINORITY], images, np.full(len(images), MINORITY),
-                                n_per_class=10, title=f"BreastMNIST {scenario}, malignant: real (top) vs "
-                                f"{method}, {self.args.gan_iter} iterations (bottom), seed {seed}")
-            self.fits[key] = (images, seconds)
-        return self.fits[key]
-
-    def fit_and_draw(self, method, seed, X, y, n_new: int) -> tuple[np.ndarray, float]:
-        from minority_gen import GANOversampler
-
-        p = self.params(method)
-        sampler = GANOversampler(**{**p, "hidden_dims": tuple(p["hidden_dims"])}, random_state=seed)
-        start = time.perf_counter()
-        sampler.fit(X, y)
-        seconds = time.perf_counter() - start
-        return sampler.sample(n_new, y=MINORITY, random_state=seed), seconds
-
-
-def resample(condition, scenario, seed, X, y, gans: GANCache, out: Path):
-    """The training images of a cell, how many new images came from where, and the GAN fit time."""
-    n_new = int((y != MINORITY).sum() - (y == MINORITY).sum())
-    if condition == "none":
-        return X, y, {}, 0.0
-    if condition == "ros":
-        from imblearn.over_sampling import RandomOverSampler
-
-        X_res, y_res = RandomOverSampler(random_state=seed).fit_resample(X.reshape(len(X), -1), y)
-        return X_res.reshape(-1, *X.shape[1:]), y_res, {"copies": n_new}, 0.0
-    if condition == "augmentation":
-        new, sources = augment(X, y, n_new, seed), {"augmented": n_new}
-        seconds = 0.0
-    else:
-        method = gan_part(condition)
-        label = settings_label(gans.params(method), gans.args.quick)  # other settings get their own grid file
-        slug = "".join(ch if ch.isalnum() else "_" for ch in label.strip(" ()")).strip("_")
-        name = f"grid_{method}_{scenario}_{gans.args.gan_iter}it{'_' + slug if slug else ''}.png"
-        grid = out / name if seed == gans.args.seeds[0] else None
-        new, seconds = gans.draw(scenario, method, seed, X, y, n_new, grid)
-        sources = {"gan": n_new}
-        if mix := mix_of(condition):
-            n_gan = n_new // 2
-            if mix == "+augmentation":
-                other = augment(X, y, n_new - n_gan, seed)
-            else:  # copies of real malignant images drawn as random oversampling draws them: uniformly, replaced
-                real = X[y == MINORITY]
-                other = real[np.random.default_rng(seed).integers(0, len(real), n_new - n_gan)]
-            new = np.concatenate([new[:n_gan], other])
-            sources = {"gan": n_gan, MIXES[mix]: n_new - n_gan}
-    return np.concatenate([X, new]), np.concatenate([y, np.full(len(new), MINORITY)]), sources, seconds
 
 
 #: CNNClassifier parameters the script sets from its own options (not through --cnn-param).
@@ -274,50 +135,6 @@ def cnn_params(args) -> dict:
     extra = {**PRESETS[args.cnn], **args.cnn_param}
     return dict(epochs=args.epochs, width=args.width, device=args.device,
                 **{k: v for k, v in sorted(extra.items()) if defaults[k] != v})
-
-
-def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, quick: bool, version: str | None = None) -> str:
-    """A cell's store key. A GAN cell's holds the package's output version (``minority_gen._version.OUTPUT_VERSION``,
-    the fingerprint of what the GANs draw), so a change of a default or of the training code makes new cells rather
-    than reading old ones back; cells stored before 2026-12-07 carry no version and keep the keys made without it."""
-    text = json.dumps([scenario, condition, seed, cnn, gan, quick, *([version] if version else [])], sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def output_version(condition: str) -> str | None:
-    """The output version a cell of ``condition`` is keyed by: the package's for GAN cells; None for the baselines,
-    whose images (copies, albumentations) no GAN draws."""
-    from minority_gen._version import OUTPUT_VERSION
-
-    return OUTPUT_VERSION if gan_part(condition) else None
-
-
-def run_cell(scenario, condition, seed, splits, args, gans: GANCache) -> dict:
-    from sklearn.metrics import accuracy_score, average_precision_score, balanced_accuracy_score, roc_auc_score
-
-    from minority_gen.evaluation import CNNClassifier
-
-    X, y = scenario_train(*splits["train"], scenario, args.severe_n)
-    X_tr, y_tr, sources, gan_s = resample(condition, scenario, seed, X, y, gans, args.out)
-    start = time.perf_counter()
-    clf = CNNClassifier(**cnn_params(args), random_state=seed).fit(X_tr, y_tr, *splits["val"])
-    cnn_s = time.perf_counter() - start
-    X_test, y_test = splits["test"]
-    proba = clf.predict_proba(X_test)
-    pred = clf.classes_[proba.argmax(1)]
-    p_minority = proba[:, list(clf.classes_).index(MINORITY)]
-    return dict(
-        test_auc=float(roc_auc_score(y_test, proba[:, 1])), test_accuracy=float(accuracy_score(y_test, pred)),
-        test_balanced_accuracy=float(balanced_accuracy_score(y_test, pred)),
-        # the minority's (malignant, label 0) average precision, ranked by its own probability
-        test_average_precision=float(average_precision_score(y_test == MINORITY, p_minority)),
-        test_proba_minority=[round(float(v), 5) for v in p_minority],
-        val_auc=float(clf.best_score_), best_epoch=int(clf.best_epoch_),
-        val_curve=[round(v, 4) for v in clf.history_["val_roc_auc"]],
-        n_train={str(c): int((y_tr == c).sum()) for c in np.unique(y_tr)},
-        n_real_malignant=int((y == MINORITY).sum()), new_malignant=sources,
-        gan_s=round(gan_s, 1), cnn_s=round(cnn_s, 1),
-    )
 
 
 # --------------------------------------------------------------------------- report
@@ -500,7 +317,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         *[f"  * {d}: `{c}`" for d, c in runs],
         "* GAN settings: `GANOversampler(method=M, n_iter=<GAN iterations>, hidden_dims=(<width>,), "
         "random_state=seed)`; otherwise each method's image defaults (paper recipe, DiffAugment "
-        f"`color,translation,cutout`, EMA of the generator {resolved_image_defaults()['ema']}); a condition's "
+        f"`color,translation,cutout`, EMA of the generator {AUTO_IMAGE_EMA}); a condition's "
         "label in parentheses names the settings it changes (`ema=null`: no EMA, the default before 2026-12-03). "
         "Used: "
         + ("; ".join(f"{m}: {it} iterations, width {w}, batch {b}" for m, it, w, b in gan_settings)
@@ -598,16 +415,6 @@ def parse(argv) -> argparse.Namespace:
     return args
 
 
-def check_methods(conditions) -> None:
-    from minority_gen import available_methods
-
-    known = available_methods()
-    bad = [c for c in conditions if gan_part(c) is not None and gan_part(c) not in known]
-    if bad:
-        raise SystemExit(f"protocol_i: unknown condition(s) {bad}; use none, ros, augmentation, gan, "
-                         f"gan+augmentation, gan+ros or a method name (+augmentation, +ros) from: {', '.join(known)}")
-
-
 def check_free_params(estimator: type, extra: dict, own, option: str, owned: str) -> None:
     """Refuse the ``option`` parameters in ``extra`` that ``estimator`` lacks or that the script sets itself."""
     bad = sorted(set(extra) - (set(estimator().get_params()) - set(own)))
@@ -634,7 +441,25 @@ def check_gan_params(extra: dict) -> None:
                       "method, n_iter, hidden_dims, batch_size, device and random_state have their own options")
 
 
+def gan_params(args, method: str) -> dict:
+    """``method``'s GAN settings from the options (:func:`~minority_gen.evaluation.images.image_gan_params`)."""
+    from minority_gen.evaluation.images import image_gan_params
+
+    return image_gan_params(method, args.gan_iter, args.gan_width, args.device, args.gan_batch, args.gan_param)
+
+
+def grid_path(args, scenario: str, condition: str, seed: int) -> Path | None:
+    """Where the first seed's GAN images are shown beside the real ones; other settings get their own file."""
+    if seed != args.seeds[0]:
+        return None
+    method = gan_part(condition)
+    slug = "".join(ch if ch.isalnum() else "_" for ch in settings_label(gan_params(args, method), args.quick)
+                   .strip(" ()")).strip("_")
+    return args.out / f"grid_{method}_{scenario}_{args.gan_iter}it{'_' + slug if slug else ''}.png"
+
+
 def main(argv=None) -> int:
+    from minority_gen.evaluation.images import check_conditions, compare_on_images
     from minority_gen.evaluation.report import command_line
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -642,13 +467,15 @@ def main(argv=None) -> int:
     command = command_line("benchmarks/protocol_i.py", argv)
     splits = load_splits(args.data, args.train_fraction)  # a missing file stops here, before any work
     conditions = conditions_of(args.conditions, args.methods)
-    check_methods(conditions)
+    try:
+        check_conditions(conditions)
+    except ValueError as e:
+        raise SystemExit(f"protocol_i: {e} (gan, gan+augmentation and gan+ros: one per --methods)") from None
     check_gan_params(args.gan_param)
     check_cnn_params(args.cnn_param)
-    gans = GANCache(args)
     for method in sorted({gan_part(c) for c in conditions} - {None}):
         try:  # a method_params one of the methods does not take stops here, before any training
-            gans.params(method)
+            gan_params(args, method)
         except ValueError as e:
             raise SystemExit(f"protocol_i: --gan-param method_params: {e}") from None
     import torch
@@ -657,38 +484,14 @@ def main(argv=None) -> int:
     if args.out is None:
         args.out = Path(tempfile.mkdtemp(prefix="protocol_i_quick_")) if args.quick else DEFAULT_OUT
     args.out.mkdir(parents=True, exist_ok=True)
-    args.gan_cache = args.gan_cache or args.out / "gan_samples"
-    runs_path = args.out / "runs.jsonl"
-    records = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.is_file() else []
-    done = {r["key"] for r in records if all(k in r["metrics"] for k in RECORDED)}  # a cell lacking one runs again
-    todo, cnn = [], cnn_params(args)
-    for scenario in args.scenarios:
-        for seed in args.seeds:
-            for condition in conditions:
-                gan = gans.params(gan_part(condition)) if gan_part(condition) else None
-                version = output_version(condition)
-                key = cell_key(scenario, condition, seed, cnn, gan, args.quick, version)
-                if key not in done:
-                    todo.append((scenario, seed, condition, gan, key, version))
-    n_cached = len(args.scenarios) * len(args.seeds) * len(conditions) - len(todo)
-    print(f"protocol_i: {len(todo)} cell(s) to run, {n_cached} cached, results in {args.out}", flush=True)
+    train = {s: scenario_train(*splits["train"], s, args.severe_n) for s in args.scenarios}
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    for i, (scenario, seed, condition, gan, key, version) in enumerate(todo, 1):
-        start = time.perf_counter()
-        metrics = run_cell(scenario, condition, seed, splits, args, gans)
-        record = dict(key=key, scenario=scenario, condition=condition, seed=seed, cnn_params=cnn,
-                      gan_params=gan, quick=bool(args.quick), metrics=metrics, date=date, command=command,
-                      notes=args.note, **({"output_version": version} if version else {}))
-        with runs_path.open("a") as f:
-            f.write(json.dumps(record) + "\n")
-        print(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
-              f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
-              f"(epoch {metrics['best_epoch']}) in {time.perf_counter() - start:.0f} s", flush=True)
-        if gan_part(condition) and not any(t[0] == scenario and t[1] == seed and gan_part(t[2]) == gan_part(condition)
-                                           for t in todo[i:]):
-            gans.fits.pop((scenario, gan_part(condition), seed), None)  # no later cell needs this GAN's images
-    # read back: another run may have added cells to the same folder meanwhile
-    records = [json.loads(line) for line in runs_path.read_text().splitlines()]
+    records = compare_on_images(
+        train, splits["val"], splits["test"], conditions, args.seeds, cnn_params(args),
+        lambda method: gan_params(args, method), args.out / "runs.jsonl", MINORITY,
+        gan_cache=args.gan_cache or args.out / "gan_samples", tag=bool(args.quick),
+        record=dict(quick=bool(args.quick), date=date, command=command, notes=args.note),
+        grid=lambda *cell: grid_path(args, *cell), log=lambda line: print(f"protocol_i: {line}", flush=True))
     write_report(args, records, args.out / f"{args.report_name}.md")
     print(f"protocol_i: wrote {args.out / (args.report_name + '.md')}", flush=True)
     return 0

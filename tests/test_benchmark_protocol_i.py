@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minority_gen.evaluation import images
+
 from .benchmark_scripts import loaded
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,12 +43,12 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
         assert 1 <= m["best_epoch"] <= 2 and len(m["val_curve"]) == 2
         assert m["val_auc"] == pytest.approx(max(m["val_curve"]), abs=1e-4)
         n_benign, n_malignant = m["n_train"]["1"], m["n_train"]["0"]
-        assert n_malignant == (m["n_real_malignant"] if r["condition"] == "none" else n_benign)
-        assert sum(m["new_malignant"].values()) == n_malignant - m["n_real_malignant"]
-        assert m["n_real_malignant"] == (10 if r["scenario"] == "severe30" else 24)
+        assert n_malignant == (m["n_real_minority"] if r["condition"] == "none" else n_benign)
+        assert sum(m["new_minority"].values()) == n_malignant - m["n_real_minority"]
+        assert m["n_real_minority"] == (10 if r["scenario"] == "severe30" else 24)
         assert (r["gan_params"] is None) == (r["condition"] in ("none", "ros", "augmentation"))
     both = next(r for r in recs if r["condition"] == "rumi+augmentation" and r["scenario"] == "severe30")
-    assert both["metrics"]["new_malignant"] == {"gan": 28, "augmented": 28}  # 66 benign − 10 malignant, halved
+    assert both["metrics"]["new_minority"] == {"gan": 28, "augmented": 28}  # 66 benign − 10 malignant, halved
     assert both["gan_params"] == {"method": "rumi", "n_iter": 2, "hidden_dims": [8], "device": "cpu",
                                   "batch_size": 16, "ema": 0.99, "method_params": RUMI_DEFAULTS}
     text = (out / "results.md").read_text()
@@ -68,7 +70,7 @@ def test_quick_run_writes_every_cell_report_plot_and_grids(protocol_i, tmp_path,
     assert "0 cell(s) to run, 4 cached" in capsys.readouterr().out
 
     # GAN cells are keyed by the package's output version: at another one they run again, the baselines do not
-    assert {r["output_version"] for r in recs if r["gan_params"]} == {protocol_i.output_version("rumi")}
+    assert {r["output_version"] for r in recs if r["gan_params"]} == {images.output_version("rumi")}
     assert not any("output_version" in r for r in recs if not r["gan_params"])
     monkeypatch.setattr("minority_gen._version.OUTPUT_VERSION", "0123456789abcdef")
     assert protocol_i.main(["--quick", "--out", str(out), "--methods", "rumi", "--conditions", "none", "gan"]) == 0
@@ -84,7 +86,7 @@ def test_committed_cells_keep_their_keys(protocol_i, store):
     one), so a re-run reads back exactly the cells of its settings and version."""
     for line in store.read_text().splitlines():
         r = json.loads(line)
-        assert protocol_i.cell_key(r["scenario"], r["condition"], r["seed"], r["cnn_params"], r["gan_params"],
+        assert images.cell_key(r["scenario"], r["condition"], r["seed"], r["cnn_params"], r["gan_params"],
                                    r["quick"], r.get("output_version")) == r["key"], line[:120]
 
 
@@ -105,7 +107,7 @@ def test_gan_param_reads_json_values_and_names_them_in_the_table(protocol_i):
     args = protocol_i.parse(["--gan-param", "ema=0.9", "--gan-param", "diffaugment=null",
                              "--gan-param", "spectral_norm=true"])
     assert args.gan_param == {"ema": 0.9, "diffaugment": None, "spectral_norm": True}
-    gan = protocol_i.GANCache(args).params("rumi")
+    gan = protocol_i.gan_params(args, "rumi")
     assert gan["ema"] == 0.9 and gan["diffaugment"] is None and gan["method"] == "rumi"
     assert protocol_i.settings_label({**gan, "hidden_dims": [32]}) == \
         ' (width 32, diffaugment=null, ema=0.9, spectral_norm=true)'
@@ -120,7 +122,7 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
     """A cell's settings (its cache key) hold the image default of ``ema``; the label shows only departures."""
     from minority_gen.settings import AUTO_IMAGE_EMA
 
-    gan = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
+    gan = protocol_i.gan_params(protocol_i.parse([]), "rumi")
     assert gan["ema"] == AUTO_IMAGE_EMA
     assert protocol_i.settings_label(gan) == ""
     assert protocol_i.settings_label({**gan, "ema": None}) == " (ema=null)"
@@ -129,13 +131,13 @@ def test_cells_record_the_resolved_image_defaults(protocol_i):
 def test_anchored_cells_resolve_the_methods_options_for_anchored_images(protocol_i):
     """``--gan-param anchor="smote"``: rumi's "auto" beta_neg resolves as anchored images train it (0.01), so an
     explicit 0.01 is the same cell and the label names the anchor alone."""
-    anchored = protocol_i.GANCache(protocol_i.parse(["--gan-param", 'anchor="smote"'])).params("rumi")
+    anchored = protocol_i.gan_params(protocol_i.parse(["--gan-param", 'anchor="smote"']), "rumi")
     assert anchored["method_params"]["beta_neg"] == 0.01 and anchored["anchor"] == "smote"
-    explicit = protocol_i.GANCache(protocol_i.parse(["--gan-param", 'anchor="smote"', "--gan-param",
-                                                     'method_params={"beta_neg": 0.01}'])).params("rumi")
+    explicit = protocol_i.gan_params(protocol_i.parse(["--gan-param", 'anchor="smote"', "--gan-param",
+                                                     'method_params={"beta_neg": 0.01}']), "rumi")
     assert explicit == anchored
     assert protocol_i.settings_label(anchored) == ' (anchor="smote")'
-    assert protocol_i.GANCache(protocol_i.parse([])).params("rumi")["method_params"]["beta_neg"] == 0.1
+    assert protocol_i.gan_params(protocol_i.parse([]), "rumi")["method_params"]["beta_neg"] == 0.1
 
 
 def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(protocol_i, tmp_path, monkeypatch):
@@ -143,13 +145,13 @@ def test_cells_record_the_methods_own_options_and_refuse_ones_a_method_lacks(pro
     names only the options changed; an option one of the methods does not take stops the run before training."""
     from minority_gen.methods import resolved_params
 
-    plain = protocol_i.GANCache(protocol_i.parse([])).params("rumi")
+    plain = protocol_i.gan_params(protocol_i.parse([]), "rumi")
     assert plain["method_params"] == resolved_params("rumi", images=True)
     args = protocol_i.parse(["--gan-param", 'method_params={"d_schedule": "joint"}'])
-    joint = protocol_i.GANCache(args).params("rumi")
+    joint = protocol_i.gan_params(args, "rumi")
     assert joint["method_params"] == {**plain["method_params"], "d_schedule": "joint"}
     assert protocol_i.settings_label(joint) == ' (d_schedule="joint")'
-    key = lambda gan: protocol_i.cell_key("severe30", "rumi", 0, {}, gan, False)  # noqa: E731
+    key = lambda gan: images.cell_key("severe30", "rumi", 0, {}, gan, False)  # noqa: E731
     assert key(joint) != key(plain)
     if DATA.is_file():
         monkeypatch.setenv("MINORITY_GEN_DATA", str(DATA.parent))
@@ -171,25 +173,24 @@ def test_gan_samples_are_cached_on_disk_and_reused_by_cells_with_another_cnn(pro
     with np.load(files[0]) as f:
         cached = f["images"]
     fits = []
-    real_fit = protocol_i.GANCache.fit_and_draw
+    real_fit = images.GANSampleCache.fit_and_draw
 
-    def counting(self, *a, **k):
-        fits.append(a[0])
-        return real_fit(self, *a, **k)
+    def counting(params, *a, **k):
+        fits.append(params["method"])
+        return real_fit(params, *a, **k)
 
-    monkeypatch.setattr(protocol_i.GANCache, "fit_and_draw", counting)
+    monkeypatch.setattr(images.GANSampleCache, "fit_and_draw", staticmethod(counting))
     assert protocol_i.main([*base, "--width", "3"]) == 0  # another CNN: a new cell, the same GAN images
     assert fits == []
     recs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
     assert [r["cnn_params"]["width"] for r in recs] == [4, 3]
     assert recs[0]["metrics"]["gan_s"] == recs[1]["metrics"]["gan_s"]
     args = protocol_i.parse(base)
-    args.gan_cache = tmp_path / "fresh"
-    gans = protocol_i.GANCache(args)
+    gans = images.GANSampleCache(tmp_path / "fresh", tag=True)
     X, y = protocol_i.scenario_train(*protocol_i.load_splits(DATA.parent, args.train_fraction)["train"], "severe30",
                                      args.severe_n)
-    images, _ = gans.draw("severe30", "rumi", 0, X, y, len(cached), None)
-    np.testing.assert_array_equal(images, cached)  # the cache holds what a fit draws (seeded, CPU)
+    drawn, _ = gans.draw("severe30", protocol_i.gan_params(args, "rumi"), 0, X, y, len(cached), 0)
+    np.testing.assert_array_equal(drawn, cached)  # the cache holds what a fit draws (seeded, CPU)
     assert fits == ["rumi"]
     assert protocol_i.main([*base, "--gan-param", "ema=0.5"]) == 0
     assert len(list((out / "gan_samples").glob("*.npz"))) == 2 and fits == ["rumi", "rumi"]
@@ -204,7 +205,7 @@ def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
     assert strong == {**plain, "augment": True, "batch_norm": True, "blocks": 3, "convs_per_block": 2}
     no_aug = protocol_i.cnn_params(protocol_i.parse(["--cnn-param", "augment=false"]))
     assert "augment" not in no_aug and no_aug["blocks"] == 3
-    key = lambda cnn: protocol_i.cell_key("full", "none", 0, cnn, None, False)  # noqa: E731
+    key = lambda cnn: images.cell_key("full", "none", 0, cnn, None, False)  # noqa: E731
     assert len({key(plain), key(strong), key(no_aug)}) == 3
     from minority_gen.evaluation import CNNClassifier
 
@@ -288,35 +289,10 @@ def test_a_gan_condition_with_settings_of_its_own_is_paired_with_the_same_condit
     assert any(line.startswith('| severe30 | rumi (padding="replicate") | none | 10 |') for line in lines)
 
 
-def test_gan_plus_ros_fills_half_the_new_images_from_the_gan_and_half_with_copies_of_real_ones(protocol_i, tmp_path):
-    """``rumi+ros``: the first half of the missing malignant images are the GAN's (the same fit as ``rumi``'s), the
-    rest copies of the real malignant images drawn by the seed; ``gan+ros`` names one such condition per method."""
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, (30, 4, 4), dtype=np.uint8)
-    y = np.array([0] * 6 + [1] * 24)  # 6 malignant (label 0): 18 new images
-    fake = np.full((18, 4, 4), 7, dtype=np.uint8)
-
-    class Fits:  # the GAN part of GANCache: its settings and its drawn images
-        args = protocol_i.parse(["--quick"])
-
-        def params(self, method):
-            return {"method": method, "n_iter": 2, "hidden_dims": [8]}
-
-        def draw(self, scenario, method, seed, X, y, n_new, grid):
-            assert n_new == 18
-            return fake, 1.5
-
-    X_res, y_res, sources, seconds = protocol_i.resample("rumi+ros", "severe30", 3, X, y, Fits(), tmp_path)
-    assert sources == {"gan": 9, "copies": 9} and seconds == 1.5
-    assert X_res.shape == (48, 4, 4) and (y_res == 0).sum() == 24
-    assert (X_res[30:39] == 7).all()
-    real = {x.tobytes() for x in X[y == 0]}
-    copies = X_res[39:]
-    assert all(c.tobytes() in real for c in copies) and len({c.tobytes() for c in copies}) > 1
-    again = protocol_i.resample("rumi+ros", "severe30", 3, X, y, Fits(), tmp_path)[0]
-    assert (again == X_res).all()  # the seed draws the copies
+def test_gan_conditions_expand_per_method(protocol_i):
     assert protocol_i.conditions_of(["gan+ros"], ["rumi", "acgan"]) == ["rumi+ros", "acgan+ros"]
-    assert protocol_i.gan_part("acgan+ros") == "acgan" and protocol_i.gan_part("ros") is None
+    assert protocol_i.conditions_of(["none", "gan", "gan+augmentation"], ["rumi"]) == [
+        "none", "rumi", "rumi+augmentation"]
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")

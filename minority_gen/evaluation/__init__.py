@@ -15,6 +15,8 @@
   :class:`InceptionFeatures`, :class:`TorchFeatures`.
 * :class:`CNNClassifier` (:mod:`.cnn`) — a small CNN image classifier with a
   fixed epoch budget and model selection on a validation split (protocol I).
+* :func:`compare_on_images` (:mod:`.images`) — does oversampling help a CNN on
+  these images? (training set × seed × condition) cells in a resumable store.
 * :func:`write_report` — markdown report with PNG plots.
 * :func:`compare_on_datasets` (:mod:`.engine`) — the datasets × oversamplers ×
   classifiers × folds grid with a resumable JSON-lines store; samplers as
@@ -31,6 +33,7 @@ from .datasets import DatasetNotFound, available_datasets, load_dataset
 from .downstream import compare_oversamplers
 from .engine import compare_on_datasets, read_store
 from .features import InceptionFeatures, SmallCNNFeatures, TorchFeatures, to_nchw
+from .images import compare_on_images
 from .judges import am_score, c2st_accuracy, class_fidelity
 from .metrics import frechet_distance, memorisation, mmd2, prdc
 from .quality import QUALITY_METRICS, generative_quality, oversampler_quality
@@ -62,7 +65,8 @@ __all__ = [
     "COST_SENSITIVE", "DatasetNotFound", "available_datasets", "cd_diagram", "compare_on_datasets",
     "friedman_test", "holm_test", "load_dataset", "mean_ranks", "nemenyi_cd", "paired_test", "parse_sampler",
     "read_store", "sampler_spec", "score_table", "split_specs",
-    "CLASSIFIERS", "CNNClassifier", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures", "NeighbourCap",
+    "CLASSIFIERS", "CNNClassifier", "compare_on_images", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures",
+    "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
     "class_fidelity", "column_fidelity", "compare_oversamplers", "correlation_difference",
     "encode_for_metrics", "frechet_distance", "generative_quality", "make_classifier",

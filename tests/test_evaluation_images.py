@@ -1,0 +1,136 @@
+"""minority_gen.evaluation.images: conditions, resampling, the GAN sample cache and the resumable image-cell grid."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from minority_gen.evaluation import images
+
+TINY_CNN = {"epochs": 1, "width": 2, "n_features": 8, "device": "cpu"}
+
+
+def tiny_images(n_min=6, n_maj=14, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 256, (n_min + n_maj, 28, 28), dtype=np.uint8)
+    y = np.array([0] * n_min + [1] * n_maj)
+    X[y == 0, 10:18, 10:18] = 255  # a bright square marks the minority
+    return X, y
+
+
+def test_conditions_name_their_gan_and_unknown_ones_are_refused():
+    assert images.gan_part("acgan+ros") == "acgan" and images.gan_part("rumi+augmentation") == "rumi"
+    assert images.gan_part("rumi") == "rumi" and images.gan_part("ros") is None
+    images.check_conditions(["none", "ros", "augmentation", "rumi", "tacgan+ros"])
+    with pytest.raises(ValueError, match=r"unknown condition\(s\) \['nogan', 'x\+ros'\].*from: .*rumi"):
+        images.check_conditions(["none", "nogan", "x+ros"])
+
+
+def test_gan_plus_ros_fills_half_the_new_images_from_the_gan_and_half_with_copies_of_real_ones():
+    """``rumi+ros``: the first half of the missing minority images are the GAN's, the rest copies of the real
+    minority images drawn by the seed; every condition fills the minority up to the majority's count."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (30, 4, 4), dtype=np.uint8)
+    y = np.array([0] * 6 + [1] * 24)  # 6 minority: 18 new images
+    fake = np.full((18, 4, 4), 7, dtype=np.uint8)
+    asked = []
+
+    def gan(n_new):
+        asked.append(n_new)
+        return fake, 1.5
+
+    X_res, y_res, sources, seconds = images.resample_images("rumi+ros", X, y, 3, 0, gan)
+    assert asked == [18] and sources == {"gan": 9, "copies": 9} and seconds == 1.5
+    assert X_res.shape == (48, 4, 4) and (y_res == 0).sum() == 24
+    assert (X_res[30:39] == 7).all()
+    real = {x.tobytes() for x in X[y == 0]}
+    copies = X_res[39:]
+    assert all(c.tobytes() in real for c in copies) and len({c.tobytes() for c in copies}) > 1
+    again = images.resample_images("rumi+ros", X, y, 3, 0, gan)[0]
+    assert (again == X_res).all()  # the seed draws the copies
+    X_gan, y_gan, sources, _ = images.resample_images("rumi", X, y, 3, 0, gan)
+    assert sources == {"gan": 18} and (X_gan[30:] == 7).all() and (y_gan == 0).sum() == 24
+    X_none, _, sources, seconds = images.resample_images("none", X, y, 3, 0)
+    assert X_none is X and sources == {} and seconds == 0.0
+    _, y_ros, sources, _ = images.resample_images("ros", X, y, 3, 0)
+    assert sources == {"copies": 18} and (y_ros == 0).sum() == 24
+
+
+def test_gan_settings_resolve_the_methods_image_defaults():
+    """``method_params`` is written out in full and ``"auto"`` options resolve for images (anchored or not), so a
+    changed default makes a new key; an option the method lacks is refused."""
+    from minority_gen.methods import resolved_params
+    from minority_gen.settings import AUTO_IMAGE_EMA
+
+    plain = images.image_gan_params("rumi", 1000, 16)
+    assert plain == {"method": "rumi", "n_iter": 1000, "hidden_dims": [16], "device": "cpu", "ema": AUTO_IMAGE_EMA,
+                     "method_params": resolved_params("rumi", images=True)}
+    anchored = images.image_gan_params("rumi", 1000, 16, batch_size=32, extra={"anchor": "smote"})
+    assert anchored["method_params"]["beta_neg"] == 0.01 and anchored["batch_size"] == 32
+    joint = images.image_gan_params("rumi", 1000, 16, extra={"method_params": {"d_schedule": "joint"}})
+    assert joint["method_params"] == {**plain["method_params"], "d_schedule": "joint"}
+    key = lambda gan: images.cell_key("severe30", "rumi", 0, {}, gan, False, "v")  # noqa: E731
+    assert len({key(plain), key(anchored), key(joint), images.cell_key("severe30", "rumi", 0, {}, plain)}) == 4
+    with pytest.raises(ValueError, match="'acgan' does not take"):
+        images.image_gan_params("acgan", 10, 16, extra={"method_params": {"d_schedule": "joint"}})
+
+
+def test_compare_on_images_resumes_from_its_store_and_reuses_the_gans_images(tmp_path, monkeypatch):
+    """Every (training set, seed, condition) cell is appended to the store; a re-run computes nothing; a GAN cell
+    is keyed by the output version; another CNN reuses the GAN's drawn images from the cache folder."""
+    X, y = tiny_images()
+    val, test = tiny_images(4, 8, seed=1), tiny_images(4, 8, seed=2)
+    train = {"all": (X, y), "cut": (X[2:], y[2:])}
+    gan = images.image_gan_params("rumi", 2, 8, batch_size=8)
+    fits, lines = [], []
+    real_fit = images.GANSampleCache.fit_and_draw
+
+    def counting(params, *a, **k):
+        fits.append(params["method"])
+        return real_fit(params, *a, **k)
+
+    monkeypatch.setattr(images.GANSampleCache, "fit_and_draw", staticmethod(counting))
+    store = tmp_path / "runs.jsonl"
+    run = dict(train=train, val=val, test=test, conditions=["none", "rumi", "rumi+ros"], seeds=[0],
+               gan_params={"rumi": gan}, store=store, minority=0, log=lines.append,
+               grid=lambda s, c, seed: tmp_path / f"grid_{s}.png", record={"note": "t"})
+    recs = images.compare_on_images(cnn_params=TINY_CNN, **run)
+    assert lines[0] == f"6 cell(s) to run, 0 cached, store {store}" and lines[-1].startswith("[6/6] cut rumi+ros")
+    assert fits == ["rumi", "rumi"]  # one fit per training set, shared by rumi and rumi+ros
+    assert len(recs) == 6 and {r["note"] for r in recs} == {"t"}
+    for r in recs:
+        m = r["metrics"]
+        assert 0 <= m["test_auc"] <= 1 and len(m["test_proba_minority"]) == 12 and m["best_epoch"] == 1
+        assert m["n_train"]["0"] == (m["n_real_minority"] if r["condition"] == "none" else m["n_train"]["1"])
+        assert (r.get("output_version") is None) == (r["condition"] == "none")
+        assert r["key"] == images.cell_key(r["scenario"], r["condition"], 0, TINY_CNN, r["gan_params"], False,
+                                           r.get("output_version"))
+    assert next(r for r in recs if r["condition"] == "rumi+ros")["metrics"]["new_minority"] == {"gan": 4, "copies": 4}
+    assert sorted(p.name for p in tmp_path.glob("grid_*.png")) == ["grid_all.png", "grid_cut.png"]
+    assert len(list((tmp_path / "gan_samples").glob("*.npz"))) == 2
+
+    lines.clear()
+    assert images.compare_on_images(cnn_params=TINY_CNN, **run) == recs
+    assert lines == [f"0 cell(s) to run, 6 cached, store {store}"] and len(store.read_text().splitlines()) == 6
+    images.compare_on_images(cnn_params={**TINY_CNN, "width": 3}, **run)  # another CNN: the GAN's images reused
+    assert fits == ["rumi", "rumi"] and len(store.read_text().splitlines()) == 12
+    monkeypatch.setattr("minority_gen._version.OUTPUT_VERSION", "0123456789abcdef")
+    lines.clear()
+    images.compare_on_images(cnn_params=TINY_CNN, **run)
+    assert lines[0].startswith("4 cell(s) to run, 2 cached")  # the GAN cells at the new version, not the baseline
+    assert [json.loads(line)["output_version"] for line in store.read_text().splitlines()[12:]] == [
+        "0123456789abcdef"] * 4
+
+
+def test_a_stored_cell_lacking_a_recorded_metric_runs_again(tmp_path):
+    X, y = tiny_images()
+    run = dict(train={"all": (X, y)}, val=tiny_images(4, 8, 1), test=tiny_images(4, 8, 2), conditions=["none"],
+               seeds=[0], cnn_params=TINY_CNN, gan_params={}, store=tmp_path / "runs.jsonl", minority=0, log=None)
+    first = images.compare_on_images(**run)[0]
+    del first["metrics"]["test_average_precision"]
+    (tmp_path / "runs.jsonl").write_text(json.dumps(first) + "\n")
+    recs = images.compare_on_images(**run)
+    assert len(recs) == 2 and recs[1]["key"] == first["key"] and "test_average_precision" in recs[1]["metrics"]
+    assert recs[1]["metrics"]["test_auc"] == first["metrics"]["test_auc"]  # the same seed gives the same CNN
