@@ -47,7 +47,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import protocol_i  # noqa: E402  (its augmentation condition and GAN sample cache)
+from benchmarks import protocol_i  # noqa: E402  (its scenarios and GAN settings)
+from minority_gen.evaluation.images import GANSampleCache, augment
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
 from minority_gen.evaluation.store import append_records, read_store
 from minority_gen.nets.conv import PADDINGS
@@ -112,7 +113,7 @@ def new_images(source: str, n_iter: int | None, seed: int, X, y, n_new: int, arg
     if source == "real":
         return X[y == MALIGNANT], 0.0
     if source == "augmentation":  # protocol I's augmentation condition, the same images
-        return protocol_i.augment(X, y, n_new, seed), 0.0
+        return augment(X, y, n_new, seed, MALIGNANT), 0.0
     from minority_gen import GANOversampler
 
     start = time.perf_counter()
@@ -141,9 +142,10 @@ def blurred(images, sigma: float) -> np.ndarray:
 
 def protocol_i_images(X, y, seeds) -> dict[int, np.ndarray]:
     """The severe30 `rumi` images protocol I's cells trained on (its sample cache at the default settings)."""
-    args = protocol_i.parse(["--gan-cache", str(REPO / "benchmarks" / "results" / "protocol_i" / "gan_samples")])
-    cache, n_new = protocol_i.GANCache(args), int((y != MALIGNANT).sum() - (y == MALIGNANT).sum())
-    files = {seed: cache.sample_file("severe30", "rumi", seed, X, y, n_new) for seed in seeds}
+    cache = GANSampleCache(REPO / "benchmarks" / "results" / "protocol_i" / "gan_samples")
+    params = protocol_i.gan_params(protocol_i.parse([]), "rumi")
+    n_new = int((y != MALIGNANT).sum() - (y == MALIGNANT).sum())
+    files = {seed: cache.sample_file("severe30", params, seed, X, y, n_new) for seed in seeds}
     out = {}
     for seed, path in files.items():
         if path.is_file():
