@@ -16,7 +16,6 @@ offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORI
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -27,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
+from minority_gen.evaluation.ctgan_sampler import CTGANSampler, ctgan_missing, ctgan_params
 from minority_gen.evaluation.datasets import COLLECTIONS, default_data_dir, load_available
 from minority_gen.evaluation.report import command_line, fmt, table_lines
 from minority_gen.evaluation.samplers import (
@@ -56,60 +55,9 @@ QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi
              gan_params='{"n_iter": 20, "hidden_dims": [16], "batch_size": 32}')
 
 
-def ctgan_params() -> dict:
-    """Every keyword of ``CTGAN`` at its default but ``verbose=False`` and on the CPU (``enable_gpu=False``, in
-    older versions ``cuda=False``); empty without ctgan."""
-    try:
-        from ctgan import CTGAN
-    except ImportError:
-        return {}
-    params = inspect.signature(CTGAN.__init__).parameters
-    defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
-    return {**defaults, "verbose": False, ("enable_gpu" if "enable_gpu" in params else "cuda"): False}
-
-
-def ctgan_status() -> str | None:
-    """``None`` when the ``ctgan`` package imports, else why the ctgan sampler is skipped."""
-    try:
-        import ctgan  # noqa: F401
-    except ImportError as err:
-        return (f"ctgan skipped: the `ctgan` package is not installed ({err}); "
-                "install it with `pip install ctgan` (or this project's `bench` extra) to include it")
-    return None
-
-
-class CTGANSampler(BaseEstimator):
-    """``CTGAN(**ctgan_params)`` fitted on the minority rows, sampled until the two classes are equal."""
-
-    def __init__(self, random_state=0, **ctgan_params):
-        self.random_state = random_state
-        self.ctgan_params = ctgan_params
-
-    def get_params(self, deep=True):
-        return {"random_state": self.random_state, **self.ctgan_params}
-
-    def set_params(self, **params):
-        self.random_state = params.pop("random_state", self.random_state)
-        self.ctgan_params = {**self.ctgan_params, **params}
-        return self
-
-    def fit_resample(self, X, y):
-        from ctgan import CTGAN
-
-        labels, counts = np.unique(y, return_counts=True)
-        minority, n_needed = labels[np.argmin(counts)], int(counts.max() - counts.min())
-        if n_needed == 0:
-            return X, y
-        model = CTGAN(**self.ctgan_params)
-        model.set_random_state(self.random_state)
-        model.fit(pd.DataFrame(X[y == minority], columns=[f"x{j}" for j in range(X.shape[1])]))
-        synthetic = model.sample(n_needed).to_numpy(dtype=float)
-        return np.vstack([X, synthetic]), np.concatenate([y, np.full(n_needed, minority, dtype=y.dtype)])
-
-
 if "ctgan" not in available_oversamplers():
     register_oversampler("ctgan", lambda rs, _: CTGANSampler(random_state=rs, **ctgan_params()),
-                         "CTGAN(verbose=False) on the CPU, on the minority rows (the ctgan package)")
+                         CTGANSampler.DESCRIPTION)
 
 
 def expand(text: str) -> list[str]:
@@ -200,7 +148,7 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         return table_lines(["dataset", *samplers], [*([ds, *(text(clf, ds, s) for s in samplers)] for ds in datasets),
                                                      *last_rows])
 
-    ctgan = None if ctgan_status() else __import__("ctgan")
+    ctgan = None if ctgan_missing() else __import__("ctgan")
     per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
     commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
     tables = tables or {}
@@ -369,7 +317,7 @@ def main(argv=None) -> int:
     notes = list(args.note) + ([f"--gan-params {json.dumps(gan_params)} applied to every GANOversampler"]
                                if gan_params else [])
     specs = expand(args.samplers or "all")
-    if "ctgan" in specs and (skip := ctgan_status()):
+    if "ctgan" in specs and (skip := ctgan_missing()):
         print(f"protocol_t: {skip}", file=sys.stderr)
         notes.append(skip)
         specs = [s for s in specs if s.partition(":")[0] != "ctgan"]
@@ -386,8 +334,6 @@ def main(argv=None) -> int:
     folds = sorted({int(f) for f in args.only_folds.split(",")}) if args.only_folds else list(range(args.folds))
     if not all(0 <= f < args.folds for f in folds):
         raise SystemExit(f"protocol_t: --only-folds must lie in 0..{args.folds - 1}")
-    if args.jobs != 1:  # workers unpickle CTGANSampler from this file by its module name
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     common = dict(cv=args.folds, scoring=METRICS, store=store, n_jobs=args.jobs, retry_failed=True, folds=folds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # stored failures: retried below
