@@ -31,7 +31,8 @@ from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
 from minority_gen.evaluation.ctgan_sampler import CTGANSampler, ctgan_missing, ctgan_params
 from minority_gen.evaluation.datasets import COLLECTIONS, default_data_dir, load_available
-from minority_gen.evaluation.report import command_line, fmt, table_lines
+from minority_gen.evaluation.grid_report import METRIC_NAMES, grid_tables, plot_mean_ranks
+from minority_gen.evaluation.report import command_line
 from minority_gen.evaluation.samplers import (
     ALIASES,
     available_oversamplers,
@@ -40,7 +41,6 @@ from minority_gen.evaluation.samplers import (
     register_oversampler,
     split_specs,
 )
-from minority_gen.evaluation.stats import friedman_test, mean_ranks, nemenyi_cd, score_table
 from minority_gen.evaluation.store import machine_description, read_records
 
 HERE = Path(__file__).resolve().parent
@@ -48,7 +48,6 @@ DEFAULT_OUT = HERE / "results" / "protocol_t"
 DATASETS = tuple(COLLECTIONS["protocol_t"])
 CLASSIFIERS = {"lr": "Logistic regression", "rf": "Random forest (200 trees)", "hgb": "Histogram gradient boosting"}
 CLASSIC = ("none", "ros", "smote", "adasyn", "bsmote")
-METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
 METRICS = {m: m for m in METRIC_NAMES}
 """The engine's scoring: name → built-in metric, or callable(model, X, y); a non-finite value fails the cell."""
 QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi", classifiers="lr",
@@ -127,27 +126,6 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
 
     cells = cells[(cells.n_folds == n_folds) & cells.dataset.isin(datasets) & cells.sampler.isin(samplers)
                   & cells.classifier.isin(classifiers)]
-    ok, failed = cells[cells.status == "ok"], cells[cells.status != "ok"]
-    tidy = ok.melt(id_vars=["dataset", "sampler", "classifier", "fold"], value_vars=[*METRIC_NAMES, "fit_s"],
-                   var_name="metric").rename(columns={"sampler": "oversampler"}).dropna(subset=["value"])
-    stat = (tidy.astype({"value": float}).groupby(["classifier", "dataset", "oversampler", "metric"]).value
-            .agg(["mean", "std", "count"]).fillna({"std": 0.0}))  # std ddof=1, 0 for a single fold
-    errors = failed.groupby(["classifier", "dataset", "sampler"]).size()
-
-    def get(clf, ds, s, metric, what="mean"):
-        key = (clf, ds, s, metric)
-        return stat.at[key, what] if key in stat.index else (0 if what == "count" else np.nan)
-
-    def cell(clf, ds, s):
-        n_err, n = int(errors.get((clf, ds, s), 0)), get(clf, ds, s, "gmean", "count")
-        text = f"{get(clf, ds, s, 'gmean'):.3f} ({get(clf, ds, s, 'balanced_accuracy'):.3f})" if n else "–"
-        return (f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
-                text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
-
-    def grid(text, clf, *last_rows):  # a dataset × sampler table, cell text(clf, dataset, sampler)
-        return table_lines(["dataset", *samplers], [*([ds, *(text(clf, ds, s) for s in samplers)] for ds in datasets),
-                                                     *last_rows])
-
     ctgan = None if ctgan_missing() else __import__("ctgan")
     per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
     commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
@@ -166,84 +144,14 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         f"* protocol: StratifiedKFold({n_folds}, shuffle=True, random_state=0); StandardScaler fitted on the training "
         "fold, the sampler's fit_resample, then each classifier on the same resampled rows (equivalent to "
         "make_pipeline(StandardScaler(), sampler, classifier)); one thread per task",
-        "* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers), *(f"* {note}" for note in notes), "",
-        f"Cell: G-mean (balanced accuracy), mean of {n_folds} folds; `[k/{n_folds} folds]`: incomplete; `–`: not run. "
-        "Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's critical difference (alpha 0.05) are "
-        "over the datasets on which every sampler listed has the same number of folds.", ""]
-
-    csv_rows, gmean_ranks = [], {}
-    for clf in classifiers:
-        sub, rank_rows = tidy[tidy.classifier == clf], []
-        for metric, label in METRIC_NAMES.items():
-            table = (score_table(sub, metric).reindex(index=datasets, columns=samplers).dropna()
-                     if (sub.metric == metric).any() else pd.DataFrame())
-            table = table if len(table) >= 2 and len(samplers) >= 2 else pd.DataFrame()
-            ranks = mean_ranks(table) if len(table) else pd.Series(dtype=float)
-            rank_rows.append([f"**mean rank ({label})**", *(fmt(ranks.get(s), 2) for s in samplers)])
-            if metric == "gmean":
-                complete, gmean_ranks[clf], gmeans = list(table.index), (list(table.index), ranks), table
-        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *grid(cell, clf, *rank_rows), "",
-                  f"Mean ranks over {len(complete)} of {len(datasets)} dataset(s)"
-                  + (f": {', '.join(complete)}." if 0 < len(complete) < len(datasets) else ".")]
-        if complete:
-            f = friedman_test(gmeans)
-            lines[-1] += (f" G-mean: Friedman chi2 = {f.chi2:.2f} (p = {f.p_chi2:.3g}), Iman–Davenport F = "
-                          f"{fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
-                          f"{nemenyi_cd(len(samplers), len(complete)):.2f}.")
-        lines += ["", "Average precision (mean of folds):", "", *grid(lambda c, ds, s: "**error**" if errors.get(
-            (c, ds, s), 0) else fmt(get(c, ds, s, "average_precision")), clf), ""]
-        refs = [s for s in ("smote", "ros") if s in samplers]
-        others = [s for s in samplers if s not in refs]
-        if refs and others and complete:
-            wins = {s: [sum(get(clf, d, s, m) > max(get(clf, d, r, m) for r in refs) for d in complete)
-                        for m in METRIC_NAMES] for s in others}
-            lines += [f"Datasets (of {len(complete)} complete) where a sampler's mean beats the better of "
-                      f"{' and '.join(refs)}:", "", *table_lines(["sampler", *METRIC_NAMES.values()], (
-                          [s, *(f"{w}/{len(complete)}" for w in wins[s])] for s in others)), ""]
-        csv_rows += [{"classifier": clf, "dataset": ds, "sampler": s, "folds_done": get(clf, ds, s, "gmean", "count"),
-                      "folds": n_folds, "errors": int(errors.get((clf, ds, s), 0)),
-                      **{f"{m}_mean": get(clf, ds, s, m) for m in METRIC_NAMES},
-                      **{f"{m}_std": get(clf, ds, s, m, "std") for m in METRIC_NAMES},
-                      "fit_s_mean": get(clf, ds, s, "fit_s")} for ds in datasets for s in samplers]
-
-    fits = ok.drop_duplicates(["dataset", "fold", "sampler"])
-    by_ds, by_s = fits.groupby(["dataset", "sampler"]).fit_s.mean(), fits.groupby("sampler").fit_s.mean()
-    lines += ["## Sampler fit time", "", "Wall seconds of the sampler's `fit_resample` per training fold (one thread), "
-              "mean over the folds done; last row: mean over all folds of all datasets.", "",
-              *grid(lambda _, ds, s: fmt(by_ds.get((ds, s), np.nan), 2), None,
-                    ["**mean**", *(fmt(by_s.get(s, np.nan), 2) for s in samplers)]), ""]
-    if len(failed):
-        lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", "",
-                  *(f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}"
-                    for r in failed.itertuples()), ""]
+        "* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers), *(f"* {note}" for note in notes), ""]
+    body, csv, ranks = grid_tables(cells, datasets, samplers, classifiers, n_folds, CLASSIFIERS)
     out.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(lines)
+    text = "\n".join(lines + body)
     (out / "results.md").write_text(text)
-    pd.DataFrame(csv_rows).to_csv(out / "results.csv", index=False)
-    plot_ranks(out / "ranks.png", gmean_ranks, samplers)
+    csv.to_csv(out / "results.csv", index=False)
+    plot_mean_ranks(out / "ranks.png", ranks, samplers, CLASSIFIERS)
     return text
-
-
-def plot_ranks(path: Path, ranks: dict, samplers) -> None:
-    """Grouped horizontal bars: mean G-mean rank per sampler, one bar per classifier."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 0.45 * len(samplers) * max(1, len(ranks)) ** 0.5 + 1.5))
-    ax = fig.subplots()
-    height, pos = 0.8 / max(1, len(ranks)), np.arange(len(samplers))
-    for i, (clf, (complete, r)) in enumerate(ranks.items()):
-        ax.barh(pos + (i - (len(ranks) - 1) / 2) * height, [r.get(s, np.nan) for s in samplers], height,
-                label=f"{CLASSIFIERS[clf]} ({len(complete)} datasets)")
-    ax.set_yticks(pos, samplers)
-    ax.invert_yaxis()
-    ax.set(xlabel="mean G-mean rank (1 = best)", title="Protocol T: mean rank across datasets")
-    ax.set_xlim(left=0)
-    if not any(len(r) for _, r in ranks.values()):
-        ax.text(0.5, 0.5, "fewer than 2 datasets complete for all samplers", transform=ax.transAxes, ha="center")
-    else:
-        ax.legend(fontsize="small", loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
 
 
 def parse(argv=None) -> argparse.Namespace:
