@@ -1,10 +1,7 @@
 """Protocol T (EVALUATION.md): the tabular downstream benchmark, on the package's evaluation engine.
 
-The 13 tables of collection ``protocol_t`` (``minority_gen.evaluation.datasets``; the imbalanced-learn sets read
-offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORITY_GEN_DATA``, else
-``../shared/data``), 5 stratified folds, classifiers lr, rf and hgb on each sampler's rows
-(``compare_on_datasets``). The samplers, the store ``<out>/runs.jsonl`` and the report: benchmarks/README.md,
-"Protocol T"; ``results/protocol_t/README.md`` says how the committed run was made.
+The tables, folds, classifiers and samplers, the store ``<out>/runs.jsonl`` and the report: benchmarks/README.md,
+"Protocol T" (also where the data is read); ``results/protocol_t/README.md`` says how the committed run was made.
 
     python benchmarks/protocol_t.py                          # everything, 5 folds (hours on a CPU)
     python benchmarks/protocol_t.py --jobs 2 --samplers none,ros,smote,adasyn,bsmote

@@ -69,11 +69,7 @@ def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
     """The best float32 matrix-product rate (GFLOP/s) of ``repeats`` products of ``size``², this process's threads."""
     a, b = torch.randn(size, size), torch.randn(size, size)
     torch.mm(a, b)  # first use
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.mm(a, b)
-        best = min(best, time.perf_counter() - start)
+    best = min(timed(lambda: torch.mm(a, b), 1)[0] for _ in range(repeats))
     return 2 * size**3 / best / 1e9
 
 

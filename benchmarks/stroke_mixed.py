@@ -119,15 +119,12 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     return row
 
 
-def current(row: dict) -> bool:
-    """Whether a recorded row stands for its name today: a ``-default`` row only at today's output version (the
-    defaults move; its older rows stay in ``runs.jsonl``), every other name as recorded."""
-    return not row["sampler"].endswith("-default") or row.get("output_version") == OUTPUT_VERSION
-
-
 def read_runs(path: Path) -> list[dict]:
-    """The recorded rows of ``path`` that stand for their names today (:func:`current`); none without the file."""
-    return [r for r in read_records(path) if current(r)]
+    """The recorded rows of ``path`` that stand for their names today (none without the file): a ``-default`` row
+    only at today's output version (the defaults move; its older rows stay in ``runs.jsonl``), every other name as
+    recorded."""
+    return [r for r in read_records(path)
+            if not r["sampler"].endswith("-default") or r.get("output_version") == OUTPUT_VERSION]
 
 
 def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
