@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +28,9 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import in_fresh_process, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
+from minority_gen.evaluation.ctgan_sampler import ctgan_missing  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.tabular import MixedTableCodec  # noqa: E402
 
@@ -57,16 +56,12 @@ def make_table(n: int = 100_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarra
     return X, y
 
 
-def seconds(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def child(kind: str, n: int, steps: int, batch: int) -> dict:
     """One tool's fit in this process (meant to be a fresh one): its times and memory."""
     torch.set_num_threads(1)
     if kind == "ctgan":
+        if skip := ctgan_missing():
+            return {"kind": kind, "skipped": skip}
         from ctgan import CTGAN
         from ctgan.data_transformer import DataTransformer
     # torch imports its compiler stack on the first optimiser of a process (seconds): not part of a fit
@@ -77,21 +72,21 @@ def child(kind: str, n: int, steps: int, batch: int) -> dict:
                                      f"sklearn {sklearn.__version__}", "rows": n, "steps": steps, "batch": batch,
            "table_mb": float(X.memory_usage(deep=True).sum() / 2**20)}
     if kind == "rumi":
-        out["preprocess_s"] = seconds(lambda: MixedTableCodec().fit(X).encode(X))
+        out["preprocess_s"] = timed(lambda: MixedTableCodec().fit(X).encode(X), 1)[0]
         model = GANOversampler(method="rumi", n_iter=steps, batch_size=batch, random_state=0, device="cpu")
-        out["fit_s"] = seconds(lambda: model.fit(X, y))
+        out["fit_s"] = timed(lambda: model.fit(X, y), 1)[0]
         out["g_steps"] = int(model.history_["iteration"].max())
-        out["sample_10k_s"] = seconds(lambda: model.sample(10_000, random_state=0))
+        out["sample_10k_s"] = timed(lambda: model.sample(10_000, random_state=0), 1)[0]
     else:
         pos = X[y == 1].reset_index(drop=True)
         pos = pos.fillna({"c": pos["c"].median(), "d": pos["d"].median()}).astype({"site": str})
-        out["preprocess_s"] = seconds(lambda: DataTransformer().fit(pos, DISCRETE))
+        out["preprocess_s"] = timed(lambda: DataTransformer().fit(pos, DISCRETE), 1)[0]
         epochs = max(1, steps // max(len(pos) // batch, 1))
         model = CTGAN(epochs=epochs, batch_size=batch, enable_gpu=False, verbose=False)
         model.set_random_state(0)
-        out["fit_s"] = seconds(lambda: model.fit(pos, discrete_columns=DISCRETE))
+        out["fit_s"] = timed(lambda: model.fit(pos, discrete_columns=DISCRETE), 1)[0]
         out["g_steps"] = epochs * max(len(pos) // batch, 1)
-        out["sample_10k_s"] = seconds(lambda: model.sample(10_000))
+        out["sample_10k_s"] = timed(lambda: model.sample(10_000), 1)[0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out["peak_mb"], out["peak_over_start_mb"] = peak / 1024, (peak - base) / 1024
     return out
@@ -113,22 +108,15 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.rows, args.steps, args.batch)))
         return 0
-    ctgan_env = dict(os.environ)
-    if args.ctgan_path:
-        paths = [str(args.ctgan_path), ctgan_env.get("PYTHONPATH", "")]
-        ctgan_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    envs = {"rumi": dict(os.environ)}
-    probe = subprocess.run([sys.executable, "-c", "import ctgan"], env=ctgan_env, capture_output=True, text=True)
-    if probe.returncode == 0:
-        envs["ctgan"] = ctgan_env
-    else:
-        print(f"ctgan skipped: {probe.stderr.strip().splitlines()[-1]}", file=sys.stderr)
     rows = []
-    for kind, env in envs.items():
+    for kind in ("rumi", "ctgan"):  # ctgan with --ctgan-path first on PYTHONPATH
         cmd = [sys.executable, __file__, "--child", kind, "--rows", str(args.rows), "--steps", str(args.steps),
                "--batch", str(args.batch)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        row = in_fresh_process(cmd, f"mixed_scale child {kind}", args.ctgan_path if kind == "ctgan" else None)
+        if "skipped" in row:
+            print(row["skipped"], file=sys.stderr)
+            continue
+        rows.append(row)
         print(rows[-1], flush=True)
     lines = [
         "# Fit time and peak memory on a mixed-type table", "",

@@ -1,10 +1,7 @@
 """Protocol T (EVALUATION.md): the tabular downstream benchmark, on the package's evaluation engine.
 
-The 13 tables of collection ``protocol_t`` (``minority_gen.evaluation.datasets``; the imbalanced-learn sets read
-offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORITY_GEN_DATA``, else
-``../shared/data``), 5 stratified folds, classifiers lr, rf and hgb on each sampler's rows
-(``compare_on_datasets``). The samplers, the store ``<out>/runs.jsonl`` and the report: benchmarks/README.md,
-"Protocol T"; ``results/protocol_t/README.md`` says how the committed run was made.
+The tables, folds, classifiers and samplers, the store ``<out>/runs.jsonl`` and the report: benchmarks/README.md,
+"Protocol T" (also where the data is read); ``results/protocol_t/README.md`` says how the committed run was made.
 
     python benchmarks/protocol_t.py                          # everything, 5 folds (hours on a CPU)
     python benchmarks/protocol_t.py --jobs 2 --samplers none,ros,smote,adasyn,bsmote
@@ -16,7 +13,6 @@ offline from ``<data>/imblearn_zenodo``, ``<data>`` = ``--data``, else ``$MINORI
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -27,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 from minority_gen import available_methods
 from minority_gen.evaluation import compare_on_datasets
+from minority_gen.evaluation.ctgan_sampler import CTGANSampler, ctgan_missing, ctgan_params
 from minority_gen.evaluation.datasets import COLLECTIONS, default_data_dir, load_available
-from minority_gen.evaluation.report import command_line, fmt, table_lines
+from minority_gen.evaluation.grid_report import METRIC_NAMES, grid_tables, plot_mean_ranks
+from minority_gen.evaluation.report import command_line
 from minority_gen.evaluation.samplers import (
     ALIASES,
     available_oversamplers,
@@ -41,7 +38,6 @@ from minority_gen.evaluation.samplers import (
     register_oversampler,
     split_specs,
 )
-from minority_gen.evaluation.stats import friedman_test, mean_ranks, nemenyi_cd, score_table
 from minority_gen.evaluation.store import machine_description, read_records
 
 HERE = Path(__file__).resolve().parent
@@ -49,67 +45,15 @@ DEFAULT_OUT = HERE / "results" / "protocol_t"
 DATASETS = tuple(COLLECTIONS["protocol_t"])
 CLASSIFIERS = {"lr": "Logistic regression", "rf": "Random forest (200 trees)", "hgb": "Histogram gradient boosting"}
 CLASSIC = ("none", "ros", "smote", "adasyn", "bsmote")
-METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
 METRICS = {m: m for m in METRIC_NAMES}
 """The engine's scoring: name → built-in metric, or callable(model, X, y); a non-finite value fails the cell."""
 QUICK = dict(datasets="breast_cancer_30", folds=2, samplers="none,ros,smote,rumi", classifiers="lr",
              gan_params='{"n_iter": 20, "hidden_dims": [16], "batch_size": 32}')
 
 
-def ctgan_params() -> dict:
-    """Every keyword of ``CTGAN`` at its default but ``verbose=False`` and on the CPU (``enable_gpu=False``, in
-    older versions ``cuda=False``); empty without ctgan."""
-    try:
-        from ctgan import CTGAN
-    except ImportError:
-        return {}
-    params = inspect.signature(CTGAN.__init__).parameters
-    defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
-    return {**defaults, "verbose": False, ("enable_gpu" if "enable_gpu" in params else "cuda"): False}
-
-
-def ctgan_status() -> str | None:
-    """``None`` when the ``ctgan`` package imports, else why the ctgan sampler is skipped."""
-    try:
-        import ctgan  # noqa: F401
-    except ImportError as err:
-        return (f"ctgan skipped: the `ctgan` package is not installed ({err}); "
-                "install it with `pip install ctgan` (or this project's `bench` extra) to include it")
-    return None
-
-
-class CTGANSampler(BaseEstimator):
-    """``CTGAN(**ctgan_params)`` fitted on the minority rows, sampled until the two classes are equal."""
-
-    def __init__(self, random_state=0, **ctgan_params):
-        self.random_state = random_state
-        self.ctgan_params = ctgan_params
-
-    def get_params(self, deep=True):
-        return {"random_state": self.random_state, **self.ctgan_params}
-
-    def set_params(self, **params):
-        self.random_state = params.pop("random_state", self.random_state)
-        self.ctgan_params = {**self.ctgan_params, **params}
-        return self
-
-    def fit_resample(self, X, y):
-        from ctgan import CTGAN
-
-        labels, counts = np.unique(y, return_counts=True)
-        minority, n_needed = labels[np.argmin(counts)], int(counts.max() - counts.min())
-        if n_needed == 0:
-            return X, y
-        model = CTGAN(**self.ctgan_params)
-        model.set_random_state(self.random_state)
-        model.fit(pd.DataFrame(X[y == minority], columns=[f"x{j}" for j in range(X.shape[1])]))
-        synthetic = model.sample(n_needed).to_numpy(dtype=float)
-        return np.vstack([X, synthetic]), np.concatenate([y, np.full(n_needed, minority, dtype=y.dtype)])
-
-
 if "ctgan" not in available_oversamplers():
     register_oversampler("ctgan", lambda rs, _: CTGANSampler(random_state=rs, **ctgan_params()),
-                         "CTGAN(verbose=False) on the CPU, on the minority rows (the ctgan package)")
+                         CTGANSampler.DESCRIPTION)
 
 
 def expand(text: str) -> list[str]:
@@ -179,28 +123,7 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
 
     cells = cells[(cells.n_folds == n_folds) & cells.dataset.isin(datasets) & cells.sampler.isin(samplers)
                   & cells.classifier.isin(classifiers)]
-    ok, failed = cells[cells.status == "ok"], cells[cells.status != "ok"]
-    tidy = ok.melt(id_vars=["dataset", "sampler", "classifier", "fold"], value_vars=[*METRIC_NAMES, "fit_s"],
-                   var_name="metric").rename(columns={"sampler": "oversampler"}).dropna(subset=["value"])
-    stat = (tidy.astype({"value": float}).groupby(["classifier", "dataset", "oversampler", "metric"]).value
-            .agg(["mean", "std", "count"]).fillna({"std": 0.0}))  # std ddof=1, 0 for a single fold
-    errors = failed.groupby(["classifier", "dataset", "sampler"]).size()
-
-    def get(clf, ds, s, metric, what="mean"):
-        key = (clf, ds, s, metric)
-        return stat.at[key, what] if key in stat.index else (0 if what == "count" else np.nan)
-
-    def cell(clf, ds, s):
-        n_err, n = int(errors.get((clf, ds, s), 0)), get(clf, ds, s, "gmean", "count")
-        text = f"{get(clf, ds, s, 'gmean'):.3f} ({get(clf, ds, s, 'balanced_accuracy'):.3f})" if n else "–"
-        return (f"**error** ({n_err} fold{'s' if n_err > 1 else ''})" if n_err else
-                text if n in (0, n_folds) else f"{text} [{n}/{n_folds} folds]")
-
-    def grid(text, clf, *last_rows):  # a dataset × sampler table, cell text(clf, dataset, sampler)
-        return table_lines(["dataset", *samplers], [*([ds, *(text(clf, ds, s) for s in samplers)] for ds in datasets),
-                                                     *last_rows])
-
-    ctgan = None if ctgan_status() else __import__("ctgan")
+    ctgan = None if ctgan_missing() else __import__("ctgan")
     per_fold = cells.drop_duplicates(["dataset", "fold", "sampler"])
     commits, loads = sorted(per_fold.commit.dropna().astype(str).unique()), pd.to_numeric(per_fold.loadavg)
     tables = tables or {}
@@ -218,84 +141,14 @@ def write_report(out: Path, cells: pd.DataFrame, datasets, samplers, classifiers
         f"* protocol: StratifiedKFold({n_folds}, shuffle=True, random_state=0); StandardScaler fitted on the training "
         "fold, the sampler's fit_resample, then each classifier on the same resampled rows (equivalent to "
         "make_pipeline(StandardScaler(), sampler, classifier)); one thread per task",
-        "* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers), *(f"* {note}" for note in notes), "",
-        f"Cell: G-mean (balanced accuracy), mean of {n_folds} folds; `[k/{n_folds} folds]`: incomplete; `–`: not run. "
-        "Mean ranks (1 = best, ties averaged), Friedman's test and Nemenyi's critical difference (alpha 0.05) are "
-        "over the datasets on which every sampler listed has the same number of folds.", ""]
-
-    csv_rows, gmean_ranks = [], {}
-    for clf in classifiers:
-        sub, rank_rows = tidy[tidy.classifier == clf], []
-        for metric, label in METRIC_NAMES.items():
-            table = (score_table(sub, metric).reindex(index=datasets, columns=samplers).dropna()
-                     if (sub.metric == metric).any() else pd.DataFrame())
-            table = table if len(table) >= 2 and len(samplers) >= 2 else pd.DataFrame()
-            ranks = mean_ranks(table) if len(table) else pd.Series(dtype=float)
-            rank_rows.append([f"**mean rank ({label})**", *(fmt(ranks.get(s), 2) for s in samplers)])
-            if metric == "gmean":
-                complete, gmean_ranks[clf], gmeans = list(table.index), (list(table.index), ranks), table
-        lines += [f"## {CLASSIFIERS[clf]} (`{clf}`)", "", *grid(cell, clf, *rank_rows), "",
-                  f"Mean ranks over {len(complete)} of {len(datasets)} dataset(s)"
-                  + (f": {', '.join(complete)}." if 0 < len(complete) < len(datasets) else ".")]
-        if complete:
-            f = friedman_test(gmeans)
-            lines[-1] += (f" G-mean: Friedman chi2 = {f.chi2:.2f} (p = {f.p_chi2:.3g}), Iman–Davenport F = "
-                          f"{fmt(f.f_f, 2)} (p = {f.p_f:.3g}); Nemenyi critical difference "
-                          f"{nemenyi_cd(len(samplers), len(complete)):.2f}.")
-        lines += ["", "Average precision (mean of folds):", "", *grid(lambda c, ds, s: "**error**" if errors.get(
-            (c, ds, s), 0) else fmt(get(c, ds, s, "average_precision")), clf), ""]
-        refs = [s for s in ("smote", "ros") if s in samplers]
-        others = [s for s in samplers if s not in refs]
-        if refs and others and complete:
-            wins = {s: [sum(get(clf, d, s, m) > max(get(clf, d, r, m) for r in refs) for d in complete)
-                        for m in METRIC_NAMES] for s in others}
-            lines += [f"Datasets (of {len(complete)} complete) where a sampler's mean beats the better of "
-                      f"{' and '.join(refs)}:", "", *table_lines(["sampler", *METRIC_NAMES.values()], (
-                          [s, *(f"{w}/{len(complete)}" for w in wins[s])] for s in others)), ""]
-        csv_rows += [{"classifier": clf, "dataset": ds, "sampler": s, "folds_done": get(clf, ds, s, "gmean", "count"),
-                      "folds": n_folds, "errors": int(errors.get((clf, ds, s), 0)),
-                      **{f"{m}_mean": get(clf, ds, s, m) for m in METRIC_NAMES},
-                      **{f"{m}_std": get(clf, ds, s, m, "std") for m in METRIC_NAMES},
-                      "fit_s_mean": get(clf, ds, s, "fit_s")} for ds in datasets for s in samplers]
-
-    fits = ok.drop_duplicates(["dataset", "fold", "sampler"])
-    by_ds, by_s = fits.groupby(["dataset", "sampler"]).fit_s.mean(), fits.groupby("sampler").fit_s.mean()
-    lines += ["## Sampler fit time", "", "Wall seconds of the sampler's `fit_resample` per training fold (one thread), "
-              "mean over the folds done; last row: mean over all folds of all datasets.", "",
-              *grid(lambda _, ds, s: fmt(by_ds.get((ds, s), np.nan), 2), None,
-                    ["**mean**", *(fmt(by_s.get(s, np.nan), 2) for s in samplers)]), ""]
-    if len(failed):
-        lines += ["## Failures", "", f"{len(failed)} cell(s) failed; a rerun retries them.", "",
-                  *(f"* {r.dataset} fold {r.fold} `{r.sampler}` / {r.classifier}: {r.error}"
-                    for r in failed.itertuples()), ""]
+        "* samplers: " + "; ".join(f"`{s}` = {describe(s)}" for s in samplers), *(f"* {note}" for note in notes), ""]
+    body, csv, ranks = grid_tables(cells, datasets, samplers, classifiers, n_folds, CLASSIFIERS)
     out.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(lines)
+    text = "\n".join(lines + body)
     (out / "results.md").write_text(text)
-    pd.DataFrame(csv_rows).to_csv(out / "results.csv", index=False)
-    plot_ranks(out / "ranks.png", gmean_ranks, samplers)
+    csv.to_csv(out / "results.csv", index=False)
+    plot_mean_ranks(out / "ranks.png", ranks, samplers, CLASSIFIERS)
     return text
-
-
-def plot_ranks(path: Path, ranks: dict, samplers) -> None:
-    """Grouped horizontal bars: mean G-mean rank per sampler, one bar per classifier."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 0.45 * len(samplers) * max(1, len(ranks)) ** 0.5 + 1.5))
-    ax = fig.subplots()
-    height, pos = 0.8 / max(1, len(ranks)), np.arange(len(samplers))
-    for i, (clf, (complete, r)) in enumerate(ranks.items()):
-        ax.barh(pos + (i - (len(ranks) - 1) / 2) * height, [r.get(s, np.nan) for s in samplers], height,
-                label=f"{CLASSIFIERS[clf]} ({len(complete)} datasets)")
-    ax.set_yticks(pos, samplers)
-    ax.invert_yaxis()
-    ax.set(xlabel="mean G-mean rank (1 = best)", title="Protocol T: mean rank across datasets")
-    ax.set_xlim(left=0)
-    if not any(len(r) for _, r in ranks.values()):
-        ax.text(0.5, 0.5, "fewer than 2 datasets complete for all samplers", transform=ax.transAxes, ha="center")
-    else:
-        ax.legend(fontsize="small", loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -369,7 +222,7 @@ def main(argv=None) -> int:
     notes = list(args.note) + ([f"--gan-params {json.dumps(gan_params)} applied to every GANOversampler"]
                                if gan_params else [])
     specs = expand(args.samplers or "all")
-    if "ctgan" in specs and (skip := ctgan_status()):
+    if "ctgan" in specs and (skip := ctgan_missing()):
         print(f"protocol_t: {skip}", file=sys.stderr)
         notes.append(skip)
         specs = [s for s in specs if s.partition(":")[0] != "ctgan"]
@@ -386,8 +239,6 @@ def main(argv=None) -> int:
     folds = sorted({int(f) for f in args.only_folds.split(",")}) if args.only_folds else list(range(args.folds))
     if not all(0 <= f < args.folds for f in folds):
         raise SystemExit(f"protocol_t: --only-folds must lie in 0..{args.folds - 1}")
-    if args.jobs != 1:  # workers unpickle CTGANSampler from this file by its module name
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     common = dict(cv=args.folds, scoring=METRICS, store=store, n_jobs=args.jobs, retry_failed=True, folds=folds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # stored failures: retried below

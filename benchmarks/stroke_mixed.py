@@ -12,8 +12,7 @@ benchmarks/README.md, "Stroke, a mixed-type table".
     python benchmarks/stroke_mixed.py --report         # tables from the runs recorded so far
     python benchmarks/stroke_mixed.py --quick          # smoke run: 2 folds, tiny GANs, no CTGAN
 
-Runs are appended to ``results/stroke_mixed/runs.jsonl`` (one line per sampler and fold) and skipped when
-already there, so a run can be resumed or extended with ``--samplers``.
+Runs go to ``results/stroke_mixed/runs.jsonl`` and are resumed from there (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from minority_gen._version import OUTPUT_VERSION  # noqa: E402
 from minority_gen.evaluation import column_fidelity, correlation_difference, make_classifier, parse_sampler  # noqa: E402
+from minority_gen.evaluation.ctgan_sampler import CTGANSampler, ctgan_missing  # noqa: E402
 from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_stroke  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
 from minority_gen.evaluation.store import read_records  # noqa: E402
@@ -82,14 +82,9 @@ def resample(name: str, X: pd.DataFrame, y: np.ndarray, quick: bool) -> tuple[pd
         X_res, y_res = SMOTENC(categorical_features=CATEGORICAL, random_state=0).fit_resample(imputed, y)
         return pd.concat([X, X_res.iloc[len(X):]], ignore_index=True), y_res
     if name == "ctgan":
-        from ctgan import CTGAN
-
-        n_new = int((y == 0).sum() - (y == 1).sum())
-        model = CTGAN(enable_gpu=False, verbose=False, **({"epochs": 2} if quick else {}))
-        model.set_random_state(0)
-        model.fit(imputed[y == 1].reset_index(drop=True), discrete_columns=CATEGORICAL + BINARY)
-        new = model.sample(n_new)[list(X.columns)].astype(X.dtypes.to_dict())
-        return pd.concat([X, new], ignore_index=True), np.r_[y, np.ones(n_new, dtype=y.dtype)]
+        ctgan = CTGANSampler(random_state=0, discrete_columns=CATEGORICAL + BINARY, **({"epochs": 2} if quick else {}))
+        X_res, y_res = ctgan.fit_resample(imputed, y)
+        return pd.concat([X, X_res.iloc[len(X):]], ignore_index=True), y_res
     method, _, variant = name.partition("-")
     params = {"device": "cpu", **(dict(n_iter=30, hidden_dims=[16]) if quick else {}), **VARIANTS.get(variant, {})}
     return parse_sampler(f"{method}:{json.dumps(params)}").fit_resample(X, y)
@@ -124,15 +119,12 @@ def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     return row
 
 
-def current(row: dict) -> bool:
-    """Whether a recorded row stands for its name today: a ``-default`` row only at today's output version (the
-    defaults move; its older rows stay in ``runs.jsonl``), every other name as recorded."""
-    return not row["sampler"].endswith("-default") or row.get("output_version") == OUTPUT_VERSION
-
-
 def read_runs(path: Path) -> list[dict]:
-    """The recorded rows of ``path`` that stand for their names today (:func:`current`); none without the file."""
-    return [r for r in read_records(path) if current(r)]
+    """The recorded rows of ``path`` that stand for their names today (none without the file): a ``-default`` row
+    only at today's output version (the defaults move; its older rows stay in ``runs.jsonl``), every other name as
+    recorded."""
+    return [r for r in read_records(path)
+            if not r["sampler"].endswith("-default") or r.get("output_version") == OUTPUT_VERSION]
 
 
 def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
@@ -182,12 +174,9 @@ def main(argv=None) -> int:
     names = [s for s in args.samplers.split(",") if s]
     if set(names) - set(SAMPLERS):
         raise SystemExit(f"unknown samplers {sorted(set(names) - set(SAMPLERS))}; choose from {SAMPLERS}")
-    if "ctgan" in names and not args.report:
-        try:
-            import ctgan  # noqa: F401
-        except ImportError as err:
-            print(f"ctgan skipped: {err} (install ctgan, which needs pandas<3)", file=sys.stderr)
-            names.remove("ctgan")
+    if "ctgan" in names and not args.report and (skip := ctgan_missing()):
+        print(f"{skip}; it needs pandas<3", file=sys.stderr)
+        names.remove("ctgan")
     X, y = load()
     runs_path = args.out / "runs.jsonl"
     done = set() if args.quick else {(r["sampler"], r["fold"]) for r in read_runs(runs_path)}

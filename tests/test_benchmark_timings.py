@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
 import types
 
 import numpy as np
@@ -25,7 +26,7 @@ def in_process(monkeypatch):
     threads = torch.get_num_threads()
 
     def patch(module):
-        real_run = module.subprocess.run
+        real_run = subprocess.run
 
         def run(cmd, *args, **kwargs):
             if not any(flag in cmd for flag in ("--child", "--worker")):
@@ -35,7 +36,7 @@ def in_process(monkeypatch):
                 assert module.main([str(c) for c in cmd[2:]]) in (0, None)
             return types.SimpleNamespace(stdout=out.getvalue(), returncode=0, stderr="")
 
-        monkeypatch.setattr(module.subprocess, "run", run)
+        monkeypatch.setattr(subprocess, "run", run)  # the module's own or _timing's in_fresh_process
         return module
 
     yield patch

@@ -24,11 +24,14 @@
   (:mod:`.datasets`, :func:`load_dataset`); rank statistics over datasets
   (:mod:`.stats`: :func:`mean_ranks`, :func:`friedman_test`,
   :func:`nemenyi_cd`, :func:`holm_test`, :func:`cd_diagram`; paired runs:
-  :func:`paired_test`).
+  :func:`paired_test`); the tables of such a grid (:mod:`.grid_report`).
+* :class:`CTGANSampler` (:mod:`.ctgan_sampler`) — CTGAN as a baseline
+  oversampler; needs the optional ``ctgan`` package (``pip install ctgan``).
 """
 
 from .cnn import CNNClassifier
 from .columns import column_fidelity, correlation_difference, encode_for_metrics
+from .ctgan_sampler import CTGANSampler
 from .datasets import DatasetNotFound, available_datasets, load_dataset
 from .downstream import compare_oversamplers
 from .engine import compare_on_datasets, read_store
@@ -64,7 +67,7 @@ from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd,
 __all__ = [
     "COST_SENSITIVE", "DatasetNotFound", "available_datasets", "cd_diagram", "compare_on_datasets",
     "friedman_test", "holm_test", "load_dataset", "mean_ranks", "nemenyi_cd", "paired_test", "parse_sampler",
-    "read_store", "sampler_spec", "score_table", "split_specs",
+    "read_store", "sampler_spec", "score_table", "split_specs", "CTGANSampler",
     "CLASSIFIERS", "CNNClassifier", "compare_on_images", "DEFAULT_SCORING", "QUALITY_METRICS", "InceptionFeatures",
     "NeighbourCap",
     "SmallCNNFeatures", "TorchFeatures", "am_score", "available_oversamplers", "c2st_accuracy",
