@@ -1,8 +1,9 @@
 """What the timing benchmarks share: their synthetic table, median timing, runs on one thread, a measurement in a
-fresh process, and printing or writing the results."""
+fresh process, their command line's common options, and the results' head, printed or written."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -16,7 +17,7 @@ import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
-from minority_gen.evaluation.report import write_results
+from minority_gen.evaluation.report import command_line, run_stamp, write_results
 
 
 def make_table(n: int = 1000, d: int = 10, seed: int = 0):
@@ -75,18 +76,35 @@ def path_first(folder: Path | str | None) -> dict:
     return env
 
 
-def in_fresh_process(cmd: list[str], what: str, path: Path | None = None) -> dict:
+def in_fresh_process(cmd: list[str], what: str, path: Path | None = None, **env: str) -> dict:
     """Run ``cmd`` (a script in its worker mode, which prints its result as JSON on its last line) in a new
-    process, with ``path`` first on ``PYTHONPATH``: that result; ``RuntimeError`` naming ``what`` if it fails."""
-    done = subprocess.run(cmd, capture_output=True, text=True, env=path_first(path))
+    process, with ``path`` first on ``PYTHONPATH`` and the variables ``env`` set: that result; ``RuntimeError``
+    naming ``what`` if it fails."""
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**path_first(path), **env})
     if done.returncode:
         raise RuntimeError(f"{what} failed: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def print_or_write(lines: list[str], out: Path, quick: bool) -> None:
-    """A smoke run's results printed; a full run's written to ``out`` (and where, printed)."""
+def parser(doc: str, out: Path | None = None, quick: str = "smoke run: tiny sizes, nothing written"):
+    """A script's argument parser: ``doc`` (its docstring) as the help, ``--quick`` and, with a default, ``--out``."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help=quick)
+    if out is not None:
+        ap.add_argument("--out", type=Path, default=out)
+    return ap
+
+
+def head(title: str, script: str, argv, *notes: str, load_start=None, info=None) -> list[str]:
+    """A results file's first lines: ``# title``, the run's stamp (:func:`~minority_gen.evaluation.report.
+    run_stamp` of ``python benchmarks/<script> <argv>``) and ``notes``, each a line of its own."""
+    return [f"# {title}", "", *run_stamp(command_line(f"benchmarks/{script}", argv), load_start, info), *notes, ""]
+
+
+def print_or_write(lines: list[str], out: Path, quick: bool, data=None, echo: bool = False) -> None:
+    """A smoke run's results printed; a full run's written to ``out`` (``data`` as JSON beside it; printed too
+    with ``echo``), and where, printed."""
     if quick:
         print("\n".join(lines))
     else:
-        print("wrote", write_results(out, lines))
+        print("wrote", write_results(out, lines, data, echo=echo))

@@ -1,9 +1,5 @@
-"""BreastMNIST speed (protocol I's data): time per 1,000 iterations, peak memory and sample grids of image GANs.
-
-On the training split (label 0 = malignant), as a whole (``malignant147``) or with 30 malignant images
-(``severe30``, ``evaluation.datasets.severe_cut``), each method fits ``GANOversampler(method=M, n_iter=N,
-device=..., random_state=0)`` at its and the image defaults in a process of its own (so max RSS is its own); the
-fit's time is scaled to 1,000 iterations and 8 real vs 8 synthetic images per class are saved (not converged).
+"""BreastMNIST speed (protocol I's data): time per 1,000 iterations, peak memory and sample grids of image GANs,
+each (method, scenario) fitted in a process of its own (what is run: benchmarks/README.md, "BreastMNIST speed").
 
     python benchmarks/breastmnist_speed.py --quick            # 10 iterations, seconds
     python benchmarks/breastmnist_speed.py --threads 1        # 100 iterations per run
@@ -19,7 +15,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,8 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the package, also when it is not installed
 
+from benchmarks._timing import head, in_fresh_process, parser, timed  # noqa: E402
 from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_breastmnist  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines, write_results  # noqa: E402
 
 #: This script's scenario names → ``load_breastmnist``'s.
 SCENARIOS = {"malignant147": "full", "severe30": "severe30"}
@@ -58,7 +54,6 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
     """One (method, scenario) fit in this process: its row of the table, after saving its grid."""
     import torch
 
-    from benchmarks._timing import timed
     from minority_gen import GANOversampler
     from minority_gen.plotting import save_sampler_grid
 
@@ -79,18 +74,16 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 iterations per run (smoke test)")
-    parser.add_argument("--n-iter", type=int, default=None, help="iterations per run (default 100; quick 10)")
-    parser.add_argument("--methods", nargs="+", default=["rumi", "lsgan"])
-    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "breastmnist_speed")
-    parser.add_argument("--note", default="", help="free text added to the results (e.g. CPU sharing)")
-    parser.add_argument("--worker", nargs=2, metavar=("METHOD", "SCENARIO"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    ap = parser(__doc__, ROOT / "benchmarks" / "results" / "breastmnist_speed", quick="10 iterations per run")
+    ap.add_argument("--n-iter", type=int, default=None, help="iterations per run (default 100; quick 10)")
+    ap.add_argument("--methods", nargs="+", default=["rumi", "lsgan"])
+    ap.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap.add_argument("--note", default="", help="free text added to the results (e.g. CPU sharing)")
+    ap.add_argument("--worker", nargs=2, metavar=("METHOD", "SCENARIO"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
     args.n_iter = args.n_iter or (10 if args.quick else 100)
     if args.worker:
         print(json.dumps(run_one(args, *args.worker)))
@@ -101,30 +94,23 @@ def main() -> None:
     rows = []
     for method in args.methods:
         for scenario in args.scenarios:  # the same options, in a process of its own
-            done = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--worker", method, scenario],
-                                  capture_output=True, text=True, check=False)
-            if done.returncode:
-                raise SystemExit(f"{method} / {scenario} failed:\n{done.stderr[-3000:]}")
-            rows.append(r := json.loads(done.stdout.strip().splitlines()[-1]))
+            cmd = [sys.executable, __file__, *sys.argv[1:], "--worker", method, scenario]
+            rows.append(r := in_fresh_process(cmd, f"{method} / {scenario}"))
             print(f"{method:8s} {scenario:13s} {r['s_per_1000']:8.1f} s/1000 it  max RSS {r['max_rss_mb']:.0f} MB",
                   flush=True)
-    write_table(args, rows, load_start)
 
-
-def write_table(args: argparse.Namespace, rows: list[dict], load_start) -> None:
     from minority_gen.nets.conv import DEFAULT_WIDTH
     from minority_gen.settings import AUTO_IMAGE_EMA
 
     lines = [
-        "# BreastMNIST: GAN training speed and memory", "",
-        *run_stamp(command_line("benchmarks/breastmnist_speed.py"), load_start),
-        f"* Device `{args.device}`, torch threads {rows[0]['torch_threads'] if rows else '?'}",
-        f"* Settings: `GANOversampler(method=M, n_iter={args.n_iter}, device={args.device!r}, "
-        "random_state=0)`, each method's default batch size, latent size and Adam settings (rumi, lsgan, acgan: "
-        "batch 100, latent 100; Adam 1e-4 for rumi and lsgan, 2e-4 for acgan), image "
-        f"defaults (conv width {DEFAULT_WIDTH}, DiffAugment color,translation,cutout, EMA of G {AUTO_IMAGE_EMA}); "
-        f"`fit` wall time over {args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
-        *([f"* Note: {args.note}"] if args.note else []), "",
+        *head("BreastMNIST: GAN training speed and memory", "breastmnist_speed.py", None,
+              f"* Device `{args.device}`, torch threads {rows[0]['torch_threads'] if rows else '?'}",
+              f"* Settings: `GANOversampler(method=M, n_iter={args.n_iter}, device={args.device!r}, "
+              "random_state=0)`, each method's default batch size, latent size and Adam settings (rumi, lsgan, "
+              "acgan: batch 100, latent 100; Adam 1e-4 for rumi and lsgan, 2e-4 for acgan), image defaults (conv "
+              f"width {DEFAULT_WIDTH}, DiffAugment color,translation,cutout, EMA of G {AUTO_IMAGE_EMA}); `fit` wall "
+              f"time over {args.n_iter} iterations scaled to 1,000; max RSS of the run's own process.",
+              *([f"* Note: {args.note}"] if args.note else []), load_start=load_start),
         *table_lines(["method", "scenario", "rows (malignant / benign)", "GANs fitted", "fit (s)", "s per 1,000 it",
                       "max RSS (MB)", "grid"],
                      [[r["method"], r["scenario"], f"{r['counts']['0']} / {r['counts']['1']}", r["gans"],

@@ -14,9 +14,7 @@ import argparse
 import functools
 import inspect
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._timing import path_first, timed  # noqa: E402
+from benchmarks._timing import in_fresh_process, parser, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info  # noqa: E402
@@ -45,19 +43,15 @@ def worker(args: argparse.Namespace) -> None:
     dist.barrier()
     seconds = timed(lambda: fit_ddp(sampler, X, y), 1)[0]
     if dist.get_rank() == 0:
-        Path(args.result).write_text(json.dumps({"seconds": seconds, "iterations": len(sampler.history_)}))
+        print(json.dumps({"seconds": seconds, "iterations": len(sampler.history_)}))
     dist.destroy_process_group()
 
 
 def run_world(args: argparse.Namespace, n: int) -> dict:
-    """One launcher run on ``n`` processes (the same options, in worker mode): its row."""
-    with tempfile.TemporaryDirectory() as tmp:
-        result = Path(tmp) / "result.json"
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
-                   str(Path(__file__).resolve()), *sys.argv[1:], "--worker", "--result", str(result)]
-        launch = lambda: subprocess.run(command, env=path_first(ROOT), check=True, capture_output=True, text=True)
-        wall = timed(launch, 1)[0]
-        out = json.loads(result.read_text())
+    """One launcher run on ``n`` processes (the same options, in worker mode; rank 0 prints its result): its row."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n),
+               str(Path(__file__).resolve()), *sys.argv[1:], "--worker"]
+    wall, out = timed(lambda: in_fresh_process(command, f"ddp_throughput on {n} process(es)", ROOT), 1)
     images = out["iterations"] * args.batch_size * n
     return {"processes": n, "fit_s": round(out["seconds"], 2), "command_s": round(wall, 2),
             "iterations_per_s": round(out["iterations"] / out["seconds"], 2),
@@ -109,21 +103,19 @@ def count_syncs(n_iter: int = 200) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 iterations")
-    parser.add_argument("--n-iter", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=32, help="per process")
-    parser.add_argument("--width", type=int, default=16, help="convolutional width")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--random", action="store_true", help="random images instead of BreastMNIST")
-    parser.add_argument("--sync-count", action="store_true", help="count host synchronisations only")
-    parser.add_argument("--out", type=Path, default=None, help="write results.json here (default: print only)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    ap = parser(__doc__, quick="10 iterations")
+    ap.add_argument("--n-iter", type=int, default=100)
+    ap.add_argument("--batch-size", type=int, default=32, help="per process")
+    ap.add_argument("--width", type=int, default=16, help="convolutional width")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap.add_argument("--random", action="store_true", help="random images instead of BreastMNIST")
+    ap.add_argument("--sync-count", action="store_true", help="count host synchronisations only")
+    ap.add_argument("--out", type=Path, default=None, help="write results.json here (default: print only)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
     args.n_iter = 10 if args.quick else args.n_iter
     if args.worker:
         return worker(args)

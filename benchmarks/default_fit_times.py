@@ -9,7 +9,6 @@ of ``--repeats`` runs in this process. Target: under 60 s per method on 2 CPU co
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -20,15 +19,15 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import make_table  # noqa: E402
+from benchmarks._timing import head, make_table, parser, print_or_write  # noqa: E402
 from minority_gen import GANOversampler, available_methods  # noqa: E402
 from minority_gen.commands._common import CommandError  # noqa: E402
 from minority_gen.commands._gan_options import parse_params  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, HERE / "results" / "default_fit_times.md", quick="2 methods, 50 iterations, nothing written")
     ap.add_argument("--methods", default=None, help="comma-separated (default: all registered)")
     ap.add_argument("--recipe", default="tuned", choices=["tuned", "paper"])
     ap.add_argument("--repeats", type=int, default=1)
@@ -37,8 +36,6 @@ def main(argv=None) -> int:
     ap.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
                     help="set an estimator parameter (repeatable), e.g. boundary=null")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default=str(HERE / "results" / "default_fit_times.md"))
     args = ap.parse_args(argv)
     methods = args.methods.split(",") if args.methods else available_methods()
     if args.threads:
@@ -61,11 +58,8 @@ def main(argv=None) -> int:
         rows.append([name, *(statistics.median(column) for column in zip(*times))])
         print(f"{name:12s} {rows[-1][1]:7.1f} s  (CPU {rows[-1][2]:.1f} s)", flush=True)
     lines = [
-        f"# Default fit time per method (recipe={args.recipe!r})",
-        "",
-        *run_stamp(command_line("benchmarks/default_fit_times.py", argv)),
-        f"* torch threads {torch.get_num_threads()}",
-        "",
+        *head(f"Default fit time per method (recipe={args.recipe!r})", "default_fit_times.py", argv,
+              f"* torch threads {torch.get_num_threads()}"),
         "1,000 × 10 binary table (10 % minority), `GANOversampler(method=name, random_state=r, "
         "device='cpu').fit_resample(X, y)` at its defaults"
         + ("" if not extra else " but " + ", ".join(f"`{k}={v!r}`" for k, v in extra.items()))
@@ -75,8 +69,7 @@ def main(argv=None) -> int:
         *table_lines(["method", "fit_resample (s)", "CPU (s)", "under 60 s"],
                      [[n, f"{t:.1f}", f"{c:.1f}", "yes" if t < 60 else "**no**"] for n, t, c in rows]),
     ]
-    if not args.quick:
-        print("wrote", write_results(args.out, lines))
+    print_or_write(lines, args.out, args.quick)
     return 0
 
 

@@ -1,10 +1,8 @@
-"""Run ``minority-gen evaluate`` on the demo data: breast cancer with 30 malignant rows.
+"""``minority-gen evaluate`` on the demo data, ``breast_cancer_30`` of ``minority_gen.evaluation.datasets`` (protocol
+T's table: 357 benign rows, 30 malignant, label 1) written to a temporary CSV: the committed report is exactly
+what a user gets from the command line.
 
-``breast_cancer_30`` of ``minority_gen.evaluation.datasets`` (the table of protocol T: all 357 benign rows, the
-malignant class cut to 30, label 1) is written to a temporary CSV and the command line is run on it, so the
-committed report is exactly what a user gets from ``minority-gen evaluate``.
-
-    python -m benchmarks.evaluate_breast_cancer           # full: GAN defaults (n_iter 2000), cv 5
+    python -m benchmarks.evaluate_breast_cancer           # full: GAN defaults, cv 5
     python -m benchmarks.evaluate_breast_cancer --quick   # n_iter 50, cv 3: a smoke run in seconds
 """
 

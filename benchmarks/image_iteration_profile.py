@@ -1,11 +1,6 @@
-"""One 28 × 28 image-GAN iteration beside its FLOP bound on this CPU (issue 10, part 3).
-
-Default ``rumi`` on BreastMNIST's training split (random images of its counts without the file; one in eight with
-``--quick``), one torch thread. FLOPs per iteration: ``torch.utils.flop_counter.FlopCounterMode`` (products and
-convolutions) over a fit of ``--count-iter`` iterations less a 1-iteration fit; time per iteration: a fit of
-``--iters`` less a 1-iteration fit (set-up and the final sampling cancel); peak: the best of five 1,024²
-float32 ``torch.mm``. Bound = FLOPs / peak (time / bound = 1: compute-bound). The networks in channels-last
-memory format (the default, ``nets.conv.CONV_MEMORY_FORMAT``) and in NCHW are timed alternately.
+"""One 28 × 28 image-GAN iteration beside its FLOP bound on this CPU (issue 10, part 3): default ``rumi`` on
+BreastMNIST's training split, one torch thread, the networks in channels-last and in NCHW memory format (what is
+counted and timed: benchmarks/README.md, "One image-GAN iteration beside its FLOP bound").
 
     python benchmarks/image_iteration_profile.py                 # writes benchmarks/results/image_iteration_profile.md
     python benchmarks/image_iteration_profile.py --quick         # seconds, nothing written
@@ -13,7 +8,6 @@ memory format (the default, ``nets.conv.CONV_MEMORY_FORMAT``) and in NCHW are ti
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -24,11 +18,11 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import timed  # noqa: E402
+from benchmarks._timing import head, parser, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_info, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import run_info, table_lines, write_results  # noqa: E402
 from minority_gen.nets import conv  # noqa: E402
 from minority_gen.settings import AUTO_IMAGE_EMA  # noqa: E402
 
@@ -44,12 +38,10 @@ def fit(X, y, n_iter: int) -> float:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = parser(__doc__, HERE / "results" / "image_iteration_profile.md", quick="an eighth of the images, 3 iterations")
     ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--iters", type=int, default=21, help="iterations of the timed fit (default 21)")
     ap.add_argument("--count-iter", type=int, default=3, help="iterations under the FLOP counter (default 3)")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "image_iteration_profile.md")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     X, y, source = breastmnist_or_random(args.data)
@@ -85,11 +77,10 @@ def main(argv=None) -> int:
     if args.quick:
         return 0
     lines = [
-        "# One 28 × 28 image-GAN iteration beside its FLOP bound", "",
-        *run_stamp(command_line("benchmarks/image_iteration_profile.py", argv), info=result),
-        "* 1 torch thread; the load average includes this run", "",
+        *head("One 28 × 28 image-GAN iteration beside its FLOP bound", "image_iteration_profile.py", argv,
+              "* 1 torch thread; the load average includes this run", info=result),
         f"Default `rumi` (image defaults: the paper's recipe, width {conv.DEFAULT_WIDTH}, DiffAugment, EMA of G "
-        f"{AUTO_IMAGE_EMA}) on {source}, {len(X)} images; method in the script's docstring.", "",
+        f"{AUTO_IMAGE_EMA}) on {source}, {len(X)} images; method: benchmarks/README.md.", "",
         *table_lines(["network memory format", "FLOPs per iteration", "time per iteration",
                       "peak (1,024² `torch.mm`, 1 thread)", "FLOP bound", "time / bound"],
                      [[row, f"{per_iter / 1e9:.2f} GFLOP", f"{seconds[name] * 1e3:.0f} ms", f"{peak / 1e9:.1f} GFLOP/s",

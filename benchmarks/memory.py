@@ -1,9 +1,6 @@
-"""Memory of fits (issue 11, part 7), each measurement in a fresh process with one torch thread:
-
-* **loop**: ``GANOversampler(method="rumi").fit_resample`` ``--loop-fits`` times on one 1,000 × 10 table, with the
-  resident memory (``VmRSS``) and the live torch tensors after every fit: a leak grows from fit to fit;
-* **large**: one default fit on a ``--large-n`` × 20 float32 table (10 % minority): the peak resident memory
-  (``ru_maxrss``) above the memory before the table was made, against the table's size and the input plus output.
+"""Memory of fits (issue 11, part 7), each measurement in a fresh process with one torch thread: resident memory
+and live tensors over ``--loop-fits`` fits in a loop, and the peak of one fit of a ``--large-n`` × 20 table
+(what each measures: benchmarks/README.md, "Memory of fits").
 
     python benchmarks/memory.py             # both, results file written (results/memory.md and .json)
     python benchmarks/memory.py --quick     # small sizes, printed only
@@ -14,10 +11,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import re
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,8 +23,9 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import head, in_fresh_process, parser, print_or_write, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 MB = 1e6
 
@@ -64,9 +60,8 @@ def run_large(n: int, d: int, n_iter: int) -> dict:
     gc.collect()
     base = rss_bytes()
     X, y = table(n, d)
-    start = time.perf_counter()
-    X_res, y_res = GANOversampler(n_iter=n_iter, device="cpu", random_state=0).fit_resample(X, y)
-    fit_s = time.perf_counter() - start
+    sampler = GANOversampler(n_iter=n_iter, device="cpu", random_state=0)
+    fit_s, (X_res, y_res) = timed(lambda: sampler.fit_resample(X, y), 1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     return {"n": n, "d": d, "n_iter": n_iter, "data_mb": X.nbytes / MB, "base_mb": base / MB, "peak_mb": peak / MB,
             "peak_over_base_mb": (peak - base) / MB, "multiple_of_data": (peak - base) / X.nbytes,
@@ -74,11 +69,11 @@ def run_large(n: int, d: int, n_iter: int) -> dict:
             "new_rows": int(len(X_res) - n), "fit_s": fit_s}
 
 
-def report(loop: dict, large: dict, command: str) -> list[str]:
+def report(loop: dict, large: dict, argv) -> list[str]:
     rss, tensors = loop["rss_mb"], loop["live_tensors"]
     k = min(4, len(rss) - 2)  # growth measured after the first few fits (allocator warm-up)
     return [
-        "# Memory of fits (issue 11, part 7)", "", *run_stamp(command), "* 1 torch thread per measuring process", "",
+        *head("Memory of fits (issue 11, part 7)", "memory.py", argv, "* 1 torch thread per measuring process"),
         f"## {len(rss)} fits in a loop (1,000 × 10 float32, 10 % minority, rumi, {loop['n_iter']} iterations each)", "",
         *table_lines(["after fit", "RSS (MB)", "live torch tensors", "fit (s)"],
                      [[i, f"{r:.1f}", t, f"{s:.1f}"]
@@ -99,15 +94,14 @@ def report(loop: dict, large: dict, command: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 fits of 5 iterations, a 20,000-row table; print only")
-    parser.add_argument("--loop-fits", type=int, default=20)
-    parser.add_argument("--loop-iter", type=int, default=200)
-    parser.add_argument("--large-n", type=int, default=1_000_000)
-    parser.add_argument("--large-iter", type=int, default=2000)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "memory.md")
-    parser.add_argument("--child", choices=("loop", "large"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ap = parser(__doc__, HERE / "results" / "memory.md", quick="3 fits of 5 iterations, a 20,000-row table; print only")
+    ap.add_argument("--loop-fits", type=int, default=20)
+    ap.add_argument("--loop-iter", type=int, default=200)
+    ap.add_argument("--large-n", type=int, default=1_000_000)
+    ap.add_argument("--large-iter", type=int, default=2000)
+    ap.add_argument("--child", choices=("loop", "large"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
     if args.quick:
         args.loop_fits, args.loop_iter, args.large_n, args.large_iter = 3, 5, 20_000, 5  # growth from fit 2 to 3
     if args.child:
@@ -119,15 +113,9 @@ def main(argv=None) -> int:
     results = {}
     for mode in ("loop", "large"):  # each in a fresh process, so that one does not inherit the other's heap
         print(f"{mode} ...", flush=True)
-        cmd = [sys.executable, __file__, "--child", mode, "--loop-fits", str(args.loop_fits), "--loop-iter",
-               str(args.loop_iter), "--large-n", str(args.large_n), "--large-iter", str(args.large_iter)]
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
-        results[mode] = json.loads(done.stdout.strip().splitlines()[-1])
-    lines = report(results["loop"], results["large"], command_line("benchmarks/memory.py", argv))
-    print("\n".join(lines))
-    if not args.quick:
-        write_results(args.out, lines, results)
+        cmd = [sys.executable, __file__, *argv, "--child", mode]
+        results[mode] = in_fresh_process(cmd, f"memory.py --child {mode}", OMP_NUM_THREADS="1")
+    print_or_write(report(results["loop"], results["large"], argv), args.out, args.quick, results, echo=True)
     return 0
 
 

@@ -1,10 +1,6 @@
-"""Mutation testing: do the tests fail when the package is broken on purpose?
-
-Each mutant is a named, hand-written substitution (a swapped loss target, a flipped sign, a network left out
-of the optimisers, ``n_critic`` ignored ...; listed in ``mutants.toml`` beside this script), made in a temporary
-copy of the package and the tests (the real files are never edited); pytest then runs the test files in that
-copy, which imports the mutated package. A mutant is *killed* when a test fails (or errors, or the run times out)
-and *survives* when every test passes. The unmutated copy is run first and must pass.
+"""Mutation testing: do the tests fail when the package is broken on purpose? Each mutant (``mutants.toml``
+beside this script) is one hand-written substitution in a temporary copy of the package, whose tests then run
+(how a mutant is made, run and judged: benchmarks/README.md, "Mutation testing").
 
     python benchmarks/mutation.py                  # every mutant; writes results/mutation/results.{md,json}
     python benchmarks/mutation.py --quick          # 3 mutants against the fast loss tests (smoke run)
@@ -14,7 +10,6 @@ and *survives* when every test passes. The unmutated copy is run first and must 
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -28,9 +23,12 @@ from pathlib import Path
 
 import tomllib
 
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._timing import head, parser, print_or_write  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
+
 #: Test files run against every mutant, fastest first (pytest stops at the first failure).
 TESTS = ("tests/test_losses_nondegenerate.py", "tests/test_losses.py", "tests/test_losses_conditional.py",
          "tests/test_wiring.py", "tests/test_sample_quality.py", "tests/test_methods_conditional.py",
@@ -140,19 +138,16 @@ def run_mutant(mutant: Mutant | None, tests=TESTS, pytest_args=(), timeout: floa
     return {"mutant": None if mutant is None else mutant.name, "passed": not by, "by": by, "seconds": seconds}
 
 
-def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, jobs: int, tests) -> str:
+def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, jobs: int, tests) -> list[str]:
+    """The results' markdown lines: the run, the kill rate, a row per mutant and the survivors."""
     killed = sum(not r["passed"] for r in rows)
-    table = []
-    for r in rows:
-        m = mutants[r["mutant"]]
-        table.append([m.name, f"`{m.path.removeprefix('minority_gen/')}`", m.breaks, "no" if r["passed"] else "yes",
-                      f"`{r['by']}`" if r["by"] else "-", r["seconds"]])
-    survivors = [f"* `{m.name}` ({m.breaks}): {m.note or 'no test catches it.'}"
-                 for m in (mutants[r["mutant"]] for r in rows if r["passed"])]
-    lines = [
-        "# Mutation testing: the tests against deliberately broken copies of the package", "",
-        *run_stamp(command_line("benchmarks/mutation.py", argv)),
-        f"* {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time)", "",
+    done = [(r, mutants[r["mutant"]]) for r in rows]
+    table = [[m.name, f"`{m.path.removeprefix('minority_gen/')}`", m.breaks, "no" if r["passed"] else "yes",
+              f"`{r['by']}`" if r["by"] else "-", r["seconds"]] for r, m in done]
+    survivors = [f"* `{m.name}` ({m.breaks}): {m.note or 'no test catches it.'}" for r, m in done if r["passed"]]
+    return [
+        *head("Mutation testing: the tests against deliberately broken copies of the package", "mutation.py", argv,
+              f"* {elapsed / 60:.1f} min in all ({jobs} mutant(s) at a time)"),
         "Each mutant is one hand-written substitution in a temporary copy of `minority_gen/`; pytest then runs, "
         "in that copy, stopping at the first failure:", "",
         *(f"* `{t}`" for t in tests), "",
@@ -161,19 +156,17 @@ def report(rows: list[dict], mutants: dict, argv: list[str], elapsed: float, job
         "", "## Survivors", "",
         *(survivors or ["None."]),
     ]
-    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, ROOT / "benchmarks" / "results" / "mutation",
+                quick=f"mutants {', '.join(QUICK)} against the fast loss tests")
     ap.add_argument("--only", default=None, help="comma-separated mutant names")
-    ap.add_argument("--quick", action="store_true", help=f"mutants {', '.join(QUICK)} against the fast loss tests")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per mutant (a timeout counts as killed)")
     ap.add_argument("--tests", default=None, help="comma-separated test files (default: the list in TESTS)")
     ap.add_argument("--jobs", type=int, default=1, help="mutants tested at the same time")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mutation"))
     args = ap.parse_args(argv)
     mutants = {m.name: m for m in MUTANTS}
     if args.list:
@@ -202,11 +195,8 @@ def main(argv=None) -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         rows = list(pool.map(one, names))
-    killed = sum(not r["passed"] for r in rows)
-    print(f"{killed} of {len(rows)} killed ({100 * killed / len(rows):.1f} %)")
-    if not args.quick:
-        text = report(rows, mutants, argv, time.perf_counter() - start, args.jobs, tests)
-        print("wrote", write_results(Path(args.out) / "results.md", text, rows))
+    lines = report(rows, mutants, argv, time.perf_counter() - start, args.jobs, tests)
+    print_or_write(lines, args.out / "results.md", args.quick, rows)
     return 0
 
 

@@ -8,7 +8,6 @@ What is run: benchmarks/README.md, "Parallel evaluation"; how to read the result
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -22,11 +21,11 @@ from sklearn.datasets import load_wine
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import measure, print_or_write, same  # noqa: E402
+from benchmarks._timing import head, measure, parser, print_or_write, same  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
 from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_zenodo  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 
 def speedups(what: str, runs: list[tuple[str, float, object]]) -> list[str]:
@@ -41,14 +40,12 @@ def speedups(what: str, runs: list[tuple[str, float, object]]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, HERE / "results" / "parallel" / "results.md", quick="tiny budgets, nothing written")
     ap.add_argument("--data", type=Path, default=default_data_dir(),
                     help="data folder holding imblearn_zenodo/ (default $MINORITY_GEN_DATA, else ../shared/data)")
     ap.add_argument("--dataset", default="yeast_me2")
     ap.add_argument("--n-iter", type=int, default=500, help="rumi iterations in the comparison (default 500)")
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "parallel" / "results.md")
     args = ap.parse_args(argv)
     n_iter, gan_iter = (20, 20) if args.quick else (args.n_iter, 2000)
     repeats = args.repeats
@@ -79,11 +76,10 @@ def main(argv=None) -> int:
 
     counts = ", ".join(str(n) for n in np.bincount(yw))
     lines = [
-        "# Parallel evaluation and per-class training (joblib, issue 12)", "",
-        *run_stamp(command_line("benchmarks/parallel_eval.py", argv), load_start),
-        f"* joblib {joblib.__version__} (sees {joblib.cpu_count()} CPUs), torch {threads} threads in "
-        "the serial runs. The cores were shared with other jobs during the run, so the figures are indicative: "
-        "the load average above counts those jobs too.", "",
+        *head("Parallel evaluation and per-class training (joblib, issue 12)", "parallel_eval.py", argv,
+              f"* joblib {joblib.__version__} (sees {joblib.cpu_count()} CPUs), torch {threads} threads in the serial "
+              "runs. The cores were shared with other jobs during the run, so the figures are indicative: the load "
+              "average above counts those jobs too.", load_start=load_start),
         f"## `compare_oversamplers`: {args.dataset} ({X.shape[0]} × {X.shape[1]}, {int(y.sum())} minority rows)", "",
         f"rumi ({n_iter} iterations, CPU), SMOTE, random oversampling × logistic regression × 5 folds: "
         f"15 (oversampler, fold) tasks. Median of {repeats} run(s); *cold* = one run that starts the "

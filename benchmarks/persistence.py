@@ -1,16 +1,12 @@
-"""Save and load time, and file size, of a fitted default sampler (issue 11: persistence).
+"""Save and load time, and file size, of a fitted default sampler (issue 11: persistence); what is timed:
+benchmarks/README.md, "Saving and loading a fitted sampler".
 
-The default ``GANOversampler(method="rumi")`` is fitted once on a 1,000 × 10 binary table (10 % minority);
-``sampler.save`` / ``GANOversampler.load`` are timed (median of ``--repeats``) next to ``joblib.dump`` /
-``joblib.load``, and the loaded sampler must draw the original's rows for the same seed.
-
-    python benchmarks/persistence.py               # default rumi, 2,000 iterations, 20 repeats
+    python benchmarks/persistence.py               # default rumi, 20 repeats
     python benchmarks/persistence.py --quick       # 50 iterations, 3 repeats, no results file
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -22,17 +18,15 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import make_table, timed  # noqa: E402
+from benchmarks._timing import head, make_table, parser, print_or_write, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="50 iterations, 3 repeats, print only")
-    parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "persistence.md")
-    args = parser.parse_args(argv)
+    ap = parser(__doc__, HERE / "results" / "persistence.md", quick="50 iterations, 3 repeats, print only")
+    ap.add_argument("--repeats", type=int, default=20)
+    args = ap.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     params = {"n_iter": 50} if args.quick else {}
     fit_s, sampler = timed(lambda: GANOversampler(random_state=0, device="cpu", **params).fit(*make_table()), 1)
@@ -47,9 +41,8 @@ def main(argv=None) -> int:
     if not same:
         raise SystemExit("the loaded sampler drew other rows than the original: persistence is broken")
     lines = [
-        "# Saving and loading a fitted sampler", "",
-        *run_stamp(command_line("benchmarks/persistence.py", argv)),
-        f"* torch threads {torch.get_num_threads()}", "",
+        *head("Saving and loading a fitted sampler", "persistence.py", argv,
+              f"* torch threads {torch.get_num_threads()}"),
         f"Default `GANOversampler(method='rumi')` ({sampler.n_iter} iterations, fitted in {fit_s:.1f} s) on a "
         f"1,000 × 10 binary table (10 % minority); median of {repeats} runs. The loaded sampler's 1,000 rows "
         "for seed 3 equal the original's: yes.", "",
@@ -57,9 +50,7 @@ def main(argv=None) -> int:
             ["`sampler.save` / `GANOversampler.load` (.mgz)", f"{ms[0]:.1f}", f"{ms[1]:.1f}", f"{kib[0]:.1f}", "no"],
             ["`joblib.dump` / `joblib.load`", f"{ms[2]:.1f}", f"{ms[3]:.1f}", f"{kib[1]:.1f}", "yes (pickle)"]]),
     ]
-    print("\n".join(lines))
-    if not args.quick:
-        write_results(args.out, lines)
+    print_or_write(lines, args.out, args.quick, echo=True)
     return 0
 
 

@@ -174,3 +174,18 @@ def test_shared_timing_helpers():
     assert X.shape == (200, 3) and 0 < y.mean() < 0.2
     seconds, out = timing.timed(lambda: 7, 3)
     assert out == 7 and seconds >= 0
+
+
+def test_shared_command_line_and_results_head(tmp_path, capsys):
+    timing = imported("_timing", "bench_timing_")
+    args = timing.parser("doc", tmp_path / "r.md").parse_args(["--quick"])
+    assert args.quick and args.out == tmp_path / "r.md"
+    assert not hasattr(timing.parser("doc").parse_args([]), "out")
+    lines = timing.head("Title", "x.py", ["--quick"], "* note", load_start=(1, 2, 3))
+    assert lines[:3] == ["# Title", "", "* Command: `python benchmarks/x.py --quick`"]
+    assert lines[-2:] == ["* note", ""] and "at the start" in lines[-3]
+    timing.print_or_write(["# r", "a"], tmp_path / "r.md", quick=True)
+    assert capsys.readouterr().out == "# r\na\n" and not (tmp_path / "r.md").exists()
+    timing.print_or_write(["# r", "a"], tmp_path / "r.md", quick=False, data={"k": 1}, echo=True)
+    assert (tmp_path / "r.md").read_text() == "# r\na\n" and (tmp_path / "r.json").is_file()
+    assert capsys.readouterr().out == f"# r\na\nwrote {tmp_path / 'r.md'}\n"

@@ -33,7 +33,7 @@ def test_report_stamps_the_run_and_lists_every_mutant_and_the_survivors():
     mutants = {m.name: m for m in MUT["MUTANTS"]}
     rows = [{"mutant": "ema-inverted", "passed": False, "by": "tests/test_x.py::t", "seconds": 3.2},
             {"mutant": "packed-labels-second-row", "passed": True, "by": "", "seconds": 5.0}]
-    text = MUT["report"](rows, mutants, ["--only", "ema-inverted"], 120.0, 2, ("tests/test_x.py",))
+    text = "\n".join(MUT["report"](rows, mutants, ["--only", "ema-inverted"], 120.0, 2, ("tests/test_x.py",)))
     assert "* Command: `python benchmarks/mutation.py --only ema-inverted`" in text
     assert "output version" in text and "* Machine: " in text and "2.0 min in all (2 mutant(s) at a time)" in text
     assert "**1 of 2 mutants killed (50.0 %).**" in text
