@@ -14,13 +14,15 @@ import argparse
 import functools
 import inspect
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# after the PYTHONPATH entries, so that --sync-count with PYTHONPATH at an older checkout counts that package's loop
+sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]), str(ROOT))
 
 from benchmarks._timing import in_fresh_process, parser, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
@@ -98,8 +100,8 @@ def count_syncs(n_iter: int = 200) -> dict:
                            device="cpu", random_state=0).fit(X, y)
         results[label] = counter["n"]
     plan.train_gan = real_train
-    return {"n_iter": n_iter, "fits": ["rumi", "acgan"], "flush_every": getattr(training, "FLUSH_EVERY", None),
-            "host_reads": results}
+    return {"package": str(Path(training.__file__).parent), "n_iter": n_iter, "fits": ["rumi", "acgan"],
+            "flush_every": getattr(training, "FLUSH_EVERY", None), "host_reads": results}
 
 
 def main() -> None:
