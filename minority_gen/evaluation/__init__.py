@@ -23,6 +23,9 @@
   (:mod:`.stats`: :func:`mean_ranks`, :func:`friedman_test`,
   :func:`nemenyi_cd`, :func:`holm_test`, :func:`cd_diagram`; paired runs:
   :func:`paired_test`).
+* Protocol D's data, SMOTE reference and judge scores (:mod:`.minority_digits`,
+  :func:`~.judges.judge_scores`); toy data with known modes and
+  :func:`~.toys.mode_coverage` (:mod:`.toys`).
 """
 
 from .cnn import CNNClassifier
