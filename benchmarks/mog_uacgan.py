@@ -1,9 +1,6 @@
 """Reproduce the UAC-GAN paper's 1-D mixture of Gaussians (EVALUATION.md, protocol M).
 
-Classes N(0, 1), N(3, 2), N(6, 3); each conditional method is fitted through ``GANOversampler`` with the
-TAC-GAN authors' recipe (``RECIPE``), balanced and with the third class cut to 5 %; 10,000 generated rows
-per class are compared with 10,000 fresh true rows by MMD² (the authors' polynomial kernel, exact, and a
-Gaussian kernel) and the generated standard deviations. Results: results/mog_uacgan[_quick][_<tag>].{md,json,png}.
+Data, recipe, measures: benchmarks/README.md, "Protocol M". Results: results/mog_uacgan[_quick][_<tag>].{md,json,png}.
 
     python -m benchmarks.mog_uacgan --quick          # smoke run, ~30 CPU-seconds
     python -m benchmarks.mog_uacgan                  # a full run at pac 4, no anchors
