@@ -1,11 +1,6 @@
 """How far healthy generators stray from the training rows: the margin of the divergence rule.
 
-:func:`minority_gen.divergence.divergence_limits` calls a generated value diverged when its magnitude, in the
-encoded (standardised) space, exceeds ``DIVERGENCE_FACTOR`` (1e3) times ``max(1, the training rows' largest
-magnitude in that column)``. This script measures, for default fits, the *excursion*: the largest
-``|generated value| / max(1, max |real value|)`` over every column and every batch generated during training
-and in the returned rows, with the rule switched off; the diverged settings (too large a learning rate) then
-run once more with it on, to show where they stop.
+What it measures (the *excursion*) and how: benchmarks/README.md, "Divergence rule margin".
 
     python benchmarks/divergence_bound.py                 # toys x every method, real tables x rumi
     python benchmarks/divergence_bound.py --n-iter 300    # shorter runs (all but one default-length fit)

@@ -1,8 +1,8 @@
 """Mode-specific normalisation (``continuous="modes"``) against standardisation on a bimodal column.
 
-Toy (issue 9): a DataFrame with one continuous column ``x`` and a text column ``c``. The class to grow
-(200 rows) has ``x`` from two modes, N(-5, 0.5) and N(5, 1), in equal shares; the other class (400 rows)
-has the same modes 30 % / 70 %. ``c`` is "a"/"b" at random. For each seed,
+Toy (issue 9): :func:`minority_gen.evaluation.toys.bimodal_table`, a DataFrame with one continuous column ``x``
+and a text column ``c``. The class to grow (200 rows) has ``x`` from two modes, N(-5, 0.5) and N(5, 1), in equal
+shares; the other class (400 rows) has the same modes 30 % / 70 %. ``c`` is "a"/"b" at random. For each seed,
 ``GANOversampler(method, continuous=..., n_iter=500, random_state=seed)`` draws 2,000 rows of the class;
 reported: the share of rows between the modes (|x| < 2, where the class has almost none: 0.0 %), the share
 on the negative mode (the class's: 50 %), and the KS statistic against 2,000 fresh rows of the class.
@@ -26,16 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.report import command_line, mean_std, run_stamp, table_lines, write_results  # noqa: E402
-
-
-def class_rows(n: int, p_neg: float, rng) -> np.ndarray:
-    return np.where(rng.random(n) < p_neg, rng.normal(-5, 0.5, n), rng.normal(5, 1, n))
-
-
-def make_toy(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = np.r_[class_rows(400, 0.3, rng), class_rows(200, 0.5, rng)]
-    return pd.DataFrame({"x": x, "c": rng.choice(["a", "b"], 600)}), np.r_[np.zeros(400, int), np.ones(200, int)]
+from minority_gen.evaluation.toys import bimodal_table, bimodal_values  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -50,11 +41,11 @@ def main(argv=None) -> int:
     for method in args.methods.split(","):
         for continuous in ("standard", "modes"):
             for seed in range(args.seeds):
-                X, y = make_toy(seed)
+                X, y = bimodal_table(seed)
                 s = GANOversampler(method=method, continuous=continuous, n_iter=args.n_iter, random_state=seed,
                                    device="cpu").fit(X, y)
                 x = s.sample(2000, y=1, random_state=seed)["x"].to_numpy()
-                fresh = class_rows(2000, 0.5, np.random.default_rng(100 + seed))
+                fresh = bimodal_values(2000, 0.5, np.random.default_rng(100 + seed))
                 rows.append({"method": method, "continuous": continuous, "seed": seed,
                              "between_modes": float((np.abs(x) < 2).mean()),
                              "on_negative_mode": float((x < -2).mean()), "ks": float(ks_2samp(x, fresh).statistic)})

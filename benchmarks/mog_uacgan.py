@@ -1,9 +1,6 @@
 """Reproduce the UAC-GAN paper's 1-D mixture of Gaussians (EVALUATION.md, protocol M).
 
-Classes N(0, 1), N(3, 2), N(6, 3); each conditional method is fitted through ``GANOversampler`` with the
-TAC-GAN authors' recipe (``RECIPE``), balanced and with the third class cut to 5 %; 10,000 generated rows
-per class are compared with 10,000 fresh true rows by MMD² (the authors' polynomial kernel, exact, and a
-Gaussian kernel) and the generated standard deviations. Results: results/mog_uacgan[_quick][_<tag>].{md,json,png}.
+Data, recipe, measures: benchmarks/README.md, "Protocol M". Results: results/mog_uacgan[_quick][_<tag>].{md,json,png}.
 
     python -m benchmarks.mog_uacgan --quick          # smoke run, ~30 CPU-seconds
     python -m benchmarks.mog_uacgan                  # a full run at pac 4, no anchors
@@ -22,31 +19,16 @@ import numpy as np
 import torch
 
 from minority_gen import GANOversampler
-from minority_gen.evaluation.metrics import mmd2
+from minority_gen.evaluation.metrics import mmd2, mmd2_poly_1d
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
+from minority_gen.evaluation.toys import MIXTURE_MEANS, MIXTURE_STDS, gaussian_mixture_1d
 
-MEANS, STDS = (0.0, 3.0, 6.0), (1.0, 2.0, 3.0)
 RESULTS = Path(__file__).resolve().parent / "results"
 RECIPE = dict(lr_g=2e-3, lr_d=2e-3, betas=(0.5, 0.999), n_critic=10, batch_size=256, latent_dim=2,
               hidden_dims=(10, 10), device="cpu")
 METHODS = "acgan,tacgan,uacgan,projection,cagan,amgan,labelgan"
 PARAMS = {"uacgan": {"lambda_mi": 1.0}}  # the authors' 1-D script (their CIFAR runs: 0.1)
 KEYS = [f"{k}_{c}" for k in ("poly", "rbf") for c in (0, 1, 2, "marginal")] + ["std_0", "std_1", "std_2", "fit_s"]
-
-
-def draw(n_per_class, rng):
-    X = np.concatenate([rng.normal(m, s, n) for m, s, n in zip(MEANS, STDS, n_per_class)])
-    return X[:, None].astype(np.float32), np.repeat(np.arange(3), n_per_class)
-
-
-def mmd_poly(a: np.ndarray, b: np.ndarray) -> float:
-    """Unbiased MMD² with ``(x·y + 1)³`` on 1-D samples, exact via moments: the mean of ``(u v + 1)³`` over
-    pairs is ``Σ_k C(3, k) E[u^k] E[v^k]``; within a sample, the pairs ``i = j`` are left out."""
-    terms = list(enumerate((1, 3, 3, 1)))
-    within = lambda u: sum(c * (np.sum(u**k) ** 2 - np.sum(u ** (2 * k))) / (len(u) * (len(u) - 1))
-                           for k, c in terms)
-    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
-    return float(within(a) + within(b) - 2 * sum(c * np.mean(a**k) * np.mean(b**k) for k, c in terms))
 
 
 def mmd_rbf(a: np.ndarray, b: np.ndarray, rng, n: int = 2000, bandwidth: float = 1.0) -> float:
@@ -57,7 +39,7 @@ def mmd_rbf(a: np.ndarray, b: np.ndarray, rng, n: int = 2000, bandwidth: float =
 
 def run_one(method, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
     rng = np.random.default_rng(seed)
-    X, y = draw(n_per_class, rng)
+    X, y = gaussian_mixture_1d(n_per_class, rng)
     strategy = {c: int(n) + 1 for c, n in enumerate(n_per_class)}  # fit every class
     sampler = GANOversampler(method=method, method_params=PARAMS.get(method), n_iter=n_iter,
                              sampling_strategy=strategy, pac=pac, anchor=anchor, random_state=seed, **RECIPE)
@@ -65,12 +47,12 @@ def run_one(method, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
     sampler.fit(X, y)
     out = {"fit_s": time.perf_counter() - t0}
     gen = [sampler.sample(n_eval, y=c, random_state=seed).ravel() for c in range(3)]
-    real = np.split(draw([n_eval] * 3, np.random.default_rng(10_000 + seed))[0].ravel(), 3)
+    real = np.split(gaussian_mixture_1d([n_eval] * 3, np.random.default_rng(10_000 + seed))[0].ravel(), 3)
     for c in range(3):
-        out.update({f"poly_{c}": mmd_poly(gen[c], real[c]), f"rbf_{c}": mmd_rbf(gen[c], real[c], rng),
+        out.update({f"poly_{c}": mmd2_poly_1d(gen[c], real[c]), f"rbf_{c}": mmd_rbf(gen[c], real[c], rng),
                     f"std_{c}": float(np.std(gen[c]))})
     g_all, r_all = np.concatenate(gen), np.concatenate(real)
-    out.update(poly_marginal=mmd_poly(g_all, r_all), rbf_marginal=mmd_rbf(g_all, r_all, rng))
+    out.update(poly_marginal=mmd2_poly_1d(g_all, r_all), rbf_marginal=mmd_rbf(g_all, r_all, rng))
     return out, gen
 
 
@@ -81,8 +63,8 @@ def plot(samples, path, methods, variants):
     fig = Figure(figsize=(5 * len(variants), 2.2 * len(methods)))
     axes = fig.subplots(len(methods), len(variants), squeeze=False, sharex=True)
     for (i, m), (j, v) in itertools.product(enumerate(methods), enumerate(variants)):
-        for c, color in enumerate(("tab:blue", "tab:orange", "tab:green")):
-            pdf = np.exp(-((grid - MEANS[c]) ** 2) / (2 * STDS[c] ** 2)) / (STDS[c] * np.sqrt(2 * np.pi))
+        for c, (mu, sd, color) in enumerate(zip(MIXTURE_MEANS, MIXTURE_STDS, ("tab:blue", "tab:orange", "tab:green"))):
+            pdf = np.exp(-((grid - mu) ** 2) / (2 * sd**2)) / (sd * np.sqrt(2 * np.pi))
             axes[i, j].plot(grid, pdf, "--", color=color, lw=1)
             axes[i, j].hist(samples[(m, v)][c], bins=120, range=(-8, 16), density=True, histtype="step",
                             color=color, lw=1.2)

@@ -1,10 +1,7 @@
 """Protocol D: the Rumi paper's minority-digit experiment on the MNIST test set, scaled.
 
-Design (docs/images.md, "Protocol D"): ``mnist_test.npz`` in two stratified halves (``random_state=0``); the GANs
-train on the first (``digit<d>``: 200 images of digit d against the other digits; ``even``: even digits against
-odd), a ``SmallCNNFeatures`` judge trained on the second gives the features of the Fréchet distance (FD) to its
-positives and class fidelity. Every method trains with the same iterations, batch, width and ``n_critic=1``; the
-real training positives and SMOTE on the pixels are references. The files in ``--out`` (default
+Data, judge and references: :mod:`minority_gen.evaluation.minority_digits`; design: docs/images.md, "Protocol D".
+Every method trains with the same iterations, batch, width and ``n_critic=1``. The files in ``--out`` (default
 ``benchmarks/results/protocol_d``): benchmarks/README.md, "Protocol D".
 
 Usage::
@@ -17,7 +14,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import tempfile
@@ -26,46 +22,24 @@ from pathlib import Path
 
 import numpy as np
 
-from minority_gen.evaluation.datasets import DatasetNotFound, load_mnist_test, severe_cut
+from minority_gen.evaluation.datasets import DatasetNotFound, load_mnist_test
+from minority_gen.evaluation.judges import judge_scores
+from minority_gen.evaluation.minority_digits import (
+    CONFIGS,
+    PAPER_FID,
+    gan_training_set,
+    mnist_halves,
+    positives_of,
+    smote_images,
+)
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
-from minority_gen.evaluation.store import append_records, read_store
+from minority_gen.evaluation.store import append_records, read_store, short_key
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "protocol_d"
 DEFAULT_METHODS = ("rumi", "lsgan", "acgan", "tacgan", "projection")
 REFERENCES = ("real", "smote")
-CONFIGS = ("even", *(f"digit{d}" for d in range(10)))
-#: Rumi-GAN paper (Asokan & Seelamantula, NeurIPS 2020), Table 1: Inception FID averaged over digits.
-PAPER_FID = {"rumi": 118.93, "tacgan": 121.3, "acgan": 127.91, "lsgan": 128.55, "projection": 151.4}
 DEFAULTS = dict(n_iter=500, width=16, batch=64, n_generate=1000, judge_epochs=5, fraction=1.0, n_positive=200)
 QUICK = dict(n_iter=2, width=8, batch=16, n_generate=64, judge_epochs=1, fraction=0.05, n_positive=20)
-
-
-def halves(data_dir, fraction: float = 1.0):
-    """``(X_gan, y_gan), (X_judge, y_judge)``: the two stratified halves (``fraction`` < 1 keeps part of each)."""
-    from sklearn.model_selection import train_test_split
-
-    try:
-        X, y = load_mnist_test(data_dir)
-    except DatasetNotFound as e:
-        raise SystemExit(f"protocol_d: {e}") from None
-    if fraction < 1:
-        _, keep = train_test_split(np.arange(len(y)), test_size=fraction, stratify=y, random_state=0)
-        X, y = X[keep], y[keep]
-    a, b = train_test_split(np.arange(len(y)), test_size=0.5, stratify=y, random_state=0)
-    return (X[a], y[a]), (X[b], y[b])
-
-
-def positives_of(config: str) -> tuple[int, ...]:
-    if config not in CONFIGS:
-        raise argparse.ArgumentTypeError(f"configuration {config!r}: use digit0 … digit9 or even")
-    return (0, 2, 4, 6, 8) if config == "even" else (int(config[5:]),)
-
-
-def gan_training_set(X, y, config: str, n_positive: int):
-    """Images and binary labels (1 = positive) of a configuration's GAN training set."""
-    pos = np.isin(y, positives_of(config)).astype(np.int64)
-    keep = slice(None) if config == "even" else severe_cut(pos, minority=1, n=n_positive)
-    return X[keep], pos[keep]
 
 
 def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float, dict[int, np.ndarray]]:
@@ -75,12 +49,7 @@ def generate(name: str, X, yb, args, seed: int) -> tuple[np.ndarray, float, dict
     if name == "real":
         return X[yb == 1], 0.0, {}
     if name == "smote":
-        from imblearn.over_sampling import SMOTE
-
-        smote = SMOTE(sampling_strategy={1: int(yb.sum()) + args.n_generate}, random_state=seed)
-        X_res, _ = smote.fit_resample(X.reshape(len(X), -1).astype(np.float32), yb)
-        new = np.clip(np.rint(X_res[len(X):]), 0, 255).astype(np.uint8)
-        return new.reshape(-1, *X.shape[1:]), time.perf_counter() - start, {}
+        return smote_images(X, yb, args.n_generate, random_state=seed), time.perf_counter() - start, {}
     from minority_gen import GANOversampler
     from minority_gen.callbacks import GeneratorSnapshots
 
@@ -127,32 +96,17 @@ def settings(args, name: str | None = None) -> dict:
     return json.loads(json.dumps(out))
 
 
-def cell_key(config, name, seed, settings: dict) -> str:
-    return hashlib.sha1(json.dumps([config, name, seed, settings], sort_keys=True).encode()).hexdigest()[:16]
-
-
-def score(judge, ref_features, positives, images) -> dict:
-    from minority_gen.evaluation.metrics import frechet_distance, prdc
-
-    feats = judge.transform(images)
-    pred = judge.classes_[judge.predict_proba(images).argmax(1)]
-    quality = prdc(ref_features, feats)
-    return dict(fd=float(frechet_distance(ref_features, feats)), fidelity=float(np.isin(pred, positives).mean()),
-                precision=quality["precision"], recall=quality["recall"], n=int(len(images)))
-
-
 # --------------------------------------------------------------------------- report
 
 
 def label(record: dict) -> str:
     """A cell's row name: its method and the options it changes from the image defaults, e.g. ``rumi (c=2)``."""
-    from minority_gen.methods import resolved_params
+    from minority_gen.methods import changed_params
 
     name, gan = record["name"], record["settings"]["gan"]
     if name in REFERENCES or gan.get("method_params") is None:
         return name
-    default = resolved_params(name, images=True, anchored=gan.get("anchor") == "smote")
-    changed = {k: v for k, v in gan["method_params"].items() if default.get(k) != v}
+    changed = changed_params(name, gan["method_params"], images=True, anchored=gan.get("anchor") == "smote")
     return name + (f" ({', '.join(f'{k}={json.dumps(v)}' for k, v in sorted(changed.items()))})" if changed else "")
 
 
@@ -306,28 +260,10 @@ def write_grid(args, config: str, real: np.ndarray, records: list[dict]) -> None
 # --------------------------------------------------------------------------- main
 
 
-def parse_method_param(text: str) -> tuple[str, str, object]:
-    """``"rumi:d_schedule=joint"`` → ``("rumi", "d_schedule", "joint")``: the value read as JSON, else a string."""
-    method, sep, rest = text.partition(":")
-    key, sep2, value = rest.partition("=")
-    if not (sep and sep2 and method and key.isidentifier()):
-        raise argparse.ArgumentTypeError(f"--method-param takes method:name=value (e.g. rumi:d_schedule=joint); "
-                                         f"got {text!r}")
-    try:
-        return method, key, json.loads(value)
-    except json.JSONDecodeError:
-        return method, key, value
-
-
-def at_least_1(text: str) -> int:
-    if int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {text}")
-    return int(text)
-
-
 def parse(argv) -> argparse.Namespace:
     from minority_gen import available_methods
-    from minority_gen.methods import resolved_params
+    from minority_gen.commands._common import positive_int
+    from minority_gen.methods import method_params_from
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, help="folder holding mnist_test.npz")
@@ -337,19 +273,19 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), choices=available_methods(),
                    metavar="METHOD", help="GAN methods (references always run)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--n-iter", type=at_least_1, help="GAN iterations for every method (default 500)")
-    p.add_argument("--width", type=at_least_1, help="conv width of every GAN (default 16)")
-    p.add_argument("--batch", type=at_least_1, help="batch size of every GAN (default 64)")
+    p.add_argument("--n-iter", type=positive_int, help="GAN iterations for every method (default 500)")
+    p.add_argument("--width", type=positive_int, help="conv width of every GAN (default 16)")
+    p.add_argument("--batch", type=positive_int, help="batch size of every GAN (default 64)")
     p.add_argument("--pac", type=int, help="PacGAN packing of every GAN (default: the image default, none)")
     p.add_argument("--anchor", choices=["smote"], help="every GAN refines SMOTE blends (default: no anchors)")
-    p.add_argument("--method-param", type=parse_method_param, action="append", default=[], metavar="M:NAME=VALUE",
+    p.add_argument("--method-param", action="append", default=[], metavar="M:NAME=VALUE",
                    help="an option of method M, e.g. rumi:d_schedule=joint (repeatable; value read as JSON)")
-    p.add_argument("--checkpoints", type=at_least_1, metavar="EVERY",
+    p.add_argument("--checkpoints", type=positive_int, metavar="EVERY",
                    help="also score every GAN as it was every EVERY iterations (FD by training length)")
-    p.add_argument("--n-generate", type=at_least_1, help="images generated per fit (default 1000)")
-    p.add_argument("--judge-epochs", type=at_least_1, help="epochs of the judge CNN (default 5)")
+    p.add_argument("--n-generate", type=positive_int, help="images generated per fit (default 1000)")
+    p.add_argument("--judge-epochs", type=positive_int, help="epochs of the judge CNN (default 5)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=at_least_1, default=1,
+    p.add_argument("--threads", type=positive_int, default=1,
                    help="torch threads of the GAN fits (default 1; other counts are cells of their own); the judge "
                         "always trains on one")
     p.add_argument("--quick", action="store_true", help="smoke run: 5 %% of the images, 2 iterations of tiny GANs")
@@ -358,18 +294,13 @@ def parse(argv) -> argparse.Namespace:
                         "under way keeps appending to it)")
     p.set_defaults(**(QUICK if "--quick" in argv else DEFAULTS))
     args = p.parse_args(argv)
-    args.method_params = {}
-    for method, key, value in args.method_param:
-        if method not in args.methods:
-            p.error(f"--method-param {method}:{key}: {method!r} is not among --methods ({' '.join(args.methods)})")
-        default = resolved_params(method, images=True, anchored=args.anchor == "smote").get(key)
-        if isinstance(default, float) and type(value) is int:  # beta_neg=1 and beta_neg=1.0: one cell
-            value = float(value)
-        args.method_params.setdefault(method, {})[key] = value
-        try:  # validates them
-            resolved_params(method, args.method_params[method], images=True, anchored=args.anchor == "smote")
-        except ValueError as e:
-            p.error(f"--method-param: {e}")
+    try:  # beta_neg=1 and beta_neg=1.0: one cell
+        args.method_params = method_params_from(args.method_param, images=True, anchored=args.anchor == "smote")
+    except ValueError as e:
+        p.error(f"--method-param: {e}")
+    stray = sorted(args.method_params.keys() - set(args.methods))
+    if stray:
+        p.error(f"--method-param {stray[0]}: {stray[0]!r} is not among --methods ({' '.join(args.methods)})")
     return args
 
 
@@ -377,7 +308,10 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
     args.command = command_line("benchmarks/protocol_d.py", argv)
-    (X_gan, y_gan), (X_judge, y_judge) = halves(args.data, args.fraction)
+    try:
+        (X_gan, y_gan), (X_judge, y_judge) = mnist_halves(*load_mnist_test(args.data), args.fraction)
+    except DatasetNotFound as e:
+        raise SystemExit(f"protocol_d: {e}") from None
     import torch
 
     from minority_gen.evaluation import SmallCNNFeatures
@@ -399,13 +333,13 @@ def main(argv=None) -> int:
         ref_features = judge.transform(X_judge[np.isin(y_judge, positives)])
         for name, seed in ((name, seed) for name in [*REFERENCES, *args.methods] for seed in args.seeds):
             current = settings(args, name)
-            key = cell_key(config, name, seed, current)
+            key = short_key(config, name, seed, current)  # the cell's key in runs.jsonl
             if key in done or args.report:
                 continue
             images, seconds, earlier = generate(name, X, yb, args, seed)
-            metrics = {**score(judge, ref_features, positives, images), "fit_s": round(seconds, 1)}
+            metrics = {**judge_scores(judge, ref_features, images, positives), "fit_s": round(seconds, 1)}
             if earlier:
-                metrics["by_iteration"] = {str(it): score(judge, ref_features, positives, im)
+                metrics["by_iteration"] = {str(it): judge_scores(judge, ref_features, im, positives)
                                            for it, im in earlier.items()}
             record = dict(key=key, config=config, name=name, seed=seed, settings=current, metrics=metrics,
                           date=info["date"], commit=info["commit"], command=args.command)

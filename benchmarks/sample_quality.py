@@ -1,9 +1,8 @@
 """Sample quality (issue 8): mode coverage on toys and fidelity/diversity on held-back real rows.
 
-The current defaults against the previous ones (``recipe="paper", pac=1``) and one change at a time, on three data
-sets: a two-mode toy (:func:`two_mode_toy`; 60 positive rows on two modes among 1,500 negatives on three), a ring of
-8 Gaussians, 4 of them positive (:func:`ring`), and breast cancer with 30 malignant rows (protocol T's
-``breast_cancer_30``), whose synthetic rows are scored against the 182 malignant rows held back. Measurements and
+The current defaults against the previous ones (``recipe="paper", pac=1``) and one change at a time, on the
+two-mode toy and the ring of Gaussians of :mod:`minority_gen.evaluation.toys` and on breast cancer with 30 malignant
+rows (protocol T's ``breast_cancer_30``), scored against the 182 malignant rows held back. Data, measurements and
 targets: benchmarks/README.md, "Sample quality"; findings: docs/sample_quality.md.
 
     python benchmarks/sample_quality.py            # everything (about 10 minutes on 2 cores)
@@ -30,6 +29,7 @@ from minority_gen.evaluation import load_dataset, parse_sampler  # noqa: E402
 from minority_gen.evaluation.datasets import breast_cancer_30_malignant  # noqa: E402
 from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.toys import mode_coverage, ring_of_gaussians, two_mode_toy  # noqa: E402
 
 OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None, "n_iter": 2000}
 BOTH = {"defaults": {}, "previous defaults": OLD}
@@ -37,24 +37,6 @@ ABLATIONS = {**BOTH, "correction='free', boundary=None": {"correction": "free", 
              "anchor=None": {"anchor": None}, "pac=1": {"pac": 1},
              "selection='quality'": {"selection": "quality"}, "recipe='paper'": {"recipe": "paper"},
              "n_iter=2000": {"n_iter": 2000}}
-
-
-def two_mode_toy(seed: int):
-    rng = np.random.default_rng(seed)
-    pos, neg = np.array([[2, 2], [-2, 2]]), np.array([[2, -2], [-2, -2], [0, 0]])
-    X_pos = pos[rng.integers(0, 2, 60)] + 0.3 * rng.normal(size=(60, 2))
-    X_neg = neg[rng.integers(0, 3, 1500)] + 0.3 * rng.normal(size=(1500, 2))
-    return np.vstack([X_neg, X_pos]), np.r_[np.zeros(1500, int), np.ones(60, int)], pos, neg
-
-
-def ring(seed: int = 0):
-    rng = np.random.default_rng(seed)
-    angles = np.arange(8) * np.pi / 4
-    modes = 4 * np.c_[np.cos(angles), np.sin(angles)]
-    pos, neg = modes[0::2], modes[1::2]
-    X_pos = np.repeat(pos, 25, axis=0) + rng.normal(0, 0.2, (100, 2))
-    X_neg = np.repeat(neg, 200, axis=0) + rng.normal(0, 0.2, (800, 2))
-    return np.vstack([X_neg, X_pos]), np.r_[np.zeros(800, int), np.ones(100, int)], pos, neg
 
 
 def fit_sample(kw: dict, X, y, n: int, seed: int, extra: dict) -> tuple[np.ndarray, float]:
@@ -70,10 +52,8 @@ def mode_table(label: str, toy, methods, variants: dict, seeds, extra: dict) -> 
     for method, (name, kw), seed in product(methods, variants.items(), seeds):
         X, y, pos, neg = toy(seed)
         F, sec = fit_sample({"method": method, **kw}, X, y, 2000, seed, extra)
-        d_pos = np.linalg.norm(F[:, None] - pos[None], axis=2)
-        near_pos = d_pos.min(1) < np.linalg.norm(F[:, None] - neg[None], axis=2).min(1)
-        shares = np.bincount(d_pos.argmin(1)[near_pos], minlength=len(pos)) / len(F)
-        row = {"method": method, "variant": name, "seed": seed, "near_positive": round(float(near_pos.mean()), 3),
+        near_pos, shares = mode_coverage(F, pos, neg)
+        row = {"method": method, "variant": name, "seed": seed, "near_positive": round(near_pos, 3),
                "mode_shares": [round(float(s), 3) for s in shares], "seconds": round(sec, 1)}
         rows.append(row if label == "toy" else {k: v for k, v in row.items() if k not in ("method", "seed")})
         print(label, rows[-1], flush=True)
@@ -142,7 +122,8 @@ def main(argv=None) -> int:
     if not args.quick:
         toy += mode_table("toy", two_mode_toy, ["rumi"], {k: v for k, v in ABLATIONS.items() if k not in BOTH},
                           seeds, extra)
-    rings = mode_table("ring", ring, ["rumi"], {"defaults": {}} if args.quick else ABLATIONS, [0], extra)
+    ring_variants = {"defaults": {}} if args.quick else ABLATIONS
+    rings = mode_table("ring", ring_of_gaussians, ["rumi"], ring_variants, [0], extra)
     bc = breast_cancer_table(BOTH if args.quick else ABLATIONS, extra, with_filter=not args.quick)
     if not args.quick:
         print("wrote", write_report(Path(args.out), {"toy": toy, "ring": rings, "breast_cancer": bc}, argv))

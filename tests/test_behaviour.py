@@ -1,19 +1,14 @@
 """Behaviour on small data: what each unconditional method is for."""
 
-import runpy
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from minority_gen import GANOversampler
 
-# The toys are defined once, in the sample-quality benchmark, so the tests check the data it reports on:
-# the ring (8 Gaussians on a circle of radius 4, the even ones positive: 100 rows, the odd ones negative: 800)
-# and issue 8's two-mode toy (positives on 2 modes, 60 rows; negatives on 3, 1,500 rows; sigma 0.3).
-_TOYS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "sample_quality.py"),
-                       run_name="toys")
-ring_of_gaussians, two_mode_toy = _TOYS["ring"], _TOYS["two_mode_toy"]
+# The toys the sample-quality benchmark reports on (minority_gen.evaluation.toys): the ring (8 Gaussians on a
+# circle of radius 4, the even ones positive: 100 rows, the odd ones negative: 800) and issue 8's two-mode toy
+# (positives on 2 modes, 60 rows; negatives on 3, 1,500 rows; sigma 0.3).
+from minority_gen.evaluation.toys import ring_of_gaussians, two_mode_toy
 
 
 def nearest_is_positive(samples, pos, neg):

@@ -1,4 +1,5 @@
-"""benchmarks/mog_uacgan.py (protocol M): its two MMD² statistics against the kernels written out."""
+"""benchmarks/mog_uacgan.py (protocol M): its Gaussian-kernel MMD² against the kernel written out (the polynomial one,
+now evaluation.metrics.mmd2_poly_1d: tests/test_evaluation_toys.py)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,3 @@ def test_rbf_mmd_is_the_unbiased_gaussian_kernel_statistic_on_the_drawn_rows(mog
     got = mog.mmd_rbf(a, b, np.random.default_rng(7), n=300)
     assert got == pytest.approx(unbiased(k(sa, sa), k(sb, sb), k(sa, sb)), rel=1e-12, abs=1e-15)
     assert got > 0.05 and abs(mog.mmd_rbf(a, a.copy(), np.random.default_rng(1), n=300)) < 0.02
-
-
-def test_poly_mmd_by_moments_equals_the_kernel_matrices(mog):
-    rng = np.random.default_rng(1)
-    a, b = rng.normal(0, 1, 60), rng.normal(1, 2, 80)
-    k = lambda u, v: (u[:, None] * v[None, :] + 1) ** 3  # noqa: E731
-    assert mog.mmd_poly(a, b) == pytest.approx(unbiased(k(a, a), k(b, b), k(a, b)), rel=1e-9)

@@ -1,4 +1,5 @@
-"""benchmarks/protocol_d.py (protocol D, the minority-digit experiment) in its --quick mode; its data split."""
+"""benchmarks/protocol_d.py (protocol D, the minority-digit experiment) in its --quick mode (its data split and
+scores: tests/test_evaluation_minority_digits.py)."""
 
 from __future__ import annotations
 
@@ -20,18 +21,6 @@ DATA = Path(os.environ.get("MINORITY_GEN_DATA") or REPO.parent / "shared" / "dat
 @pytest.fixture(scope="module")
 def protocol_d():
     yield from loaded("protocol_d")
-
-
-def test_training_set_keeps_200_positives_of_the_digit_and_every_negative(protocol_d):
-    y = np.repeat(np.arange(10), 300)
-    X = np.arange(len(y))[:, None, None] * np.ones((1, 2, 2), np.int64)
-    Xd, yb = protocol_d.gan_training_set(X, y, "digit5", 200)
-    assert yb.sum() == 200 and (yb == 0).sum() == 2700
-    assert set(y[Xd[yb == 1, 0, 0]]) == {5} and 5 not in set(y[Xd[yb == 0, 0, 0]])
-    Xe, ye = protocol_d.gan_training_set(X, y, "even", 200)
-    assert len(Xe) == len(X) and set(y[Xe[ye == 1, 0, 0]]) == {0, 2, 4, 6, 8}
-    with pytest.raises(Exception, match="digit0 … digit9 or even"):
-        protocol_d.positives_of("digit12")
 
 
 def test_verdict_needs_rumi_lowest_and_95_percent_fidelity(protocol_d):
@@ -131,6 +120,7 @@ def test_anchor_enters_the_settings_and_resolves_the_methods_options_for_anchore
 def test_method_params_are_written_out_and_method_param_changes_one_method(protocol_d, capsys):
     """Each GAN cell's settings hold its method's options in full (so a changed default makes new cells);
     ``--method-param`` changes one method's, and a bad one is refused when the options are parsed."""
+    from minority_gen.evaluation.store import short_key
     from minority_gen.methods import resolved_params
 
     rumi = resolved_params("rumi", images=True)  # "auto" options as they train on images
@@ -141,7 +131,7 @@ def test_method_params_are_written_out_and_method_param_changes_one_method(proto
     args = protocol_d.parse(["--quick", "--method-param", "rumi:d_schedule=joint", "--method-param", "rumi:c=2"])
     assert protocol_d.gan_params(args, "rumi")["method_params"] == {**rumi, "d_schedule": "joint", "c": 2}
     explicit = protocol_d.parse(["--quick", "--method-param", "rumi:beta_neg=0.1"])
-    key = lambda a: protocol_d.cell_key("digit5", "rumi", 0, protocol_d.settings(a, "rumi"))  # noqa: E731
+    key = lambda a: short_key("digit5", "rumi", 0, protocol_d.settings(a, "rumi"))  # the cell's key, as main's
     assert key(explicit) == key(plain)  # the default written out is the same cell
     assert protocol_d.gan_params(args, "lsgan") == protocol_d.gan_params(plain, "lsgan")
     assert key(args) != key(plain)

@@ -27,6 +27,9 @@
   :func:`paired_test`); the tables of such a grid (:mod:`.grid_report`).
 * :class:`CTGANSampler` (:mod:`.ctgan_sampler`) — CTGAN as a baseline
   oversampler; needs the optional ``ctgan`` package (``pip install ctgan``).
+* Protocol D's data, SMOTE reference and judge scores (:mod:`.minority_digits`,
+  :func:`~.judges.judge_scores`); toy data with known modes and
+  :func:`~.toys.mode_coverage` (:mod:`.toys`).
 """
 
 from .cnn import CNNClassifier

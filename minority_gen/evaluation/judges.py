@@ -1,4 +1,4 @@
-"""Classifier-based quality metrics: two-sample test, class fidelity, AM score.
+"""Classifier-based quality metrics: two-sample test, class fidelity, AM score, an image judge's scores.
 
 See :mod:`minority_gen.evaluation.metrics` for the ranges and better
 directions of every metric.
@@ -12,7 +12,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.utils import check_random_state
 
-from .metrics import MAX_SAMPLES, _pair, _subsample
+from .metrics import MAX_SAMPLES, _pair, _subsample, frechet_distance, prdc
 
 
 # --------------------------------------------------------------------------
@@ -80,6 +80,37 @@ def class_fidelity(X_real, y_real, X_fake, y_fake, classifier=None, random_state
     clf = _default_forest(random_state) if classifier is None else clone(classifier)
     clf.fit(X, y_real)
     return float((clf.predict(Y) == y_fake).mean())
+
+
+def judge_scores(judge, reference_features, images, positives) -> dict:
+    """Generated images scored by a fitted image judge (e.g. :class:`~.features.SmallCNNFeatures`: ``transform``,
+    ``predict_proba``, ``classes_``), as protocol D scores them.
+
+    ``fd``: :func:`~.metrics.frechet_distance` from ``reference_features`` (the judge's features of real
+    images) to the judge's features of ``images``; ``precision`` and ``recall``: :func:`~.metrics.prdc` (k = 5)
+    in the same features; ``fidelity``: the share of ``images`` whose most likely class is among
+    ``positives``; ``n``: how many images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Judge:  # features: the pixels; class: 1 where the mean pixel is above 0.5
+    ...     classes_ = np.array([0, 1])
+    ...     def transform(self, X): return X.reshape(len(X), -1)
+    ...     def predict_proba(self, X):
+    ...         p = (X.reshape(len(X), -1).mean(1) > 0.5).astype(float)
+    ...         return np.c_[1 - p, p]
+    >>> rng = np.random.default_rng(0)
+    >>> real, fake = rng.uniform(0.6, 1, (50, 2, 2)), rng.uniform(0, 1, (40, 2, 2))
+    >>> s = judge_scores(Judge(), Judge().transform(real), fake, positives=[1])
+    >>> sorted(s), s["n"], 0 < s["fidelity"] < 1
+    (['fd', 'fidelity', 'n', 'precision', 'recall'], 40, True)
+    """
+    feats = judge.transform(images)
+    pred = judge.classes_[judge.predict_proba(images).argmax(1)]
+    quality = prdc(reference_features, feats)
+    return dict(fd=float(frechet_distance(reference_features, feats)), fidelity=float(np.isin(pred, positives).mean()),
+                precision=quality["precision"], recall=quality["recall"], n=int(len(images)))
 
 
 # --------------------------------------------------------------------------

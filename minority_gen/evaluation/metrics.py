@@ -151,6 +151,28 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     return float(k_xx + k_yy - 2.0 * k_xy)
 
 
+def mmd2_poly_1d(x_real, x_fake) -> float:
+    """Unbiased squared MMD of two 1-D samples with the polynomial kernel ``(x·y + 1)³``, exact in linear time.
+
+    The mean of ``(u v + 1)³`` over pairs is ``Σ_k C(3, k) E[u^k] E[v^k]``; within a sample the pairs ``i = j``
+    are left out. In data units (large values dominate): the UAC-GAN authors' statistic on their 1-D mixture.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> abs(mmd2_poly_1d(rng.normal(size=5000), rng.normal(size=5000))) < 0.5
+    True
+    """
+    terms = list(enumerate((1, 3, 3, 1)))
+
+    def within(u):
+        return sum(c * (np.sum(u**k) ** 2 - np.sum(u ** (2 * k))) / (len(u) * (len(u) - 1)) for k, c in terms)
+
+    a, b = (np.asarray(v).astype(np.float64).ravel() for v in (x_real, x_fake))
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"mmd2_poly_1d needs at least 2 values in each sample; got {len(a)} and {len(b)}.")
+    return float(within(a) + within(b) - 2 * sum(c * np.mean(a**k) * np.mean(b**k) for k, c in terms))
+
+
 # --------------------------------------------------------------------------
 # Fréchet distance
 # --------------------------------------------------------------------------

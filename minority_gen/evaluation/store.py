@@ -116,6 +116,18 @@ def _key(identity: dict) -> str:
     return hashlib.sha256(json.dumps(_keyed(identity), sort_keys=True).encode()).hexdigest()
 
 
+def short_key(*parts) -> str:
+    """A 16-hex-digit key of JSON-able ``parts``: the SHA-1 of their JSON list with sorted keys, as the benchmark
+    scripts with stores of their own (protocols D and I, image diagnostics) key their cells.
+
+    >>> short_key("digit5", "rumi", 0, {"b": 1, "a": [2]}) == short_key("digit5", "rumi", 0, {"a": [2], "b": 1})
+    True
+    >>> len(short_key("x")), short_key("x") == short_key("y")
+    (16, False)
+    """
+    return hashlib.sha1(json.dumps(list(parts), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _keyed(value):
     """``value`` (a :func:`canonical` description) with the parameters of the package's own estimators that equal
     their constructor's defaults left out, at any depth. Their output version is in the key, and it changes when a

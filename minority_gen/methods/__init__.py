@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
 import pkgutil
+from collections.abc import Iterable
 
 from .base import Batch, GANMethod, Networks
 
-__all__ = ["Batch", "GANMethod", "Networks", "available_methods", "get_method", "register", "resolved_params"]
+__all__ = ["Batch", "GANMethod", "Networks", "available_methods", "changed_params", "get_method", "method_params_from",
+           "register", "resolved_params"]
 
 _REGISTRY: dict[str, type[GANMethod]] = {}
 
@@ -70,6 +73,44 @@ def resolved_params(method: str | GANMethod, params: dict | None = None, *, imag
     ``params`` on top of its defaults, its ``"auto"`` ones resolved (what a fitted
     ``GANOversampler``'s ``method_`` holds)."""
     return get_method(method, params).for_data(images=images, anchored=anchored).get_params()
+
+
+def changed_params(method: str, params: dict, *, images: bool, anchored: bool = False) -> dict:
+    """The options in ``params`` whose values differ from those ``method`` trains with by default
+    (:func:`resolved_params` without options), e.g. to name a variant ``rumi (c=2)``.
+
+    >>> changed_params("rumi", resolved_params("rumi", {"c": 2}, images=True), images=True)
+    {'c': 2}
+    """
+    default = resolved_params(method, images=images, anchored=anchored)
+    return {k: v for k, v in params.items() if default.get(k) != v}
+
+
+def method_params_from(entries: Iterable[str], *, images: bool, anchored: bool = False) -> dict[str, dict]:
+    """``"method:name=value"`` entries (e.g. a command line's repeated ``--method-param``) → ``{method: {name:
+    value}}``, each value read as JSON, else as text; an integer given for a float option becomes a float (so
+    ``beta_neg=1`` and ``beta_neg=1.0`` are one setting). Every method's options are checked as it trains with
+    them on images or tables (:func:`resolved_params`); ``ValueError`` says what is wrong.
+
+    >>> method_params_from(["rumi:d_schedule=joint", "rumi:beta_neg=1"], images=True)
+    {'rumi': {'d_schedule': 'joint', 'beta_neg': 1.0}}
+    """
+    out: dict[str, dict] = {}
+    for entry in entries:
+        method, sep, rest = entry.partition(":")
+        key, sep2, text = rest.partition("=")
+        if not (sep and sep2 and method and key.isidentifier()):
+            raise ValueError(f"expected method:name=value (e.g. rumi:d_schedule=joint); got {entry!r}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        default = resolved_params(method, images=images, anchored=anchored).get(key)
+        if isinstance(default, float) and type(value) is int:
+            value = float(value)
+        out.setdefault(method, {})[key] = value
+        resolved_params(method, out[method], images=images, anchored=anchored)  # checks them
+    return out
 
 
 for _module in pkgutil.iter_modules(__path__):
