@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minority_gen.evaluation import image_report
 from minority_gen.evaluation.images import BASELINES, MIXES, gan_part
 from minority_gen.settings import AUTO_IMAGE_EMA
 
@@ -44,11 +45,6 @@ REFERENCE = {
     "ResNet-18 (28)": (0.901, 0.863), "ResNet-50 (28)": (0.857, 0.812), "auto-sklearn": (0.836, 0.803),
     "AutoKeras": (0.871, 0.831), "Google AutoML Vision": (0.919, 0.861),
 }
-METRICS = (("test_auc", "test ROC AUC"), ("test_average_precision", "average precision"),
-           ("test_accuracy", "accuracy"), ("test_balanced_accuracy", "balanced accuracy"))
-#: The paired comparisons by seed: the metrics (test ROC AUC first, the primary one) and the references.
-PAIRED_METRICS = (METRICS[0], METRICS[1], METRICS[3])
-REFERENCES = ("augmentation", "ros", "none")
 #: --quick: a few images, one seed, two epochs, a tiny CNN and two iterations of a tiny GAN.
 QUICK = dict(seeds=[0], epochs=2, width=4, gan_iter=2, gan_width=8, gan_batch=16, train_fraction=1 / 6, severe_n=10)
 
@@ -89,8 +85,6 @@ def conditions_of(names, methods) -> list[str]:
     return [condition for name in names for condition in expanded.get(name, [name])]
 
 
-#: The GANOversampler parameters the script sets from its own options (not through --gan-param).
-OWN_GAN_PARAMS = ("method", "n_iter", "hidden_dims", "device", "batch_size", "random_state")
 
 
 def parse_param(text: str) -> tuple[str, object]:
@@ -105,21 +99,12 @@ def parse_param(text: str) -> tuple[str, object]:
 
 
 def settings_label(gan: dict | None, quick: bool = False) -> str:
-    """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 16, ema=null)"``."""
-    if not gan:
-        return ""
-    from minority_gen.methods import resolved_params
-    from minority_gen.nets.conv import DEFAULT_WIDTH
+    """What a cell's GAN settings change from the script's defaults, e.g. ``" (width 32, ema=null)"``."""
+    return image_report.settings_label(gan, QUICK["gan_width"] if quick else None)
 
-    default_width = QUICK["gan_width"] if quick else DEFAULT_WIDTH
-    defaults = {"ema": AUTO_IMAGE_EMA}
-    extra = {k: v for k, v in gan.items()
-             if k not in (*OWN_GAN_PARAMS, "method_params") and (k not in defaults or v != defaults[k])}
-    own = resolved_params(gan["method"], images=True, anchored=gan.get("anchor") == "smote")
-    changed = {k: v for k, v in gan.get("method_params", {}).items() if own.get(k) != v}
-    parts = ([f"width {gan['hidden_dims'][0]}"] if gan["hidden_dims"][0] != default_width else []) + [
-        f"{k}={json.dumps(v)}" for k, v in sorted({**extra, **changed}.items())]
-    return f" ({', '.join(parts)})" if parts else ""
+
+def settings(record: dict) -> str:
+    return settings_label(record["gan_params"], record["quick"])
 
 
 #: CNNClassifier parameters the script sets from its own options (not through --cnn-param).
@@ -142,118 +127,15 @@ def cnn_params(args) -> dict:
 
 def groups(records: list[dict]) -> dict[tuple, list[dict]]:
     """Records grouped by (scenario, condition, GAN settings); the latest record of each seed."""
-    out: dict[tuple, dict[int, dict]] = {}
-    for r in records:
-        gan = json.dumps(r["gan_params"], sort_keys=True) if r["gan_params"] else ""
-        out.setdefault((r["scenario"], r["condition"], gan), {})[r["seed"]] = r
-    order = {c: i for i, c in enumerate(BASELINES)}
-    keys = sorted(out, key=lambda k: (SCENARIOS.index(k[0]), order.get(k[1], len(order)), k[1], k[2]))
-    return {k: [out[k][s] for s in sorted(out[k])] for k in keys}
-
-
-def table(grouped: dict[tuple, list[dict]]) -> list[str]:
-    from minority_gen.evaluation.report import mean_std, table_lines
-
-    header = ["scenario", "condition", "GAN iterations", "seeds", *(m for _, m in METRICS),
-              "validation AUC (selected epoch)", "epoch kept", "GAN fit (s)", "CNN fit (s)"]
-    rows = []
-    for (scenario, condition, _), recs in grouped.items():
-        gan, metrics = recs[0]["gan_params"], [r["metrics"] for r in recs]
-        cells = [mean_std([m[k] for m in metrics]) if all(k in m for m in metrics) else "–" for k, _ in METRICS]
-        rows.append([scenario, condition + settings_label(gan, recs[0]["quick"]), gan["n_iter"] if gan else "–",
-                     ",".join(str(r["seed"]) for r in recs), *cells, mean_std([m["val_auc"] for m in metrics]),
-                     ", ".join(str(m["best_epoch"]) for m in metrics),
-                     f"{np.mean([m['gan_s'] for m in metrics]):.0f}" if gan else "–",
-                     f"{np.mean([m['cnn_s'] for m in metrics]):.0f}"])
-    return table_lines(header, rows)
-
-
-def chosen_on_validation(grouped: dict[tuple, list[dict]], scenario: str) -> tuple | None:
-    """The GAN condition (group key) of ``scenario`` with the highest mean validation AUC over its seeds, among
-    the groups run with the most seeds (so a condition is not chosen for having fewer, luckier seeds)."""
-    gan_keys = [k for k in grouped if k[0] == scenario and gan_part(k[1])]
-    if not gan_keys:
-        return None
-    most = max(len(grouped[k]) for k in gan_keys)
-    return max((k for k in gan_keys if len(grouped[k]) == most),
-               key=lambda k: np.mean([r["metrics"]["val_auc"] for r in grouped[k]]))
-
-
-def at_the_defaults(grouped: dict[tuple, list[dict]], key: tuple) -> tuple | None:
-    """For a GAN condition run with settings of its own (e.g. ``padding="replicate"``), the group of the same
-    condition at the script's defaults (same iterations and width), else None."""
-    scenario, condition, _ = key
-    gan = grouped[key][0]["gan_params"]
-    if not gan or not settings_label(gan, grouped[key][0]["quick"]):
-        return None
-    return next((k for k, recs in grouped.items() if k[:2] == (scenario, condition) and k != key
-                 and not settings_label(recs[0]["gan_params"], recs[0]["quick"])
-                 and (recs[0]["gan_params"]["n_iter"], recs[0]["gan_params"]["hidden_dims"]) ==
-                 (gan["n_iter"], gan["hidden_dims"])), None)
-
-
-def paired_lines(grouped: dict[tuple, list[dict]], alpha: float = 0.05) -> list[str]:
-    """Every condition run with at least 5 seeds against each reference baseline of its scenario (and a GAN
-    condition with settings of its own against the same condition at the defaults), paired by seed: mean
-    difference, wins/losses and one-sided p-values (Wilcoxon signed-rank; paired t) per metric."""
-    from minority_gen.evaluation.report import table_lines
-    from minority_gen.evaluation.stats import paired_by_seed
-
-    rows, metrics = [], [metric for metric, _ in PAIRED_METRICS]
-    for key, recs in grouped.items():
-        scenario, condition, _ = key
-        refs = [(ref, (scenario, ref, "")) for ref in REFERENCES if (scenario, ref, "") in grouped and not (
-            condition in REFERENCES and REFERENCES.index(ref) <= REFERENCES.index(condition))]
-        # (baselines among themselves once each: augmentation vs ros and none, ros vs none)
-        if default := at_the_defaults(grouped, key):
-            refs.append((f"{condition} at the defaults", default))
-        for ref, ref_key in refs:
-            results = paired_by_seed({r["seed"]: r["metrics"] for r in recs},
-                                     {r["seed"]: r["metrics"] for r in grouped[ref_key]}, metrics)
-            if results[metrics[0]].n < 5:
-                continue
-            label = condition + settings_label(recs[0]["gan_params"], recs[0]["quick"])
-            rows.append([scenario, label, ref, results[metrics[0]].n, *(results[m].summary(alpha) for m in metrics)])
-    header = ["scenario", "condition", "against", "seeds", *(name for _, name in PAIRED_METRICS)]
-    return table_lines(header, rows) if rows else []
-
-
-def plot(grouped: dict[tuple, list[dict]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    scenarios = [s for s in SCENARIOS if any(k[0] == s for k in grouped)]
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 0.5 + 0.45 * len(grouped)),
-                             squeeze=False)
-    for ax, scenario in zip(axes[0], scenarios):
-        keys = [k for k in grouped if k[0] == scenario]
-        labels = [k[1] + settings_label(grouped[k][0]["gan_params"], grouped[k][0]["quick"])
-                  + (f" ({grouped[k][0]['gan_params']['n_iter']} it)" if grouped[k][0]["gan_params"] else "")
-                  for k in keys]
-        ypos = np.arange(len(keys))
-        for j, (metric, name) in enumerate((METRICS[0], METRICS[2])):
-            vals = [np.array([r["metrics"][metric] for r in grouped[k]]) for k in keys]
-            ax.barh(ypos + (j - 0.5) * 0.4, [v.mean() for v in vals], 0.4,
-                    xerr=[v.std(ddof=1) if len(v) > 1 else 0 for v in vals], label=name, capsize=2)
-        ax.axvline(REFERENCE["ResNet-18 (28)"][0], color="k", ls=":", lw=1, label="ResNet-18 (28) AUC, MedMNIST v2")
-        ax.set_yticks(ypos, labels)
-        ax.invert_yaxis()
-        ax.set_xlim(0.4, 1.0)
-        ax.set_title(f"BreastMNIST test, {scenario} (mean ± std over seeds)")
-        ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return image_report.group_by_seed(records, SCENARIOS)
 
 
 def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
     """The report's section on paired comparisons by seed and on the GAN condition chosen on validation."""
-    lines = paired_lines(grouped)
+    lines = image_report.paired_lines(grouped, settings)
     if not lines:
         return []
-    chosen = [(s, k) for s in SCENARIOS if (k := chosen_on_validation(grouped, s))]
+    chosen = [(s, k) for s in SCENARIOS if (k := image_report.chosen_on_validation(grouped, s))]
     return [
         "## Paired by seed (test split)",
         "",
@@ -264,7 +146,7 @@ def paired_section(grouped: dict[tuple, list[dict]]) -> list[str]:
         "Only conditions with at least 5 seeds are listed.",
         "",
         *[f"* {s}: GAN condition chosen on the validation split (highest mean validation AUC of the GAN "
-          f"conditions with the most seeds): **{k[1]}{settings_label(grouped[k][0]['gan_params'])}** "
+          f"conditions with the most seeds): **{k[1]}{settings(grouped[k][0])}** "
           f"({np.mean([r['metrics']['val_auc'] for r in grouped[k]]):.3f})" for s, k in chosen],
         "",
         *lines,
@@ -296,7 +178,10 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
              for cells in grouped.values() for r in cells]  # the tables' cells; each test probability is in runs.jsonl
     (args.out / f"{args.report_name}.json").write_text(json.dumps(shown, indent=1) + "\n")
     if grouped:
-        plot(grouped, args.out / f"{args.report_name}.png")
+        name = "ResNet-18 (28)"
+        image_report.plot_conditions(grouped, args.out / f"{args.report_name}.png", settings,
+                                     (f"{name} AUC, MedMNIST v2", REFERENCE[name][0]),
+                                     "BreastMNIST test, {scenario} (mean ± std over seeds)")
     runs = sorted({(r["date"][:16], r["command"]) for r in current})
     grids = sorted(p.name for p in args.out.glob("grid_*.png"))
     gan_settings = sorted({(r["gan_params"]["method"], r["gan_params"]["n_iter"], r["gan_params"]["hidden_dims"][0],
@@ -330,7 +215,7 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         "",
         "## Results (test split)",
         "",
-        *table(grouped),
+        *image_report.results_table(grouped, settings),
         "",
         *paired_section(grouped),
         "## Reference: MedMNIST v2 benchmark on BreastMNIST (test split, no oversampling)",
@@ -437,7 +322,7 @@ def check_cnn_params(extra: dict) -> None:
 def check_gan_params(extra: dict) -> None:
     from minority_gen import GANOversampler
 
-    check_free_params(GANOversampler, extra, OWN_GAN_PARAMS, "--gan-param",
+    check_free_params(GANOversampler, extra, image_report.OWN_GAN_PARAMS, "--gan-param",
                       "method, n_iter, hidden_dims, batch_size, device and random_state have their own options")
 
 

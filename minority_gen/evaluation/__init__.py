@@ -16,7 +16,8 @@
 * :class:`CNNClassifier` (:mod:`.cnn`) — a small CNN image classifier with a
   fixed epoch budget and model selection on a validation split (protocol I).
 * :func:`compare_on_images` (:mod:`.images`) — does oversampling help a CNN on
-  these images? (training set × seed × condition) cells in a resumable store.
+  these images? (training set × seed × condition) cells in a resumable store;
+  their tables, paired by seed, in :mod:`.image_report`.
 * :func:`write_report` — markdown report with PNG plots.
 * :func:`compare_on_datasets` (:mod:`.engine`) — the datasets × oversamplers ×
   classifiers × folds grid with a resumable JSON-lines store; samplers as

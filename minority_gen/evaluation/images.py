@@ -15,7 +15,6 @@ another CNN reuse them. Protocol I (``benchmarks/protocol_i.py``) is this on Bre
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import append_records, read_records
+from .store import append_records, read_records, short_key
 
 #: Conditions without a GAN.
 BASELINES = ("none", "ros", "augmentation")
@@ -95,10 +94,8 @@ class GANSampleCache:
         from minority_gen._version import OUTPUT_VERSION
 
         data = hashlib.sha1(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()
-        text = json.dumps([scenario, params["method"], seed, params, self.tag, n_new, OUTPUT_VERSION, data],
-                          sort_keys=True)
-        name = f"{scenario}_{params['method']}_seed{seed}_{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
-        return self.folder / name
+        key = short_key(scenario, params["method"], seed, params, self.tag, n_new, OUTPUT_VERSION, data)
+        return self.folder / f"{scenario}_{params['method']}_seed{seed}_{key}.npz"
 
     def draw(self, scenario: str, params: dict, seed: int, X, y, n_new: int, minority, grid: Path | None = None):
         """``(images, fit seconds)``: from memory, from the folder (the same settings and training images drawn
@@ -169,8 +166,7 @@ def cell_key(scenario, condition, seed, cnn: dict, gan: dict | None, tag=False, 
     """A cell's store key. A GAN cell's holds the package's output version (:func:`output_version`), so a change
     of a default or of the training code makes new cells rather than reading old ones back (protocol I's cells
     stored before 2026-12-07 carry no version and keep the keys made without it)."""
-    text = json.dumps([scenario, condition, seed, cnn, gan, tag, *([version] if version else [])], sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    return short_key(scenario, condition, seed, cnn, gan, tag, *([version] if version else []))
 
 
 def output_version(condition: str) -> str | None:
