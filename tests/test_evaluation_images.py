@@ -134,3 +134,23 @@ def test_a_stored_cell_lacking_a_recorded_metric_runs_again(tmp_path):
     recs = images.compare_on_images(**run)
     assert len(recs) == 2 and recs[1]["key"] == first["key"] and "test_average_precision" in recs[1]["metrics"]
     assert recs[1]["metrics"]["test_auc"] == first["metrics"]["test_auc"]  # the same seed gives the same CNN
+
+
+def test_unusable_images_are_refused_before_any_training(tmp_path):
+    X, y = tiny_images()
+    val, test = tiny_images(4, 8, 1), tiny_images(4, 8, 2)
+    run = dict(val=val, test=test, conditions=["none"], seeds=[0], cnn_params=TINY_CNN, gan_params={},
+               store=tmp_path / "runs.jsonl", minority=0, log=None)
+    cases = [
+        (dict(train={"a": (X, y[:-1])}), "training set 'a': 20 images but 19 labels"),
+        (dict(train={"a": (X[:, :20], y)}), r"val: images of shape \(28, 28\), the first training set's are \(20, "),
+        (dict(train={"a": (X, np.where(y == 1, 2, 0))}), r"val: classes \[0, 1\]; every set needs the same two"),
+        (dict(train={"a": (X, y)}, minority=1), "the minority 1 has 14 images, not fewer than the other class's 6"),
+        (dict(train={"a": (X, y)}, seeds=[]), "at least one seed"),
+        (dict(train={"a": (X, y)}, test=(test[0], np.zeros(12, int))), r"test: classes \[0\]"),
+        (dict(train={"a": (X, y)}, conditions=["nogan"]), r"unknown condition\(s\) \['nogan'\]"),
+    ]
+    for change, message in cases:
+        with pytest.raises(ValueError, match=message):
+            images.compare_on_images(**{**run, **change})
+    assert not (tmp_path / "runs.jsonl").exists()

@@ -197,10 +197,8 @@ def image_cell(X, y, val, test, condition: str, seed: int, cnn_params: Mapping, 
     proba = clf.predict_proba(X_test)
     pred = clf.classes_[proba.argmax(1)]
     p_minority = proba[:, list(clf.classes_).index(minority)]
-    auc = roc_auc_score(y_test, proba[:, 1]) if proba.shape[1] == 2 else roc_auc_score(y_test, proba,
-                                                                                        multi_class="ovr")
     return dict(
-        test_auc=float(auc), test_accuracy=float(accuracy_score(y_test, pred)),
+        test_auc=float(roc_auc_score(y_test, proba[:, 1])), test_accuracy=float(accuracy_score(y_test, pred)),
         test_balanced_accuracy=float(balanced_accuracy_score(y_test, pred)),
         # the minority's average precision, ranked by its own probability
         test_average_precision=float(average_precision_score(y_test == minority, p_minority)),
@@ -211,6 +209,31 @@ def image_cell(X, y, val, test, condition: str, seed: int, cnn_params: Mapping, 
         n_real_minority=int((y == minority).sum()), new_minority=sources,
         gan_s=round(gan_s, 1), cnn_s=round(cnn_s, 1),
     )
+
+
+def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority, seeds: Sequence[int]) -> None:
+    """Refuse, before any training, what :func:`compare_on_images` cannot run: no seeds or training sets, other
+    than two classes, a minority that is not the smaller class of a training set, images of other shapes, or
+    labels and images of different counts."""
+    if not seeds or not train:
+        raise ValueError("give at least one seed and one training set")
+    shape, classes = None, None
+    for name, (X, y) in [*((f"training set {k!r}", v) for k, v in train.items()), ("val", val), ("test", test)]:
+        X, y = np.asarray(X), np.asarray(y)
+        if len(X) != len(y):
+            raise ValueError(f"{name}: {len(X)} images but {len(y)} labels")
+        shape = X.shape[1:] if shape is None else shape
+        if X.shape[1:] != shape:
+            raise ValueError(f"{name}: images of shape {X.shape[1:]}, the first training set's are {shape}")
+        labels = set(np.unique(y).tolist())
+        classes = labels if classes is None else classes
+        if len(labels) != 2 or labels != classes or minority not in labels:
+            raise ValueError(f"{name}: classes {sorted(labels)}; every set needs the same two classes, the minority "
+                             f"{minority!r} one of them (compare_on_images is for binary image sets)")
+        if not name.startswith("training") or (y == minority).sum() < (y != minority).sum():
+            continue
+        raise ValueError(f"{name}: the minority {minority!r} has {(y == minority).sum()} images, not fewer than "
+                         f"the other class's {(y != minority).sum()}; name the smaller class as minority")
 
 
 def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, conditions: Sequence[str],
@@ -228,8 +251,10 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
     ``gan_samples`` beside the store). ``record``: fields written into every new record (e.g. date, command).
     ``grid(scenario, condition, seed)``: where to save a GAN's real-vs-drawn image grid, or None. ``log``: progress
     lines (None: quiet). Returns every record in the store, read back (another run may have added cells).
+    Unknown conditions and unusable images (:func:`check_images`) raise ValueError before any training.
     """
     check_conditions(conditions)
+    check_images(train, val, test, minority, seeds)
     store = Path(store)
     params = gan_params if callable(gan_params) else gan_params.__getitem__
     gans = GANSampleCache(gan_cache if gan_cache is not None else store.parent / "gan_samples", tag)
