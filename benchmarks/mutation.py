@@ -34,8 +34,8 @@ TESTS = ("tests/test_losses_nondegenerate.py", "tests/test_losses.py", "tests/te
          "tests/test_wiring.py", "tests/test_sample_quality.py", "tests/test_methods_conditional.py",
          "tests/test_oversampler.py", "tests/test_behaviour_baselines.py", "tests/test_behaviour.py",
          "tests/test_mine_marginal.py", "tests/test_boundary.py")
-#: What the copy needs besides the package and the tests (test_behaviour loads its toys from sample_quality.py).
-COPIED = ("minority_gen", "tests", "benchmarks/sample_quality.py", "pyproject.toml")
+#: What the copy holds: the package, the tests and the test settings.
+COPIED = ("minority_gen", "tests", "pyproject.toml")
 QUICK = ("rumi-sgan-fake-target", "lsgan-targets-swapped", "ac-d-fake-target")
 
 
