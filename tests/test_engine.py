@@ -92,6 +92,19 @@ def test_an_interrupted_run_resumes_with_only_the_missing_cells(tmp_path):
     assert list(first.columns) == ["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"]
 
 
+def test_a_file_that_is_not_a_store_is_refused_before_any_fit_and_left_as_it_was(tmp_path):
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="data.csv is not a JSON-lines store .*nothing was written"):
+        _run(csv)
+    with pytest.raises(ValueError, match="is a folder; give the store's file"):
+        _run(tmp_path)
+    assert CountingSampler.fits == 0 and csv.read_text() == "a,b\n1,2\n"
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert len(_run(empty)) and len(read_store(empty)) == 12  # an empty file is a new store
+
+
 def test_a_rerun_without_a_store_computes_again_and_gives_the_same_numbers(tmp_path):
     a = _run(None)
     b = _run(tmp_path / "s.jsonl")

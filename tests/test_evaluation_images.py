@@ -150,7 +150,9 @@ def test_unusable_images_are_refused_before_any_training(tmp_path):
         (dict(train={"a": (X, y)}, test=(test[0], np.zeros(12, int))), r"test: classes \[0\]"),
         (dict(train={"a": (X, y)}, conditions=["nogan"]), r"unknown condition\(s\) \['nogan'\]"),
     ]
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    cases.append((dict(train={"a": (X, y)}, store=tmp_path / "notes.txt"), "notes.txt is not a JSON-lines store"))
     for change, message in cases:
         with pytest.raises(ValueError, match=message):
             images.compare_on_images(**{**run, **change})
-    assert not (tmp_path / "runs.jsonl").exists()
+    assert not (tmp_path / "runs.jsonl").exists() and (tmp_path / "notes.txt").read_text() == "my notes\n"

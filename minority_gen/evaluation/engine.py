@@ -40,7 +40,6 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,6 +58,7 @@ from .store import (
     _qualname,
     append_records,
     canonical,
+    check_store,
     code_versions,
     git_commit,
     machine,
@@ -171,7 +171,9 @@ def compare_on_datasets(
         cell lacking a requested metric is recomputed.
     store : path, default=None
         The JSON-lines file cells are appended to and read back from.
-        ``None``: nothing is kept.
+        ``None``: nothing is kept. A file that is not a store (a folder,
+        or a first line that is not a JSON record) is refused before any
+        fit (:func:`~minority_gen.evaluation.store.check_store`).
     n_jobs : int, default=None
         (dataset, oversampler, fold) tasks run at once (joblib); the
         results equal the serial run's except ``fit_time_s``.
@@ -223,7 +225,7 @@ def compare_on_datasets(
               for label, clf in _named(classifiers, "classifier").items()}
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)
-    store = None if store is None else Path(store)
+    store = None if store is None else check_store(store)
     done = {rec["key"]: rec for rec in read_store(store)} if store is not None else {}
     stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine()}
     pre_id = canonical(preprocessor)

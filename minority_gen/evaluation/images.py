@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import append_records, read_records, short_key
+from .store import append_records, check_store, read_records, short_key
 
 #: Conditions without a GAN.
 BASELINES = ("none", "ros", "augmentation")
@@ -255,7 +255,7 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
     """
     check_conditions(conditions)
     check_images(train, val, test, minority, seeds)
-    store = Path(store)
+    store = check_store(store)
     params = gan_params if callable(gan_params) else gan_params.__getitem__
     gans = GANSampleCache(gan_cache if gan_cache is not None else store.parent / "gan_samples", tag)
     done = {r["key"] for r in read_records(store) if all(k in r.get("metrics", {}) for k in RECORDED)}

@@ -206,6 +206,39 @@ def _now() -> str:
 _CELL = {"dataset", "fold", "classifier", "oversampler"}
 
 
+def check_store(path) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it can be a store: absent, empty, or a file whose first line is a
+    JSON object (a record). Anything else (a folder, a CSV, someone else's file) raises ``ValueError`` before any
+    work, so that appending records never spoils a file that is not a store. Reads at most the first line's first
+    MiB.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "data.csv").write_text("a,b\\n1,2\\n")
+    >>> try:
+    ...     check_store(folder / "data.csv")
+    ... except ValueError as err:
+    ...     print(str(err).split(" (")[0].endswith("data.csv is not a JSON-lines store"))
+    True
+    >>> check_store(folder / "runs.jsonl") == folder / "runs.jsonl"
+    True
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
+    if path.is_file():
+        with open(path, "rb") as f:
+            first = f.readline(1 << 20).strip()
+        try:
+            ok = not first or isinstance(json.loads(first), dict)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{path} is not a JSON-lines store (its first line is not a JSON record); give a new "
+                             "file or an earlier store: nothing was written to it.")
+    return path
+
+
 def read_records(path, stacklevel: int = 2) -> list:
     r"""Every record of a JSON-lines file, in file order; none when it does not exist. Blank lines are skipped,
     and so, with a warning, are lines that are not JSON (a write cut short by a kill).
