@@ -90,6 +90,16 @@ def test_one_line_errors(tmp_path, capsys, args, message):
     assert not (tmp_path / "r").exists()
 
 
+def test_a_store_that_is_not_a_store_is_refused_before_anything_is_written(tmp_path, capsys):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    assert main(["evaluate", "--datasets", "breast_cancer_30", "--samplers", "none", "--store", str(notes),
+                 "--out", str(tmp_path / "r"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--store " + str(notes) + " is not a JSON-lines store" in err and len(err.splitlines()) == 1, err
+    assert notes.read_text() == "a,b\n1,2\n" and not (tmp_path / "r").exists()
+
+
 def test_missing_data_says_how_to_get_it(tmp_path, capsys):
     assert main(["evaluate", "--datasets", "ecoli", "--data-home", str(tmp_path / "nowhere"),
                  "--out", str(tmp_path / "r")]) == 2

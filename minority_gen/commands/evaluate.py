@@ -47,7 +47,7 @@ from ..evaluation.quality import oversampler_quality
 from ..evaluation.report import rank_section
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
-from ..evaluation.store import machine_description
+from ..evaluation.store import check_store, machine_description
 from ..methods import available_methods
 from ..oversampler import GANOversampler
 from ._common import CommandError, add_overwrite_argument, foreign_entry, read_csv_table
@@ -342,6 +342,11 @@ def run_datasets(args: argparse.Namespace) -> int:
                            "keep the store outside the report folder.")
     if args.store is not None and args.store.is_dir():
         raise CommandError(f"--store {args.store} is a folder; give a file path, e.g. {args.store / 'runs.jsonl'}.")
+    if args.store is not None:
+        try:
+            check_store(args.store)  # before --out is touched or any table read
+        except ValueError as err:
+            raise CommandError(f"--store {err}") from None
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.store] if args.store is not None else [])
     outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
     tables = {name: _load(name, args.data_home) for name in names}  # every table found before any training
