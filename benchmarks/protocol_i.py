@@ -284,6 +284,9 @@ def parse(argv) -> argparse.Namespace:
                    help="smoke run: a sixth of the training images (severe: 10 malignant), 1 seed, 2 epochs, "
                         "tiny CNN, 2 iterations of a tiny GAN")
     p.add_argument("--note", action="append", default=[], help="extra line for the report header")
+    p.add_argument("--report", action="store_true",
+                   help="compute nothing: write the report of the cells the store holds for these CNN options "
+                        "(--cnn, --cnn-param, --epochs, --width, --quick select them)")
     args = p.parse_args(argv)
     args.gan_param, args.cnn_param = dict(args.gan_param), dict(args.cnn_param)
     from minority_gen.nets.conv import DEFAULT_WIDTH
@@ -343,6 +346,19 @@ def grid_path(args, scenario: str, condition: str, seed: int) -> Path | None:
     return args.out / f"grid_{method}_{scenario}_{args.gan_iter}it{'_' + slug if slug else ''}.png"
 
 
+def report_only(args) -> int:
+    """``--report``: the report of the cells ``--out``'s store holds for the CNN options, nothing computed."""
+    from minority_gen.evaluation.store import read_records
+
+    args.out = args.out or DEFAULT_OUT
+    store = args.out / "runs.jsonl"
+    if not store.is_file():
+        raise SystemExit(f"protocol_i: --report: no store {store}; run the cells first")
+    write_report(args, read_records(store), args.out / f"{args.report_name}.md")
+    print(f"protocol_i: wrote {args.out / (args.report_name + '.md')} (from the store, nothing computed)", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     from minority_gen.evaluation.images import check_conditions, compare_on_images
     from minority_gen.evaluation.report import command_line
@@ -350,6 +366,8 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
     command = command_line("benchmarks/protocol_i.py", argv)
+    if args.report:
+        return report_only(args)
     splits = load_splits(args.data, args.train_fraction)  # a missing file stops here, before any work
     conditions = conditions_of(args.conditions, args.methods)
     try:

@@ -219,6 +219,27 @@ def test_cnn_presets_and_params_name_the_cells_network(protocol_i):
         protocol_i.check_cnn_params({"blocks": 0})
 
 
+def test_report_writes_from_the_store_without_data_or_computing(protocol_i, tmp_path, monkeypatch, capsys):
+    """``--report`` needs neither the data nor a fit: the committed padding store gives its report back with the
+    same tables (the committed report was written so)."""
+    import shutil
+
+    committed = REPO / "benchmarks" / "results" / "protocol_i_padding"
+    out = tmp_path / "pad"
+    shutil.copytree(committed, out)
+    (out / "results.md").unlink()
+    monkeypatch.setenv("MINORITY_GEN_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(images, "image_cell", lambda *a, **k: pytest.fail("--report computed a cell"))
+    assert protocol_i.main(["--report", "--out", str(out)]) == 0
+    assert "nothing computed" in capsys.readouterr().out
+    def tables(path):  # the header's machine line is this machine's
+        return [line for line in path.read_text().splitlines() if line.startswith("|")]
+
+    assert tables(out / "results.md") == tables(committed / "results.md") and len(tables(out / "results.md")) > 10
+    with pytest.raises(SystemExit, match="--report: no store"):
+        protocol_i.main(["--report", "--out", str(tmp_path / "empty")])
+
+
 @pytest.mark.skipif(not DATA.is_file(), reason=f"shared data not present: {DATA}")
 def test_quick_run_with_the_plain_cnn_writes_its_own_report(protocol_i, tmp_path):
     out = tmp_path / "s"
