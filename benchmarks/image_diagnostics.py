@@ -36,8 +36,6 @@ cells there; ``results.md``; ``grid_<n>it.png``: held-back vs GAN images, first 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 import tempfile
 import time
@@ -50,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import protocol_i  # noqa: E402  (its scenarios and GAN settings)
 from minority_gen.evaluation.images import GANSampleCache, augment
 from minority_gen.evaluation.report import command_line, mean_std, run_info, run_stamp, table_lines, write_results
-from minority_gen.evaluation.store import append_records, read_store
+from minority_gen.evaluation.store import append_records, read_store, short_key
 from minority_gen.nets.conv import PADDINGS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -203,8 +201,7 @@ def scores(images, held_back, judge, seed: int) -> dict:
 
 
 def cell_key(source: str, n_iter, seed: int, args) -> str:
-    text = json.dumps([source, n_iter, seed, gan_params(args, n_iter or 0), JUDGE, args.quick], sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    return short_key(source, n_iter, seed, gan_params(args, n_iter or 0), JUDGE, args.quick)
 
 
 def report(records: list[dict], judge_note: str, command: str, out: Path, texture: list[str]) -> None:

@@ -98,6 +98,9 @@ def test_a_store_that_is_not_a_store_is_refused_before_anything_is_written(tmp_p
     err = capsys.readouterr().err.strip()
     assert "--store " + str(notes) + " is not a JSON-lines store" in err and len(err.splitlines()) == 1, err
     assert notes.read_text() == "a,b\n1,2\n" and not (tmp_path / "r").exists()
+    assert main(["evaluate", "--datasets", "breast_cancer_30", "--samplers", "none", "--store", str(tmp_path),
+                 "--out", str(tmp_path / "r"), "--quiet"]) == 2
+    assert f"--store {tmp_path} is a folder; give the store's file" in capsys.readouterr().err
 
 
 def test_missing_data_says_how_to_get_it(tmp_path, capsys):

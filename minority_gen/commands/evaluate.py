@@ -340,11 +340,9 @@ def run_datasets(args: argparse.Namespace) -> int:
     if args.store is not None and args.store.resolve().is_relative_to(args.out.resolve()):
         raise CommandError(f"--store {args.store} is inside --out {args.out}, which is rewritten as a whole; "
                            "keep the store outside the report folder.")
-    if args.store is not None and args.store.is_dir():
-        raise CommandError(f"--store {args.store} is a folder; give a file path, e.g. {args.store / 'runs.jsonl'}.")
     if args.store is not None:
         try:
-            check_store(args.store)  # before --out is touched or any table read
+            check_store(args.store)  # a folder or not a store: before --out is touched or any table read
         except ValueError as err:
             raise CommandError(f"--store {err}") from None
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.store] if args.store is not None else [])

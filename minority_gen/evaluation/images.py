@@ -121,6 +121,10 @@ class GANSampleCache:
             self.fits[key] = (images, seconds)
         return self.fits[key]
 
+    def forget(self, scenario: str, method: str, seed: int) -> None:
+        """Drop a fit's images from memory (the folder keeps them)."""
+        self.fits.pop((scenario, method, seed), None)
+
     @staticmethod
     def fit_and_draw(params: dict, seed: int, X, y, n_new: int, minority) -> tuple[np.ndarray, float]:
         from minority_gen import GANOversampler
@@ -283,5 +287,5 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
             f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
             f"(epoch {metrics['best_epoch']}) in {time.perf_counter() - start:.0f} s")
         if gan and not any(t[0] == scenario and t[1] == seed and gan_part(t[2]) == gan["method"] for t in todo[i:]):
-            gans.fits.pop((scenario, gan["method"], seed), None)  # no later cell needs this GAN's images
+            gans.forget(scenario, gan["method"], seed)  # no later cell needs this GAN's images in memory
     return read_records(store)
