@@ -14,9 +14,10 @@ import numpy as np
 import scipy.sparse as sp
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from .images import ImageArraysMixin, ImageLayout
+from .safeguards import NumberIn
 
 _SEED_MAX = 2**31 - 1
 
@@ -126,7 +127,7 @@ class AugmentationOversampler(ImageArraysMixin, BaseOverSampler):
         "augmentation": [callable, None],
         "image_shape": [tuple, list, None],
         "image_layout": [StrOptions({"auto", "channels_last", "channels_first"})],
-        "max_tries": [Interval(Integral, 1, None, closed="left")],
+        "max_tries": [NumberIn(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 

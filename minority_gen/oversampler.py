@@ -8,7 +8,7 @@ import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
@@ -23,6 +23,7 @@ from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX
 from .safeguards import (
+    NumberIn,
     check_callbacks,
     check_no_fit_params,
     check_oversampling_targets,
@@ -49,8 +50,6 @@ class GANOversampler(BaseOverSampler):
     ``image_shape`` (:mod:`minority_gen.images`). Where each setting is
     decided: :mod:`minority_gen.settings`.
 
-    Parameters
-    ----------
     {parameters}
 
     {attributes}
@@ -73,24 +72,24 @@ class GANOversampler(BaseOverSampler):
         **BaseOverSampler._parameter_constraints,
         "method": [str, GANMethod],
         "method_params": [dict, None],
-        "n_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_iter": [NumberIn(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "recipe": [StrOptions({"tuned", "paper"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [NumberIn(Integral, 1, None, closed="left"), None],
+        "latent_dim": [NumberIn(Integral, 1, None, closed="left"), None],
         "hidden_dims": [tuple, list, None],
-        "lr_g": [Interval(Real, 0, None, closed="neither"), None],
-        "lr_d": [Interval(Real, 0, None, closed="neither"), None],
+        "lr_g": [NumberIn(Real, 0, None, closed="neither"), None],
+        "lr_d": [NumberIn(Real, 0, None, closed="neither"), None],
         "betas": [tuple, list, None],
-        "n_critic": [Interval(Integral, 1, None, closed="left"), None],
-        "pac": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_critic": [NumberIn(Integral, 1, None, closed="left"), None],
+        "pac": [NumberIn(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "spectral_norm": ["boolean"],
         "anchor": [StrOptions({"auto", "smote"}), None],
         "correction": [StrOptions({"auto", "free", "covariance"})],
-        "boundary": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), dict, None],
-        "ema": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
+        "boundary": [StrOptions({"auto"}), NumberIn(Real, 0, None, closed="neither"), dict, None],
+        "ema": [NumberIn(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
         "selection": [StrOptions({"quality", "last"})],
-        "eval_every": [Interval(Integral, 1, None, closed="left"), None],
-        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "eval_every": [NumberIn(Integral, 1, None, closed="left"), None],
+        "patience": [NumberIn(Integral, 1, None, closed="left"), None],
         "filter": [str, RowFilter, None],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
         "continuous": [StrOptions({"standard", "modes"})],
@@ -127,6 +126,17 @@ class GANOversampler(BaseOverSampler):
         self.label_sampling, self.device, self.amp, self.n_jobs = label_sampling, device, amp, n_jobs
         self.random_state, self.verbose = random_state, verbose
 
+    def set_params(self, **params):
+        """scikit-learn's ``set_params``; ``method__<option>`` needs a method object (``method=RumiLSGAN()``): with
+        a method name the options go in ``method_params``, which this says instead of failing on the name."""
+        nested = sorted(k for k in params if k.startswith("method__"))
+        if nested and isinstance(params.get("method", self.method), str):
+            options = {k.partition("__")[2]: params[k] for k in nested}
+            raise ValueError(f"{', '.join(nested)} set an option of a method object, but method is the name "
+                             f"{params.get('method', self.method)!r}. Pass set_params(method_params={options!r}), "
+                             "or a method object, e.g. method=RumiLSGAN() from minority_gen.methods.")
+        return super().set_params(**params)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -158,32 +168,37 @@ class GANOversampler(BaseOverSampler):
             self._train(data.X, data.y, adapter, callbacks)
         return self
 
-    def fit_resample(self, X, y, **params):
+    def fit_resample(self, X, y, callbacks=(), **params):
         """Return the original rows (or images) followed by the new ones, in the input's container and dtypes.
 
-        As for :meth:`fit`: everything is checked before training, and a
-        failure leaves the estimator as it was (a previous fit kept). Fit
-        parameters such as ``sample_weight`` are refused: the GANs weigh
-        every row of a class alike.
+        As for :meth:`fit`: everything is checked before training, a failure
+        leaves the estimator as it was (a previous fit kept), and
+        ``callbacks`` watch the training. Fit parameters such as
+        ``sample_weight`` are refused: the GANs weigh every row of a class
+        alike. In an imbalanced-learn ``Pipeline`` (without scikit-learn's
+        metadata routing) imbalanced-learn passes no step parameter to a
+        sampler's ``fit_resample``, so ``sampler__callbacks=...`` there is
+        dropped: fit the sampler on its own to watch its training.
         """
         check_no_fit_params(params)
+        callbacks = check_callbacks(callbacks, self.n_jobs)
         with unchanged_on_failure(self):
-            return self._fit_resample_checked(X, y)
+            return self._fit_resample_checked(X, y, callbacks)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def _fit_resample_checked(self, X, y):
+    def _fit_resample_checked(self, X, y, callbacks=()):
         adapter, data = self._check(X, y)
         check_room(sum(self.sampling_strategy_.values()), 4 * adapter.n_encoded(data.X) + 16 * data.X.shape[1],
                    "sampling_strategy")
-        X_new, y_new = self._fit_resample(data.X, data.y, adapter)
+        X_new, y_new = self._fit_resample(data.X, data.y, adapter, callbacks)
         return adapter.resampled(data, X_new, y_new)
 
-    def _fit_resample(self, X, y, adapter: NumericAdapter | None = None):
+    def _fit_resample(self, X, y, adapter: NumericAdapter | None = None, callbacks=()):
         """imbalanced-learn's hook on checked rows: train, then the synthetic rows and labels, class by class.
 
-        ``adapter``: the one that checked ``X`` (default: plain numeric rows).
+        ``adapter``: the one that checked ``X`` (default: plain numeric rows); ``callbacks``: as :meth:`fit`'s.
         """
-        self._train(X, y, adapter or NumericAdapter())
+        self._train(X, y, adapter or NumericAdapter(), callbacks)
         X_new, y_new, reports = self.model_.draw_new(self.sampling_strategy_, y.dtype)
         self.filter_report_.update(reports)
         return X_new, y_new

@@ -26,13 +26,14 @@ from typing import Any
 
 import torch
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_config
-from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
+
+from .safeguards import NumberIn
 
 #: ``_parameter_constraints`` entry for an ``n_jobs`` parameter: a non-zero int or None.
 N_JOBS_CONSTRAINT = [
-    Interval(Integral, None, -1, closed="right"),
-    Interval(Integral, 1, None, closed="left"),
+    NumberIn(Integral, None, -1, closed="right"),
+    NumberIn(Integral, 1, None, closed="left"),
     None,
 ]
 

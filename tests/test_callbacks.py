@@ -1,4 +1,5 @@
-"""Callbacks passed to ``fit``: generator snapshots (protocol D scores a fit at several training lengths).
+"""Callbacks passed to ``fit`` or ``fit_resample``: generator snapshots (protocol D scores a fit at several
+training lengths).
 
 A snapshot must be the sampling generator as it was at its iteration: loading the last one reproduces the
 fitted sampler's rows, an earlier one gives other rows, and taking snapshots leaves the fit's output
@@ -49,6 +50,18 @@ def test_each_class_gets_its_own_snapshots(data):
     snaps = GeneratorSnapshots(every=6)
     GANOversampler(**TINY).fit(X, y, callbacks=[snaps])
     assert len(snaps.states) == 2 and all(sorted(s) == [6, 12] for s in snaps.states.values())
+
+
+def test_fit_resample_takes_callbacks_as_fit_does(data):
+    X, y = data
+    snaps = GeneratorSnapshots(every=6)
+    X_res, _ = GANOversampler(**TINY).fit_resample(X, y, callbacks=[snaps])
+    (label, states), = snaps.states.items()
+    assert "1" in label and sorted(states) == [6, 12]
+    X_plain, _ = GANOversampler(**TINY).fit_resample(X, y)
+    np.testing.assert_array_equal(X_plain, X_res)  # watching changes nothing
+    with pytest.raises(TypeError, match="list of callbacks"):
+        GANOversampler(**TINY).fit_resample(X, y, callbacks=snaps)
 
 
 def test_bad_callbacks_are_refused_before_training(data):

@@ -141,6 +141,29 @@ def test_method_object_clone_and_nested_params(tiny, imbalanced_table):
     assert twin.method_.b_pos == 3.0 and twin.method_ is not twin.method
 
 
+def test_every_method_class_is_importable_from_the_methods_package():
+    import minority_gen.methods as methods
+
+    for name in methods.available_methods():
+        cls = type(methods.get_method(name))
+        assert getattr(methods, cls.__name__) is cls and cls.__name__ in methods.__all__
+
+
+def test_nested_params_of_a_method_name_say_to_use_method_params(tiny):
+    sampler = GANOversampler(method="rumi", **tiny)
+    with pytest.raises(ValueError, match=r"method_params=\{'b_pos': 3\.0\}"):
+        sampler.set_params(method__b_pos=3.0)
+    assert sampler.method == "rumi" and sampler.method_params is None  # nothing set
+    sampler.set_params(method=RumiLSGAN(), method__b_pos=3.0)  # a method object in the same call works
+    assert sampler.method.b_pos == 3.0
+
+
+@pytest.mark.parametrize("param", ["n_iter", "batch_size", "lr_g", "n_jobs", "pac"])
+def test_booleans_are_not_numbers(tiny, imbalanced_table, param):
+    with pytest.raises(ValueError, match=f"'{param}' parameter.*Got True"):
+        GANOversampler(**{**tiny, param: True}).fit_resample(*imbalanced_table)
+
+
 def test_method_params_reach_the_method(tiny, imbalanced_table):
     sampler = GANOversampler(method="rumi", method_params={"b_neg": -2.0, "a": -0.5}, **tiny)
     sampler.fit(*imbalanced_table)

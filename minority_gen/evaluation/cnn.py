@@ -17,9 +17,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..safeguards import NumberIn
 from .features import _batched, _device, build_small_cnn, encode_labels, flip_shift, to_nchw, train_epochs
 
 VALIDATION_METRICS = ("roc_auc", "balanced_accuracy")
@@ -132,15 +133,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "width": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
-        "blocks": [Interval(Integral, 1, None, closed="left")],
-        "convs_per_block": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [NumberIn(Integral, 1, None, closed="left")],
+        "width": [NumberIn(Integral, 1, None, closed="left")],
+        "n_features": [NumberIn(Integral, 1, None, closed="left")],
+        "blocks": [NumberIn(Integral, 1, None, closed="left")],
+        "convs_per_block": [NumberIn(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean"],
         "augment": ["boolean"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [NumberIn(Integral, 1, None, closed="left")],
+        "lr": [NumberIn(Real, 0, None, closed="neither")],
         "validation_metric": [StrOptions(set(VALIDATION_METRICS))],
         "device": [str],
         "random_state": ["random_state"],

@@ -2,7 +2,8 @@
 
 Each module in this package defines one :class:`GANMethod` subclass and
 decorates it with :func:`register`; importing the package imports every
-module, so a new method needs no edit outside its own file.
+module, so a new method needs no edit outside its own file. The classes are
+importable from here by name, e.g. ``from minority_gen.methods import RumiLSGAN``.
 """
 
 from __future__ import annotations
@@ -116,3 +117,7 @@ def method_params_from(entries: Iterable[str], *, images: bool, anchored: bool =
 for _module in pkgutil.iter_modules(__path__):
     if _module.name != "base":
         importlib.import_module(f"{__name__}.{_module.name}")
+
+# Every registered method class by its class name, so ``from minority_gen.methods import RumiLSGAN`` works.
+globals().update({cls.__name__: cls for cls in _REGISTRY.values()})
+__all__ += sorted(cls.__name__ for cls in _REGISTRY.values())
