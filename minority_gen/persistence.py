@@ -271,6 +271,9 @@ def read_tensors(data: bytes) -> dict[str, dict[str, torch.Tensor]]:
 
 def read_archive(path: Path) -> tuple[dict, dict[str, bytes]]:
     """The manifest and the other members of the model file at ``path``, each checked before it is read in full."""
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file; give the file GANOversampler.save (or "
+                             "`minority-gen resample --save-model`) wrote.")
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path}")
     with open(path, "rb") as fh:

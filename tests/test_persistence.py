@@ -311,6 +311,8 @@ def test_not_an_archive(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such model file"):
         GANOversampler.load(tmp_path / "nope.mgz")
+    with pytest.raises(ModelFileError, match="is a folder, not a model file"):
+        GANOversampler.load(tmp_path)
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.95])
