@@ -127,8 +127,14 @@ def test_errors_are_actionable():
     X, y = _table()
     with pytest.raises(ValueError, match="Available"):
         compare_oversamplers(X, y, ["smoet"], FAST, progress=False)
-    with pytest.raises(ValueError, match="Lower cv"):
+    with pytest.raises(ValueError, match=r"class 1 has \d+\. Lower cv to at most \d+\."):  # not np.int64(1)
         compare_oversamplers(X, y, ["ros"], FAST, cv=20, progress=False)
+    one = y.copy()
+    one[np.flatnonzero(y == 1)[1:]] = 0  # one minority row: no cv can help
+    with pytest.raises(ValueError, match="class 1 has 1. Cross-validation needs at least 2 rows"):
+        compare_oversamplers(X, one, ["ros"], FAST, cv=2, progress=False)
+    with pytest.raises(ValueError, match=r"gan_params has \['nope'\].*its options are"):
+        compare_oversamplers(X, y, ["rumi"], FAST, gan_params={"nope": 1}, progress=False)
     with pytest.raises(ValueError, match="failed on fold 0.*boom"):
         compare_oversamplers(X, y, {"bad": FailingSampler()}, FAST, cv=3, progress=False)
     with pytest.warns(RuntimeWarning, match="fold left out"):

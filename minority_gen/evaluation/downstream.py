@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from ..data import check_table_input
 from ..parallel import check_n_jobs, run_unordered
+from ..safeguards import class_label
 from .columns import is_mixed_table
 from .mixed import mixed_preprocessor
 from .samplers import NONE, NUMERIC_ONLY, make_classifier, make_oversampler
@@ -85,10 +86,10 @@ def make_splits(cv, X, y, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
     if isinstance(cv, int):
         classes, counts = np.unique(y, return_counts=True)
         if counts.min() < cv:
-            raise ValueError(
-                f"cv={cv} folds need at least {cv} rows of every class; class "
-                f"{classes[np.argmin(counts)]!r} has {counts.min()}. Lower cv."
-            )
+            fewest, n = class_label(classes[np.argmin(counts)]), int(counts.min())
+            fix = (f"Lower cv to at most {n}." if n >= 2 else
+                   "Cross-validation needs at least 2 rows of every class: add rows of it, or drop the class.")
+            raise ValueError(f"cv={cv} folds need at least {cv} rows of every class; class {fewest} has {n}. {fix}")
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
     return list(cv.split(X, y))
 
