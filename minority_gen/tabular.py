@@ -22,7 +22,9 @@ for the networks:
   gets a two-level block (observed / missing) beside its value, whose cells
   are set to the column mean where missing. A generated row's value is
   missing where its block says so, so each class's missing rate is
-  reproduced.
+  learned (a short fit can leave a few missing cells, or a level only other
+  classes have, in a class that has none: unlike a discrete numeric column's
+  range, such levels are not filtered).
 
 :meth:`MixedTableCodec.decode` gives rows back in the input's container:
 a DataFrame with the same column names, order and dtypes (``int64``,
