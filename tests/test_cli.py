@@ -41,6 +41,21 @@ def test_resample_synthetic_only(csv, tmp_path):
     assert len(res) == 34 and set(res["label"]) == {"rare"}
 
 
+@pytest.mark.parametrize("extra", [[], ["--synthetic-only"]])
+def test_resample_keeps_the_inputs_column_order(tmp_path, extra):
+    """The class column stays where the input had it (not moved last), in full and --synthetic-only output."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "label": ["common"] * 30 + ["rare"] * 10,
+                       "b": rng.normal(size=40), "kind": rng.choice(["x", "y"], 40)})
+    csv, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(csv, index=False)
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "2", "--quiet",
+                 *extra]) == 0
+    res = pd.read_csv(out)
+    assert list(res.columns) == ["a", "label", "b", "kind"]
+    assert len(res) == (20 if extra else 60) and (res["label"].iloc[-20:] == "rare").all()
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
