@@ -356,6 +356,28 @@ def test_target_problems_are_explained_before_training(name, edit, message, tmp_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("name", ["resample", "evaluate"])
+def test_a_header_that_repeats_a_column_name_is_refused(name, tmp_path, capsys, no_training):
+    """pandas would read it as a, a.1 and the renamed column would reach the output."""
+    command = Command(name, tmp_path)
+    lines = command.input.read_text().splitlines()
+    command.input.write_text("\n".join(["a,a,b,label", *lines[1:]]) + "\n")
+    assert main(command.argv(tmp_path / "out")) == 2
+    line = error_line(capsys, name)
+    assert f"the header of {command.input} repeats column names: 'a' (columns 1, 2)" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_header_is_read_with_a_bounded_read(tmp_path):
+    from minority_gen.commands._common import header_names
+
+    path = tmp_path / "wide.csv"
+    path.write_text("\n\n" + ",".join(f"column_{i}" for i in range(1000)) + "\n1\n")
+    assert header_names(path)[-1] == "column_999"
+    cut = header_names(path, limit=100)  # the last name cut short is left out
+    assert cut == [f"column_{i}" for i in range(len(cut))] and 0 < len(cut) < 12
+
+
 # ---------------------------------------------------------------------------
 # Exit codes and --debug
 # ---------------------------------------------------------------------------
