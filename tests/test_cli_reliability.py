@@ -340,6 +340,8 @@ def test_positive_integer_options(option, tmp_path, capsys, no_training):
         (lambda df: df.assign(label=df["label"].where(df.index != 3)), "has 1 empty cell(s) (file line 5)"),
         (lambda df: df.assign(label="common"), "has only the class 'common'; oversampling needs at least two"),
         (lambda df: df.assign(label=7), "has only the class 7"),
+        (lambda df: df.assign(label=df["a"]), "holds 40 distinct non-integer numbers"),
+        (lambda df: df.assign(label=np.r_[np.zeros(39), 0.5]), "holds 1 distinct non-integer number (0.5)"),
         (lambda df: df.drop(columns="label"), "--target 'label' is not a column"),
         (lambda df: df[["label"]], "no feature columns besides the target"),
         (None, "cannot read"),
@@ -354,6 +356,16 @@ def test_target_problems_are_explained_before_training(name, edit, message, tmp_
     assert main(command.argv(tmp_path / "out")) == 2
     assert message in error_line(capsys, name)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["resample", "evaluate"])
+def test_a_target_of_whole_floats_is_still_classes(name, tmp_path):
+    """0.0 / 1.0 (a 0/1 column written by a float writer) are two classes, not a continuous target."""
+    command = Command(name, tmp_path)
+    df = pd.read_csv(command.input)
+    df.assign(label=np.where(df["label"] == "rare", 1.0, 0.0)).to_csv(command.input, index=False)
+    assert "1.0" in command.input.read_text()
+    assert main(command.argv(tmp_path / "out")) == 0
 
 
 @pytest.mark.parametrize("name", ["resample", "evaluate"])

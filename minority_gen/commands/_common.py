@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -99,7 +100,9 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     Checked here, before any training: the file exists and parses, its
     header names each column once (:func:`repeated_names`), the target is a
     column, it has no empty cells (whose float NaN would otherwise end in
-    ``'<' not supported between 'float' and 'str'``), at least two classes,
+    ``'<' not supported between 'float' and 'str'``) and no fractional
+    numbers (a continuous column, which would end in scikit-learn's ``Unknown
+    label type: continuous``; ``0.0`` / ``1.0`` are classes), at least two classes,
     and at least one feature column. Integer columns with empty cells come
     back as nullable ``Int64`` (:func:`integers_with_gaps`).
     """
@@ -123,6 +126,15 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
         rows = ", ".join(str(i + 2) for i in empty[:5]) + (" ..." if len(empty) > 5 else "")
         raise CommandError(f"the target column {target!r} of {path} has {len(empty)} empty cell(s) (file "
                            f"line {rows}); drop those rows or fill in their class first.")
+    if pd.api.types.is_float_dtype(y.dtype):  # whole numbers written 0.0 / 1.0 are classes; 0.37 is not
+        values = y.to_numpy(dtype=np.float64)
+        fractional = np.unique(values[~np.isfinite(values) | (values != np.round(values))])
+        if len(fractional):
+            examples = ", ".join(f"{v:g}" for v in fractional[:3]) + (" ..." if len(fractional) > 3 else "")
+            raise CommandError(
+                f"the target column {target!r} of {path} holds {len(fractional)} distinct non-integer "
+                f"number{'s' if len(fractional) > 1 else ''} ({examples}); it looks continuous, not like classes. "
+                f"Give the class column with --target; columns: {list(df.columns)}.")
     classes = y.unique()
     if len(classes) < 2:
         found = "no rows"
