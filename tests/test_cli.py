@@ -72,6 +72,34 @@ def test_resample_errors_are_one_clear_line(csv, tmp_path, capsys, extra, messag
     assert code == 2 and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--bogus"],
+         "minority-gen resample: error: unrecognized arguments: --bogus (see minority-gen resample --help)"),
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--n-iter", "x"],
+         "minority-gen resample: error: argument --n-iter: invalid int value: 'x' (see minority-gen resample --help)"),
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--random-state", "x"],
+         "minority-gen resample: error: argument --random-state: invalid int value: 'x' "
+         "(see minority-gen resample --help)"),
+        (["resample", "data.csv"], "minority-gen resample: error: the following arguments are required: --target, "
+                                   "--out (see minority-gen resample --help)"),
+        (["evaluate", "data.csv", "--out", "r", "--cv", "x"],
+         "minority-gen evaluate: error: argument --cv: invalid int value: 'x' (see minority-gen evaluate --help)"),
+        (["sample", "m.mgz", "--out", "r.csv", "--n", "10", "--bogus", "1"],
+         "minority-gen sample: error: unrecognized arguments: --bogus 1 (see minority-gen sample --help)"),
+        (["bogus"], "minority-gen: error: argument COMMAND: invalid choice: 'bogus' (choose from 'evaluate', "
+                    "'images', 'resample', 'sample') (see minority-gen --help)"),
+    ],
+)
+def test_argument_errors_are_one_line_naming_the_sub_command(argv, line, capsys):
+    """As every other failure: one line, the sub-command's name, where to look; no usage block; exit code 2."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == line + "\n"
+
+
 def test_resample_sample_quality_options(csv, tmp_path, monkeypatch):
     seen = {}
     from minority_gen import oversampler
