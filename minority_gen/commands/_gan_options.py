@@ -47,6 +47,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..methods import available_methods, get_method
 from ._common import CommandError
 from ._constraints import cli_value, option_for, parameter_docs
@@ -170,7 +172,10 @@ def _add_hand_arguments(parser: argparse.ArgumentParser) -> list[Option]:
              "'copies,knn', or 'none'; auto (default): reach for "
              "tables with anchors, none otherwise")
     add("--sampling-strategy", default="auto", action=_Store,
-        help="'auto', 'minority', 'not majority', 'all', or a float ratio (binary only)")
+        help="which classes to grow: 'auto' (default; every class but the majority, to its size), 'minority', "
+             "'not minority', 'not majority', 'all'; a float, the minority/majority ratio after resampling "
+             "(two classes only; between the data's ratio and 1); or a JSON object of class -> rows after "
+             "resampling, e.g. '{\"rare\": 100}' (classes as written in the data)")
     add("--device", default="auto", action=_Store, help="auto, cpu, cuda or cuda:N (default auto)")
     add("--amp", choices=["auto", "on", "off"], default="auto", action=_Store,
         help="bfloat16 mixed precision in training; auto: for images on a GPU (default auto)")
@@ -216,6 +221,13 @@ def _pac(text):
 
 
 def _strategy(text):
+    if text.strip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--sampling-strategy is not valid JSON ({exc.msg}): {text!r}; give e.g. "
+                             '\'{"rare": 100}\' (class -> rows after resampling).') from None
+        return value
     try:
         return float(text)
     except ValueError:
@@ -338,6 +350,67 @@ def check_gan_params(sampler, args: argparse.Namespace | None = None) -> None:
         if match:
             message = f"{_option_of(match.group(1), args)}: {message}"
         raise CommandError(message) from None
+
+
+def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) -> None:
+    """Check ``sampling_strategy`` against the classes of ``y`` before training, in command-line terms.
+
+    A JSON object's keys are text: each is matched to the class written the
+    same way (``"1"`` is the class ``1``) and ``sampler`` gets the labels
+    themselves, as the Python API takes them. Refused with the option's name
+    (``--sampling-strategy``, or ``--param sampling_strategy``): a class that
+    is not in ``y``, a float ratio below the data's own or with more than two
+    classes, any count the estimator would refuse, and a class to grow with
+    fewer than 2 rows (saying how to leave it out on the command line).
+    """
+    from ..safeguards import check_oversampling_targets, class_label
+
+    option = _option_of("sampling_strategy", args)
+    labels, sizes = np.unique(np.asarray(y), return_counts=True)
+    counts = dict(zip(labels.tolist(), sizes.tolist()))
+    listed = ", ".join(f"{class_label(c)} ({n} rows)" for c, n in counts.items())
+    strategy = sampler.sampling_strategy
+    if isinstance(strategy, Mapping):
+        by_text = {str(c): c for c in counts}
+        mapped = {}
+        for key, n in strategy.items():
+            if key not in counts and str(key) not in by_text:
+                raise CommandError(f"{option}: {path} has no class {key!r}; its classes: {listed}.")
+            mapped[key if key in counts else by_text[str(key)]] = n
+        sampler.set_params(sampling_strategy=mapped)
+    elif isinstance(strategy, float):
+        if len(counts) != 2:
+            raise CommandError(f"{option} {strategy:g}: a ratio works for two classes only; {path} has "
+                               f"{len(counts)} ({listed}). Give 'auto', 'not majority' ... or a JSON object of "
+                               "class -> rows after resampling, e.g. '{\"rare\": 100}'.")
+        minority, majority = sorted(counts, key=counts.get)
+        have = counts[minority] / counts[majority]
+        if strategy < have:
+            raise CommandError(
+                f"{option} {strategy:g} asks for {strategy:g} minority row(s) per majority row after resampling, "
+                f"but {path} already has {have:.3g} ({class_label(minority)}: {counts[minority]}, "
+                f"{class_label(majority)}: {counts[majority]}) and oversampling only adds rows; give a ratio "
+                f"between {have:.3g} and 1 (1 balances the classes), or 'auto'.")
+    try:
+        targets = check_oversampling_targets(sampler.sampling_strategy, y)
+    except (ValueError, TypeError) as exc:
+        message = re.sub(r"^sampling_strategy\[(.+?)\]", r"the entry \1", " ".join(str(exc).split()))
+        raise CommandError(f"{option}: {message}") from None
+    grow = {c: n for c, n in targets.items() if n > 0}
+    small = [c for c in grow if counts[c] < 2]
+    if small:
+        c = small[0]
+        others = {str(o): counts[o] + n for o, n in grow.items() if counts[o] >= 2}
+        if others:
+            spelt = (f"--param 'sampling_strategy={json.dumps(others)}'" if option.startswith("--param")
+                     else f"{option} '{json.dumps(others)}'")
+            fix = f", or grow only the other classes with {spelt}"
+        elif len(counts) > 2:
+            fix = ", or drop its row from the CSV"
+        else:
+            fix = ""
+        raise CommandError(f"the class {class_label(c)} of {path} has {counts[c]} row; a GAN needs at least 2 rows "
+                           f"of a class to learn it. Add rows of that class{fix}.")
 
 
 def _option_of(param: str, args: argparse.Namespace | None) -> str:

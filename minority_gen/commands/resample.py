@@ -11,7 +11,7 @@ import pandas as pd
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import add_overwrite_argument, add_save_model_argument, missing_tokens, read_csv_table, write_csv_like
-from ._gan_options import add_gan_arguments, check_gan_params, gan_kwargs
+from ._gan_options import add_gan_arguments, check_gan_params, check_sampling_targets, gan_kwargs
 from ._output import Outputs
 
 NAME = "resample"
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y = read_csv_table(args.csv, args.target)
+    check_sampling_targets(sampler, y, args, args.csv)
     columns = list(pd.read_csv(args.csv, nrows=0).columns)  # the input's order, the class column where it was
     tokens = missing_tokens(args.csv)
     with outputs.staged() as tmp:
