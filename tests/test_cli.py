@@ -56,6 +56,21 @@ def test_resample_keeps_the_inputs_column_order(tmp_path, extra):
     assert len(res) == (20 if extra else 60) and (res["label"].iloc[-20:] == "rare").all()
 
 
+def test_resample_a_csv_of_flattened_images_with_the_image_options(tmp_path):
+    """--image-shape makes each row an image; --image-layout, --diffaugment and --padding then apply."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.integers(0, 256, (24, 16 * 16)), columns=[f"p{i}" for i in range(256)])
+    df.insert(3, "label", ["a"] * 16 + ["b"] * 8)
+    csv, out = tmp_path / "pixels.csv", tmp_path / "out.csv"
+    df.to_csv(csv, index=False)
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "2", "--quiet",
+                 "--image-shape", "16,16,1", "--image-layout", "channels_last", "--diffaugment", "color",
+                 "--padding", "reflect", "--param", "hidden_dims=[4]"]) == 0
+    res = pd.read_csv(out)
+    assert list(res.columns) == list(df.columns) and len(res) == 32
+    assert res.iloc[24:, 4:].stack().between(0, 255).all()
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

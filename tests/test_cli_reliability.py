@@ -310,17 +310,34 @@ def test_overwrite_replaces_the_output_once_complete(command, tmp_path, capsys):
         ("resample", ["--method-params", '{"nope": 1}'], "does not take"),
         ("resample", ["--device", "tpu"], "got 'tpu'"),
         ("resample", ["--filter", "copy"], "copy"),
+        ("resample", ["--filter", "bogus"], "--filter 'bogus': unknown: 'bogus'; give one or more of copies, knn, "
+                                            "border, reach separated by commas (e.g. copies,knn), auto, or --filter "
+                                            "none to filter nothing."),
+        ("resample", ["--diffaugment", "color"], "--diffaugment color works on images only, and"),
+        ("resample", ["--padding", "reflect"], "--padding reflect works on images only, and"),
+        ("resample", ["--image-layout", "channels_last"], "--image-layout channels_last works on images only, and"),
+        ("resample", ["--image-layout", "channels_last"], "is a table; leave --image-layout out, or give "
+                                                          "--image-shape H,W (or H,W,C) if each row of the CSV is"),
+        ("resample", ["--image-shape", "2,2", "--filter", "reach"], "--filter reach works on tables only"),
         ("images", ["--diffaugment", "blur"], "blur"),
         ("images", ["--resize", "0"], "--resize must be"),
+        ("images", ["--filter", "reach"], "--filter reach works on tables only, and"),
+        ("images", ["--filter", "reach"], "holds images; leave --filter out."),
+        ("images", ["--continuous", "modes"], "--continuous modes works on tables only"),
+        ("images", ["--image-layout", "channels_last"], "--image-layout is for flattened image rows"),
         ("evaluate", ["--batch-size", "0"], "--batch-size: The 'batch_size' parameter"),
         ("evaluate", ["--device", "tpu"], "got 'tpu'"),
+        ("evaluate", ["--param", 'diffaugment="color"'], '--param diffaugment="color" works on images only'),
     ],
 )
 def test_bad_parameters_are_refused_before_training(name, extra, message, tmp_path, capsys, no_training):
     command = Command(name, tmp_path)
     before = _tree(tmp_path)
     assert main(command.argv(tmp_path / "out", *extra)) == 2
-    assert message in error_line(capsys, name)
+    line = error_line(capsys, name)
+    assert message in line
+    # in command-line terms, not the Python API's
+    assert not any(api in line for api in ("=None", "RowFilter", "continuous='", "filter=", "diffaugment=N"))
     assert _tree(tmp_path) == before
 
 

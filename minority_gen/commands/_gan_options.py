@@ -338,6 +338,8 @@ def check_gan_params(sampler, args: argparse.Namespace | None = None) -> None:
     from ..devices import resolve_device
     from ..filtering import RowFilter
 
+    if isinstance(sampler.filter, str) and sampler.filter != "auto":
+        _check_filter(sampler.filter, option_of("filter", args))
     try:
         sampler._validate_params()
         get_method(sampler.method, sampler.method_params)
@@ -348,8 +350,48 @@ def check_gan_params(sampler, args: argparse.Namespace | None = None) -> None:
         message = str(exc)
         match = _PARAM.match(message)
         if match:
-            message = f"{_option_of(match.group(1), args)}: {message}"
+            message = f"{option_of(match.group(1), args)}: {message}"
         raise CommandError(message) from None
+
+
+def _check_filter(text: str, option: str) -> None:
+    """Unknown filter criteria, named with the command line's spelling of "no filter"."""
+    from ..filtering import CRITERIA
+
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CRITERIA]
+    if unknown or not names:
+        nothing = "--param 'filter=null'" if option.startswith("--param") else f"{option} none"
+        detail = f"unknown: {', '.join(map(repr, unknown))}; " if unknown else ""
+        raise CommandError(f"{option} {text!r}: {detail}give one or more of {', '.join(CRITERIA)} separated by commas "
+                           f"(e.g. copies,knn), auto, or {nothing} to filter nothing.")
+
+
+#: Parameters that work on one kind of data only → their values that are fine on the other kind too.
+IMAGES_ONLY = {"image_layout": ("auto",), "diffaugment": ("auto", None), "padding": ("auto", "zeros")}
+TABLES_ONLY = {"filter": ("auto", None), "continuous": ("standard",), "correction": ("auto", "free"),
+               "categorical_features": ("auto", None)}
+
+
+def check_data_kind(sampler, args: argparse.Namespace | None, *, images: bool, data: str, fix: str = "") -> None:
+    """Refuse, before any data is read, an option that cannot apply to the command's kind of data.
+
+    ``images``: whether the command trains on images; ``data`` names the
+    command's data in the message (``"the CSV"``); ``fix``: what makes the
+    option apply, when something on this command does (``resample``: each
+    row a flattened image, with ``--image-shape``). The estimator refuses
+    the same combinations once it sees the data, in its own terms
+    (``pass diffaugment=None``); here they are named with the options.
+    """
+    params = sampler.get_params(deep=False)
+    only, kind, other = (TABLES_ONLY, "tables", "holds images") if images else (IMAGES_ONLY, "images", "is a table")
+    for name, fine in only.items():
+        value = params[name]
+        if any(value is f or (isinstance(value, str) and value == f) for f in fine):
+            continue
+        option = option_of(name, args)
+        given = f"{option}={json.dumps(value)}" if option.startswith("--param") else f"{option} {cli_value(value)}"
+        raise CommandError(f"{given} works on {kind} only, and {data} {other}; leave {option} out{fix}.")
 
 
 def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) -> None:
@@ -365,7 +407,7 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     """
     from ..safeguards import check_oversampling_targets, class_label
 
-    option = _option_of("sampling_strategy", args)
+    option = option_of("sampling_strategy", args)
     labels, sizes = np.unique(np.asarray(y), return_counts=True)
     counts = dict(zip(labels.tolist(), sizes.tolist()))
     listed = ", ".join(f"{class_label(c)} ({n} rows)" for c, n in counts.items())
@@ -413,7 +455,8 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
                            f"of a class to learn it. Add rows of that class{fix}.")
 
 
-def _option_of(param: str, args: argparse.Namespace | None) -> str:
+def option_of(param: str, args: argparse.Namespace | None) -> str:
+    """The option that set ``param`` on this command line (``--n-iter``, ``--param lr_g``), for messages."""
     if args is not None:
         if any(entry.partition("=")[0].strip().replace("-", "_") == param for entry in getattr(args, "param", [])):
             return f"--param {param}"

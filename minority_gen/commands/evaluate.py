@@ -52,7 +52,7 @@ from ..methods import available_methods
 from ..oversampler import GANOversampler
 from ..safeguards import class_label
 from ._common import CommandError, add_overwrite_argument, foreign_entry, read_csv_table
-from ._gan_options import check_gan_params, parse_params
+from ._gan_options import check_data_kind, check_gan_params, parse_params
 from ._output import Outputs
 
 NAME = "evaluate"
@@ -225,7 +225,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device,
                   **parse_params(args.param, GANOversampler, owned=_OWNED)}
-    check_gan_params(GANOversampler(**gan_params), args)
+    sampler = GANOversampler(**gan_params)
+    check_gan_params(sampler, args)
+    check_data_kind(sampler, args, images=sampler.image_shape is not None, data=str(args.csv))
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
     outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
     counts = y.value_counts()

@@ -11,7 +11,13 @@ import pandas as pd
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import add_overwrite_argument, add_save_model_argument, missing_tokens, read_csv_table, write_csv_like
-from ._gan_options import add_gan_arguments, check_gan_params, check_sampling_targets, gan_kwargs
+from ._gan_options import (
+    add_gan_arguments,
+    check_data_kind,
+    check_gan_params,
+    check_sampling_targets,
+    gan_kwargs,
+)
 from ._output import Outputs
 
 NAME = "resample"
@@ -40,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the first training iteration.
     sampler = GANOversampler(**gan_kwargs(args))
     check_gan_params(sampler, args)
+    if sampler.image_shape is None:
+        check_data_kind(sampler, args, images=False, data=f"{args.csv}",
+                        fix=", or give --image-shape H,W (or H,W,C) if each row of the CSV is a flattened image")
+    else:
+        check_data_kind(sampler, args, images=True, data=f"{args.csv} with --image-shape (rows of pixel values)")
     if not args.csv.is_file():
         raise FileNotFoundError(f"no such CSV file: {args.csv}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
