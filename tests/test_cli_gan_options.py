@@ -196,6 +196,20 @@ def test_a_subclass_with_a_new_parameter_gets_its_option():
     assert "More text" not in help_text
 
 
+def test_help_reads_without_the_docstrings_context(capsys):
+    """A cross-reference is shown as Sphinx shows it; no "as described above" with nothing above."""
+    with pytest.raises(SystemExit):
+        main(["resample", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(after GAMO, minority_gen.boundary)" in text and "GAMO, boundary)" not in text
+    assert "described above" not in text
+    assert "auto takes the last axis when it has 1, 3 or 4 entries" in text
+    entries = [" --image-layout {", " --diffaugment TEXT", " --padding {", " --label-sampling {"]
+    for start, end in zip(entries, entries[1:]):  # they apply to a CSV of flattened images
+        assert "only for a CSV of flattened images, with --image-shape" in text.split(start)[1].split(end)[0]
+    assert "for a CSV whose rows are flattened images" in text
+
+
 def test_help_comes_from_a_substituted_parameters_section():
     class Documented(GANOversampler):
         __doc__ = """A sampler.

@@ -140,8 +140,18 @@ def _defaults(estimator: type) -> dict:
         return {}
 
 
-def _help(name: str, docs: dict[str, str], defaults: dict, estimator: type) -> str:
-    text = docs.get(name) or f"the {estimator.__name__} parameter {name}"
+#: Help written for the command line where the docstring's first sentence leans on text around it.
+HELP_TEXT = {
+    # the docstring: 'Where the channel axis of the images is; "auto" detects it as described above'
+    "image_layout": "Where the channel axis of each image is: channels_last (H, W, C) or channels_first (C, H, W); "
+                    "auto takes the last axis when it has 1, 3 or 4 entries, else the first",
+}
+
+
+def _help(name: str, docs: dict[str, str], defaults: dict, estimator: type, note: str | None = None) -> str:
+    text = HELP_TEXT.get(name) or docs.get(name) or f"the {estimator.__name__} parameter {name}"
+    if note:
+        text = f"{text}; {note}"
     default = f" (default: {cli_value(defaults[name])})" if name in defaults else ""
     return f"{text}{default}".replace("%", "%%")
 
@@ -234,13 +244,17 @@ def _strategy(text):
         return text
 
 
-def add_gan_arguments(parser: argparse.ArgumentParser, own: Sequence[OwnOption] = (), estimator: type | None = None
-                      ) -> None:
+def add_gan_arguments(parser: argparse.ArgumentParser, own: Sequence[OwnOption] = (), estimator: type | None = None,
+                      notes: Mapping[str, str] | None = None) -> None:
     """``GANOversampler`` options: the hand-written ones, ``own``, one per other parameter, ``--param``.
 
     ``estimator`` (default :class:`~minority_gen.GANOversampler`) is the
     class whose ``_parameter_constraints`` the options are generated from.
+    ``notes``: parameter → text the command adds to its generated option's
+    help (when the option applies on this command, e.g. ``resample``'s
+    image options: only with ``--image-shape``).
     """
+    notes = dict(notes or {})
     if estimator is None:
         from ..oversampler import GANOversampler as estimator
     options = _add_hand_arguments(parser)
@@ -257,7 +271,7 @@ def add_gan_arguments(parser: argparse.ArgumentParser, own: Sequence[OwnOption] 
         spec = None if name in covered else option_for(constraints)
         if spec is None:
             continue  # its own option, or no command-line text for it: --param reaches it
-        flag, help_text = "--" + name.replace("_", "-"), _help(name, docs, defaults, estimator)
+        flag, help_text = "--" + name.replace("_", "-"), _help(name, docs, defaults, estimator, notes.get(name))
         action = _Flag if spec.pop("boolean", False) else _Store
         try:
             added = group.add_argument(flag, action=action, default=None, help=help_text, **spec)

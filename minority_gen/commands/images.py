@@ -82,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             default="auto", choices=["auto", "zeros", "replicate", "reflect"],
             help="how the generator's convolutions pad (default auto = zeros; replicate or reflect leave no frame "
                  "at the edge for a classifier to key on)")),
-    ])
+    ], notes={name: "not for this command, which reads each image's size and channels from its file (see --resize "
+                    "and --color)" for name in ("image_shape", "image_layout")})
     parser.add_argument("--ddp", action="store_true",
                         help="train data-parallel in the processes torchrun starts, e.g. torchrun "
                              "--nproc_per_node 2 -m minority_gen images IN --out OUT --ddp (gloo on CPUs, NCCL "

@@ -39,7 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write only the synthetic rows (same columns, same order)")
     add_save_model_argument(parser)
     add_overwrite_argument(parser, "--out file (and --save-model file)")
-    add_gan_arguments(parser)
+    only_with_shape = "only for a CSV of flattened images, with --image-shape"
+    add_gan_arguments(parser, notes={
+        "image_shape": "for a CSV whose rows are flattened images (one column per pixel value, in C order, "
+                       "e.g. 28,28 for 784 columns): the GAN then uses convolutional networks, and --image-layout, "
+                       "--diffaugment and --padding apply",
+        "image_layout": only_with_shape, "diffaugment": only_with_shape, "padding": only_with_shape,
+    })
 
 
 def run(args: argparse.Namespace) -> int:
