@@ -9,6 +9,9 @@ Every failure ends in one line on stderr, ``minority-gen COMMAND: error:
 ...``, and an exit code:
 
 * 2: a usage error, caught before any training (an option, a path, the data);
+  argparse's own errors (an unknown option, a value of the wrong type) too,
+  as one line ending with where to look (``minority-gen COMMAND --help``)
+  instead of the usage block (:class:`_Parser`);
 * 1: a failure while running: the GAN diverged (``DivergenceError``), a
   write failed (disk full ...), or an unexpected error;
 * 130: interrupted with Ctrl-C.
@@ -57,8 +60,20 @@ def _command_modules():
             yield importlib.import_module(f"{commands.__name__}.{info.name}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, as every other failure of the command line.
+
+    ``minority-gen resample: error: unrecognized arguments: --bogus (see
+    minority-gen resample --help)``, exit code 2, instead of argparse's usage
+    block (27 lines for ``resample``) above the error.
+    """
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="minority-gen",
         description="GAN oversampling for imbalanced tables and images.",
         epilog=_EPILOG,
@@ -72,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         # SUPPRESS: a sub-command's default must not undo `minority-gen --debug COMMAND`
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
-        p.set_defaults(_run=module.run)
+        p.set_defaults(_run=module.run, _parser=p)
     return parser
 
 
@@ -88,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("minority-gen: interrupted (Ctrl-C) while starting; nothing was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the sub-command they were given to, not by the top-level parser with its usage
+        getattr(args, "_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return EXIT_USAGE

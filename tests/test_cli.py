@@ -41,6 +41,36 @@ def test_resample_synthetic_only(csv, tmp_path):
     assert len(res) == 34 and set(res["label"]) == {"rare"}
 
 
+@pytest.mark.parametrize("extra", [[], ["--synthetic-only"]])
+def test_resample_keeps_the_inputs_column_order(tmp_path, extra):
+    """The class column stays where the input had it (not moved last), in full and --synthetic-only output."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "label": ["common"] * 30 + ["rare"] * 10,
+                       "b": rng.normal(size=40), "kind": rng.choice(["x", "y"], 40)})
+    csv, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(csv, index=False)
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "2", "--quiet",
+                 *extra]) == 0
+    res = pd.read_csv(out)
+    assert list(res.columns) == ["a", "label", "b", "kind"]
+    assert len(res) == (20 if extra else 60) and (res["label"].iloc[-20:] == "rare").all()
+
+
+def test_resample_a_csv_of_flattened_images_with_the_image_options(tmp_path):
+    """--image-shape makes each row an image; --image-layout, --diffaugment and --padding then apply."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.integers(0, 256, (24, 16 * 16)), columns=[f"p{i}" for i in range(256)])
+    df.insert(3, "label", ["a"] * 16 + ["b"] * 8)
+    csv, out = tmp_path / "pixels.csv", tmp_path / "out.csv"
+    df.to_csv(csv, index=False)
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), "--n-iter", "2", "--quiet",
+                 "--image-shape", "16,16,1", "--image-layout", "channels_last", "--diffaugment", "color",
+                 "--padding", "reflect", "--param", "hidden_dims=[4]"]) == 0
+    res = pd.read_csv(out)
+    assert list(res.columns) == list(df.columns) and len(res) == 32
+    assert res.iloc[24:, 4:].stack().between(0, 255).all()
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
@@ -55,6 +85,34 @@ def test_resample_errors_are_one_clear_line(csv, tmp_path, capsys, extra, messag
     code = main(["resample", str(csv), "--out", str(tmp_path / "o.csv"), "--n-iter", "2", "--quiet", *extra])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--bogus"],
+         "minority-gen resample: error: unrecognized arguments: --bogus (see minority-gen resample --help)"),
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--n-iter", "x"],
+         "minority-gen resample: error: argument --n-iter: invalid int value: 'x' (see minority-gen resample --help)"),
+        (["resample", "data.csv", "--target", "label", "--out", "w.csv", "--random-state", "x"],
+         "minority-gen resample: error: argument --random-state: invalid int value: 'x' "
+         "(see minority-gen resample --help)"),
+        (["resample", "data.csv"], "minority-gen resample: error: the following arguments are required: --target, "
+                                   "--out (see minority-gen resample --help)"),
+        (["evaluate", "data.csv", "--out", "r", "--cv", "x"],
+         "minority-gen evaluate: error: argument --cv: invalid int value: 'x' (see minority-gen evaluate --help)"),
+        (["sample", "m.mgz", "--out", "r.csv", "--n", "10", "--bogus", "1"],
+         "minority-gen sample: error: unrecognized arguments: --bogus 1 (see minority-gen sample --help)"),
+        (["bogus"], "minority-gen: error: argument COMMAND: invalid choice: 'bogus' (choose from 'evaluate', "
+                    "'images', 'resample', 'sample') (see minority-gen --help)"),
+    ],
+)
+def test_argument_errors_are_one_line_naming_the_sub_command(argv, line, capsys):
+    """As every other failure: one line, the sub-command's name, where to look; no usage block; exit code 2."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == line + "\n"
 
 
 def test_resample_sample_quality_options(csv, tmp_path, monkeypatch):

@@ -196,6 +196,20 @@ def test_a_subclass_with_a_new_parameter_gets_its_option():
     assert "More text" not in help_text
 
 
+def test_help_reads_without_the_docstrings_context(capsys):
+    """A cross-reference is shown as Sphinx shows it; no "as described above" with nothing above."""
+    with pytest.raises(SystemExit):
+        main(["resample", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(after GAMO, minority_gen.boundary)" in text and "GAMO, boundary)" not in text
+    assert "described above" not in text
+    assert "auto takes the last axis when it has 1, 3 or 4 entries" in text
+    entries = [" --image-layout {", " --diffaugment TEXT", " --padding {", " --label-sampling {"]
+    for start, end in zip(entries, entries[1:]):  # they apply to a CSV of flattened images
+        assert "only for a CSV of flattened images, with --image-shape" in text.split(start)[1].split(end)[0]
+    assert "for a CSV whose rows are flattened images" in text
+
+
 def test_help_comes_from_a_substituted_parameters_section():
     class Documented(GANOversampler):
         __doc__ = """A sampler.
@@ -279,3 +293,64 @@ def test_images_param_and_its_own_options(tmp_path):
     assert gan_kwargs(_parse("images", "--param", "hidden_dims=[6]"))["hidden_dims"] == [6]
     with pytest.raises(Exception, match="--param hidden_dims and --width both set hidden_dims"):
         gan_kwargs(_parse("images", "--width", "4", "--param", "hidden_dims=[6]"))
+
+
+# ---------------------------------------------------------------------------
+# --sampling-strategy against the data: a JSON object, and refusals in command-line terms
+# ---------------------------------------------------------------------------
+def _three_classes(tmp_path, sizes=(30, 10, 1)):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(sum(sizes), 3)), columns=["a", "b", "c"])
+    df["label"] = np.repeat([7, 8, 9], sizes)
+    df.to_csv(tmp_path / "three.csv", index=False)
+    return tmp_path / "three.csv"
+
+
+@pytest.mark.parametrize("option", [["--sampling-strategy", '{"rare": 20}'],
+                                    ["--param", 'sampling_strategy={"rare": 20}']])
+def test_sampling_strategy_takes_a_json_object_of_rows_per_class(csv, tmp_path, fitted_params, option):
+    import pandas as pd
+
+    out = tmp_path / "o.csv"
+    assert main(["resample", str(csv), "--target", "label", "--out", str(out), *FAST, *option]) == 0
+    assert fitted_params[0]["sampling_strategy"] == {"rare": 20}
+    assert pd.read_csv(out)["label"].value_counts().to_dict() == {"common": 30, "rare": 20}
+
+
+def test_a_json_objects_keys_are_matched_to_classes_written_as_numbers(tmp_path, fitted_params):
+    """JSON keys are text: "8" is the class 8, passed to the estimator as the label itself."""
+    csv = _three_classes(tmp_path, (30, 10, 4))
+    assert main(["resample", str(csv), "--target", "label", "--out", str(tmp_path / "o.csv"), *FAST,
+                 "--sampling-strategy", '{"8": 15}']) == 0
+    (params,) = fitted_params
+    assert params["sampling_strategy"] == {8: 15} and type(next(iter(params["sampling_strategy"]))) is not str
+
+
+@pytest.mark.parametrize("sizes, argv, message", [
+    (None, ["--sampling-strategy", '{"rar": 20}'],
+     "--sampling-strategy: {csv} has no class 'rar'; its classes: 'common' (30 rows), 'rare' (10 rows)."),
+    (None, ["--sampling-strategy", '{"rare": 5}'], "--sampling-strategy: the entry 'rare' asks for 5 rows"),
+    (None, ["--sampling-strategy", '{"rare": '], "--sampling-strategy is not valid JSON"),
+    (None, ["--sampling-strategy", "0.01"],
+     "--sampling-strategy 0.01 asks for 0.01 minority row(s) per majority row after resampling, but {csv} already "
+     "has 0.333 ('rare': 10, 'common': 30) and oversampling only adds rows; give a ratio between 0.333 and 1"),
+    ((30, 10, 4), ["--sampling-strategy", "0.5"], "--sampling-strategy 0.5: a ratio works for two classes only"),
+    ((30, 10, 1), [], "the class 9 of {csv} has 1 row; a GAN needs at least 2 rows of a class to learn it. Add rows "
+                      "of that class, or grow only the other classes with --sampling-strategy '{{\"8\": 30}}'."),
+    ((30, 1, 30), [], "the class 8 of {csv} has 1 row; a GAN needs at least 2 rows of a class to learn it. Add rows "
+                      "of that class, or drop its row from the CSV."),
+    ((30, 10, 1), ["--param", 'sampling_strategy="not majority"'],
+     "grow only the other classes with --param 'sampling_strategy={{\"8\": 30}}'."),
+])
+def test_sampling_strategy_against_the_data_is_refused_in_cli_terms(csv, tmp_path, capsys, monkeypatch, sizes,
+                                                                      argv, message):
+    if sizes is not None:
+        csv = _three_classes(tmp_path, sizes)
+    monkeypatch.setattr(GANOversampler, "fit_resample", lambda *a: pytest.fail("training started"))
+    assert main(["resample", str(csv), "--target", "label", "--out", str(tmp_path / "o.csv"), *FAST, *argv]) == 2
+    line = error_line(capsys, "resample")
+    assert message.format(csv=csv) in line and "sampling_strategy[" not in line and "dict naming" not in line
+    assert not (tmp_path / "o.csv").exists()

@@ -310,17 +310,34 @@ def test_overwrite_replaces_the_output_once_complete(command, tmp_path, capsys):
         ("resample", ["--method-params", '{"nope": 1}'], "does not take"),
         ("resample", ["--device", "tpu"], "got 'tpu'"),
         ("resample", ["--filter", "copy"], "copy"),
+        ("resample", ["--filter", "bogus"], "--filter 'bogus': unknown: 'bogus'; give one or more of copies, knn, "
+                                            "border, reach separated by commas (e.g. copies,knn), auto, or --filter "
+                                            "none to filter nothing."),
+        ("resample", ["--diffaugment", "color"], "--diffaugment color works on images only, and"),
+        ("resample", ["--padding", "reflect"], "--padding reflect works on images only, and"),
+        ("resample", ["--image-layout", "channels_last"], "--image-layout channels_last works on images only, and"),
+        ("resample", ["--image-layout", "channels_last"], "is a table; leave --image-layout out, or give "
+                                                          "--image-shape H,W (or H,W,C) if each row of the CSV is"),
+        ("resample", ["--image-shape", "2,2", "--filter", "reach"], "--filter reach works on tables only"),
         ("images", ["--diffaugment", "blur"], "blur"),
         ("images", ["--resize", "0"], "--resize must be"),
+        ("images", ["--filter", "reach"], "--filter reach works on tables only, and"),
+        ("images", ["--filter", "reach"], "holds images; leave --filter out."),
+        ("images", ["--continuous", "modes"], "--continuous modes works on tables only"),
+        ("images", ["--image-layout", "channels_last"], "--image-layout is for flattened image rows"),
         ("evaluate", ["--batch-size", "0"], "--batch-size: The 'batch_size' parameter"),
         ("evaluate", ["--device", "tpu"], "got 'tpu'"),
+        ("evaluate", ["--param", 'diffaugment="color"'], '--param diffaugment="color" works on images only'),
     ],
 )
 def test_bad_parameters_are_refused_before_training(name, extra, message, tmp_path, capsys, no_training):
     command = Command(name, tmp_path)
     before = _tree(tmp_path)
     assert main(command.argv(tmp_path / "out", *extra)) == 2
-    assert message in error_line(capsys, name)
+    line = error_line(capsys, name)
+    assert message in line
+    # in command-line terms, not the Python API's
+    assert not any(api in line for api in ("=None", "RowFilter", "continuous='", "filter=", "diffaugment=N"))
     assert _tree(tmp_path) == before
 
 
@@ -340,6 +357,8 @@ def test_positive_integer_options(option, tmp_path, capsys, no_training):
         (lambda df: df.assign(label=df["label"].where(df.index != 3)), "has 1 empty cell(s) (file line 5)"),
         (lambda df: df.assign(label="common"), "has only the class 'common'; oversampling needs at least two"),
         (lambda df: df.assign(label=7), "has only the class 7"),
+        (lambda df: df.assign(label=df["a"]), "holds 40 distinct non-integer numbers"),
+        (lambda df: df.assign(label=np.r_[np.zeros(39), 0.5]), "holds 1 distinct non-integer number (0.5)"),
         (lambda df: df.drop(columns="label"), "--target 'label' is not a column"),
         (lambda df: df[["label"]], "no feature columns besides the target"),
         (None, "cannot read"),
@@ -354,6 +373,38 @@ def test_target_problems_are_explained_before_training(name, edit, message, tmp_
     assert main(command.argv(tmp_path / "out")) == 2
     assert message in error_line(capsys, name)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["resample", "evaluate"])
+def test_a_target_of_whole_floats_is_still_classes(name, tmp_path):
+    """0.0 / 1.0 (a 0/1 column written by a float writer) are two classes, not a continuous target."""
+    command = Command(name, tmp_path)
+    df = pd.read_csv(command.input)
+    df.assign(label=np.where(df["label"] == "rare", 1.0, 0.0)).to_csv(command.input, index=False)
+    assert "1.0" in command.input.read_text()
+    assert main(command.argv(tmp_path / "out")) == 0
+
+
+@pytest.mark.parametrize("name", ["resample", "evaluate"])
+def test_a_header_that_repeats_a_column_name_is_refused(name, tmp_path, capsys, no_training):
+    """pandas would read it as a, a.1 and the renamed column would reach the output."""
+    command = Command(name, tmp_path)
+    lines = command.input.read_text().splitlines()
+    command.input.write_text("\n".join(["a,a,b,label", *lines[1:]]) + "\n")
+    assert main(command.argv(tmp_path / "out")) == 2
+    line = error_line(capsys, name)
+    assert f"the header of {command.input} repeats column names: 'a' (columns 1, 2)" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_header_is_read_with_a_bounded_read(tmp_path):
+    from minority_gen.commands._common import header_names
+
+    path = tmp_path / "wide.csv"
+    path.write_text("\n\n" + ",".join(f"column_{i}" for i in range(1000)) + "\n1\n")
+    assert header_names(path)[-1] == "column_999"
+    cut = header_names(path, limit=100)  # the last name cut short is left out
+    assert cut == [f"column_{i}" for i in range(len(cut))] and 0 < len(cut) < 12
 
 
 # ---------------------------------------------------------------------------

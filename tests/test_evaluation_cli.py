@@ -75,7 +75,11 @@ def test_evaluate_jobs_reach_the_comparison(csv, tmp_path, monkeypatch):
         ("empty", ["--target", "label"], "column 'b' is entirely missing"),
         (None, ["--target", "label", "--methods", "none,smoot"], "Did you mean 'smote'"),
         (None, ["--target", "label", "--classifiers", "svm"], "Available: logreg, rf"),
-        (None, ["--target", "label", "--cv", "20"], "Lower cv"),
+        (None, ["--target", "label", "--cv", "20"], "--cv 20 needs at least 20 rows of every class (one in each "
+                                                    "fold); the class 'pos' of"),
+        (None, ["--target", "label", "--cv", "20"], "has 12. Lower --cv to 12 or less, or add rows of that class."),
+        ("one", ["--target", "label"], "the class 'pos' of"),
+        ("one", ["--target", "label"], "has 1 row; cross-validation needs at least 2 rows of every class"),
         (None, ["--target", "label", "--jobs", "0"], "--jobs must be a positive number"),
     ],
 )
@@ -84,6 +88,8 @@ def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):
         df = pd.read_csv(csv)
         if change == "text":
             df["a"] = "x"
+        elif change == "one":
+            df = df.iloc[:49]  # one 'pos' row
         elif change == "nan":
             df.loc[3, "b"] = np.nan
         else:
@@ -93,7 +99,8 @@ def test_evaluate_errors(csv, tmp_path, capsys, change, args, message):
     if "--classifiers" not in args:
         argv += ["--classifiers", "logreg"]
     assert main(argv) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and len(err.splitlines()) == 1 and "Lower cv" not in err
 
 
 def test_evaluate_missing_file(tmp_path, capsys):

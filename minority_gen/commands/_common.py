@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import re
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -93,14 +97,23 @@ def add_save_model_argument(parser: argparse.ArgumentParser) -> None:
 def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     """Read a CSV and split off its ``target`` column, refusing targets a sampler cannot use.
 
-    Checked here, before any training: the file exists and parses, the
-    target is a column, it has no empty cells (whose float NaN would
-    otherwise end in ``'<' not supported between 'float' and 'str'``),
-    at least two classes, and at least one feature column. Integer columns
-    with empty cells come back as nullable ``Int64`` (:func:`integers_with_gaps`).
+    Checked here, before any training: the file exists and parses, its
+    header names each column once (:func:`repeated_names`), the target is a
+    column, it has no empty cells (whose float NaN would otherwise end in
+    ``'<' not supported between 'float' and 'str'``) and no fractional
+    numbers (a continuous column, which would end in scikit-learn's ``Unknown
+    label type: continuous``; ``0.0`` / ``1.0`` are classes), at least two classes,
+    and at least one feature column. Integer columns with empty cells come
+    back as nullable ``Int64`` (:func:`integers_with_gaps`).
     """
     if not path.is_file():
         raise FileNotFoundError(f"no such CSV file: {path}")
+    repeated = repeated_names(header_names(path))
+    if repeated:
+        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in repeated.items())
+        raise CommandError(f"the header of {path} repeats column names: {listed}; give each column its own "
+                           f"name in the header line (read as it is, a repeat would become "
+                           f"{next(iter(repeated))}.1 and reach the output under that name).")
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -113,6 +126,15 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
         rows = ", ".join(str(i + 2) for i in empty[:5]) + (" ..." if len(empty) > 5 else "")
         raise CommandError(f"the target column {target!r} of {path} has {len(empty)} empty cell(s) (file "
                            f"line {rows}); drop those rows or fill in their class first.")
+    if pd.api.types.is_float_dtype(y.dtype):  # whole numbers written 0.0 / 1.0 are classes; 0.37 is not
+        values = y.to_numpy(dtype=np.float64)
+        fractional = np.unique(values[~np.isfinite(values) | (values != np.round(values))])
+        if len(fractional):
+            examples = ", ".join(f"{v:g}" for v in fractional[:3]) + (" ..." if len(fractional) > 3 else "")
+            raise CommandError(
+                f"the target column {target!r} of {path} holds {len(fractional)} distinct non-integer "
+                f"number{'s' if len(fractional) > 1 else ''} ({examples}); it looks continuous, not like classes. "
+                f"Give the class column with --target; columns: {list(df.columns)}.")
     classes = y.unique()
     if len(classes) < 2:
         found = "no rows"
@@ -125,6 +147,48 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     if X.shape[1] == 0:
         raise CommandError(f"{path} has no feature columns besides the target {target!r}.")
     return integers_with_gaps(X, path), y
+
+
+#: The most characters :func:`header_names` reads to find the header line.
+HEADER_LIMIT = 1 << 20
+
+
+def header_names(path: Path, limit: int = HEADER_LIMIT) -> list[str]:
+    """The column names of the CSV's header line as written, read with at most ``limit`` characters.
+
+    ``pandas.read_csv`` renames a repeated name (``f0``, ``f0.1``), so the
+    names are read with the ``csv`` module instead: the first line that is
+    not blank (pandas skips blank lines before the header too). A header cut
+    by ``limit`` loses its last, partial name; a file the ``csv`` module
+    cannot parse gives ``[]`` (pandas then says what is wrong with it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text(chr(10).join(["", 'f0,f0,"a,b",label', "1,2,3,x", ""]))
+    >>> header_names(path)
+    ['f0', 'f0', 'a,b', 'label']
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        text = f.read(limit)
+    rows = csv.reader(io.StringIO(text))
+    try:
+        names = next((row for row in rows if row), [])
+        cut = len(text) == limit and next(rows, None) is None
+    except csv.Error:
+        return []
+    return names[:-1] if cut else names
+
+
+def repeated_names(names: list[str]) -> dict[str, list[int]]:
+    """Each column name written more than once → its column numbers (from 1); empty names are left out.
+
+    >>> repeated_names(["f0", "f0", "f2", "", "", "f2", "label"])
+    {'f0': [1, 2], 'f2': [3, 6]}
+    """
+    counts = Counter(n for n in names if n.strip())
+    return {n: [i + 1 for i, m in enumerate(names) if m == n] for n, c in counts.items() if c > 1}
 
 
 #: A CSV cell holding a whole number written without a decimal point or exponent.

@@ -212,7 +212,7 @@ def parameter_docs(estimator: type) -> dict[str, str]:
 
     def flush():
         sentence = re.split(r"(?<!e\.g)(?<!i\.e)\.\s", " ".join(text).strip(), maxsplit=1)[0].rstrip(".")
-        sentence = re.sub(r":\w+:`~?(?:[\w.]+\.)?(\w+)`", r"\1", sentence).replace("``", "")
+        sentence = re.sub(r":\w+:`(~?)([\w.]+)`", _reference, sentence).replace("``", "")
         for n in names:
             docs.setdefault(n, sentence)
 
@@ -235,6 +235,12 @@ def parameter_docs(estimator: type) -> dict[str, str]:
             text.append(line.strip())
     flush()
     return docs
+
+
+def _reference(match: re.Match) -> str:
+    """A cross-reference as Sphinx shows it: ``:mod:`minority_gen.boundary``` in full, with ``~`` its last name."""
+    tilde, target = match.groups()
+    return target.rsplit(".", 1)[-1] if tilde else target
 
 
 def cli_value(value) -> str:

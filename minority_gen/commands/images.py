@@ -33,7 +33,14 @@ from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
-from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs
+from ._gan_options import (
+    OwnOption,
+    add_gan_arguments,
+    check_data_kind,
+    check_gan_params,
+    gan_kwargs,
+    option_of,
+)
 from ._output import Outputs, class_folder_names
 
 NAME = "images"
@@ -75,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             default="auto", choices=["auto", "zeros", "replicate", "reflect"],
             help="how the generator's convolutions pad (default auto = zeros; replicate or reflect leave no frame "
                  "at the edge for a classifier to key on)")),
-    ])
+    ], notes={name: "not for this command, which reads each image's size and channels from its file (see --resize "
+                    "and --color)" for name in ("image_shape", "image_layout")})
     parser.add_argument("--ddp", action="store_true",
                         help="train data-parallel in the processes torchrun starts, e.g. torchrun "
                              "--nproc_per_node 2 -m minority_gen images IN --out OUT --ddp (gloo on CPUs, NCCL "
@@ -196,6 +204,12 @@ def run(args: argparse.Namespace) -> int:
     size = _parse_size(args.resize)
     sampler = GANOversampler(**gan_kwargs(args))
     check_gan_params(sampler, args)
+    check_data_kind(sampler, args, images=True, data=f"{args.folder}")
+    for name, fine in (("image_shape", None), ("image_layout", "auto")):  # the loader decides both
+        if getattr(sampler, name) != fine:
+            raise CommandError(f"{option_of(name, args)} is for flattened image rows (resample --image-shape); "
+                               "this command reads each image's size and channels from its file: use --resize "
+                               "and --color instead.")
     if args.ddp:
         _check_ddp(sampler)
     resolve_policy(sampler.diffaugment, images=True)

@@ -36,7 +36,9 @@ from ._output import Outputs, class_folder_names
 
 NAME = "sample"
 HELP = "Draw synthetic rows (CSV) or images (PNG) of one class from a model saved with --save-model."
-DESCRIPTION = ("The same --random-state gives the same rows. Loading the model runs no code from the file "
+DESCRIPTION = ("A table model's CSV has the feature columns in the training CSV's order and form, then the "
+               "class column last (named as in training, or --label-column). "
+               "The same --random-state gives the same rows. Loading the model runs no code from the file "
                "(JSON settings and plain weight tensors).")
 
 
@@ -47,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the class to draw, as written in the training data; may be left out when the "
                              "model grew one class only")
     parser.add_argument("--out", type=Path, required=True,
-                        help="output CSV for a table model; output folder (PNG files per class) for an image model")
+                        help="output CSV for a table model (the class column last); output folder (PNG files per "
+                             "class) for an image model")
     parser.add_argument("--label-column", default=None, metavar="NAME",
                         help="name of the class column of a table model's CSV (default: the training CSV's, "
                              "'class' for a model saved from Python); never the name of a feature column")
