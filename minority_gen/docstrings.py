@@ -216,8 +216,9 @@ PARAMETERS = """Parameters
         this shape: ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``. Not needed for
         3-D / 4-D image arrays, whose shape is read from ``X``.
     image_layout : {"auto", "channels_last", "channels_first"}, default="auto"
-        Where the channel axis of the images is; ``"auto"`` detects it as
-        described above.
+        Where the channel axis of each image is: ``"channels_last"`` (H, W, C)
+        or ``"channels_first"`` (C, H, W); ``"auto"`` takes the last axis when
+        it has 1, 3 or 4 entries, else the first when it has.
     diffaugment : str or None, default="auto"
         DiffAugment policy applied to every image the discriminator sees,
         real and generated alike: a comma-separated list of ``"color"``,

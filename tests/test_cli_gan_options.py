@@ -203,7 +203,7 @@ def test_help_reads_without_the_docstrings_context(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "(after GAMO, minority_gen.boundary)" in text and "GAMO, boundary)" not in text
     assert "described above" not in text
-    assert "auto takes the last axis when it has 1, 3 or 4 entries" in text
+    assert "\"auto\" takes the last axis when it has 1, 3 or 4 entries" in text
     entries = [" --image-layout {", " --diffaugment TEXT", " --padding {", " --label-sampling {"]
     for start, end in zip(entries, entries[1:]):  # they apply to a CSV of flattened images
         assert "only for a CSV of flattened images, with --image-shape" in text.split(start)[1].split(end)[0]

@@ -140,16 +140,8 @@ def _defaults(estimator: type) -> dict:
         return {}
 
 
-#: Help written for the command line where the docstring's first sentence leans on text around it.
-HELP_TEXT = {
-    # the docstring: 'Where the channel axis of the images is; "auto" detects it as described above'
-    "image_layout": "Where the channel axis of each image is: channels_last (H, W, C) or channels_first (C, H, W); "
-                    "auto takes the last axis when it has 1, 3 or 4 entries, else the first",
-}
-
-
 def _help(name: str, docs: dict[str, str], defaults: dict, estimator: type, note: str | None = None) -> str:
-    text = HELP_TEXT.get(name) or docs.get(name) or f"the {estimator.__name__} parameter {name}"
+    text = docs.get(name) or f"the {estimator.__name__} parameter {name}"
     if note:
         text = f"{text}; {note}"
     default = f" (default: {cli_value(defaults[name])})" if name in defaults else ""

@@ -24,9 +24,9 @@ NAME = "resample"
 HELP = "Balance a CSV table: write the original rows plus synthetic minority rows."
 DESCRIPTION = (
     "Numeric, 0/1, True/False and text (categorical) columns are all generated, as are missing cells "
-    "(N/A, NA, empty ...), at each class's rate; the output CSV has the input's columns in the input's order "
-    "(the class column where it was) and writes every column in the form the input used, missing cells with the "
-    "input's own text."
+    "(N/A, NA, empty ...), at the rate each class's GAN learned; the output CSV has the input's columns in the "
+    "input's order (the class column where it was) and writes every column in the form the input used, missing "
+    "cells with the input's own text."
 )
 
 
