@@ -83,7 +83,10 @@ class NumericAdapter:
         X_res, y_res = self.join(data.X, X_new), np.concatenate([data.y, *y_new])
         if data.binarize_y:
             y_res = label_binarize(y_res, classes=np.unique(data.y))
-        return data.arrays.transform(X_res, y_res)
+        X_out, y_out = data.arrays.transform(X_res, y_res)
+        if isinstance(X_out, pd.DataFrame):  # imbalanced-learn's frame holds a block per column; consolidated,
+            X_out = X_out.copy()  # adding a column to it does not warn of fragmentation
+        return X_out, y_out
 
     def join(self, X, X_new: list):
         """``X`` followed by the synthetic rows (``X`` itself when there are none)."""

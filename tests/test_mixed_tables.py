@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -288,3 +290,17 @@ def test_modes_keep_generated_rows_off_the_gap_between_modes():
     gap = {c: (GANOversampler(continuous=c, **kw).fit(X, y).sample(1000, random_state=0)["x"].abs() < 2).mean()
            for c in ("standard", "modes")}
     assert gap["modes"] < 0.03 and gap["modes"] < gap["standard"]
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_wide_frame_comes_back_consolidated(mixed):
+    """imbalanced-learn rebuilds the frame one block per column; adding a column to that warned of fragmentation."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 120)), columns=[f"c{i}" for i in range(120)])
+    if mixed:
+        X["cat"] = rng.choice(["a", "b"], len(X))
+    y = np.r_[np.zeros(45), np.ones(15)].astype(int)
+    X_res, y_res = GANOversampler(n_iter=2, hidden_dims=(8,), batch_size=16, random_state=0).fit_resample(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        X_res.assign(label=y_res)

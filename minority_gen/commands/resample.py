@@ -71,9 +71,7 @@ def run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         X_res, y_res = sampler.fit_resample(X, y)
         seconds = time.perf_counter() - start
-        out = X_res.copy()  # consolidated: adding a column to the sampler's frame would warn of fragmentation
-        out[args.target] = y_res.to_numpy()
-        out = out[columns]
+        out = X_res.assign(**{args.target: y_res.to_numpy()})[columns]  # the input's column order
         if args.synthetic_only:
             out = out.iloc[len(X):]
         write_csv_like(out, tmp[args.out], tokens)
