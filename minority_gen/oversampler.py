@@ -219,9 +219,14 @@ class GANOversampler(BaseOverSampler):
         for c in grow:
             n_rows = counts[np.searchsorted(self.classes_, c)]
             if n_rows < 2:
-                raise ValueError(
-                    f"Class {_label(c)} has {n_rows} row; a GAN needs at least 2 rows of a class to learn it. Leave "
-                    "it out of sampling_strategy (e.g. a dict naming the other classes) or gather more rows.")
+                others = [k for k in grow if k != c]
+                size = {k: int(counts[np.searchsorted(self.classes_, k)]) + self.sampling_strategy_[k] for k in others}
+                after = ", ".join(f"{_label(k)}: {n}" for k, n in size.items())
+                fix = (f"leave it out of sampling_strategy, e.g. sampling_strategy={{{after}}} (rows after "
+                       "resampling), or gather more rows of it" if others else
+                       "gather more rows of it (RandomOverSampler copies a single row; a GAN cannot learn from it)")
+                raise ValueError(f"Class {_label(c)} has {n_rows} row; a GAN needs at least 2 rows of a class to "
+                                 f"learn it. To go on, {fix}.")
         codec, spec, X_dense = adapter.encoder(X)
         settings = resolve_settings(params, spec, method)
         rng = check_random_state(self.random_state)

@@ -213,8 +213,11 @@ def test_single_class(tiny):
 
 def test_class_with_a_single_row(tiny):
     X = np.random.default_rng(0).normal(size=(11, 2))
-    with pytest.raises(ValueError, match=r"Class 1 has 1 row.*at least 2"):
-        GANOversampler(**tiny).fit_resample(X, np.r_[np.zeros(10, int), 1])
+    with pytest.raises(ValueError, match=r"Class 1 has 1 row.*at least 2.*gather more rows of it \(Random"):
+        GANOversampler(**tiny).fit_resample(X, np.r_[np.zeros(10, int), 1])  # no other class to grow
+    y = np.r_[np.zeros(7, int), [2, 2, 2], 1]  # class 2 can grow: the fix names it with its size after resampling
+    with pytest.raises(ValueError, match=r"Class 1 has 1 row.*sampling_strategy=\{2: 7\} \(rows after"):
+        GANOversampler(**tiny).fit_resample(X, y)
 
 
 def test_sampling_strategy_names_an_absent_class(tiny, imbalanced_table):
