@@ -16,8 +16,8 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 
+from .constraints import NumberIn
 from .images import ImageArraysMixin, ImageLayout
-from .safeguards import NumberIn
 
 _SEED_MAX = 2**31 - 1
 

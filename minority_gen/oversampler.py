@@ -14,6 +14,7 @@ from sklearn_compat.base import _fit_context
 
 from . import ddp
 from .adapters import Checked, NumericAdapter, adapter_for, output_rows
+from .constraints import NumberIn
 from .devices import torch_generator
 from .docstrings import ATTRIBUTES, PARAMETERS
 from .filtering import RowFilter
@@ -23,7 +24,6 @@ from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import SEED_MAX
 from .safeguards import (
-    NumberIn,
     check_callbacks,
     check_no_fit_params,
     check_oversampling_targets,

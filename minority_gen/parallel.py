@@ -28,7 +28,7 @@ import torch
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_config
 from threadpoolctl import threadpool_limits
 
-from .safeguards import NumberIn
+from .constraints import NumberIn
 
 #: ``_parameter_constraints`` entry for an ``n_jobs`` parameter: a non-zero int or None.
 N_JOBS_CONSTRAINT = [

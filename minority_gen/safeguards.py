@@ -23,22 +23,9 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from imblearn.utils import check_sampling_strategy
-from sklearn.utils._param_validation import Interval
 
 #: The most rows ``sampling_strategy`` may ask for in one class (int64's range, which NumPy counts in).
 MAX_ROWS = int(np.iinfo(np.int64).max)
-
-
-class NumberIn(Interval):
-    """scikit-learn's parameter ``Interval`` without ``True`` and ``False``: ``n_iter=True`` is a slip, not 1.
-
-    >>> NumberIn(Integral, 1, None, closed="left").is_satisfied_by(True), NumberIn(Integral, 1, None,
-    ...     closed="left").is_satisfied_by(3)
-    (False, True)
-    """
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 def class_label(c) -> str:

@@ -135,6 +135,8 @@ def test_errors_are_actionable():
         compare_oversamplers(X, one, ["ros"], FAST, cv=2, progress=False)
     with pytest.raises(ValueError, match=r"gan_params has \['nope'\].*its options are"):
         compare_oversamplers(X, y, ["rumi"], FAST, gan_params={"nope": 1}, progress=False)
+    with pytest.raises(ValueError, match="'lr_g' parameter"):  # refused before the folds, even with errors="warn"
+        compare_oversamplers(X, y, ["rumi"], FAST, gan_params={"lr_g": -1}, errors="warn", progress=False)
     with pytest.raises(ValueError, match="failed on fold 0.*boom"):
         compare_oversamplers(X, y, {"bad": FailingSampler()}, FAST, cv=3, progress=False)
     with pytest.warns(RuntimeWarning, match="fold left out"):

@@ -50,9 +50,9 @@ from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description
 from ..methods import available_methods
 from ..oversampler import GANOversampler
-from ..safeguards import class_label
-from ._common import CommandError, add_overwrite_argument, foreign_entry, read_csv_table
-from ._gan_options import check_data_kind, check_gan_params, parse_params
+from ._common import CommandError, add_overwrite_argument, check_folds, foreign_entry, read_csv_table
+from ._data_checks import check_data_kind
+from ._gan_options import check_gan_params, parse_params
 from ._output import Outputs
 
 NAME = "evaluate"
@@ -166,19 +166,6 @@ def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
     return X, y, mixed
 
 
-def _check_folds(y: pd.Series, cv: int, path: Path) -> None:
-    """Refuse a class too small for ``--cv`` stratified folds, saying what to do on the command line."""
-    counts = y.value_counts()
-    label, n = class_label(counts.idxmin()), int(counts.min())
-    if n < 2:
-        raise CommandError(f"the class {label} of {path} has 1 row; cross-validation needs at least 2 rows of every "
-                           "class (rows to train on and to test on). Add rows of that class, or drop the class "
-                           "from the CSV.")
-    if n < cv:
-        raise CommandError(f"--cv {cv} needs at least {cv} rows of every class (one in each fold); the class {label} "
-                           f"of {path} has {n}. Lower --cv to {n} or less, or add rows of that class.")
-
-
 def _check_mode(args: argparse.Namespace) -> None:
     """Refuse options of the other mode, and a run with neither a CSV nor --datasets."""
     if args.datasets is not None:
@@ -218,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
     if args.cv < 2:
         raise ValueError(f"--cv must be at least 2; got {args.cv}.")
-    _check_folds(y, args.cv, args.csv)
+    check_folds(y, args.cv, args.csv)
     if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
     if args.jobs == 0:

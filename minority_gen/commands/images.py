@@ -33,14 +33,8 @@ from ..diffaugment import resolve_policy
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
-from ._gan_options import (
-    OwnOption,
-    add_gan_arguments,
-    check_data_kind,
-    check_gan_params,
-    gan_kwargs,
-    option_of,
-)
+from ._data_checks import check_data_kind
+from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
 from ._output import Outputs, class_folder_names
 
 NAME = "images"

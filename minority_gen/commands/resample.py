@@ -11,13 +11,8 @@ import pandas as pd
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import add_overwrite_argument, add_save_model_argument, missing_tokens, read_csv_table, write_csv_like
-from ._gan_options import (
-    add_gan_arguments,
-    check_data_kind,
-    check_gan_params,
-    check_sampling_targets,
-    gan_kwargs,
-)
+from ._data_checks import check_data_kind, check_sampling_targets
+from ._gan_options import add_gan_arguments, check_gan_params, gan_kwargs
 from ._output import Outputs
 
 NAME = "resample"

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..safeguards import NumberIn
+from ..constraints import NumberIn
 from .features import _batched, _device, build_small_cnn, encode_labels, flip_shift, to_nchw, train_epochs
 
 VALIDATION_METRICS = ("roc_auc", "balanced_accuracy")

@@ -81,6 +81,21 @@ def _check_classifiers(models: dict, scoring: dict, random_state) -> None:
                              "needed for roc_auc and average_precision; drop those from scoring.")
 
 
+def check_gan_params(gan_params: dict | None) -> dict:
+    """``gan_params`` as a dict, refused before any fold when it holds what ``GANOversampler`` does not take (the
+    sampler's name gives the method, the evaluation's ``random_state`` its seed) or a value it refuses."""
+    from ..oversampler import GANOversampler
+
+    gan_params = dict(gan_params or {})
+    valid = set(GANOversampler().get_params(deep=False)) - {"method", "random_state"}
+    unknown = sorted(set(gan_params) - valid)
+    if unknown:
+        raise ValueError(f"gan_params has {unknown}, which GANOversampler does not take here (the oversampler's name "
+                         f"gives the method, random_state is the evaluation's own); its options are {sorted(valid)}.")
+    GANOversampler(**gan_params)._validate_params()  # a bad value (n_iter=-5) before the first fold, not in each
+    return gan_params
+
+
 def make_splits(cv, X, y, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (train, test) index pairs: ``StratifiedKFold(cv, shuffle=True, random_state)`` for an int."""
     if isinstance(cv, int):
@@ -194,7 +209,7 @@ def compare_oversamplers(
     X, y, mixed = check_table(X, y)
     classes, counts = np.unique(y, return_counts=True)
     positive = classes[np.argmin(counts)]
-    gan_params = dict(gan_params or {})
+    gan_params = check_gan_params(gan_params)
     samplers = _named(oversamplers, lambda n: make_oversampler(n, random_state, gan_params), "oversampler")
     numeric_only = [label for label, spec in samplers.items() if isinstance(spec, str) and spec in NUMERIC_ONLY]
     if mixed and numeric_only:
