@@ -1,6 +1,7 @@
 """Pictures: real vs synthetic image grids per class, and loss curves.
 
-Matplotlib draws off-screen (the ``Agg`` backend), so these work on servers.
+Matplotlib draws on its off-screen Agg canvas without ``pyplot``, so these work on servers and leave a
+notebook's backend and open figures as they are.
 """
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ from torchvision.utils import make_grid
 from .images import ImageCodec, ImageLayout
 
 
-def _save(fig, path) -> Path:
-    """Lay out ``fig``, write it to ``path`` (making its folder) and close it."""
-    import matplotlib.pyplot as plt
+def figure(nrows: int, ncols: int, figsize: tuple[float, float]):
+    """A figure on matplotlib's Agg canvas (no ``pyplot``, so the user's backend and open figures are left as
+    they are) and its ``(nrows, ncols)`` array of axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
+
+
+def _save(fig, path) -> Path:
+    """Lay out ``fig`` and write it to ``path`` (making its folder)."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 def _to_unit_images(X, codec: ImageCodec, layout: ImageLayout) -> torch.Tensor:
@@ -95,11 +104,6 @@ def save_image_grid(
     >>> out.is_file()
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     layout = ImageLayout.detect(np.asarray(X_real), image_shape, image_layout)
     if layout is None:
         raise ValueError("X_real is a 2-D table: pass image_shape=(H, W[, C]) to draw its rows as images.")
@@ -113,10 +117,8 @@ def save_image_grid(
     rng = check_random_state(random_state)
     _, h, w = layout.image_shape
     scale = max(0.6, 1.2 * 28 / max(h, w))
-    fig, axes = plt.subplots(
-        len(classes), 1, squeeze=False,
-        figsize=(max(4.0, n_per_class * w * scale / 28), 2.6 * h * scale / 28 * len(classes) + 0.4),
-    )
+    fig, axes = figure(len(classes), 1, (max(4.0, n_per_class * w * scale / 28),
+                                         2.6 * h * scale / 28 * len(classes) + 0.4))
     for ax, cls in zip(axes[:, 0], classes):
         rows = torch.cat([_pick(real[y_real == cls], n_per_class, rng),
                           _pick(fake[y_synthetic == cls], n_per_class, rng)])
@@ -180,18 +182,13 @@ def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) 
     >>> plot_loss_curves(h, os.path.join(tempfile.mkdtemp(), "loss.png")).is_file()
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     missing = {"gan", "iteration", "d_loss", "g_loss"} - set(history.columns)
     if missing:
         raise ValueError(f"history lacks columns {sorted(missing)}; pass a fitted sampler's history_.")
     gans = list(pd.unique(history["gan"]))
     if not gans:
         raise ValueError("history is empty: nothing was trained.")
-    fig, axes = plt.subplots(1, len(gans), squeeze=False, figsize=(4.5 * len(gans), 3.2))
+    fig, axes = figure(1, len(gans), (4.5 * len(gans), 3.2))
     for ax, gan in zip(axes[0], gans):
         part = history[history["gan"] == gan]
         for col, colour in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
@@ -219,18 +216,13 @@ def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
     >>> plot_quality_curve(h, os.path.join(tempfile.mkdtemp(), "quality.png")).is_file()
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     if "q_score" not in history.columns or history["q_score"].isna().all():
         raise ValueError(
             "history has no quality scores (q_* columns): fit with selection='quality'."
         )
     scored = history.dropna(subset=["q_score"])
     gans = list(pd.unique(scored["gan"]))
-    fig, axes = plt.subplots(1, len(gans), squeeze=False, figsize=(4.5 * len(gans), 3.2))
+    fig, axes = figure(1, len(gans), (4.5 * len(gans), 3.2))
     for ax, gan in zip(axes[0], gans):
         part = scored[scored["gan"] == gan]
         for col, colour in (("q_precision", "tab:blue"), ("q_coverage", "tab:green"),

@@ -49,3 +49,26 @@ def test_quality_curve(tmp_path, tiny, imbalanced_table):
     assert plot_quality_curve(sampler.history_, tmp_path / "q.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="selection='quality'"):
         plot_quality_curve(GANOversampler(**tiny, selection="last").fit(X, y).history_, tmp_path / "q2.png")
+
+
+def test_plots_leave_the_users_backend_and_figures(tmp_path):
+    """A notebook's inline backend must survive a plot: the package draws without pyplot."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from minority_gen.evaluation.image_report import plot_conditions
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        X = np.random.default_rng(0).integers(0, 256, (6, 8, 8), dtype=np.uint8)
+        y = np.array([0, 0, 0, 1, 1, 1])
+        save_image_grid(tmp_path / "g.png", X, y, X[3:], y[3:])
+        history = pd.DataFrame({"gan": 1, "iteration": [1, 2], "d_loss": [1.0, 0.9], "g_loss": [0.5, 0.6]})
+        plot_loss_curves(history, tmp_path / "l.png")
+        cell = {"gan_params": {}, "metrics": {"test_auc": 0.8, "test_accuracy": 0.7}}
+        plot_conditions({("s", "none"): [cell, cell]}, tmp_path / "c.png", settings=lambda r: "")
+        assert matplotlib.get_backend() == "svg" and plt.get_fignums() == []
+        assert all((tmp_path / f).stat().st_size > 0 for f in ("g.png", "l.png", "c.png"))
+    finally:
+        matplotlib.use(before)

@@ -144,14 +144,10 @@ def plot_conditions(grouped: Groups, path, settings: Callable[[dict], str] = _se
                     reference: tuple[str, float] | None = None, title: str = "{scenario}") -> None:
     """Test ROC AUC and accuracy per group (mean ± std over seeds), one panel per scenario, saved to ``path``;
     ``reference``: (label, AUC) drawn as a dotted line; ``title``: formatted with the scenario."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plotting import figure
 
     scenarios = list(dict.fromkeys(k[0] for k in grouped))
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 0.5 + 0.45 * len(grouped)),
-                             squeeze=False)
+    fig, axes = figure(1, len(scenarios), (6.5 * len(scenarios), 0.5 + 0.45 * len(grouped)))
     for ax, scenario in zip(axes[0], scenarios):
         keys = [k for k in grouped if k[0] == scenario]
         labels = [k[1] + settings(grouped[k][0])
@@ -171,4 +167,3 @@ def plot_conditions(grouped: Groups, path, settings: Callable[[dict], str] = _se
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(Path(path), dpi=110)
-    plt.close(fig)
