@@ -139,6 +139,10 @@ def test_score_table_from_a_tidy_result_keeps_complete_datasets():
     assert score_table(res, "gmean", complete=False).shape == (2, 2)
     with pytest.raises(ValueError, match="No values of metric 'auc'"):
         score_table(res, "auc")
+    two = pd.concat([res, res.assign(classifier="rf", value=res.value + 0.2)])
+    with pytest.raises(ValueError, match=r"classifiers \['lr', 'rf'\] for the same oversampler.*pass classifier"):
+        score_table(two, "gmean")  # not silently their average
+    np.testing.assert_allclose(score_table(two, "gmean", "rf").to_numpy(), [[0.75, 0.95]])
 
 
 def test_cd_diagram_draws_a_png(tmp_path):

@@ -244,12 +244,17 @@ def score_table(results: pd.DataFrame, metric: str, classifier: str | None = Non
                 complete: bool = True) -> pd.DataFrame:
     """Datasets × methods table of fold means of ``metric`` from a tidy result (``dataset``, ``by``, ``value``).
 
-    ``classifier`` selects one classifier's rows (``None``: the table must hold one). With ``complete``
+    ``classifier`` selects one classifier's rows (``None``: each ``by`` must hold one; ``ValueError`` when a
+    ``by`` holds several, whose values would be averaged together). With ``complete``
     the datasets on which some method lacks a value, or has fewer folds than the others, are dropped.
     """
     rows = results[results["metric"] == metric]
     if classifier is not None:
         rows = rows[rows["classifier"] == classifier]
+    elif "classifier" in rows and len(rows) and rows.groupby(["dataset", by])["classifier"].nunique().max() > 1:
+        raise ValueError(f"the results hold the classifiers {sorted(rows['classifier'].unique())} for the same "
+                         f"{by}; a table is one classifier's: pass classifier=... (else their values would be "
+                         "averaged together).")
     if rows.empty:
         raise ValueError(f"No values of metric {metric!r}" + (f" for classifier {classifier!r}" if classifier else "")
                          + f"; metrics present: {sorted(results['metric'].dropna().unique())}.")
