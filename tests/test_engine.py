@@ -279,7 +279,12 @@ def test_bad_arguments_are_refused_before_any_work(tmp_path):
         _run(None, ["smoot"])
     with pytest.raises(TypeError, match="dataset 'x' must be"):
         compare_on_datasets({"x": 3}, ["none"], ["lr"], progress=False)
-    assert CountingSampler.fits == 0
+    X, y = _table()
+    store = tmp_path / "runs.jsonl"
+    with pytest.raises(ValueError, match=r"dataset 'one' has a single class \(0\)"):  # before the good one runs
+        compare_on_datasets({"ok": (X, y), "one": (X, np.zeros_like(y))}, {"c": CountingSampler(1)}, ["lr"],
+                            store=store, progress=False)
+    assert CountingSampler.fits == 0 and not store.exists()
 
 
 def test_prune_store_drops_only_the_package_cells_of_other_output_versions(tmp_path):

@@ -127,6 +127,8 @@ def test_errors_are_actionable():
     X, y = _table()
     with pytest.raises(ValueError, match="Available"):
         compare_oversamplers(X, y, ["smoet"], FAST, progress=False)
+    with pytest.raises(ValueError, match="y has a single class"):
+        compare_oversamplers(X, np.zeros_like(y), ["none"], FAST, progress=False)
     with pytest.raises(ValueError, match=r"class 1 has \d+\. Lower cv to at most \d+\."):  # not np.int64(1)
         compare_oversamplers(X, y, ["ros"], FAST, cv=20, progress=False)
     one = y.copy()

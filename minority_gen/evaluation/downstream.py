@@ -54,9 +54,10 @@ def _named(items, make, kind: str) -> dict[str, object]:
     return out
 
 
-def check_table(X, y) -> tuple[object, np.ndarray, bool]:
+def check_table(X, y, name: str | None = None) -> tuple[object, np.ndarray, bool]:
     """``X`` as an array (or, for a mixed table, a DataFrame with a fresh index), ``y`` as an array, and
-    whether ``X`` is mixed; refuses what the comparison cannot use, before any fold runs."""
+    whether ``X`` is mixed; refuses what the comparison cannot use (``name``: the dataset's, for the message),
+    before any fold runs."""
     mixed = is_mixed_table(X)
     if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
         X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
@@ -68,6 +69,11 @@ def check_table(X, y) -> tuple[object, np.ndarray, bool]:
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"X must be 2-D with one row per label; got X {X.shape} and y {y.shape}.")
     check_classification_targets(y)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"{'y' if name is None else f'dataset {name!r}'} has a single class"
+                         f"{f' ({class_label(classes[0])})' if len(classes) else ''}; comparing oversamplers needs "
+                         "at least two classes.")
     return X, y, mixed
 
 

@@ -239,7 +239,7 @@ def compare_on_datasets(
     if folds is not None:
         folds = {int(f) for f in folds}
     for name, (X, y) in tables.items():
-        X, y, _ = check_table(X, y)
+        X, y, _ = check_table(X, y, name)
         classes, counts = np.unique(y, return_counts=True)
         splits = make_splits(cv, X, y, random_state)
         shared = _Shared(X, y, models, scoring, classes, classes[np.argmin(counts)], preprocessor, random_state,
