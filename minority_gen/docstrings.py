@@ -10,7 +10,9 @@ PARAMETERS = """Parameters
         Which classes to grow and to what size, as in imbalanced-learn
         (``"auto"``: every class but the majority, up to the majority's size).
         A dict's counts are ints, each at least the class's size now; counts
-        beyond the machine's memory are refused before training.
+        beyond the machine's memory are refused before training. Its keys are
+        classes, or classes written as text (``"1"`` for the class ``1``, as a
+        JSON sampler spec must write them).
     method : str or GANMethod, default="rumi"
         The GAN formulation: a name from
         :func:`minority_gen.available_methods` or a method object such as

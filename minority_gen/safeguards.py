@@ -39,7 +39,9 @@ def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
     ``sampling_strategy`` is what imbalanced-learn's over-samplers take. A
     dict (or what a callable returns for ``y``, which must be a dict) maps
     classes of ``y`` to the number of rows each should have *after*
-    resampling: an ``int`` no smaller than the class's current size.
+    resampling: an ``int`` no smaller than the class's current size. A key
+    may also be a class written as text (``"1"`` for the class ``1``), as
+    JSON (a sampler spec, the command line) writes its keys.
 
     >>> y = np.array([0] * 6 + [1] * 2)
     >>> dict(check_oversampling_targets({1: 5}, y))
@@ -60,9 +62,24 @@ def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
             )
         targets, source = dict(targets), f"sampling_strategy(y) (from {name})"
     if isinstance(targets, Mapping):
+        targets = _as_written(targets, y)
         _check_counts(targets, y, source)
-        targets = dict(targets)
     return OrderedDict((c, int(n)) for c, n in check_sampling_strategy(targets, y, "over-sampling").items())
+
+
+def _as_written(targets: Mapping, y) -> dict:
+    """``targets`` with each text key that is no class of ``y`` but is how exactly one class is written (``"1"``
+    for the class ``1``: JSON, as in a sampler spec, writes its keys as text) replaced by that class.
+
+    >>> _as_written({"1": 5}, np.array([0, 0, 1])), _as_written({"b": 5}, np.array(["a", "b"]))
+    ({1: 5}, {'b': 5})
+    """
+    classes = pd.unique(np.asarray(y)).tolist()
+    written: dict[str, list] = {}
+    for c in classes:
+        written.setdefault(str(c), []).append(c)
+    return {written[c][0] if isinstance(c, str) and c not in classes and len(written.get(c, ())) == 1 else c: n
+            for c, n in targets.items()}
 
 
 def _check_counts(targets: Mapping, y, source: str) -> None:

@@ -220,6 +220,15 @@ def test_class_with_a_single_row(tiny):
         GANOversampler(**tiny).fit_resample(X, y)
 
 
+def test_sampling_strategy_keys_may_be_classes_written_as_text(tiny, imbalanced_table):
+    """A JSON sampler spec (compare_on_datasets, the CLI) can only write its keys as text."""
+    X, y = imbalanced_table
+    n = int((y == 1).sum())
+    sampler = GANOversampler(sampling_strategy={"1": n + 7}, **tiny)
+    _, y_res = sampler.fit_resample(X, y)
+    assert dict(sampler.sampling_strategy_) == {1: 7} and (y_res == 1).sum() == n + 7
+
+
 def test_sampling_strategy_names_an_absent_class(tiny, imbalanced_table):
     with pytest.raises(ValueError, match="not present"):
         GANOversampler(sampling_strategy={7: 100}, **tiny).fit_resample(*imbalanced_table)
