@@ -157,6 +157,10 @@ def test_summary_ranks_markdown_and_plot(tmp_path):
     gm = res[res.metric == "gmean"].groupby("oversampler")["value"].mean()
     indexed = summary.set_index(["oversampler", "metric"])
     assert indexed.loc[("ros", "gmean"), "mean"] == pytest.approx(gm["ros"])
+    two = summarise(pd.concat([res.assign(dataset="a"), res.assign(dataset="b", value=res.value * 0.5)]))
+    assert (two.n_folds == 3).all() and len(two) == 2 * len(summary)  # per dataset, not pooled
+    assert two.set_index(["dataset", "oversampler", "metric"]).loc[("b", "ros", "gmean"), "mean"] == pytest.approx(
+        gm["ros"] * 0.5)
     ranks = rank_oversamplers({"a": res, "b": res}, metric="gmean")
     best = gm.idxmax()
     assert ranks.loc[best, "tree"] == 1.0 and sorted(ranks["tree"]) == [1.0, 2.0]

@@ -27,7 +27,10 @@ _KEYS = ["oversampler", "classifier", "metric"]
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation (ddof=1) and number of folds per oversampler, classifier and metric.
+    """Mean, standard deviation (ddof=1) and number of folds per oversampler, classifier and metric; per dataset
+    too when ``results`` has a ``dataset`` column (:func:`~minority_gen.evaluation.compare_on_datasets`), so that
+    datasets are not pooled into one mean and one spread (:func:`~minority_gen.evaluation.stats.score_table`
+    gives the datasets × oversamplers table of one classifier).
 
     Examples
     --------
@@ -37,7 +40,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     >>> summarise(res)[["mean", "n_folds"]].values.round(3).tolist()
     [[0.6, 2.0]]
     """
-    grouped = results.groupby(_KEYS, sort=False)["value"]
+    keys = (["dataset"] if "dataset" in results.columns else []) + list(_KEYS)
+    grouped = results.groupby(keys, sort=False)["value"]
     out = grouped.agg(mean="mean", std="std", n_folds="count").reset_index()
     out["std"] = out["std"].fillna(0.0)
     return out
