@@ -182,7 +182,7 @@ class ImageCodec:
         images = (np.clip(images, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo) + lo
         if self.layout.axes == "HWC":
             images = images.transpose(0, 2, 3, 1)
-        rows = np.ascontiguousarray(images).reshape(len(Z), -1)
+        rows = np.ascontiguousarray(images).reshape(len(Z), int(np.prod(self.layout.image_shape)))  # 0 rows too
         if self.dtype_.kind in "biu":
             rows = np.clip(np.rint(rows), lo, hi)
         elif self.dtype_.kind != "f":

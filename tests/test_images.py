@@ -283,3 +283,13 @@ def test_every_method_on_images(method):
     X_res, y_res = GANOversampler(method=method, **FAST).fit_resample(X, y)
     assert X_res.shape == (54, 28, 28, 3) and X_res.dtype == np.uint8
     assert np.bincount(y_res).tolist() == [18, 18, 18]
+
+
+@pytest.mark.parametrize("shape, kwargs", [((20, 16, 16), {}), ((20, 16, 16, 3), {}),
+                                           ((20, 256), {"image_shape": (16, 16)})])
+def test_sample_of_no_images_is_empty_in_the_inputs_layout(shape, kwargs):
+    """``sample(0)`` gives an empty array of the input's layout and dtype, as a table's is ``(0, n_features)``."""
+    X, y = _images(shape, np.uint8), np.array([0] * 14 + [1] * 6)
+    out = GANOversampler(**kwargs, **FAST).fit(X, y).sample(0, y=1)
+    assert out.shape == (0, *shape[1:]) and out.dtype == np.uint8
+
