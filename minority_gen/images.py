@@ -70,6 +70,13 @@ class ImageLayout:
                 "(n_samples, n_features), images (N, H, W), (N, H, W, C) or (N, C, H, W), or "
                 "flattened images (N, H*W*C) with image_shape=(H, W, C)."
             )
+        if _is_sparse(X):
+            frame = hasattr(X, "dtypes")
+            raise ValueError(
+                f"X is {'a DataFrame of sparse columns' if frame else f'sparse ({type(X).__name__})'}, and sparse "
+                f"input cannot be read as images (image_shape={image_shape!r}); pass a dense array "
+                f"({'X.sparse.to_dense()' if frame else 'X.toarray()'})."
+            )
         if image_shape is not None:
             shape = _check_image_shape(image_shape)
             if ndim > 2 and x_shape[1:] != shape:
@@ -111,6 +118,14 @@ class ImageLayout:
         if self.input_ndim == 2:
             return rows
         return np.asarray(rows).reshape(len(rows), *self.native_shape)
+
+
+def _is_sparse(X) -> bool:
+    """Whether ``X`` is a scipy.sparse matrix or array, or a DataFrame with sparse columns."""
+    import scipy.sparse as sp
+
+    dtypes = getattr(X, "dtypes", None)
+    return sp.issparse(X) or (dtypes is not None and any(getattr(t, "name", "").startswith("Sparse") for t in dtypes))
 
 
 def _check_image_shape(image_shape) -> tuple[int, ...]:

@@ -293,3 +293,18 @@ def test_sample_of_no_images_is_empty_in_the_inputs_layout(shape, kwargs):
     out = GANOversampler(**kwargs, **FAST).fit(X, y).sample(0, y=1)
     assert out.shape == (0, *shape[1:]) and out.dtype == np.uint8
 
+
+@pytest.mark.parametrize("sparse", ["matrix", "frame"])
+def test_sparse_input_is_refused_as_images_before_training(sparse, monkeypatch):
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from minority_gen import AugmentationOversampler, oversampler
+
+    X, y = _images((20, 256), np.float64), np.array([0] * 14 + [1] * 6)
+    X = sp.csr_matrix(X) if sparse == "matrix" else pd.DataFrame(X).astype(pd.SparseDtype(float, 0.0))
+    monkeypatch.setattr(oversampler, "fit_model", lambda *a: pytest.fail("trained"))
+    fix = r"X\.toarray\(\)" if sparse == "matrix" else r"X\.sparse\.to_dense\(\)"
+    for sampler in (GANOversampler(image_shape=(16, 16), **FAST), AugmentationOversampler(image_shape=(16, 16))):
+        with pytest.raises(ValueError, match=rf"sparse input cannot be read as images.*dense array \({fix}\)"):
+            sampler.fit_resample(X, y)
