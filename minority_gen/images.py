@@ -237,8 +237,9 @@ class ImageArraysMixin:
 
         Returns
         -------
-        X_resampled : same kind, layout and dtype as ``X``
+        X_resampled : same kind, layout and dtype as ``X`` (nested lists for a nested list)
         y_resampled : array-like of shape (n_samples_new,)
         """
         X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
-        return self._rows_to_images(X_res), y_res
+        images = self._rows_to_images(X_res)
+        return (images.tolist() if isinstance(X, list) and isinstance(images, np.ndarray) else images), y_res

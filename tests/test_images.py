@@ -269,10 +269,17 @@ def test_rumi_sgan_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
         GANOversampler(method="rumi-sgan", method_params={"alpha_neg": "high"}, **fast).fit(X, y)
 
 
-def test_list_of_images():
-    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
-    X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)
-    assert np.asarray(X_res).shape == (28, 28, 28)
+@pytest.mark.parametrize("shape, kwargs", [((20, 16, 16), {}), ((20, 16, 16, 3), {}),
+                                           ((20, 256), {"image_shape": (16, 16)})])
+def test_list_of_images_comes_back_as_a_list(shape, kwargs):
+    """Images given as a nested list come back as one (of the input's layout), as a table's list does."""
+    from minority_gen import AugmentationOversampler
+
+    X, y = _images(shape, np.uint8), np.array([0] * 14 + [1] * 6)
+    for sampler in (GANOversampler(**kwargs, **FAST), AugmentationOversampler(**kwargs, random_state=0)):
+        X_res, _ = sampler.fit_resample(X.tolist(), y)
+        assert isinstance(X_res, list) and isinstance(X_res[0], list) and np.asarray(X_res).shape == (28, *shape[1:])
+        assert X_res[:20] == X.tolist()
 
 
 @pytest.mark.parametrize("method", available_methods())
