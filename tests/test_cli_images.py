@@ -101,3 +101,23 @@ def test_anchor_smote_reaches_the_image_generator_and_its_saved_model(tmp_path):
         assert len(list((tmp_path / option / "malignant").glob("*.png"))) == 6
         G = GANOversampler.load(model).generators_["malignant"]
         assert isinstance(G, AnchoredConvGenerator) is anchored
+
+
+def test_skipped_files_are_named_by_why(tmp_path, capsys):
+    """A file at the top of the input is not in a class folder; a damaged image file is unreadable, not 'not an
+    image'; a text file in a class folder is not an image: one warning line each."""
+    src = _make_folder(tmp_path / "in")
+    (src / "README.md").write_text("# my data\n")
+    (src / "benign" / "notes.txt").write_text("not an image")
+    good = (src / "benign" / "0.png").read_bytes()
+    (src / "benign" / "corrupt.png").write_bytes(good[: len(good) // 2])  # truncated
+    (src / "malignant" / "empty.jpg").write_bytes(b"")
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: skipped")]
+    assert len(warnings) == 3
+    top, not_images, unreadable = warnings
+    assert top.startswith("warning: skipped 1 file(s) at the top of") and top.endswith(": README.md")
+    assert "not read (only class sub-folders are)" in top
+    assert not_images == "warning: skipped 1 file(s) in class folders that are not images: benign/notes.txt"
+    assert unreadable.startswith("warning: skipped 2 file(s) that could not be read as images: benign/corrupt.png (")
+    assert "malignant/empty.jpg (" in unreadable and "README" not in unreadable + not_images

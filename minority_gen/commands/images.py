@@ -118,7 +118,8 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
 def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images: int = 2):
     """``(X, y, files)``: uint8 images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
 
-    Files Pillow cannot read are skipped with a warning naming them.
+    Files at the top of ``folder``, files in class folders that are not images and image files Pillow cannot
+    read are skipped with a warning for each kind, naming them.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -131,22 +132,30 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
             "least two classes (e.g. IN/benign/*.png and IN/malignant/*.png)."
         )
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    images, labels, files, skipped = [], [], [], []
+    images, labels, files, not_images, unreadable = [], [], [], [], []
+    image_suffixes = {s.lower() for s in Image.registered_extensions()}
     for class_dir in class_dirs:
         for path in sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            name, opened = str(path.relative_to(folder)), False
             try:
                 with Image.open(path) as img:
+                    opened = True
                     img.load()
                     images.append(img.copy())
-            except (UnidentifiedImageError, OSError):
-                skipped.append(str(path.relative_to(folder)))
+            except (UnidentifiedImageError, OSError) as exc:
+                if opened or path.suffix.lower() in image_suffixes:  # an image file, damaged
+                    unreadable.append(f"{name} ({exc})")
+                else:
+                    not_images.append(name)
                 continue
             labels.append(class_dir.name)
             files.append(path)
-    if stray or skipped:
-        names = stray + skipped
-        print(f"warning: skipped {len(names)} file(s) that are not images in a class folder: "
-              f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}", file=sys.stderr)
+    for names, what in ((stray, f"at the top of {folder}, which are not read (only class sub-folders are)"),
+                        (not_images, "in class folders that are not images"),
+                        (unreadable, "that could not be read as images")):
+        if names:
+            print(f"warning: skipped {len(names)} file(s) {what}: "
+                  f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}", file=sys.stderr)
     counts = Counter(labels)
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
