@@ -220,7 +220,8 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
     image_suffixes = set(Image.registered_extensions())
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes))
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes),
+                   holds="this command writes a folder of PNG files (one sub-folder per class)")
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
         if path is not None:
             _check_plot_path(option, path)
