@@ -69,6 +69,30 @@ def test_mixed_sizes_need_resize(tmp_path, capsys):
         assert img.size == (32, 32)
 
 
+def test_resize_to_a_size_the_networks_refuse_lists_the_nearest_they_take(tmp_path, capsys):
+    """``--resize 64x48`` (the old help's example) is refused before the folder is read, with the supported sizes
+    near it, not with "resize the images"; the help's example size is one the networks take, and works."""
+    import re
+
+    from minority_gen.nets import conv_stages
+
+    src = _make_folder(tmp_path / "in")
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--resize", "64x48", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("minority-gen images: error: --resize 64x48: the convolutional networks do not take 64x48")
+    assert err.endswith("The nearest sizes they take: --resize 56x48 or 56x40 or 48x48 or 56x56.")
+    assert "Resize the images" not in err and not (tmp_path / "out").exists()
+    for w, h in re.findall(r"(\d+)x(\d+)", err.split("nearest")[1]):
+        conv_stages((1, int(h), int(w)))
+    with pytest.raises(SystemExit):
+        main(["images", "--help"])
+    w, h = re.search(r"WxH\s+\(e\.g\.\s+(\d+)x(\d+)\)", capsys.readouterr().out).groups()
+    conv_stages((1, int(h), int(w)))
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--resize", f"{w}x{h}", *FAST]) == 0
+    with Image.open(next((tmp_path / "out" / "malignant").glob("*.png"))) as img:
+        assert img.size == (int(w), int(h))
+
+
 def test_too_few_images_and_bad_folders(tmp_path, capsys):
     src = _make_folder(tmp_path / "in", counts=(("benign", 6), ("malignant", 1)))
     assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2

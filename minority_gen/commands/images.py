@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import distributed
 from ..diffaugment import resolve_policy
+from ..nets import conv_stages, supported_sizes_near
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
@@ -49,8 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder (same class sub-folders), written as a whole; must not overlap "
                              "the input")
     parser.add_argument("--resize", default=None, metavar="SIZE",
-                        help="resize every image to SIZE (e.g. 28) or WxH (e.g. 64x48) before training; "
-                             "without it all images must have the same size")
+                        help="resize every image to SIZE (e.g. 28) or WxH (e.g. 48x32) before training; "
+                             "without it all images must have the same size. The networks take W and H from one "
+                             "group: 16/20/24/28, 32/40/48/56, 64/80/96/112 ... (b*2^k, 4 <= b <= 7, same k)")
     parser.add_argument("--color", choices=("auto", "gray", "rgb"), default="auto",
                         help="auto: grayscale when every image is, else RGB (default auto)")
     parser.add_argument("--min-images", type=positive_int, default=2,
@@ -110,9 +112,19 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         parts *= 2
     if len(parts) != 2 or min(parts) < 1:
         raise ValueError(
-            f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 64x48); got {text!r}."
+            f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 48x32); got {text!r}."
         )
-    return parts[0], parts[1]
+    width, height = parts
+    try:
+        conv_stages((1, height, width))
+    except ValueError:
+        near = " or ".join(f"{w}x{h}" for h, w in supported_sizes_near(height, width))
+        raise ValueError(
+            f"--resize {text}: the convolutional networks do not take {width}x{height} images (width x height): "
+            "both sides must come from one group of 16/20/24/28, 32/40/48/56, 64/80/96/112, 128/160/192/224 "
+            f"... (b*2^k with 4 <= b <= 7 and the same k >= 2). The nearest sizes they take: --resize {near}."
+        ) from None
+    return width, height
 
 
 def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images: int = 2):
