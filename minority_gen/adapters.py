@@ -103,6 +103,10 @@ class ImageAdapter(NumericAdapter):
     def __init__(self, layout: ImageLayout):
         self.layout = layout
 
+    def check(self, estimator, X, y) -> Checked:
+        self.nested_list = isinstance(X, list) and self.layout.input_ndim > 2  # flat rows: a list already
+        return super().check(estimator, X, y)
+
     def rows(self, X):
         return self.layout.flatten(X)
 
@@ -114,7 +118,8 @@ class ImageAdapter(NumericAdapter):
 
     def resampled(self, data: Checked, X_new: list, y_new: list) -> tuple:
         X_res, y_res = super().resampled(data, X_new, y_new)
-        return self.layout.restore(X_res), y_res
+        images = self.layout.restore(X_res)
+        return (images.tolist() if getattr(self, "nested_list", False) else images), y_res
 
 
 class MixedAdapter(NumericAdapter):

@@ -70,6 +70,13 @@ class ImageLayout:
                 "(n_samples, n_features), images (N, H, W), (N, H, W, C) or (N, C, H, W), or "
                 "flattened images (N, H*W*C) with image_shape=(H, W, C)."
             )
+        if _is_sparse(X):
+            frame = hasattr(X, "dtypes")
+            raise ValueError(
+                f"X is {'a DataFrame of sparse columns' if frame else f'sparse ({type(X).__name__})'}, and sparse "
+                f"input cannot be read as images (image_shape={image_shape!r}); pass a dense array "
+                f"({'X.sparse.to_dense()' if frame else 'X.toarray()'})."
+            )
         if image_shape is not None:
             shape = _check_image_shape(image_shape)
             if ndim > 2 and x_shape[1:] != shape:
@@ -111,6 +118,14 @@ class ImageLayout:
         if self.input_ndim == 2:
             return rows
         return np.asarray(rows).reshape(len(rows), *self.native_shape)
+
+
+def _is_sparse(X) -> bool:
+    """Whether ``X`` is a scipy.sparse matrix or array, or a DataFrame with sparse columns."""
+    import scipy.sparse as sp
+
+    dtypes = getattr(X, "dtypes", None)
+    return sp.issparse(X) or (dtypes is not None and any(getattr(t, "name", "").startswith("Sparse") for t in dtypes))
 
 
 def _check_image_shape(image_shape) -> tuple[int, ...]:
@@ -182,7 +197,7 @@ class ImageCodec:
         images = (np.clip(images, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo) + lo
         if self.layout.axes == "HWC":
             images = images.transpose(0, 2, 3, 1)
-        rows = np.ascontiguousarray(images).reshape(len(Z), -1)
+        rows = np.ascontiguousarray(images).reshape(len(Z), int(np.prod(self.layout.image_shape)))  # 0 rows too
         if self.dtype_.kind in "biu":
             rows = np.clip(np.rint(rows), lo, hi)
         elif self.dtype_.kind != "f":
@@ -222,8 +237,9 @@ class ImageArraysMixin:
 
         Returns
         -------
-        X_resampled : same kind, layout and dtype as ``X``
+        X_resampled : same kind, layout and dtype as ``X`` (nested lists for a nested list)
         y_resampled : array-like of shape (n_samples_new,)
         """
         X_res, y_res = super().fit_resample(self._images_to_rows(X), y, **params)
-        return self._rows_to_images(X_res), y_res
+        images = self._rows_to_images(X_res)
+        return (images.tolist() if isinstance(X, list) and isinstance(images, np.ndarray) else images), y_res

@@ -69,6 +69,30 @@ def test_mixed_sizes_need_resize(tmp_path, capsys):
         assert img.size == (32, 32)
 
 
+def test_resize_to_a_size_the_networks_refuse_lists_the_nearest_they_take(tmp_path, capsys):
+    """``--resize 64x48`` (the old help's example) is refused before the folder is read, with the supported sizes
+    near it, not with "resize the images"; the help's example size is one the networks take, and works."""
+    import re
+
+    from minority_gen.nets import conv_stages
+
+    src = _make_folder(tmp_path / "in")
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--resize", "64x48", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("minority-gen images: error: --resize 64x48: the convolutional networks do not take 64x48")
+    assert err.endswith("The nearest sizes they take: --resize 56x48 or 56x40 or 48x48 or 56x56.")
+    assert "Resize the images" not in err and not (tmp_path / "out").exists()
+    for w, h in re.findall(r"(\d+)x(\d+)", err.split("nearest")[1]):
+        conv_stages((1, int(h), int(w)))
+    with pytest.raises(SystemExit):
+        main(["images", "--help"])
+    w, h = re.search(r"WxH\s+\(e\.g\.\s+(\d+)x(\d+)\)", capsys.readouterr().out).groups()
+    conv_stages((1, int(h), int(w)))
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--resize", f"{w}x{h}", *FAST]) == 0
+    with Image.open(next((tmp_path / "out" / "malignant").glob("*.png"))) as img:
+        assert img.size == (int(w), int(h))
+
+
 def test_too_few_images_and_bad_folders(tmp_path, capsys):
     src = _make_folder(tmp_path / "in", counts=(("benign", 6), ("malignant", 1)))
     assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 2
@@ -101,3 +125,23 @@ def test_anchor_smote_reaches_the_image_generator_and_its_saved_model(tmp_path):
         assert len(list((tmp_path / option / "malignant").glob("*.png"))) == 6
         G = GANOversampler.load(model).generators_["malignant"]
         assert isinstance(G, AnchoredConvGenerator) is anchored
+
+
+def test_skipped_files_are_named_by_why(tmp_path, capsys):
+    """A file at the top of the input is not in a class folder; a damaged image file is unreadable, not 'not an
+    image'; a text file in a class folder is not an image: one warning line each."""
+    src = _make_folder(tmp_path / "in")
+    (src / "README.md").write_text("# my data\n")
+    (src / "benign" / "notes.txt").write_text("not an image")
+    good = (src / "benign" / "0.png").read_bytes()
+    (src / "benign" / "corrupt.png").write_bytes(good[: len(good) // 2])  # truncated
+    (src / "malignant" / "empty.jpg").write_bytes(b"")
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), *FAST]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: skipped")]
+    assert len(warnings) == 3
+    top, not_images, unreadable = warnings
+    assert top.startswith("warning: skipped 1 file(s) at the top of") and top.endswith(": README.md")
+    assert "not read (only class sub-folders are)" in top
+    assert not_images == "warning: skipped 1 file(s) in class folders that are not images: benign/notes.txt"
+    assert unreadable.startswith("warning: skipped 2 file(s) that could not be read as images: benign/corrupt.png (")
+    assert "malignant/empty.jpg (" in unreadable and "README" not in unreadable + not_images

@@ -126,6 +126,22 @@ def test_image_model_writes_pngs(tmp_path, capsys):
     assert "4 synthetic PNG images of class tumour" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["rows.csv", "more.TXT", "x.png", "draws.npz"])
+def test_image_model_refuses_an_out_named_like_a_file(tmp_path, capsys, name):
+    """An image model writes a folder: ``--out rows.csv`` is refused, one line, before anything is written (it
+    made a folder named rows.csv); a folder of that name that exists already is taken as asked."""
+    X = np.random.default_rng(0).integers(0, 256, (20, 16, 16)).astype(np.uint8)
+    GANOversampler(**{**TINY, "hidden_dims": (4,)}).fit(X, np.array([0] * 14 + [1] * 6)).save(tmp_path / "m.mgz")
+    out = tmp_path / name
+    assert main(["sample", str(tmp_path / "m.mgz"), "--n", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "is an image model, which writes a folder of PNG files" in err
+    assert f"give a folder name, e.g. --out {out.with_suffix('')}" in err and not out.exists()
+    out.mkdir()
+    assert main(["sample", str(tmp_path / "m.mgz"), "--n", "2", "--out", str(out)]) == 0
+    assert len(list((out / "1").glob("*.png"))) == 2
+
+
 def test_float_image_model_is_refused_for_png(tmp_path, capsys):
     X = np.random.default_rng(0).random((20, 16, 16)).astype(np.float32)
     y = np.array([0] * 14 + [1] * 6)
@@ -147,6 +163,8 @@ def test_images_command_saves_a_model(tmp_path):
                  "--width", "4", *FAST]) == 0
     assert main(["sample", str(model), "--n", "3", "--out", str(tmp_path / "more")]) == 0
     assert len(list((tmp_path / "more" / "b").glob("*.png"))) == 3
+    assert main(["images", str(src), "--out", str(tmp_path / "out.csv"), "--width", "4", *FAST]) == 2
+    assert not (tmp_path / "out.csv").exists()  # refused before training, as sample's --out is
 
 
 @pytest.mark.parametrize("option, anchored", [("auto", True), ("smote", True), ("none", False)])

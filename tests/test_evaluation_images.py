@@ -156,3 +156,31 @@ def test_unusable_images_are_refused_before_any_training(tmp_path):
         with pytest.raises(ValueError, match=message):
             images.compare_on_images(**{**run, **change})
     assert not (tmp_path / "runs.jsonl").exists() and (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_unusable_gan_settings_are_refused_before_the_first_cell(tmp_path, monkeypatch):
+    """Each GAN condition's sampler is built and checked before any cell trains: the baseline cells are not run
+    (and stored) first only for the GAN cells to fail."""
+    X, y = tiny_images()
+    val, test = tiny_images(4, 8, 1), tiny_images(4, 8, 2)
+    monkeypatch.setattr(images, "image_cell", lambda *a, **k: pytest.fail("a cell ran"))
+    run = dict(train={"a": (X, y)}, val=val, test=test, conditions=["none", "rumi+ros"], seeds=[0],
+               cnn_params=TINY_CNN, gan_params=lambda m: images.image_gan_params(m, 2, 4),
+               store=tmp_path / "runs.jsonl", minority=0, log=None)
+    small = [(s[0][:, :7, :7], s[1]) for s in ((X, y), val, test)]
+    cases = [
+        (dict(train={"a": small[0]}, val=small[1], test=small[2]),
+         r"gan_params for 'rumi': The convolutional networks do not support images of shape \(C, H, W\) = \(1, 7, 7\)"),
+        (dict(gan_params=lambda m: images.image_gan_params(m, n_iter=-5, width=4)),
+         r"gan_params for 'rumi': The 'n_iter' parameter of GANOversampler must be .*Got -5"),
+        (dict(gan_params=lambda m: images.image_gan_params(m, 2, 4, extra={"n_itr": 3})),
+         r"gan_params for 'rumi' has \['n_itr'\], which GANOversampler does not take.*n_iter"),
+        (dict(gan_params={"lsgan": {}}), r"gan_params has no settings for the method\(s\) \['rumi'\].*has \['lsgan'\]"),
+        (dict(gan_params={"rumi": images.image_gan_params("lsgan", 2, 4)}), r"'rumi' has method='lsgan'"),
+        (dict(gan_params={"rumi": {**images.image_gan_params("rumi", 2, 4), "method_params": {"x": 1}}}),
+         r"gan_params for 'rumi': .*x"),
+    ]
+    for change, message in cases:
+        with pytest.raises(ValueError, match=message):
+            images.compare_on_images(**{**run, **change})
+    assert not (tmp_path / "runs.jsonl").exists()

@@ -269,10 +269,17 @@ def test_rumi_sgan_weighs_the_negatives_by_the_kind_of_data(imbalanced_table):
         GANOversampler(method="rumi-sgan", method_params={"alpha_neg": "high"}, **fast).fit(X, y)
 
 
-def test_list_of_images():
-    X, y = _images((20, 28, 28), np.uint8), np.array([0] * 14 + [1] * 6)
-    X_res, _ = GANOversampler(**FAST).fit_resample(X.tolist(), y)
-    assert np.asarray(X_res).shape == (28, 28, 28)
+@pytest.mark.parametrize("shape, kwargs", [((20, 16, 16), {}), ((20, 16, 16, 3), {}),
+                                           ((20, 256), {"image_shape": (16, 16)})])
+def test_list_of_images_comes_back_as_a_list(shape, kwargs):
+    """Images given as a nested list come back as one (of the input's layout), as a table's list does."""
+    from minority_gen import AugmentationOversampler
+
+    X, y = _images(shape, np.uint8), np.array([0] * 14 + [1] * 6)
+    for sampler in (GANOversampler(**kwargs, **FAST), AugmentationOversampler(**kwargs, random_state=0)):
+        X_res, _ = sampler.fit_resample(X.tolist(), y)
+        assert isinstance(X_res, list) and isinstance(X_res[0], list) and np.asarray(X_res).shape == (28, *shape[1:])
+        assert X_res[:20] == X.tolist()
 
 
 @pytest.mark.parametrize("method", available_methods())
@@ -283,3 +290,28 @@ def test_every_method_on_images(method):
     X_res, y_res = GANOversampler(method=method, **FAST).fit_resample(X, y)
     assert X_res.shape == (54, 28, 28, 3) and X_res.dtype == np.uint8
     assert np.bincount(y_res).tolist() == [18, 18, 18]
+
+
+@pytest.mark.parametrize("shape, kwargs", [((20, 16, 16), {}), ((20, 16, 16, 3), {}),
+                                           ((20, 256), {"image_shape": (16, 16)})])
+def test_sample_of_no_images_is_empty_in_the_inputs_layout(shape, kwargs):
+    """``sample(0)`` gives an empty array of the input's layout and dtype, as a table's is ``(0, n_features)``."""
+    X, y = _images(shape, np.uint8), np.array([0] * 14 + [1] * 6)
+    out = GANOversampler(**kwargs, **FAST).fit(X, y).sample(0, y=1)
+    assert out.shape == (0, *shape[1:]) and out.dtype == np.uint8
+
+
+@pytest.mark.parametrize("sparse", ["matrix", "frame"])
+def test_sparse_input_is_refused_as_images_before_training(sparse, monkeypatch):
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from minority_gen import AugmentationOversampler, oversampler
+
+    X, y = _images((20, 256), np.float64), np.array([0] * 14 + [1] * 6)
+    X = sp.csr_matrix(X) if sparse == "matrix" else pd.DataFrame(X).astype(pd.SparseDtype(float, 0.0))
+    monkeypatch.setattr(oversampler, "fit_model", lambda *a: pytest.fail("trained"))
+    fix = r"X\.toarray\(\)" if sparse == "matrix" else r"X\.sparse\.to_dense\(\)"
+    for sampler in (GANOversampler(image_shape=(16, 16), **FAST), AugmentationOversampler(image_shape=(16, 16))):
+        with pytest.raises(ValueError, match=rf"sparse input cannot be read as images.*dense array \({fix}\)"):
+            sampler.fit_resample(X, y)

@@ -52,6 +52,10 @@ import numpy as np
 from ._common import CommandError
 
 TMP_PREFIX = ".minority-gen-tmp-"
+#: Suffixes of files, refused in the name of a new folder output: whoever asks for ``rows.csv`` wants a file.
+FILE_SUFFIXES = frozenset(
+    ".csv .tsv .txt .json .jsonl .npy .npz .pkl .pickle .parquet .xlsx .h5 .pt .mgz .gz .zip .tar .pdf .svg "
+    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp".split())
 
 
 @dataclass(frozen=True)
@@ -102,15 +106,20 @@ class Outputs:
         self._outputs.append(_Output(option, path, folder=False))
         return path
 
-    def folder(self, option: str, path: Path, foreign: Callable[[Path], Path | None]) -> Path:
+    def folder(self, option: str, path: Path, foreign: Callable[[Path], Path | None], holds: str = "") -> Path:
         """Check and register a folder output.
 
         ``foreign(path)`` returns an entry of an existing folder that the
         command does not write (or ``None``): ``--overwrite`` refuses to
         delete such a folder, so that a mistyped ``--out`` cannot wipe
-        unrelated files.
+        unrelated files. ``holds``: what the folder is written with (e.g. "a
+        folder of PNG files"): a new folder named like a file (``rows.csv``,
+        :data:`FILE_SUFFIXES`) is then refused, saying so.
         """
         path = Path(path)
+        if holds and path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
+            raise CommandError(f"{option} {path}: {holds}, not a {path.suffix} file; give a folder name, e.g. "
+                               f"{option} {path.with_suffix('')}.")
         for src in self.inputs:
             if _same(path, src) or _inside(src, path) or _inside(path, src):
                 raise CommandError(f"{option} {path} overlaps the input {src}; choose a separate folder so "

@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import distributed
 from ..diffaugment import resolve_policy
+from ..nets import conv_stages, supported_sizes_near
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
@@ -49,8 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder (same class sub-folders), written as a whole; must not overlap "
                              "the input")
     parser.add_argument("--resize", default=None, metavar="SIZE",
-                        help="resize every image to SIZE (e.g. 28) or WxH (e.g. 64x48) before training; "
-                             "without it all images must have the same size")
+                        help="resize every image to SIZE (e.g. 28) or WxH (e.g. 48x32) before training; "
+                             "without it all images must have the same size. The networks take W and H from one "
+                             "group: 16/20/24/28, 32/40/48/56, 64/80/96/112 ... (b*2^k, 4 <= b <= 7, same k)")
     parser.add_argument("--color", choices=("auto", "gray", "rgb"), default="auto",
                         help="auto: grayscale when every image is, else RGB (default auto)")
     parser.add_argument("--min-images", type=positive_int, default=2,
@@ -110,15 +112,26 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         parts *= 2
     if len(parts) != 2 or min(parts) < 1:
         raise ValueError(
-            f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 64x48); got {text!r}."
+            f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 48x32); got {text!r}."
         )
-    return parts[0], parts[1]
+    width, height = parts
+    try:
+        conv_stages((1, height, width))
+    except ValueError:
+        near = " or ".join(f"{w}x{h}" for h, w in supported_sizes_near(height, width))
+        raise ValueError(
+            f"--resize {text}: the convolutional networks do not take {width}x{height} images (width x height): "
+            "both sides must come from one group of 16/20/24/28, 32/40/48/56, 64/80/96/112, 128/160/192/224 "
+            f"... (b*2^k with 4 <= b <= 7 and the same k >= 2). The nearest sizes they take: --resize {near}."
+        ) from None
+    return width, height
 
 
 def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images: int = 2):
     """``(X, y, files)``: uint8 images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
 
-    Files Pillow cannot read are skipped with a warning naming them.
+    Files at the top of ``folder``, files in class folders that are not images and image files Pillow cannot
+    read are skipped with a warning for each kind, naming them.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -131,22 +144,30 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
             "least two classes (e.g. IN/benign/*.png and IN/malignant/*.png)."
         )
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    images, labels, files, skipped = [], [], [], []
+    images, labels, files, not_images, unreadable = [], [], [], [], []
+    image_suffixes = {s.lower() for s in Image.registered_extensions()}
     for class_dir in class_dirs:
         for path in sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            name, opened = str(path.relative_to(folder)), False
             try:
                 with Image.open(path) as img:
+                    opened = True
                     img.load()
                     images.append(img.copy())
-            except (UnidentifiedImageError, OSError):
-                skipped.append(str(path.relative_to(folder)))
+            except (UnidentifiedImageError, OSError) as exc:
+                if opened or path.suffix.lower() in image_suffixes:  # an image file, damaged
+                    unreadable.append(f"{name} ({exc})")
+                else:
+                    not_images.append(name)
                 continue
             labels.append(class_dir.name)
             files.append(path)
-    if stray or skipped:
-        names = stray + skipped
-        print(f"warning: skipped {len(names)} file(s) that are not images in a class folder: "
-              f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}", file=sys.stderr)
+    for names, what in ((stray, f"at the top of {folder}, which are not read (only class sub-folders are)"),
+                        (not_images, "in class folders that are not images"),
+                        (unreadable, "that could not be read as images")):
+        if names:
+            print(f"warning: skipped {len(names)} file(s) {what}: "
+                  f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}", file=sys.stderr)
     counts = Counter(labels)
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
@@ -211,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
     image_suffixes = set(Image.registered_extensions())
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes))
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes),
+                   holds="this command writes a folder of PNG files (one sub-folder per class)")
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
         if path is not None:
             _check_plot_path(option, path)

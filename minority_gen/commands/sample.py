@@ -112,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--label-column names the class column of a CSV; {args.model} is an image model, "
                                "whose images are written to one folder per class.")
         folder_name = class_folder_names(sampler.generators_)[label]
-        outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes={".png"}))
+        outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes={".png"}),
+                       holds=f"{args.model} is an image model, which writes a folder of PNG files (one sub-folder "
+                             "per class)")
     else:
         outputs.file("--out", args.out, example="rows.csv")
     start = time.perf_counter()

@@ -117,7 +117,7 @@ class GANSampleCache:
             if grid is not None:
                 save_image_grid(grid, X[y == minority], y[y == minority], images, np.full(len(images), minority),
                                 n_per_class=10, title=f"{scenario}, class {minority}: real (top) vs "
-                                f"{params['method']}, {params['n_iter']} iterations (bottom), seed {seed}")
+                                f"{params['method']}, {params.get('n_iter', 'auto')} iterations (bottom), seed {seed}")
             self.fits[key] = (images, seconds)
         return self.fits[key]
 
@@ -126,10 +126,16 @@ class GANSampleCache:
         self.fits.pop((scenario, method, seed), None)
 
     @staticmethod
-    def fit_and_draw(params: dict, seed: int, X, y, n_new: int, minority) -> tuple[np.ndarray, float]:
+    def sampler(params: Mapping, seed: int):
+        """The GANOversampler a fit of ``params`` uses (``hidden_dims`` stored as a JSON list)."""
         from minority_gen import GANOversampler
 
-        sampler = GANOversampler(**{**params, "hidden_dims": tuple(params["hidden_dims"])}, random_state=seed)
+        widths = params.get("hidden_dims")
+        return GANOversampler(**{**params, "hidden_dims": None if widths is None else tuple(widths)}, random_state=seed)
+
+    @staticmethod
+    def fit_and_draw(params: dict, seed: int, X, y, n_new: int, minority) -> tuple[np.ndarray, float]:
+        sampler = GANSampleCache.sampler(params, seed)
         start = time.perf_counter()
         sampler.fit(X, y)
         seconds = time.perf_counter() - start
@@ -240,6 +246,47 @@ def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority, 
                          f"the other class's {(y != minority).sum()}; name the smaller class as minority")
 
 
+def gan_settings(conditions: Sequence[str], gan_params: Callable[[str], dict] | Mapping, X) -> dict[str, dict]:
+    """Method → the GANOversampler settings of its conditions, refused before any training (ValueError naming the
+    method) when a ``gan_params`` mapping has no entry for it, when they name another method, hold a keyword
+    GANOversampler does not take or a value it refuses, or when its networks cannot take images shaped as ``X``."""
+    from minority_gen.images import ImageLayout
+    from minority_gen.nets import conv_stages
+    from minority_gen.settings import check_params
+
+    methods = list(dict.fromkeys(gan_part(c) for c in conditions if gan_part(c)))
+    if isinstance(gan_params, Mapping):
+        missing = [m for m in methods if m not in gan_params]
+        if missing:
+            raise ValueError(f"gan_params has no settings for the method(s) {missing} of the conditions; it has "
+                             f"{sorted(gan_params)}. Add an entry per method (e.g. {{{missing[0]!r}: "
+                             f"image_gan_params({missing[0]!r}, n_iter=1000, width=16)}}) or pass a function of the "
+                             "method, e.g. gan_params=lambda m: image_gan_params(m, n_iter=1000, width=16).")
+    settings = {}
+    for method in methods:
+        params = dict(gan_params[method] if isinstance(gan_params, Mapping) else gan_params(method))
+        what = f"gan_params for {method!r}"
+        if params.get("method") != method:
+            raise ValueError(f"{what} has method={params.get('method')!r}; its settings name their own method "
+                             f"(\"method\": {method!r}), as image_gan_params({method!r}, ...) writes them.")
+        valid = set(GANSampleCache.sampler({}, 0).get_params(deep=False)) - {"random_state"}
+        unknown = sorted(set(params) - valid)
+        if unknown:
+            raise ValueError(f"{what} has {unknown}, which GANOversampler does not take (random_state is the cell's "
+                             f"seed); its parameters are {', '.join(sorted(valid))}.")
+        sampler = GANSampleCache.sampler(params, 0)
+        try:
+            sampler._validate_params()  # a bad value (n_iter=-5) now, not after the baseline cells
+            check_params(sampler.get_params(deep=False))
+            layout = ImageLayout.detect(np.asarray(X), sampler.image_shape, sampler.image_layout)
+            if layout is not None:
+                conv_stages(layout.image_shape)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what}: {exc}") from None
+        settings[method] = params
+    return settings
+
+
 def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, conditions: Sequence[str],
                       seeds: Sequence[int], cnn_params: Mapping, gan_params: Callable[[str], dict] | Mapping,
                       store, minority, gan_cache=None, tag=False, record: Mapping | None = None,
@@ -255,19 +302,20 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
     ``gan_samples`` beside the store). ``record``: fields written into every new record (e.g. date, command).
     ``grid(scenario, condition, seed)``: where to save a GAN's real-vs-drawn image grid, or None. ``log``: progress
     lines (None: quiet). Returns every record in the store, read back (another run may have added cells).
-    Unknown conditions and unusable images (:func:`check_images`) raise ValueError before any training.
+    Unknown conditions, unusable images (:func:`check_images`) and GAN settings (:func:`gan_settings`) raise
+    ValueError before any training.
     """
     check_conditions(conditions)
     check_images(train, val, test, minority, seeds)
+    settings = gan_settings(conditions, gan_params, next(iter(train.values()))[0])
     store = check_store(store)
-    params = gan_params if callable(gan_params) else gan_params.__getitem__
     gans = GANSampleCache(gan_cache if gan_cache is not None else store.parent / "gan_samples", tag)
     done = {r["key"] for r in read_records(store) if all(k in r.get("metrics", {}) for k in RECORDED)}
     todo = []
     for scenario in train:
         for seed in seeds:
             for condition in conditions:
-                gan = params(gan_part(condition)) if gan_part(condition) else None
+                gan = settings.get(gan_part(condition))
                 version = output_version(condition)
                 key = cell_key(scenario, condition, seed, dict(cnn_params), gan, tag, version)
                 if key not in done:

@@ -13,7 +13,7 @@ from torch import nn
 
 from ..data import DataSpec
 from .anchored import AnchoredConvGenerator, AnchoredGenerator
-from .conv import DEFAULT_WIDTH, ConvDiscriminator, ConvGenerator, conv_stages
+from .conv import DEFAULT_WIDTH, ConvDiscriminator, ConvGenerator, conv_stages, supported_sizes_near
 from .heads import Head, HeadLayer
 from .mlp import MLPDiscriminator, MLPGenerator
 from .packing import PackedDiscriminator
@@ -32,6 +32,7 @@ __all__ = [
     "build_discriminator",
     "build_generator",
     "conv_stages",
+    "supported_sizes_near",
 ]
 
 

@@ -65,6 +65,20 @@ def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return kh, bh, bw
 
 
+def supported_sizes_near(height: int, width: int, n: int = 4) -> list[tuple[int, int]]:
+    """The ``n`` ``(H, W)`` sizes :func:`conv_stages` takes that are nearest ``height × width`` (fewest pixels of
+    difference per side, then the closest aspect ratio).
+
+    Examples
+    --------
+    >>> supported_sizes_near(48, 64)
+    [(48, 56), (40, 56), (48, 48), (56, 56)]
+    """
+    top = max(height, width, 16)
+    sizes = [(b_h << k, b_w << k) for k in range(2, top.bit_length() + 1) for b_h in range(4, 8) for b_w in range(4, 8)]
+    return sorted(sizes, key=lambda s: (abs(s[0] - height) + abs(s[1] - width), abs(s[0] / s[1] - height / width)))[:n]
+
+
 def check_padding(padding) -> str:
     """``padding`` if it is one of :data:`PADDINGS`, else a ``ValueError`` that lists them."""
     if padding not in PADDINGS:
