@@ -62,16 +62,16 @@ def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
             )
         targets, source = dict(targets), f"sampling_strategy(y) (from {name})"
     if isinstance(targets, Mapping):
-        targets = _as_written(targets, y)
+        targets = as_written(targets, y)
         _check_counts(targets, y, source)
     return OrderedDict((c, int(n)) for c, n in check_sampling_strategy(targets, y, "over-sampling").items())
 
 
-def _as_written(targets: Mapping, y) -> dict:
+def as_written(targets: Mapping, y) -> dict:
     """``targets`` with each text key that is no class of ``y`` but is how exactly one class is written (``"1"``
     for the class ``1``: JSON, as in a sampler spec, writes its keys as text) replaced by that class.
 
-    >>> _as_written({"1": 5}, np.array([0, 0, 1])), _as_written({"b": 5}, np.array(["a", "b"]))
+    >>> as_written({"1": 5}, np.array([0, 0, 1])), as_written({"b": 5}, np.array(["a", "b"]))
     ({1: 5}, {'b': 5})
     """
     classes = pd.unique(np.asarray(y)).tolist()

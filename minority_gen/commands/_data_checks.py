@@ -49,14 +49,14 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     """Check ``sampling_strategy`` against the classes of ``y`` before training, in command-line terms.
 
     A JSON object's keys are text: each is matched to the class written the
-    same way (``"1"`` is the class ``1``) and ``sampler`` gets the labels
-    themselves, as the Python API takes them. Refused with the option's name
+    same way (``"1"`` is the class ``1``, :func:`~minority_gen.safeguards.as_written`, as the estimator does) and
+    ``sampler`` gets the labels themselves. Refused with the option's name
     (``--sampling-strategy``, or ``--param sampling_strategy``): a class that
     is not in ``y``, a float ratio below the data's own or with more than two
     classes, any count the estimator would refuse, and a class to grow with
     fewer than 2 rows (saying how to leave it out on the command line).
     """
-    from ..safeguards import check_oversampling_targets, class_label
+    from ..safeguards import as_written, check_oversampling_targets, class_label
 
     option = option_of("sampling_strategy", args)
     labels, sizes = np.unique(np.asarray(y), return_counts=True)
@@ -64,13 +64,11 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     listed = ", ".join(f"{class_label(c)} ({n} rows)" for c, n in counts.items())
     strategy = sampler.sampling_strategy
     if isinstance(strategy, Mapping):
-        by_text = {str(c): c for c in counts}
-        mapped = {}
-        for key, n in strategy.items():
-            if key not in counts and str(key) not in by_text:
-                raise CommandError(f"{option}: {path} has no class {key!r}; its classes: {listed}.")
-            mapped[key if key in counts else by_text[str(key)]] = n
-        sampler.set_params(sampling_strategy=mapped)
+        mapped = as_written(strategy, y)
+        unknown = [key for key in mapped if key not in counts]
+        if unknown:
+            raise CommandError(f"{option}: {path} has no class {unknown[0]!r}; its classes: {listed}.")
+        sampler.set_params(sampling_strategy=mapped)  # the labels themselves, as the Python API takes them
     elif isinstance(strategy, float):
         if len(counts) != 2:
             raise CommandError(f"{option} {strategy:g}: a ratio works for two classes only; {path} has "
