@@ -57,7 +57,7 @@ def check_table_input(X) -> None:
         if bad:
             sparse_hint = (" X has sparse columns, so it is read as a numeric table; convert them to dense "
                            "(X = X.sparse.to_dense(), or X[col].sparse.to_dense() for each) to have the other "
-                           "columns modelled as categories." if any(_is_sparse(d) for d in X.dtypes) else "")
+                           "columns modelled as categories." if any(is_sparse_dtype(d) for d in X.dtypes) else "")
             raise ValueError(
                 f"X has non-numeric columns {bad[:10]}{' ...' if len(bad) > 10 else ''}; "
                 "GANOversampler handles numeric tables only. Encode them first "
@@ -132,7 +132,7 @@ def check_sparse_frame(X) -> None:
     names neither the column nor the fix.
     """
     dtypes = list(X.dtypes)
-    if not dtypes or not all(_is_sparse(d) for d in dtypes):
+    if not dtypes or not all(is_sparse_dtype(d) for d in dtypes):
         return
     bad = [f"{col!r} ({d})" for col, d in zip(X.columns, dtypes)
            if d.subtype.kind == "b" or not _is_zero(d.fill_value)]
@@ -146,7 +146,7 @@ def check_sparse_frame(X) -> None:
         )
 
 
-def _is_sparse(dtype) -> bool:
+def is_sparse_dtype(dtype) -> bool:
     return getattr(dtype, "subtype", None) is not None and hasattr(dtype, "fill_value")
 
 

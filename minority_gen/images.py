@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+
+from .data import is_sparse_dtype
 
 _CHANNEL_SIZES = (1, 3, 4)
 _LAYOUTS = ("auto", "channels_last", "channels_first")
@@ -70,7 +73,7 @@ class ImageLayout:
                 "(n_samples, n_features), images (N, H, W), (N, H, W, C) or (N, C, H, W), or "
                 "flattened images (N, H*W*C) with image_shape=(H, W, C)."
             )
-        if _is_sparse(X):
+        if sp.issparse(X) or any(is_sparse_dtype(t) for t in getattr(X, "dtypes", ())):  # matrix, sparse columns
             frame = hasattr(X, "dtypes")
             raise ValueError(
                 f"X is {'a DataFrame of sparse columns' if frame else f'sparse ({type(X).__name__})'}, and sparse "
@@ -118,14 +121,6 @@ class ImageLayout:
         if self.input_ndim == 2:
             return rows
         return np.asarray(rows).reshape(len(rows), *self.native_shape)
-
-
-def _is_sparse(X) -> bool:
-    """Whether ``X`` is a scipy.sparse matrix or array, or a DataFrame with sparse columns."""
-    import scipy.sparse as sp
-
-    dtypes = getattr(X, "dtypes", None)
-    return sp.issparse(X) or (dtypes is not None and any(getattr(t, "name", "").startswith("Sparse") for t in dtypes))
 
 
 def _check_image_shape(image_shape) -> tuple[int, ...]:
