@@ -87,18 +87,24 @@ def _check_classifiers(models: dict, scoring: dict, random_state) -> None:
                              "needed for roc_auc and average_precision; drop those from scoring.")
 
 
-def check_gan_params(gan_params: dict | None) -> dict:
-    """``gan_params`` as a dict, refused before any fold when it holds what ``GANOversampler`` does not take (the
-    sampler's name gives the method, the evaluation's ``random_state`` its seed) or a value it refuses."""
+def check_gan_params(gan_params: Mapping | None, fixed: Sequence[str] = ("method", "random_state"),
+                     name: str = "gan_params") -> dict:
+    """``gan_params`` as a dict, refused before any fold (or cell) when it holds what ``GANOversampler`` does not
+    take, or what the evaluation sets itself (``fixed``: by default the method, from the sampler's name, and
+    ``random_state``), or a value ``GANOversampler`` refuses. ``name``: the argument's, for the messages."""
     from ..oversampler import GANOversampler
 
     gan_params = dict(gan_params or {})
-    valid = set(GANOversampler().get_params(deep=False)) - {"method", "random_state"}
+    valid = set(GANOversampler().get_params(deep=False)) - set(fixed)
     unknown = sorted(set(gan_params) - valid)
     if unknown:
-        raise ValueError(f"gan_params has {unknown}, which GANOversampler does not take here (the oversampler's name "
-                         f"gives the method, random_state is the evaluation's own); its options are {sorted(valid)}.")
-    GANOversampler(**gan_params)._validate_params()  # a bad value (n_iter=-5) before the first fold, not in each
+        raise ValueError(f"{name} has {unknown}, which GANOversampler does not take here ({' and '.join(fixed)} "
+                         f"{'is' if len(fixed) == 1 else 'are'} set by the evaluation); its options are "
+                         f"{sorted(valid)}.")
+    try:
+        GANOversampler(**gan_params)._validate_params()  # a bad value (n_iter=-5) before the first fold, not in each
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     return gan_params
 
 

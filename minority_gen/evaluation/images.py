@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .downstream import check_gan_params
 from .store import append_records, check_store, read_records, short_key
 
 #: Conditions without a GAN.
@@ -269,14 +270,9 @@ def gan_settings(conditions: Sequence[str], gan_params: Callable[[str], dict] | 
         if params.get("method") != method:
             raise ValueError(f"{what} has method={params.get('method')!r}; its settings name their own method "
                              f"(\"method\": {method!r}), as image_gan_params({method!r}, ...) writes them.")
-        valid = set(GANSampleCache.sampler({}, 0).get_params(deep=False)) - {"random_state"}
-        unknown = sorted(set(params) - valid)
-        if unknown:
-            raise ValueError(f"{what} has {unknown}, which GANOversampler does not take (random_state is the cell's "
-                             f"seed); its parameters are {', '.join(sorted(valid))}.")
+        check_gan_params(params, fixed=("random_state",), name=what)  # names and values, before any cell
         sampler = GANSampleCache.sampler(params, 0)
         try:
-            sampler._validate_params()  # a bad value (n_iter=-5) now, not after the baseline cells
             check_params(sampler.get_params(deep=False))
             layout = ImageLayout.detect(np.asarray(X), sampler.image_shape, sampler.image_layout)
             if layout is not None:
