@@ -159,9 +159,17 @@ def adapter_for(params: Mapping, X) -> NumericAdapter:
 
     ``categorical_features`` and ``continuous="modes"`` act on mixed tables
     only; for data another adapter reads (numeric arrays, sparse input,
-    images) they are refused rather than ignored.
+    images) they are refused rather than ignored, and so is an
+    ``image_layout`` other than ``"auto"`` for a table.
     """
-    if params["image_shape"] is None and np.ndim(X) == 2 and needs_mixed_codec(X, params["categorical_features"]):
+    table = params["image_shape"] is None and np.ndim(X) == 2
+    if table and params["image_layout"] != "auto":
+        raise ValueError(
+            f"image_layout={params['image_layout']!r} says where an image's channel axis is, but X is a table "
+            f"(shape {np.shape(X)}, no image_shape), so it would be ignored; leave image_layout='auto', or pass "
+            "image_shape=(H, W, C) if each row is a flattened image."
+        )
+    if table and needs_mixed_codec(X, params["categorical_features"]):
         return MixedAdapter(params["categorical_features"], params["continuous"])
     layout = ImageLayout.detect(X, params["image_shape"], params["image_layout"])
     _refuse_mixed_table_options(params, X, layout)

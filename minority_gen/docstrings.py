@@ -220,7 +220,8 @@ PARAMETERS = """Parameters
     image_layout : {"auto", "channels_last", "channels_first"}, default="auto"
         Where the channel axis of each image is: ``"channels_last"`` (H, W, C)
         or ``"channels_first"`` (C, H, W); ``"auto"`` takes the last axis when
-        it has 1, 3 or 4 entries, else the first when it has.
+        it has 1, 3 or 4 entries, else the first when it has. Images only: a
+        table (2-D ``X`` without ``image_shape``) refuses any other value.
     diffaugment : str or None, default="auto"
         DiffAugment policy applied to every image the discriminator sees,
         real and generated alike: a comma-separated list of ``"color"``,

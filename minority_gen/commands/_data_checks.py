@@ -2,7 +2,8 @@
 
 Which options apply to tables or to images only (:func:`check_data_kind`) and ``sampling_strategy`` against the
 classes of the data (:func:`check_sampling_targets`); the estimator refuses the same later in its own (Python)
-terms.
+terms. ``tests/test_kind_rules.py`` tries every enumerable parameter value on both kinds of data through the
+estimator's checks and fails when these lists say otherwise.
 """
 
 from __future__ import annotations
