@@ -55,7 +55,8 @@ def _parse_criteria(criteria) -> tuple[str, ...]:
     if unknown or not names:
         detail = f" (unknown: {', '.join(map(repr, unknown))})" if unknown else ""
         raise ValueError(f"criteria must name one or more of {', '.join(map(repr, CRITERIA))} separated by commas "
-                         f"(to filter nothing, use no RowFilter); got {criteria!r}{detail}.")
+                         "(to filter nothing, pass GANOversampler(filter=None), or use no RowFilter); "
+                         f"got {criteria!r}{detail}.")
     return tuple(c for c in CRITERIA if c in names)
 
 

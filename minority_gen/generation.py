@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
 from .divergence import ADVICE, DivergenceError, beyond
-from .methods.base import GANMethod, Networks
+from .methods.base import GANMethod, Networks, NoCandidateWarning
 
 
 @torch.no_grad()
@@ -29,13 +31,22 @@ def generate_rows(
     """
     device = next(nets.G.parameters()).device
     out = []
-    for start in range(0, n, chunk):
-        m = min(chunk, n - start)
-        z = torch.randn(m, latent_dim, generator=gen, device=device)
-        y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
-        out.append(method.generate(nets, z, y).float().cpu())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NoCandidateWarning)
+        for start in range(0, n, chunk):
+            m = min(chunk, n - start)
+            z = torch.randn(m, latent_dim, generator=gen, device=device)
+            y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
+            out.append(method.generate(nets, z, y).float().cpu())
     rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
     of = f" ({label})" if label else ""
+    rejected = [w.message for w in caught if isinstance(w.message, NoCandidateWarning)]
+    for w in caught:  # every other warning as it was
+        if not isinstance(w.message, NoCandidateWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    if rejected:  # one warning for the whole draw, naming the class
+        warnings.warn(NoCandidateWarning(sum(w.n for w in rejected), n, rejected[0].n_candidates, f" of {label}"
+                                         if label else ""), stacklevel=4)
     if rows.size and not np.isfinite(rows).all():
         raise DivergenceError(
             f"The generator of method {method.name!r}{of} produced non-finite values; "

@@ -188,7 +188,7 @@ def mine_g(
 def update_log_moving_average(log_ma: Tensor | None, t_marginal: Tensor, rate: float) -> Tensor:
     """``ma ← (1 - rate)·ma + rate·E[exp T]`` in log space (first call: ``ma = E[exp T]``)."""
     lme = log_mean_exp(t_marginal.detach())
-    if log_ma is None:
+    if log_ma is None or rate >= 1:  # rate 1: the average is the latest value (log1p(-1) would be log 0)
         return lme
     # chosen on the device (a Python `if` on a tensor would wait for it every iteration)
     return torch.where(torch.isfinite(log_ma), torch.logaddexp(math.log1p(-rate) + log_ma, math.log(rate) + lme), lme)

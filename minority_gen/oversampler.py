@@ -253,9 +253,12 @@ class GANOversampler(BaseOverSampler):
         layout ``fit`` saw.
         """
         check_is_fitted(self, "model_")
-        if not isinstance(n_samples, Integral) or n_samples < 0:
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, (bool, np.bool_)) or n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative integer; got {n_samples!r}.")
         fitted = list(self.generators_)
+        if not fitted:
+            raise ValueError("No class was grown when fitting (sampling_strategy_ asked for no new rows), so no "
+                             "generator was trained; fit with a sampling_strategy that grows the class to sample.")
         if y is None:
             if len(fitted) != 1:
                 raise ValueError(f"Several classes were fitted ({', '.join(map(_label, fitted))}); pass y= one of "

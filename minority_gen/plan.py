@@ -126,12 +126,12 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
     ``plan.device`` and sends the networks back on the CPU. The callbacks
     then run in this process, replayed from each GAN's records as that GAN
     finishes (a progress bar fills one GAN at a time). Conditional methods
-    train one GAN and ignore ``n_jobs``.
+    train one GAN and ignore ``n_jobs``. No class to grow: nothing trains.
     """
     method = plan.method
     fitted: dict[int, Networks] = {}
     histories = []
-    if method.conditional:
+    if method.conditional and grow:  # with no class to grow, nothing trains
         sampler = ConditionalSampler(x, y, n_classes, plan.config.batch_size, plan.noise_dim,
                                      balanced=plan.settings.balanced_labels, pac=plan.config.pac)
         real_rows = {i: x[y == i] for i in grow}

@@ -141,24 +141,33 @@ def check_params(params: Mapping) -> GANMethod:
 
 
 def check_method_params(method, method_params) -> None:
-    """Refuse a ``method_params`` value whose type does not fit the option's default (a number for a number,
-    a bool for a bool), naming the option, before the method compares it with another option.
+    """Refuse a method option whose type does not fit its default (a number for a number, a bool for a bool)
+    or a number that is not finite, naming the option, before the method compares it with another option.
 
-    Options whose default is a string (``"auto"``, choices) are left to the
-    method's own checks, but an ``"auto"`` one that stands for a number takes
-    a number. Unknown options and unknown methods are left to
-    :func:`~minority_gen.methods.get_method`.
+    Both routes are checked: ``method_params`` and the options of a method
+    object (``method=RumiLSGAN(c=2)``, ``set_params(method__c=2)``). Options
+    whose default is a string (``"auto"``, choices) are left to the method's
+    own checks, but an ``"auto"`` one that stands for a number takes a
+    number. NaN is never an option's value; infinity only for the options a
+    method lists in ``infinite_options`` (CA-GAN's ``mix_rate``). Unknown
+    options and unknown methods are left to :func:`~minority_gen.methods.get_method`.
     """
-    if not method_params:
+    from .methods import GANMethod
+
+    given = {name: (value, f"method_params[{name!r}]") for name, value in (method_params or {}).items()}
+    if isinstance(method, GANMethod):
+        given = {name: (value, f"{type(method).__name__}({name}=...)")
+                 for name, value in method.get_params(deep=False).items()} | given
+    if not given:
         return
     try:
-        cls = type(get_method(method))
+        cls = type(method) if isinstance(method, GANMethod) else type(get_method(method))
     except (TypeError, ValueError):
         return  # named by get_method itself
     defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
                 if p.default is not inspect.Parameter.empty}
     auto_numbers = set(getattr(cls, "auto_options", {}))
-    for name, value in method_params.items():
+    for name, (value, where) in given.items():
         if name not in defaults:
             continue
         default = defaults[name]
@@ -174,9 +183,12 @@ def check_method_params(method, method_params) -> None:
             ok, expected = number, "a number"
         else:
             continue
+        error = TypeError
+        if ok and number and not (np.isfinite(value) or (np.isinf(value) and name in cls.infinite_options)):
+            ok, expected, error = False, "a finite number", ValueError
         if not ok:
-            raise TypeError(
-                f"method_params[{name!r}] must be {expected} (option {name} of method {cls.name!r}, default "
+            raise error(
+                f"{where} must be {expected} (option {name} of method {cls.name!r}, default "
                 f"{default!r}); got {value!r} ({type(value).__name__})."
             )
 
@@ -201,6 +213,10 @@ def resolve_settings(params: Mapping, spec: DataSpec, method: GANMethod | None =
     if correction == "covariance" and images:
         raise ValueError("correction='covariance' shapes a table's numeric columns by the class's covariance; "
                          "images have no such option yet. Pass correction='auto' or 'free' for images.")
+    if correction == "covariance" and not anchor:
+        raise ValueError("correction='covariance' shapes the correction an anchored generator adds to its SMOTE "
+                         "anchor, and anchor=None draws rows from noise, so it would be ignored; pass "
+                         "anchor='auto' (or 'smote'), or correction='auto' (or 'free').")
     if correction == "auto":
         correction = "free" if images else AUTO_CORRECTION
     padding = params["padding"]
@@ -249,8 +265,10 @@ def train_config(method: GANMethod, params: Mapping, images: bool, device: torch
         return d[name] if value is None else value
 
     betas = tuple(pick("betas"))
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+    if len(betas) != 2 or not all(isinstance(b, Real) and not isinstance(b, (bool, np.bool_)) and 0 <= b < 1
+                                  for b in betas):
         raise ValueError(f"betas must be two numbers in [0, 1); got {params['betas']!r}.")
+    betas = tuple(float(b) for b in betas)  # torch's Adam refuses a mix of Python and NumPy floats
     if params["pac"] == "auto":
         pac = AUTO_PAC if method.supports_packing() and not images else 1
     else:

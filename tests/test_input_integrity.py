@@ -22,6 +22,7 @@ import minority_gen.oversampler as oversampler_module
 from minority_gen import GANOversampler
 from minority_gen.columns import INTEGER, detect_columns
 from minority_gen.data import check_table_input
+from minority_gen.methods import ACGAN, LSGAN, RumiLSGAN
 from minority_gen.tabular import MixedTableCodec
 
 from .conftest import TINY
@@ -179,6 +180,37 @@ def test_labels_of_mixed_types_are_refused(no_training, container):
 def test_ill_typed_method_options_are_named(no_training, imbalanced_table):
     message = refused(*imbalanced_table, error=TypeError, method_params={"b_pos": "x"})
     assert "method_params['b_pos']" in message and "'x'" in message, message
+
+
+@pytest.mark.parametrize(("method", "where"), [
+    (lambda: RumiLSGAN(c="2"), "RumiLSGAN(c=...) must be a number"),
+    (lambda: RumiLSGAN(b_pos="3"), "RumiLSGAN(b_pos=...) must be a number"),  # before validate() compares it
+    (lambda: LSGAN(c=None), "LSGAN(c=...) must be a number"),
+    (lambda: ACGAN(cls_on_fake=1), "ACGAN(cls_on_fake=...) must be True or False"),
+])
+def test_ill_typed_options_of_a_method_object_are_named(no_training, imbalanced_table, method, where):
+    """A method object's options get the checks method_params gets, before any training."""
+    message = refused(*imbalanced_table, error=TypeError, method=method())
+    assert where in message, message
+
+
+@pytest.mark.parametrize(("method", "options"), [
+    ("rumi", {"c": float("nan")}), ("rumi", {"beta_neg": float("nan")}), ("lsgan", {"a": float("nan")}),
+    ("acgan", {"lambda_cls": float("inf")}), ("uacgan", {"lambda_mi": -float("inf")}),
+])
+def test_options_that_are_not_finite_are_refused(no_training, imbalanced_table, method, options):
+    """NaN or infinity would diverge at the first iteration with advice about learning rates."""
+    name = next(iter(options))
+    message = refused(*imbalanced_table, error=ValueError, method=method, method_params=options)
+    assert f"method_params[{name!r}] must be a finite number" in message, message
+
+
+def test_infinity_where_a_method_gives_it_a_meaning(imbalanced_table):
+    """CA-GAN's mix_rate=inf mixes mix_max from the start; numpy booleans count as booleans."""
+    X, y = imbalanced_table
+    GANOversampler(**TINY, method="cagan", method_params={"mix_rate": float("inf")}).fit(X, y)
+    GANOversampler(**TINY, method="acgan", method_params={"cls_on_fake": np.False_}).fit(X, y)
+    GANOversampler(**TINY, method="projection", method_params={"spectral_norm": np.False_}).fit(X, y)
 
 
 def test_counts_beyond_any_memory_are_refused_before_numpy_overflows(no_training, imbalanced_table):

@@ -74,6 +74,8 @@ def test_moving_average_update_in_log_space():
     assert losses.update_log_moving_average(None, t_marg, 0.1).item() == approx(math.log(1.5))
     new = losses.update_log_moving_average(t(math.log(2.0)), t_marg, 0.1)
     assert new.item() == approx(math.log(0.9 * 2 + 0.1 * 1.5))
+    # rate 1 (allowed by UAC-GAN's ma_rate in (0, 1]): the average is the latest value, not log(0)
+    assert losses.update_log_moving_average(t(math.log(2.0)), t_marg, 1.0).item() == approx(math.log(1.5))
 
 
 def test_hinge_and_bce():

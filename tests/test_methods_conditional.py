@@ -14,6 +14,7 @@ from torch import nn
 from minority_gen import GANOversampler, losses
 from minority_gen.methods import Batch, Networks, get_method
 from minority_gen.methods.amgan import select_class_rows
+from minority_gen.methods.base import NoCandidateWarning
 from minority_gen.methods.cagan import mixed_batch_indices
 from minority_gen.nets import MLPDiscriminator, MLPGenerator
 
@@ -82,9 +83,26 @@ def test_generated_rows_sit_in_their_class(name, params):
         nearest = np.argmin(((new[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
         share = np.mean(nearest == c)
         if label_free and share < 0.8:
-            assert any(f"class index [{c}]" in str(w.message) for w in caught), (name, params, c, share)
+            assert any(f"rows of class {c} had no candidate" in str(w.message) for w in caught), (name, params, c)
         else:
             assert share >= (0.8 if label_free else 0.9), (name, params, c, np.bincount(nearest, minlength=3))
+
+
+def test_rejection_warning_names_the_class_once_per_draw():
+    """Rows drawn by rejection that found no candidate of their class are counted over the whole draw, in one
+    warning that names the class as the user wrote it (not its index)."""
+    X, y, _ = three_blobs(n=(150, 60, 40))
+    y = np.array(["maj", "mid", "rare"])[y]
+    sampler = GANOversampler(method="labelgan", n_iter=3, latent_dim=4, hidden_dims=(8,), filter=None,
+                             random_state=0).fit(X, y)  # no filter: one draw of exactly the rows asked for
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler.sample(5000, y="rare")  # two chunks of 4096
+    rejected = [w for w in caught if issubclass(w.category, NoCandidateWarning)]
+    assert len(rejected) == 1, [str(w.message) for w in caught]
+    message = str(rejected[0].message)
+    assert "of 5000 generated rows of class 'rare' had no candidate" in message, message
+    assert rejected[0].message.total == 5000 and 0 < rejected[0].message.n <= 5000
 
 
 # -- TAC-GAN -----------------------------------------------------------------

@@ -118,8 +118,19 @@ def test_sample_after_fit_is_reproducible_and_checked(tiny, imbalanced_table):
     assert sampler.sample(0).shape == (0, 3)
     with pytest.raises(ValueError, match="No generator was fitted for class 0"):
         sampler.sample(2, y=0)
-    with pytest.raises(ValueError, match="n_samples"):
-        sampler.sample(-1)
+    for bad in (-1, True, np.True_, 2.0):
+        with pytest.raises(ValueError, match="n_samples must be a non-negative integer"):
+            sampler.sample(bad)
+
+
+@pytest.mark.parametrize("method", ["rumi", "acgan"])
+def test_nothing_to_grow_trains_nothing(tiny, imbalanced_table, method):
+    """A conditional method's shared GAN is not trained for no class; sample() says why it has nothing."""
+    X, y = imbalanced_table
+    sampler = GANOversampler(**{**tiny, "method": method, "sampling_strategy": {1: int((y == 1).sum())}}).fit(X, y)
+    assert sampler.generators_ == {} and len(sampler.history_) == 0
+    with pytest.raises(ValueError, match="No class was grown when fitting"):
+        sampler.sample(3)
 
 
 def test_sample_needs_y_when_several_classes_were_fitted(tiny):
@@ -280,6 +291,13 @@ def test_bad_device_string(tiny, imbalanced_table):
 def test_bad_network_options(tiny, imbalanced_table, param, value, match):
     with pytest.raises(ValueError, match=match):
         GANOversampler(**{**tiny, param: value}).fit_resample(*imbalanced_table)
+
+
+def test_numpy_betas_are_taken_as_numbers(tiny, imbalanced_table):
+    """torch's Adam refuses a mix of Python and NumPy floats; the estimator passes it Python floats."""
+    a = GANOversampler(**{**tiny, "betas": (np.float32(0.5), 0.9)}).fit_resample(*imbalanced_table)[0]
+    b = GANOversampler(**{**tiny, "betas": (0.5, 0.9)}).fit_resample(*imbalanced_table)[0]
+    np.testing.assert_array_equal(a, b)
 
 
 class _Explodes(GANMethod):

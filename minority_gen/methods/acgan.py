@@ -6,6 +6,7 @@ add terms to :meth:`ACGAN.d_loss` / :meth:`ACGAN.g_loss`.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -65,7 +66,7 @@ class ACGAN(GANMethod):
             value = getattr(self, name)
             if not value >= 0:
                 raise ValueError(f"{self.name}: {name} must be a number >= 0; got {value!r}.")
-        if not isinstance(self.cls_on_fake, bool):
+        if not isinstance(self.cls_on_fake, (bool, np.bool_)):
             raise TypeError(f"{self.name}: cls_on_fake must be True or False; got {self.cls_on_fake!r}.")
 
     def heads(self, n_classes: int) -> dict[str, Head]:

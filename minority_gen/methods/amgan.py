@@ -12,7 +12,7 @@ from torch import Tensor
 from .. import losses
 from ..nets import Head
 from . import register
-from .base import Batch, GANMethod, Networks, Terms
+from .base import Batch, GANMethod, Networks, NoCandidateWarning, Terms
 
 
 def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -> Tensor:
@@ -24,7 +24,7 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     deterministic function of the caller's generator). The first candidate
     whose largest real-class logit ``argmax_{k ≤ K} D_k`` is ``y_i`` is
     kept; if none is, the one with the highest ``softmax_{k ≤ K}(D)_{y_i}``,
-    and a ``UserWarning`` says how many rows that was (the generator has
+    and a :class:`~minority_gen.methods.base.NoCandidateWarning` says how many rows that was (the generator has
     stopped producing that class: a collapse rejection cannot undo).
     """
     digest = hashlib.blake2b(z.detach().cpu().numpy().tobytes(), digest_size=8).digest()
@@ -38,14 +38,7 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     score = torch.log_softmax(logits, 1).gather(1, ys[:, None]).view(n_candidates, -1)
     found = accept.any(0)
     if not found.all():
-        missing = torch.unique(y[~found]).tolist()
-        warnings.warn(
-            f"{int((~found).sum())} of {len(z)} generated rows of class index {missing} had no candidate "
-            f"the discriminator assigns to that class among n_candidates={n_candidates}; they are the "
-            "closest candidates instead. Raise n_candidates, train longer, or use amgan with "
-            "labelling='predefined'.",
-            UserWarning, stacklevel=3,
-        )
+        warnings.warn(NoCandidateWarning(int((~found).sum()), len(z), n_candidates), stacklevel=3)
     pick = torch.where(found, accept.float().argmax(0), score.argmax(0))
     return x.view(n_candidates, len(z), *x.shape[1:])[pick, torch.arange(len(z), device=z.device)]
 

@@ -47,6 +47,19 @@ Terms = dict[str, Tensor]
 TUNED_DEFAULTS: dict[str, Any] = {"lr_g": 1e-3, "lr_d": 1e-3, "n_critic": 1}
 
 
+class NoCandidateWarning(UserWarning):
+    """Rows drawn by rejection (:func:`~minority_gen.methods.amgan.select_class_rows`) for which no candidate
+    had the requested class: ``n`` of ``total``, among ``n_candidates`` candidates each. The drawing code
+    (:func:`~minority_gen.generation.generate_rows`) adds them up over its chunks and names the class."""
+
+    def __init__(self, n: int, total: int, n_candidates: int, of: str = ""):
+        self.n, self.total, self.n_candidates = n, total, n_candidates
+        super().__init__(
+            f"{n} of {total} generated rows{of} had no candidate the discriminator assigns to their class among "
+            f"n_candidates={n_candidates}; they are the closest candidates instead. Raise n_candidates, train "
+            "longer, or use amgan with labelling='predefined'.")
+
+
 @dataclass
 class Batch:
     """What one training step sees.
@@ -138,6 +151,9 @@ class GANMethod(BaseEstimator, metaclass=ABCMeta):
     #: (``anchor="smote"``) need a third. :meth:`for_data` resolves them;
     #: :meth:`option` reads one for the losses.
     auto_options: ClassVar[dict[str, tuple[Any, ...]]] = {}
+
+    #: Numeric options that take ``inf`` (every other numeric option must be finite).
+    infinite_options: ClassVar[frozenset[str]] = frozenset()
 
     def for_data(self, images: bool, anchored: bool = False) -> GANMethod:
         """The method as it trains on tables (``images=False``) or images: its ``"auto"`` options resolved.

@@ -57,6 +57,7 @@ class CAGAN(GANMethod):
 
     name = "cagan"
     conditional = True
+    infinite_options = frozenset({"mix_rate"})
     paper_defaults = {
         "lr_g": 2e-4,
         "lr_d": 2e-4,

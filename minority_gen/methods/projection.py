@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .. import losses
@@ -64,7 +65,7 @@ class ProjectionGAN(GANMethod):
         if self.loss not in ("hinge", "bce"):
             raise ValueError(f"projection: loss must be 'hinge' or 'bce'; got {self.loss!r}.")
         for name in ("spectral_norm", "class_bias"):
-            if not isinstance(getattr(self, name), bool):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"projection: {name} must be True or False; got {getattr(self, name)!r}.")
 
     def needs_spectral_norm(self) -> bool:
