@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 from torch import Tensor
+
+#: torch's layers draw their initial weights from its global generator, which :func:`seeded_init` seeds and then
+#: puts back; threads of one process (joblib's threading backend, a Dask worker) must not build at the same moment.
+_GLOBAL_RNG = threading.Lock()
 
 
 def resolve_device(device: str) -> torch.device:
@@ -57,3 +65,20 @@ def to_device(x: Tensor, device: torch.device) -> Tensor:
 def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+@contextmanager
+def seeded_init(seed: int | None) -> Iterator[None]:
+    """Build modules inside this block to draw their initial weights from ``seed`` (``None``: unseeded),
+    leaving the caller's random state as it was.
+
+    torch's CPU generator is forked, seeded and restored; the generators of
+    other devices are left alone (``torch.manual_seed`` would also reseed
+    every CUDA device, replacing the caller's CUDA seed). Modules are built on
+    the CPU and moved to their device afterwards, so their weights come from
+    the CPU generator alone. A lock keeps threads from interleaving.
+    """
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.default_generator.manual_seed(int(seed))
+        yield

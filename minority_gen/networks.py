@@ -7,7 +7,6 @@ weights seeded locally (torch's global random state is left as it was).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,13 +14,10 @@ import torch
 from torch import nn
 
 from .data import DataSpec
+from .devices import seeded_init
 from .methods import GANMethod, Networks
 from .nets import Head, build_discriminator, build_generator
 from .nets.conv import PADDINGS
-
-#: torch's layers draw their initial weights from its global generator, which the builders seed and then put
-#: back; threads of one process (joblib's threading backend, a Dask worker) must not build at the same moment.
-_GLOBAL_RNG = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -108,9 +104,7 @@ def build_networks(spec: DataSpec, method: GANMethod, arch: Architecture, *, anc
         anchors = {**anchors, "max_shift": arch.anchor_shift}
     if anchors is not None and arch.anchor_shape:
         anchors = {**anchors, "shaped": True}
-    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(int(seed))
+    with seeded_init(seed):
 
         def build(heads, pac=1):
             return build_discriminator(spec, heads, arch.n_classes, arch.hidden, arch.spectral_norm,
@@ -127,6 +121,5 @@ def build_classifier(spec: DataSpec, n_outputs: int, hidden: tuple[int, ...] | N
                      device: torch.device | None = None) -> nn.Module:
     """The boundary classifier of :mod:`minority_gen.boundary`: the discriminator's architecture with one
     ``"logits"`` head of ``n_outputs``, its weights from ``seed`` (global random state untouched)."""
-    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+    with seeded_init(seed):
         return build_discriminator(spec, {"logits": Head(n_outputs)}, 0, hidden, False).to(device)

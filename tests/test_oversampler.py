@@ -326,3 +326,20 @@ def test_non_finite_generator_output_never_reaches_the_user(tiny, imbalanced_tab
         last.bias.fill_(float("inf"))
     with pytest.raises(DivergenceError, match="non-finite"):
         sampler.sample(3)
+
+
+def test_fitting_leaves_the_callers_random_state_alone(tiny, imbalanced_table, monkeypatch):
+    """Networks draw their initial weights from a forked CPU generator: the caller's CPU state is restored, and
+    no device's generator is reseeded (torch.manual_seed would reseed every CUDA device with the fit's seed)."""
+    from minority_gen.evaluation.features import build_small_cnn
+
+    reseeded = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: reseeded.append(seed))
+    monkeypatch.setattr(torch.cuda, "manual_seed", lambda seed: reseeded.append(seed))
+    torch.manual_seed(123)
+    reseeded.clear()
+    before = torch.random.get_rng_state()
+    GANOversampler(**{**tiny, "boundary": 0.5}).fit(*imbalanced_table)  # generator, discriminator, classifier
+    build_small_cnn(1, 2, 4, 8, np.random.RandomState(0))
+    assert torch.equal(before, torch.random.get_rng_state())
+    assert reseeded == []

@@ -26,6 +26,8 @@ from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn import functional as F
 
+from ..devices import seeded_init
+
 _CHANNELS = (1, 3, 4)
 
 
@@ -123,8 +125,7 @@ def build_small_cnn(channels: int, n_classes: int, width: int, n_features: int,
                     rng: np.random.RandomState, **arch) -> nn.Module:
     """A :class:`_SmallCNN` whose initial weights are seeded from ``rng`` (torch's global seed untouched);
     ``arch``: its ``batch_norm``, ``blocks`` and ``convs_per_block``."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(rng.randint(2**31 - 1)))
+    with seeded_init(int(rng.randint(2**31 - 1))):
         return _SmallCNN(channels, n_classes, width, n_features, **arch)
 
 
