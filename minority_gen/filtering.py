@@ -2,14 +2,14 @@
 a linear model of the real rows puts across the border.
 
 :class:`RowFilter` is fitted on the real rows of one class (``X_pos``) and of the other classes (``X_neg``), in the
-(standardised) training space; :func:`draw_filtered` draws from a generator until exactly the requested number of
-rows has passed the filter. Nothing here is random: the same rows always get the same verdict.
+(standardised) training space; :func:`~minority_gen.generation.draw_filtered` draws from a generator until exactly
+the requested number of rows has passed the filter. Nothing here is random: the same rows always get the same
+verdict.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,10 +25,6 @@ LINEAR = ("border", "reach")
 
 CHUNK_ROWS = 8192
 """Candidate rows per neighbour query, so memory stays bounded for any number of candidates."""
-
-MIN_ROUND, MAX_FACTOR, MARGIN = 64, 10, 1.1
-""":func:`draw_filtered` rows per round: MARGIN × missing / acceptance rate, in [MIN_ROUND, MAX_FACTOR × missing]."""
-
 
 def _is(value, kind) -> bool:
     return isinstance(value, kind) and not isinstance(value, bool)
@@ -236,9 +232,19 @@ class RowFilter(BaseEstimator):
         others = idx[~own].reshape(len(idx), self.k_)
         return (others < self._n_pos).mean(1)
 
-    def reasons(self, X_candidates) -> dict[str, np.ndarray]:
-        """Per criterion in ``criteria_``, a boolean mask of the candidate rows it rejects."""
-        return self._reasons(self._check_candidates(X_candidates))
+    def reasons(self, X_candidates, snapped=None) -> dict[str, np.ndarray]:
+        """Per criterion in ``criteria_``, a boolean mask of the candidate rows it rejects.
+
+        ``snapped``: the same candidates as the user will get them, in this
+        filter's space (a codec's encode of its decode: discrete values
+        snapped to their levels); ``"copies"`` judges these, so a candidate
+        that becomes a copy of a real row once decoded is rejected.
+        """
+        X = self._check_candidates(X_candidates)
+        snapped = None if snapped is None else self._check_candidates(snapped)
+        if snapped is not None and snapped.shape != X.shape:
+            raise ValueError(f"snapped has shape {snapped.shape}; the candidates' is {X.shape}.")
+        return self._reasons(X, snapped)
 
     def keep(self, X_candidates) -> np.ndarray:
         """Boolean mask of the candidate rows that pass every criterion (``True`` = keep)."""
@@ -252,13 +258,14 @@ class RowFilter(BaseEstimator):
         check_is_fitted(self, "criteria_")
         return _rows(X_candidates, "X_candidates", n_features=self.n_features_in_)
 
-    def _reasons(self, X: np.ndarray) -> dict[str, np.ndarray]:
+    def _reasons(self, X: np.ndarray, snapped: np.ndarray | None = None) -> dict[str, np.ndarray]:
         out = {c: np.zeros(len(X), dtype=bool) for c in self.criteria_}
+        C = X if snapped is None else snapped  # the rows the copies criterion judges
         for s in _chunks(len(X)):
             if "copies" in out:
-                idx = self._nn_pos.kneighbors(X[s], return_distance=False)[:, 0]
-                exact = np.fromiter((bytes(row) in self._pos_keys for row in X[s]), bool, len(X[s]))
-                out["copies"][s] = exact | (self._nearest_pos_distance(X[s], idx) <= self.copy_threshold_)
+                idx = self._nn_pos.kneighbors(C[s], return_distance=False)[:, 0]
+                exact = np.fromiter((bytes(row) in self._pos_keys for row in C[s]), bool, len(C[s]))
+                out["copies"][s] = exact | (self._nearest_pos_distance(C[s], idx) <= self.copy_threshold_)
             if "knn" in out:
                 idx = self._nn_all.kneighbors(X[s], return_distance=False)
                 out["knn"][s] = (idx < self._n_pos).mean(1) < self.knn_threshold_
@@ -277,114 +284,3 @@ class RowFilter(BaseEstimator):
 def _chunks(n: int):
     for start in range(0, n, CHUNK_ROWS):
         yield slice(start, min(start + CHUNK_ROWS, n))
-
-
-def _draw(draw: Callable[[int], np.ndarray], m: int) -> np.ndarray:
-    rows = np.asarray(draw(m))
-    if rows.ndim != 2 or len(rows) != m:
-        raise ValueError(f"draw(m) must return an array of shape (m, n_features); draw({m}) gave {rows.shape}.")
-    return rows
-
-
-def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilter | None,
-                  max_rounds: int = 20, outside: Callable[[np.ndarray], np.ndarray] | None = None
-                  ) -> tuple[np.ndarray, dict]:
-    """Call ``draw`` until exactly ``n`` rows have passed ``row_filter`` and ``outside``; return them in draw order.
-
-    Each round asks ``draw(m)`` for about ``1.1`` × the missing count divided by the acceptance rate seen so far
-    (at least ``MIN_ROUND`` rows, at most ``MAX_FACTOR`` × the missing count). ``draw(0)`` is called once when
-    ``n`` is 0, and ``draw(n)`` once when ``row_filter`` and ``outside`` are ``None``. Without a filter the first
-    round is ``draw(n)``, so when ``outside`` rejects nothing the rows are exactly ``draw(n)``'s. With a
-    deterministic (seeded) ``draw`` the output is the same every time.
-
-    Parameters
-    ----------
-    draw : callable
-        ``draw(m)`` returns ``m`` generated rows as an array of shape ``(m, n_features)``.
-    n : int
-        Rows wanted.
-    row_filter : RowFilter or None
-        A fitted filter; ``None`` keeps every row.
-    max_rounds : int, default=20
-        Rounds of ``draw`` before giving up: with a filter, a ``ValueError`` that says what to change; with
-        ``outside`` alone, the missing rows are taken from the first rows it rejected (``kept_outside``).
-    outside : callable or None
-        ``outside(rows)``: a boolean mask of the rows to reject because a discrete value lies outside the
-        class's own range (:meth:`~minority_gen.data.TableCodec.outside`); checked after the filter.
-
-    Returns
-    -------
-    rows : ndarray of shape (n, n_features)
-    report : dict
-        ``requested`` (``n``), ``drawn`` (rows generated), ``dropped_copies``, ``dropped_knn``,
-        ``dropped_border``, ``dropped_reach`` and ``dropped_range`` (rows rejected; a row rejected twice counts
-        under the first of these),
-        ``surplus`` (rows of the last round after the ``n``-th kept one, unused), ``kept`` (``n``),
-        ``kept_outside`` (rows kept although ``outside`` rejected them, counted under ``dropped_range`` too: only
-        when ``max_rounds`` ran out) and ``rounds``; ``drawn = kept - kept_outside + dropped_copies +
-        dropped_knn + dropped_border + dropped_reach + dropped_range + surplus``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> f = RowFilter(criteria="copies").fit(rng.normal(size=(100, 2)))
-    >>> rows, report = draw_filtered(lambda m: rng.normal(size=(m, 2)), 50, f)
-    >>> rows.shape, report["kept"], report["drawn"] == 50 + report["dropped_copies"] + report["surplus"]
-    ((50, 2), 50, True)
-    >>> rows, report = draw_filtered(lambda m: rng.normal(size=(m, 2)), 50, None, outside=lambda r: r[:, 0] > 1)
-    >>> bool((rows[:, 0] <= 1).all()), report["kept"], report["dropped_range"] > 0
-    (True, 50, True)
-    """
-    if not _is(n, Integral) or n < 0:
-        raise ValueError(f"n must be an int >= 0; got {n!r}.")
-    if not _is(max_rounds, Integral) or max_rounds < 1:
-        raise ValueError(f"max_rounds must be an int >= 1; got {max_rounds!r}.")
-    keys = ("requested", "drawn", *(f"dropped_{c}" for c in CRITERIA), "dropped_range", "surplus", "kept",
-            "kept_outside", "rounds")
-    report = dict.fromkeys(keys, 0)
-    report["requested"] = int(n)
-    if (row_filter is None and outside is None) or n == 0:
-        rows = _draw(draw, int(n))
-        report.update(drawn=int(n), kept=int(n), rounds=1)
-        return rows, report
-    parts, rejected_rows, kept = [], [], 0
-    while kept < n and report["rounds"] < max_rounds:
-        missing = n - kept
-        rate = kept / report["drawn"] if report["drawn"] else 1.0
-        m = max(MIN_ROUND, min(MAX_FACTOR * missing, math.ceil(MARGIN * missing / max(rate, 1e-9))))
-        if row_filter is None and not report["rounds"]:
-            m = n  # the rows of an unfiltered draw, unchanged where nothing lies outside
-        rows = _draw(draw, m)
-        rejected = row_filter.reasons(rows) if row_filter is not None else {}
-        dropped, by = np.zeros(m, dtype=bool), {}  # a row rejected twice counts under the first criterion
-        for c in CRITERIA:
-            by[c] = rejected.get(c, np.zeros(m, dtype=bool)) & ~dropped
-            dropped |= by[c]
-        out = np.asarray(outside(rows), dtype=bool) & ~dropped if outside is not None else np.zeros(m, bool)
-        ok = ~(dropped | out)
-        # Examine rows up to the one that completes the count; the rest of the round is surplus.
-        stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
-        parts.append(rows[:stop][ok[:stop]])
-        if row_filter is None:
-            rejected_rows.append(rows[:stop][out[:stop]])
-        kept += int(ok[:stop].sum())
-        counts = {"drawn": m, **{f"dropped_{c}": mask[:stop].sum() for c, mask in by.items()},
-                  "dropped_range": out[:stop].sum(), "surplus": m - stop, "rounds": 1}
-        report.update({key: report[key] + int(value) for key, value in counts.items()})
-    if kept < n and row_filter is None:  # only the range rejected rows: keep the first of them rather than fail
-        parts.append(np.concatenate(rejected_rows)[: n - kept])
-        report["kept_outside"] = n - kept
-        kept = n
-    if kept < n:
-        raise ValueError(
-            f"the row filter kept {kept} of {report['drawn']} generated rows in {report['rounds']} rounds, "
-            f"short of the {n} requested (dropped as copies: {report['dropped_copies']}, by knn: "
-            f"{report['dropped_knn']}, across the border: {report['dropped_border'] + report['dropped_reach']}, "
-            "outside the class's range of "
-            f"a discrete column: {report['dropped_range']}). "
-            "Loosen the filter (a smaller copy_tol or quantile), disable it with filter=None, or train the "
-            "generator longer."
-        )
-    report["kept"] = kept
-    return np.concatenate(parts), report

@@ -25,8 +25,8 @@ from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
 from .divergence import FAR_FACTOR, divergence_limits, far_share
-from .filtering import RowFilter, draw_filtered
-from .generation import generate_rows
+from .filtering import RowFilter
+from .generation import draw_filtered, generate_rows
 from .methods import GANMethod, Networks
 from .networks import Architecture, build_networks
 from .plan import SEED_MAX, Plan, fit_plan
@@ -86,7 +86,8 @@ class FittedModel:
 
         ranges = self.ranges.get(cls)
         outside = (lambda rows: self.codec.outside(rows, ranges)) if ranges else None
-        rows, report = draw_filtered(draw, n, self.filters.get(cls), outside=outside)
+        rows, report = draw_filtered(draw, n, self.filters.get(cls), outside=outside,
+                                     snap=lambda rows: self.codec.encode(self.codec.decode(rows)))
         if report["kept_outside"]:
             warnings.warn(f"{report['kept_outside']} of the {n} rows generated for class {class_label(cls)} hold "
                           "a discrete value outside the class's own range (the generator kept returning such rows "

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from minority_gen import filtering
-from minority_gen.filtering import RowFilter, draw_filtered
+from minority_gen import filtering, generation
+from minority_gen.filtering import RowFilter
+from minority_gen.generation import draw_filtered
 
 
 @pytest.fixture
@@ -175,7 +176,7 @@ def test_draw_filtered_counts_rows_after_the_last_needed_one_as_surplus(classes)
 
     rows, report = draw_filtered(one_fresh_then_copies, 1, f)
     np.testing.assert_array_equal(rows, [[0.3, -0.2]])
-    assert draws == [filtering.MIN_ROUND]
+    assert draws == [generation.MIN_ROUND]
     assert report == {"requested": 1, "drawn": draws[0], "dropped_copies": 0, "dropped_knn": 0, "dropped_border": 0,
                       "dropped_reach": 0, "dropped_range": 0,
                       "surplus": draws[0] - 1, "kept": 1, "kept_outside": 0, "rounds": 1}
@@ -231,9 +232,30 @@ def test_draw_filtered_raises_when_everything_is_rejected(classes):
         calls.append(m)
         return X_pos[np.arange(m) % len(X_pos)]
 
-    with pytest.raises(ValueError, match=r"kept 0 of \d+ generated rows in 3 rounds.*filter=None"):
+    with pytest.raises(ValueError, match=r"kept 0 of 64 generated rows in 1 round,.*stopped early.*filter=None"):
         draw_filtered(copies_only, 10, f, max_rounds=3)
-    assert len(calls) == 3 and all(m <= filtering.MAX_FACTOR * 10 for m in calls)
+    assert calls == [generation.MIN_ROUND]  # the rounds left could not have made up 10 rows at 0 of 64 kept
+
+    calls.clear()  # a large request stops after its first round, where it drew up to 20 rounds of 10 x n rows
+    with pytest.raises(ValueError, match=r"kept 0 of 22000 generated rows in 1 round,.*stopped early"):
+        draw_filtered(copies_only, 20_000, f)
+    assert calls == [round(generation.MARGIN * 20_000)]  # the first round assumes every row passes
+
+
+def test_draw_filtered_keeps_going_while_the_rounds_can_make_up_the_rows(classes):
+    """At a low acceptance rate that the remaining rounds can still make up, the draw completes."""
+    X_pos, X_neg = classes
+    f = RowFilter(criteria="copies").fit(X_pos, X_neg)
+    rng = np.random.default_rng(0)
+
+    def mostly_copies(m):  # about 1 row in 12 new
+        rows = X_pos[rng.integers(0, len(X_pos), m)].copy()
+        fresh = rng.random(m) < 1 / 12
+        rows[fresh] = rng.normal(size=(fresh.sum(), X_pos.shape[1])) * 5
+        return rows
+
+    rows, report = draw_filtered(mostly_copies, 500, f)
+    assert len(rows) == 500 and report["rounds"] > 1 and report["dropped_copies"] > 10 * len(rows) / 2
 
 
 def test_draw_filtered_is_deterministic(classes):
@@ -459,3 +481,17 @@ def test_estimator_with_reach_keeps_every_ring_mode_the_border_filter_drops():
         nearest = np.argmin(((rows[:, None] - pos_modes[None]) ** 2).sum(-1), axis=1)
         covered[name] = int((np.bincount(nearest, minlength=4) > 40).sum())
     assert covered == {"border": 2, "reach": 4}
+
+
+def test_copies_are_judged_on_the_rows_the_user_gets():
+    """A generated row whose discrete columns snap onto a real row when decoded is a copy: filter="copies"
+    rejects it (it judged the rows before decoding, and 87 of 140 new rows were exact copies)."""
+    from minority_gen import GANOversampler
+
+    X = np.random.default_rng(0).integers(0, 2, size=(200, 8)).astype(float)  # 8 binary columns
+    y = np.r_[np.zeros(170, int), np.ones(30, int)]
+    sampler = GANOversampler(filter="copies", n_iter=30, random_state=0)
+    X_res, _ = sampler.fit_resample(X, y)
+    real = {tuple(row) for row in X[y == 1]}
+    assert not any(tuple(row) in real for row in X_res[len(X):])
+    assert sampler.filter_report_[1]["dropped_copies"] > 0
