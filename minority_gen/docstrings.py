@@ -63,9 +63,11 @@ PARAMETERS = """Parameters
         ``pac`` real or ``pac`` generated rows at once, so a generator that
         collapses onto one mode of a class makes packs that look unlike real
         ones and is penalised for it. ``"auto"``: 4 for tables with methods
-        that support packing; 1 (no packing) for images, not yet measured
-        there, and for methods that score single rows after training
-        (``amgan`` with dynamic labelling, ``labelgan``).
+        that support packing; 1 (no packing) for images, where ``pac=4``
+        gained nothing (BreastMNIST severe30's validation split, and
+        ``rumi``'s collapse in protocol D unchanged; docs/images.md), and
+        for methods that score single rows after training (``amgan`` with
+        dynamic labelling, ``labelgan``).
         Batch sizes are rounded up to a multiple of ``pac``.
     spectral_norm : bool, default=False
         Spectral normalisation on the discriminator's layers.
