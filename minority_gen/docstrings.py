@@ -84,12 +84,14 @@ PARAMETERS = """Parameters
         ``"smote"`` for tables, ``None`` for images and with
         ``selection="quality"``. Chosen for tables on the development
         collection (protocol V, benchmarks/README.md): anchored ``rumi``
-        ranks ahead of ``rumi`` from noise with logistic regression, random
-        forest and gradient boosting; measured in docs/sample_quality.md and,
-        for images, docs/images.md. Quality selection scores rows against the
-        training rows of their class, and anchored rows start among those
-        rows, at the top score, so it would keep an early, SMOTE-like
-        generator: ``anchor="smote"`` with ``selection="quality"`` warns.
+        ranks ahead of ``rumi`` from noise with logistic regression and
+        gradient boosting and is level with a random forest
+        (benchmarks/results/dev_collection/choice_38b0aec.md); measured in
+        docs/sample_quality.md and, for images, docs/images.md. Quality
+        selection scores rows against the training rows of their class, and
+        anchored rows start among those rows, at the top score, so it would
+        keep an early, SMOTE-like generator: ``anchor="smote"`` with
+        ``selection="quality"`` warns.
     correction : {"auto", "free", "covariance"}, default="auto"
         How an anchored table generator (``anchor="smote"``) may move its
         rows from their anchors. ``"covariance"``: its correction is mapped
