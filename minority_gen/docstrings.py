@@ -284,8 +284,8 @@ ATTRIBUTES = """Attributes
         Class label → number of rows to generate.
     method_ : GANMethod
         The method object used for fitting, its ``"auto"`` options resolved
-        for the data (e.g. ``rumi``'s ``beta_neg``: 0.1 for images, 1 for
-        tables).
+        for the data (e.g. ``rumi``'s ``beta_neg``: 1 for tables, 0.1 for
+        images, 0.01 for images with ``anchor="smote"``).
     generators_ : dict
         Class label → fitted generator (``torch.nn.Module``, on the CPU).
         Conditional methods share one generator across classes.
