@@ -315,7 +315,7 @@ def mode_normalisation(root: Path) -> str:
 SAMPLE_QUALITY_VARIANTS = {
     "defaults": "defaults (`pac=4`, tuned recipe, SMOTE anchors, `correction=\"covariance\"`, margin match)",
     "correction='free', boundary=None": "`correction=\"free\", boundary=None` (the defaults before the pair)",
-    "previous defaults": "previous setup (`recipe=\"paper\", pac=1, anchor=None`)",
+    "previous defaults": "previous setup (`recipe=\"paper\", pac=1, anchor=None, n_iter=2000`)",
     "anchor=None": "`anchor=None`",
     "pac=1": "`pac=1`",
     "recipe='paper'": "`recipe=\"paper\"`",

@@ -1,9 +1,9 @@
 """Sample quality (issue 8): mode coverage on toys and fidelity/diversity on held-back real rows.
 
-The current defaults against the previous ones (``recipe="paper", pac=1``) and one change at a time, on the
-two-mode toy and the ring of Gaussians of :mod:`minority_gen.evaluation.toys` and on breast cancer with 30 malignant
-rows (protocol T's ``breast_cancer_30``), scored against the 182 malignant rows held back. Data, measurements and
-targets: benchmarks/README.md, "Sample quality"; findings: docs/sample_quality.md.
+The current defaults against the previous ones (``recipe="paper", pac=1, anchor=None, n_iter=2000``: :data:`OLD`)
+and one change at a time, on the two-mode toy and the ring of Gaussians of :mod:`minority_gen.evaluation.toys` and on
+breast cancer with 30 malignant rows (protocol T's ``breast_cancer_30``), scored against the 182 malignant rows held
+back. Data, measurements and targets: benchmarks/README.md, "Sample quality"; findings: docs/sample_quality.md.
 
     python benchmarks/sample_quality.py            # everything (about 10 minutes on 2 cores)
     python benchmarks/sample_quality.py --quick    # smoke run (seconds)
@@ -96,9 +96,9 @@ def write_report(out: Path, data: dict, argv=None) -> Path:
     lines = [
         "# Sample quality: mode coverage and held-back fidelity/diversity", "",
         *run_stamp(command_line("benchmarks/sample_quality.py", argv)),
-        "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None` "
-        "(what `main` did before issue 8; the defaults keep `selection='last'` too). See the script's docstring for "
-        "the data.", "", "## Two-mode toy (2,000 rows sampled)", "",
+        "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None, "
+        "n_iter=2000` (what `main` did before issue 8; the defaults keep `selection='last'` too). See the script's "
+        "docstring for the data.", "", "## Two-mode toy (2,000 rows sampled)", "",
         *table_lines(["method", "variant", "near a positive mode (seeds 0, 1, 2)", "smallest mode share",
                       "target met"], toy),
         "", "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)", "",

@@ -63,9 +63,11 @@ PARAMETERS = """Parameters
         ``pac`` real or ``pac`` generated rows at once, so a generator that
         collapses onto one mode of a class makes packs that look unlike real
         ones and is penalised for it. ``"auto"``: 4 for tables with methods
-        that support packing; 1 (no packing) for images, not yet measured
-        there, and for methods that score single rows after training
-        (``amgan`` with dynamic labelling, ``labelgan``).
+        that support packing; 1 (no packing) for images, where ``pac=4``
+        gained nothing (BreastMNIST severe30's validation split, and
+        ``rumi``'s collapse in protocol D unchanged; docs/images.md), and
+        for methods that score single rows after training (``amgan`` with
+        dynamic labelling, ``labelgan``).
         Batch sizes are rounded up to a multiple of ``pac``.
     spectral_norm : bool, default=False
         Spectral normalisation on the discriminator's layers.
@@ -82,12 +84,14 @@ PARAMETERS = """Parameters
         ``"smote"`` for tables, ``None`` for images and with
         ``selection="quality"``. Chosen for tables on the development
         collection (protocol V, benchmarks/README.md): anchored ``rumi``
-        ranks ahead of ``rumi`` from noise with logistic regression, random
-        forest and gradient boosting; measured in docs/sample_quality.md and,
-        for images, docs/images.md. Quality selection scores rows against the
-        training rows of their class, and anchored rows start among those
-        rows, at the top score, so it would keep an early, SMOTE-like
-        generator: ``anchor="smote"`` with ``selection="quality"`` warns.
+        ranks ahead of ``rumi`` from noise with logistic regression and
+        gradient boosting and is level with a random forest
+        (benchmarks/results/dev_collection/choice_38b0aec.md); measured in
+        docs/sample_quality.md and, for images, docs/images.md. Quality
+        selection scores rows against the training rows of their class, and
+        anchored rows start among those rows, at the top score, so it would
+        keep an early, SMOTE-like generator: ``anchor="smote"`` with
+        ``selection="quality"`` warns.
     correction : {"auto", "free", "covariance"}, default="auto"
         How an anchored table generator (``anchor="smote"``) may move its
         rows from their anchors. ``"covariance"``: its correction is mapped
@@ -234,9 +238,10 @@ PARAMETERS = """Parameters
         a classifier can key on (on BreastMNIST a random forest told ``rumi``'s
         images from real ones by the outer 2 pixels alone; docs/images.md);
         ``"replicate"`` and ``"reflect"`` give the edge nothing of its own.
-        ``"auto"``: ``"zeros"``, the images of every published result, until
-        protocol I's validation split decides. Tables refuse any value but
-        ``"auto"`` and ``"zeros"``.
+        ``"auto"``: ``"zeros"``. Protocol I measured ``"replicate"`` against
+        it over 10 seeds (BreastMNIST severe30) with no consistent effect, so
+        the default stays ``"zeros"`` (docs/images.md). Tables refuse any
+        value but ``"auto"`` and ``"zeros"``.
     label_sampling : {"balanced", "empirical"}, default="balanced"
         Conditional methods only: how the class labels of real and generated
         rows are drawn during training.
@@ -279,8 +284,8 @@ ATTRIBUTES = """Attributes
         Class label → number of rows to generate.
     method_ : GANMethod
         The method object used for fitting, its ``"auto"`` options resolved
-        for the data (e.g. ``rumi``'s ``beta_neg``: 0.1 for images, 1 for
-        tables).
+        for the data (e.g. ``rumi``'s ``beta_neg``: 1 for tables, 0.1 for
+        images, 0.01 for images with ``anchor="smote"``).
     generators_ : dict
         Class label → fitted generator (``torch.nn.Module``, on the CPU).
         Conditional methods share one generator across classes.
