@@ -61,7 +61,7 @@ class NumericAdapter:
         X = self.rows(X)
         arrays = ArraysTransformer(X, y)
         check_table_input(X)
-        y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y_checked, binarize_y = check_target_type(plain_labels(y), indicate_one_vs_all=True)
         X, y_checked = validate_data(estimator, X=X, y=y_checked, reset=True, accept_sparse=["csr", "csc"])
         return Checked(X, y_checked, binarize_y, arrays)
 
@@ -134,7 +134,7 @@ class MixedAdapter(NumericAdapter):
         arrays = ArraysTransformer(X, y)  # the containers to give back (list, DataFrame, Series ...)
         if isinstance(X, list):
             X = np.asarray(X, dtype=object)
-        y_checked, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y_checked, binarize_y = check_target_type(plain_labels(y), indicate_one_vs_all=True)
         y_checked = column_or_1d(y_checked) if np.ndim(y_checked) == 1 else y_checked
         check_consistent_length(X, y_checked)
         self.codec.fit(X)
@@ -151,6 +151,17 @@ class MixedAdapter(NumericAdapter):
         if isinstance(X, pd.DataFrame):
             return pd.concat([X, *X_new], ignore_index=True)
         return np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
+
+
+def plain_labels(y):
+    """Labels of a pandas nullable dtype (``Int64``, ``boolean`` ...; their missing values are refused before)
+    as a NumPy array of that dtype's own NumPy type, so classes stay ``1`` / ``True`` rather than becoming the
+    floats scikit-learn's checks would make of them; any other ``y`` as it is. The output's ``y`` keeps the
+    input's dtype either way."""
+    numpy_dtype = getattr(getattr(y, "dtype", None), "numpy_dtype", None)
+    if isinstance(y, (pd.Series, pd.api.extensions.ExtensionArray)) and numpy_dtype is not None:
+        return np.asarray(y.to_numpy(dtype=numpy_dtype))
+    return y
 
 
 def adapter_for(params: Mapping, X) -> NumericAdapter:

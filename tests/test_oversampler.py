@@ -343,3 +343,22 @@ def test_fitting_leaves_the_callers_random_state_alone(tiny, imbalanced_table, m
     build_small_cnn(1, 2, 4, 8, np.random.RandomState(0))
     assert torch.equal(before, torch.random.get_rng_state())
     assert reseeded == []
+
+
+@pytest.mark.parametrize("dtype, labels", [("Int64", [0, 1]), ("boolean", [False, True])])
+@pytest.mark.parametrize("frame", [False, True])
+def test_nullable_labels_stay_the_classes_they_are(tiny, imbalanced_table, tmp_path, dtype, labels, frame):
+    """pandas nullable labels are classes 1 / True in the fitted attributes and messages (scikit-learn's checks
+    would make floats of them); the output keeps the input's dtype; a saved model keeps them."""
+    X, y = imbalanced_table
+    if frame:  # a mixed table
+        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        X["kind"] = pd.Categorical(np.arange(len(X)) % 2)
+    y = pd.Series(np.asarray(labels)[y]).astype(dtype)
+    sampler = GANOversampler(**tiny)
+    _, y_res = sampler.fit_resample(X, y)
+    assert y_res.dtype == dtype
+    assert sampler.classes_.tolist() == labels and type(sampler.classes_[0]) is not np.float64
+    assert list(sampler.generators_) == [labels[1]] and list(sampler.sampling_strategy_) == [labels[1]]
+    sampler.save(tmp_path / "m.mgz")
+    assert GANOversampler.load(tmp_path / "m.mgz").classes_.tolist() == labels
