@@ -108,13 +108,15 @@ def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> I
     raised by a task propagate (joblib cancels the tasks not yet started).
     A backend that cannot return results as they complete (Ray's) gives them
     in task order instead, once all are done; the results are the same.
+    joblib is given ``n_jobs`` capped at the number of tasks (``n_jobs=32``
+    with two tasks starts two workers).
     """
     tasks = list(tasks)
     workers = min(n_workers(n_jobs), max(1, len(tasks)))
     jobs = [delayed(_run_capped)(fn, i, task, workers) for i, task in enumerate(tasks)]
     try:
-        return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        return Parallel(n_jobs=workers, return_as="generator_unordered")(jobs)
     except ValueError as exc:
         if "return_as" not in str(exc) and "generator" not in str(exc):
             raise
-        return iter(Parallel(n_jobs=n_jobs, return_as="list")(jobs))
+        return iter(Parallel(n_jobs=workers, return_as="list")(jobs))

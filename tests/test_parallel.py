@@ -275,3 +275,27 @@ def test_ray_cluster_runs_the_comparison_and_the_per_class_training(monkeypatch)
     assert os.getpid() not in set(on_ray.loc[on_ray.metric == "pid", "value"])  # ran in Ray's worker processes
     assert _scores(on_ray).equals(_scores(serial))
     np.testing.assert_array_equal(rows, serial_rows)
+
+
+def test_joblib_gets_n_jobs_capped_at_the_number_of_tasks(monkeypatch):
+    # n_jobs=32 with two classes to grow used to start 32 workers for two tasks (n_jobs went to joblib unchanged)
+    import minority_gen.parallel as parallel_module
+
+    given = []
+
+    class Spied(joblib.Parallel):
+        def __init__(self, *args, **kwargs):
+            given.append(kwargs.get("n_jobs", args[0] if args else None))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel_module, "Parallel", Spied)
+    with joblib.parallel_config(backend="threading"):
+        assert sorted(run_unordered(int, [("1",), ("2",)], n_jobs=32)) == [(0, 1), (1, 2)]
+        assert given == [2]
+        X, y = _three_classes()
+        serial = GANOversampler(**TINY).fit_resample(X, y)[0]
+        assert len(given) == 1  # serial: no joblib call
+        np.testing.assert_array_equal(GANOversampler(n_jobs=32, **TINY).fit_resample(X, y)[0], serial)
+        assert given == [2, 2]
+        assert sorted(run_unordered(int, [("3",)], n_jobs=-1)) == [(0, 3)] and given[-1] == 1
+
