@@ -299,3 +299,55 @@ def test_joblib_gets_n_jobs_capped_at_the_number_of_tasks(monkeypatch):
         assert given == [2, 2]
         assert sorted(run_unordered(int, [("3",)], n_jobs=-1)) == [(0, 3)] and given[-1] == 1
 
+
+def test_calling_thread_gets_its_limits_back_whichever_thread_worker_leaves_last(monkeypatch):
+    # thread workers: the first task in used to cap the process-wide BLAS pools and the last one out to restore
+    # them; when those were two threads OpenBLAS kept the cap, so the caller's BLAS stayed at 1 thread. Force that
+    # order (task 0 leaves first, task 1 last) and check every limit is restored by the thread that set it.
+    import minority_gen.parallel as parallel_module
+
+    made, restored = {}, []
+    original_limits = parallel_module.threadpool_limits
+
+    class Recorded:
+        def __init__(self, **kwargs):
+            self.inner = original_limits(**kwargs)
+            made[id(self)] = threading.get_ident()
+
+        def restore_original_limits(self):
+            self.inner.restore_original_limits()
+            restored.append(made[id(self)] == threading.get_ident())
+
+    original_run = parallel_module._run_capped
+    both_in, first_out = threading.Barrier(2, timeout=30), threading.Event()
+
+    def run_capped(fn, index, args, workers):
+        try:
+            return original_run(fn, index, args, workers)
+        finally:
+            if index == 0:
+                first_out.set()
+
+    def task(index):
+        both_in.wait()
+        if index == 1:
+            assert first_out.wait(timeout=30)
+        return index
+
+    monkeypatch.setattr(parallel_module, "threadpool_limits", Recorded)
+    monkeypatch.setattr(parallel_module, "_run_capped", run_capped)
+    high = max(2, joblib.cpu_count())
+    torch_before = torch.get_num_threads()
+    torch.set_num_threads(high)
+    try:
+        with original_limits(limits=high):
+            before = threadpool_info()
+            for _ in range(3):
+                with joblib.parallel_config(backend="threading"):
+                    assert sorted(run_unordered(task, [(0,), (1,)], n_jobs=2)) == [(0, 0), (1, 1)]
+                first_out.clear()
+                assert threadpool_info() == before and torch.get_num_threads() == high
+    finally:
+        torch.set_num_threads(torch_before)
+    assert restored and all(restored)
+    assert parallel_module._active == 0 and parallel_module._saved is None
