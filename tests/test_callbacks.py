@@ -14,7 +14,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from minority_gen import GANOversampler
-from minority_gen.callbacks import GeneratorSnapshots, watches_generator
+from minority_gen.callbacks import GeneratorSnapshots, ProgressBar, watches_generator
 
 TINY = dict(n_iter=12, hidden_dims=(8,), batch_size=16, random_state=0)
 
@@ -86,3 +86,22 @@ def test_a_callback_without_generator_every_does_not_watch():
         def on_generator(self, iteration, G): ...
 
     assert not watches_generator(Losses()) and watches_generator(GeneratorSnapshots(every=1))
+
+
+@pytest.mark.parametrize("n_iter, trained", [(30, 30), (30, 12)])
+def test_progress_bar_ends_on_the_last_losses(n_iter, trained, capsys):
+    # the losses were refreshed on multiples of 25 only: a finished bar showed iteration 25's (or none)
+    bar = ProgressBar()
+    bar.on_train_begin(n_iter, "class 1")
+    for it in range(1, trained + 1):  # trained < n_iter: stopped early
+        bar.on_iteration_end(it, {"d_loss": float(it), "g_loss": -float(it)})
+    bar.on_train_end()
+    assert bar._bar.postfix == f"d_loss={trained:.4f}, g_loss={-trained:.4f}"
+    assert f"d_loss={trained:.4f}, g_loss={-trained:.4f}" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_a_fit_s_bar_ends_on_the_fit_s_last_losses(data, capsys):
+    X, y = data
+    sampler = GANOversampler(**{**TINY, "n_iter": 30}, verbose=True).fit(X, y)
+    last = sampler.history_.iloc[-1]
+    assert f"d_loss={last['d_loss']:.4f}, g_loss={last['g_loss']:.4f}" in capsys.readouterr().err
