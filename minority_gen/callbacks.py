@@ -21,6 +21,24 @@ class Callback(Protocol):
     def on_train_end(self) -> None: ...
 
 
+def begin_all(callbacks, n_iter: int, label: str) -> None:
+    """``on_train_begin`` for every callback, in order.
+
+    When one raises, the callbacks whose ``on_train_begin`` already ran get
+    their ``on_train_end`` (a progress bar is closed) before the error
+    propagates; the others, never begun, are not ended.
+    """
+    begun = []
+    try:
+        for cb in callbacks:
+            cb.on_train_begin(n_iter, label)
+            begun.append(cb)
+    except BaseException:
+        for cb in begun:
+            cb.on_train_end()
+        raise
+
+
 def watches_generator(cb) -> bool:
     """Whether ``cb`` asks for the generator (``generator_every`` and ``on_generator``)."""
     return getattr(cb, "generator_every", None) is not None and callable(getattr(cb, "on_generator", None))
