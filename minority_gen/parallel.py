@@ -24,8 +24,11 @@ its own settings come back whichever worker finishes last.
 
 from __future__ import annotations
 
+import pickle
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import traceback
+import warnings
+from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
@@ -112,11 +115,13 @@ def _run_capped(fn: Callable, index: int, args: tuple, workers: int) -> tuple[in
         return index, fn(*args)
 
 
-def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> Iterator[tuple[int, Any]]:
+def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> Generator[tuple[int, Any], None, None]:
     """``(index, fn(*task))`` for every task, as each one completes, through ``joblib.Parallel``.
 
     With one worker joblib runs the tasks in this process, in order. Errors
-    raised by a task propagate (joblib cancels the tasks not yet started).
+    raised by a task propagate (joblib cancels the tasks not yet started), as
+    does closing the generator early; a task may instead return a
+    :class:`TaskError` for the caller to raise in task order.
     A backend that cannot return results as they complete (Ray's) gives them
     in task order instead, once all are done; the results are the same.
     joblib is given ``n_jobs`` capped at the number of tasks (``n_jobs=32``
@@ -129,7 +134,7 @@ def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> I
     return _results(jobs, workers)
 
 
-def _results(jobs: list, workers: int) -> Iterator[tuple[int, Any]]:
+def _results(jobs: list, workers: int) -> Generator[tuple[int, Any], None, None]:
     # the calling thread holds the cap until the last result (or an error): see capped_threads
     with capped_threads(workers):
         try:
@@ -138,4 +143,48 @@ def _results(jobs: list, workers: int) -> Iterator[tuple[int, Any]]:
             if "return_as" not in str(exc) and "generator" not in str(exc):
                 raise
             results = iter(Parallel(n_jobs=workers, return_as="list")(jobs))
-        yield from results
+        for result in results:
+            try:
+                yield result
+            except GeneratorExit:  # the caller stopped early (a TaskError): cancel the rest without joblib's warning
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=r".*tasks.*(not used|cancelled)", category=UserWarning)
+                    getattr(results, "close", lambda: None)()
+                raise
+
+
+class WorkerTraceback(Exception):
+    """A task's traceback in the worker process that ran it, as text: the ``__cause__`` of its error's copy."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+class TaskError:
+    """An error a task returns instead of raising it, so that the caller can raise the first one in task order.
+
+    ``error`` is the task's exception. From a worker process it comes back as
+    a copy (pickled, as joblib does with raised errors) without its traceback,
+    whose ``__cause__`` :meth:`raise_from` sets to the worker's traceback
+    (:class:`WorkerTraceback`); an exception that does not pickle comes back
+    as a ``RuntimeError`` carrying its type's name and its text.
+    """
+
+    def __init__(self, message: str, error: BaseException, trace: str | None = None):
+        self.message, self.error = message, error
+        self.trace = "".join(traceback.format_exception(error)) if trace is None else trace
+
+    def __reduce__(self):
+        error = self.error
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # noqa: BLE001 - whatever stops the copy
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        return TaskError, (self.message, error, self.trace)
+
+    def raise_from(self, kind: type[Exception] = ValueError):
+        """Raise ``kind(message)`` from the task's exception (in a worker process's copy, its traceback)."""
+        error = self.error
+        if error.__traceback__ is None and error.__cause__ is None:
+            error.__cause__ = WorkerTraceback(self.trace)
+        raise kind(self.message) from error

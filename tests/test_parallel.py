@@ -351,3 +351,73 @@ def test_calling_thread_gets_its_limits_back_whichever_thread_worker_leaves_last
         torch.set_num_threads(torch_before)
     assert restored and all(restored)
     assert parallel_module._active == 0 and parallel_module._saved is None
+
+
+class _FoldFailing(BaseEstimator):
+    """Raises DivergenceError on the folds in ``failures`` (test fold's first row → (seconds to wait, text))."""
+
+    def __init__(self, failures=None):
+        self.failures = failures
+
+    def fit_resample(self, X, y):
+        import time
+
+        from minority_gen.divergence import DivergenceError
+
+        ids = set(X[:, 0].astype(int).tolist())
+        first_left_out = min(set(range(len(ids) + 200)) - ids)
+        if first_left_out in self.failures:
+            wait, text = self.failures[first_left_out]
+            time.sleep(wait)
+            raise DivergenceError(text)
+        return X, y
+
+
+def test_a_parallel_comparison_raises_the_serial_run_s_error():
+    # loky workers: the error named whichever fold failed first in time, and its __cause__ was joblib's traceback
+    # text; now the first failing fold in fold order, from (a copy of) the sampler's own exception
+    from minority_gen.divergence import DivergenceError
+    from minority_gen.evaluation.downstream import make_splits
+    from minority_gen.parallel import WorkerTraceback
+
+    X, y = _table()
+    X = np.c_[np.arange(len(y)), X]  # row ids: the sampler sees which fold it trains on
+    firsts = [int(test.min()) for _, test in make_splits(3, X, y, 0)]
+    failing = _FoldFailing({firsts[1]: (3.0, "slow fold 1"), firsts[2]: (0.0, "fast fold 2")})
+    kwargs = dict(oversamplers={"bad": failing}, classifiers=TREE, cv=3, preprocessor=None, progress=False)
+    message = r"oversampler 'bad' failed on fold 1: DivergenceError: slow fold 1"
+    with pytest.raises(ValueError, match=message) as serial:
+        compare_oversamplers(X, y, **kwargs)
+    assert type(serial.value.__cause__) is DivergenceError and serial.value.__cause__.__traceback__ is not None
+    with joblib.parallel_config(backend="loky"), pytest.raises(ValueError, match=message) as parallel:
+        compare_oversamplers(X, y, n_jobs=2, **kwargs)
+    cause = parallel.value.__cause__
+    assert type(cause) is DivergenceError and str(cause) == "slow fold 1"
+    assert isinstance(cause.__cause__, WorkerTraceback) and "slow fold 1" in str(cause.__cause__)
+
+
+class _TwoArgError(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+        self.lock = threading.Lock()  # does not pickle
+
+
+def test_a_task_error_that_cannot_be_copied_comes_back_as_its_type_and_text():
+    import pickle
+
+    from minority_gen.parallel import TaskError, WorkerTraceback
+
+    try:
+        raise _TwoArgError("x", "y")
+    except _TwoArgError as exc:
+        failure = TaskError("task 3 failed", exc)
+    assert failure.error.__traceback__ is not None
+    copy = pickle.loads(pickle.dumps(failure))
+    assert type(copy.error) is RuntimeError and str(copy.error) == "_TwoArgError: x and y"
+    with pytest.raises(ValueError, match="task 3 failed") as raised:
+        copy.raise_from(ValueError)
+    assert raised.value.__cause__ is copy.error
+    assert isinstance(copy.error.__cause__, WorkerTraceback) and "_TwoArgError: x and y" in str(copy.error.__cause__)
+    with pytest.raises(ValueError, match="task 3 failed") as raised:  # in this process: the exception itself
+        failure.raise_from(ValueError)
+    assert raised.value.__cause__ is failure.error and failure.error.__cause__ is None
