@@ -21,6 +21,24 @@ class Callback(Protocol):
     def on_train_end(self) -> None: ...
 
 
+def begin_all(callbacks, n_iter: int, label: str) -> None:
+    """``on_train_begin`` for every callback, in order.
+
+    When one raises, the callbacks whose ``on_train_begin`` already ran get
+    their ``on_train_end`` (a progress bar is closed) before the error
+    propagates; the others, never begun, are not ended.
+    """
+    begun = []
+    try:
+        for cb in callbacks:
+            cb.on_train_begin(n_iter, label)
+            begun.append(cb)
+    except BaseException:
+        for cb in begun:
+            cb.on_train_end()
+        raise
+
+
 def watches_generator(cb) -> bool:
     """Whether ``cb`` asks for the generator (``generator_every`` and ``on_generator``)."""
     return getattr(cb, "generator_every", None) is not None and callable(getattr(cb, "on_generator", None))
@@ -66,28 +84,43 @@ class GeneratorSnapshots:
 
 
 class ProgressBar:
-    """A tqdm bar over iterations, showing the latest D and G losses."""
+    """A tqdm bar over iterations, showing the latest D and G losses.
+
+    The losses are refreshed every ``every`` iterations, on a quality score,
+    and on the last iteration (the planned last one, or, when training stops
+    early, the last one trained), so a finished bar shows the final losses.
+    """
 
     def __init__(self, every: int = 25):
         self.every = every
         self._bar = None
         self._quality = None
+        self._n_iter = None
+        self._unshown = None  # the latest record, until its losses are on the bar
 
     def on_train_begin(self, n_iter: int, label: str) -> None:
         from tqdm.auto import tqdm
 
         self._bar = tqdm(total=n_iter, desc=label, leave=True, dynamic_ncols=True)
         self._quality = None  # one bar object serves every GAN of a fit: no score carried over
+        self._n_iter, self._unshown = n_iter, None
 
     def on_iteration_end(self, iteration: int, record: dict[str, float]) -> None:
         self._bar.update(1)
         if "q_score" in record:
             self._quality = record["q_score"]
-        if iteration % self.every == 0 or "q_score" in record:
-            shown = dict(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
-            if self._quality is not None:
-                shown["quality"] = f"{self._quality:.3f}"
-            self._bar.set_postfix(shown)
+        self._unshown = record
+        if iteration % self.every == 0 or "q_score" in record or iteration == self._n_iter:
+            self._show()
+
+    def _show(self) -> None:
+        record, self._unshown = self._unshown, None
+        shown = dict(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}")
+        if self._quality is not None:
+            shown["quality"] = f"{self._quality:.3f}"
+        self._bar.set_postfix(shown)
 
     def on_train_end(self) -> None:
+        if self._unshown is not None:  # stopped early: the last iteration trained
+            self._show()
         self._bar.close()

@@ -14,12 +14,21 @@ Inside a worker, when several run at once, torch's intra-op threads and the
 OpenMP / BLAS thread pools are held to ``cpu_count // n_workers`` (at least
 1) for the duration of the task, so that ``n_workers`` tasks do not
 oversubscribe the cores; the previous settings are restored afterwards.
+``n_workers`` is ``n_jobs`` capped at the number of tasks, and that capped
+count is what joblib is given: ``n_jobs=32`` with two tasks starts two
+workers, not 32. Workers that are threads of the calling process (joblib's
+threading backend, an in-process Dask cluster) share its BLAS pools: the
+calling thread takes their cap for the whole run and restores it itself, so
+its own settings come back whichever worker finishes last.
 """
 
 from __future__ import annotations
 
+import pickle
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import traceback
+import warnings
+from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
@@ -55,10 +64,13 @@ def n_workers(n_jobs: int | None) -> int:
 
 
 # Workers may be threads of one process (joblib's threading backend, an in-process Dask cluster). BLAS
-# pools are process-wide: the first task to enter caps them and the last one to leave restores them.
-# torch's count is per thread on OpenMP builds (the usual ones) and process-wide otherwise: every task
-# caps it in its own thread and restores its own value on leaving, and the last task to leave puts back
-# the value the first one found, which repairs an out-of-order restore of a process-wide setting.
+# pools are process-wide: the first task to enter caps them and the last one to leave restores them, and
+# run_unordered enters first and leaves last in the calling thread, so that the cap is taken and restored
+# by one thread (OpenBLAS 0.3.30 was seen to keep the cap when a thread other than the one that lowered
+# it raised it back while that one still lived, which left the caller's BLAS at the cap). OpenMP's count
+# and torch's (on OpenMP builds, the usual ones) are per thread: every task caps them in its own thread
+# and restores its own values on leaving; the last task to leave also puts back the torch count the first
+# one found, which repairs an out-of-order restore of torch's process-wide setting on other builds.
 _lock = threading.Lock()
 _active = 0
 _saved: tuple[int, Any] | None = None
@@ -78,12 +90,14 @@ def capped_threads(workers: int):
     with _lock:
         before = torch.get_num_threads()
         if _active == 0:
-            _saved = (before, threadpool_limits(limits=cap))
+            _saved = (before, threadpool_limits(limits=cap, user_api="blas"))
         _active += 1
         torch.set_num_threads(min(before, cap))
+    openmp = threadpool_limits(limits=cap, user_api="openmp")  # this thread's own
     try:
         yield
     finally:
+        openmp.restore_original_limits()
         with _lock:
             torch.set_num_threads(before)
             _active -= 1
@@ -101,20 +115,76 @@ def _run_capped(fn: Callable, index: int, args: tuple, workers: int) -> tuple[in
         return index, fn(*args)
 
 
-def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> Iterator[tuple[int, Any]]:
+def run_unordered(fn: Callable, tasks: Iterable[tuple], n_jobs: int | None) -> Generator[tuple[int, Any], None, None]:
     """``(index, fn(*task))`` for every task, as each one completes, through ``joblib.Parallel``.
 
     With one worker joblib runs the tasks in this process, in order. Errors
-    raised by a task propagate (joblib cancels the tasks not yet started).
+    raised by a task propagate (joblib cancels the tasks not yet started), as
+    does closing the generator early; a task may instead return a
+    :class:`TaskError` for the caller to raise in task order.
     A backend that cannot return results as they complete (Ray's) gives them
     in task order instead, once all are done; the results are the same.
+    joblib is given ``n_jobs`` capped at the number of tasks (``n_jobs=32``
+    with two tasks starts two workers). The tasks start when the first result
+    is asked for.
     """
     tasks = list(tasks)
     workers = min(n_workers(n_jobs), max(1, len(tasks)))
     jobs = [delayed(_run_capped)(fn, i, task, workers) for i, task in enumerate(tasks)]
-    try:
-        return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-    except ValueError as exc:
-        if "return_as" not in str(exc) and "generator" not in str(exc):
-            raise
-        return iter(Parallel(n_jobs=n_jobs, return_as="list")(jobs))
+    return _results(jobs, workers)
+
+
+def _results(jobs: list, workers: int) -> Generator[tuple[int, Any], None, None]:
+    # the calling thread holds the cap until the last result (or an error): see capped_threads
+    with capped_threads(workers):
+        try:
+            results = Parallel(n_jobs=workers, return_as="generator_unordered")(jobs)
+        except ValueError as exc:
+            if "return_as" not in str(exc) and "generator" not in str(exc):
+                raise
+            results = iter(Parallel(n_jobs=workers, return_as="list")(jobs))
+        for result in results:
+            try:
+                yield result
+            except GeneratorExit:  # the caller stopped early (a TaskError): cancel the rest without joblib's warning
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=r".*tasks.*(not used|cancelled)", category=UserWarning)
+                    getattr(results, "close", lambda: None)()
+                raise
+
+
+class WorkerTraceback(Exception):
+    """A task's traceback in the worker process that ran it, as text: the ``__cause__`` of its error's copy."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+class TaskError:
+    """An error a task returns instead of raising it, so that the caller can raise the first one in task order.
+
+    ``error`` is the task's exception. From a worker process it comes back as
+    a copy (pickled, as joblib does with raised errors) without its traceback,
+    whose ``__cause__`` :meth:`raise_from` sets to the worker's traceback
+    (:class:`WorkerTraceback`); an exception that does not pickle comes back
+    as a ``RuntimeError`` carrying its type's name and its text.
+    """
+
+    def __init__(self, message: str, error: BaseException, trace: str | None = None):
+        self.message, self.error = message, error
+        self.trace = "".join(traceback.format_exception(error)) if trace is None else trace
+
+    def __reduce__(self):
+        error = self.error
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # noqa: BLE001 - whatever stops the copy
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        return TaskError, (self.message, error, self.trace)
+
+    def raise_from(self, kind: type[Exception] = ValueError):
+        """Raise ``kind(message)`` from the task's exception (in a worker process's copy, its traceback)."""
+        error = self.error
+        if error.__traceback__ is None and error.__cause__ is None:
+            error.__cause__ = WorkerTraceback(self.trace)
+        raise kind(self.message) from error

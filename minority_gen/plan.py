@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from .boundary import SHIFT, BoundaryTerm
-from .callbacks import Callback
+from .callbacks import Callback, begin_all
 from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
@@ -201,13 +201,14 @@ def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[d
 
 
 def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: list[dict]) -> None:
-    for cb in callbacks:
-        cb.on_train_begin(n_iter, label)
-    for record in records:
+    begin_all(callbacks, n_iter, label)  # as train_gan: every callback begun is ended, also after an error
+    try:
+        for record in records:
+            for cb in callbacks:
+                cb.on_iteration_end(record["iteration"], record)
+    finally:
         for cb in callbacks:
-            cb.on_iteration_end(record["iteration"], record)
-    for cb in callbacks:
-        cb.on_train_end()
+            cb.on_train_end()
 
 
 def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from .batches import ConditionalSampler, PositiveNegativeSampler
 from .boundary import BoundaryTerm
-from .callbacks import Callback, watches_generator
+from .callbacks import Callback, begin_all, watches_generator
 from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
 from .methods.base import GANMethod, Networks
@@ -225,8 +225,7 @@ def train_gan(
     limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
     forward = autocast_context(device, config.amp)
     watchers = [cb for cb in callbacks if watches_generator(cb)]
-    for cb in callbacks:
-        cb.on_train_begin(config.n_iter, label)
+    begin_all(callbacks, config.n_iter, label)  # those begun are ended if a later one fails to begin
     nets.G.train()
     nets.D.train()
     if boundary is not None:

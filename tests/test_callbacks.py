@@ -14,7 +14,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from minority_gen import GANOversampler
-from minority_gen.callbacks import GeneratorSnapshots, watches_generator
+from minority_gen.callbacks import GeneratorSnapshots, ProgressBar, watches_generator
 
 TINY = dict(n_iter=12, hidden_dims=(8,), batch_size=16, random_state=0)
 
@@ -86,3 +86,61 @@ def test_a_callback_without_generator_every_does_not_watch():
         def on_generator(self, iteration, G): ...
 
     assert not watches_generator(Losses()) and watches_generator(GeneratorSnapshots(every=1))
+
+
+@pytest.mark.parametrize("n_iter, trained", [(30, 30), (30, 12)])
+def test_progress_bar_ends_on_the_last_losses(n_iter, trained, capsys):
+    # the losses were refreshed on multiples of 25 only: a finished bar showed iteration 25's (or none)
+    bar = ProgressBar()
+    bar.on_train_begin(n_iter, "class 1")
+    for it in range(1, trained + 1):  # trained < n_iter: stopped early
+        bar.on_iteration_end(it, {"d_loss": float(it), "g_loss": -float(it)})
+    bar.on_train_end()
+    assert bar._bar.postfix == f"d_loss={trained:.4f}, g_loss={-trained:.4f}"
+    assert f"d_loss={trained:.4f}, g_loss={-trained:.4f}" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_a_fit_s_bar_ends_on_the_fit_s_last_losses(data, capsys):
+    X, y = data
+    sampler = GANOversampler(**{**TINY, "n_iter": 30}, verbose=True).fit(X, y)
+    last = sampler.history_.iloc[-1]
+    assert f"d_loss={last['d_loss']:.4f}, g_loss={last['g_loss']:.4f}" in capsys.readouterr().err
+
+
+class _Recorder:
+    def __init__(self, fail_begin=False, fail_iteration=False):
+        self.events, self.fail_begin, self.fail_iteration = [], fail_begin, fail_iteration
+
+    def on_train_begin(self, n_iter, label):
+        self.events.append("begin")
+        if self.fail_begin:
+            raise RuntimeError("cannot begin")
+
+    def on_iteration_end(self, iteration, record):
+        if self.fail_iteration:
+            raise RuntimeError("cannot record")
+
+    def on_train_end(self):
+        self.events.append("end")
+
+
+def test_callbacks_begun_are_ended_when_a_later_one_fails_to_begin(data):
+    # on_train_begin ran before the try whose finally calls on_train_end: a bar opened before the failing
+    # callback was never closed
+    X, y = data
+    bar, before, failing, after = ProgressBar(), _Recorder(), _Recorder(fail_begin=True), _Recorder()
+    with pytest.raises(RuntimeError, match="cannot begin"):
+        GANOversampler(**TINY).fit(X, y, callbacks=[bar, before, failing, after])
+    assert bar._bar.disable and before.events == ["begin", "end"]  # the bar is closed
+    assert failing.events == ["begin"] and after.events == []  # never begun: not ended
+    # the replay of a parallel fit's records to the callbacks ends them as training does
+    import minority_gen.plan as plan_module
+
+    before, failing = _Recorder(), _Recorder(fail_begin=True)
+    with pytest.raises(RuntimeError, match="cannot begin"):
+        plan_module._replay([before, failing], 3, "class 1", [])
+    assert before.events == ["begin", "end"] and failing.events == ["begin"]
+    broken = _Recorder(fail_iteration=True)
+    with pytest.raises(RuntimeError, match="cannot record"):
+        plan_module._replay([broken], 3, "class 1", [{"iteration": 1, "d_loss": 0.0, "g_loss": 0.0}])
+    assert broken.events == ["begin", "end"]

@@ -275,3 +275,149 @@ def test_ray_cluster_runs_the_comparison_and_the_per_class_training(monkeypatch)
     assert os.getpid() not in set(on_ray.loc[on_ray.metric == "pid", "value"])  # ran in Ray's worker processes
     assert _scores(on_ray).equals(_scores(serial))
     np.testing.assert_array_equal(rows, serial_rows)
+
+
+def test_joblib_gets_n_jobs_capped_at_the_number_of_tasks(monkeypatch):
+    # n_jobs=32 with two classes to grow used to start 32 workers for two tasks (n_jobs went to joblib unchanged)
+    import minority_gen.parallel as parallel_module
+
+    given = []
+
+    class Spied(joblib.Parallel):
+        def __init__(self, *args, **kwargs):
+            given.append(kwargs.get("n_jobs", args[0] if args else None))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel_module, "Parallel", Spied)
+    with joblib.parallel_config(backend="threading"):
+        assert sorted(run_unordered(int, [("1",), ("2",)], n_jobs=32)) == [(0, 1), (1, 2)]
+        assert given == [2]
+        X, y = _three_classes()
+        serial = GANOversampler(**TINY).fit_resample(X, y)[0]
+        assert len(given) == 1  # serial: no joblib call
+        np.testing.assert_array_equal(GANOversampler(n_jobs=32, **TINY).fit_resample(X, y)[0], serial)
+        assert given == [2, 2]
+        assert sorted(run_unordered(int, [("3",)], n_jobs=-1)) == [(0, 3)] and given[-1] == 1
+
+
+def test_calling_thread_gets_its_limits_back_whichever_thread_worker_leaves_last(monkeypatch):
+    # thread workers: the first task in used to cap the process-wide BLAS pools and the last one out to restore
+    # them; when those were two threads OpenBLAS kept the cap, so the caller's BLAS stayed at 1 thread. Force that
+    # order (task 0 leaves first, task 1 last) and check every limit is restored by the thread that set it.
+    import minority_gen.parallel as parallel_module
+
+    made, restored = {}, []
+    original_limits = parallel_module.threadpool_limits
+
+    class Recorded:
+        def __init__(self, **kwargs):
+            self.inner = original_limits(**kwargs)
+            made[id(self)] = threading.get_ident()
+
+        def restore_original_limits(self):
+            self.inner.restore_original_limits()
+            restored.append(made[id(self)] == threading.get_ident())
+
+    original_run = parallel_module._run_capped
+    both_in, first_out = threading.Barrier(2, timeout=30), threading.Event()
+
+    def run_capped(fn, index, args, workers):
+        try:
+            return original_run(fn, index, args, workers)
+        finally:
+            if index == 0:
+                first_out.set()
+
+    def task(index):
+        both_in.wait()
+        if index == 1:
+            assert first_out.wait(timeout=30)
+        return index
+
+    monkeypatch.setattr(parallel_module, "threadpool_limits", Recorded)
+    monkeypatch.setattr(parallel_module, "_run_capped", run_capped)
+    high = max(2, joblib.cpu_count())
+    torch_before = torch.get_num_threads()
+    torch.set_num_threads(high)
+    try:
+        with original_limits(limits=high):
+            before = threadpool_info()
+            for _ in range(3):
+                with joblib.parallel_config(backend="threading"):
+                    assert sorted(run_unordered(task, [(0,), (1,)], n_jobs=2)) == [(0, 0), (1, 1)]
+                first_out.clear()
+                assert threadpool_info() == before and torch.get_num_threads() == high
+    finally:
+        torch.set_num_threads(torch_before)
+    assert restored and all(restored)
+    assert parallel_module._active == 0 and parallel_module._saved is None
+
+
+class _FoldFailing(BaseEstimator):
+    """Raises DivergenceError on the folds in ``failures`` (test fold's first row → (seconds to wait, text))."""
+
+    def __init__(self, failures=None):
+        self.failures = failures
+
+    def fit_resample(self, X, y):
+        import time
+
+        from minority_gen.divergence import DivergenceError
+
+        ids = set(X[:, 0].astype(int).tolist())
+        first_left_out = min(set(range(len(ids) + 200)) - ids)
+        if first_left_out in self.failures:
+            wait, text = self.failures[first_left_out]
+            time.sleep(wait)
+            raise DivergenceError(text)
+        return X, y
+
+
+def test_a_parallel_comparison_raises_the_serial_run_s_error():
+    # loky workers: the error named whichever fold failed first in time, and its __cause__ was joblib's traceback
+    # text; now the first failing fold in fold order, from (a copy of) the sampler's own exception
+    from minority_gen.divergence import DivergenceError
+    from minority_gen.evaluation.downstream import make_splits
+    from minority_gen.parallel import WorkerTraceback
+
+    X, y = _table()
+    X = np.c_[np.arange(len(y)), X]  # row ids: the sampler sees which fold it trains on
+    firsts = [int(test.min()) for _, test in make_splits(3, X, y, 0)]
+    failing = _FoldFailing({firsts[1]: (3.0, "slow fold 1"), firsts[2]: (0.0, "fast fold 2")})
+    kwargs = dict(oversamplers={"bad": failing}, classifiers=TREE, cv=3, preprocessor=None, progress=False)
+    message = r"oversampler 'bad' failed on fold 1: DivergenceError: slow fold 1"
+    with pytest.raises(ValueError, match=message) as serial:
+        compare_oversamplers(X, y, **kwargs)
+    assert type(serial.value.__cause__) is DivergenceError and serial.value.__cause__.__traceback__ is not None
+    with joblib.parallel_config(backend="loky"), pytest.raises(ValueError, match=message) as parallel:
+        compare_oversamplers(X, y, n_jobs=2, **kwargs)
+    cause = parallel.value.__cause__
+    assert type(cause) is DivergenceError and str(cause) == "slow fold 1"
+    assert isinstance(cause.__cause__, WorkerTraceback) and "slow fold 1" in str(cause.__cause__)
+
+
+class _TwoArgError(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+        self.lock = threading.Lock()  # does not pickle
+
+
+def test_a_task_error_that_cannot_be_copied_comes_back_as_its_type_and_text():
+    import pickle
+
+    from minority_gen.parallel import TaskError, WorkerTraceback
+
+    try:
+        raise _TwoArgError("x", "y")
+    except _TwoArgError as exc:
+        failure = TaskError("task 3 failed", exc)
+    assert failure.error.__traceback__ is not None
+    copy = pickle.loads(pickle.dumps(failure))
+    assert type(copy.error) is RuntimeError and str(copy.error) == "_TwoArgError: x and y"
+    with pytest.raises(ValueError, match="task 3 failed") as raised:
+        copy.raise_from(ValueError)
+    assert raised.value.__cause__ is copy.error
+    assert isinstance(copy.error.__cause__, WorkerTraceback) and "_TwoArgError: x and y" in str(copy.error.__cause__)
+    with pytest.raises(ValueError, match="task 3 failed") as raised:  # in this process: the exception itself
+        failure.raise_from(ValueError)
+    assert raised.value.__cause__ is failure.error and failure.error.__cause__ is None

@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from tqdm.auto import tqdm
 
 from ..data import check_table_input
-from ..parallel import check_n_jobs, run_unordered
+from ..parallel import TaskError, check_n_jobs, run_unordered
 from ..safeguards import class_label
 from .columns import is_mixed_table
 from .mixed import mixed_preprocessor
@@ -185,6 +185,11 @@ def compare_oversamplers(
         mixed-table encoding.
     errors : {"raise", "warn"}, default="raise"
         When a sampler fails on a fold: raise, or warn and leave that fold out.
+        A raised ``ValueError`` names the first failing (oversampler, fold)
+        in that order, as a serial run would, and its ``__cause__`` is the
+        sampler's (or classifier's) exception; from a worker process that is
+        a copy whose own ``__cause__`` holds the worker's traceback as text
+        (see :class:`minority_gen.parallel.TaskError`).
     progress : bool, default=True
         A progress bar over oversampler × fold (advanced as each task
         completes).
@@ -239,14 +244,24 @@ def compare_oversamplers(
     tasks = [(shared, label, spec, fold, train, test)
              for label, spec in samplers.items() for fold, (train, test) in enumerate(splits)]
     done: list = [None] * len(tasks)
+    failed: dict[int, TaskError] = {}  # the first in task order is raised: the serial run's error
+    results = run_unordered(_fold_task, tasks, n_jobs)
     with tqdm(total=len(tasks), desc="oversampler × fold", disable=not progress, dynamic_ncols=True) as bar:
-        for index, (records, failure) in run_unordered(_fold_task, tasks, n_jobs):
-            done[index] = records
-            if failure is not None:
-                warnings.warn(failure + " (fold left out)", RuntimeWarning, stacklevel=2)
-            _, label, _, fold, _, _ = tasks[index]
-            bar.set_postfix_str(f"{label}, fold {fold + 1}/{len(splits)} done")
-            bar.update(1)
+        for index, (records, failure) in results:
+            if isinstance(failure, TaskError):
+                failed[index] = failure
+            else:
+                done[index] = records
+                if failure is not None:
+                    warnings.warn(failure + " (fold left out)", RuntimeWarning, stacklevel=2)
+                _, label, _, fold, _, _ = tasks[index]
+                bar.set_postfix_str(f"{label}, fold {fold + 1}/{len(splits)} done")
+                bar.update(1)
+            if failed and None not in done[:min(failed)]:  # every earlier task done: none of them failed
+                break
+    if failed:
+        results.close()  # joblib cancels the tasks not started
+        failed[min(failed)].raise_from(ValueError)
     records = [r for task_records in done for r in task_records]  # the serial order, whatever finished first
     return pd.DataFrame(records, columns=["oversampler", "classifier", "fold", "metric", "value"])
 
@@ -268,21 +283,24 @@ class _Shared:
 
 
 def _fold_task(shared: _Shared, label: str, spec, fold: int, train: np.ndarray,
-               test: np.ndarray) -> tuple[list[tuple], str | None]:
+               test: np.ndarray) -> tuple[list[tuple], str | TaskError | None]:
     """Fit one sampler on one training fold, score every classifier on the test fold.
 
     Returns the tidy records and, when the sampler failed under
-    ``errors="warn"``, the message to warn with (no records then).
+    ``errors="warn"``, the message to warn with (no records then). An error
+    to raise (the sampler's under ``errors="raise"``, a classifier's) is
+    returned as a :class:`~minority_gen.parallel.TaskError`, raised by the
+    caller in task order.
     """
     outcome = fit_and_score(shared, label, spec, fold, train, test)
     if outcome.sampler_error is not None:
         if shared.errors == "raise":
-            raise ValueError(outcome.sampler_message) from outcome.sampler_error
+            return [], TaskError(outcome.sampler_message, outcome.sampler_error)
         return [], outcome.sampler_message
     records = []
     for clf_label, values in outcome.scores.items():
         if isinstance(values, BaseException):
-            raise ValueError(outcome.messages[clf_label]) from values
+            return [], TaskError(outcome.messages[clf_label], values)
         values = {**values, "fit_time_s": outcome.fit_time_s, "n_synthetic": outcome.n_synthetic}
         records += [(label, clf_label, fold, m, float(v)) for m, v in values.items()]
     return records, None
