@@ -144,11 +144,15 @@ def test_correction_is_validated_and_refused_on_images_before_training():
 
 
 def test_correction_without_anchors_changes_nothing():
+    """Without anchors there is no correction to shape: 'auto' draws the rows 'free' draws, and an explicit
+    'covariance' is refused rather than ignored."""
     X = _related()
     y = (np.arange(len(X)) % 5 == 0).astype(int)
     rows = [GANOversampler(anchor=None, correction=c, random_state=0, **FAST).fit_resample(X, y)[0]
-            for c in ("free", "covariance")]
+            for c in ("free", "auto")]
     assert np.array_equal(*rows)
+    with pytest.raises(ValueError, match=r"correction='covariance' shapes the correction an anchored generator"):
+        GANOversampler(anchor=None, correction="covariance", random_state=0, **FAST).fit(X, y)
 
 
 def test_a_table_of_categories_only_has_no_numeric_column_to_shape():
