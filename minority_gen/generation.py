@@ -52,7 +52,7 @@ def generate_rows(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     if rejected:  # one warning for the whole draw, naming the class
         warnings.warn(NoCandidateWarning(sum(w.n for w in rejected), n, rejected[0].n_candidates, f" of {label}"
-                                         if label else ""), stacklevel=4)
+                                         if label else ""), stacklevel=8)  # the caller of sample()
     if rows.size and not np.isfinite(rows).all():
         raise DivergenceError(
             f"The generator of method {method.name!r}{of} produced non-finite values; "

@@ -103,6 +103,7 @@ def test_rejection_warning_names_the_class_once_per_draw():
     message = str(rejected[0].message)
     assert "of 5000 generated rows of class 'rare' had no candidate" in message, message
     assert rejected[0].message.total == 5000 and 0 < rejected[0].message.n <= 5000
+    assert rejected[0].filename == __file__  # it points at the call of sample()
 
 
 # -- TAC-GAN -----------------------------------------------------------------
