@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
@@ -67,6 +67,10 @@ class GANOversampler(BaseOverSampler):
     >>> sampler.sample(5, y=1, random_state=0).shape
     (5, 20)
     """
+
+    # a Pipeline routes its fit's metadata to a sampler's fit_resample and fit alike: callbacks reach the sampler
+    # through fit_resample (set_fit_resample_request), so one request suffices, as for imbalanced-learn's samplers
+    __metadata_request__fit = {"callbacks": metadata_routing.UNUSED}
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -128,13 +132,20 @@ class GANOversampler(BaseOverSampler):
 
     def set_params(self, **params):
         """scikit-learn's ``set_params``; ``method__<option>`` needs a method object (``method=RumiLSGAN()``): with
-        a method name the options go in ``method_params``, which this says instead of failing on the name."""
+        a method name the options go in ``method_params``, which this says instead of failing on the name; and
+        ``filter__<option>`` a :class:`~minority_gen.filtering.RowFilter` object, which this says likewise."""
         nested = sorted(k for k in params if k.startswith("method__"))
         if nested and isinstance(params.get("method", self.method), str):
             options = {k.partition("__")[2]: params[k] for k in nested}
             raise ValueError(f"{', '.join(nested)} set an option of a method object, but method is the name "
                              f"{params.get('method', self.method)!r}. Pass set_params(method_params={options!r}), "
                              "or a method object, e.g. method=RumiLSGAN() from minority_gen.methods.")
+        nested = sorted(k for k in params if k.startswith("filter__"))
+        if nested and not isinstance(params.get("filter", self.filter), RowFilter):
+            options = ", ".join(f"{k.partition('__')[2]}={params[k]!r}" for k in nested)
+            raise ValueError(f"{', '.join(nested)} set an option of a RowFilter object, but filter is "
+                             f"{params.get('filter', self.filter)!r}. Pass filter=RowFilter(criteria=..., {options}) "
+                             "from minority_gen.filtering.")
         return super().set_params(**params)
 
     def __sklearn_tags__(self):
@@ -178,7 +189,12 @@ class GANOversampler(BaseOverSampler):
         alike. In an imbalanced-learn ``Pipeline`` (without scikit-learn's
         metadata routing) imbalanced-learn passes no step parameter to a
         sampler's ``fit_resample``, so ``sampler__callbacks=...`` there is
-        dropped: fit the sampler on its own to watch its training.
+        dropped: fit the sampler on its own to watch its training. With
+        metadata routing on (``sklearn.set_config(enable_metadata_routing=True)``),
+        ``sampler.set_fit_resample_request(callbacks=True)`` lets
+        ``pipeline.fit(X, y, callbacks=[...])`` reach it (the pipeline's
+        ``fit`` routes to the sampler's ``fit_resample`` only: ``fit`` does
+        not take ``callbacks`` from a router).
         """
         check_no_fit_params(params)
         callbacks = check_callbacks(callbacks, self.n_jobs)

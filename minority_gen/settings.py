@@ -279,13 +279,13 @@ def train_config(method: GANMethod, params: Mapping, images: bool, device: torch
                 "discriminator after training, which a packed discriminator cannot do. Use pac=1 (or "
                 "pac='auto')."
             )
-    batch_size = -(-pick("batch_size") // pac) * pac  # rounded up to whole packs
-    return TrainConfig(
-        n_iter=auto_n_iter(images, anchored) if params["n_iter"] == "auto" else params["n_iter"],
+    batch_size = -(-int(pick("batch_size")) // pac) * pac  # rounded up to whole packs
+    return TrainConfig(  # counts as Python ints (a search may give NumPy ones; the model file takes ints)
+        n_iter=auto_n_iter(images, anchored) if params["n_iter"] == "auto" else int(params["n_iter"]),
         pac=pac,
         batch_size=batch_size,
-        latent_dim=pick("latent_dim"),
-        n_critic=pick("n_critic"),
+        latent_dim=int(pick("latent_dim")),
+        n_critic=int(pick("n_critic")),
         lr_g=pick("lr_g"),
         lr_d=pick("lr_d"),
         betas=betas,
@@ -315,7 +315,7 @@ def hidden_dims(value) -> tuple[int, ...] | None:
     dims = tuple(value)
     if not dims or not all(isinstance(h, Integral) and h > 0 for h in dims):
         raise ValueError(f"hidden_dims must be a non-empty sequence of positive ints; got {value!r}.")
-    return dims
+    return tuple(int(h) for h in dims)  # NumPy ints as Python ints (the model file takes ints)
 
 
 def anchored(params: Mapping, images: bool) -> bool:

@@ -169,6 +169,39 @@ def test_nested_params_of_a_method_name_say_to_use_method_params(tiny):
     assert sampler.method.b_pos == 3.0
 
 
+def test_nested_params_of_a_filter_name_say_to_pass_a_row_filter(tiny):
+    from minority_gen.filtering import RowFilter
+
+    sampler = GANOversampler(**tiny)  # filter="auto"
+    with pytest.raises(ValueError, match=r"filter__k set an option of a RowFilter object, but filter is 'auto'\. "
+                                         r"Pass filter=RowFilter\(criteria=\.\.\., k=3\)"):
+        sampler.set_params(filter__k=3)
+    assert sampler.filter == "auto"  # nothing set
+    sampler.set_params(filter=RowFilter(criteria="knn"), filter__k=3)  # a RowFilter in the same call works
+    assert sampler.filter.k == 3
+
+
+def test_callbacks_reach_a_sampler_in_a_pipeline_with_metadata_routing(tiny, imbalanced_table):
+    """With routing on, one request (set_fit_resample_request) carries pipeline.fit's callbacks to the sampler,
+    as for imbalanced-learn's samplers: fit does not take callbacks from a router, so it needs no request."""
+    import sklearn
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import LogisticRegression
+
+    from minority_gen.callbacks import Callback
+
+    class Count(Callback):
+        iterations = 0
+
+        def on_iteration_end(self, *args, **kwargs):
+            Count.iterations += 1
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        sampler = GANOversampler(**tiny).set_fit_resample_request(callbacks=True)
+        Pipeline([("gan", sampler), ("clf", LogisticRegression())]).fit(*imbalanced_table, callbacks=[Count()])
+    assert Count.iterations == tiny["n_iter"]
+
+
 @pytest.mark.parametrize("param", ["n_iter", "batch_size", "lr_g", "n_jobs", "pac"])
 def test_booleans_are_not_numbers(tiny, imbalanced_table, param):
     with pytest.raises(ValueError, match=f"'{param}' parameter.*Got True"):

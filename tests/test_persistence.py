@@ -423,3 +423,14 @@ def test_every_method_round_trips(tmp_path, method):
     loaded, _ = _round_trip(sampler, tmp_path)
     assert loaded.method_.get_params() == sampler.method_.get_params()
     _assert_same_draws(sampler, loaded, [1, 2], seeds=(0,))
+
+
+def test_numpy_integer_settings_save(tmp_path):
+    """A search hands over NumPy integers (np.arange, scipy's randint): a model fitted with them saves and loads."""
+    X, y = _table()
+    params = {**TINY, "latent_dim": np.int64(4), "hidden_dims": (np.int64(8), 8), "n_iter": np.int64(3),
+              "batch_size": np.int32(16), "n_critic": np.int64(1)}
+    sampler = GANOversampler(**params).fit(X, y)
+    sampler.save(tmp_path / "m.mgz")
+    np.testing.assert_array_equal(GANOversampler.load(tmp_path / "m.mgz").sample(5, random_state=1),
+                                  sampler.sample(5, random_state=1))
