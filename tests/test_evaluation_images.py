@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,3 +185,58 @@ def test_unusable_gan_settings_are_refused_before_the_first_cell(tmp_path, monke
         with pytest.raises(ValueError, match=message):
             images.compare_on_images(**{**run, **change})
     assert not (tmp_path / "runs.jsonl").exists()
+
+
+def test_training_set_names_that_are_no_plain_file_name_are_refused_before_any_cell(tmp_path, monkeypatch):
+    """The GAN cache files are named by the training set: "../../x" wrote outside the cache folder, an absolute
+    name replaced the folder, "a/b" made a sub-folder. Such names are refused, naming them and the rule."""
+    X, y = tiny_images()
+    monkeypatch.setattr(images, "image_cell", lambda *a, **k: pytest.fail("a cell ran"))
+    run = dict(val=tiny_images(4, 8, 1), test=tiny_images(4, 8, 2), conditions=["none", "rumi"], seeds=[0],
+               cnn_params=TINY_CNN, gan_params=lambda m: images.image_gan_params(m, 2, 4),
+               store=tmp_path / "run" / "runs.jsonl", minority=0, log=None)
+    for name in ["../../ESCAPED", str(tmp_path / "abs"), "a/b", "a\\b", ".", "..", "", ".hidden", "-x", "x" * 101,
+                 "é", "a b", "a\nb"]:
+        with pytest.raises(ValueError, match="the training set .* cannot name a file: .*letters, digits"):
+            images.compare_on_images(train={"ok": (X, y), name: (X, y)}, **run)
+    with pytest.raises(ValueError, match="the seed '0' is not an integer"):
+        images.compare_on_images(train={"ok": (X, y)}, **{**run, "seeds": ["0"]})
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+    cache = images.GANSampleCache(tmp_path / "cache")
+    for scenario, method, seed in [("../x", "rumi", 0), ("ok", "../rumi", 0), ("ok", "rumi", "../0")]:
+        with pytest.raises(ValueError, match="cannot name a file|not an integer"):
+            cache.sample_file(scenario, {"method": method}, seed, X, y, 8)
+
+
+def test_cache_file_names_of_plain_names_are_unchanged(monkeypatch):
+    """Protocol I's caches are found by these names: checking the names must not change them."""
+    monkeypatch.setattr("minority_gen._version.OUTPUT_VERSION", "0123456789abcdef")
+    X, y = np.arange(32, dtype=np.uint8).reshape(2, 4, 4), np.array([0, 1])
+    cache = images.GANSampleCache("/c")
+    names = [cache.sample_file(s, {"method": m, "n_iter": 3}, 7, X, y, 5).name
+             for s, m in [("full", "rumi"), ("severe30", "tacgan"), ("severe30", "rumi-sgan")]]
+    assert names == ["full_rumi_seed7_049b1b18894f9576.npz", "severe30_tacgan_seed7_45f09c0174be3119.npz",
+                     "severe30_rumi-sgan_seed7_3705cdc7af52d74b.npz"]
+    tagged = images.GANSampleCache("/c", tag=True).sample_file("full", {"method": "rumi"}, 0, X, y, 5)
+    assert tagged == Path("/c/full_rumi_seed0_3d64fbb5ced08600.npz")
+
+
+def test_the_cache_never_writes_through_a_planted_temporary_name(tmp_path, monkeypatch):
+    """The drawn images were saved to the fixed name ``<file>.partial.npz`` and renamed: a symbolic link planted
+    there made the save write into its target. They are now saved under a fresh name, then renamed."""
+    X, y = tiny_images()
+    monkeypatch.setattr(images.GANSampleCache, "fit_and_draw",
+                        staticmethod(lambda *a: (np.full((8, 28, 28), 3, np.uint8), 1.25)))
+    cache = images.GANSampleCache(tmp_path / "gs")
+    params = {"method": "rumi"}
+    path = cache.sample_file("sc", params, 0, X, y, 8)
+    path.parent.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n")
+    path.with_suffix(".partial.npz").symlink_to(victim)
+    drawn, seconds = cache.draw("sc", params, 0, X, y, 8, minority=0)
+    assert victim.read_text() == "mine\n" and seconds == 1.25 and (drawn == 3).all()
+    assert path.is_file() and not path.is_symlink()
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.stem + ".partial.npz"])
+    with np.load(path) as f:
+        assert sorted(f.files) == ["images", "seconds"] and float(f["seconds"]) == 1.25

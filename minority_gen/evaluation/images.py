@@ -15,6 +15,7 @@ another CNN reuse them. Protocol I (``benchmarks/protocol_i.py``) is this on Bre
 from __future__ import annotations
 
 import hashlib
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .downstream import check_gan_params
+from .files import check_name_part, write_atomically
 from .store import append_records, check_store, read_records, short_key
 
 #: Conditions without a GAN.
@@ -36,6 +38,12 @@ RECORDED = ("test_auc", "test_balanced_accuracy", "test_average_precision")
 def mix_of(condition: str) -> str | None:
     """The :data:`MIXES` suffix of a ``<method><suffix>`` condition, or None."""
     return next((mix for mix in MIXES if condition.endswith(mix)), None)
+
+
+def check_seed(seed) -> None:
+    """Refuse a seed that is not an integer (it names the GAN cache files, and seeds the fits)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"the seed {seed!r} is not an integer")
 
 
 def gan_part(condition: str) -> str | None:
@@ -94,6 +102,9 @@ class GANSampleCache:
     def sample_file(self, scenario: str, params: dict, seed: int, X, y, n_new: int) -> Path:
         from minority_gen._version import OUTPUT_VERSION
 
+        check_name_part(scenario, "the training set")  # never a path: "../x", "/x" or "a/b" would lead elsewhere
+        check_name_part(params["method"], "the method")
+        check_seed(seed)
         data = hashlib.sha1(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()
         key = short_key(scenario, params["method"], seed, params, self.tag, n_new, OUTPUT_VERSION, data)
         return self.folder / f"{scenario}_{params['method']}_seed{seed}_{key}.npz"
@@ -112,9 +123,8 @@ class GANSampleCache:
             else:
                 images, seconds = self.fit_and_draw(params, seed, X, y, n_new, minority)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                part = path.with_suffix(".partial.npz")
-                np.savez_compressed(part, images=images, seconds=seconds)
-                part.replace(path)  # whole files only: an interrupted write leaves no half cache entry
+                # whole files only, under a fresh temporary name: an interrupted write leaves no half cache entry
+                write_atomically(path, partial(np.savez_compressed, images=images, seconds=seconds), ".npz")
             if grid is not None:
                 save_image_grid(grid, X[y == minority], y[y == minority], images, np.full(len(images), minority),
                                 n_per_class=10, title=f"{scenario}, class {minority}: real (top) vs "
@@ -223,11 +233,16 @@ def image_cell(X, y, val, test, condition: str, seed: int, cnn_params: Mapping, 
 
 
 def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority, seeds: Sequence[int]) -> None:
-    """Refuse, before any training, what :func:`compare_on_images` cannot run: no seeds or training sets, other
-    than two classes, a minority that is not the smaller class of a training set, images of other shapes, or
-    labels and images of different counts."""
+    """Refuse, before any training, what :func:`compare_on_images` cannot run: no seeds or training sets, a seed
+    that is not an integer, a training set name that cannot be part of a file name (:func:`.files.check_name_part`:
+    the GAN cache files are named by it), other than two classes, a minority that is not the smaller class of a
+    training set, images of other shapes, or labels and images of different counts."""
     if not seeds or not train:
         raise ValueError("give at least one seed and one training set")
+    for seed in seeds:
+        check_seed(seed)
+    for scenario in train:
+        check_name_part(scenario, "the training set")
     shape, classes = None, None
     for name, (X, y) in [*((f"training set {k!r}", v) for k, v in train.items()), ("val", val), ("test", test)]:
         X, y = np.asarray(X), np.asarray(y)
@@ -265,6 +280,7 @@ def gan_settings(conditions: Sequence[str], gan_params: Callable[[str], dict] | 
                              "method, e.g. gan_params=lambda m: image_gan_params(m, n_iter=1000, width=16).")
     settings = {}
     for method in methods:
+        check_name_part(method, "the method")  # it names the GAN cache files
         params = dict(gan_params[method] if isinstance(gan_params, Mapping) else gan_params(method))
         what = f"gan_params for {method!r}"
         if params.get("method") != method:
