@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import stat
 import subprocess
 import warnings
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import OUTPUT_VERSION
+from .files import write_atomically
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 def code_fingerprint() -> str:
@@ -206,11 +208,40 @@ def _now() -> str:
 _CELL = {"dataset", "fold", "classifier", "oversampler"}
 
 
+#: The largest store read back (bytes): a store of a million cells is far smaller; a larger file is refused
+#: rather than read into memory.
+MAX_STORE_BYTES = 2 << 30
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def _kind(path: Path) -> os.stat_result | None:
+    """The ``stat`` of a store file that exists (``None`` when absent); ``ValueError`` for anything but a regular
+    file (a FIFO would block the read, a device never end it) or a link to no file, and for a file larger than
+    :data:`MAX_STORE_BYTES`."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ValueError(f"{path} is a symbolic link to a missing file ({os.readlink(path)}); a store is "
+                             "never created through a link. Give the real path or another one.") from None
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _SPECIAL if test(st.st_mode)), "a special file")
+        raise ValueError(f"{path} is {kind}, not a regular file; a store is a JSON-lines file (e.g. runs.jsonl): "
+                         "give a new file or an earlier store.")
+    if st.st_size > MAX_STORE_BYTES:
+        raise ValueError(f"{path} holds {st.st_size} bytes, more than a store is read ({MAX_STORE_BYTES} bytes); "
+                         "give a new store, or split or prune this one.")
+    return st
+
+
 def check_store(path) -> Path:
-    """``path`` as a :class:`~pathlib.Path` if it can be a store: absent, empty, or a file whose first line is a
-    JSON object (a record). Anything else (a folder, a CSV, someone else's file) raises ``ValueError`` before any
-    work, so that appending records never spoils a file that is not a store. Reads at most the first line's first
-    MiB.
+    """``path`` as a :class:`~pathlib.Path` if it can be a store: absent, empty, or a regular file whose first line
+    is a JSON object (a record), of at most :data:`MAX_STORE_BYTES`. Anything else (a folder, a CSV, someone else's
+    file, a FIFO or a device) raises ``ValueError`` before any work, so that appending records never spoils a file
+    that is not a store. Reads at most the first line's first MiB.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -226,7 +257,7 @@ def check_store(path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
-    if path.is_file():
+    if _kind(path) is not None:
         with open(path, "rb") as f:
             first = f.readline(1 << 20).strip()
         try:
@@ -252,7 +283,7 @@ def read_records(path, stacklevel: int = 2) -> list:
     ([{'a': 1}, [3]], ['runs.jsonl:3 is not JSON (a write cut short?); skipped.'])
     """
     path = Path(path)
-    if not path.exists():
+    if _kind(path) is None:
         return []
     records = []
     for n, line in enumerate(path.read_text().splitlines(), 1):
@@ -287,9 +318,11 @@ def prune_store(path, version: str | None = None, keep: tuple[str, ...] = ()) ->
     """Drop from a store the cells of the package's samplers computed at an output version other than
     ``version`` (default: :func:`code_fingerprint`) and those in ``keep`` (older versions whose reports must
     still regenerate); such cells are never read back. Cells of other samplers and lines that are not cells
-    are kept as they are. The file is replaced atomically (a temporary file beside it, then ``os.replace``).
+    are kept as they are. The file is replaced atomically (:func:`.files.write_atomically`: a new file beside it
+    under a fresh name, then ``os.replace``).
     Returns ``(lines kept, lines dropped)``."""
     path, versions = Path(path), {version or code_fingerprint(), *keep}
+    _kind(path)  # a regular file of a bounded size (a missing one: read_text says so)
     kept, dropped = [], 0
     for line in path.read_text().splitlines():
         try:
@@ -301,9 +334,8 @@ def prune_store(path, version: str | None = None, keep: tuple[str, ...] = ()) ->
             dropped += 1
         elif line.strip():
             kept.append(line)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(f"{line}\n" for line in kept))
-    os.replace(tmp, path)
+    text = "".join(f"{line}\n" for line in kept)
+    write_atomically(path, lambda tmp: tmp.write_text(text))  # a fresh temporary name: never a planted link's
     return len(kept), dropped
 
 
