@@ -184,7 +184,9 @@ def compare_oversamplers(
         mixed table, see ``X``). ``"standard"``: ``StandardScaler``, or the
         mixed-table encoding.
     errors : {"raise", "warn"}, default="raise"
-        When a sampler fails on a fold: raise, or warn and leave that fold out.
+        When a sampler fails on a fold: raise, or warn and leave that fold out
+        (the messages, in task order, are then in the result's
+        ``attrs["failures"]``, which :func:`write_report` lists).
         A raised ``ValueError`` names the first failing (oversampler, fold)
         in that order, as a serial run would, and its ``__cause__`` is the
         sampler's (or classifier's) exception; from a worker process that is
@@ -244,6 +246,7 @@ def compare_oversamplers(
     tasks = [(shared, label, spec, fold, train, test)
              for label, spec in samplers.items() for fold, (train, test) in enumerate(splits)]
     done: list = [None] * len(tasks)
+    left_out: dict[int, str] = {}  # errors="warn": the message of each (oversampler, fold) left out
     failed: dict[int, TaskError] = {}  # the first in task order is raised: the serial run's error
     results = run_unordered(_fold_task, tasks, n_jobs)
     with tqdm(total=len(tasks), desc="oversampler × fold", disable=not progress, dynamic_ncols=True) as bar:
@@ -254,6 +257,7 @@ def compare_oversamplers(
                 done[index] = records
                 if failure is not None:
                     warnings.warn(failure + " (fold left out)", RuntimeWarning, stacklevel=2)
+                    left_out[index] = failure
                 _, label, _, fold, _, _ = tasks[index]
                 bar.set_postfix_str(f"{label}, fold {fold + 1}/{len(splits)} done")
                 bar.update(1)
@@ -263,7 +267,10 @@ def compare_oversamplers(
         results.close()  # joblib cancels the tasks not started
         failed[min(failed)].raise_from(ValueError)
     records = [r for task_records in done for r in task_records]  # the serial order, whatever finished first
-    return pd.DataFrame(records, columns=["oversampler", "classifier", "fold", "metric", "value"])
+    frame = pd.DataFrame(records, columns=["oversampler", "classifier", "fold", "metric", "value"])
+    if left_out:  # for the report (write_report lists them), in task order
+        frame.attrs["failures"] = [left_out[i] for i in sorted(left_out)]
+    return frame
 
 
 @dataclass

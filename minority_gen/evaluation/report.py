@@ -172,6 +172,8 @@ def plot_comparison(results: pd.DataFrame, metrics: Sequence[str] | None = None,
     summary = summarise(results)
     if metrics is None:
         metrics = [m for m in dict.fromkeys(summary["metric"]) if m != "n_synthetic"]
+    if not len(metrics) or summary.empty:
+        raise ValueError("no results to plot: every oversampler failed on every fold (or no metric was asked for)")
     oversamplers = list(dict.fromkeys(summary["oversampler"]))
     classifiers = list(dict.fromkeys(summary["classifier"]))
     ncols = min(3, len(metrics))
@@ -228,11 +230,11 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
                  title: str = "minority-gen evaluation", notes: Sequence[str] = ()) -> os.PathLike:
     """Write ``report.md`` with tables and PNG plots, plus the raw results as CSV, into ``out_dir``.
 
-    Files: ``report.md``, ``downstream.png``, ``downstream_folds.csv``
-    (tidy, one row per fold and metric), ``downstream_summary.csv`` and,
-    with ``quality``, ``quality.png`` and ``quality.csv``. ``notes`` are
-    markdown lines placed under the title (command, machine, timing …).
-    Returns the path of ``report.md``.
+    Files: ``report.md``, ``downstream.png``, ``downstream_folds.csv`` (tidy, one row per fold and metric),
+    ``downstream_summary.csv`` and, with ``quality``, ``quality.png`` and ``quality.csv``. ``notes`` are markdown
+    lines placed under the title (command, machine, timing …). The folds :func:`compare_oversamplers` left out
+    (``errors="warn"``: its result's ``attrs["failures"]``) are listed; without scores, no plot. Returns the path
+    of ``report.md``.
 
     Examples
     --------
@@ -242,21 +244,23 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
     >>> write_report(tempfile.mkdtemp(), res).name
     'report.md'
     """
-    from pathlib import Path
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     downstream.to_csv(out / "downstream_folds.csv", index=False)
     summarise(downstream).to_csv(out / "downstream_summary.csv", index=False)
-    plot_comparison(downstream, path=out / "downstream.png")
-    n_folds = downstream["fold"].nunique()
-    lines = [f"# {title}", "", *notes, "",
-             "## Downstream classifiers", "",
-             f"Mean ± std over {n_folds} stratified folds; resampling inside the training folds only "
-             "(`make_pipeline(StandardScaler(), sampler, classifier)`). Best mean in bold. "
-             "`fit_time_s`: seconds the oversampler took per fold; `n_synthetic`: rows it added; "
-             "ROC AUC and average precision take the minority class as positive.", "",
-             markdown_table(downstream), "", "![downstream metrics](downstream.png)", ""]
+    lines = [f"# {title}", "", *notes, "", "## Downstream classifiers", ""]
+    if len(downstream):
+        plot_comparison(downstream, path=out / "downstream.png")
+        lines += [f"Mean ± std over {downstream['fold'].nunique()} stratified folds; resampling inside the "
+                  "training folds only (`make_pipeline(StandardScaler(), sampler, classifier)`). Best mean in bold. "
+                  "`fit_time_s`: seconds the oversampler took per fold; `n_synthetic`: rows it added; "
+                  "ROC AUC and average precision take the minority class as positive.", "",
+                  markdown_table(downstream), "", "![downstream metrics](downstream.png)", ""]
+    else:
+        lines += ["No scores (no plot): every oversampler failed on every fold (listed below).", ""]
+    failures = downstream.attrs.get("failures", ())
+    if failures:
+        lines += ["Folds left out (the oversampler failed on them):", "", *(f"* {m}" for m in failures), ""]
     if quality is not None and len(quality):
         quality.to_csv(out / "quality.csv", index=False)
         plot_quality(quality, path=out / "quality.png")
