@@ -104,6 +104,7 @@ MAX_RATIO = 8
 FITTED = ("sampling_strategy_", "n_features_in_", "feature_names_in_", "layout_", "history_")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DATE = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same model gives the same bytes
+_NESTED = "its JSON is nested too deeply"  # a RecursionError while reading it (e.g. 200,000 "[")
 
 
 class ModelFileError(ValueError):
@@ -212,7 +213,10 @@ def load_sampler(path, cls, with_metadata: bool = False):
     manifest, members = read_archive(path)
     fail = lambda why: ModelFileError(f"{path}: {why}")  # noqa: E731
     if manifest["format_version"] == 1:
-        params, model, fitted, metadata = persistence_v1.load(members, fail)
+        try:
+            params, model, fitted, metadata = persistence_v1.load(members, fail)
+        except RecursionError:  # JSON nested deeper than Python recurses (e.g. 200,000 "[")
+            raise fail(f"the model cannot be read ({_NESTED}); the file is damaged or crafted.") from None
         sampler = make_sampler(cls, params, fail)
         attach(sampler, model, fitted, fail)
         return (sampler, metadata) if with_metadata else sampler
@@ -224,15 +228,17 @@ def load_sampler(path, cls, with_metadata: bool = False):
             fitted, model_state = from_json(state["fitted"]), from_json(state["model"])
             metadata = from_json(json.loads(members["metadata.json"])) if "metadata.json" in members else None
     except (StateError, json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, safetensors.SafetensorError,
-            ValueError) as exc:
-        raise fail(f"the model cannot be read ({type(exc).__name__}: {exc}); it was written by an incompatible "
-                   "version or damaged.") from None
+            ValueError, RecursionError) as exc:
+        why = _NESTED if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise fail(f"the model cannot be read ({why}); it was written by an incompatible version or "
+                   "damaged.") from None
     sampler = make_sampler(cls, params, fail)
     try:
         tensors = read_tensors(members["weights.safetensors"])
         model = FittedModel.from_state(model_state, tensors)
-    except (StateError, KeyError, TypeError, ValueError, AttributeError, safetensors.SafetensorError) as exc:
-        raise fail(f"the model cannot be rebuilt ({exc}).") from None
+    except (StateError, KeyError, TypeError, ValueError, AttributeError, safetensors.SafetensorError,
+            RecursionError) as exc:
+        raise fail(f"the model cannot be rebuilt ({_NESTED if isinstance(exc, RecursionError) else exc}).") from None
     attach(sampler, model, fitted, fail)
     return (sampler, metadata) if with_metadata else sampler
 
@@ -312,8 +318,8 @@ def check_manifest(path: Path, data: dict[str, bytes], not_model: str) -> dict:
     try:
         manifest = json.loads(data.pop(MANIFEST))
         fmt, version = manifest.get("format"), manifest.get("format_version")
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-        raise ModelFileError(f"{path}: its manifest is not valid JSON; the file is damaged.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, RecursionError):
+        raise ModelFileError(f"{path}: its manifest is not valid JSON (or {_NESTED}); the file is damaged.") from None
     if fmt != FORMAT:
         raise ModelFileError(not_model)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:

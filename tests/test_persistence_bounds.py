@@ -175,3 +175,26 @@ def test_a_state_cannot_set_any_other_attribute(tmp_path):
     with pytest.raises(ModelFileError, match=r"unexpected or missing: \['fit'\]"):
         GANOversampler.load(path)
     assert callable(GANOversampler.fit)
+
+
+def test_json_nested_too_deeply_is_refused_as_a_damaged_file(tmp_path):
+    """A config.json of 200,000 nested "[" (its checksum updated) raised RecursionError, which the CLI calls an
+    unexpected error, instead of the model-file error naming the file. Every JSON member and format 1 too."""
+    X, y = _table()
+    good = tmp_path / "good.mgz"
+    GANOversampler(**TINY).fit(X, y).save(good)
+    deep = b"[" * 200_000 + b"]" * 200_000
+    v1 = ROOT / "tests" / "data" / "v1_rumi_default.mgz"
+    for source, member in [(good, "config.json"), (good, "state.json"), (v1, "config.json"), (v1, "state.json")]:
+        path = tmp_path / f"{source.stem}_{member}.mgz"
+        path.write_bytes(source.read_bytes())
+        _rewrite(path, member, deep)
+        with pytest.raises(ModelFileError, match=rf"{path.name}: the model cannot be read \(its JSON is nested too "
+                                                 r"deeply\)"):
+            GANOversampler.load(path)
+    path = tmp_path / "manifest.mgz"
+    with zipfile.ZipFile(good) as zf, zipfile.ZipFile(path, "w") as out:
+        for name in zf.namelist():
+            out.writestr(name, deep if name == "manifest.json" else zf.read(name))
+    with pytest.raises(ModelFileError, match=r"manifest.mgz: its manifest is not valid JSON \(or its JSON is nested"):
+        GANOversampler.load(path)
