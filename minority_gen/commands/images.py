@@ -36,7 +36,7 @@ from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
-from ._output import Outputs, class_folder_names
+from ._output import Outputs, class_folder_name, class_folder_names
 
 NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
@@ -231,8 +231,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
-    image_suffixes = set(Image.registered_extensions())
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes),
+    classes = {class_folder_name(d.name) for d in args.folder.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_folders=classes, nested=True),
                    holds="this command writes a folder of PNG files (one sub-folder per class)")
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
         if path is not None:

@@ -1,0 +1,61 @@
+"""Output-safety cases of the command line found by an audit: each was a defect before its fix.
+
+``--overwrite`` deletes only what the command can have written; outputs that
+cannot be written are refused before training; a SIGTERM cleans up as Ctrl-C
+does; messages have a bounded size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minority_gen.cli import main
+
+from .cli_helpers import error_line
+from .test_cli_reliability import Command, _tree, no_training  # noqa: F401  (no_training: a fixture)
+
+
+def _png(path, size=16):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.zeros((size, size), dtype=np.uint8)).save(path)
+
+
+@pytest.mark.parametrize("name", ["images", "evaluate"])
+@pytest.mark.parametrize("stray", [".env", "malignant/.notes", "malignant/.cache/x.png", "other/x.png",
+                                   "malignant/doc.pdf", "malignant/fake.png", "notes.md", "data.csv"])
+def test_overwrite_refuses_what_the_command_cannot_have_written(name, stray, tmp_path, capsys, no_training):
+    command = Command(name, tmp_path)
+    out = tmp_path / "out"
+    command.make_existing(out)
+    if name == "evaluate" and stray.startswith("malignant/"):
+        stray = stray.replace("malignant/", "downstream/")
+    target = out / stray
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if stray.endswith("x.png"):
+        _png(target)
+    else:
+        target.write_text("mine")
+    before = _tree(tmp_path)
+    assert main(command.argv(out, "--overwrite")) == 2
+    line = error_line(capsys, name)
+    assert "which this command does not write" in line
+    assert str(out / stray.split("/")[0]) in line
+    assert _tree(tmp_path) == before
+
+
+def test_overwrite_replaces_the_commands_own_outputs(tmp_path):
+    command = Command("images", tmp_path)
+    out = tmp_path / "out"
+    command.make_existing(out)
+    _png(out / "benign" / "sub" / "copied.png")
+    assert main(command.argv(out, "--overwrite")) == 0
+    assert not (out / "malignant" / "stale.png").exists()
+    command = Command("evaluate", tmp_path)
+    report = tmp_path / "report"
+    report.mkdir()
+    for name in ("report.md", "downstream.png", "results.csv", "scores_lr.csv", "cd_rf.png"):
+        (report / name).write_text("old")
+    assert main(command.argv(report, "--overwrite")) == 0
+    assert (report / "report.md").read_text() != "old" and not (report / "results.csv").exists()
