@@ -25,7 +25,8 @@ def _png(path, size=16):
 @pytest.mark.parametrize("name", ["images", "evaluate"])
 @pytest.mark.parametrize("stray", [".env", "malignant/.notes", "malignant/.cache/x.png", "other/x.png",
                                    "malignant/doc.pdf", "malignant/fake.png", "notes.md", "data.csv"])
-def test_overwrite_refuses_what_the_command_cannot_have_written(name, stray, tmp_path, capsys, no_training):
+@pytest.mark.usefixtures("no_training")
+def test_overwrite_refuses_what_the_command_cannot_have_written(name, stray, tmp_path, capsys):
     command = Command(name, tmp_path)
     out = tmp_path / "out"
     command.make_existing(out)
@@ -59,3 +60,14 @@ def test_overwrite_replaces_the_commands_own_outputs(tmp_path):
         (report / name).write_text("old")
     assert main(command.argv(report, "--overwrite")) == 0
     assert (report / "report.md").read_text() != "old" and not (report / "results.csv").exists()
+
+
+@pytest.mark.usefixtures("no_training")
+def test_copy_originals_refuses_an_original_named_like_a_generated_image(tmp_path, capsys):
+    command = Command("images", tmp_path)
+    _png(command.input / "malignant" / "Synthetic_00001.png")
+    out = tmp_path / "out"
+    assert main(command.argv(out, "--copy-originals")) == 2
+    line = error_line(capsys, "images")
+    assert "--copy-originals: malignant/Synthetic_00001.png" in line and "rename those originals" in line
+    assert not out.exists()

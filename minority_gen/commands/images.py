@@ -20,6 +20,7 @@ them, atomically, once training is done.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import time
@@ -58,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-images", type=positive_int, default=2,
                         help="refuse class folders with fewer images than this (default 2)")
     parser.add_argument("--copy-originals", action="store_true",
-                        help="also copy the original files into --out, giving a balanced folder")
+                        help="also copy the original files into --out, giving a balanced folder (refused when an "
+                             "original is named like a generated image, synthetic_00000.png ...)")
     add_save_model_argument(parser)
     add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid, --loss-plot or "
                                    "--save-model")
@@ -203,6 +205,21 @@ def _to_array(img, color: str, resize) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
+#: The names of the generated images (``synthetic_00000.png`` ...), case ignored as some file systems do.
+_SYNTHETIC_NAME = re.compile(r"synthetic_\d{5,}\.png", re.IGNORECASE)
+
+
+def _check_copies(folder: Path, files: list[Path], labels) -> None:
+    """Refuse ``--copy-originals`` when an original would overwrite a generated image of its class folder."""
+    clashes = [str(f.relative_to(folder)) for f, cls in zip(files, labels)
+               if f.parent == folder / cls and _SYNTHETIC_NAME.fullmatch(f.name)]
+    if clashes:
+        listed = ", ".join(clashes[:3]) + (f" and {len(clashes) - 3} more" if len(clashes) > 3 else "")
+        raise CommandError(f"--copy-originals: {listed} in {folder} would be copied over the generated images, "
+                           "which are named synthetic_00000.png ...; rename those originals, or leave out "
+                           "--copy-originals.")
+
+
 def _check_plot_path(option: str, path: Path) -> None:
     from matplotlib.backend_bases import FigureCanvasBase
 
@@ -242,6 +259,8 @@ def run(args: argparse.Namespace) -> int:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
     folders = class_folder_names(np.unique(y))
+    if args.copy_originals:
+        _check_copies(args.folder, files, y)
     if args.ddp:  # every rank trains; rank 0 then draws the rows fit_resample would and writes everything
         import torch.distributed as dist
 
