@@ -7,6 +7,13 @@ does; messages have a bounded size.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -71,3 +78,28 @@ def test_copy_originals_refuses_an_original_named_like_a_generated_image(tmp_pat
     line = error_line(capsys, "images")
     assert "--copy-originals: malignant/Synthetic_00001.png" in line and "rename those originals" in line
     assert not out.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_sigterm_removes_the_temporary_output_and_created_parents(tmp_path):
+    command = Command("images", tmp_path)
+    parent = tmp_path / "new" / "deep"
+    argv = command.argv(parent / "out")
+    argv[argv.index("--n-iter") + 1] = "1000000"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "minority_gen", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (parent.is_dir() and any(p.name.startswith(".minority-gen-tmp-") for p in parent.iterdir())):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        time.sleep(1.0)  # training under way
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == ("minority-gen images: error: terminated (SIGTERM); no output was written "
+                                            "or changed.")
+    assert not (tmp_path / "new").exists()

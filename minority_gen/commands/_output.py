@@ -15,7 +15,7 @@ never ends in an error about its output and never leaves half a result:
   its final path (``.minority-gen-tmp-…``), lets the command write there and
   renames everything into place only once the command has succeeded. A folder
   replaced by ``--overwrite`` is deleted only after the new one is in place.
-  On any failure, Ctrl-C included, the temporary outputs and the parent
+  On any failure, Ctrl-C and SIGTERM included, the temporary outputs and the parent
   folders created for them are removed, and existing outputs stay untouched.
 * :func:`class_folder_names` names the class folders of image outputs from
   the class labels: one safe name per label, so that no label (``"../x"``,
