@@ -18,9 +18,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from minority_gen import GANOversampler
 from minority_gen.cli import main
+from minority_gen.commands._output import name_limit
 
 from .cli_helpers import error_line
+from .conftest import TINY
 from .test_cli_reliability import Command, _tree, no_training  # noqa: F401  (no_training: a fixture)
 
 
@@ -103,3 +106,44 @@ def test_sigterm_removes_the_temporary_output_and_created_parents(tmp_path):
     assert err.strip().splitlines()[-1] == ("minority-gen images: error: terminated (SIGTERM); no output was written "
                                             "or changed.")
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.usefixtures("no_training")
+@pytest.mark.parametrize("name", ["resample", "images", "evaluate"])
+@pytest.mark.parametrize("out", [".", ".."])
+def test_an_output_named_dot_is_refused(name, out, tmp_path, capsys, monkeypatch):
+    command = Command(name, tmp_path)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "a" / "b")
+    before = _tree(tmp_path)
+    assert main(command.argv(Path(out))) == 2
+    assert f"--out {out} names no file or folder of its own; give a new name" in error_line(capsys, name)
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.usefixtures("no_training")
+@pytest.mark.parametrize("name", ["resample", "images", "evaluate"])
+def test_a_name_too_long_for_the_temporary_name_is_refused(name, tmp_path, capsys):
+    command = Command(name, tmp_path)
+    limit = name_limit(tmp_path / "out")  # 255 on most file systems
+    out = tmp_path / ("x" * (limit - 15))
+    before = _tree(tmp_path)
+    assert main(command.argv(out)) == 2
+    line = error_line(capsys, name)
+    assert f"the name is {limit - 15} bytes" in line
+    assert f"at most {limit} bytes per name, so choose a name of at most {limit - 27}" in line
+    assert main(command.argv(tmp_path / ("y" * (limit + 1)) / "out")) == 2
+    assert f"is {limit + 1} bytes, more than this file system's limit of {limit} bytes" in error_line(capsys, name)
+    assert _tree(tmp_path) == before
+
+
+def test_sample_refuses_a_class_whose_folder_name_is_too_long(tmp_path, capsys):
+    label = "c" * 300
+    X = np.random.default_rng(0).integers(0, 256, (17, 16, 16)).astype(np.uint8)
+    y = np.array(["normal"] * 14 + [label] * 3, dtype=object)
+    GANOversampler(**{**TINY, "hidden_dims": (4,)}).fit(X, y).save(tmp_path / "m.mgz")
+    out = tmp_path / "out"
+    assert main(["sample", str(tmp_path / "m.mgz"), "--n", "2", "--class", label, "--out", str(out)]) == 2
+    line = error_line(capsys, "sample")
+    assert "(300 characters) would be written to a folder whose name is 300 bytes" in line and len(line) < 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.mgz"]

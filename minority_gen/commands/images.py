@@ -37,7 +37,7 @@ from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
-from ._output import Outputs, class_folder_name, class_folder_names
+from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
-    folders = class_folder_names(np.unique(y))
+    folders = class_folder_names(np.unique(y), name_max=name_limit(args.out / "class"))
     if args.copy_originals:
         _check_copies(args.folder, files, y)
     if args.ddp:  # every rank trains; rank 0 then draws the rows fit_resample would and writes everything

@@ -32,7 +32,7 @@ import pandas as pd
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
 from ._common import CommandError, add_overwrite_argument, foreign_entry, positive_int, write_csv_like
-from ._output import Outputs, class_folder_name, class_folder_names
+from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "sample"
 HELP = "Draw synthetic rows (CSV) or images (PNG) of one class from a model saved with --save-model."
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         if args.label_column is not None:
             raise CommandError(f"--label-column names the class column of a CSV; {args.model} is an image model, "
                                "whose images are written to one folder per class.")
-        folder_name = class_folder_names(sampler.generators_)[label]
+        folder_name = class_folder_names([label], name_max=name_limit(args.out / "class"))[label]
         classes = {class_folder_name(c) for c in sampler.generators_}  # any class a sample run writes
         outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_folders=classes),
                        holds=f"{args.model} is an image model, which writes a folder of PNG files (one sub-folder "
