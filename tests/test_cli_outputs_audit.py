@@ -147,3 +147,14 @@ def test_sample_refuses_a_class_whose_folder_name_is_too_long(tmp_path, capsys):
     line = error_line(capsys, "sample")
     assert "(300 characters) would be written to a folder whose name is 300 bytes" in line and len(line) < 400
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.mgz"]
+
+
+@pytest.mark.usefixtures("no_training")
+def test_evaluate_refuses_a_report_folder_named_like_a_file(tmp_path, capsys):
+    command = Command("evaluate", tmp_path)
+    before = _tree(tmp_path)
+    assert main(command.argv(tmp_path / "report.md")) == 2
+    line = error_line(capsys, "evaluate")
+    assert "this command writes a report folder (report.md with PNG and CSV files), not a .md file" in line
+    assert f"--out {tmp_path / 'report'}" in line
+    assert _tree(tmp_path) == before

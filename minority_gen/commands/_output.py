@@ -54,7 +54,7 @@ from ._common import CommandError
 TMP_PREFIX = ".minority-gen-tmp-"
 #: Suffixes of files, refused in the name of a new folder output: whoever asks for ``rows.csv`` wants a file.
 FILE_SUFFIXES = frozenset(
-    ".csv .tsv .txt .json .jsonl .npy .npz .pkl .pickle .parquet .xlsx .h5 .pt .mgz .gz .zip .tar .pdf .svg "
+    ".csv .tsv .txt .md .html .json .jsonl .npy .npz .pkl .pickle .parquet .xlsx .h5 .pt .mgz .gz .zip .tar .pdf .svg "
     ".png .jpg .jpeg .gif .bmp .tif .tiff .webp".split())
 
 

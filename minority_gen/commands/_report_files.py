@@ -18,4 +18,5 @@ REPORT_FILES = frozenset({
 
 def report_folder(outputs: Outputs, path: Path) -> Path:
     """Check and register ``--out``, the report folder (:meth:`Outputs.folder`)."""
-    return outputs.folder("--out", path, foreign=lambda p: foreign_entry(p, files=REPORT_FILES))
+    return outputs.folder("--out", path, foreign=lambda p: foreign_entry(p, files=REPORT_FILES),
+                          holds="this command writes a report folder (report.md with PNG and CSV files)")
