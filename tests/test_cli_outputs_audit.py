@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from PIL import Image
 
 from minority_gen import GANOversampler
 from minority_gen.cli import main
+from minority_gen.commands import images
 from minority_gen.commands._output import name_limit
 
 from .cli_helpers import error_line
@@ -158,3 +161,45 @@ def test_evaluate_refuses_a_report_folder_named_like_a_file(tmp_path, capsys):
     assert "this command writes a report folder (report.md with PNG and CSV files), not a .md file" in line
     assert f"--out {tmp_path / 'report'}" in line
     assert _tree(tmp_path) == before
+
+
+def _png_header(path, width, height):
+    """A PNG file that declares ``width x height`` pixels (signature, IHDR and IEND only)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+
+
+def test_decompression_bombs_are_skipped_with_a_warning_naming_them(tmp_path, capsys, recwarn):
+    command = Command("images", tmp_path)
+    _png_header(command.input / "malignant" / "bomb.png", 60000, 60000)  # over twice Pillow's limit: an error
+    _png_header(command.input / "malignant" / "big.png", 10000, 10000)  # over the limit: a warning
+    X, y, files = images.read_image_folder(command.input)
+    assert len(X) == 9 and {f.name for f in files}.isdisjoint({"bomb.png", "big.png"})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("warning: skipped 2 file(s) that could not be read as images: ")
+    assert "malignant/big.png (Image size (100000000 pixels) exceeds limit" in err[0]
+    assert "malignant/bomb.png (Image size (3600000000 pixels) exceeds limit" in err[0]
+    assert not [w for w in recwarn if "decompression" in str(w.message).lower()]
+
+
+def test_resize_converts_each_image_as_it_is_read(tmp_path, monkeypatch):
+    command = Command("images", tmp_path)
+    for i in range(3):
+        _png(command.input / "malignant" / f"large{i}.png", size=200)
+    expected = images.read_image_folder(command.input, resize=(16, 16))[0]
+    kept = []  # the sizes of the images held until every file is read
+    original = images._to_array
+    monkeypatch.setattr(images, "_to_array", lambda img, *a: kept.append(img.size) or original(img, *a))
+    X = images.read_image_folder(command.input, resize=(16, 16))[0]
+    assert (200, 200) not in kept and X.shape == (12, 16, 16) and (X == expected).all()
+
+
+@pytest.mark.usefixtures("no_training")
+def test_resize_refuses_a_size_beyond_the_largest(tmp_path, capsys):
+    command = Command("images", tmp_path)
+    assert main(command.argv(tmp_path / "out", "--resize", "16384")) == 2
+    assert "--resize 16384: at most 1024 pixels a side" in error_line(capsys, "images")
+    assert not (tmp_path / "out").exists()

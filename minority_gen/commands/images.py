@@ -24,6 +24,7 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -43,6 +44,8 @@ NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
 
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+#: The longest side ``--resize`` takes: the networks grow a stage per doubling, and the images stay in memory.
+MAX_SIDE = 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +120,9 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
             f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 48x32); got {text!r}."
         )
     width, height = parts
+    if max(parts) > MAX_SIDE:
+        raise ValueError(f"--resize {text}: at most {MAX_SIDE} pixels a side (the images are kept in memory and "
+                         "the networks grow a stage per doubling); e.g. --resize 64, --resize 256 or --resize 96x64.")
     try:
         conv_stages((1, height, width))
     except ValueError:
@@ -133,7 +139,9 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     """``(X, y, files)``: uint8 images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
 
     Files at the top of ``folder``, files in class folders that are not images and image files Pillow cannot
-    read are skipped with a warning for each kind, naming them.
+    read are skipped with a warning for each kind, naming them; so are images larger than Pillow's limit
+    against decompression bombs (``Image.MAX_IMAGE_PIXELS``). With ``resize``, each image is converted and
+    resized as it is read, so that no image is kept at full size.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -148,17 +156,20 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     images, labels, files, not_images, unreadable = [], [], [], [], []
     image_suffixes = {s.lower() for s in Image.registered_extensions()}
+    bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     for class_dir in class_dirs:
         for path in sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
             name, opened = str(path.relative_to(folder)), False
             try:
-                with Image.open(path) as img:
-                    opened = True
-                    img.load()
-                    images.append(img.copy())
-            except (UnidentifiedImageError, OSError) as exc:
-                if opened or path.suffix.lower() in image_suffixes:  # an image file, damaged
-                    unreadable.append(f"{name} ({exc})")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", Image.DecompressionBombWarning)  # skipped, not printed raw
+                    with Image.open(path) as img:
+                        opened = True
+                        img.load()
+                        images.append(img.copy() if resize is None else _prepare(img, color, resize))
+            except (UnidentifiedImageError, OSError, *bombs) as exc:
+                if opened or path.suffix.lower() in image_suffixes or isinstance(exc, bombs):  # damaged or too big
+                    unreadable.append(f"{name} ({' '.join(str(exc).split())})")
                 else:
                     not_images.append(name)
                 continue
@@ -194,15 +205,21 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
 
 
 def _to_array(img, color: str, resize) -> np.ndarray:
+    return np.asarray(_prepare(img, color, resize), dtype=np.uint8)
+
+
+def _prepare(img, color: str, resize):
+    """``img`` as an ``L`` or ``RGB`` image (``auto``: ``L`` for a grayscale mode), resized to ``resize``."""
     from PIL import Image
 
+    gray = color == "gray" or (color == "auto" and img.mode in _GRAY_MODES)
     if img.mode.startswith("I;16") or img.mode == "I":
         arr = np.asarray(img, dtype=np.float64)
         img = Image.fromarray(np.clip(np.rint(arr / 257.0), 0, 255).astype(np.uint8))
-    img = img.convert("L" if color == "gray" else "RGB")
+    img = img.convert("L" if gray else "RGB")
     if resize is not None and img.size != tuple(resize):
         img = img.resize(tuple(resize), Image.Resampling.BILINEAR)
-    return np.asarray(img, dtype=np.uint8)
+    return img
 
 
 #: The names of the generated images (``synthetic_00000.png`` ...), case ignored as some file systems do.
