@@ -203,3 +203,23 @@ def test_resize_refuses_a_size_beyond_the_largest(tmp_path, capsys):
     assert main(command.argv(tmp_path / "out", "--resize", "16384")) == 2
     assert "--resize 16384: at most 1024 pixels a side" in error_line(capsys, "images")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("no_training")
+def test_a_missing_target_lists_a_bounded_number_of_columns(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("1" for _ in range(5000)) + "\n")
+    assert main(["resample", str(path), "--target", "label", "--out", str(tmp_path / "o.csv")]) == 2
+    line = error_line(capsys, "resample")
+    assert "its 5000 columns: 'c0', 'c1'" in line and "'c19' ... and 4980 more" in line and len(line) < 500
+
+
+@pytest.mark.usefixtures("no_training")
+def test_per_class_listings_are_bounded(tmp_path, capsys):
+    root = tmp_path / "in"
+    for i in range(60):
+        _png(root / f"class{i:02d}" / "only.png")
+    assert main(["images", str(root), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    line = error_line(capsys, "images")
+    assert "60 class folder(s) with too few images: 'class00': 1" in line and "... and 40 more" in line
+    assert len(line) < 600

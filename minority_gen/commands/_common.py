@@ -21,6 +21,17 @@ class CommandError(Exception):
     """A user error the command line reports as one ``error:`` line, exit code 2 (no traceback)."""
 
 
+def listed(items, limit: int = 20, sep: str = ", ") -> str:
+    """At most ``limit`` of ``items`` joined by ``sep``, then how many more: a message line stays short.
+
+    >>> listed(map(str, range(25)), limit=3)
+    '0, 1, 2 ... and 22 more'
+    """
+    items = list(items)
+    more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
+    return sep.join(str(item) for item in items[:limit]) + more
+
+
 def positive_int(text: str) -> int:
     """``argparse`` type: an integer >= 1."""
     try:
@@ -119,8 +130,8 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
         raise FileNotFoundError(f"no such CSV file: {path}")
     repeated = repeated_names(header_names(path))
     if repeated:
-        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in repeated.items())
-        raise CommandError(f"the header of {path} repeats column names: {listed}; give each column its own "
+        names = listed((f"{name!r} (columns {listed(at, 5)})" for name, at in repeated.items()), sep="; ")
+        raise CommandError(f"the header of {path} repeats column names: {names}; give each column its own "
                            f"name in the header line (read as it is, a repeat would become "
                            f"{next(iter(repeated))}.1 and reach the output under that name).")
     try:
@@ -128,7 +139,8 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {path} as a CSV file with a header row: {exc}") from None
     if target not in df.columns:
-        raise CommandError(f"--target {target!r} is not a column of {path}; columns: {list(df.columns)}")
+        raise CommandError(f"--target {target!r} is not a column of {path}; its {len(df.columns)} columns: "
+                           f"{listed(map(repr, df.columns))}")
     y = df[target]
     empty = y.isna().to_numpy().nonzero()[0]
     if len(empty):
@@ -143,7 +155,7 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
             raise CommandError(
                 f"the target column {target!r} of {path} holds {len(fractional)} distinct non-integer "
                 f"number{'s' if len(fractional) > 1 else ''} ({examples}); it looks continuous, not like classes. "
-                f"Give the class column with --target; columns: {list(df.columns)}.")
+                f"Give the class column with --target; columns: {listed(map(repr, df.columns))}.")
     classes = y.unique()
     if len(classes) < 2:
         found = "no rows"

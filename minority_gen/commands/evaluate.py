@@ -50,7 +50,7 @@ from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description
 from ..methods import available_methods
 from ..oversampler import GANOversampler
-from ._common import CommandError, add_overwrite_argument, check_folds, read_csv_table
+from ._common import CommandError, add_overwrite_argument, check_folds, listed, read_csv_table
 from ._data_checks import check_data_kind
 from ._gan_options import check_gan_params, parse_params
 from ._output import Outputs
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     report_folder(outputs, args.out)
     counts = y.value_counts()
     print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
-          + ", ".join(f"{c}: {n}" for c, n in counts.items()))
+          + listed(f"{c}: {n}" for c, n in counts.items()))
 
     features = X if mixed else X.to_numpy(dtype=np.float64)
     downstream = compare_oversamplers(

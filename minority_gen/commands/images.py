@@ -35,7 +35,7 @@ from ..diffaugment import resolve_policy
 from ..nets import conv_stages, supported_sizes_near
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
-from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
+from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, listed, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
@@ -185,7 +185,8 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
         raise ValueError(
-            f"class folder(s) with too few images: {few}; each class needs at least {min_images} images "
+            f"{len(few)} class folder(s) with too few images: {listed(f'{k!r}: {n}' for k, n in few.items())}; "
+            f"each class needs at least {min_images} images "
             "(--min-images) to train on. Add images, or move the folder out of the input."
         )
     if color == "auto":
@@ -195,9 +196,9 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
         if len(sizes) > 1:
             example = {s: next(str(f.relative_to(folder)) for f, i in zip(files, images) if i.size == s)
                        for s in sizes}
-            listed = "; ".join(f"{w}x{h}: {n} (e.g. {example[(w, h)]})" for (w, h), n in sizes.most_common(5))
+            common = "; ".join(f"{w}x{h}: {n} (e.g. {example[(w, h)]})" for (w, h), n in sizes.most_common(5))
             raise ValueError(
-                f"the images have {len(sizes)} different sizes (width x height: {listed}). Pass --resize "
+                f"the images have {len(sizes)} different sizes (width x height: {common}). Pass --resize "
                 "SIZE (e.g. --resize 64) to resize them all, or make them the same size."
             )
     arrays = [_to_array(img, color, resize) for img in images]
@@ -231,9 +232,8 @@ def _check_copies(folder: Path, files: list[Path], labels) -> None:
     clashes = [str(f.relative_to(folder)) for f, cls in zip(files, labels)
                if f.parent == folder / cls and _SYNTHETIC_NAME.fullmatch(f.name)]
     if clashes:
-        listed = ", ".join(clashes[:3]) + (f" and {len(clashes) - 3} more" if len(clashes) > 3 else "")
-        raise CommandError(f"--copy-originals: {listed} in {folder} would be copied over the generated images, "
-                           "which are named synthetic_00000.png ...; rename those originals, or leave out "
+        raise CommandError(f"--copy-originals: {listed(clashes, 3)} in {folder} would be copied over the generated "
+                           "images, which are named synthetic_00000.png ...; rename those originals, or leave out "
                            "--copy-originals.")
 
 
@@ -323,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
             plot_loss_curves(sampler.history_, tmp[args.loss_plot])
         if args.save_model is not None:
             save_sampler(sampler, tmp[args.save_model], metadata={"command": NAME})
-    written = ", ".join(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
+    written = listed(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
     ddp = f" on {n_processes} processes" if args.ddp else ""
     print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
           f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s{ddp}")

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
-from ._common import CommandError, add_overwrite_argument, foreign_entry, positive_int, write_csv_like
+from ._common import CommandError, add_overwrite_argument, foreign_entry, listed, positive_int, write_csv_like
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "sample"
@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _pick_class(sampler, text: str | None, path: Path):
     fitted = list(sampler.generators_)
-    names = ", ".join(str(c.item() if isinstance(c, np.generic) else c) for c in fitted)
+    names = listed(str(c.item() if isinstance(c, np.generic) else c) for c in fitted)
     if text is None:
         if len(fitted) != 1:
             raise CommandError(f"{path} can draw the classes {names}; choose one with --class.")
