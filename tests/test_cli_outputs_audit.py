@@ -223,3 +223,12 @@ def test_per_class_listings_are_bounded(tmp_path, capsys):
     line = error_line(capsys, "images")
     assert "60 class folder(s) with too few images: 'class00': 1" in line and "... and 40 more" in line
     assert len(line) < 600
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_sample_says_a_fifo_is_not_a_regular_file(tmp_path, capsys):
+    os.mkfifo(tmp_path / "model.mgz")
+    assert main(["sample", str(tmp_path / "model.mgz"), "--n", "2", "--out", str(tmp_path / "o.csv")]) == 2
+    line = error_line(capsys, "sample")
+    assert f"{tmp_path / 'model.mgz'} is a FIFO (named pipe), not a regular file" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.mgz"]

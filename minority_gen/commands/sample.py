@@ -23,6 +23,8 @@ sample from.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -99,9 +101,22 @@ def _label_column(args: argparse.Namespace, meta: dict, features) -> str:
     return name
 
 
+def _check_model_file(path: Path) -> None:
+    """Refuse a model path that exists but is no regular file (a FIFO would block, a folder is no model)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing: load_sampler says so
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a special file"
+        raise CommandError(f"{path} is {kind}, not a regular file; give the model file written by --save-model or "
+                           "GANOversampler.save.")
+
+
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    _check_model_file(args.model)
     sampler, meta = load_sampler(args.model, GANOversampler, with_metadata=True)
     meta = meta if isinstance(meta, dict) else {}
     label = _pick_class(sampler, args.label, args.model)
