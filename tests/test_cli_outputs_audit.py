@@ -232,3 +232,24 @@ def test_sample_says_a_fifo_is_not_a_regular_file(tmp_path, capsys):
     line = error_line(capsys, "sample")
     assert f"{tmp_path / 'model.mgz'} is a FIFO (named pipe), not a regular file" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.mgz"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_replaced_output_keeps_its_permissions(tmp_path):
+    table = Command("resample", tmp_path)
+    out = tmp_path / "private.csv"
+    table.make_existing(out)
+    out.chmod(0o600)
+    assert main(table.argv(out, "--overwrite")) == 0
+    assert (out.stat().st_mode & 0o777) == 0o600 and "rare" in out.read_text()
+    command = Command("images", tmp_path)
+    folder = tmp_path / "private"
+    command.make_existing(folder)
+    folder.chmod(0o700)
+    assert main(command.argv(folder, "--overwrite")) == 0
+    assert (folder.stat().st_mode & 0o777) == 0o700 and not (folder / "malignant" / "stale.png").exists()
+    new = tmp_path / "new.csv"
+    assert main(table.argv(new)) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (new.stat().st_mode & 0o777) == 0o666 & ~umask

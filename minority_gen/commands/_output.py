@@ -12,7 +12,8 @@ never ends in an error about its output and never leaves half a result:
   a regular file or a folder: a symbolic link, a FIFO, a device or a socket
   at an output path is refused, ``--overwrite`` or not.
 * :meth:`Outputs.staged` creates each output under a temporary name beside
-  its final path (``.minority-gen-tmp-…``), lets the command write there and
+  its final path (``.minority-gen-tmp-…``, with the permissions of the
+  output it replaces), lets the command write there and
   renames everything into place only once the command has succeeded. A folder
   replaced by ``--overwrite`` is deleted only after the new one is in place.
   On any failure, Ctrl-C and SIGTERM included, the temporary outputs and the parent
@@ -336,7 +337,12 @@ def _make_temp(path: Path, folder: bool) -> Path:
         fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=f"-{path.name}", dir=where)
         os.close(fd)
         tmp = Path(name)
-    os.chmod(tmp, _default_mode(folder))  # mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
+    try:  # what it replaces keeps its permissions (a private 0600 file must not become 0644)
+        old = os.lstat(path).st_mode
+        mode = stat.S_IMODE(old) if stat.S_ISREG(old) or stat.S_ISDIR(old) else _default_mode(folder)
+    except OSError:  # a new output: mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
+        mode = _default_mode(folder)
+    os.chmod(tmp, mode)
     return tmp
 
 
