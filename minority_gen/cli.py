@@ -14,7 +14,9 @@ Every failure ends in one line on stderr, ``minority-gen COMMAND: error:
   instead of the usage block (:class:`_Parser`);
 * 1: a failure while running: the GAN diverged (``DivergenceError``), a
   write failed (disk full ...), or an unexpected error;
-* 130: interrupted with Ctrl-C.
+* 130: interrupted with Ctrl-C; 143: terminated with SIGTERM (``kill``, a job
+  scheduler), which unwinds as Ctrl-C does (:class:`Terminated`), so that
+  the temporary outputs and created parent folders are removed too.
 
 Outputs are written atomically (``commands/_output.py``), so a failure leaves
 no partial output and an existing one untouched. ``--debug`` (or the
@@ -28,20 +30,22 @@ import argparse
 import importlib
 import os
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from ._version import __version__
 
 __all__ = ["build_parser", "main"]  # and CommandError, imported on first use (module __getattr__)
 
-#: Exit codes: a usage error found before training; a failure while running; Ctrl-C (128 + SIGINT).
-EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
+#: Exit codes: a usage error found before training; a failure while running; Ctrl-C (128 + SIGINT); SIGTERM.
+EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 1, 130, 143
 
 _DEBUG_HELP = "show the full traceback of an error (also: environment variable MINORITY_GEN_DEBUG=1)"
 _EPILOG = ("Exit codes: 0 done; 2 usage error (options, paths, data; found before any training); 1 failure "
-           "while running (a diverged GAN, a failed write); 130 interrupted (Ctrl-C). A failure leaves no "
-           "partial output and an existing output unchanged.")
+           "while running (a diverged GAN, a failed write); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). A "
+           "failure leaves no partial output and an existing output unchanged.")
 
 
 def __getattr__(name: str):
@@ -58,6 +62,15 @@ def _command_modules():
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             yield importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that a command unwinds (and cleans up its outputs) as on Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     debug = args.debug or os.environ.get("MINORITY_GEN_DEBUG", "") not in ("", "0")
+    main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return int(args._run(args) or 0)
     except (Exception, KeyboardInterrupt) as exc:  # SystemExit and the like pass through
@@ -119,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _close_progress_bars()
         print(f"minority-gen {args.command}: error: {message}", file=sys.stderr)
         return code
+    finally:
+        if main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _close_progress_bars() -> None:
@@ -131,6 +149,8 @@ def _close_progress_bars() -> None:
 
 def _describe(exc: BaseException) -> tuple[str, int]:
     """The error line and exit code for an exception raised by a sub-command."""
+    if isinstance(exc, Terminated):
+        return "terminated (SIGTERM); no output was written or changed.", EXIT_TERMINATED
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl-C); no output was written or changed.", EXIT_INTERRUPTED
     from .commands._common import CommandError

@@ -21,6 +21,17 @@ class CommandError(Exception):
     """A user error the command line reports as one ``error:`` line, exit code 2 (no traceback)."""
 
 
+def listed(items, limit: int = 20, sep: str = ", ") -> str:
+    """At most ``limit`` of ``items`` joined by ``sep``, then how many more: a message line stays short.
+
+    >>> listed(map(str, range(25)), limit=3)
+    '0, 1, 2 ... and 22 more'
+    """
+    items = list(items)
+    more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
+    return sep.join(str(item) for item in items[:limit]) + more
+
+
 def positive_int(text: str) -> int:
     """``argparse`` type: an integer >= 1."""
     try:
@@ -32,50 +43,57 @@ def positive_int(text: str) -> int:
     return value
 
 
-def foreign_entry(folder: Path, *, suffixes: Collection[str] = (), class_suffixes: Collection[str] = ()
-                  ) -> Path | None:
-    """The first entry of an existing output ``folder`` that the command does not write, or ``None``.
+#: The first bytes of every PNG file.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-    A command writes files ending in one of ``suffixes`` at the top of its
-    folder, and class folders (their sub-folders too) of files ending in one
-    of ``class_suffixes`` (case ignored). Hidden files such as ``.DS_Store``
-    are passed over; anything else (another file, a hidden folder, a link)
-    is foreign, and ``--overwrite``, which replaces the whole folder, refuses
-    to delete it (:meth:`~minority_gen.commands._output.Outputs.folder`).
+
+def foreign_entry(folder: Path, *, files: Collection[str] = (), class_folders: Collection[str] = (),
+                  nested: bool = False) -> Path | None:
+    """The first entry of an existing output ``folder`` that the command cannot have written, or ``None``.
+
+    A command writes the files named in ``files`` at the top of its folder
+    and PNG files (``.png``, starting with the PNG signature) in the class
+    folders named in ``class_folders``; with ``nested``, in sub-folders of
+    those too (``images --copy-originals`` keeps the input's sub-folders).
+    Anything else is foreign: another file or folder, a hidden entry
+    (``.env``, ``.DS_Store``), a link, a file of another format.
+    ``--overwrite``, which replaces the whole folder, refuses to delete it
+    (:meth:`~minority_gen.commands._output.Outputs.folder`).
 
     Examples
     --------
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "benign").mkdir()
-    >>> _ = (root / "benign" / "synthetic_00000.png").write_bytes(b"")
-    >>> foreign_entry(root, class_suffixes={".png"}) is None
+    >>> _ = (root / "benign" / "synthetic_00000.png").write_bytes(PNG_SIGNATURE)
+    >>> foreign_entry(root, class_folders={"benign"}) is None
     True
-    >>> _ = (root / "thesis.docx").write_text("months of work")
-    >>> foreign_entry(root, class_suffixes={".png"}).name
-    'thesis.docx'
+    >>> _ = (root / "benign" / ".notes").write_text("mine")
+    >>> foreign_entry(root, class_folders={"benign"}).name
+    '.notes'
     """
-    suffixes = {s.lower() for s in suffixes}
-    class_suffixes = {s.lower() for s in class_suffixes}
-
-    def foreign_file(path: Path, allowed: set[str]) -> bool:
-        hidden = path.name.startswith(".") and not path.is_symlink()
-        return not hidden and (path.is_symlink() or not path.is_file() or path.suffix.lower() not in allowed)
+    def png(path: Path) -> bool:
+        if path.name.startswith(".") or path.suffix.lower() != ".png" or path.is_symlink() or not path.is_file():
+            return False
+        with open(path, "rb") as f:
+            return f.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
 
     for entry in sorted(folder.iterdir()):
-        if entry.is_symlink() or not entry.is_dir():
-            if foreign_file(entry, suffixes):
+        if entry.is_symlink() or entry.name.startswith("."):
+            return entry
+        if not entry.is_dir():
+            if entry.name not in files or not entry.is_file():
                 return entry
             continue
-        if not class_suffixes or entry.name.startswith("."):
+        if entry.name not in class_folders:
             return entry
-        for parent, dirs, files in os.walk(entry):  # does not follow links
+        for parent, dirs, names in os.walk(entry):  # does not follow links
             for name in sorted(dirs):
                 path = Path(parent, name)
-                if name.startswith(".") or path.is_symlink():
+                if not nested or name.startswith(".") or path.is_symlink():
                     return path
-            for name in sorted(files):
-                if foreign_file(Path(parent, name), class_suffixes):
+            for name in sorted(names):
+                if not png(Path(parent, name)):
                     return Path(parent, name)
     return None
 
@@ -112,8 +130,8 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
         raise FileNotFoundError(f"no such CSV file: {path}")
     repeated = repeated_names(header_names(path))
     if repeated:
-        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in repeated.items())
-        raise CommandError(f"the header of {path} repeats column names: {listed}; give each column its own "
+        names = listed((f"{name!r} (columns {listed(at, 5)})" for name, at in repeated.items()), sep="; ")
+        raise CommandError(f"the header of {path} repeats column names: {names}; give each column its own "
                            f"name in the header line (read as it is, a repeat would become "
                            f"{next(iter(repeated))}.1 and reach the output under that name).")
     try:
@@ -121,7 +139,8 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {path} as a CSV file with a header row: {exc}") from None
     if target not in df.columns:
-        raise CommandError(f"--target {target!r} is not a column of {path}; columns: {list(df.columns)}")
+        raise CommandError(f"--target {target!r} is not a column of {path}; its {len(df.columns)} columns: "
+                           f"{listed(map(repr, df.columns))}")
     y = df[target]
     empty = y.isna().to_numpy().nonzero()[0]
     if len(empty):
@@ -136,7 +155,7 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
             raise CommandError(
                 f"the target column {target!r} of {path} holds {len(fractional)} distinct non-integer "
                 f"number{'s' if len(fractional) > 1 else ''} ({examples}); it looks continuous, not like classes. "
-                f"Give the class column with --target; columns: {list(df.columns)}.")
+                f"Give the class column with --target; columns: {listed(map(repr, df.columns))}.")
     classes = y.unique()
     if len(classes) < 2:
         found = "no rows"

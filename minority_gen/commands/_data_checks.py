@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._common import CommandError
+from ._common import listed as join_listed
 from ._constraints import cli_value
 from ._gan_options import option_of
 
@@ -62,7 +63,7 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     option = option_of("sampling_strategy", args)
     labels, sizes = np.unique(np.asarray(y), return_counts=True)
     counts = dict(zip(labels.tolist(), sizes.tolist()))
-    listed = ", ".join(f"{class_label(c)} ({n} rows)" for c, n in counts.items())
+    listed = join_listed(f"{class_label(c)} ({n} rows)" for c, n in counts.items())
     strategy = sampler.sampling_strategy
     if isinstance(strategy, Mapping):
         mapped = as_written(strategy, y)

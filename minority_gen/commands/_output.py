@@ -12,10 +12,11 @@ never ends in an error about its output and never leaves half a result:
   a regular file or a folder: a symbolic link, a FIFO, a device or a socket
   at an output path is refused, ``--overwrite`` or not.
 * :meth:`Outputs.staged` creates each output under a temporary name beside
-  its final path (``.minority-gen-tmp-…``), lets the command write there and
+  its final path (``.minority-gen-tmp-…``, with the permissions of the
+  output it replaces), lets the command write there and
   renames everything into place only once the command has succeeded. A folder
   replaced by ``--overwrite`` is deleted only after the new one is in place.
-  On any failure, Ctrl-C included, the temporary outputs and the parent
+  On any failure, Ctrl-C and SIGTERM included, the temporary outputs and the parent
   folders created for them are removed, and existing outputs stay untouched.
 * :func:`class_folder_names` names the class folders of image outputs from
   the class labels: one safe name per label, so that no label (``"../x"``,
@@ -54,7 +55,7 @@ from ._common import CommandError
 TMP_PREFIX = ".minority-gen-tmp-"
 #: Suffixes of files, refused in the name of a new folder output: whoever asks for ``rows.csv`` wants a file.
 FILE_SUFFIXES = frozenset(
-    ".csv .tsv .txt .json .jsonl .npy .npz .pkl .pickle .parquet .xlsx .h5 .pt .mgz .gz .zip .tar .pdf .svg "
+    ".csv .tsv .txt .md .html .json .jsonl .npy .npz .pkl .pickle .parquet .xlsx .h5 .pt .mgz .gz .zip .tar .pdf .svg "
     ".png .jpg .jpeg .gif .bmp .tif .tiff .webp".split())
 
 
@@ -87,6 +88,7 @@ class Outputs:
     def file(self, option: str, path: Path, example: str = "") -> Path:
         """Check and register a file output; ``example`` is a file name suggested when ``path`` is a folder."""
         path = Path(path)
+        _check_name(option, path, example or "out")
         for src in self.inputs:
             if _same(path, src):
                 raise CommandError(f"{option} {path} is the input file; choose another path so the "
@@ -117,6 +119,7 @@ class Outputs:
         :data:`FILE_SUFFIXES`) is then refused, saying so.
         """
         path = Path(path)
+        _check_name(option, path, "out")
         if holds and path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
             raise CommandError(f"{option} {path}: {holds}, not a {path.suffix} file; give a folder name, e.g. "
                                f"{option} {path.with_suffix('')}.")
@@ -196,6 +199,41 @@ class Outputs:
                         pass
 
 
+#: Bytes the temporary name (``.minority-gen-tmp-XXXXXXXX-NAME``, or ``.minority-gen-old-…``) adds to a name.
+TMP_EXTRA = len(TMP_PREFIX) + 8 + 1
+
+
+def name_limit(path: Path) -> int:
+    """The most bytes of one file name in the file system that will hold ``path`` (255 when it does not say)."""
+    existing = Path(path).absolute().parent
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    try:
+        return int(os.pathconf(existing, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def _check_name(option: str, path: Path, example: str) -> None:
+    """Refuse a path that names no entry of its own (``.``, ``..``) or a name the file system cannot hold."""
+    if path.name in ("", ".", ".."):
+        raise CommandError(f"{option} {path} names no file or folder of its own; give a new name, e.g. "
+                           f"{option} {path / example}.")
+    limit = name_limit(path)
+    parent = path.absolute().parent
+    while not os.path.lexists(parent):  # a missing parent folder is created: its name must fit too
+        if len(os.fsencode(parent.name)) > limit:
+            raise CommandError(f"{option} {path}: the folder name {parent.name[:40]}... is "
+                               f"{len(os.fsencode(parent.name))} bytes, more than this file system's limit of "
+                               f"{limit} bytes per name; choose a shorter one.")
+        parent = parent.parent
+    size = len(os.fsencode(path.name))
+    if size + TMP_EXTRA > limit:
+        raise CommandError(f"{option} {path}: the name is {size} bytes; an output is first written under a "
+                           f"temporary name {TMP_EXTRA} bytes longer, and this file system allows at most {limit} "
+                           f"bytes per name, so choose a name of at most {limit - TMP_EXTRA} bytes.")
+
+
 _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
@@ -247,12 +285,20 @@ def class_folder_name(label) -> str:
     return "_" * (len(name) - len(bare)) + bare or "_"
 
 
-def class_folder_names(labels: Iterable) -> dict:
-    """Label → :func:`class_folder_name`, refusing two labels that would share a folder."""
+def class_folder_names(labels: Iterable, name_max: int | None = None) -> dict:
+    """Label → :func:`class_folder_name`, refusing two labels that would share a folder, and a folder name of
+    more than ``name_max`` bytes (:func:`name_limit` of the output folder)."""
     names: dict = {}
     owner: dict[str, object] = {}
     for label in labels:
         name = class_folder_name(label)
+        if name_max is not None and len(os.fsencode(name)) > name_max:
+            text = str(label.item() if isinstance(label, np.generic) else label)
+            raise CommandError(
+                f"the class {text[:40]!r}... ({len(text)} characters) would be written to a folder whose name is "
+                f"{len(os.fsencode(name))} bytes, more than this file system's limit of {name_max} bytes per name; "
+                "give the class a shorter label, or draw it from Python with GANOversampler.load(path).sample(n, "
+                "y=label).")
         if name in owner and owner[name] != label:
             first, second = (repr(c.item() if isinstance(c, np.generic) else c) for c in (owner[name], label))
             raise CommandError(
@@ -291,7 +337,12 @@ def _make_temp(path: Path, folder: bool) -> Path:
         fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=f"-{path.name}", dir=where)
         os.close(fd)
         tmp = Path(name)
-    os.chmod(tmp, _default_mode(folder))  # mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
+    try:  # what it replaces keeps its permissions (a private 0600 file must not become 0644)
+        old = os.lstat(path).st_mode
+        mode = stat.S_IMODE(old) if stat.S_ISREG(old) or stat.S_ISDIR(old) else _default_mode(folder)
+    except OSError:  # a new output: mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
+        mode = _default_mode(folder)
+    os.chmod(tmp, mode)
     return tmp
 
 

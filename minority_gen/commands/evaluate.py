@@ -50,18 +50,15 @@ from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description
 from ..methods import available_methods
 from ..oversampler import GANOversampler
-from ._common import CommandError, add_overwrite_argument, check_folds, foreign_entry, read_csv_table
+from ._common import CommandError, add_overwrite_argument, check_folds, listed, read_csv_table
 from ._data_checks import check_data_kind
 from ._gan_options import check_gan_params, parse_params
 from ._output import Outputs
+from ._report_files import report_folder
 
 NAME = "evaluate"
 HELP = ("Compare oversamplers (none, SMOTE, GANs, ...) by cross-validated classifier scores and the "
         "quality of their synthetic rows; write a markdown report with plots.")
-
-
-#: What ``write_report`` writes into the report folder (anything else there is refused by --overwrite).
-REPORT_SUFFIXES = (".md", ".png", ".csv")
 
 #: GANOversampler parameters this command sets with its own options (--param refuses them).
 _OWNED = {"n_iter": "--n-iter", "batch_size": "--batch-size", "device": "--device",
@@ -96,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cv", type=int, default=5, help="stratified folds (default 5)")
     parser.add_argument("--out", type=Path, required=True,
                         help="report folder, written as a whole; must be new or empty unless --overwrite")
-    add_overwrite_argument(parser, "--out report folder (holding only .md, .png and .csv files)")
+    add_overwrite_argument(parser, "--out report folder (holding only the report's own files)")
     parser.add_argument("--n-iter", type=int, default=None,
                         help="GAN generator updates (default: the estimator's n_iter='auto')")
     parser.add_argument("--batch-size", type=int, default=None, help="GAN batch size (default: the method's)")
@@ -216,10 +213,10 @@ def run(args: argparse.Namespace) -> int:
     check_gan_params(sampler, args)
     check_data_kind(sampler, args, images=sampler.image_shape is not None, data=str(args.csv))
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.csv])
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
+    report_folder(outputs, args.out)
     counts = y.value_counts()
     print(f"{args.csv}: {len(X)} rows, {X.shape[1]} features, classes "
-          + ", ".join(f"{c}: {n}" for c, n in counts.items()))
+          + listed(f"{c}: {n}" for c, n in counts.items()))
 
     features = X if mixed else X.to_numpy(dtype=np.float64)
     downstream = compare_oversamplers(
@@ -350,7 +347,7 @@ def run_datasets(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise CommandError(f"--store {err}") from None
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.store] if args.store is not None else [])
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, suffixes=REPORT_SUFFIXES))
+    report_folder(outputs, args.out)
     tables = {name: _load(name, args.data_home) for name in names}  # every table found before any training
     for name, (X, y) in tables.items():
         print(f"{name}: {X.shape[0]} rows, {X.shape[1]} features, {int(y.sum())} minority")

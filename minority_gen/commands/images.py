@@ -20,9 +20,11 @@ them, atomically, once training is done.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -33,15 +35,17 @@ from ..diffaugment import resolve_policy
 from ..nets import conv_stages, supported_sizes_near
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
-from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, positive_int
+from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, listed, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
-from ._output import Outputs, class_folder_names
+from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "images"
 HELP = "Balance an image folder (one sub-folder per class): write synthetic PNGs per class."
 
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+#: The longest side ``--resize`` takes: the networks grow a stage per doubling, and the images stay in memory.
+MAX_SIDE = 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-images", type=positive_int, default=2,
                         help="refuse class folders with fewer images than this (default 2)")
     parser.add_argument("--copy-originals", action="store_true",
-                        help="also copy the original files into --out, giving a balanced folder")
+                        help="also copy the original files into --out, giving a balanced folder (refused when an "
+                             "original is named like a generated image, synthetic_00000.png ...)")
     add_save_model_argument(parser)
     add_overwrite_argument(parser, "--out folder (holding only class folders of images), --grid, --loss-plot or "
                                    "--save-model")
@@ -115,6 +120,9 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
             f"--resize must be SIZE or WxH with positive integers (e.g. 28 or 48x32); got {text!r}."
         )
     width, height = parts
+    if max(parts) > MAX_SIDE:
+        raise ValueError(f"--resize {text}: at most {MAX_SIDE} pixels a side (the images are kept in memory and "
+                         "the networks grow a stage per doubling); e.g. --resize 64, --resize 256 or --resize 96x64.")
     try:
         conv_stages((1, height, width))
     except ValueError:
@@ -131,7 +139,9 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     """``(X, y, files)``: uint8 images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
 
     Files at the top of ``folder``, files in class folders that are not images and image files Pillow cannot
-    read are skipped with a warning for each kind, naming them.
+    read are skipped with a warning for each kind, naming them; so are images larger than Pillow's limit
+    against decompression bombs (``Image.MAX_IMAGE_PIXELS``). With ``resize``, each image is converted and
+    resized as it is read, so that no image is kept at full size.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -146,17 +156,20 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     images, labels, files, not_images, unreadable = [], [], [], [], []
     image_suffixes = {s.lower() for s in Image.registered_extensions()}
+    bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     for class_dir in class_dirs:
         for path in sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
             name, opened = str(path.relative_to(folder)), False
             try:
-                with Image.open(path) as img:
-                    opened = True
-                    img.load()
-                    images.append(img.copy())
-            except (UnidentifiedImageError, OSError) as exc:
-                if opened or path.suffix.lower() in image_suffixes:  # an image file, damaged
-                    unreadable.append(f"{name} ({exc})")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", Image.DecompressionBombWarning)  # skipped, not printed raw
+                    with Image.open(path) as img:
+                        opened = True
+                        img.load()
+                        images.append(img.copy() if resize is None else _prepare(img, color, resize))
+            except (UnidentifiedImageError, OSError, *bombs) as exc:
+                if opened or path.suffix.lower() in image_suffixes or isinstance(exc, bombs):  # damaged or too big
+                    unreadable.append(f"{name} ({' '.join(str(exc).split())})")
                 else:
                     not_images.append(name)
                 continue
@@ -172,7 +185,8 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
         raise ValueError(
-            f"class folder(s) with too few images: {few}; each class needs at least {min_images} images "
+            f"{len(few)} class folder(s) with too few images: {listed(f'{k!r}: {n}' for k, n in few.items())}; "
+            f"each class needs at least {min_images} images "
             "(--min-images) to train on. Add images, or move the folder out of the input."
         )
     if color == "auto":
@@ -182,9 +196,9 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
         if len(sizes) > 1:
             example = {s: next(str(f.relative_to(folder)) for f, i in zip(files, images) if i.size == s)
                        for s in sizes}
-            listed = "; ".join(f"{w}x{h}: {n} (e.g. {example[(w, h)]})" for (w, h), n in sizes.most_common(5))
+            common = "; ".join(f"{w}x{h}: {n} (e.g. {example[(w, h)]})" for (w, h), n in sizes.most_common(5))
             raise ValueError(
-                f"the images have {len(sizes)} different sizes (width x height: {listed}). Pass --resize "
+                f"the images have {len(sizes)} different sizes (width x height: {common}). Pass --resize "
                 "SIZE (e.g. --resize 64) to resize them all, or make them the same size."
             )
     arrays = [_to_array(img, color, resize) for img in images]
@@ -192,15 +206,35 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
 
 
 def _to_array(img, color: str, resize) -> np.ndarray:
+    return np.asarray(_prepare(img, color, resize), dtype=np.uint8)
+
+
+def _prepare(img, color: str, resize):
+    """``img`` as an ``L`` or ``RGB`` image (``auto``: ``L`` for a grayscale mode), resized to ``resize``."""
     from PIL import Image
 
+    gray = color == "gray" or (color == "auto" and img.mode in _GRAY_MODES)
     if img.mode.startswith("I;16") or img.mode == "I":
         arr = np.asarray(img, dtype=np.float64)
         img = Image.fromarray(np.clip(np.rint(arr / 257.0), 0, 255).astype(np.uint8))
-    img = img.convert("L" if color == "gray" else "RGB")
+    img = img.convert("L" if gray else "RGB")
     if resize is not None and img.size != tuple(resize):
         img = img.resize(tuple(resize), Image.Resampling.BILINEAR)
-    return np.asarray(img, dtype=np.uint8)
+    return img
+
+
+#: The names of the generated images (``synthetic_00000.png`` ...), case ignored as some file systems do.
+_SYNTHETIC_NAME = re.compile(r"synthetic_\d{5,}\.png", re.IGNORECASE)
+
+
+def _check_copies(folder: Path, files: list[Path], labels) -> None:
+    """Refuse ``--copy-originals`` when an original would overwrite a generated image of its class folder."""
+    clashes = [str(f.relative_to(folder)) for f, cls in zip(files, labels)
+               if f.parent == folder / cls and _SYNTHETIC_NAME.fullmatch(f.name)]
+    if clashes:
+        raise CommandError(f"--copy-originals: {listed(clashes, 3)} in {folder} would be copied over the generated "
+                           "images, which are named synthetic_00000.png ...; rename those originals, or leave out "
+                           "--copy-originals.")
 
 
 def _check_plot_path(option: str, path: Path) -> None:
@@ -231,8 +265,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
-    image_suffixes = set(Image.registered_extensions())
-    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes=image_suffixes),
+    classes = {class_folder_name(d.name) for d in args.folder.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_folders=classes, nested=True),
                    holds="this command writes a folder of PNG files (one sub-folder per class)")
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):
         if path is not None:
@@ -241,7 +275,9 @@ def run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         outputs.file("--save-model", args.save_model, example="model.mgz")
     X, y, files = read_image_folder(args.folder, size, args.color, args.min_images)
-    folders = class_folder_names(np.unique(y))
+    folders = class_folder_names(np.unique(y), name_max=name_limit(args.out / "class"))
+    if args.copy_originals:
+        _check_copies(args.folder, files, y)
     if args.ddp:  # every rank trains; rank 0 then draws the rows fit_resample would and writes everything
         import torch.distributed as dist
 
@@ -287,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
             plot_loss_curves(sampler.history_, tmp[args.loss_plot])
         if args.save_model is not None:
             save_sampler(sampler, tmp[args.save_model], metadata={"command": NAME})
-    written = ", ".join(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
+    written = listed(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
     ddp = f" on {n_processes} processes" if args.ddp else ""
     print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
           f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s{ddp}")

@@ -10,7 +10,14 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import save_sampler
-from ._common import add_overwrite_argument, add_save_model_argument, missing_tokens, read_csv_table, write_csv_like
+from ._common import (
+    add_overwrite_argument,
+    add_save_model_argument,
+    listed,
+    missing_tokens,
+    read_csv_table,
+    write_csv_like,
+)
 from ._data_checks import check_data_kind, check_sampling_targets
 from ._gan_options import add_gan_arguments, check_gan_params, gan_kwargs
 from ._output import Outputs
@@ -73,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         if args.save_model is not None:
             save_sampler(sampler, tmp[args.save_model],
                          metadata={"command": NAME, "target": args.target, "missing_tokens": tokens})
-    counts = ", ".join(f"{c}: +{n}" for c, n in sampler.sampling_strategy_.items())
+    counts = listed(f"{c}: +{n}" for c, n in sampler.sampling_strategy_.items())
     print(f"{args.csv} -> {args.out}: {len(X)} rows in, {len(X_res) - len(X)} synthetic ({counts}); "
           f"method {sampler.method_.name}, {seconds:.1f} s"
           + (f"; model saved to {args.save_model}" if args.save_model is not None else ""))

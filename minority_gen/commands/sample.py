@@ -23,6 +23,8 @@ sample from.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -31,8 +33,8 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
-from ._common import CommandError, add_overwrite_argument, foreign_entry, positive_int, write_csv_like
-from ._output import Outputs, class_folder_names
+from ._common import CommandError, add_overwrite_argument, foreign_entry, listed, positive_int, write_csv_like
+from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "sample"
 HELP = "Draw synthetic rows (CSV) or images (PNG) of one class from a model saved with --save-model."
@@ -60,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _pick_class(sampler, text: str | None, path: Path):
     fitted = list(sampler.generators_)
-    names = ", ".join(str(c.item() if isinstance(c, np.generic) else c) for c in fitted)
+    names = listed(str(c.item() if isinstance(c, np.generic) else c) for c in fitted)
     if text is None:
         if len(fitted) != 1:
             raise CommandError(f"{path} can draw the classes {names}; choose one with --class.")
@@ -99,9 +101,22 @@ def _label_column(args: argparse.Namespace, meta: dict, features) -> str:
     return name
 
 
+def _check_model_file(path: Path) -> None:
+    """Refuse a model path that exists but is no regular file (a FIFO would block, a folder is no model)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing: load_sampler says so
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a special file"
+        raise CommandError(f"{path} is {kind}, not a regular file; give the model file written by --save-model or "
+                           "GANOversampler.save.")
+
+
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    _check_model_file(args.model)
     sampler, meta = load_sampler(args.model, GANOversampler, with_metadata=True)
     meta = meta if isinstance(meta, dict) else {}
     label = _pick_class(sampler, args.label, args.model)
@@ -111,8 +126,9 @@ def run(args: argparse.Namespace) -> int:
         if args.label_column is not None:
             raise CommandError(f"--label-column names the class column of a CSV; {args.model} is an image model, "
                                "whose images are written to one folder per class.")
-        folder_name = class_folder_names(sampler.generators_)[label]
-        outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_suffixes={".png"}),
+        folder_name = class_folder_names([label], name_max=name_limit(args.out / "class"))[label]
+        classes = {class_folder_name(c) for c in sampler.generators_}  # any class a sample run writes
+        outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_folders=classes),
                        holds=f"{args.model} is an image model, which writes a folder of PNG files (one sub-folder "
                              "per class)")
     else:
