@@ -88,6 +88,7 @@ from . import persistence_v1
 from ._version import __version__
 from .jsonstate import StateError, arrays_in, arrays_out, from_json, to_json
 from .model import FittedModel
+from .safeguards import default_mode
 from .settings import check_params
 
 FORMAT = "minority_gen.GANOversampler"
@@ -143,7 +144,7 @@ def save_sampler(sampler, path, metadata: dict | None = None) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, data in {MANIFEST: _dumps(manifest), **members}.items():
                 zf.writestr(zipfile.ZipInfo(name, _DATE), data, compress_type=zipfile.ZIP_DEFLATED)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, default_mode())
         check_writable(path)  # nothing special appeared there meanwhile
         os.replace(tmp, path)
     except BaseException:
@@ -165,12 +166,6 @@ def check_writable(path: Path) -> None:
     parent = path.absolute().parent
     if not parent.is_dir():
         raise ModelFileError(f"cannot save to {path}: the folder {parent} does not exist; create it first.")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _dumps(value) -> bytes:

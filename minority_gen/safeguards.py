@@ -9,12 +9,15 @@ training iteration with a message naming the class and the value.
 :class:`~minority_gen.DivergenceError`, a ``KeyboardInterrupt``, anything)
 leaves the estimator exactly as it was before the fit.
 :func:`check_room` refuses, before training, a request for more new rows
-than the machine's memory could hold.
+than the machine's memory could hold. :func:`file_kind` and
+:func:`default_mode` serve every check of a path a file is read from or
+written to.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -257,3 +260,26 @@ def check_room(n_rows: int, bytes_per_row: int, source: str) -> None:
             f"machine has ({_size(have)}). Ask for fewer rows, or fit once and draw them in parts with "
             "sample(n)."
         )
+
+
+_KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode: int) -> str:
+    """What a ``stat`` mode names, in words for messages.
+
+    >>> import os
+    >>> file_kind(os.lstat("/").st_mode), file_kind(os.stat("/dev/null").st_mode)
+    ('a folder', 'a character device')
+    """
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def default_mode(folder: bool = False) -> int:
+    """The permissions a new file (``folder``: folder) gets under this process's umask: what a file written under
+    a temporary name (``mkstemp``'s 0600, ``mkdtemp``'s 0700) is given before it is renamed into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..safeguards import default_mode, file_kind
 from ._common import CommandError
 
 TMP_PREFIX = ".minority-gen-tmp-"
@@ -234,10 +235,6 @@ def _check_name(option: str, path: Path, example: str) -> None:
                            f"bytes per name, so choose a name of at most {limit - TMP_EXTRA} bytes.")
 
 
-_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
 def _refuse_special(option: str, path: Path) -> None:
     """Refuse an output path that exists as anything but a regular file or a folder.
 
@@ -249,11 +246,9 @@ def _refuse_special(option: str, path: Path) -> None:
         mode = os.lstat(path).st_mode
     except OSError:  # missing, or a parent that is no folder: the other checks name that
         return
-    kind = next((name for test, name in _KINDS if test(mode)), None)
-    if kind is None:
-        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-            return
-        kind = "a special file"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = file_kind(mode)
     if stat.S_ISLNK(mode):
         raise CommandError(f"{option} {path} is a symbolic link (to {os.readlink(path)}); an output is "
                            "written in full and then renamed into place, which would replace the link rather "
@@ -322,12 +317,6 @@ def _make_parents(parent: Path, created: list[Path]) -> None:
         created.append(folder)
 
 
-def _default_mode(folder: bool) -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return (0o777 if folder else 0o666) & ~umask
-
-
 def _make_temp(path: Path, folder: bool) -> Path:
     # The name ends with the final name, so writers that go by the suffix (.png, .csv.gz) still do.
     where = path.absolute().parent
@@ -339,9 +328,9 @@ def _make_temp(path: Path, folder: bool) -> Path:
         tmp = Path(name)
     try:  # what it replaces keeps its permissions (a private 0600 file must not become 0644)
         old = os.lstat(path).st_mode
-        mode = stat.S_IMODE(old) if stat.S_ISREG(old) or stat.S_ISDIR(old) else _default_mode(folder)
+        mode = stat.S_IMODE(old) if stat.S_ISREG(old) or stat.S_ISDIR(old) else default_mode(folder)
     except OSError:  # a new output: mkstemp's 0600 / mkdtemp's 0700 would outlive the rename
-        mode = _default_mode(folder)
+        mode = default_mode(folder)
     os.chmod(tmp, mode)
     return tmp
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
+from ..safeguards import file_kind
 from ._common import CommandError, add_overwrite_argument, foreign_entry, listed, positive_int, write_csv_like
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
@@ -108,9 +109,8 @@ def _check_model_file(path: Path) -> None:
     except OSError:  # missing: load_sampler says so
         return
     if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a special file"
-        raise CommandError(f"{path} is {kind}, not a regular file; give the model file written by --save-model or "
-                           "GANOversampler.save.")
+        raise CommandError(f"{path} is {file_kind(mode)}, not a regular file; give the model file written by "
+                           "--save-model or GANOversampler.save.")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..safeguards import default_mode
+
 #: The longest name :func:`check_name_part` accepts.
 MAX_NAME = 100
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
@@ -40,12 +42,6 @@ def check_name_part(name, what: str) -> str:
     return name
 
 
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def write_atomically(path, write: Callable[[Path], object], suffix: str = "") -> None:
     """Create ``path`` (or replace the regular file there) with what ``write(tmp)`` writes to ``tmp``, a new file
     beside ``path`` (named ``.<name>.…tmp<suffix>``: give the suffix a writer goes by, e.g. ``".npz"``)."""
@@ -54,7 +50,7 @@ def write_atomically(path, write: Callable[[Path], object], suffix: str = "") ->
     os.close(fd)
     tmp = Path(name)
     try:
-        os.chmod(tmp, _default_mode())  # mkstemp's 0600 would outlive the rename
+        os.chmod(tmp, default_mode())  # mkstemp's 0600 would outlive the rename
         write(tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import OUTPUT_VERSION
+from ..safeguards import file_kind
 from .files import write_atomically
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -212,8 +213,6 @@ _CELL = {"dataset", "fold", "classifier", "oversampler"}
 #: rather than read into memory.
 MAX_STORE_BYTES = 2 << 30
 
-_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 
 
 def _kind(path: Path) -> os.stat_result | None:
@@ -228,9 +227,8 @@ def _kind(path: Path) -> os.stat_result | None:
                              "never created through a link. Give the real path or another one.") from None
         return None
     if not stat.S_ISREG(st.st_mode):
-        kind = next((name for test, name in _SPECIAL if test(st.st_mode)), "a special file")
-        raise ValueError(f"{path} is {kind}, not a regular file; a store is a JSON-lines file (e.g. runs.jsonl): "
-                         "give a new file or an earlier store.")
+        raise ValueError(f"{path} is {file_kind(st.st_mode)}, not a regular file; a store is a JSON-lines file "
+                         "(e.g. runs.jsonl): give a new file or an earlier store.")
     if st.st_size > MAX_STORE_BYTES:
         raise ValueError(f"{path} holds {st.st_size} bytes, more than a store is read ({MAX_STORE_BYTES} bytes); "
                          "give a new store, or split or prune this one.")
