@@ -144,7 +144,7 @@ def read_csv_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     y = df[target]
     empty = y.isna().to_numpy().nonzero()[0]
     if len(empty):
-        rows = ", ".join(str(i + 2) for i in empty[:5]) + (" ..." if len(empty) > 5 else "")
+        rows = listed((i + 2 for i in empty), limit=5)
         raise CommandError(f"the target column {target!r} of {path} has {len(empty)} empty cell(s) (file "
                            f"line {rows}); drop those rows or fill in their class first.")
     if pd.api.types.is_float_dtype(y.dtype):  # whole numbers written 0.0 / 1.0 are classes; 0.37 is not

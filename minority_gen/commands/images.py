@@ -179,8 +179,7 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
                         (not_images, "in class folders that are not images"),
                         (unreadable, "that could not be read as images")):
         if names:
-            print(f"warning: skipped {len(names)} file(s) {what}: "
-                  f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}", file=sys.stderr)
+            print(f"warning: skipped {len(names)} file(s) {what}: {listed(names)}", file=sys.stderr)
     counts = Counter(labels)
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
