@@ -136,7 +136,10 @@ def _resolve_categorical(categorical_features, columns: list, n_features: int, i
             f"categorical_features must be 'auto', None, or column indices, names or a boolean mask; got "
             f"{categorical_features!r}. For one column pass a list, e.g. [{categorical_features!r}]."
         )
-    items = list(np.asarray(categorical_features, dtype=object).ravel())
+    if isinstance(categorical_features, (list, tuple, pd.Index)):  # names may be tuples (MultiIndex columns)
+        items = list(categorical_features)
+    else:
+        items = list(np.asarray(categorical_features, dtype=object).ravel())
     if items and all(isinstance(v, (bool, np.bool_)) for v in items):
         if len(items) != n_features:
             raise ValueError(f"categorical_features is a boolean mask of length {len(items)}, but X has "
@@ -147,14 +150,18 @@ def _resolve_categorical(categorical_features, columns: list, n_features: int, i
         if isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)):
             i = int(v)
             if not -n_features <= i < n_features:
+                named = (f" Integers are column positions, not names (as SMOTENC reads them): column {v!r} is at "
+                         f"position {columns.index(v)}." if is_frame and v in columns else "")
                 raise ValueError(f"categorical_features holds index {i}, but X has {n_features} columns "
-                                 f"(valid indices 0..{n_features - 1}).")
+                                 f"(valid indices 0..{n_features - 1}).{named}")
             out.add(i % n_features)
         elif is_frame and v in columns:
             out.add(columns.index(v))
         else:
             where = f"columns are {columns[:20]}" if is_frame else "X is an array: name columns by index"
-            raise ValueError(f"categorical_features names {v!r}, which is not a column of X ({where}).")
+            wrap = (f" To name the column {categorical_features!r}, pass [{categorical_features!r}]."
+                    if is_frame and isinstance(categorical_features, tuple) and categorical_features in columns else "")
+            raise ValueError(f"categorical_features names {v!r}, which is not a column of X ({where}).{wrap}")
     return out
 
 

@@ -55,3 +55,25 @@ def test_narrow_float_array_never_decodes_to_inf():
         warnings.simplefilter("error")
         out = codec.decode(np.array([[50.0], [-50.0]]))
     assert out.dtype == np.float16 and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_categorical_features_names_a_tuple_column(multi):
+    """Columns named by tuples (a MultiIndex, or an Index of tuples) could not be named in categorical_features:
+    each tuple was split into its parts ("categorical_features names 'y', which is not a column of X")."""
+    names = [("x", "a"), ("y", "b")]
+    X = pd.DataFrame({"a": np.linspace(0, 1, 40), "b": np.arange(40) % 3})
+    X.columns = pd.MultiIndex.from_tuples(names) if multi else pd.Index(names, tupleize_cols=False)
+    codec = MixedTableCodec(categorical_features=[("y", "b")]).fit(X)
+    assert [c.kind for c in codec.columns_] == ["continuous", "categorical"]
+    assert [c.kind for c in MixedTableCodec(categorical_features=X.columns[[1]]).fit(X).columns_][1] == "categorical"
+    with pytest.raises(ValueError, match=r"pass \[\('y', 'b'\)\]"):  # one tuple: its parts, so a hint to wrap it
+        MixedTableCodec(categorical_features=("y", "b")).fit(X)
+
+
+def test_categorical_features_integer_names_are_positions():
+    """With integer column names, an integer is a position (as SMOTENC reads it); naming one by its name said
+    only that the index was out of range."""
+    X = pd.DataFrame({10: np.linspace(0, 1, 40), 20: np.arange(40) % 3})
+    with pytest.raises(ValueError, match="column 20 is at position 1"):
+        tiny(categorical_features=[20]).fit(X, labels())
