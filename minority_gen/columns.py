@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -41,7 +42,21 @@ def describe_column(name) -> str:
     return f"column {name!r}"
 
 
+#: Python, NumPy and pandas scalars of dates, times and durations (Timestamp and Timedelta subclass these).
+_TIME_TYPES = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64, pd.Period)
+
+
+def _dates_error(name, what) -> TypeError:
+    return TypeError(
+        f"{describe_column(name)} holds dates or times ({what}); GANOversampler needs numbers or categories. "
+        "Convert it first (e.g. to days since a reference date with (s - s.min()).dt.days after "
+        "s = pd.to_datetime(X[col])) or drop it."
+    )
+
+
 def _value_type(v) -> str:
+    if isinstance(v, _TIME_TYPES):
+        return type(v).__name__ + " (a date or time)"
     if isinstance(v, (bool, np.bool_)):
         return "bool"
     if isinstance(v, numbers.Number):
@@ -61,10 +76,7 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
         return CATEGORICAL if forced_categorical else BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) \
             or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype)):
-        raise TypeError(
-            f"{describe_column(name)} holds dates or times ({dtype}); GANOversampler needs numbers or categories. "
-            "Convert it first (e.g. to days since a reference date with (s - s.min()).dt.days) or drop it."
-        )
+        raise _dates_error(name, dtype)
     if pd.api.types.is_complex_dtype(dtype):
         raise TypeError(f"{describe_column(name)} holds complex numbers ({dtype}); split it into real and imaginary "
                         "columns or drop it.")
@@ -76,6 +88,8 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
     present = values[~values.isna()]
     types = {_value_type(v) for v in present.tolist()}
     odd = types - {"str", "bool", "number"}
+    if any(t.endswith("(a date or time)") for t in odd):
+        raise _dates_error(name, f"{values.dtype} column of {sorted(odd)[0].split()[0]} values")
     if odd:
         raise TypeError(
             f"{describe_column(name)} holds {sorted(odd)[0]} values, but GANOversampler's argument must be a table of "

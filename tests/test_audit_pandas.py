@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import warnings
 
 import numpy as np
@@ -77,3 +78,19 @@ def test_categorical_features_integer_names_are_positions():
     X = pd.DataFrame({10: np.linspace(0, 1, 40), 20: np.arange(40) % 3})
     with pytest.raises(ValueError, match="column 20 is at position 1"):
         tiny(categorical_features=[20]).fit(X, labels())
+
+
+@pytest.mark.parametrize("values", [
+    [datetime.date(2020, 1, 1 + i % 28) for i in range(40)],
+    [pd.Timestamp("2020-01-01") + pd.Timedelta(days=i) for i in range(40)],
+    [datetime.timedelta(hours=i) for i in range(40)],
+    [datetime.time(i % 24) for i in range(40)],
+], ids=["date", "Timestamp", "timedelta", "time"])
+def test_dates_in_an_object_column_get_the_dates_message(values):
+    """Dates held as Python objects were refused with the fix for odd objects ("Convert the column (e.g.
+    .astype(str))"), which would make every date a category; they get the dates message, as a datetime64
+    column does."""
+    X = pd.DataFrame({"x": np.linspace(0, 1, 40), "when": pd.Series(values, dtype=object)})
+    with pytest.raises(TypeError, match=r"column 'when' holds dates or times \(object column of \w+ values\).*"
+                                        r"days since a reference date"):
+        tiny().fit(X, labels())
