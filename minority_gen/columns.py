@@ -49,8 +49,9 @@ _TIME_TYPES = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, 
 def _dates_error(name, what) -> TypeError:
     return TypeError(
         f"{describe_column(name)} holds dates or times ({what}); GANOversampler needs numbers or categories. "
-        "Convert it first (e.g. to days since a reference date with (s - s.min()).dt.days after "
-        "s = pd.to_datetime(X[col])) or drop it."
+        f"Convert it first, e.g. to days since a reference date (s = pd.to_datetime(X[{name!r}]); "
+        f"X[{name!r}] = (s - s.min()).dt.days), durations with pd.to_timedelta(X[{name!r}]).dt.total_seconds(), "
+        "or drop it."
     )
 
 
@@ -59,8 +60,10 @@ def _value_type(v) -> str:
         return type(v).__name__ + " (a date or time)"
     if isinstance(v, (bool, np.bool_)):
         return "bool"
-    if isinstance(v, numbers.Number):
+    if isinstance(v, (numbers.Integral, float, np.floating)):
         return "number"
+    if isinstance(v, numbers.Number):  # Decimal, Fraction, complex: no float64 round trip
+        return type(v).__name__ + " (a number other than int or float)"
     if isinstance(v, str):
         return "str"
     return type(v).__name__
@@ -90,6 +93,14 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
     odd = types - {"str", "bool", "number"}
     if any(t.endswith("(a date or time)") for t in odd):
         raise _dates_error(name, f"{values.dtype} column of {sorted(odd)[0].split()[0]} values")
+    exotic = sorted(t.split()[0] for t in odd if t.endswith("(a number other than int or float)"))
+    if exotic:
+        raise TypeError(
+            f"{describe_column(name)} holds {exotic[0]} values; GANOversampler computes in float64 and generates "
+            f"ints or floats, which would sit beside {exotic[0]} values in the output. Convert the column first, "
+            f"e.g. X[{name!r}] = X[{name!r}].astype(float)"
+            + (" (complex: split it into real and imaginary columns)" if "complex" in exotic else "") + ", or drop it."
+        )
     if odd:
         raise TypeError(
             f"{describe_column(name)} holds {sorted(odd)[0]} values, but GANOversampler's argument must be a table of "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import decimal
+import fractions
 import warnings
 
 import numpy as np
@@ -94,3 +96,22 @@ def test_dates_in_an_object_column_get_the_dates_message(values):
     with pytest.raises(TypeError, match=r"column 'when' holds dates or times \(object column of \w+ values\).*"
                                         r"days since a reference date"):
         tiny().fit(X, labels())
+
+
+@pytest.mark.parametrize(("values", "shown"), [
+    ([decimal.Decimal(i) / 3 for i in range(40)], "Decimal"),  # output mixed Decimal and float: .sum() failed
+    ([fractions.Fraction(i, 3) for i in range(40)], "Fraction"),  # refused as "infinite values"
+    ([complex(i, 1) for i in range(40)], "complex"),  # imaginary parts silently dropped
+])
+def test_numbers_other_than_int_or_float_in_an_object_column_are_refused(values, shown):
+    X = pd.DataFrame({"x": np.linspace(0, 1, 40), "o": pd.Series(values, dtype=object)})
+    with pytest.raises(TypeError, match=rf"column 'o' holds {shown} values.*astype\(float\)"):
+        tiny().fit(X, labels())
+
+
+def test_numpy_and_python_numbers_in_an_object_column_still_work():
+    """np.int64 / np.float32 scalars and Python numbers in object columns stay numeric columns."""
+    X = pd.DataFrame({"i": pd.Series([np.int64(v) for v in range(40)], dtype=object),
+                      "f": pd.Series([np.float32(v) / 7 for v in range(40)], dtype=object),
+                      "p": pd.Series([v / 3 for v in range(40)], dtype=object)})
+    assert [c.kind for c in MixedTableCodec().fit(X).columns_] == ["integer", "continuous", "continuous"]
