@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -41,11 +42,28 @@ def describe_column(name) -> str:
     return f"column {name!r}"
 
 
+#: Python, NumPy and pandas scalars of dates, times and durations (Timestamp and Timedelta subclass these).
+_TIME_TYPES = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64, pd.Period)
+
+
+def _dates_error(name, what) -> TypeError:
+    return TypeError(
+        f"{describe_column(name)} holds dates or times ({what}); GANOversampler needs numbers or categories. "
+        f"Convert it first, e.g. to days since a reference date (s = pd.to_datetime(X[{name!r}]); "
+        f"X[{name!r}] = (s - s.min()).dt.days), durations with pd.to_timedelta(X[{name!r}]).dt.total_seconds(), "
+        "or drop it."
+    )
+
+
 def _value_type(v) -> str:
+    if isinstance(v, _TIME_TYPES):
+        return type(v).__name__ + " (a date or time)"
     if isinstance(v, (bool, np.bool_)):
         return "bool"
-    if isinstance(v, numbers.Number):
+    if isinstance(v, (numbers.Integral, float, np.floating)):
         return "number"
+    if isinstance(v, numbers.Number):  # Decimal, Fraction, complex: no float64 round trip
+        return type(v).__name__ + " (a number other than int or float)"
     if isinstance(v, str):
         return "str"
     return type(v).__name__
@@ -61,10 +79,7 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
         return CATEGORICAL if forced_categorical else BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) \
             or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype)):
-        raise TypeError(
-            f"{describe_column(name)} holds dates or times ({dtype}); GANOversampler needs numbers or categories. "
-            "Convert it first (e.g. to days since a reference date with (s - s.min()).dt.days) or drop it."
-        )
+        raise _dates_error(name, dtype)
     if pd.api.types.is_complex_dtype(dtype):
         raise TypeError(f"{describe_column(name)} holds complex numbers ({dtype}); split it into real and imaginary "
                         "columns or drop it.")
@@ -76,6 +91,16 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
     present = values[~values.isna()]
     types = {_value_type(v) for v in present.tolist()}
     odd = types - {"str", "bool", "number"}
+    if any(t.endswith("(a date or time)") for t in odd):
+        raise _dates_error(name, f"{values.dtype} column of {sorted(odd)[0].split()[0]} values")
+    exotic = sorted(t.split()[0] for t in odd if t.endswith("(a number other than int or float)"))
+    if exotic:
+        raise TypeError(
+            f"{describe_column(name)} holds {exotic[0]} values; GANOversampler computes in float64 and generates "
+            f"ints or floats, which would sit beside {exotic[0]} values in the output. Convert the column first, "
+            f"e.g. X[{name!r}] = X[{name!r}].astype(float)"
+            + (" (complex: split it into real and imaginary columns)" if "complex" in exotic else "") + ", or drop it."
+        )
     if odd:
         raise TypeError(
             f"{describe_column(name)} holds {sorted(odd)[0]} values, but GANOversampler's argument must be a table of "
@@ -136,7 +161,10 @@ def _resolve_categorical(categorical_features, columns: list, n_features: int, i
             f"categorical_features must be 'auto', None, or column indices, names or a boolean mask; got "
             f"{categorical_features!r}. For one column pass a list, e.g. [{categorical_features!r}]."
         )
-    items = list(np.asarray(categorical_features, dtype=object).ravel())
+    if isinstance(categorical_features, (list, tuple, pd.Index)):  # names may be tuples (MultiIndex columns)
+        items = list(categorical_features)
+    else:
+        items = list(np.asarray(categorical_features, dtype=object).ravel())
     if items and all(isinstance(v, (bool, np.bool_)) for v in items):
         if len(items) != n_features:
             raise ValueError(f"categorical_features is a boolean mask of length {len(items)}, but X has "
@@ -147,14 +175,18 @@ def _resolve_categorical(categorical_features, columns: list, n_features: int, i
         if isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)):
             i = int(v)
             if not -n_features <= i < n_features:
+                named = (f" Integers are column positions, not names (as SMOTENC reads them): column {v!r} is at "
+                         f"position {columns.index(v)}." if is_frame and v in columns else "")
                 raise ValueError(f"categorical_features holds index {i}, but X has {n_features} columns "
-                                 f"(valid indices 0..{n_features - 1}).")
+                                 f"(valid indices 0..{n_features - 1}).{named}")
             out.add(i % n_features)
         elif is_frame and v in columns:
             out.add(columns.index(v))
         else:
             where = f"columns are {columns[:20]}" if is_frame else "X is an array: name columns by index"
-            raise ValueError(f"categorical_features names {v!r}, which is not a column of X ({where}).")
+            wrap = (f" To name the column {categorical_features!r}, pass [{categorical_features!r}]."
+                    if is_frame and isinstance(categorical_features, tuple) and categorical_features in columns else "")
+            raise ValueError(f"categorical_features names {v!r}, which is not a column of X ({where}).{wrap}")
     return out
 
 

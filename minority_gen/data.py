@@ -367,6 +367,8 @@ class TableCodec:
                                           self.max_[self.integer_])
         if self.dtype_.kind not in "biuf":
             return X
+        if self.dtype_.kind == "f" and self.dtype_.itemsize < 8:  # a float16/32 value past its type's largest:
+            X = np.clip(X, -float(np.finfo(self.dtype_).max), float(np.finfo(self.dtype_).max))  # not inf on the cast
         return X.astype(self.dtype_)
 
 

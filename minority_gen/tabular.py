@@ -273,12 +273,26 @@ def _is_object(dtype) -> bool:
     return not isinstance(dtype, pd.api.extensions.ExtensionDtype) and np.dtype(dtype).kind == "O"
 
 
+def within_float_range(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``x`` clipped to the finite range of a float ``dtype`` narrower than float64 (a generated float16 or float32
+    value past the type's largest would otherwise be inf after the cast); ``x`` itself for any other dtype.
+
+    >>> within_float_range(np.array([7e4, -1.0]), np.dtype(np.float16)).astype(np.float16)
+    array([ 6.55e+04, -1.00e+00], dtype=float16)
+    """
+    if dtype.kind != "f" or dtype.itemsize >= 8:
+        return x
+    top = float(np.finfo(dtype).max)
+    return np.clip(x, -top, top)
+
+
 def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column):
     dtype = col.dtype
     if col.kind == INTEGER:
         values = np.rint(values)
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # Int64, Float64, ...
-        arr = pd.array(values.astype(np.int64) if col.kind == INTEGER else values, dtype=dtype)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # Int64, UInt64, Float32, ... through their own
+        numpy_dtype = np.dtype(dtype.numpy_dtype)  # NumPy type (UInt64 values above int64's range stay exact)
+        arr = pd.array(within_float_range(values, numpy_dtype).astype(numpy_dtype), dtype=dtype)
         if missing.any():
             arr[missing] = pd.NA
         return arr
@@ -289,7 +303,7 @@ def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column):
         return out
     if missing.any():  # only float columns can hold NaN
         values = np.where(missing, np.nan, values)
-    return values.astype(dtype)
+    return within_float_range(values, np.dtype(dtype)).astype(dtype)
 
 
 def _categorical_output(code: np.ndarray, col: Column):
