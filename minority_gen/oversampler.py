@@ -28,6 +28,8 @@ from .safeguards import (
     check_no_fit_params,
     check_oversampling_targets,
     check_room,
+    holds_objects,
+    row_bytes,
     unchanged_on_failure,
 )
 from .safeguards import class_label as _label
@@ -204,8 +206,10 @@ class GANOversampler(BaseOverSampler):
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit_resample_checked(self, X, y, callbacks=()):
         adapter, data = self._check(X, y)
-        check_room(sum(self.sampling_strategy_.values()), 4 * adapter.n_encoded(data.X) + 16 * data.X.shape[1],
-                   "sampling_strategy")
+        check_room(sum(self.sampling_strategy_.values()), row_bytes(
+            adapter.n_encoded(data.X), data.X.shape[1], frame=hasattr(self, "feature_names_in_"),
+            objects=holds_objects(data.X), filtered=self.filter is not None and adapter.layout is None),
+            "sampling_strategy")
         X_new, y_new = self._fit_resample(data.X, data.y, adapter, callbacks)
         return adapter.resampled(data, X_new, y_new)
 
@@ -283,7 +287,9 @@ class GANOversampler(BaseOverSampler):
         if y not in self.generators_:
             raise ValueError(f"No generator was fitted for class {_label(y)}; fitted classes: "
                              f"{', '.join(map(_label, fitted))}. Include the class in sampling_strategy when fitting.")
-        check_room(n_samples, 4 * self.model_.spec.n_features + 16 * self.n_features_in_, "n_samples")
+        check_room(n_samples, row_bytes(self.model_.spec.n_features, self.n_features_in_,
+                                        frame=hasattr(self, "feature_names_in_"), objects=holds_objects(self.codec_),
+                                        filtered=y in self.model_.filters), "n_samples")
         seed = check_random_state(random_state).randint(SEED_MAX)
         rows, report = self.model_.generate(n_samples, y, torch_generator(seed))
         if report is not None:

@@ -9,7 +9,7 @@ training iteration with a message naming the class and the value.
 :class:`~minority_gen.DivergenceError`, a ``KeyboardInterrupt``, anything)
 leaves the estimator exactly as it was before the fit.
 :func:`check_room` refuses, before training, a request for more new rows
-than the machine's memory could hold. :func:`file_kind` and
+than the machine's memory could hold, at :func:`row_bytes` a row. :func:`file_kind` and
 :func:`default_mode` serve every check of a path a file is read from or
 written to.
 """
@@ -237,14 +237,64 @@ def _size(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
+#: Bytes per encoded value of one drawn row at the peak of a draw (``generation.generate_rows``): the float32
+#: chunks and their concatenation, then the divergence check's float64 copy and its ``where`` (4 + 4 + 8 + 1 + 8
+#: = 25), with room for the allocator (measured 26-28 on numeric and one-hot tables, 200k-500k rows).
+DRAW_BYTES = 30
+#: Bytes per returned cell in a NumPy array: the decoded float64 rows, held while the next class draws.
+CELL_BYTES = 8
+#: Bytes more per returned cell in a DataFrame: its blocks' copies (``fit_resample``'s consolidating copy).
+FRAME_CELL_BYTES = 16
+#: Bytes more per returned cell when some columns hold objects (a mixed table's frame or object array): a Python
+#: number per cell of an object column, the lists it is made from, ``pd.concat``'s copies.
+OBJECT_CELL_BYTES = 64
+#: Rows drawn at once per requested row, at most, when a row filter runs: ``generation.MAX_FACTOR`` (a round draws
+#: up to that many times the missing rows; tests/test_room.py checks the two agree). The layers keep this module
+#: from importing it.
+FILTER_ROUNDS = 10
+
+
+def row_bytes(n_encoded: int, n_columns: int, *, frame: bool = False, objects: bool = False,
+              filtered: bool = False) -> int:
+    """Bytes of memory one requested row may cost at the peak of drawing and returning it: an upper estimate.
+
+    ``n_encoded``: the width of a generated (encoded) row; ``n_columns``: of a returned row; ``frame``: the rows
+    come back in a DataFrame; ``objects``: some columns hold objects (:func:`holds_objects`); ``filtered``: a row
+    filter keeps only some drawn rows, so a round may draw :data:`FILTER_ROUNDS` times the missing rows at once
+    (when it has kept few so far). Rows kept by a filter are held while it draws more, within the same bound.
+
+    >>> row_bytes(20, 20), row_bytes(20, 20, frame=True, objects=True), row_bytes(20, 20, filtered=True)
+    (760, 2360, 6160)
+    """
+    draws = FILTER_ROUNDS if filtered else 1
+    cell = CELL_BYTES + (FRAME_CELL_BYTES if frame else 0) + (OBJECT_CELL_BYTES if objects else 0)
+    return draws * DRAW_BYTES * int(n_encoded) + cell * int(n_columns)
+
+
+def holds_objects(table) -> bool:
+    """Whether rows come back with columns of objects (object, string or categorical dtypes): ``table`` is a table
+    as checked (a DataFrame, an array) or a mixed codec fitted on one.
+
+    >>> frame = pd.DataFrame({"x": [0.5], "n": [1]})
+    >>> holds_objects(np.zeros((2, 2))), holds_objects(frame), holds_objects(frame.astype({"n": "category"}))
+    (False, False, True)
+    """
+    if hasattr(table, "is_frame_"):  # a fitted MixedTableCodec
+        dtypes = [c.dtype for c in table.columns_] if table.is_frame_ else [table.array_dtype_]
+    else:
+        dtypes = list(table.dtypes) if isinstance(table, pd.DataFrame) else [getattr(table, "dtype", None)]
+    return any(getattr(d, "kind", None) == "O" for d in dtypes)
+
+
 def check_room(n_rows: int, bytes_per_row: int, source: str) -> None:
     """Refuse ``n_rows`` new rows when they could not fit in this machine's memory.
 
-    ``bytes_per_row`` is a lower estimate of what one generated row costs
-    while it is made and returned (the encoded float32 row and the output
-    row). The request fails with a ``ValueError`` naming ``source`` before
-    any training, rather than with a ``MemoryError`` (or the machine
-    swapping) after it.
+    ``bytes_per_row`` is what one generated row may cost at the peak of
+    drawing and returning it (:func:`row_bytes`); the request is refused when
+    ``n_rows`` such rows would need more than the machine's whole memory
+    (:func:`memory_bytes`). It fails with a ``ValueError`` naming ``source``
+    before any training, rather than with a ``MemoryError`` (or the machine
+    swapping, or the system killing the process) after it.
 
     >>> check_room(10, 100, "n_samples")
     >>> check_room(10 ** 15, 100, "n_samples")  # doctest: +ELLIPSIS
