@@ -69,6 +69,10 @@ def generate_rows(
 
 MIN_ROUND, MAX_FACTOR, MARGIN = 64, 10, 1.1
 """:func:`draw_filtered` rows per round: MARGIN × missing / acceptance rate, in [MIN_ROUND, MAX_FACTOR × missing]."""
+FILTER_BATCH = 16384
+""":func:`draw_filtered` draws and judges a larger round in parts of this many rows, so that its memory does not grow
+with the round: a multiple of :func:`generate_rows`' chunks (4096 rows, 256 images) and of the filter's
+(``filtering.CHUNK_ROWS``), so the rows are those of one draw of the whole round."""
 
 
 def _draw(draw: Callable[[int], np.ndarray], m: int) -> np.ndarray:
@@ -154,27 +158,13 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         m = max(MIN_ROUND, min(MAX_FACTOR * missing, math.ceil(MARGIN * missing / max(rate, 1e-9))))
         if row_filter is None and not report["rounds"]:
             m = n  # the rows of an unfiltered draw, unchanged where nothing lies outside
-        rows = _draw(draw, m)
-        if row_filter is None:
-            rejected = {}
-        else:
-            snapped = snap(rows) if snap is not None and "copies" in row_filter.criteria_ else None
-            rejected = row_filter.reasons(rows, snapped)
-        dropped, by = np.zeros(m, dtype=bool), {}  # a row rejected twice counts under the first criterion
-        for c in CRITERIA:
-            by[c] = rejected.get(c, np.zeros(m, dtype=bool)) & ~dropped
-            dropped |= by[c]
-        out = np.asarray(outside(rows), dtype=bool) & ~dropped if outside is not None else np.zeros(m, bool)
-        ok = ~(dropped | out)
-        # Examine rows up to the one that completes the count; the rest of the round is surplus.
-        stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
-        parts.append(rows[:stop][ok[:stop]])
-        if row_filter is None:
-            rejected_rows.append(rows[:stop][out[:stop]])
-        kept += int(ok[:stop].sum())
-        counts = {"drawn": m, **{f"dropped_{c}": mask[:stop].sum() for c, mask in by.items()},
-                  "dropped_range": out[:stop].sum(), "surplus": m - stop, "rounds": 1}
-        report.update({key: report[key] + int(value) for key, value in counts.items()})
+        for start in range(0, m, FILTER_BATCH):  # the round in parts, whose rows are one draw of m's
+            rows = _draw(draw, min(FILTER_BATCH, m - start))
+            if kept < n:
+                kept += _judge(rows, n - kept, row_filter, outside, snap, parts, rejected_rows, report)
+            else:  # the count is complete: the rest of the round is drawn all the same (the random stream of one
+                report.update(drawn=report["drawn"] + len(rows), surplus=report["surplus"] + len(rows))  # draw)
+        report["rounds"] += 1
         if row_filter is not None and _short_for_sure(kept, report["drawn"], n - kept, max_rounds - report["rounds"]):
             report["gave_up"] = True
             break
@@ -197,6 +187,33 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
         )
     report["kept"] = kept
     return np.concatenate(parts), report
+
+def _judge(rows: np.ndarray, missing: int, row_filter: RowFilter | None, outside, snap, parts: list,
+           rejected_rows: list, report: dict) -> int:
+    """Judge drawn ``rows`` in :func:`draw_filtered`: append those kept, up to ``missing``, to ``parts`` (without a
+    filter, those ``outside`` rejects to ``rejected_rows``), add to ``report``'s counts; the number kept."""
+    m = len(rows)
+    if row_filter is None:
+        rejected = {}
+    else:
+        snapped = snap(rows) if snap is not None and "copies" in row_filter.criteria_ else None
+        rejected = row_filter.reasons(rows, snapped)
+    dropped, by = np.zeros(m, dtype=bool), {}  # a row rejected twice counts under the first criterion
+    for c in CRITERIA:
+        by[c] = rejected.get(c, np.zeros(m, dtype=bool)) & ~dropped
+        dropped |= by[c]
+    out = np.asarray(outside(rows), dtype=bool) & ~dropped if outside is not None else np.zeros(m, bool)
+    ok = ~(dropped | out)
+    # Examine rows up to the one that completes the count; the rest of the round is surplus.
+    stop = m if ok.sum() < missing else int(np.flatnonzero(ok)[missing - 1]) + 1
+    parts.append(rows[:stop][ok[:stop]])
+    if row_filter is None:
+        rejected_rows.append(rows[:stop][out[:stop]])
+    counts = {"drawn": m, **{f"dropped_{c}": mask[:stop].sum() for c, mask in by.items()},
+              "dropped_range": out[:stop].sum(), "surplus": m - stop}
+    report.update({key: report[key] + int(value) for key, value in counts.items()})
+    return int(ok[:stop].sum())
+
 
 def _short_for_sure(kept: int, drawn: int, missing: int, rounds_left: int) -> bool:
     """Whether ``rounds_left`` more rounds cannot bring ``missing`` rows even if the acceptance rate were its

@@ -495,3 +495,45 @@ def test_copies_are_judged_on_the_rows_the_user_gets():
     real = {tuple(row) for row in X[y == 1]}
     assert not any(tuple(row) in real for row in X_res[len(X):])
     assert sampler.filter_report_[1]["dropped_copies"] > 0
+
+
+def test_a_large_round_is_drawn_and_judged_in_parts_with_the_rows_and_report_of_one_draw(classes, monkeypatch):
+    X_pos, X_neg = classes
+    f = RowFilter().fit(X_pos, X_neg)
+    pool = np.random.default_rng(5).normal(0, 1.5, (20_000, 2))
+    pool[::3] = X_pos[np.arange(len(pool[::3])) % len(X_pos)]  # every third row a copy: some rows dropped
+
+    def run(batch):
+        monkeypatch.setattr(generation, "FILTER_BATCH", batch)
+        sizes = []
+
+        def draw(m):  # the next m rows of one stream, as a seeded generator gives them
+            start = sum(sizes)
+            sizes.append(m)
+            return pool[start:start + m]
+
+        return (*draw_filtered(draw, 3000, f), sizes)
+
+    whole, report, sizes = run(10 ** 9)
+    assert len(sizes) == report["rounds"] and max(sizes) > 256  # one draw a round
+    parts, report_parts, part_sizes = run(256)
+    assert max(part_sizes) == 256 and sum(part_sizes) == sum(sizes)  # the same rows drawn, 256 at most at once
+    np.testing.assert_array_equal(parts, whole)
+    assert report_parts == report
+
+
+def test_generated_rows_do_not_depend_on_the_filter_batch(monkeypatch):
+    from minority_gen import GANOversampler
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (80, 3)), rng.normal(2, 1, (20, 3))])
+    y = np.r_[np.zeros(80, int), np.ones(20, int)]
+    sampler = GANOversampler(n_iter=3, hidden_dims=(8,), batch_size=16, random_state=0).fit(X, y)
+    assert 1 in sampler.model_.filters  # the default filter runs: its first round draws 1.1 x 20,000 rows
+    from minority_gen.filtering import CHUNK_ROWS
+
+    # a multiple of generate_rows' chunks (4096 rows, 256 images) and of the filter's: otherwise rows would change
+    assert generation.FILTER_BATCH % 4096 == generation.FILTER_BATCH % CHUNK_ROWS == 0
+    rows = sampler.sample(20_000, random_state=1)
+    monkeypatch.setattr(generation, "FILTER_BATCH", 10 ** 9)  # the whole round in one draw, as before
+    np.testing.assert_array_equal(sampler.sample(20_000, random_state=1), rows)
