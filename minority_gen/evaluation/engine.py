@@ -241,7 +241,7 @@ def compare_on_datasets(
     for name, (X, y) in tables.items():
         X, y, _ = check_table(X, y, name)
         classes, counts = np.unique(y, return_counts=True)
-        splits = make_splits(cv, X, y, random_state)
+        splits = make_splits(cv, X, y, random_state, samplers)
         shared = _Shared(X, y, models, scoring, classes, classes[np.argmin(counts)], preprocessor, random_state,
                          {}, "warn")
         data_id = {"name": name, "data": _digest(X, y)}
