@@ -120,7 +120,7 @@ def test_a_class_of_two_rows_with_two_folds_is_refused_before_any_fold(monkeypat
     fits = []
     monkeypatch.setattr(GANOversampler, "fit_resample", lambda self, X, y: fits.append(1))
     X, y = _cv_table(2)
-    with pytest.raises(ValueError, match=r"cv=2: class 2 has 2 rows, so some training folds would hold only 1 row "
+    with pytest.raises(ValueError, match=r"cv=2: class 2 has 2 rows, so every training fold would hold only 1 row "
                                          r"of it, and 'rumi' needs at least 2 rows.*drop the class or merge it"):
         compare_oversamplers(X, y, ["none", "rumi"], ["logreg"], cv=2, progress=False)
     assert fits == []
@@ -128,7 +128,8 @@ def test_a_class_of_two_rows_with_two_folds_is_refused_before_any_fold(monkeypat
 
 def test_the_fold_check_names_the_number_of_folds_that_works():
     X, y = _cv_table(3)
-    with pytest.raises(ValueError, match=r"class 2 has 3 rows.*only 1 row.*'smote' needs.*use cv=3 \(more folds"):
+    with pytest.raises(ValueError, match=r"class 2 has 3 rows, so some training folds would hold only 1 row.*'smote' "
+                                         r"needs.*those folds would fail.*use cv=3 \(more folds"):
         compare_oversamplers(X, y, ["smote"], ["logreg"], cv=2, progress=False)
     with pytest.raises(ValueError, match=r"'rumi' needs at least 2 rows.*use cv=3 \(more folds"):
         compare_on_datasets({"toy": (X, y)}, ["none", "rumi"], ["lr"], cv=2, progress=False)
@@ -148,6 +149,6 @@ def test_evaluate_command_refuses_the_class_before_any_work(tmp_path, capsys):
                  "--classifiers", "logreg", "--out", str(tmp_path / "r"), "--quiet", "--no-quality"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert "--cv 2: class 'tiny' of" in err and "has 2 rows" in err and "only 1 row of it" in err
+    assert "--cv 2: class 'tiny' of" in err and "has 2 rows, so every training fold would hold only 1 row of it" in err
     assert "'rumi' needs at least 2 rows" in err and "drop the class or merge it into another" in err
     assert not (tmp_path / "r").exists()

@@ -12,8 +12,8 @@ one row per training fold; a sampler object of another kind is not held to
 more.
 
 >>> from minority_gen import GANOversampler
->>> fold_problem([0] * 30 + [1] * 2, 2, {"rumi": GANOversampler(), "none": None})[:77]
-'cv=2: class 1 has 2 rows, so some training folds would hold only 1 row of it,'
+>>> fold_problem([0] * 30 + [1] * 2, 2, {"rumi": GANOversampler(), "none": None})[:76]
+'cv=2: class 1 has 2 rows, so every training fold would hold only 1 row of it'
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ def fold_problem(y, cv: int, samplers: Mapping, *, option: str = "cv=", data: st
         fix = (f"use {option}{low} (more folds leave more rows to train on{span}), or drop the class or merge it "
                "into another")
     of = "" if data == "y" else f" of {data}"
-    return (f"{option}{cv}: class {label}{of} has {n} rows, so some training folds would hold only {train} row"
+    every = n - n // cv < need  # even the folds that test the fewest rows of it leave too few to train on
+    folds = "every training fold" if every else "some training folds"
+    return (f"{option}{cv}: class {label}{of} has {n} rows, so {folds} would hold only {train} row"
             f"{'s' * (train != 1)} of it, and {', '.join(who)} need{'s' * (len(who) == 1)} at least {need} rows of "
             f"every class to train (a GAN learns a class from {MIN_CLASS_ROWS} rows or more; SMOTE-like samplers "
-            f"interpolate between two): every fold would fail. To go on, {fix}.")
+            f"interpolate between two): {'every fold' if every else 'those folds'} would fail. To go on, "
+            f"{fix}.")
