@@ -175,6 +175,8 @@ def compare_oversamplers(
         Names (``"logreg"``: ``LogisticRegression(max_iter=3000)``,
         ``"rf"``: 200-tree random forest) or estimators, or a dict.
     cv : int or cross-validation splitter, default=5
+        An int: stratified folds, refused before any work when a class is
+        too small for them (:mod:`minority_gen.evaluation.folds`).
     scoring : list, dict or None, default=None
         Built-in names (``balanced_accuracy``, ``gmean``, ``f1_macro``,
         ``roc_auc``, ``average_precision``, ``recall`` — one value per
