@@ -50,7 +50,8 @@ class GeneratorSnapshots:
     Pass it to :meth:`GANOversampler.fit(X, y, callbacks=[...])
     <minority_gen.GANOversampler.fit>`; afterwards ``states[label][iteration]``
     holds the weights (on the CPU) of the GAN trained under ``label`` (the
-    progress bar's label, e.g. ``"class 1"``). Load one into
+    progress bar's label, e.g. ``"rumi (class 1)"``, or ``"rumi (class 1) (1 of 3)"``
+    when a fit trains a GAN for each of 3 classes). Load one into
     ``sampler.generators_[c]`` to draw from the generator as it was then.
     Snapshots are taken in the training process only: a fit with ``n_jobs``
     other than 1 refuses them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +23,7 @@ from .methods import GANMethod
 from .model import fit_model
 from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
-from .plan import SEED_MAX
+from .plan import MIN_CLASS_ROWS, SEED_MAX, many_gans_warning
 from .safeguards import (
     check_callbacks,
     check_no_fit_params,
@@ -238,17 +239,20 @@ class GANOversampler(BaseOverSampler):
         grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
         for c in grow:
             n_rows = counts[np.searchsorted(self.classes_, c)]
-            if n_rows < 2:
+            if n_rows < MIN_CLASS_ROWS:
                 others = [k for k in grow if k != c]
                 size = {k: int(counts[np.searchsorted(self.classes_, k)]) + self.sampling_strategy_[k] for k in others}
                 after = ", ".join(f"{_label(k)}: {n}" for k, n in size.items())
                 fix = (f"leave it out of sampling_strategy, e.g. sampling_strategy={{{after}}} (rows after "
                        "resampling), or gather more rows of it" if others else
                        "gather more rows of it (RandomOverSampler copies a single row; a GAN cannot learn from it)")
-                raise ValueError(f"Class {_label(c)} has {n_rows} row; a GAN needs at least 2 rows of a class to "
-                                 f"learn it. To go on, {fix}.")
+                raise ValueError(f"Class {_label(c)} has {n_rows} row; a GAN needs at least {MIN_CLASS_ROWS} rows "
+                                 f"of a class to learn it. To go on, {fix}.")
         codec, spec, X_dense = adapter.encoder(X)
         settings = resolve_settings(params, spec, method)
+        many = many_gans_warning(method, grow, settings.n_jobs, settings.config.n_iter)
+        if many and (ddp.active() is None or ddp.active().rank == 0):  # before any training; one rank says it
+            warnings.warn(many, UserWarning, stacklevel=4)
         rng = check_random_state(self.random_state)
         self.model_, self.history_ = fit_model(settings, codec, spec, X_dense, y, grow, rng, ddp.active(), callbacks)
         self.filter_report_ = {}

@@ -15,6 +15,11 @@ method's per-class GANs train in parallel through :mod:`minority_gen.parallel`
 class order before any training starts, so the rows, networks and history
 are the same as a serial run's.
 
+A fit that would train more than :data:`MANY_GANS` separate GANs (an
+unconditional method, one per class to grow) is warned about before any
+training (:func:`many_gans_warning`), and each GAN's progress label says
+which of them it is: ``rumi (class 18) (3 of 299)``.
+
 Inside :func:`minority_gen.distributed.fit_ddp`, each GAN trains
 data-parallel over the processes instead: rank-specific batch and noise
 seeds, weights broadcast from rank 0, gradients averaged before each step.
@@ -36,15 +41,24 @@ from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
 from .diffaugment import DiffAugment
-from .methods import GANMethod, Networks
+from .methods import GANMethod, Networks, available_methods, get_method
 from .monitor import QualityMonitor, QualityScorer
 from .nets.anchored import ANCHOR_NOISE
 from .networks import Architecture, build_classifier, build_networks
 from .parallel import n_workers, run_unordered
+from .safeguards import class_label
 from .settings import Settings
 from .training import ConditionalSampler, PositiveNegativeSampler, TrainConfig, train_gan
 
 SEED_MAX = 2**31 - 1
+#: A fit that trains more separate GANs than this (an unconditional method: one per class to grow) is warned
+#: about before training starts, with how many will train and how to train fewer (:func:`many_gans_warning`).
+#: At a few seconds to minutes per GAN, 20 is where a fit's time is dominated by the number of classes.
+MANY_GANS = 20
+#: The fewest rows of a class a GAN learns from: a class to grow with fewer is refused before training, and the
+#: evaluation's fold check asks every training fold for this many rows of each class
+#: (:func:`minority_gen.evaluation.downstream.check_folds`).
+MIN_CLASS_ROWS = 2
 
 
 @dataclass
@@ -144,8 +158,9 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         # every seed first, in class order: the same draws as training one class after the other
         negatives = method.uses_negatives or bool(plan.settings.boundary)  # the boundary classifier needs them
         seeds = [Seeds.draw(plan, rng) for _ in grow]
-        tasks = ((plan, f"{method.name} (class {label})", x[y == i], x[y != i] if negatives else None,
-                  n_classes, s) for (i, label), s in zip(grow.items(), seeds))
+        of = f" ({{}} of {len(grow)})" if len(grow) > 1 else ""  # which GAN of how many, on the progress bar
+        tasks = ((plan, f"{method.name} (class {label})" + of.format(k), x[y == i], x[y != i] if negatives
+                  else None, n_classes, s) for k, ((i, label), s) in enumerate(zip(grow.items(), seeds), 1))
         if len(grow) > 1 and n_workers(plan.settings.n_jobs) > 1:
             results = _fit_parallel(plan, list(tasks))
         else:
@@ -158,6 +173,25 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         if histories else pd.DataFrame(columns=["gan", "iteration", "d_loss", "g_loss"])
     )
     return fitted, history
+
+
+def many_gans_warning(method: GANMethod, grow: Sequence, n_jobs, n_iter: int) -> str | None:
+    """The warning for a fit that would train more than :data:`MANY_GANS` separate GANs, or ``None``.
+
+    ``grow``: the labels of the classes to grow; ``n_jobs``, ``n_iter``: the
+    fit's. A conditional method trains one GAN for every class: no warning.
+    """
+    if method.conditional or len(grow) <= MANY_GANS:
+        return None
+    workers = n_workers(n_jobs)
+    how = "one after the other" if workers == 1 else f"{workers} at a time"
+    shared = ", ".join(repr(m) for m in available_methods() if get_method(m).conditional)
+    example = ", ".join(f"{class_label(c)}: ..." for c in list(grow)[:2])
+    return (f"{len(grow)} classes to grow: method {method.name!r} trains one GAN per class, so {len(grow)} GANs "
+            f"of {n_iter} iteration{'s' * (n_iter != 1)} each will train, {how}. To train fewer, name only the "
+            f"classes you need in sampling_strategy (--sampling-strategy), e.g. {{{example}}} (rows after "
+            f"resampling); or use a conditional method, which trains one GAN for every class ({shared})"
+            + ("; or n_jobs=-1 (--param n_jobs=-1) to train several at once." if workers == 1 else "."))
 
 
 ANCHOR_OTHER_ROWS = 4096

@@ -191,44 +191,56 @@ def test_fmt_writes_a_table_number_and_a_dash_for_what_is_not_one():
     assert [fmt(None), fmt(float("nan")), fmt(np.inf), fmt(np.float64("nan"), 2)] == ["–"] * 4
 
 
-@pytest.mark.filterwarnings("ignore:oversampler 'smote' failed:RuntimeWarning")
+class NeedsMoreRows(BaseEstimator):
+    """Fails on every training fold, as SMOTE did on a class of 2 rows under cv=2 (now refused before any fold)."""
+
+    def fit_resample(self, X, y):
+        raise ValueError("needs more rows")
+
+
+@pytest.mark.filterwarnings("ignore:oversampler 'broken' failed:RuntimeWarning")
 def test_a_report_lists_the_failed_folds_and_has_no_plot_without_scores(tmp_path):
-    """Every oversampler failing on every fold (SMOTE on a class of 2 rows, cv=2) left no scores, and the plot
+    """Every oversampler failing on every fold (then: SMOTE on a class of 2 rows, cv=2) left no scores, and the plot
     divided by zero columns (ZeroDivisionError, no report). The report now says so and lists the failures."""
     from minority_gen.evaluation import write_report
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), np.r_[[0] * 38, [1] * 2]
-    with pytest.warns(RuntimeWarning, match="'smote' failed on fold 0"):
-        res = compare_oversamplers(X, y, ["smote"], ["logreg"], cv=2, errors="warn", progress=False)
+    with pytest.warns(RuntimeWarning, match="'broken' failed on fold 0"):
+        res = compare_oversamplers(X, y, {"broken": NeedsMoreRows()}, ["logreg"], cv=2, errors="warn",
+                                   progress=False)
     assert res.empty and len(res.attrs["failures"]) == 2
-    assert res.attrs["failures"][1].startswith("oversampler 'smote' failed on fold 1: ValueError: SMOTE needs")
+    assert res.attrs["failures"][1].startswith("oversampler 'broken' failed on fold 1: ValueError: needs more")
     with pytest.raises(ValueError, match="no results to plot: every oversampler failed on every fold"):
         plot_comparison(res)
     report = write_report(tmp_path / "all", res)
     text = report.read_text()
     assert "No scores (no plot): every oversampler failed on every fold" in text
-    assert "* oversampler 'smote' failed on fold 0: ValueError" in text and "fold 1: ValueError" in text
+    assert "* oversampler 'broken' failed on fold 0: ValueError" in text and "fold 1: ValueError" in text
     assert sorted(p.name for p in report.parent.iterdir()) == ["downstream_folds.csv", "downstream_summary.csv",
                                                                "report.md"]
     with pytest.warns(RuntimeWarning):
-        some = compare_oversamplers(X, y, ["none", "smote"], ["logreg"], cv=2, errors="warn", progress=False)
+        some = compare_oversamplers(X, y, {"none": "none", "broken": NeedsMoreRows()}, ["logreg"], cv=2,
+                                    errors="warn", progress=False)
     text = write_report(tmp_path / "some", some).read_text()
     assert "![downstream metrics](downstream.png)" in text and (tmp_path / "some" / "downstream.png").exists()
-    assert "Folds left out (the oversampler failed on them):" in text and "'smote' failed on fold 1" in text
+    assert "Folds left out (the oversampler failed on them):" in text and "'broken' failed on fold 1" in text
     ok = compare_oversamplers(X, y, ["none"], ["logreg"], cv=2, progress=False)
     assert "failures" not in ok.attrs and "left out" not in write_report(tmp_path / "ok", ok).read_text()
 
 
-@pytest.mark.filterwarnings("ignore:oversampler 'smote' failed:RuntimeWarning")
-def test_evaluate_writes_its_report_when_every_oversampler_fails(tmp_path, capsys):
+@pytest.mark.filterwarnings("ignore:oversampler 'broken' failed:RuntimeWarning")
+def test_evaluate_writes_its_report_when_every_oversampler_fails(tmp_path, capsys, monkeypatch):
     from minority_gen.cli import main
+    from minority_gen.evaluation import samplers
+
+    monkeypatch.setitem(samplers._BASELINES, "broken", ("fails on every fold", lambda rs, _: NeedsMoreRows()))
 
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.normal(size=(22, 2)), columns=["a", "b"]).assign(label=[0] * 20 + [1] * 2)
     df.to_csv(tmp_path / "small.csv", index=False)
     out = tmp_path / "r"
-    assert main(["evaluate", str(tmp_path / "small.csv"), "--target", "label", "--methods", "smote",
+    assert main(["evaluate", str(tmp_path / "small.csv"), "--target", "label", "--methods", "broken",
                  "--cv", "2", "--classifiers", "logreg", "--no-quality", "--out", str(out), "--quiet"]) == 0
     report = (out / "report.md").read_text()
-    assert "every oversampler failed on every fold" in report and "'smote' failed on fold 1" in report
+    assert "every oversampler failed on every fold" in report and "'broken' failed on fold 1" in report

@@ -8,7 +8,7 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -277,8 +277,10 @@ def write_csv_like(frame: pd.DataFrame, path: Path, tokens: dict[str, str]) -> N
     out.to_csv(path, index=False)
 
 
-def check_folds(y: pd.Series, cv: int, path: Path) -> None:
-    """Refuse a class too small for ``--cv`` stratified folds, saying what to do on the command line."""
+def check_folds(y: pd.Series, cv: int, path: Path, samplers: Mapping | None = None) -> None:
+    """Refuse a class too small for ``--cv`` stratified folds, saying what to do on the command line; with
+    ``samplers`` (label → sampler object or ``None``, the ones compared) also one that would leave a training fold
+    fewer rows than they need (:func:`~minority_gen.evaluation.folds.fold_problem`, as the Python API does)."""
     counts = y.value_counts()
     label, n = class_label(counts.idxmin()), int(counts.min())
     if n < 2:
@@ -288,3 +290,8 @@ def check_folds(y: pd.Series, cv: int, path: Path) -> None:
     if n < cv:
         raise CommandError(f"--cv {cv} needs at least {cv} rows of every class (one in each fold); the class {label} "
                            f"of {path} has {n}. Lower --cv to {n} or less, or add rows of that class.")
+    from ..evaluation.folds import fold_problem
+
+    problem = fold_problem(y, cv, samplers or {}, option="--cv ", data=str(path))
+    if problem is not None:
+        raise CommandError(problem)

@@ -58,6 +58,7 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     classes, any count the estimator would refuse, and a class to grow with
     fewer than 2 rows (saying how to leave it out on the command line).
     """
+    from ..plan import MIN_CLASS_ROWS
     from ..safeguards import as_written, check_oversampling_targets, class_label
 
     option = option_of("sampling_strategy", args)
@@ -90,10 +91,10 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
         message = re.sub(r"^sampling_strategy\[(.+?)\]", r"the entry \1", " ".join(str(exc).split()))
         raise CommandError(f"{option}: {message}") from None
     grow = {c: n for c, n in targets.items() if n > 0}
-    small = [c for c in grow if counts[c] < 2]
+    small = [c for c in grow if counts[c] < MIN_CLASS_ROWS]
     if small:
         c = small[0]
-        others = {str(o): counts[o] + n for o, n in grow.items() if counts[o] >= 2}
+        others = {str(o): counts[o] + n for o, n in grow.items() if counts[o] >= MIN_CLASS_ROWS}
         if others:
             spelt = (f"--param 'sampling_strategy={json.dumps(others)}'" if option.startswith("--param")
                      else f"{option} '{json.dumps(others)}'")
@@ -102,5 +103,5 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
             fix = ", or drop its row from the CSV"
         else:
             fix = ""
-        raise CommandError(f"the class {class_label(c)} of {path} has {counts[c]} row; a GAN needs at least 2 rows "
-                           f"of a class to learn it. Add rows of that class{fix}.")
+        raise CommandError(f"the class {class_label(c)} of {path} has {counts[c]} row; a GAN needs at least "
+                           f"{MIN_CLASS_ROWS} rows of a class to learn it. Add rows of that class{fix}.")

@@ -45,7 +45,7 @@ from ..evaluation.datasets import COLLECTIONS
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
 from ..evaluation.report import rank_section
-from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler
+from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler, make_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description
 from ..methods import available_methods
@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
     if args.cv < 2:
         raise ValueError(f"--cv must be at least 2; got {args.cv}.")
-    check_folds(y, args.cv, args.csv)
+    check_folds(y, args.cv, args.csv, {m: make_oversampler(m) for m in methods})
     if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
     if args.jobs == 0:

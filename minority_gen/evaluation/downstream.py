@@ -27,6 +27,7 @@ from ..data import check_table_input
 from ..parallel import TaskError, check_n_jobs, run_unordered
 from ..safeguards import class_label
 from .columns import is_mixed_table
+from .folds import fold_problem
 from .mixed import mixed_preprocessor
 from .samplers import NONE, NUMERIC_ONLY, make_classifier, make_oversampler
 from .scoring import _NEEDS_SCORES, _check_scoring, _score
@@ -108,8 +109,11 @@ def check_gan_params(gan_params: Mapping | None, fixed: Sequence[str] = ("method
     return gan_params
 
 
-def make_splits(cv, X, y, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (train, test) index pairs: ``StratifiedKFold(cv, shuffle=True, random_state)`` for an int."""
+def make_splits(cv, X, y, random_state, samplers: Mapping | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs: ``StratifiedKFold(cv, shuffle=True, random_state)`` for an int, refused
+    before any work when a class is too small for them (:func:`~minority_gen.evaluation.folds.fold_problem`;
+    ``samplers``: label → sampler object or ``None``, the ones compared, whose needs set the rows every
+    training fold must hold of each class)."""
     if isinstance(cv, int):
         classes, counts = np.unique(y, return_counts=True)
         if counts.min() < cv:
@@ -117,6 +121,9 @@ def make_splits(cv, X, y, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
             fix = (f"Lower cv to at most {n}." if n >= 2 else
                    "Cross-validation needs at least 2 rows of every class: add rows of it, or drop the class.")
             raise ValueError(f"cv={cv} folds need at least {cv} rows of every class; class {fewest} has {n}. {fix}")
+        problem = fold_problem(y, cv, samplers or {})
+        if problem is not None:
+            raise ValueError(problem)
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
     return list(cv.split(X, y))
 
@@ -168,6 +175,8 @@ def compare_oversamplers(
         Names (``"logreg"``: ``LogisticRegression(max_iter=3000)``,
         ``"rf"``: 200-tree random forest) or estimators, or a dict.
     cv : int or cross-validation splitter, default=5
+        An int: stratified folds, refused before any work when a class is
+        too small for them (:mod:`minority_gen.evaluation.folds`).
     scoring : list, dict or None, default=None
         Built-in names (``balanced_accuracy``, ``gmean``, ``f1_macro``,
         ``roc_auc``, ``average_precision``, ``recall`` — one value per
@@ -240,7 +249,9 @@ def compare_oversamplers(
     models = _named(classifiers, lambda n: make_classifier(n, random_state), "classifier")
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)
-    splits = make_splits(cv, X, y, random_state)
+    splits = make_splits(cv, X, y, random_state, {label: make_oversampler(spec, random_state, gan_params)
+                                                  if isinstance(spec, str) else spec
+                                                  for label, spec in samplers.items()})
 
     shared = _Shared(X, y, models, scoring, classes, positive, preprocessor, random_state, gan_params, errors)
     tasks = [(shared, label, spec, fold, train, test)

@@ -165,7 +165,9 @@ def compare_on_datasets(
         Names of :data:`~minority_gen.evaluation.CLASSIFIERS` (cost-sensitive
         baselines included) or estimators, or a dict label → name/estimator.
     cv : int or splitter, default=5
-        An int: ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``.
+        An int: ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``,
+        refused before any work when a class is too small for it
+        (:mod:`minority_gen.evaluation.folds`).
     scoring : list, dict or None
         As in :func:`~minority_gen.evaluation.compare_oversamplers`. A stored
         cell lacking a requested metric is recomputed.
@@ -241,7 +243,7 @@ def compare_on_datasets(
     for name, (X, y) in tables.items():
         X, y, _ = check_table(X, y, name)
         classes, counts = np.unique(y, return_counts=True)
-        splits = make_splits(cv, X, y, random_state)
+        splits = make_splits(cv, X, y, random_state, samplers)
         shared = _Shared(X, y, models, scoring, classes, classes[np.argmin(counts)], preprocessor, random_state,
                          {}, "warn")
         data_id = {"name": name, "data": _digest(X, y)}
