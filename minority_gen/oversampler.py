@@ -29,6 +29,7 @@ from .safeguards import (
     check_no_fit_params,
     check_oversampling_targets,
     check_room,
+    filter_bytes,
     holds_objects,
     row_bytes,
     unchanged_on_failure,
@@ -207,10 +208,10 @@ class GANOversampler(BaseOverSampler):
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit_resample_checked(self, X, y, callbacks=()):
         adapter, data = self._check(X, y)
+        n_encoded = adapter.n_encoded(data.X)
         check_room(sum(self.sampling_strategy_.values()), row_bytes(
-            adapter.n_encoded(data.X), data.X.shape[1], frame=hasattr(self, "feature_names_in_"),
-            objects=holds_objects(data.X), filtered=self.filter is not None and adapter.layout is None),
-            "sampling_strategy")
+            n_encoded, data.X.shape[1], frame=hasattr(self, "feature_names_in_"), objects=holds_objects(data.X)),
+            "sampling_strategy", filter_bytes(n_encoded, self.filter is not None and adapter.layout is None))
         X_new, y_new = self._fit_resample(data.X, data.y, adapter, callbacks)
         return adapter.resampled(data, X_new, y_new)
 
@@ -291,9 +292,10 @@ class GANOversampler(BaseOverSampler):
         if y not in self.generators_:
             raise ValueError(f"No generator was fitted for class {_label(y)}; fitted classes: "
                              f"{', '.join(map(_label, fitted))}. Include the class in sampling_strategy when fitting.")
-        check_room(n_samples, row_bytes(self.model_.spec.n_features, self.n_features_in_,
-                                        frame=hasattr(self, "feature_names_in_"), objects=holds_objects(self.codec_),
-                                        filtered=y in self.model_.filters), "n_samples")
+        n_encoded = self.model_.spec.n_features
+        check_room(n_samples, row_bytes(n_encoded, self.n_features_in_, frame=hasattr(self, "feature_names_in_"),
+                                        objects=holds_objects(self.codec_)),
+                   "n_samples", filter_bytes(n_encoded, y in self.model_.filters))
         seed = check_random_state(random_state).randint(SEED_MAX)
         rows, report = self.model_.generate(n_samples, y, torch_generator(seed))
         if report is not None:

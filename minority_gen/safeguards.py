@@ -248,27 +248,33 @@ FRAME_CELL_BYTES = 16
 #: Bytes more per returned cell when some columns hold objects (a mixed table's frame or object array): a Python
 #: number per cell of an object column, the lists it is made from, ``pd.concat``'s copies.
 OBJECT_CELL_BYTES = 64
-#: Rows drawn at once per requested row, at most, when a row filter runs: ``generation.MAX_FACTOR`` (a round draws
-#: up to that many times the missing rows; tests/test_room.py checks the two agree). The layers keep this module
-#: from importing it.
-FILTER_ROUNDS = 10
+#: Rows a row filter draws and judges at once, at most: ``generation.FILTER_BATCH`` (tests/test_room.py checks the
+#: two agree; the layers keep this module from importing it). A filtered draw holds one such batch beside the rows
+#: it has kept, whatever share of them the filter keeps.
+FILTER_BATCH_ROWS = 16384
 
 
-def row_bytes(n_encoded: int, n_columns: int, *, frame: bool = False, objects: bool = False,
-              filtered: bool = False) -> int:
+def row_bytes(n_encoded: int, n_columns: int, *, frame: bool = False, objects: bool = False) -> int:
     """Bytes of memory one requested row may cost at the peak of drawing and returning it: an upper estimate.
 
     ``n_encoded``: the width of a generated (encoded) row; ``n_columns``: of a returned row; ``frame``: the rows
-    come back in a DataFrame; ``objects``: some columns hold objects (:func:`holds_objects`); ``filtered``: a row
-    filter keeps only some drawn rows, so a round may draw :data:`FILTER_ROUNDS` times the missing rows at once
-    (when it has kept few so far). Rows kept by a filter are held while it draws more, within the same bound.
+    come back in a DataFrame; ``objects``: some columns hold objects (:func:`holds_objects`). A row filter adds
+    :func:`filter_bytes` once, not per row.
 
-    >>> row_bytes(20, 20), row_bytes(20, 20, frame=True, objects=True), row_bytes(20, 20, filtered=True)
-    (760, 2360, 6160)
+    >>> row_bytes(20, 20), row_bytes(20, 20, frame=True, objects=True)
+    (760, 2360)
     """
-    draws = FILTER_ROUNDS if filtered else 1
     cell = CELL_BYTES + (FRAME_CELL_BYTES if frame else 0) + (OBJECT_CELL_BYTES if objects else 0)
-    return draws * DRAW_BYTES * int(n_encoded) + cell * int(n_columns)
+    return DRAW_BYTES * int(n_encoded) + cell * int(n_columns)
+
+
+def filter_bytes(n_encoded: int, filtered: bool) -> int:
+    """Bytes a row filter's batch of draws may hold beside the kept rows (``0`` without a filter).
+
+    >>> filter_bytes(20, True), filter_bytes(20, False)
+    (9830400, 0)
+    """
+    return FILTER_BATCH_ROWS * DRAW_BYTES * int(n_encoded) if filtered else 0
 
 
 def holds_objects(table) -> bool:
@@ -286,12 +292,13 @@ def holds_objects(table) -> bool:
     return any(getattr(d, "kind", None) == "O" for d in dtypes)
 
 
-def check_room(n_rows: int, bytes_per_row: int, source: str) -> None:
+def check_room(n_rows: int, bytes_per_row: int, source: str, fixed_bytes: int = 0) -> None:
     """Refuse ``n_rows`` new rows when they could not fit in this machine's memory.
 
     ``bytes_per_row`` is what one generated row may cost at the peak of
-    drawing and returning it (:func:`row_bytes`); the request is refused when
-    ``n_rows`` such rows would need more than the machine's whole memory
+    drawing and returning it (:func:`row_bytes`), ``fixed_bytes`` what the draw
+    holds whatever the count (:func:`filter_bytes`); the request is refused when
+    ``n_rows`` such rows and that would need more than the machine's whole memory
     (:func:`memory_bytes`). It fails with a ``ValueError`` naming ``source``
     before any training, rather than with a ``MemoryError`` (or the machine
     swapping, or the system killing the process) after it.
@@ -303,7 +310,7 @@ def check_room(n_rows: int, bytes_per_row: int, source: str) -> None:
     ValueError: n_samples asks for 1,000,000,000,000,000 new rows, about 100 PB of memory, ...
     """
     have = memory_bytes()
-    need = int(n_rows) * int(bytes_per_row)
+    need = int(n_rows) * int(bytes_per_row) + (int(fixed_bytes) if n_rows else 0)
     if have is not None and need > have:
         raise ValueError(
             f"{source} asks for {int(n_rows):,} new rows, about {_size(need)} of memory, more than this "

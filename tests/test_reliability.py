@@ -264,10 +264,11 @@ def test_sample_refuses_a_count_beyond_the_machines_memory_and_draws_what_fits(t
     sampler = GANOversampler(**tiny).fit(*imbalanced_table)
     with pytest.raises(ValueError, match=r"n_samples asks for 1,000,000,000,000 new rows"):
         sampler.sample(10 ** 12)
-    # the rule is the estimate against the memory: 3 columns, filtered, cost 10 * 30 * 3 + 8 * 3 = 924 bytes a row
-    monkeypatch.setattr("minority_gen.safeguards.memory_bytes", lambda: 924 * 1000)
+    # the rule is the estimate against the memory: 3 columns cost 30 * 3 + 8 * 3 = 114 bytes a row, and the filter
+    # holds a batch of 16,384 draws of 30 * 3 bytes (1,474,560 bytes) however many rows are asked for
+    monkeypatch.setattr("minority_gen.safeguards.memory_bytes", lambda: 114 * 1000 + 1_474_560)
     assert len(sampler.sample(1000)) == 1000
-    with pytest.raises(ValueError, match="n_samples asks for 1,001 new rows, about 925 KB"):
+    with pytest.raises(ValueError, match="n_samples asks for 1,001 new rows, about 1.59 MB"):
         sampler.sample(1001)
 
 
