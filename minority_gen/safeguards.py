@@ -67,7 +67,26 @@ def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
     if isinstance(targets, Mapping):
         targets = as_written(targets, y)
         _check_counts(targets, y, source)
+    elif isinstance(targets, Real) and not isinstance(targets, bool):
+        _check_ratio(float(targets), y)
     return OrderedDict((c, int(n)) for c, n in check_sampling_strategy(targets, y, "over-sampling").items())
+
+
+def _check_ratio(ratio: float, y) -> None:
+    """Refuse a ratio (minority rows per majority row after resampling) below the one ``y`` already has, in words
+    rather than imbalanced-learn's; other ratios are left to it."""
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    if len(labels) != 2:
+        return
+    (minority, n_min), (majority, n_maj) = sorted(zip(labels, counts), key=lambda pair: pair[1])
+    have = n_min / n_maj
+    if ratio < have:
+        raise ValueError(
+            f"a ratio of {ratio:g} asks for {ratio:g} minority row(s) per majority row after resampling, but the "
+            f"classes already have {have:.3g} ({class_label(minority)}: {n_min}, {class_label(majority)}: {n_maj}) "
+            f"and oversampling only adds rows; give a ratio between {have:.3g} and 1 (1 balances the classes), "
+            "or 'auto'."
+        )
 
 
 def as_written(targets: Mapping, y) -> dict:

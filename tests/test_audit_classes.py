@@ -152,3 +152,18 @@ def test_evaluate_command_refuses_the_class_before_any_work(tmp_path, capsys):
     assert "--cv 2: class 'tiny' of" in err and "has 2 rows, so every training fold would hold only 1 row of it" in err
     assert "'rumi' needs at least 2 rows" in err and "drop the class or merge it into another" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_ratio_below_the_datas_own_is_refused_in_words_by_the_estimator_and_the_command(tmp_path, capsys):
+    y = np.r_[np.zeros(6, int), np.ones(2, int)]
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    with pytest.raises(ValueError, match=r"a ratio of 0.1 asks for 0.1 minority row\(s\) per majority row after "
+                                         r"resampling, but the classes already have 0.333 \(1: 2, 0: 6\)"):
+        GANOversampler(**{**TINY, "sampling_strategy": 0.1}).fit_resample(X, y)
+    assert len(GANOversampler(**{**TINY, "sampling_strategy": 0.5}).fit_resample(X, y)[0]) == 9  # 0.5 still works
+    pd.DataFrame({"a": np.arange(30.0), "label": [0] * 20 + [1] * 10}).to_csv(tmp_path / "t.csv", index=False)
+    code = main(["resample", str(tmp_path / "t.csv"), "--target", "label", "--sampling-strategy", "0.2",
+                 "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--sampling-strategy: a ratio of 0.2" in err and "between 0.5 and 1" in err, err
+    assert not (tmp_path / "o.csv").exists()

@@ -77,14 +77,6 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
             raise CommandError(f"{option} {strategy:g}: a ratio works for two classes only; {path} has "
                                f"{len(counts)} ({listed}). Give 'auto', 'not majority' ... or a JSON object of "
                                "class -> rows after resampling, e.g. '{\"rare\": 100}'.")
-        minority, majority = sorted(counts, key=counts.get)
-        have = counts[minority] / counts[majority]
-        if strategy < have:
-            raise CommandError(
-                f"{option} {strategy:g} asks for {strategy:g} minority row(s) per majority row after resampling, "
-                f"but {path} already has {have:.3g} ({class_label(minority)}: {counts[minority]}, "
-                f"{class_label(majority)}: {counts[majority]}) and oversampling only adds rows; give a ratio "
-                f"between {have:.3g} and 1 (1 balances the classes), or 'auto'.")
     try:
         targets = check_oversampling_targets(sampler.sampling_strategy, y)
     except (ValueError, TypeError) as exc:
