@@ -68,13 +68,13 @@ def check_oversampling_targets(sampling_strategy, y) -> OrderedDict:
         targets = as_written(targets, y)
         _check_counts(targets, y, source)
     elif isinstance(targets, Real) and not isinstance(targets, bool):
-        _check_ratio(float(targets), y)
+        check_ratio(float(targets), y)
     return OrderedDict((c, int(n)) for c, n in check_sampling_strategy(targets, y, "over-sampling").items())
 
 
-def _check_ratio(ratio: float, y) -> None:
+def check_ratio(ratio: float, y, source: str = "the classes already have") -> None:
     """Refuse a ratio (minority rows per majority row after resampling) below the one ``y`` already has, in words
-    rather than imbalanced-learn's; other ratios are left to it."""
+    rather than imbalanced-learn's (``source`` says whose ratio it is); other ratios are left to it."""
     labels, counts = np.unique(np.asarray(y), return_counts=True)
     if len(labels) != 2:
         return
@@ -82,8 +82,8 @@ def _check_ratio(ratio: float, y) -> None:
     have = n_min / n_maj
     if ratio < have:
         raise ValueError(
-            f"a ratio of {ratio:g} asks for {ratio:g} minority row(s) per majority row after resampling, but the "
-            f"classes already have {have:.3g} ({class_label(minority)}: {n_min}, {class_label(majority)}: {n_maj}) "
+            f"a ratio of {ratio:g} asks for {ratio:g} minority row(s) per majority row after resampling, but "
+            f"{source} {have:.3g} ({class_label(minority)}: {n_min}, {class_label(majority)}: {n_maj}) "
             f"and oversampling only adds rows; give a ratio between {have:.3g} and 1 (1 balances the classes), "
             "or 'auto'."
         )

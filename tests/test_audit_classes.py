@@ -165,5 +165,5 @@ def test_a_ratio_below_the_datas_own_is_refused_in_words_by_the_estimator_and_th
     code = main(["resample", str(tmp_path / "t.csv"), "--target", "label", "--sampling-strategy", "0.2",
                  "--out", str(tmp_path / "o.csv")])
     err = capsys.readouterr().err
-    assert code == 2 and "--sampling-strategy: a ratio of 0.2" in err and "between 0.5 and 1" in err, err
+    assert code == 2 and "--sampling-strategy: a ratio of 0.2" in err and "t.csv already has 0.5" in err, err
     assert not (tmp_path / "o.csv").exists()

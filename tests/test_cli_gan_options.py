@@ -335,8 +335,9 @@ def test_a_json_objects_keys_are_matched_to_classes_written_as_numbers(tmp_path,
     (None, ["--sampling-strategy", '{"rare": 5}'], "--sampling-strategy: the entry 'rare' asks for 5 rows"),
     (None, ["--sampling-strategy", '{"rare": '], "--sampling-strategy is not valid JSON"),
     (None, ["--sampling-strategy", "0.01"],
-     "--sampling-strategy 0.01 asks for 0.01 minority row(s) per majority row after resampling, but {csv} already "
-     "has 0.333 ('rare': 10, 'common': 30) and oversampling only adds rows; give a ratio between 0.333 and 1"),
+     "--sampling-strategy: a ratio of 0.01 asks for 0.01 minority row(s) per majority row after resampling, but "
+     "{csv} already has 0.333 ('rare': 10, 'common': 30) and oversampling only adds rows; give a ratio between "
+     "0.333 and 1"),
     ((30, 10, 4), ["--sampling-strategy", "0.5"], "--sampling-strategy 0.5: a ratio works for two classes only"),
     ((30, 10, 1), [], "the class 9 of {csv} has 1 row; a GAN needs at least 2 rows of a class to learn it. Add rows "
                       "of that class, or grow only the other classes with --sampling-strategy '{{\"8\": 30}}'."),

@@ -219,7 +219,7 @@ BAD_INPUTS = [
     ({"sampling_strategy": lambda y: None}, TypeError, r"it returned None"),
     ({"sampling_strategy": lambda y: {1: 20.0}}, TypeError, r"strategy\(y\) \(from <lambda>\)\[1\] must be an int"),
     ({"sampling_strategy": lambda y: {1: 3}}, ValueError, r"asks for 3 rows of class 1"),
-    ({"sampling_strategy": 0.1}, ValueError, r"increase the ratio"),
+    ({"sampling_strategy": 0.1}, ValueError, r"a ratio of 0.1 asks for .* give a ratio between"),
     ({"sampling_strategy": 2.0}, ValueError, r"'sampling_strategy' parameter"),
     ({"method": "rumii"}, ValueError, r"Did you mean 'rumi'"),
     ({"method_params": {"bogus": 1}}, ValueError, r"does not take"),

@@ -59,7 +59,7 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
     fewer than 2 rows (saying how to leave it out on the command line).
     """
     from ..plan import MIN_CLASS_ROWS
-    from ..safeguards import as_written, check_oversampling_targets, class_label
+    from ..safeguards import as_written, check_oversampling_targets, check_ratio, class_label
 
     option = option_of("sampling_strategy", args)
     labels, sizes = np.unique(np.asarray(y), return_counts=True)
@@ -77,6 +77,10 @@ def check_sampling_targets(sampler, y, args: argparse.Namespace | None, path) ->
             raise CommandError(f"{option} {strategy:g}: a ratio works for two classes only; {path} has "
                                f"{len(counts)} ({listed}). Give 'auto', 'not majority' ... or a JSON object of "
                                "class -> rows after resampling, e.g. '{\"rare\": 100}'.")
+        try:
+            check_ratio(strategy, y, f"{path} already has")
+        except ValueError as exc:
+            raise CommandError(f"{option}: {exc}") from None
     try:
         targets = check_oversampling_targets(sampler.sampling_strategy, y)
     except (ValueError, TypeError) as exc:
