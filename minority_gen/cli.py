@@ -33,6 +33,7 @@ import pkgutil
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 
 from ._version import __version__
@@ -126,7 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():  # a warning as the command's own lines are (with --debug, Python's form)
+            if not debug:
+                warnings.showwarning = _show_warning
+            return int(args._run(args) or 0)
     except (Exception, KeyboardInterrupt) as exc:  # SystemExit and the like pass through
         if debug:
             raise
@@ -137,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if main_thread and previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning on one line, as the commands print theirs: ``warning: <message>``."""
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _close_progress_bars() -> None:

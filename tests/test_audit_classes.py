@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -95,7 +96,7 @@ def test_a_single_gan_keeps_its_plain_label(capsys):
     assert "rumi (class 1) (1 of 2)" in err and "rumi (class 2) (2 of 2)" in err
 
 
-def test_images_command_warns_about_many_class_folders_before_training(tmp_path, monkeypatch):
+def test_images_command_warns_about_many_class_folders_before_training(tmp_path, monkeypatch, capsys):
     _no_training(monkeypatch)
     rng = np.random.default_rng(0)
     src = tmp_path / "in"
@@ -103,9 +104,11 @@ def test_images_command_warns_about_many_class_folders_before_training(tmp_path,
         (src / f"c{k:02d}").mkdir(parents=True)
         for i in range(2 if k else 4):
             Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(src / f"c{k:02d}" / f"{i}.png")
-    with pytest.warns(UserWarning, match=rf"{MANY_GANS + 1} classes to grow: .*{MANY_GANS + 1} GANs"):
-        code = main(["images", str(src), "--out", str(tmp_path / "out"), "--n-iter", "2", "--quiet"])
+    code = main(["images", str(src), "--out", str(tmp_path / "out"), "--n-iter", "2", "--quiet"])
     assert code == 1  # the stand-in for training stopped it
+    warning, error = capsys.readouterr().err.splitlines()[-2:]  # the command's warning line, before the error
+    assert re.match(rf"warning: {MANY_GANS + 1} classes to grow: .*{MANY_GANS + 1} GANs", warning), warning
+    assert error.startswith("minority-gen images: error:"), error
 
 
 # -- cross-validation: a class too small for the training folds is refused up front -----------------------------
@@ -167,3 +170,18 @@ def test_a_ratio_below_the_datas_own_is_refused_in_words_by_the_estimator_and_th
     err = capsys.readouterr().err
     assert code == 2 and "--sampling-strategy: a ratio of 0.2" in err and "t.csv already has 0.5" in err, err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_warning_during_a_command_is_one_warning_line(tmp_path, capsys, monkeypatch):
+    pd.DataFrame({"a": np.arange(30.0), "label": [0] * 20 + [1] * 10}).to_csv(tmp_path / "t.csv", index=False)
+
+    def warn_then_fail(self, X, y):
+        warnings.warn("rows may\n  drift", UserWarning)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(GANOversampler, "fit_resample", warn_then_fail)
+    argv = ["resample", str(tmp_path / "t.csv"), "--target", "label", "--out", str(tmp_path / "o.csv")]
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert "warning: rows may drift\n" in err and "UserWarning" not in err, err
+    assert warnings.showwarning.__module__ == "warnings"  # Python's own again after the command
