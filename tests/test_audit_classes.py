@@ -176,7 +176,7 @@ def test_a_warning_during_a_command_is_one_warning_line(tmp_path, capsys, monkey
     pd.DataFrame({"a": np.arange(30.0), "label": [0] * 20 + [1] * 10}).to_csv(tmp_path / "t.csv", index=False)
 
     def warn_then_fail(self, X, y):
-        warnings.warn("rows may\n  drift", UserWarning)
+        warnings.warn("rows may\n  drift", UserWarning, stacklevel=2)
         raise RuntimeError("stop here")
 
     monkeypatch.setattr(GANOversampler, "fit_resample", warn_then_fail)
