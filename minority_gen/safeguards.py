@@ -156,6 +156,15 @@ def check_labels(y) -> None:
             f"row{'s' if len(missing) > 1 else ''} {rows}; every row needs its class. Drop those rows (e.g. "
             "keep = pd.notna(y); X, y = X[keep], y[keep]) or fill in their class first."
         )
+    infinite = np.flatnonzero(np.isinf(values) if values.dtype.kind == "f" else
+                              [isinstance(v, Real) and not isinstance(v, bool) and np.isinf(v) for v in values])
+    if len(infinite):
+        rows = ", ".join(map(str, infinite[:5])) + (" ..." if len(infinite) > 5 else "")
+        raise ValueError(
+            f"y has {len(infinite)} infinite label{'s' if len(infinite) > 1 else ''} at row"
+            f"{'s' if len(infinite) > 1 else ''} {rows}; a class label must be a finite number or a string. Drop "
+            "those rows or give them their class first."
+        )
     if values.dtype.kind != "O":
         return
     first: dict[str, object] = {}

@@ -185,3 +185,14 @@ def test_a_warning_during_a_command_is_one_warning_line(tmp_path, capsys, monkey
     err = capsys.readouterr().err
     assert "warning: rows may drift\n" in err and "UserWarning" not in err, err
     assert warnings.showwarning.__module__ == "warnings"  # Python's own again after the command
+
+
+@pytest.mark.parametrize("dtype", [float, np.float32, object])
+def test_an_infinite_label_is_refused_naming_its_row(dtype):
+    y = np.array([0.0] * 20 + [1.0] * 8, dtype=dtype)
+    y[3] = -np.inf
+    X = np.random.default_rng(0).normal(size=(28, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no stray RuntimeWarning from a cast on the way
+        with pytest.raises(ValueError, match=r"y has 1 infinite label at row 3; a class label must be a finite"):
+            GANOversampler(**TINY).fit_resample(X, y)
