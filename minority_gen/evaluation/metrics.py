@@ -76,7 +76,8 @@ def _subsample(X: np.ndarray, cap: int | None, rng: np.random.RandomState) -> np
 
 
 def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Squared distances by the fast ‖a‖² + ‖b‖² − 2ab expansion (for kernels: rounding is harmless)."""
+    """Squared distances by the fast ‖a‖² + ‖b‖² − 2ab expansion (for kernels, on centred rows: the rounding
+    error is relative to ‖a‖², harmless when the rows are near the origin)."""
     d = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
     return np.maximum(d, 0.0)
 
@@ -142,6 +143,10 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     gamma = 1.0 / (2.0 * sigma**2)
 
     def kernel_sum(A, B):
+        # shift both sets by the midpoint of their means (distances do not change): the expansion in
+        # _sq_dists loses the distances to rounding when the rows are far from the origin
+        centre = (A.mean(0) + B.mean(0)) / 2
+        A, B = A - centre, B - centre
         return sum(np.exp(-gamma * _sq_dists(A[s], B)).sum() for s in _blocks(len(A)))
 
     n, m = len(X), len(Y)
