@@ -207,6 +207,17 @@ def test_memorisation_distances_match_brute_force(rng):
     assert out["threshold"] == pytest.approx(1e-3 * np.median(D.min(1)), abs=1e-15)
 
 
+def test_memorisation_counts_exact_copies_of_large_wide_rows(rng):
+    # every training row twice: the median leave-one-out distance and so the threshold are 0, and only
+    # exact copies count; the distances are recomputed from differences so that every copy is at 0
+    # (old code: 4 of 5 copies, sklearn's expanded distances leaving a copy at ~1e-5)
+    T = rng.normal(size=(40, 30)) * 1e3 + 5e3
+    T = np.r_[T, T]
+    out = memorisation(T, T[:5], standardise=False)
+    assert out["threshold"] == 0.0
+    assert out["near_copies"] == 5 and out["dcr_synthetic"] == 0.0
+
+
 # ---------------------------------------------------------------- AM score
 def test_am_score_hand_computed():
     P = np.array([[0.8, 0.2], [0.4, 0.6]])  # mean (0.6, 0.4)

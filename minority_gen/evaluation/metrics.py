@@ -340,10 +340,15 @@ def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standa
         std[std == 0] = 1.0
         T, Y = (T - mean) / std, (Y - mean) / std
         H = None if H is None else (H - mean) / std
-    nn = NearestNeighbors(n_neighbors=2).fit(T)
-    loo = nn.kneighbors(T)[0][:, 1]
-    dcr_fake = nn.kneighbors(Y, n_neighbors=1)[0][:, 0]
-    dcr_ref = loo if H is None else nn.kneighbors(H, n_neighbors=1)[0][:, 0]
+    nn = NearestNeighbors(n_neighbors=1).fit(T)
+
+    def dcr(Q=None):  # the neighbour as found, the distance recomputed from the differences: a copy is at 0
+        index = nn.kneighbors(Q, return_distance=False)[:, 0]  # Q None: each training row's nearest other row
+        return np.linalg.norm((T if Q is None else Q) - T[index], axis=1)
+
+    loo = dcr()
+    dcr_fake = dcr(Y)
+    dcr_ref = loo if H is None else dcr(H)
     threshold = copy_tol * float(np.median(loo))
     copies = int((dcr_fake <= threshold).sum())
     ref_median = float(np.median(dcr_ref))
