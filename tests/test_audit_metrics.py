@@ -16,6 +16,7 @@ import scipy.linalg
 from scipy.spatial.distance import pdist
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.svm import LinearSVC
 
 from minority_gen.evaluation.judges import am_score
 from minority_gen.evaluation.metrics import (
@@ -266,6 +267,17 @@ def _three_classes(rng):
     X = rng.normal(size=(90, 2))
     y = np.array(["x", "y", "z"])[np.arange(90) % 3]
     return X + np.c_[(y == "y") * 1.5, (y == "z") * 1.5], y
+
+
+def test_multiclass_roc_auc_of_a_decision_function_classifier(rng):
+    # one-vs-rest macro means need only a ranking per class; sklearn's multi_class="ovr" refuses
+    # decision_function scores (they do not sum to 1), so the old code raised here
+    X, y = _three_classes(rng)
+    model = LinearSVC().fit(X, y)
+    out = _score(model, _check_scoring(["roc_auc", "average_precision"]), X, y, np.unique(y), "z")
+    s = model.decision_function(X)
+    assert out["roc_auc"] == pytest.approx(np.mean([roc_auc_score(y == c, s[:, i]) for i, c in enumerate("xyz")]))
+    assert 0.5 < out["average_precision"] <= 1
 
 
 def test_multiclass_roc_auc_of_probabilities_is_sklearns_ovr_macro(rng):

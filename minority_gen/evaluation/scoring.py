@@ -47,10 +47,10 @@ def _builtin(name: str, y, pred, scores, classes, positive) -> dict[str, float]:
         if name == "roc_auc":
             return {name: roc_auc_score(truth, column)}
         return {name: average_precision_score(truth, column)}
-    if name == "roc_auc":
-        return {name: roc_auc_score(y, scores, multi_class="ovr", average="macro", labels=classes)}
-    per_class = [average_precision_score(y == c, scores[:, i]) for i, c in enumerate(classes)]
-    return {name: float(np.mean(per_class))}
+    # one-vs-rest macro means, class by class: any scores rank the rows (sklearn's multi_class="ovr" would
+    # refuse decision_function scores, which do not sum to 1 over the classes)
+    binary = roc_auc_score if name == "roc_auc" else average_precision_score
+    return {name: float(np.mean([binary(y == c, scores[:, i]) for i, c in enumerate(classes)]))}
 
 
 _BUILTIN = {"balanced_accuracy", "gmean", "f1_macro", "recall", *_NEEDS_SCORES}
