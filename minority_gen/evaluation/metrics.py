@@ -91,7 +91,11 @@ def _blocks(n: int):
 # MMD
 # --------------------------------------------------------------------------
 def median_bandwidth(X, Y, max_samples: int | None = BANDWIDTH_SAMPLES, random_state=0) -> float:
-    """Median heuristic: the median pairwise distance in the pooled sample (at most ``max_samples`` rows)."""
+    """Median heuristic: the median pairwise distance in the pooled sample (at most ``max_samples`` rows).
+
+    Zero distances (duplicated rows, e.g. random oversampling's copies) are left out of the median; 1.0 when
+    every distance is 0.
+    """
     X, Y = _pair(X, Y)
     rng = check_random_state(random_state)
     Z = _subsample(np.vstack([X, Y]), max_samples, rng)
@@ -106,7 +110,8 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
 
     ``k(x, y) = exp(-‖x − y‖² / (2σ²))`` with ``σ`` the median pairwise
     distance of the pooled sample (median heuristic, on at most
-    :data:`BANDWIDTH_SAMPLES` pooled rows) unless ``bandwidth`` is given.
+    :data:`BANDWIDTH_SAMPLES` pooled rows, zero distances left out: see
+    :func:`median_bandwidth`) unless ``bandwidth`` is given.
     The unbiased estimate leaves out the diagonal of the within-set kernel
     matrices, so it can be slightly negative when the two sets come from
     one distribution. Range ≈ [0, 2]; lower is better.
@@ -191,7 +196,10 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
 
     The trace of the matrix square root is computed as the sum of the square
     roots of the eigenvalues of ``Σ₁^{1/2} Σ₂ Σ₁^{1/2}`` (symmetric, so
-    stable even for singular covariances).
+    stable even for singular covariances: no ``scipy.linalg.sqrtm``, so no
+    imaginary parts to drop). Eigenvalues that round-off makes slightly
+    negative count as 0, and a total that round-off makes slightly negative
+    is returned as 0.0.
 
     Examples
     --------
@@ -215,7 +223,9 @@ def frechet_distance(X_real, X_fake) -> float:
     """Fréchet distance between Gaussians fitted to two sets of features.
 
     With Inception-v3 features this is the FID; here it applies to any
-    features (table columns, a small CNN's penultimate layer). Range
+    features (table columns, a small CNN's penultimate layer). Means and
+    covariances (``np.cov``, ``n − 1`` denominator) go to
+    :func:`frechet_distance_from_stats`. Range
     [0, ∞); lower is better. Linear in the number of rows (covariances are
     ``d × d``).
 
@@ -247,8 +257,13 @@ def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
          random_state=0) -> dict[str, float]:
     """Precision, recall, density and coverage on k-NN manifolds (Naeem et al. 2020).
 
-    Each real row gets a ball reaching its ``k``-th nearest real neighbour
-    (likewise for synthetic rows).
+    Each real row gets a ball reaching its ``k``-th nearest real neighbour,
+    the row itself left out (likewise for synthetic rows). Balls are
+    closed: a row at exactly the radius is inside, as in Kynkäänniemi et
+    al. 2019's definition (Naeem et al.'s code uses ``<``; the two differ
+    only on ties, most visibly when a real row occurs more than ``k``
+    times: its radius is 0 and here exact copies of it are inside it).
+    Distances are Euclidean, computed from the differences.
 
     * precision: share of synthetic rows inside some real ball — fidelity,
       [0, 1], higher is better;
@@ -311,6 +326,8 @@ def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standa
     when given, otherwise each training row's distance to its nearest
     *other* training row (leave-one-out). Features are standardised with the
     training rows' mean and standard deviation when ``standardise``.
+    Distances are Euclidean, computed from the differences (a copy is at
+    exactly 0).
 
     Returns a dict with
 

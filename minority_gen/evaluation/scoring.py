@@ -1,4 +1,17 @@
-"""The metrics of the downstream comparison: built-in ones (G-mean, balanced accuracy ...) and scikit-learn scorers."""
+"""The metrics of the downstream comparison: built-in ones (G-mean, balanced accuracy ...) and scikit-learn scorers.
+
+Built-in metrics, for ``K`` classes with recalls ``r_c`` (test rows of class ``c`` predicted ``c``):
+
+* ``gmean``: ``imblearn.metrics.geometric_mean_score``, ``(r_1 ⋯ r_K)^(1/K)``; for two classes
+  ``sqrt(TPR · TNR)``; 0 when a class has no correct prediction;
+* ``balanced_accuracy``: the mean of the ``r_c``;
+* ``f1_macro``: the mean of the per-class F1;
+* ``recall``: each ``r_c``, as ``recall[<label>]``;
+* ``roc_auc`` and ``average_precision``: two classes: the *minority* class of the whole table (the
+  first in sorted order when counts tie) is the positive, scored by the classifier's probability
+  (or decision value) for it, whatever the labels (strings too); more classes: the mean over the
+  classes of the one-vs-rest values.
+"""
 
 from __future__ import annotations
 
