@@ -76,7 +76,8 @@ def _subsample(X: np.ndarray, cap: int | None, rng: np.random.RandomState) -> np
 
 
 def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Squared distances by the fast ‖a‖² + ‖b‖² − 2ab expansion (for kernels: rounding is harmless)."""
+    """Squared distances by the fast ‖a‖² + ‖b‖² − 2ab expansion (for kernels, on centred rows: the rounding
+    error is relative to ‖a‖², harmless when the rows are near the origin)."""
     d = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
     return np.maximum(d, 0.0)
 
@@ -90,7 +91,11 @@ def _blocks(n: int):
 # MMD
 # --------------------------------------------------------------------------
 def median_bandwidth(X, Y, max_samples: int | None = BANDWIDTH_SAMPLES, random_state=0) -> float:
-    """Median heuristic: the median pairwise distance in the pooled sample (at most ``max_samples`` rows)."""
+    """Median heuristic: the median pairwise distance in the pooled sample (at most ``max_samples`` rows).
+
+    Zero distances (duplicated rows, e.g. random oversampling's copies) are left out of the median; 1.0 when
+    every distance is 0.
+    """
     X, Y = _pair(X, Y)
     rng = check_random_state(random_state)
     Z = _subsample(np.vstack([X, Y]), max_samples, rng)
@@ -105,7 +110,8 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
 
     ``k(x, y) = exp(-‖x − y‖² / (2σ²))`` with ``σ`` the median pairwise
     distance of the pooled sample (median heuristic, on at most
-    :data:`BANDWIDTH_SAMPLES` pooled rows) unless ``bandwidth`` is given.
+    :data:`BANDWIDTH_SAMPLES` pooled rows, zero distances left out: see
+    :func:`median_bandwidth`) unless ``bandwidth`` is given.
     The unbiased estimate leaves out the diagonal of the within-set kernel
     matrices, so it can be slightly negative when the two sets come from
     one distribution. Range ≈ [0, 2]; lower is better.
@@ -142,6 +148,10 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     gamma = 1.0 / (2.0 * sigma**2)
 
     def kernel_sum(A, B):
+        # shift both sets by the midpoint of their means (distances do not change): the expansion in
+        # _sq_dists loses the distances to rounding when the rows are far from the origin
+        centre = (A.mean(0) + B.mean(0)) / 2
+        A, B = A - centre, B - centre
         return sum(np.exp(-gamma * _sq_dists(A[s], B)).sum() for s in _blocks(len(A)))
 
     n, m = len(X), len(Y)
@@ -186,7 +196,10 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
 
     The trace of the matrix square root is computed as the sum of the square
     roots of the eigenvalues of ``Σ₁^{1/2} Σ₂ Σ₁^{1/2}`` (symmetric, so
-    stable even for singular covariances).
+    stable even for singular covariances: no ``scipy.linalg.sqrtm``, so no
+    imaginary parts to drop). Eigenvalues that round-off makes slightly
+    negative count as 0, and a total that round-off makes slightly negative
+    is returned as 0.0.
 
     Examples
     --------
@@ -210,7 +223,9 @@ def frechet_distance(X_real, X_fake) -> float:
     """Fréchet distance between Gaussians fitted to two sets of features.
 
     With Inception-v3 features this is the FID; here it applies to any
-    features (table columns, a small CNN's penultimate layer). Range
+    features (table columns, a small CNN's penultimate layer). Means and
+    covariances (``np.cov``, ``n − 1`` denominator) go to
+    :func:`frechet_distance_from_stats`. Range
     [0, ∞); lower is better. Linear in the number of rows (covariances are
     ``d × d``).
 
@@ -242,8 +257,13 @@ def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
          random_state=0) -> dict[str, float]:
     """Precision, recall, density and coverage on k-NN manifolds (Naeem et al. 2020).
 
-    Each real row gets a ball reaching its ``k``-th nearest real neighbour
-    (likewise for synthetic rows).
+    Each real row gets a ball reaching its ``k``-th nearest real neighbour,
+    the row itself left out (likewise for synthetic rows). Balls are
+    closed: a row at exactly the radius is inside, as in Kynkäänniemi et
+    al. 2019's definition (Naeem et al.'s code uses ``<``; the two differ
+    only on ties, most visibly when a real row occurs more than ``k``
+    times: its radius is 0 and here exact copies of it are inside it).
+    Distances are Euclidean, computed from the differences.
 
     * precision: share of synthetic rows inside some real ball — fidelity,
       [0, 1], higher is better;
@@ -306,6 +326,8 @@ def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standa
     when given, otherwise each training row's distance to its nearest
     *other* training row (leave-one-out). Features are standardised with the
     training rows' mean and standard deviation when ``standardise``.
+    Distances are Euclidean, computed from the differences (a copy is at
+    exactly 0).
 
     Returns a dict with
 
@@ -335,10 +357,15 @@ def memorisation(X_train, X_fake, X_holdout=None, copy_tol: float = 1e-3, standa
         std[std == 0] = 1.0
         T, Y = (T - mean) / std, (Y - mean) / std
         H = None if H is None else (H - mean) / std
-    nn = NearestNeighbors(n_neighbors=2).fit(T)
-    loo = nn.kneighbors(T)[0][:, 1]
-    dcr_fake = nn.kneighbors(Y, n_neighbors=1)[0][:, 0]
-    dcr_ref = loo if H is None else nn.kneighbors(H, n_neighbors=1)[0][:, 0]
+    nn = NearestNeighbors(n_neighbors=1).fit(T)
+
+    def dcr(Q=None):  # the neighbour as found, the distance recomputed from the differences: a copy is at 0
+        index = nn.kneighbors(Q, return_distance=False)[:, 0]  # Q None: each training row's nearest other row
+        return np.linalg.norm((T if Q is None else Q) - T[index], axis=1)
+
+    loo = dcr()
+    dcr_fake = dcr(Y)
+    dcr_ref = loo if H is None else dcr(H)
     threshold = copy_tol * float(np.median(loo))
     copies = int((dcr_fake <= threshold).sum())
     ref_median = float(np.median(dcr_ref))

@@ -1,4 +1,17 @@
-"""The metrics of the downstream comparison: built-in ones (G-mean, balanced accuracy ...) and scikit-learn scorers."""
+"""The metrics of the downstream comparison: built-in ones (G-mean, balanced accuracy ...) and scikit-learn scorers.
+
+Built-in metrics, for ``K`` classes with recalls ``r_c`` (test rows of class ``c`` predicted ``c``):
+
+* ``gmean``: ``imblearn.metrics.geometric_mean_score``, ``(r_1 ⋯ r_K)^(1/K)``; for two classes
+  ``sqrt(TPR · TNR)``; 0 when a class has no correct prediction;
+* ``balanced_accuracy``: the mean of the ``r_c``;
+* ``f1_macro``: the mean of the per-class F1;
+* ``recall``: each ``r_c``, as ``recall[<label>]``;
+* ``roc_auc`` and ``average_precision``: two classes: the *minority* class of the whole table (the
+  first in sorted order when counts tie) is the positive, scored by the classifier's probability
+  (or decision value) for it, whatever the labels (strings too); more classes: the mean over the
+  classes of the one-vs-rest values.
+"""
 
 from __future__ import annotations
 
@@ -47,10 +60,10 @@ def _builtin(name: str, y, pred, scores, classes, positive) -> dict[str, float]:
         if name == "roc_auc":
             return {name: roc_auc_score(truth, column)}
         return {name: average_precision_score(truth, column)}
-    if name == "roc_auc":
-        return {name: roc_auc_score(y, scores, multi_class="ovr", average="macro", labels=classes)}
-    per_class = [average_precision_score(y == c, scores[:, i]) for i, c in enumerate(classes)]
-    return {name: float(np.mean(per_class))}
+    # one-vs-rest macro means, class by class: any scores rank the rows (sklearn's multi_class="ovr" would
+    # refuse decision_function scores, which do not sum to 1 over the classes)
+    binary = roc_auc_score if name == "roc_auc" else average_precision_score
+    return {name: float(np.mean([binary(y == c, scores[:, i]) for i, c in enumerate(classes)]))}
 
 
 _BUILTIN = {"balanced_accuracy", "gmean", "f1_macro", "recall", *_NEEDS_SCORES}
