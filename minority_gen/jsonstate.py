@@ -2,7 +2,8 @@
 
 :func:`to_json` turns the values a :class:`~minority_gen.GANOversampler`
 holds (NumPy arrays and scalars, tuples, dicts with non-string keys,
-NumPy and pandas dtypes, DataFrames, the package's codecs, row filters and
+NumPy and pandas dtypes, DataFrames, pandas column Indexes (``RangeIndex``,
+``MultiIndex`` and others, with their dtype and names), the package's codecs, row filters and
 GAN methods) into plain JSON values; :func:`from_json` turns them back. A
 value JSON has no type for is written as an object tagged ``"$"``:
 ``{"$": "ndarray", "dtype": "<f8", "shape": [3], "b64": "..."}``. Numeric
@@ -122,6 +123,8 @@ def to_json(v):
         return _filter_to_json(v)
     if isinstance(v, pd.DataFrame):
         return _frame_to_json(v)
+    if isinstance(v, pd.Index):
+        return _index_to_json(v)
     name = type(v).__name__
     if OBJECTS.get(name) is type(v):
         if dataclasses.is_dataclass(v):
@@ -252,6 +255,39 @@ def _frame_from_json(v: dict) -> pd.DataFrame:
     return df
 
 
+def _index_to_json(idx: pd.Index) -> dict:
+    """A pandas Index as JSON: a ``RangeIndex`` as its range, a ``MultiIndex`` as its levels and codes, any other
+    as its values and dtype; with its name(s)."""
+    if isinstance(idx, pd.MultiIndex):
+        return {"$": "Index", "levels": [_index_to_json(level) for level in idx.levels],
+                "codes": [_array_to_json(np.asarray(c)) for c in idx.codes], "names": [to_json(n) for n in idx.names]}
+    if isinstance(idx, pd.RangeIndex):
+        return {"$": "Index", "range": [idx.start, idx.stop, idx.step], "name": to_json(idx.name)}
+    values = idx.to_numpy() if isinstance(idx.dtype, np.dtype) else np.asarray(idx.astype(object))
+    return {"$": "Index", "dtype": dtype_to_json(idx.dtype), "values": _array_to_json(values),
+            "name": to_json(idx.name)}
+
+
+def _index_from_json(v: dict) -> pd.Index:
+    if v.get("$") != "Index":
+        raise StateError(f"expected an Index entry; got {str(v)[:60]}")
+    if "levels" in v:
+        return pd.MultiIndex(levels=[_index_from_json(level) for level in v["levels"]],
+                             codes=[_array_from_json(c) for c in v["codes"]],
+                             names=[from_json(n) for n in v["names"]], verify_integrity=True)
+    if "range" in v:
+        start, stop, step = (_plain_int(x) for x in v["range"])
+        return pd.RangeIndex(start, stop, step, name=from_json(v["name"]))
+    return pd.Index(_array_from_json(v["values"]), dtype=_dtype_from_json(v["dtype"]), name=from_json(v["name"]),
+                    tupleize_cols=False)
+
+
+def _plain_int(x) -> int:
+    if type(x) is not int:
+        raise StateError(f"expected an integer; got {x!r:.40}")
+    return x
+
+
 # --------------------------------------------------------------------------
 # the package's objects
 # --------------------------------------------------------------------------
@@ -269,6 +305,8 @@ def _object_from_json(v: dict):
     if unknown:
         raise StateError(f"a {cls.__name__} entry names attributes it does not store: {unknown[:5]}")
     obj.__dict__.update(attrs)
+    if hasattr(cls, "check_state"):
+        obj.check_state()
     return obj
 
 
@@ -338,4 +376,5 @@ _READERS = {
     "method": _method_from_json,
     "RowFilter": _filter_from_json,
     "DataFrame": _frame_from_json,
+    "Index": _index_from_json,
 }

@@ -15,7 +15,13 @@ A model file (by convention ``.mgz``) is a zip archive. Format version 2
     ``n_features_in_``, ``feature_names_in_``, ``layout_``, ``history_``) and
     the fitted model's parts (:meth:`~minority_gen.model.FittedModel.to_state`:
     the method, classes, codec, data spec, divergence limits, row filters,
-    network architecture, draw seed, which classes share a network).
+    network architecture, draw seed, which classes share a network). A mixed
+    table's codec holds the columns' dtypes and, where the names alone would
+    rebuild another one (a ``RangeIndex``, a named Index, tuples in a flat
+    Index, an ``object`` or ``category`` Index, a ``MultiIndex``'s names),
+    the DataFrame's column Index, so that a loaded sampler's ``sample``
+    returns the very columns of the fitted one's; a file saved before it held
+    that Index loads as it did, its columns rebuilt from their names.
 ``arrays.safetensors``
     The numeric arrays of ``state.json`` of 1 KiB or more (the JSON holds a
     reference to each), so the JSON stays small.
@@ -50,6 +56,12 @@ load (:mod:`minority_gen.persistence_v1`). A damaged, truncated, edited,
 oversized or newer-format file is refused with :class:`ModelFileError`
 naming the file. The checksums catch a damaged or edited member; they are
 not a signature.
+
+Saving is deterministic: the members have fixed dates and the JSON a fixed
+order, so the same fitted model (or its copy through ``load`` or ``pickle``,
+or a refit with the same ``random_state`` on the CPU) gives the same bytes.
+The manifest names the library and Python versions, so a file saved under
+other versions differs there.
 
 Examples
 --------

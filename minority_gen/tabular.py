@@ -27,7 +27,8 @@ for the networks:
   range, such levels are not filtered).
 
 :meth:`MixedTableCodec.decode` gives rows back in the input's container:
-a DataFrame with the same column names, order and dtypes (``int64``,
+a DataFrame with the input's column Index (names, order, the Index's type,
+dtype and name) and dtypes (``int64``,
 ``float32``, ``bool``, ``category`` with its categories, ``str`` /
 ``string``, ``Int64``, ``Float64``, ``boolean`` ...; missing cells as the
 dtype's own missing value), or an array of the input's dtype (``object``
@@ -61,6 +62,11 @@ class MixedTableCodec:
         The one-hot blocks in the encoded row (the generator's softmax groups).
     n_encoded_ : int
         Width of an encoded row.
+    columns_index_ : pandas.Index
+        A DataFrame's own column Index, set only where the column names alone
+        would rebuild another one (:func:`own_columns`), so that :meth:`decode`
+        gives back the input's; a codec without it (a model file saved before
+        it existed) rebuilds the Index from the names.
 
     Examples
     --------
@@ -77,7 +83,7 @@ class MixedTableCodec:
 
     #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
     STATE = ('categorical_features', 'continuous', 'discrete_levels', 'array_dtype_', 'block_of_', 'blocks_',
-             'columns_', 'is_frame_', 'modes_', 'n_encoded_', 'numeric_', 'numeric_idx_')
+             'columns_', 'is_frame_', 'modes_', 'n_encoded_', 'numeric_', 'numeric_idx_', 'columns_index_')
 
     def __init__(self, categorical_features="auto", discrete_levels: int = 32, continuous: str = "standard"):
         self.categorical_features = categorical_features
@@ -87,6 +93,10 @@ class MixedTableCodec:
     def fit(self, X) -> MixedTableCodec:
         self.is_frame_ = isinstance(X, pd.DataFrame)
         self.array_dtype_ = None if self.is_frame_ else np.asarray(X).dtype
+        self.__dict__.pop("columns_index_", None)
+        own = own_columns(X.columns) if self.is_frame_ else None
+        if own is not None:  # only then: the model file of a table with plain names is as before
+            self.columns_index_ = own
         self.columns_ = detect_columns(X, self.categorical_features)
         frame = as_frame(X)
         self.numeric_idx_ = [j for j, c in enumerate(self.columns_) if c.kind in (CONTINUOUS, INTEGER)]
@@ -208,8 +218,12 @@ class MixedTableCodec:
             else:
                 data[j] = _categorical_output(code, col)
         if self.is_frame_:  # column by column, so that no dtype is re-inferred (object stays object)
-            return pd.concat([pd.Series(data[j], dtype=c.dtype, name=c.name) for j, c in enumerate(self.columns_)],
-                             axis=1) if self.columns_ else pd.DataFrame(index=range(n))
+            out = pd.concat([pd.Series(data[j], dtype=c.dtype, name=c.name) for j, c in enumerate(self.columns_)],
+                            axis=1) if self.columns_ else pd.DataFrame(index=range(n))
+            own = getattr(self, "columns_index_", None)
+            if own is not None:
+                out.columns = own.copy()  # a copy: renaming the output's Index leaves the codec's alone
+            return out
         if self.array_dtype_.kind == "O":
             out = np.empty((n, len(self.columns_)), dtype=object)
             for j in range(len(self.columns_)):
@@ -217,6 +231,27 @@ class MixedTableCodec:
             return out
         return np.column_stack([np.asarray(data[j], dtype=np.float64) for j in range(len(self.columns_))]
                                ).reshape(n, len(self.columns_)).astype(self.array_dtype_)
+
+
+    def check_state(self) -> None:
+        """Refuse a loaded state whose column Index does not fit its columns (:mod:`minority_gen.jsonstate`)."""
+        own = getattr(self, "columns_index_", None)
+        if own is not None and (not isinstance(own, pd.Index) or len(own) != len(self.columns_)):
+            raise ValueError(f"its column Index {own!r:.80} does not fit its {len(self.columns_)} columns")
+
+
+def own_columns(columns: pd.Index) -> pd.Index | None:
+    """A copy of a DataFrame's column Index where its names alone would rebuild another (a ``RangeIndex``, a
+    name, tuples in a flat Index, an ``object`` or ``category`` dtype ...); ``None`` where they rebuild it exactly.
+
+    >>> own_columns(pd.Index(["a", "b"])) is None, own_columns(pd.RangeIndex(2))
+    (True, RangeIndex(start=0, stop=2, step=1))
+    """
+    rebuilt = (pd.concat([pd.Series([], dtype=np.float64, name=c) for c in columns], axis=1).columns if len(columns)
+               else pd.DataFrame(index=range(0)).columns)
+    same = (type(rebuilt) is type(columns) and rebuilt.dtype == columns.dtype
+            and list(rebuilt.names) == list(columns.names) and rebuilt.equals(columns))
+    return None if same else columns.copy()
 
 
 class ModeNormaliser:
