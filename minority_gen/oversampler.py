@@ -273,11 +273,19 @@ class GANOversampler(BaseOverSampler):
         """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
 
         ``y`` may be omitted when exactly one class was fitted; ``random_state``
+        (``None``, an int in ``[0, 2**32 - 1]`` or a ``np.random.RandomState``)
         seeds the noise (the same value gives the same rows). Returns rows in
         the input's dtype: a DataFrame when ``fit`` saw one, images in the
-        layout ``fit`` saw.
+        layout ``fit`` saw. These are not the rows ``fit_resample`` adds:
+        that draws every class from one stream seeded at fitting, in
+        ``sampling_strategy`` order.
         """
         check_is_fitted(self, "model_")
+        if not (random_state is None or isinstance(random_state, np.random.RandomState)
+                or (isinstance(random_state, Integral) and not isinstance(random_state, (bool, np.bool_))
+                    and 0 <= random_state < 2 ** 32)):
+            raise ValueError(f"random_state must be None, an int in [0, 4294967295] or a np.random.RandomState; got "
+                             f"{random_state!r}. For a np.random.Generator g, pass int(g.integers(2**32)).")
         if not isinstance(n_samples, Integral) or isinstance(n_samples, (bool, np.bool_)) or n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative integer; got {n_samples!r}.")
         fitted = list(self.generators_)

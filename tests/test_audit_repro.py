@@ -202,3 +202,14 @@ def test_generator_random_state_is_refused_in_words():
     X, y = _data(3)
     with pytest.raises(ValueError, match="random_state"):
         GANOversampler(**{**FAST, "random_state": np.random.default_rng(0)}).fit(X, y)
+
+
+@pytest.mark.parametrize("random_state", [-1, 2 ** 32, True, 1.5, "0", np.random.default_rng(0)])
+def test_sample_refuses_a_random_state_it_cannot_seed_from_naming_it(random_state):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), np.r_[np.zeros(30, int), np.ones(10, int)]
+    sampler = GANOversampler(n_iter=2, hidden_dims=(8,), random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"random_state must be None, an int in \[0, 4294967295\] or a np.random"):
+        sampler.sample(3, random_state=random_state)
+    np.testing.assert_array_equal(sampler.sample(3, random_state=np.uint32(7)), sampler.sample(3, random_state=7))
+    assert len(sampler.sample(3, random_state=np.random.RandomState(1))) == 3
