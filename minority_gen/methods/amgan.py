@@ -14,7 +14,6 @@ from ..nets import Head
 from . import register
 from .base import Batch, GANMethod, Networks, NoCandidateWarning, Terms
 
-
 #: :func:`select_class_rows` runs all its candidates through the generator and the discriminator in one pass
 #: when they hold at most this many values (candidates × rows × values per row, about 16 MB of float32 output);
 #: more (images: 256 × 16 candidates of 64×64×3 hold 50M) go in rounds of at most this many, so that drawing by
