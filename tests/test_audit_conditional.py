@@ -130,3 +130,18 @@ def test_rejection_sampling_in_rounds_picks_the_rows_of_one_pass(monkeypatch):
     counts = [[w.message.n for w in caught if isinstance(w.message, NoCandidateWarning)]
               for caught in (one_pass, rounds)]
     assert counts[0] == counts[1] != []
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("method", ["acgan", "projection", "amgan"])
+def test_a_conditional_method_growing_one_class_learns_every_class(method):
+    """Growing one class, a conditional method still trains one generator on all four classes (its
+    label input and its anchors cover them); only the grown class can be sampled."""
+    X, y = four_classes()
+    sampler = GANOversampler(method=method, sampling_strategy={100: 20}, **TINY).fit(X, y)
+    assert list(sampler.generators_) == [100]
+    assert sampler.model_.architecture.n_classes == 4
+    assert sampler.model_.holds()["anchor_rows"] == {"3": 30, "7": 10, "42": 120, "100": 6}
+    assert set(sampler.history_["gan"]) == {"all"}
+    with pytest.raises(ValueError, match="No generator was fitted for class 7; fitted classes: 100"):
+        sampler.sample(2, y=7)
