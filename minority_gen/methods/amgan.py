@@ -14,6 +14,12 @@ from ..nets import Head
 from . import register
 from .base import Batch, GANMethod, Networks, NoCandidateWarning, Terms
 
+#: :func:`select_class_rows` runs all its candidates through the generator and the discriminator in one pass
+#: when they hold at most this many values (candidates × rows × values per row, about 16 MB of float32 output);
+#: more (images: 256 × 16 candidates of 64×64×3 hold 50M) go in rounds of at most this many, so that drawing by
+#: rejection takes about the memory of a plain draw of the caller's chunk rather than ``n_candidates`` times it.
+CANDIDATE_VALUES = 2**22
+
 
 def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -> Tensor:
     """``G(z, y)`` rows the discriminator assigns to class ``y`` (rejection sampling).
@@ -25,22 +31,53 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     whose largest real-class logit ``argmax_{k ≤ K} D_k`` is ``y_i`` is
     kept; if none is, the one with the highest ``softmax_{k ≤ K}(D)_{y_i}``,
     and a :class:`~minority_gen.methods.base.NoCandidateWarning` says how many rows that was (the generator has
-    stopped producing that class: a collapse rejection cannot undo).
+    stopped producing that class: a collapse rejection cannot undo). Candidates holding more than
+    :data:`CANDIDATE_VALUES` values are judged in rounds (the same rows; later rounds are skipped once every
+    row has an accepted candidate).
     """
     digest = hashlib.blake2b(z.detach().cpu().numpy().tobytes(), digest_size=8).digest()
     g = torch.Generator(device=z.device).manual_seed(int.from_bytes(digest, "little") >> 1)
     extra = torch.randn((n_candidates - 1, *z.shape), generator=g, device=z.device, dtype=z.dtype)
-    zs = torch.cat([z.unsqueeze(0), extra]).flatten(0, 1)
-    ys = y.repeat(n_candidates)
-    x = nets.G(zs, ys)
-    logits = nets.D(x)["cls"][:, :-1]
-    accept = (logits.argmax(1) == ys).view(n_candidates, -1)
-    score = torch.log_softmax(logits, 1).gather(1, ys[:, None]).view(n_candidates, -1)
-    found = accept.any(0)
+    zs = torch.cat([z.unsqueeze(0), extra])
+    per_row = nets.G(z[:1], y[:1])[0].numel() if len(z) else 1
+    per_round = max(1, CANDIDATE_VALUES // max(1, len(z) * per_row))
+    if per_round >= n_candidates:
+        x, accept, score = _judge(nets, zs, y)
+        found = accept.any(0)
+        pick = torch.where(found, accept.float().argmax(0), score.argmax(0))
+        rows = x[pick, torch.arange(len(z), device=z.device)]
+    else:
+        rows, found, best = None, torch.zeros(len(z), dtype=torch.bool, device=z.device), None
+        for start in range(0, n_candidates, per_round):
+            x, accept, score = _judge(nets, zs[start:start + per_round], y)
+            first = accept.float().argmax(0)  # each row's first accepted candidate of the round
+            top = score.max(0)  # the first of the highest scores, as argmax over every candidate
+            arange = torch.arange(len(z), device=z.device)
+            take_found = ~found & accept.any(0)
+            take_score = ~found & ~take_found & ((top.values > best) if best is not None else True)
+            chosen = torch.where(take_found, first, top.indices)
+            new = x[chosen, arange]
+            take = take_found | take_score
+            rows = new if rows is None else torch.where(take.view(-1, *[1] * (new.ndim - 1)), new, rows)
+            best = top.values if best is None else torch.where(take_score, top.values, best)
+            found = found | take_found
+            if bool(found.all()):
+                break
     if not found.all():
         warnings.warn(NoCandidateWarning(int((~found).sum()), len(z), n_candidates), stacklevel=3)
-    pick = torch.where(found, accept.float().argmax(0), score.argmax(0))
-    return x.view(n_candidates, len(z), *x.shape[1:])[pick, torch.arange(len(z), device=z.device)]
+    return rows
+
+
+def _judge(nets: Networks, zs: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Candidates ``G(zs[k], y)`` (shape ``(k, n, ...)``), whether ``D`` assigns each to its class, and the
+    log-softmax score of that class among the real classes (both ``(k, n)``)."""
+    k, n = zs.shape[:2]
+    ys = y.repeat(k)
+    x = nets.G(zs.flatten(0, 1), ys)
+    logits = nets.D(x)["cls"][:, :-1]
+    accept = (logits.argmax(1) == ys).view(k, n)
+    score = torch.log_softmax(logits, 1).gather(1, ys[:, None]).view(k, n)
+    return x.view(k, n, *x.shape[1:]), accept, score
 
 
 @register
