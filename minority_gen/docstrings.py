@@ -129,7 +129,10 @@ PARAMETERS = """Parameters
         border; ``"target": "inside"`` is that match with the real margins
         below 0 raised to 0, so the real rows the classifier puts across the
         border ask for rows on it, not across it. Works for every method,
-        conditional ones per requested class, tables and images. ``None``:
+        tables and images; for a conditional method each row's margin is
+        towards its own class, and the median or the margin distribution is
+        that of the batch's real rows of every class together, not one per
+        class (the classifier learns all classes of the batch). ``None``:
         off (the rows are exactly those without it). ``"auto"``:
         ``{"weight": 0.5, "target": "margins"}`` for anchored tables (with
         ``correction="auto"``, see there), off for images and for tables

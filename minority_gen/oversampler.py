@@ -292,6 +292,10 @@ class GANOversampler(BaseOverSampler):
         if not fitted:
             raise ValueError("No class was grown when fitting (sampling_strategy_ asked for no new rows), so no "
                              "generator was trained; fit with a sampling_strategy that grows the class to sample.")
+        if np.ndim(y) or isinstance(y, (list, tuple, set, dict)):
+            raise ValueError(f"y must be one class label, e.g. sample({n_samples}, y={_label(fitted[0])}); got {y!r}.")
+        if isinstance(y, np.ndarray):  # a 0-d array: its label
+            y = y.item()
         if y is None:
             if len(fitted) != 1:
                 raise ValueError(f"Several classes were fitted ({', '.join(map(_label, fitted))}); pass y= one of "

@@ -145,3 +145,16 @@ def test_a_conditional_method_growing_one_class_learns_every_class(method):
     assert set(sampler.history_["gan"]) == {"all"}
     with pytest.raises(ValueError, match="No generator was fitted for class 7; fitted classes: 100"):
         sampler.sample(2, y=7)
+
+
+@pytest.mark.parametrize("y", [[1], np.array([1]), (1,), np.array([1, 2])])
+def test_sample_refuses_a_y_that_is_not_one_label(y):
+    from minority_gen import GANOversampler
+
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(50, 2)), np.r_[np.zeros(30, int), np.ones(10, int), np.full(10, 2)]
+    sampler = GANOversampler(n_iter=2, hidden_dims=(8,), random_state=0).fit(X, labels)
+    with pytest.raises(ValueError, match=r"y must be one class label, e.g. sample\(3, y=1\)"):
+        sampler.sample(3, y=y)
+    np.testing.assert_array_equal(sampler.sample(3, y=np.array(2), random_state=0),
+                                  sampler.sample(3, y=2, random_state=0))
