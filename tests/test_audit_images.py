@@ -126,3 +126,15 @@ def test_the_summary_counts_each_class(tmp_path, capsys):
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     assert "9 images of shape (16, 16) (uint8) in (benign: 6, malignant: 3), 3 synthetic PNGs written " \
            "(malignant: +3)" in summary
+
+
+@pytest.mark.parametrize("shape, layout", [((6, 16, 16, 3), "channels_first"), ((6, 3, 16, 16), "channels_last")])
+def test_a_forced_layout_that_contradicts_the_array_names_the_other(shape, layout):
+    """It was refused as an unsupported image shape (16 channels), not as the wrong layout."""
+    from minority_gen import GANOversampler
+
+    X, y = np.zeros(shape, np.uint8), np.array([0] * 4 + [1] * 2)
+    other = "channels_last" if layout == "channels_first" else "channels_first"
+    with pytest.raises(ValueError, match=f"image_layout='{layout}' reads images shaped .* as 16 channels, but the "
+                                         f"other end has 3 entries.*pass image_layout='{other}' or 'auto'"):
+        GANOversampler(n_iter=2, image_layout=layout).fit_resample(X, y)
