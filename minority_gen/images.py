@@ -99,6 +99,13 @@ class ImageLayout:
             h, w = shape
             return cls((1, h, w), "HW", ndim)
         a, b, c = shape
+        forced, other = {"channels_last": (c, a), "channels_first": (a, c)}.get(image_layout, (1, 1))
+        if forced not in _CHANNEL_SIZES and other in _CHANNEL_SIZES:
+            guess = "channels_first" if image_layout == "channels_last" else "channels_last"
+            raise ValueError(
+                f"image_layout={image_layout!r} reads images shaped {shape} as {forced} channels, but the other "
+                f"end has {other} entries, the channel axis it looks like; pass image_layout={guess!r} or 'auto'."
+            )
         if image_layout == "channels_last" or (image_layout == "auto" and c in _CHANNEL_SIZES):
             return cls((c, a, b), "HWC", ndim)
         if image_layout == "channels_first" or (image_layout == "auto" and a in _CHANNEL_SIZES):

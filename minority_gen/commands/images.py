@@ -20,6 +20,7 @@ them, atomically, once training is done.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -38,6 +39,7 @@ from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, listed, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
+from ._image_files import DEEP_MODES, as_16_bits, class_files, out_of_range, transparent
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "images"
@@ -136,12 +138,17 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
 
 
 def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images: int = 2):
-    """``(X, y, files)``: uint8 images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
+    """``(X, y, files)``: images ``(N, H, W)`` or ``(N, H, W, 3)``, class names, paths.
 
+    ``X`` is uint8, or uint16 when the images are grayscale and some have 16 bits (8-bit ones then scaled by
+    257, with a warning naming them); 16-bit images in an RGB output are reduced to 8 bits with a warning.
     Files at the top of ``folder``, files in class folders that are not images and image files Pillow cannot
-    read are skipped with a warning for each kind, naming them; so are images larger than Pillow's limit
-    against decompression bombs (``Image.MAX_IMAGE_PIXELS``). With ``resize``, each image is converted and
-    resized as it is read, so that no image is kept at full size.
+    read (broken links included) are skipped with a warning for each kind, naming them; so are images larger
+    than Pillow's limit against decompression bombs (``Image.MAX_IMAGE_PIXELS``). Hidden files and folders
+    are not read; symlinked folders are. Images with transparent pixels (whose alpha is dropped) or more than
+    one frame (only the first is read) are named in a warning; 32-bit or float images whose values 16 bits
+    cannot hold are refused. With ``resize``, each image is converted and resized as it is read, so that no
+    image is kept at full size.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -155,10 +162,13 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
         )
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     images, labels, files, not_images, unreadable = [], [], [], [], []
+    alpha, frames, too_deep, deep = [], [], [], set()  # deep: the files of images with more than 8 bits
     image_suffixes = {s.lower() for s in Image.registered_extensions()}
     bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     for class_dir in class_dirs:
-        for path in sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        paths, broken = class_files(class_dir)
+        unreadable += [f"{p.relative_to(folder)} (a broken link to {os.readlink(p)})" for p in broken]
+        for path in paths:
             name, opened = str(path.relative_to(folder)), False
             try:
                 with warnings.catch_warnings():
@@ -166,6 +176,13 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
                     with Image.open(path) as img:
                         opened = True
                         img.load()
+                        if (beyond := out_of_range(img)) is not None:
+                            too_deep.append(f"{name} ({beyond})")
+                            continue
+                        alpha += [name] if transparent(img) else []
+                        frames += [name] if getattr(img, "n_frames", 1) > 1 else []
+                        if img.mode in DEEP_MODES:
+                            deep.add(path)
                         images.append(img.copy() if resize is None else _prepare(img, color, resize))
             except (UnidentifiedImageError, OSError, *bombs) as exc:
                 if opened or path.suffix.lower() in image_suffixes or isinstance(exc, bombs):  # damaged or too big
@@ -180,6 +197,18 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
                         (unreadable, "that could not be read as images")):
         if names:
             print(f"warning: skipped {len(names)} file(s) {what}: {listed(names)}", file=sys.stderr)
+    if too_deep:
+        raise ValueError(
+            f"{len(too_deep)} image(s) hold values that neither an 8- nor a 16-bit PNG keeps: {listed(too_deep)}. "
+            "Scale them to 16 bits (0 to 65535, whole numbers) or 8 bits first, or pass the arrays to "
+            "GANOversampler in Python, which keeps any dtype and range."
+        )
+    for names, what in ((alpha, "have transparent pixels; their transparency is dropped (the colour stored under "
+                                "each transparent pixel is kept): flatten them onto a background first if that "
+                                "is not what they show"),
+                        (frames, "have several frames (pages); only the first is read")):
+        if names:
+            print(f"warning: {len(names)} image(s) {what}: {listed(names)}", file=sys.stderr)
     counts = Counter(labels)
     few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
     if few:
@@ -200,23 +229,38 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
                 f"the images have {len(sizes)} different sizes (width x height: {common}). Pass --resize "
                 "SIZE (e.g. --resize 64) to resize them all, or make them the same size."
             )
-    arrays = [_to_array(img, color, resize) for img in images]
+    bits = 16 if deep and color == "gray" else 8
+    names = [str(f.relative_to(folder)) for f in files if (f in deep) == (bits == 8)] if deep else []
+    if names:
+        what = ("16-bit image(s) reduced to 8 bits, as the output is RGB (--color rgb, or colour images beside "
+                "them); --color gray keeps 16 bits" if bits == 8 else
+                "8-bit image(s) scaled to 16 bits (times 257) to match the 16-bit images beside them")
+        print(f"warning: {len(names)} {what}: {listed(names)}", file=sys.stderr)
+    arrays = [_to_array(img, color, resize, bits) for img in images]
     return np.stack(arrays), np.array(labels), files
 
 
-def _to_array(img, color: str, resize) -> np.ndarray:
-    return np.asarray(_prepare(img, color, resize), dtype=np.uint8)
+def _to_array(img, color: str, resize, bits: int = 8) -> np.ndarray:
+    """``img`` as a uint8 array, or with ``bits=16`` a uint16 one (8-bit values scaled by 257)."""
+    array = np.asarray(_prepare(img, color, resize))
+    if bits == 16:
+        return array.astype(np.uint16) if array.dtype == np.uint16 else array.astype(np.uint16) * 257
+    return array.astype(np.uint8)
 
 
 def _prepare(img, color: str, resize):
-    """``img`` as an ``L`` or ``RGB`` image (``auto``: ``L`` for a grayscale mode), resized to ``resize``."""
+    """``img`` as an ``L``, ``I;16`` (a grayscale image deeper than 8 bits, kept so) or ``RGB`` image (``auto``:
+    grayscale for a grayscale mode), resized to ``resize``."""
     from PIL import Image
 
     gray = color == "gray" or (color == "auto" and img.mode in _GRAY_MODES)
-    if img.mode.startswith("I;16") or img.mode == "I":
+    if gray and img.mode in DEEP_MODES:
+        img = as_16_bits(img)
+    elif img.mode.startswith("I;16") or img.mode == "I":
         arr = np.asarray(img, dtype=np.float64)
         img = Image.fromarray(np.clip(np.rint(arr / 257.0), 0, 255).astype(np.uint8))
-    img = img.convert("L" if gray else "RGB")
+    if img.mode != "I;16":
+        img = img.convert("L" if gray else "RGB")
     if resize is not None and img.size != tuple(resize):
         img = img.resize(tuple(resize), Image.Resampling.BILINEAR)
     return img
@@ -324,6 +368,7 @@ def run(args: argparse.Namespace) -> int:
             save_sampler(sampler, tmp[args.save_model], metadata={"command": NAME})
     written = listed(f"{cls}: +{n}" for cls, n in added.items()) or "nothing to add"
     ddp = f" on {n_processes} processes" if args.ddp else ""
-    print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} in, {len(X_new)} synthetic "
-          f"PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s{ddp}")
+    read = listed(f"{cls}: {n}" for cls, n in zip(*np.unique(y, return_counts=True)))
+    print(f"{args.folder} -> {args.out}: {len(X)} images of shape {X.shape[1:]} ({X.dtype}) in ({read}), "
+          f"{len(X_new)} synthetic PNGs written ({written}); method {sampler.method_.name}, {seconds:.1f} s{ddp}")
     return 0
