@@ -138,3 +138,14 @@ def test_a_forced_layout_that_contradicts_the_array_names_the_other(shape, layou
     with pytest.raises(ValueError, match=f"image_layout='{layout}' reads images shaped .* as 16 channels, but the "
                                          f"other end has 3 entries.*pass image_layout='{other}' or 'auto'"):
         GANOversampler(n_iter=2, image_layout=layout).fit_resample(X, y)
+
+
+def test_a_16_bit_model_is_sampled_to_16_bit_pngs(tmp_path):
+    src = _folder(tmp_path / "in", dtype=np.uint16, top=4096)
+    model = tmp_path / "m.mgz"
+    assert main(["images", str(src), "--out", str(tmp_path / "out"), "--save-model", str(model), *FAST]) == 0
+    assert main(["sample", str(model), "--n", "2", "--out", str(tmp_path / "more")]) == 0
+    files = sorted((tmp_path / "more").rglob("*.png"))
+    assert len(files) == 2
+    with Image.open(files[0]) as img:
+        assert img.mode == "I;16" and np.asarray(img).max() > 255

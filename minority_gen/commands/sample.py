@@ -7,12 +7,12 @@ training CSV used (missing cells with its own text), then the class column
 The class column never replaces a feature column: a model whose features
 include a column of that name is refused until ``--label-column`` names
 another.
-An image model (``images --save-model``, or one fitted on ``uint8`` images)
-writes PNG files to ``OUT/<class>/synthetic_00000.png`` …, as ``minority-gen
+An image model (``images --save-model``, or one fitted on ``uint8`` images, or
+on ``uint16`` grayscale ones: 16-bit PNGs) writes PNG files to ``OUT/<class>/synthetic_00000.png`` …, as ``minority-gen
 images`` does, the folder named from the label by
 :func:`~minority_gen.commands._output.class_folder_name` (so that no label,
 ``"../x"`` or an absolute path, leads outside ``OUT``); a model of images in
-another dtype (floats, 16-bit) is refused: draw those from Python with
+another dtype (floats, 16-bit colour) is refused: draw those from Python with
 ``GANOversampler.load(FILE).sample``.
 
 The model file is read with :func:`minority_gen.persistence.load_sampler`,
@@ -75,11 +75,12 @@ def _pick_class(sampler, text: str | None, path: Path):
 
 
 def _png_images(images: np.ndarray, sampler, path: Path) -> np.ndarray:
-    """The images as ``(N, H, W)`` or ``(N, H, W, C)`` uint8 for PNG files, or a clear refusal."""
+    """The images as ``(N, H, W)`` or ``(N, H, W, C)`` uint8 for PNG files (``(N, H, W)`` uint16: 16-bit grayscale
+    PNGs, as ``images`` writes them for 16-bit input), or a clear refusal."""
     layout = sampler.layout_
-    if images.dtype != np.uint8:
-        raise CommandError(f"{path} generates {images.dtype} images; PNG output needs uint8. Draw them from Python "
-                           "instead: GANOversampler.load(path).sample(n, y=label).")
+    if images.dtype not in (np.uint8, np.uint16):
+        raise CommandError(f"{path} generates {images.dtype} images; PNG output needs uint8 (or uint16 grayscale). "
+                           "Draw them from Python instead: GANOversampler.load(path).sample(n, y=label).")
     images = images.reshape(len(images), *layout.native_shape)  # flattened rows too
     if layout.axes == "CHW":
         images = images.transpose(0, 2, 3, 1)
@@ -87,6 +88,9 @@ def _png_images(images: np.ndarray, sampler, path: Path) -> np.ndarray:
         images = images[..., 0]
     if images.ndim == 4 and images.shape[-1] not in (3, 4):
         raise CommandError(f"{path} generates images with {images.shape[-1]} channels; PNG holds 1, 3 or 4.")
+    if images.dtype == np.uint16 and images.ndim == 4:
+        raise CommandError(f"{path} generates 16-bit colour images; PNG files here hold 16 bits for grayscale only. "
+                           "Draw them from Python instead: GANOversampler.load(path).sample(n, y=label).")
     return images
 
 
