@@ -149,3 +149,12 @@ def test_a_16_bit_model_is_sampled_to_16_bit_pngs(tmp_path):
     assert len(files) == 2
     with Image.open(files[0]) as img:
         assert img.mode == "I;16" and np.asarray(img).max() > 255
+
+
+def test_an_unsupported_image_size_names_the_nearest_supported_ones():
+    from minority_gen import GANOversampler
+
+    X = np.random.default_rng(0).integers(0, 255, (20, 15, 15)).astype(np.uint8)
+    y = np.r_[np.zeros(15, int), np.ones(5, int)]
+    with pytest.raises(ValueError, match=r"nearest to 15×15: 16×16, 16×20, 20×16, 20×20\. Resize the images"):
+        GANOversampler(n_iter=1).fit_resample(X, y)

@@ -58,7 +58,10 @@ def conv_stages(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
             f"The convolutional networks do not support images of shape (C, H, W) = {image_shape}. "
             "Supported: 1 to 4 channels and sides b·2^k with 4 <= b <= 7 and the same k >= 2 for "
             "height and width (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128 …; e.g. 28×28, 32×32, "
-            "64×64). Resize the images (e.g. the images command's --resize) or pass them as flat "
+            "64×64)"
+            + (f"; nearest to {h}×{w}: {', '.join(f'{a}×{b}' for a, b in supported_sizes_near(h, w))}"
+               if 1 <= c <= 4 else "")
+            + ". Resize the images (e.g. the images command's --resize) or pass them as flat "
             "rows without image_shape to use the fully connected networks. If X is not images, pass "
             "a 2-D table (n_samples, n_features)."
         )
