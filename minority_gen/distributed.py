@@ -34,8 +34,17 @@ batches at once. Rank 0 alone writes the model.
   unconditional method's per-class GANs train one after the other, each
   data-parallel).
 
-A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises;
-``torchrun`` then stops the other ranks and reports the failure.
+* **Checks.** Before training, the ranks compare digests of ``X``, ``y``
+  and every sampler setting (:func:`check_same_everywhere`), and rank 0
+  checks the model path: a difference or a bad path raises on every rank.
+* **Callbacks** (``fit_ddp(..., callbacks=...)``) and the progress bar run
+  on rank 0 only.
+
+A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises.
+When its process exits, the others' next collective fails at once (gloo;
+they raise a ``RuntimeError`` naming the likely cause) and ``torchrun``
+stops them; when it lives on, they wait until the process group's timeout
+(``fit_ddp(timeout=...)``; torch's default is 30 minutes for gloo).
 
 Examples
 --------
