@@ -34,8 +34,17 @@ batches at once. Rank 0 alone writes the model.
   unconditional method's per-class GANs train one after the other, each
   data-parallel).
 
-A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises;
-``torchrun`` then stops the other ranks and reports the failure.
+* **Checks.** Before training, the ranks compare digests of ``X``, ``y``
+  and every sampler setting (:func:`check_same_everywhere`), and rank 0
+  checks the model path: a difference or a bad path raises on every rank.
+* **Callbacks** (``fit_ddp(..., callbacks=...)``) and the progress bar run
+  on rank 0 only.
+
+A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises.
+When its process exits, the others' next collective fails at once (gloo;
+they raise a ``RuntimeError`` naming the likely cause) and ``torchrun``
+stops them; when it lives on, they wait until the process group's timeout
+(``fit_ddp(timeout=...)``; torch's default is 30 minutes for gloo).
 
 Examples
 --------
@@ -55,9 +64,13 @@ The ``images`` command does the same with ``--ddp``:
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import os
+from numbers import Real
 from pathlib import Path
 
+import joblib
 import torch
 import torch.distributed as dist
 
@@ -72,10 +85,10 @@ from .ddp import (
     world_size,
 )
 from .devices import resolve_device
-from .persistence import save_sampler
+from .persistence import ModelFileError, check_writable, save_sampler
 
-__all__ = ["AllReduceOptimizer", "DataParallel", "active", "check_sampler", "data_parallel", "fit_ddp",
-           "launched_by_torchrun", "rank", "rank_seed", "same_on_every_rank", "world_size"]
+__all__ = ["AllReduceOptimizer", "DataParallel", "active", "check_same_everywhere", "check_sampler", "data_parallel",
+           "fit_ddp", "launched_by_torchrun", "rank", "rank_seed", "same_on_every_rank", "world_size"]
 
 #: What ``torchrun`` sets in every process it starts, and ``init_process_group("env://")`` reads.
 TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -114,12 +127,15 @@ def check_sampler(sampler) -> None:
 
 
 def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: dict | None = None,
-            backend: str | None = None):
+            backend: str | None = None, timeout: float | datetime.timedelta | None = None, callbacks=()):
     """Fit ``sampler`` data-parallel on the processes ``torchrun`` started; rank 0 saves it to ``path``.
 
     Call it on every rank with the same ``sampler`` settings and the same
     data (see the module docstring for batches, seeds, devices and what
-    rank 0 writes).
+    rank 0 writes). Before any training, the ranks compare digests of
+    ``X``, ``y`` and every setting of ``sampler``, and rank 0 checks that
+    ``path`` can be written; a difference or a bad path is raised on every
+    rank at once.
 
     Parameters
     ----------
@@ -139,6 +155,17 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
         calls (another sampler, the same script) reuse it: a default group
         cannot be initialised again under ``torchrun`` once destroyed. End
         the script with ``torch.distributed.destroy_process_group()``.
+    timeout : float or datetime.timedelta, default=None
+        Seconds (or a ``timedelta``) that a rank waits in a collective for
+        the others, when this call initialises the process group; ``None``
+        keeps torch's default (30 minutes for gloo, 10 for NCCL). It bounds
+        the wait when another rank's fit failed but its process lives on
+        (a caller that catches the error); a rank whose process exits is
+        noticed at once (gloo) and ``torchrun`` stops the others. Set it
+        well above the time of one iteration and of the final save.
+    callbacks : sequence, default=()
+        Training events, as for :meth:`~minority_gen.GANOversampler.fit`;
+        they run on rank 0 only (as the progress bar of ``verbose`` does).
 
     Returns
     -------
@@ -150,11 +177,20 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
     ValueError
         No process group is initialised and the environment lacks the
         variables ``torchrun`` sets; a setting data-parallel training
-        cannot honour (``patience``, ``n_jobs``, ``device="cuda:N"``); or
-        ``device="cuda"`` with no GPU.
+        cannot honour (``patience``, ``n_jobs``, ``device="cuda:N"``);
+        ``device="cuda"`` with no GPU; or data or settings that differ
+        between ranks.
+    ModelFileError
+        ``path`` cannot be written (on rank 0), before any training.
+    RuntimeError
+        Another rank failed, stopped or timed out during training.
     """
     check_sampler(sampler)
     cuda = resolve_device(str(sampler.device)).type == "cuda"  # device='cuda' with no GPU: its clear error, now
+    if timeout is not None and not isinstance(timeout, datetime.timedelta):
+        if isinstance(timeout, bool) or not isinstance(timeout, Real) or not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds or a datetime.timedelta; got {timeout!r}.")
+        timeout = datetime.timedelta(seconds=float(timeout))
     if not dist.is_initialized():
         missing = missing_env()
         if missing:
@@ -166,14 +202,68 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
             )
         if cuda:
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
-        dist.init_process_group(backend or ("nccl" if cuda else "gloo"))
+        dist.init_process_group(backend or ("nccl" if cuda else "gloo"), timeout=timeout)
     elif cuda and "LOCAL_RANK" in os.environ:
         torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     with data_parallel() as ddp:
-        sampler.fit(X, y)
-        if path is not None and ddp.rank == 0:
-            save_sampler(sampler, Path(path), metadata=metadata)
-        dist.barrier()  # the file exists when fit_ddp returns, on every rank
+        check_same_everywhere(sampler, X, y, None if path is None else Path(path))  # every rank raises alike
+        try:
+            sampler.fit(X, y, callbacks=callbacks)
+            if path is not None and ddp.rank == 0:
+                save_sampler(sampler, Path(path), metadata=metadata)
+            dist.barrier()  # the file exists when fit_ddp returns, on every rank
+        except Exception as exc:
+            if _collective_failed(exc):
+                raise RuntimeError(
+                    f"fit_ddp on rank {ddp.rank} of {ddp.world_size}: a collective with the other processes "
+                    "failed or timed out, most likely because another rank failed or stopped; its own error says why "
+                    "(torchrun reports it as the root cause)."
+                ) from exc
+            raise
     return sampler
 
 
+def _collective_failed(exc: BaseException) -> bool:
+    dist_error = getattr(dist, "DistError", ())
+    return isinstance(exc, dist_error) or (isinstance(exc, RuntimeError) and "gloo" in str(exc).lower())
+
+
+def _digest(value) -> str:
+    try:
+        return joblib.hash(value)
+    except Exception:  # noqa: BLE001 - what does not pickle: its text
+        return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def check_same_everywhere(sampler, X, y, path: Path | None = None) -> None:
+    """Raise on every rank if ``X``, ``y`` or ``sampler``'s settings differ by rank, or rank 0 cannot write ``path``.
+
+    One ``all_gather_object`` of digests (``joblib.hash``) and of rank 0's
+    verdict on ``path``: ranks with different data would otherwise train
+    on a silent mix of it, crash in the backend (other shapes) or wait for
+    each other forever (other classes or ``n_iter``).
+    """
+    mine = {"X": _digest(X), "y": _digest(y),
+            **{name: _digest(value) for name, value in sampler.get_params(deep=False).items()}}
+    path_error = None
+    if path is not None and dist.get_rank() == 0:
+        try:
+            check_writable(path)
+        except ModelFileError as exc:
+            path_error = str(exc)
+    gathered: list = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, (mine, path_error))
+    if gathered[0][1] is not None:
+        raise ModelFileError(f"{gathered[0][1]} (checked on rank 0 before training)")
+    differ = [name for name in mine if len({digests[name] for digests, _ in gathered}) > 1]
+    if differ:
+        what = ", ".join(differ)
+        groups: dict[tuple, list[int]] = {}
+        for r, (digests, _) in enumerate(gathered):
+            groups.setdefault(tuple(digests[name] for name in differ), []).append(r)
+        ranks = " / ".join(("rank " if len(rs) == 1 else "ranks ") + ", ".join(map(str, rs)) for rs in groups.values())
+        raise ValueError(
+            f"fit_ddp needs the same data and settings on every rank; they differ in {what} (groups that agree: "
+            f"{ranks}). Give every rank the same X, y and sampler parameters (for example, read the data "
+            "in the same order, and seed any random split alike)."
+        )
