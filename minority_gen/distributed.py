@@ -64,9 +64,11 @@ The ``images`` command does the same with ``--ddp``:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import os
+import warnings
 from numbers import Real
 from pathlib import Path
 
@@ -208,7 +210,8 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
     with data_parallel() as ddp:
         check_same_everywhere(sampler, X, y, None if path is None else Path(path))  # every rank raises alike
         try:
-            sampler.fit(X, y, callbacks=callbacks)
+            with _shown_on_rank_0(ddp.rank):
+                sampler.fit(X, y, callbacks=callbacks)
             if path is not None and ddp.rank == 0:
                 save_sampler(sampler, Path(path), metadata=metadata)
             dist.barrier()  # the file exists when fit_ddp returns, on every rank
@@ -221,6 +224,28 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
                 ) from exc
             raise
     return sampler
+
+
+def _silent(*args, **kwargs) -> None:
+    """A ``warnings.showwarning`` that shows nothing."""
+
+
+@contextlib.contextmanager
+def _shown_on_rank_0(rank_: int):
+    """Warnings inside are shown on rank 0 alone.
+
+    On the other ranks they still go through the warning filters, so a
+    filter that turns one into an error (``-W error``) raises it on every
+    rank alike, as an ``"ignore"`` filter would not; only their display
+    (``warnings.showwarning``) is silenced. Filters and ``showwarning`` are
+    restored on the way out.
+    """
+    if rank_ == 0:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.showwarning = _silent
+        yield
 
 
 def _collective_failed(exc: BaseException) -> bool:
