@@ -114,8 +114,8 @@ class DataParallel:
             return
         message = [None if error is None else str(error)]
         dist.broadcast_object_list(message, src=self._global_rank(source), group=self.group)
-        raise DivergenceError(f"{message[0]} [Data-parallel training: rank {source} of {self.world_size} diverged "
-                              "first; every rank stops with this error.]") from None
+        raise DivergenceError(f"{message[0]} [Data-parallel training: found on rank {source} of {self.world_size} "
+                              "(the lowest rank that diverged); every rank stops with this error.]") from None
 
     def _global_rank(self, rank: int) -> int:
         return rank if self.group is None else dist.get_global_rank(self.group, rank)

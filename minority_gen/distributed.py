@@ -38,9 +38,15 @@ batches at once. Rank 0 alone writes the model.
   and every sampler setting (:func:`check_same_everywhere`), and rank 0
   checks the model path: a difference or a bad path raises on every rank.
 * **Callbacks** (``fit_ddp(..., callbacks=...)``) and the progress bar run
-  on rank 0 only.
+  on rank 0 only. So does the display of warnings raised during the fit;
+  the other ranks still apply the warning filters (an ``"error"`` filter
+  raises on every rank).
+* **Divergence.** The ranks combine their divergence checks at every flush
+  of the training loop (one all-reduce): a
+  :class:`~minority_gen.DivergenceError` found on any rank is raised, with
+  the same message, on every rank.
 
-A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises.
+A rank that fails otherwise (a callback's error ...) raises.
 When its process exits, the others' next collective fails at once (gloo;
 they raise a ``RuntimeError`` naming the likely cause) and ``torchrun``
 stops them; when it lives on, they wait until the process group's timeout

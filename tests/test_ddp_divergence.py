@@ -62,7 +62,7 @@ def test_one_rank_diverging_stops_every_rank_with_the_same_error_and_warnings_sh
     for r in ranks:
         assert r["diverged"].startswith("DivergenceError: Training of method 'rumi'"), r["diverged"]
         assert "diverged at iteration 1: the generator produced |value| 1e+09" in r["diverged"]
-        assert "rank 1 of 2 diverged first" in r["diverged"]
+        assert "found on rank 1 of 2 (the lowest rank that diverged); every rank stops" in r["diverged"]
         assert r["diverged_after"] < 4  # not the group's 10 s timeout
     assert ranks[0]["diverged"] == ranks[1]["diverged"]
     # the group is still usable afterwards: a later fit on both ranks works
