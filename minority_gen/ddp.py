@@ -19,6 +19,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from .divergence import DivergenceError
+
 __all__ = ["AllReduceOptimizer", "DataParallel", "active", "data_parallel", "rank", "rank_seed", "same_on_every_rank",
            "world_size"]
 
@@ -91,6 +93,29 @@ class DataParallel:
                 tensors = [*([] if buffers_only else module.parameters()), *module.buffers()]
                 for t in tensors:
                     dist.broadcast(t.data, src=self._global_rank(0), group=self.group)
+
+    def agree_on_divergence(self, error: DivergenceError | None, device: torch.device | None = None) -> None:
+        """Raise the same :class:`DivergenceError` on every rank when any rank's check found one (``error``).
+
+        Called by every rank at each flush of :func:`~minority_gen.training.train_gan` (where the loop
+        synchronises with the device anyway): one all-reduce of one number when no rank diverged. When some
+        did, the lowest such rank's message is broadcast and every rank raises it, naming that rank, instead
+        of one rank raising while the others wait in their next collective. ``device``: where the
+        all-reduced number lives (the networks' device; NCCL needs a GPU tensor).
+        """
+        if self.world_size == 1:
+            if error is not None:
+                raise error
+            return
+        first = torch.tensor([self.world_size if error is None else self.rank], device=device)
+        dist.all_reduce(first, op=dist.ReduceOp.MIN, group=self.group)
+        source = int(first.item())
+        if source == self.world_size:
+            return
+        message = [None if error is None else str(error)]
+        dist.broadcast_object_list(message, src=self._global_rank(source), group=self.group)
+        raise DivergenceError(f"{message[0]} [Data-parallel training: found on rank {source} of {self.world_size} "
+                              "(the lowest rank that diverged); every rank stops with this error.]") from None
 
     def _global_rank(self, rank: int) -> int:
         return rank if self.group is None else dist.get_global_rank(self.group, rank)

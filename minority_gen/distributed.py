@@ -38,9 +38,15 @@ batches at once. Rank 0 alone writes the model.
   and every sampler setting (:func:`check_same_everywhere`), and rank 0
   checks the model path: a difference or a bad path raises on every rank.
 * **Callbacks** (``fit_ddp(..., callbacks=...)``) and the progress bar run
-  on rank 0 only.
+  on rank 0 only. So does the display of warnings raised during the fit;
+  the other ranks still apply the warning filters (an ``"error"`` filter
+  raises on every rank).
+* **Divergence.** The ranks combine their divergence checks at every flush
+  of the training loop (one all-reduce): a
+  :class:`~minority_gen.DivergenceError` found on any rank is raised, with
+  the same message, on every rank.
 
-A rank that fails (a :class:`~minority_gen.DivergenceError` ...) raises.
+A rank that fails otherwise (a callback's error ...) raises.
 When its process exits, the others' next collective fails at once (gloo;
 they raise a ``RuntimeError`` naming the likely cause) and ``torchrun``
 stops them; when it lives on, they wait until the process group's timeout
@@ -64,9 +70,11 @@ The ``images`` command does the same with ``--ddp``:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import os
+import warnings
 from numbers import Real
 from pathlib import Path
 
@@ -208,7 +216,8 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
     with data_parallel() as ddp:
         check_same_everywhere(sampler, X, y, None if path is None else Path(path))  # every rank raises alike
         try:
-            sampler.fit(X, y, callbacks=callbacks)
+            with _shown_on_rank_0(ddp.rank):
+                sampler.fit(X, y, callbacks=callbacks)
             if path is not None and ddp.rank == 0:
                 save_sampler(sampler, Path(path), metadata=metadata)
             dist.barrier()  # the file exists when fit_ddp returns, on every rank
@@ -221,6 +230,28 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
                 ) from exc
             raise
     return sampler
+
+
+def _silent(*args, **kwargs) -> None:
+    """A ``warnings.showwarning`` that shows nothing."""
+
+
+@contextlib.contextmanager
+def _shown_on_rank_0(rank_: int):
+    """Warnings inside are shown on rank 0 alone.
+
+    On the other ranks they still go through the warning filters, so a
+    filter that turns one into an error (``-W error``) raises it on every
+    rank alike, as an ``"ignore"`` filter would not; only their display
+    (``warnings.showwarning``) is silenced. Filters and ``showwarning`` are
+    restored on the way out.
+    """
+    if rank_ == 0:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.showwarning = _silent
+        yield
 
 
 def _collective_failed(exc: BaseException) -> bool:

@@ -29,6 +29,7 @@ from torch import Tensor, nn
 from .batches import ConditionalSampler, PositiveNegativeSampler
 from .boundary import BoundaryTerm
 from .callbacks import Callback, begin_all, watches_generator
+from .ddp import active as data_parallel_setting
 from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
 from .methods.base import GANMethod, Networks
@@ -123,6 +124,25 @@ def _flush(pending: list[_Pending], method: GANMethod, label: str, config: Train
     return records
 
 
+def _flush_together(agree: Callable[[DivergenceError | None], None], pending: list[_Pending], method: GANMethod,
+                    label: str, config: TrainConfig, limits: np.ndarray | None) -> list[dict[str, float]]:
+    """:func:`_flush` under data-parallel training: every rank learns whether any rank diverged, and all raise.
+
+    Whether a batch breaks the limits, or a loss is not finite, depends on
+    each rank's own batches and noise; a rank raising alone would leave the
+    others waiting in their next collective. ``agree`` is
+    :meth:`~minority_gen.ddp.DataParallel.agree_on_divergence`: one
+    all-reduce per flush, at points every rank reaches together.
+    """
+    try:
+        flushed = _flush(pending, method, label, config, limits)
+    except DivergenceError as exc:
+        agree(exc)  # raises on every rank
+        raise
+    agree(None)  # raises when another rank diverged
+    return flushed
+
+
 def _forward_in(context, steps):
     """The items of the iterator ``steps``, each one computed inside a fresh ``context()``.
 
@@ -179,6 +199,10 @@ def train_gan(
     after it happened (before any later evaluation or record is made, and
     before :func:`train_gan` returns), and callbacks receive the records in
     bursts. The records are the same as with a check every iteration.
+    Under data-parallel training (inside
+    :func:`~minority_gen.distributed.fit_ddp`, two or more ranks) the ranks
+    combine their checks at every flush, so that a divergence on one rank
+    raises the same error on every rank (see :func:`_flush_together`).
 
     Each record holds ``iteration``, ``d_loss``, ``g_loss`` and every named
     term prefixed ``d_`` / ``g_`` (discriminator terms of the last critic
@@ -224,6 +248,8 @@ def train_gan(
     device = _device(nets.G)
     limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
     forward = autocast_context(device, config.amp)
+    ddp = data_parallel_setting()  # inside fit_ddp: the ranks agree on divergence at every flush
+    agree = None if ddp is None or ddp.world_size == 1 else (lambda error: ddp.agree_on_divergence(error, device))
     watchers = [cb for cb in callbacks if watches_generator(cb)]
     begin_all(callbacks, config.n_iter, label)  # those begun are ended if a later one fails to begin
     nets.G.train()
@@ -303,7 +329,8 @@ def train_gan(
             due = monitor is not None and monitor.due(it, config.n_iter)
             if not (due or len(pending) >= flush_every or it == config.n_iter):
                 continue
-            flushed = _flush(pending, method, label, config, limits)
+            flushed = (_flush(pending, method, label, config, limits) if agree is None
+                       else _flush_together(agree, pending, method, label, config, limits))
             if due:  # this iteration's record is the last one flushed
                 flushed[-1].update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
             records.extend(flushed)
