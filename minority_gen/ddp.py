@@ -117,6 +117,13 @@ class DataParallel:
         raise DivergenceError(f"{message[0]} [Data-parallel training: found on rank {source} of {self.world_size} "
                               "(the lowest rank that diverged); every rank stops with this error.]") from None
 
+    def shared_seed(self) -> int:
+        """A seed drawn on rank 0 (from NumPy's global generator, as ``random_state=None`` draws) and given to every
+        rank."""
+        seed = [int(np.random.randint(np.iinfo(np.int32).max)) if self.rank == 0 else None]
+        dist.broadcast_object_list(seed, src=self._global_rank(0), group=self.group)
+        return int(seed[0])
+
     def _global_rank(self, rank: int) -> int:
         return rank if self.group is None else dist.get_global_rank(self.group, rank)
 

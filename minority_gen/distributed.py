@@ -18,7 +18,9 @@ batches at once. Rank 0 alone writes the model.
   and noise seed (and the DiffAugment seed) of rank ``r > 0`` is derived from
   the drawn seed and ``r`` (``numpy.random.SeedSequence([seed, r])``); rank 0
   keeps the drawn seed, so it draws exactly what a single-process fit draws.
-  The quality monitor's seed is the same on every rank.
+  The quality monitor's seed is the same on every rank. With
+  ``random_state=None`` rank 0 draws one seed and gives it to every rank for
+  the fit (``random_state`` is ``None`` again afterwards).
 * **Devices and backends.** With ``device="auto"`` or ``"cuda"`` and a GPU,
   rank ``r`` uses ``cuda:LOCAL_RANK`` and the NCCL backend; on the CPU, the
   gloo backend. A process group initialised beforehand is used as it is;
@@ -215,7 +217,10 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
         torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     with data_parallel() as ddp:
         check_same_everywhere(sampler, X, y, None if path is None else Path(path))  # every rank raises alike
+        given = sampler.random_state
         try:
+            if given is None:  # one seed for every rank, so that they draw the same seeds (restored after)
+                sampler.set_params(random_state=ddp.shared_seed())
             with _shown_on_rank_0(ddp.rank):
                 sampler.fit(X, y, callbacks=callbacks)
             if path is not None and ddp.rank == 0:
@@ -229,6 +234,8 @@ def fit_ddp(sampler, X, y, path: str | os.PathLike | None = None, *, metadata: d
                     "(torchrun reports it as the root cause)."
                 ) from exc
             raise
+        finally:
+            sampler.set_params(random_state=given)
     return sampler
 
 

@@ -127,6 +127,8 @@ def test_two_ranks_refuse_different_data_and_settings_and_a_failed_rank_does_not
     assert ranks[0]["same"] == ranks[1]["same"]  # identical networks: the same rows on every rank
     assert ranks[0]["callbacks"] == [1, 2, 3, 4] and ranks[1]["callbacks"] == []  # callbacks run on rank 0
     assert (tmp_path / "m.mgz").is_file()
+    # random_state=None: one seed for every rank (the same draw seed), and None again after the fit
+    assert ranks[0]["none"][0] is None and ranks[0]["none"][1] == ranks[1]["none"][1]
     # rank 0's callback fails mid-training while its process lives on: rank 1 stops at the timeout, not 30 min
     assert ranks[0]["failed"].startswith("RuntimeError: callback failed on purpose")
     assert ranks[1]["failed"].startswith("RuntimeError: fit_ddp on rank 1 of 2: a collective")
@@ -157,6 +159,9 @@ def _worker(out: Path) -> None:  # one rank of the two-process test
     fitted = result.pop("ok")
     result["same"] = fitted.sample(3, y=1, random_state=1).tolist()
     result["callbacks"] = recorder.iterations
+    attempt("none", X=X, y=y, params={"random_state": None})  # rank 0 draws the seed for every rank
+    fitted = result.pop("none")
+    result["none"] = [fitted.random_state, int(fitted.model_.draw_seed)]
     # n_iter 200: the callback (rank 0 only) gets its first records at iteration 50 and fails; rank 1 waits
     attempt("failed", X=X, y=y, params={"n_iter": 200}, callbacks=[Recorder(fail_at=1)])
     (out / f"rank{rank}.json").write_text(json.dumps(result))
