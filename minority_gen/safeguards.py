@@ -148,23 +148,14 @@ def check_labels(y) -> None:
     values = y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else np.asarray(y)
     if values.dtype.kind not in "fO":  # integers, strings, booleans: neither missing nor mixed
         return
-    missing = np.flatnonzero(pd.isna(values))
-    if len(missing):
-        rows = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(
-            f"y has {len(missing)} missing label{'s' if len(missing) > 1 else ''} (NaN, None or pd.NA) at "
-            f"row{'s' if len(missing) > 1 else ''} {rows}; every row needs its class. Drop those rows (e.g. "
-            "keep = pd.notna(y); X, y = X[keep], y[keep]) or fill in their class first."
-        )
-    infinite = np.flatnonzero(np.isinf(values) if values.dtype.kind == "f" else
-                              [isinstance(v, Real) and not isinstance(v, bool) and np.isinf(v) for v in values])
-    if len(infinite):
-        rows = ", ".join(map(str, infinite[:5])) + (" ..." if len(infinite) > 5 else "")
-        raise ValueError(
-            f"y has {len(infinite)} infinite label{'s' if len(infinite) > 1 else ''} at row"
-            f"{'s' if len(infinite) > 1 else ''} {rows}; a class label must be a finite number or a string. Drop "
-            "those rows or give them their class first."
-        )
+    _refuse_label_rows(np.flatnonzero(pd.isna(values)), "missing label", " (NaN, None or pd.NA)",
+                       "every row needs its class. Drop those rows (e.g. keep = pd.notna(y); X, y = X[keep], "
+                       "y[keep]) or fill in their class first.")
+    _refuse_label_rows(np.flatnonzero(np.isinf(values) if values.dtype.kind == "f" else
+                                      [isinstance(v, Real) and not isinstance(v, bool) and np.isinf(v)
+                                       for v in values]),
+                       "infinite label", "", "a class label must be a finite number or a string. Drop those rows "
+                       "or give them their class first.")
     if values.dtype.kind != "O":
         return
     first: dict[str, object] = {}
@@ -176,6 +167,15 @@ def check_labels(y) -> None:
             f"y mixes label types: {kinds}; the labels of a target must all be numbers or all strings. Convert "
             "them first, e.g. y = np.asarray(y).astype(str)."
         )
+
+
+def _refuse_label_rows(rows: np.ndarray, what: str, detail: str, fix: str) -> None:
+    """Refuse the labels at ``rows`` (none: nothing to refuse), naming the first five rows and ``fix``."""
+    if len(rows):
+        many = len(rows) > 1
+        listed = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
+        raise ValueError(f"y has {len(rows)} {what}{'s' if many else ''}{detail} at row{'s' if many else ''} "
+                         f"{listed}; {fix}")
 
 
 def _label_kind(v) -> str:

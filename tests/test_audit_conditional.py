@@ -22,14 +22,6 @@ from minority_gen.nets import Head, MLPDiscriminator, MLPGenerator
 TINY = dict(n_iter=3, batch_size=16, latent_dim=4, hidden_dims=(8,), device="cpu", random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def four_classes(labels=(42, 3, 7, 100), n=(120, 30, 10, 6), seed=0):
     """Four well-separated classes of 3 columns, in the order of ``labels`` (the first is the majority)."""
     rng = np.random.default_rng(seed)

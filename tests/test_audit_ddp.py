@@ -100,25 +100,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_ranks_refuse_different_data_and_settings_and_a_failed_rank_does_not_hang_the_other(tmp_path):
-    port = _free_port()
-    procs = []
+def run_two_ranks(script: str, out: Path, timeout: float) -> list[dict]:
+    """Run ``script``'s ``__main__`` part as ranks 0 and 1 of a gloo world (the environment ``torchrun`` gives its
+    workers, ``out`` as the argument); what each wrote to ``out / "rank<r>.json"``. Fails the test when a rank
+    hangs past ``timeout`` seconds or exits with an error."""
+    port, procs = _free_port(), []
     for r in (0, 1):
         env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
                "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1",
                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-        procs.append(subprocess.Popen([sys.executable, __file__, str(tmp_path)], env=env,
+        procs.append(subprocess.Popen([sys.executable, script, str(out)], env=env, cwd=str(REPO),
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     outputs = []
     for p in procs:
         try:
-            outputs.append(p.communicate(timeout=90)[0])
+            outputs.append(p.communicate(timeout=timeout)[0])
         except subprocess.TimeoutExpired:
             for q in procs:
                 q.kill()
             pytest.fail("a rank hung")
     assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+
+
+def test_two_ranks_refuse_different_data_and_settings_and_a_failed_rank_does_not_hang_the_other(tmp_path):
+    ranks = run_two_ranks(__file__, tmp_path, timeout=90)
     for r in ranks:
         assert "differ in X (groups that agree: rank 0 / rank 1)" in r["X"]  # not a silent mix of the data
         assert "differ in y" in r["y"]  # not a wait for ever (other classes)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -28,7 +27,7 @@ import torch.distributed as dist
 
 from minority_gen import GANOversampler, training
 from minority_gen.distributed import fit_ddp
-from tests.test_audit_ddp import REPO, TABLE, _data, _free_port
+from tests.test_audit_ddp import TABLE, _data, run_two_ranks
 
 pytestmark = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_available()),
                                 reason="torch.distributed with gloo is unavailable")
@@ -40,24 +39,7 @@ DIVERGES = dict(n_iter=60)
 
 
 def test_one_rank_diverging_stops_every_rank_with_the_same_error_and_warnings_show_once(tmp_path):
-    port = _free_port()
-    procs = []
-    for r in (0, 1):
-        env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-               "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1",
-               "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-        procs.append(subprocess.Popen([sys.executable, __file__, str(tmp_path)], env=env, cwd=str(REPO),
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    outputs = []
-    for p in procs:
-        try:
-            outputs.append(p.communicate(timeout=60)[0])
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                q.kill()
-            pytest.fail("a rank hung")
-    assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = run_two_ranks(__file__, tmp_path, timeout=60)
     # the divergence: rank 1's check alone saw it; both ranks raise the same DivergenceError, without waiting
     for r in ranks:
         assert r["diverged"].startswith("DivergenceError: Training of method 'rumi'"), r["diverged"]
