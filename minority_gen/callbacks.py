@@ -21,22 +21,70 @@ class Callback(Protocol):
     def on_train_end(self) -> None: ...
 
 
+def _name(cb) -> str:
+    return type(cb).__name__
+
+
+def _blame(exc: BaseException, cb, method: str) -> None:
+    """Add a note naming the callback and the method that raised ``exc`` (kept once per error)."""
+    note = f"raised by callback {_name(cb)}.{method} ({cb!r})"
+    if note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
+
+
 def begin_all(callbacks, n_iter: int, label: str) -> None:
     """``on_train_begin`` for every callback, in order.
 
     When one raises, the callbacks whose ``on_train_begin`` already ran get
     their ``on_train_end`` (a progress bar is closed) before the error
-    propagates; the others, never begun, are not ended.
+    propagates, with a note naming the callback that raised; the others,
+    never begun, are not ended.
     """
     begun = []
     try:
         for cb in callbacks:
-            cb.on_train_begin(n_iter, label)
+            try:
+                cb.on_train_begin(n_iter, label)
+            except BaseException as exc:
+                _blame(exc, cb, "on_train_begin")
+                raise
             begun.append(cb)
     except BaseException:
-        for cb in begun:
-            cb.on_train_end()
+        end_all(begun, suppress=True)
         raise
+
+
+def iteration_end_all(callbacks, record: dict[str, float]) -> None:
+    """``on_iteration_end(record["iteration"], record)`` for every callback, in order.
+
+    Each callback gets its own copy of ``record``, so that one that changes
+    it changes neither ``history_`` nor what the next callback sees; an
+    error gets a note naming the callback that raised it.
+    """
+    for cb in callbacks:
+        try:
+            cb.on_iteration_end(record["iteration"], dict(record))
+        except BaseException as exc:
+            _blame(exc, cb, "on_iteration_end")
+            raise
+
+
+def end_all(callbacks, suppress: bool = False) -> None:
+    """``on_train_end`` for every callback, even after one of them raised.
+
+    The first error (with a note naming its callback) is raised once every
+    callback has been ended; with ``suppress`` (training already failed, and
+    its error is the one to see) errors are dropped.
+    """
+    first = None
+    for cb in callbacks:
+        try:
+            cb.on_train_end()
+        except Exception as exc:
+            _blame(exc, cb, "on_train_end")
+            first = first or exc
+    if first is not None and not suppress:
+        raise first
 
 
 def watches_generator(cb) -> bool:

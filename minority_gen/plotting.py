@@ -30,12 +30,30 @@ def figure(nrows: int, ncols: int, figsize: tuple[float, float]):
 
 
 def _save(fig, path) -> Path:
-    """Lay out ``fig`` and write it to ``path`` (making its folder)."""
+    """Lay out ``fig`` and write it to ``path`` (making its folder); return ``path``.
+
+    The format follows the suffix (``.png``, ``.pdf``, ``.svg``, ...); a path
+    without one gets a PNG under exactly that name (matplotlib would append
+    ``.png``, and the returned path would name no file).
+    """
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, format=None if path.suffix.strip(".") else "png")
     return path
+
+
+PANELS_PER_ROW = 4  # curve panels per row: many GANs wrap onto more rows, not one ever wider figure
+
+
+def _panels(n: int):
+    """A figure with ``n`` curve panels (at most :data:`PANELS_PER_ROW` a row; unused axes hidden) and them."""
+    ncols = min(n, PANELS_PER_ROW)
+    nrows = -(-n // ncols)
+    fig, axes = figure(nrows, ncols, (4.5 * ncols, 3.2 * nrows))
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
 
 def _to_unit_images(X, codec: ImageCodec, layout: ImageLayout) -> torch.Tensor:
     """``(N, C, H, W)`` floats in ``[0, 1]``."""
@@ -72,7 +90,8 @@ def save_image_grid(
     Parameters
     ----------
     path : str or Path
-        Where to write the PNG (parent folders are created).
+        Where to write the PNG (parent folders are created; as in
+        :func:`plot_loss_curves`, a suffix such as ``.pdf`` picks another format).
     X_real, X_synthetic : array-like
         Images in any layout :class:`~minority_gen.images.ImageLayout` accepts
         (``(N, H, W)``, ``(N, H, W, C)``, ``(N, C, H, W)``, or flat rows with
@@ -135,7 +154,7 @@ def save_sampler_grid(
     path: str | Path, sampler, X, y, *, n_per_class: int = 8, random_state=0, **kwargs
 ) -> Path:
     """:func:`save_image_grid` of a fitted ``GANOversampler``: real images of every
-    class it fitted vs ``n_per_class`` fresh samples of each (same layout as ``X``).
+    class it fitted vs ``n_per_class`` fresh samples of each (same layout as ``X``); returns ``path``.
 
     Examples
     --------
@@ -161,18 +180,24 @@ def save_sampler_grid(
 def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) -> Path:
     """Save a PNG of ``d_loss`` and ``g_loss`` against iteration, one panel per GAN.
 
+    Panels wrap at four a row, so a fit of many classes gives a taller
+    figure, not an ever wider one.
+
     Parameters
     ----------
     history : DataFrame
-        ``GANOversampler.history_``.
+        ``GANOversampler.history_`` (a loaded sampler's too: ``save`` keeps it).
     path : str or Path
-        Where to write the PNG.
+        Where to write the figure (parent folders are created): a PNG, or
+        the format its suffix names (``.pdf``, ``.svg``); a path without a
+        suffix gets a PNG under exactly that name.
     smooth : int, default=25
         Width of the rolling mean drawn over the raw (faint) curves.
 
     Returns
     -------
     Path
+        ``path``, the file written.
 
     Examples
     --------
@@ -188,8 +213,8 @@ def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) 
     gans = list(pd.unique(history["gan"]))
     if not gans:
         raise ValueError("history is empty: nothing was trained.")
-    fig, axes = figure(1, len(gans), (4.5 * len(gans), 3.2))
-    for ax, gan in zip(axes[0], gans):
+    fig, axes = _panels(len(gans))
+    for ax, gan in zip(axes, gans):
         part = history[history["gan"] == gan]
         for col, colour in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
             ax.plot(part["iteration"], part[col], color=colour, alpha=0.25, linewidth=0.8)
@@ -201,11 +226,17 @@ def plot_loss_curves(history: pd.DataFrame, path: str | Path, smooth: int = 25) 
     return _save(fig, path)
 
 
+QUALITY_COLUMNS = ("q_precision", "q_coverage", "q_copies", "q_score")
+
+
 def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
     """Save a PNG of the quality scores (``q_*`` columns) against iteration, one panel per GAN.
 
     The scores are those of ``GANOversampler(selection="quality")``; a dot
-    marks the kept generator (the best ``q_score``).
+    marks the kept generator (the first best ``q_score``). The y axis
+    reaches below 0 when a score does (``q_score`` is ``-1`` when every row
+    is a near-copy). ``path`` and the layout are as in
+    :func:`plot_loss_curves`; returns ``path``.
 
     Examples
     --------
@@ -222,16 +253,17 @@ def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
         )
     scored = history.dropna(subset=["q_score"])
     gans = list(pd.unique(scored["gan"]))
-    fig, axes = figure(1, len(gans), (4.5 * len(gans), 3.2))
-    for ax, gan in zip(axes[0], gans):
+    fig, axes = _panels(len(gans))
+    low = min(0.0, float(np.nanmin(np.where(np.isfinite(scored[list(QUALITY_COLUMNS)]),
+                                             scored[list(QUALITY_COLUMNS)], 0.0))))
+    for ax, gan in zip(axes, gans):
         part = scored[scored["gan"] == gan]
-        for col, colour in (("q_precision", "tab:blue"), ("q_coverage", "tab:green"),
-                            ("q_copies", "tab:red"), ("q_score", "black")):
+        for col, colour in zip(QUALITY_COLUMNS, ("tab:blue", "tab:green", "tab:red", "black")):
             ax.plot(part["iteration"], part[col], color=colour, label=col[2:], linewidth=1.6 if col == "q_score" else 1)
-        best = part.loc[part["q_score"].idxmax()]
+        best = part.iloc[int(np.argmax(part["q_score"].to_numpy()))]  # the first best: the kept one on ties
         ax.plot([best["iteration"]], [best["q_score"]], "o", color="black")
         ax.set_title(f"GAN for class {gan}" if gan != "all" else "conditional GAN (all classes)", fontsize=9)
         ax.set_xlabel("iteration")
-        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylim(low - 0.05, 1.05)  # q_score reaches -1 when every row is a near-copy
         ax.legend(fontsize=8)
     return _save(fig, path)
