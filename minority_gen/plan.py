@@ -27,6 +27,7 @@ seeds, weights broadcast from rank 0, gradients averaged before each step.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -36,7 +37,7 @@ import torch
 from torch import Tensor
 
 from .boundary import SHIFT, BoundaryTerm
-from .callbacks import Callback, begin_all
+from .callbacks import Callback, begin_all, end_all, iteration_end_all
 from .data import DataSpec
 from .ddp import DataParallel
 from .devices import to_device, torch_generator
@@ -238,11 +239,9 @@ def _replay(callbacks: Sequence[Callback], n_iter: int, label: str, records: lis
     begin_all(callbacks, n_iter, label)  # as train_gan: every callback begun is ended, also after an error
     try:
         for record in records:
-            for cb in callbacks:
-                cb.on_iteration_end(record["iteration"], record)
+            iteration_end_all(callbacks, record)
     finally:
-        for cb in callbacks:
-            cb.on_train_end()
+        end_all(callbacks, suppress=sys.exc_info()[1] is not None)
 
 
 def _fit_one(plan: Plan, label: str, sampler, n_classes: int, real_rows: dict,

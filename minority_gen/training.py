@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from torch import Tensor, nn
 
 from .batches import ConditionalSampler, PositiveNegativeSampler
 from .boundary import BoundaryTerm
-from .callbacks import Callback, begin_all, watches_generator
+from .callbacks import Callback, begin_all, end_all, iteration_end_all, watches_generator
 from .ddp import active as data_parallel_setting
 from .divergence import ADVICE, DivergenceError, beyond, divergence_limits
 from .losses import total
@@ -335,8 +336,7 @@ def train_gan(
                 flushed[-1].update(monitor.evaluate(nets.G if ema_g is None else ema_g, it))
             records.extend(flushed)
             for record in flushed:
-                for cb in callbacks:
-                    cb.on_iteration_end(record["iteration"], record)
+                iteration_end_all(callbacks, record)
             if monitor is not None and monitor.should_stop:
                 break
     except Exception as exc:
@@ -346,8 +346,7 @@ def train_gan(
     finally:
         for p in (*d_params, *c_params):
             p.requires_grad_(True)
-        for cb in callbacks:
-            cb.on_train_end()
+        end_all(callbacks, suppress=sys.exc_info()[1] is not None)  # a training error is the one to see
     if monitor is not None:
         monitor.restore(nets.G if ema_g is None else ema_g)
     nets.G.eval()

@@ -129,3 +129,32 @@ def test_quality_curve_shows_negative_scores(tmp_path, monkeypatch):
                       "q_score": [-1.0, 0.5]}, index=[7, 7])  # a duplicated index too
     plotting.plot_quality_curve(h, tmp_path / "q.png")
     assert axes[0].get_ylim()[0] <= -1.0
+
+
+def _three_classes():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(60, 3)), np.r_[np.zeros(40, int), np.ones(10, int), np.full(10, 2)]
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])  # trained in the loop, or replayed from a worker's records
+def test_in_a_fit_a_scribbling_callback_leaves_history_alone_and_a_failing_one_is_named(n_jobs):
+    X, y = _three_classes()
+    params = dict(n_iter=10, hidden_dims=(8,), random_state=0, n_jobs=n_jobs)
+    plain = GANOversampler(**params).fit(X, y).history_
+    sampler = GANOversampler(**params).fit(X, y, callbacks=[Failing("none"), Recorder()])
+    pd.testing.assert_frame_equal(sampler.history_, plain)  # not every d_loss 999
+    after = Recorder()
+    with pytest.raises(RuntimeError, match="boom") as err:
+        sampler.fit(X, y, callbacks=[Failing("iteration"), after])
+    assert any("Failing.on_iteration_end" in note for note in getattr(err.value, "__notes__", []))
+    assert after.begun == after.ended >= 1  # the callback after the failing one was ended all the same
+    pd.testing.assert_frame_equal(sampler.history_, plain)  # the failed refit lost nothing
+
+
+def test_in_a_fit_an_end_that_raises_still_ends_the_others_and_names_itself():
+    X, y = _three_classes()
+    after = Recorder()
+    with pytest.raises(RuntimeError, match="boom") as err:
+        GANOversampler(n_iter=10, hidden_dims=(8,), random_state=0).fit(X, y, callbacks=[Failing("end"), after])
+    assert any("Failing.on_train_end" in note for note in getattr(err.value, "__notes__", []))
+    assert after.begun == after.ended == 1
