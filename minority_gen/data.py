@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .integers import check_integer_range, largest_exact_integer, over_integer_range  # noqa: F401 (re-exported)
@@ -222,6 +223,17 @@ class TableCodec:
         The most distinct values a discrete column may have; 0 treats every
         column as continuous.
 
+    Attributes
+    ----------
+    columns_index_ : pandas.Index
+        The column Index of a DataFrame (of sparse columns) read as a numeric
+        table; set with ``frame_dtypes_`` by the numeric adapter, so that rows
+        drawn later come back in a frame like the input's
+        (:func:`minority_gen.adapters.output_rows`). Absent for arrays and
+        sparse matrices, and in model files saved before it existed.
+    frame_dtypes_ : list of dtypes
+        That DataFrame's column dtypes (``Sparse[float64, 0]`` ...).
+
     Examples
     --------
     >>> import numpy as np
@@ -238,7 +250,8 @@ class TableCodec:
     """
 
     #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
-    STATE = ('discrete_levels', 'dtype_', 'integer_', 'levels_', 'max_', 'mean_', 'min_', 'scale_')
+    STATE = ('discrete_levels', 'dtype_', 'integer_', 'levels_', 'max_', 'mean_', 'min_', 'scale_',
+             'columns_index_', 'frame_dtypes_')
 
     def __init__(self, discrete_levels: int = 32):
         self.discrete_levels = discrete_levels
@@ -325,6 +338,13 @@ class TableCodec:
         if self.dtype_.kind == "f" and self.dtype_.itemsize < 8:  # a float16/32 value past its type's largest:
             X = np.clip(X, -float(np.finfo(self.dtype_).max), float(np.finfo(self.dtype_).max))  # not inf on the cast
         return X.astype(self.dtype_)
+
+    def check_state(self) -> None:
+        """Refuse a loaded state whose frame (``columns_index_``, ``frame_dtypes_``) does not fit its columns."""
+        frame = [getattr(self, k) for k in ("columns_index_", "frame_dtypes_") if hasattr(self, k)]
+        if frame and (len(frame) != 2 or not isinstance(frame[0], pd.Index) or not isinstance(frame[1], list)
+                      or not len(frame[0]) == len(frame[1]) == len(self.mean_)):
+            raise ValueError(f"its frame's columns and dtypes do not fit its {len(self.mean_)} columns")
 
 
 def _scales(std: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
