@@ -167,7 +167,7 @@ def exact_sparse_dtypes(X: pd.DataFrame, dtypes: list) -> pd.DataFrame:
     for j, dtype in enumerate(dtypes):
         column = X.iloc[:, j].array
         if isinstance(column, pd.arrays.SparseArray) and column.dtype == dtype and str(column.dtype) != str(dtype):
-            X.isetitem(j, pd.arrays.SparseArray(column.sp_values, sparse_index=column.sp_index, dtype=dtype))
+            X.isetitem(j, pd.arrays.SparseArray(np.asarray(column), dtype=dtype))  # one column dense at a time
     return X
 
 
