@@ -60,6 +60,8 @@ class NumericAdapter:
         check_classification_targets(y)
         X = self.rows(X)
         arrays = ArraysTransformer(X, y)
+        # a DataFrame's own column Index and dtypes (sparse columns: numeric path), for the rows sample() draws
+        self.frame = (X.columns.copy(), list(X.dtypes)) if isinstance(X, pd.DataFrame) else None
         check_table_input(X)
         y_checked, binarize_y = check_target_type(plain_labels(y), indicate_one_vs_all=True)
         X, y_checked = validate_data(estimator, X=X, y=y_checked, reset=True, accept_sparse=["csr", "csc"])
@@ -76,7 +78,10 @@ class NumericAdapter:
     def encoder(self, X) -> tuple[object, DataSpec, np.ndarray]:
         """``(codec fitted on X, the encoded rows' shape, X as the codec takes it)``."""
         X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
-        return TableCodec().fit(X_dense), DataSpec(n_features=X_dense.shape[1]), X_dense
+        codec = TableCodec().fit(X_dense)
+        if getattr(self, "frame", None) is not None:  # set on the codec only then: array model files are as before
+            codec.columns_index_, codec.frame_dtypes_ = self.frame
+        return codec, DataSpec(n_features=X_dense.shape[1]), X_dense
 
     def resampled(self, data: Checked, X_new: list, y_new: list) -> tuple:
         """The original rows followed by ``X_new``, labels likewise, in the input's containers."""
@@ -86,6 +91,8 @@ class NumericAdapter:
         X_out, y_out = data.arrays.transform(X_res, y_res)
         if isinstance(X_out, pd.DataFrame):  # imbalanced-learn's frame holds a block per column; consolidated,
             X_out = X_out.copy()  # adding a column to it does not warn of fragmentation
+            if getattr(self, "frame", None) is not None:
+                X_out = exact_sparse_dtypes(X_out, self.frame[1])
         return X_out, y_out
 
     def join(self, X, X_new: list):
@@ -153,6 +160,17 @@ class MixedAdapter(NumericAdapter):
         return np.concatenate([X, *X_new]).astype(X.dtype, copy=False)
 
 
+def exact_sparse_dtypes(X: pd.DataFrame, dtypes: list) -> pd.DataFrame:
+    """``X`` with each sparse column's dtype exactly the input's: imbalanced-learn's frame of a sparse matrix has
+    fill value ``0.0`` where the input's is ``0`` (``Sparse[float64, 0]``), dtypes equal, so its ``astype`` keeps
+    them."""
+    for j, dtype in enumerate(dtypes):
+        column = X.iloc[:, j].array
+        if isinstance(column, pd.arrays.SparseArray) and column.dtype == dtype and str(column.dtype) != str(dtype):
+            X.isetitem(j, pd.arrays.SparseArray(np.asarray(column), dtype=dtype))  # one column dense at a time
+    return X
+
+
 def plain_labels(y):
     """Labels of a pandas nullable dtype (``Int64``, ``boolean`` ...; their missing values are refused before)
     as a NumPy array of that dtype's own NumPy type, so classes stay ``1`` / ``True`` rather than becoming the
@@ -214,9 +232,19 @@ def _refuse_mixed_table_options(params: Mapping, X, layout: ImageLayout | None) 
 
 def output_rows(rows, codec, layout: ImageLayout | None, feature_names) -> object:
     """Rows drawn after fitting as ``sample`` returns them: a mixed table's codec already gives the input's container;
-    a table with column names becomes a DataFrame; images come back in their layout."""
+    a DataFrame read as a numeric table (sparse columns) comes back as ``fit_resample`` gives its rows: the input's
+    column Index and dtypes (sparse stays sparse, with its fill value); images come back in their layout.
+
+    A numeric codec without the frame (a model file saved before it was stored) gives a DataFrame of the column
+    names where there are string names (``feature_names``), as before.
+    """
     if isinstance(codec, MixedTableCodec):
         return rows
+    dtypes = getattr(codec, "frame_dtypes_", None)
+    if dtypes is not None:  # column by column, by position (duplicate names), as imbalanced-learn's astype does
+        out = pd.DataFrame(rows).astype(dict(enumerate(dtypes)))
+        out.columns = codec.columns_index_.copy()  # a copy: renaming the output's Index leaves the codec's alone
+        return out
     if feature_names is not None:
         return pd.DataFrame(rows, columns=feature_names)
     return rows if layout is None else layout.restore(rows)

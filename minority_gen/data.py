@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+
+from .integers import check_integer_range, largest_exact_integer, over_integer_range  # noqa: F401 (re-exported)
 
 #: The largest magnitude a numeric cell may have. Standardising squares the
 #: deviations from the mean, and float64 overflows past about 1.3e154; the
@@ -164,7 +167,7 @@ def check_magnitude(arr) -> None:
     values = np.asarray(arr) if coo is None else coo.data
     if values.dtype.kind not in "fiu" or values.size == 0:
         return
-    over = _over_integer_range(values) if values.dtype.kind in "iu" else None
+    over = over_integer_range(values) if values.dtype.kind in "iu" else None
     if over is not None:
         cols = np.unique(np.nonzero(over)[-1] if coo is None else coo.col[over]).tolist()
         named = f"column {cols[0]}" if len(cols) == 1 else f"columns {cols[:10]}"
@@ -179,53 +182,6 @@ def check_magnitude(arr) -> None:
         f"X holds values up to {np.abs(values[big]).max():.3g}{f' in columns {cols}' if cols else ''}, beyond "
         f"what float64 can standardise (|value| <= {MAX_ABS_VALUE:.0e}); rescale those columns (e.g. divide "
         "by a power of ten or take logs)."
-    )
-
-
-def _over_integer_range(values: np.ndarray) -> np.ndarray | None:
-    """Where float64 rounds an integer of ``values``' dtype to a value its dtype cannot hold (``None``: nowhere)."""
-    dtype = np.dtype(values.dtype)
-    bound = 2.0 ** (8 * dtype.itemsize - (1 if dtype.kind == "i" else 0))  # the dtype's max + 1
-    if float(np.iinfo(dtype).max) < bound:  # float64 holds every value of the type: nothing to round up
-        return None
-    over = values.astype(np.float64) >= bound
-    return over if over.any() else None
-
-
-def largest_exact_integer(dtype) -> int:
-    """The largest value of integer ``dtype`` that float64 does not round up to the type's max + 1.
-
-    >>> largest_exact_integer(np.int64), largest_exact_integer(np.uint64)
-    (9223372036854775295, 18446744073709550591)
-    """
-    dtype = np.dtype(dtype)
-    bound = 2.0 ** (8 * dtype.itemsize - (1 if dtype.kind == "i" else 0))
-    if float(np.iinfo(dtype).max) < bound:
-        return int(np.iinfo(dtype).max)
-    ulp = int(bound) - int(np.nextafter(bound, 0.0))
-    return min(int(bound) - ulp // 2 - 1, int(np.iinfo(dtype).max))
-
-
-def check_integer_range(values, where: str) -> None:
-    """Refuse integers of a fixed-width type (``int64``, ``uint64``; pandas ``Int64`` ...) that float64 rounds
-    out of that type.
-
-    The networks and the codecs compute in float64, which rounds int64
-    values from ``2**63 - 512`` up to ``2**63``: decoded and cast back they
-    would wrap around to ``-2**63``. ``where`` names the column in the message.
-    """
-    values = np.asarray(values)
-    if values.dtype.kind not in "iu" or values.size == 0:
-        return
-    over = _over_integer_range(values)
-    if over is None:
-        return
-    limit = largest_exact_integer(values.dtype)
-    raise ValueError(
-        f"{where} holds {values[over].max()}, above {limit}: float64, in which GANOversampler computes, rounds "
-        f"{values.dtype} values above that out of {values.dtype}'s range, and generated values would wrap around "
-        f"to {np.iinfo(values.dtype).min}. Subtract an offset first (e.g. the column's minimum), or convert the "
-        "column to float64."
     )
 
 
@@ -267,6 +223,17 @@ class TableCodec:
         The most distinct values a discrete column may have; 0 treats every
         column as continuous.
 
+    Attributes
+    ----------
+    columns_index_ : pandas.Index
+        The column Index of a DataFrame (of sparse columns) read as a numeric
+        table; set with ``frame_dtypes_`` by the numeric adapter, so that rows
+        drawn later come back in a frame like the input's
+        (:func:`minority_gen.adapters.output_rows`). Absent for arrays and
+        sparse matrices, and in model files saved before it existed.
+    frame_dtypes_ : list of dtypes
+        That DataFrame's column dtypes (``Sparse[float64, 0]`` ...).
+
     Examples
     --------
     >>> import numpy as np
@@ -283,7 +250,8 @@ class TableCodec:
     """
 
     #: The attributes a model file stores (:mod:`minority_gen.jsonstate`): its settings and fitted values.
-    STATE = ('discrete_levels', 'dtype_', 'integer_', 'levels_', 'max_', 'mean_', 'min_', 'scale_')
+    STATE = ('discrete_levels', 'dtype_', 'integer_', 'levels_', 'max_', 'mean_', 'min_', 'scale_',
+             'columns_index_', 'frame_dtypes_')
 
     def __init__(self, discrete_levels: int = 32):
         self.discrete_levels = discrete_levels
@@ -370,6 +338,13 @@ class TableCodec:
         if self.dtype_.kind == "f" and self.dtype_.itemsize < 8:  # a float16/32 value past its type's largest:
             X = np.clip(X, -float(np.finfo(self.dtype_).max), float(np.finfo(self.dtype_).max))  # not inf on the cast
         return X.astype(self.dtype_)
+
+    def check_state(self) -> None:
+        """Refuse a loaded state whose frame (``columns_index_``, ``frame_dtypes_``) does not fit its columns."""
+        frame = [getattr(self, k) for k in ("columns_index_", "frame_dtypes_") if hasattr(self, k)]
+        if frame and (len(frame) != 2 or not isinstance(frame[0], pd.Index) or not isinstance(frame[1], list)
+                      or not len(frame[0]) == len(frame[1]) == len(self.mean_)):
+            raise ValueError(f"its frame's columns and dtypes do not fit its {len(self.mean_)} columns")
 
 
 def _scales(std: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

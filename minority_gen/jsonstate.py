@@ -2,7 +2,7 @@
 
 :func:`to_json` turns the values a :class:`~minority_gen.GANOversampler`
 holds (NumPy arrays and scalars, tuples, dicts with non-string keys,
-NumPy and pandas dtypes, DataFrames, pandas column Indexes (``RangeIndex``,
+NumPy and pandas dtypes (sparse ones with their fill value), DataFrames, pandas column Indexes (``RangeIndex``,
 ``MultiIndex`` and others, with their dtype and names), the package's codecs, row filters and
 GAN methods) into plain JSON values; :func:`from_json` turns them back. A
 value JSON has no type for is written as an object tagged ``"$"``:
@@ -213,10 +213,12 @@ def dtype_to_json(d) -> dict:
                                            "ordered": bool(d.ordered)}}
     if isinstance(d, pd.StringDtype):
         return {"$": "dtype", "string": {"storage": d.storage, "na": "NA" if d.na_value is pd.NA else "nan"}}
+    if isinstance(d, pd.SparseDtype):  # the fill value with its own type (0, 0.0, np.float32(0), nan ...)
+        return {"$": "dtype", "sparse": {"subtype": dtype_to_json(d.subtype), "fill": to_json(d.fill_value)}}
     if str(d) in PANDAS_DTYPES:
         return {"$": "dtype", "pandas": str(d)}
     raise StateError(f"a column of dtype {d} cannot be saved (supported: NumPy numbers, booleans, objects and text; "
-                     f"pandas category, string/str, {', '.join(sorted(PANDAS_DTYPES))})")
+                     f"pandas category, string/str, Sparse, {', '.join(sorted(PANDAS_DTYPES))})")
 
 
 def _dtype_from_json(v: dict):
@@ -229,6 +231,12 @@ def _dtype_from_json(v: dict):
     if "string" in v:
         s = v["string"]
         return pd.StringDtype(storage=str(s["storage"]), na_value=pd.NA if s["na"] == "NA" else np.nan)
+    if "sparse" in v:
+        subtype, fill = _dtype_from_json(v["sparse"]["subtype"]), from_json(v["sparse"]["fill"])
+        numeric = isinstance(subtype, np.dtype) and subtype.kind in "biufc"
+        if not numeric or not isinstance(fill, (bool, int, float, np.bool_, np.number)):
+            raise StateError(f"unsupported sparse dtype {str(v['sparse'])[:60]}")
+        return pd.SparseDtype(subtype, fill)
     name = v["pandas"]
     if name not in PANDAS_DTYPES:
         raise StateError(f"unsupported pandas dtype {name!r}")

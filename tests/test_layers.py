@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1] / "minority_gen"
 #: Lowest first. A module may import its own layer and those below, never one above.
 LAYERS = [
     ("foundation", ["_version", "devices", "ddp", "data", "images", "columns", "tabular", "diffaugment", "filtering",
-                    "boundary", "constraints",
+                    "boundary", "constraints", "integers",
                     "safeguards", "parallel", "divergence", "callbacks", "losses", "monitor", "docstrings"]),
     ("networks", ["nets"]),
     ("methods", ["methods", "batches"]),
