@@ -314,7 +314,14 @@ ATTRIBUTES = """Attributes
     history_ : pandas.DataFrame
         One row per iteration and GAN: ``gan`` (the class it generates, or
         ``"all"`` for a conditional method), ``iteration``, ``d_loss``,
-        ``g_loss`` and every named loss term.
+        ``g_loss`` and every named loss term of the method (e.g. ``d_pos``,
+        ``d_fake``, ``d_neg``, ``g_adv`` for ``rumi``; ``d_cls_real``,
+        ``g_cls`` for ``acgan``): each method's own losses, without units,
+        so the columns depend on the method. With the boundary term,
+        ``g_boundary`` (its part of ``g_loss``) and ``c_loss`` (its
+        classifier's loss); with ``selection="quality"``, ``q_precision``,
+        ``q_coverage``, ``q_copies`` and ``q_score`` at each evaluation
+        (NaN between evaluations).
     classes_ : ndarray
         The class labels seen in ``fit``.
     n_features_in_ : int
