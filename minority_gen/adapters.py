@@ -53,6 +53,8 @@ class NumericAdapter:
     """Numeric tables: validated as imbalanced-learn does, standardised for the networks."""
 
     layout: ImageLayout | None = None
+    #: A DataFrame's own column Index and dtypes (sparse columns take the numeric path), for the rows sample() draws.
+    frame: tuple | None = None
 
     def check(self, estimator, X, y) -> Checked:
         """Validate ``X`` and ``y`` (sets ``n_features_in_`` / ``feature_names_in_`` on ``estimator``)."""
@@ -60,7 +62,6 @@ class NumericAdapter:
         check_classification_targets(y)
         X = self.rows(X)
         arrays = ArraysTransformer(X, y)
-        # a DataFrame's own column Index and dtypes (sparse columns: numeric path), for the rows sample() draws
         self.frame = (X.columns.copy(), list(X.dtypes)) if isinstance(X, pd.DataFrame) else None
         check_table_input(X)
         y_checked, binarize_y = check_target_type(plain_labels(y), indicate_one_vs_all=True)
@@ -79,7 +80,7 @@ class NumericAdapter:
         """``(codec fitted on X, the encoded rows' shape, X as the codec takes it)``."""
         X_dense = X.toarray() if sp.issparse(X) else np.asarray(X)
         codec = TableCodec().fit(X_dense)
-        if getattr(self, "frame", None) is not None:  # set on the codec only then: array model files are as before
+        if self.frame is not None:  # set on the codec only then: array model files are as before
             codec.columns_index_, codec.frame_dtypes_ = self.frame
         return codec, DataSpec(n_features=X_dense.shape[1]), X_dense
 
@@ -91,7 +92,7 @@ class NumericAdapter:
         X_out, y_out = data.arrays.transform(X_res, y_res)
         if isinstance(X_out, pd.DataFrame):  # imbalanced-learn's frame holds a block per column; consolidated,
             X_out = X_out.copy()  # adding a column to it does not warn of fragmentation
-            if getattr(self, "frame", None) is not None:
+            if self.frame is not None:
                 X_out = exact_sparse_dtypes(X_out, self.frame[1])
         return X_out, y_out
 

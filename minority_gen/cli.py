@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | Warning) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """A warning on one line, as the commands print theirs: ``warning: <message>``."""
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"warning: {_one_line(message)}", file=sys.stderr)
 
 
 def _close_progress_bars() -> None:

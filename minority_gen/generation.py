@@ -188,6 +188,7 @@ def draw_filtered(draw: Callable[[int], np.ndarray], n: int, row_filter: RowFilt
     report["kept"] = kept
     return np.concatenate(parts), report
 
+
 def _judge(rows: np.ndarray, missing: int, row_filter: RowFilter | None, outside, snap, parts: list,
            rejected_rows: list, report: dict) -> int:
     """Judge drawn ``rows`` in :func:`draw_filtered`: append those kept, up to ``missing``, to ``parts`` (without a

@@ -254,8 +254,8 @@ def plot_quality_curve(history: pd.DataFrame, path: str | Path) -> Path:
     scored = history.dropna(subset=["q_score"])
     gans = list(pd.unique(scored["gan"]))
     fig, axes = _panels(len(gans))
-    low = min(0.0, float(np.nanmin(np.where(np.isfinite(scored[list(QUALITY_COLUMNS)]),
-                                             scored[list(QUALITY_COLUMNS)], 0.0))))
+    values = scored[list(QUALITY_COLUMNS)].to_numpy(dtype=float)
+    low = min(0.0, float(values[np.isfinite(values)].min(initial=0.0)))
     for ax, gan in zip(axes, gans):
         part = scored[scored["gan"] == gan]
         for col, colour in zip(QUALITY_COLUMNS, ("tab:blue", "tab:green", "tab:red", "black")):

@@ -250,7 +250,7 @@ def train_gan(
     limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
     forward = autocast_context(device, config.amp)
     ddp = data_parallel_setting()  # inside fit_ddp: the ranks agree on divergence at every flush
-    agree = None if ddp is None or ddp.world_size == 1 else (lambda error: ddp.agree_on_divergence(error, device))
+    agree = None if ddp is None else (lambda error: ddp.agree_on_divergence(error, device))  # alone: as _flush
     watchers = [cb for cb in callbacks if watches_generator(cb)]
     begin_all(callbacks, config.n_iter, label)  # those begun are ended if a later one fails to begin
     nets.G.train()

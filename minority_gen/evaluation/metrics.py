@@ -146,12 +146,12 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     if not sigma > 0:
         raise ValueError(f"bandwidth must be positive; got {bandwidth!r}.")
     gamma = 1.0 / (2.0 * sigma**2)
+    # both sets shifted by the midpoint of their means (distances do not change): the expansion in _sq_dists
+    # loses the distances to rounding when the rows are far from the origin
+    centre = (X.mean(0) + Y.mean(0)) / 2
+    X, Y = X - centre, Y - centre
 
     def kernel_sum(A, B):
-        # shift both sets by the midpoint of their means (distances do not change): the expansion in
-        # _sq_dists loses the distances to rounding when the rows are far from the origin
-        centre = (A.mean(0) + B.mean(0)) / 2
-        A, B = A - centre, B - centre
         return sum(np.exp(-gamma * _sq_dists(A[s], B)).sum() for s in _blocks(len(A)))
 
     n, m = len(X), len(Y)
