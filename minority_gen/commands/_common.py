@@ -14,8 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..safeguards import class_label
-
 
 class CommandError(Exception):
     """A user error the command line reports as one ``error:`` line, exit code 2 (no traceback)."""
@@ -280,16 +278,7 @@ def write_csv_like(frame: pd.DataFrame, path: Path, tokens: dict[str, str]) -> N
 def check_folds(y: pd.Series, cv: int, path: Path, samplers: Mapping | None = None) -> None:
     """Refuse a class too small for ``--cv`` stratified folds, saying what to do on the command line; with
     ``samplers`` (label → sampler object or ``None``, the ones compared) also one that would leave a training fold
-    fewer rows than they need (:func:`~minority_gen.evaluation.folds.fold_problem`, as the Python API does)."""
-    counts = y.value_counts()
-    label, n = class_label(counts.idxmin()), int(counts.min())
-    if n < 2:
-        raise CommandError(f"the class {label} of {path} has 1 row; cross-validation needs at least 2 rows of every "
-                           "class (rows to train on and to test on). Add rows of that class, or drop the class "
-                           "from the CSV.")
-    if n < cv:
-        raise CommandError(f"--cv {cv} needs at least {cv} rows of every class (one in each fold); the class {label} "
-                           f"of {path} has {n}. Lower --cv to {n} or less, or add rows of that class.")
+    fewer rows than they need: :func:`~minority_gen.evaluation.folds.fold_problem`, as the Python API does."""
     from ..evaluation.folds import fold_problem
 
     problem = fold_problem(y, cv, samplers or {}, option="--cv ", data=str(path))

@@ -111,16 +111,10 @@ def check_gan_params(gan_params: Mapping | None, fixed: Sequence[str] = ("method
 
 def make_splits(cv, X, y, random_state, samplers: Mapping | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (train, test) index pairs: ``StratifiedKFold(cv, shuffle=True, random_state)`` for an int, refused
-    before any work when a class is too small for them (:func:`~minority_gen.evaluation.folds.fold_problem`;
+    before any work when a class is too small for them (:func:`~minority_gen.evaluation.folds.fold_problem`:
     ``samplers``: label → sampler object or ``None``, the ones compared, whose needs set the rows every
     training fold must hold of each class)."""
     if isinstance(cv, int):
-        classes, counts = np.unique(y, return_counts=True)
-        if counts.min() < cv:
-            fewest, n = class_label(classes[np.argmin(counts)]), int(counts.min())
-            fix = (f"Lower cv to at most {n}." if n >= 2 else
-                   "Cross-validation needs at least 2 rows of every class: add rows of it, or drop the class.")
-            raise ValueError(f"cv={cv} folds need at least {cv} rows of every class; class {fewest} has {n}. {fix}")
         problem = fold_problem(y, cv, samplers or {})
         if problem is not None:
             raise ValueError(problem)

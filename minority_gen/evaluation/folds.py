@@ -48,16 +48,21 @@ def fold_problem(y, cv: int, samplers: Mapping, *, option: str = "cv=", data: st
     compared; every training fold must hold the most :func:`rows_needed` of
     them of each class. ``option``: how the number of folds is written in
     the message (``"--cv "`` on the command line); ``data``: what ``y`` is
-    called there. A class with fewer rows than ``cv`` is the callers' to
-    refuse (no row of it in some test fold).
+    called there. A class of one row, or of fewer rows than ``cv`` (no row
+    of it in some test fold), is refused whatever the samplers.
     """
     needs = {label: rows_needed(s) for label, s in samplers.items()}
     need = max(needs.values(), default=1)
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     smallest = int(np.argmin(counts))  # the fewest rows also leave the fewest in a training fold
     label, n = class_label(classes[smallest]), int(counts[smallest])
-    if n < cv:  # the callers' own check: a row of every class in each test fold
-        return None
+    of = "" if data == "y" else f" of {data}"
+    if n < 2:
+        return (f"the class {label}{of} has 1 row; cross-validation needs at least 2 rows of every class (rows to "
+                "train on and to test on). Add rows of that class, or drop the class.")
+    if n < cv:
+        return (f"{option}{cv} needs at least {cv} rows of every class (one in each fold); the class {label}{of} "
+                f"has {n}. Lower {option.rstrip('= ')} to {n} or less, or add rows of that class.")
     train = n - math.ceil(n / cv)
     if train >= need:
         return None
@@ -70,7 +75,6 @@ def fold_problem(y, cv: int, samplers: Mapping, *, option: str = "cv=", data: st
         span = "" if low == n else f"; any of {low} to {n} folds works"
         fix = (f"use {option}{low} (more folds leave more rows to train on{span}), or drop the class or merge it "
                "into another")
-    of = "" if data == "y" else f" of {data}"
     every = n - n // cv < need  # even the folds that test the fewest rows of it leave too few to train on
     folds = "every training fold" if every else "some training folds"
     return (f"{option}{cv}: class {label}{of} has {n} rows, so {folds} would hold only {train} row"
