@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import MAX_ABS_VALUE, check_integer_range
+from .data import MAX_ABS_VALUE
+from .integers import check_integer_range
 
 #: Temperature of the generator's Gumbel-softmax over each one-hot block (CTGAN's value).
 GUMBEL_TAU = 0.2
@@ -55,18 +56,19 @@ def _dates_error(name, what) -> TypeError:
     )
 
 
-def _value_type(v) -> str:
-    if isinstance(v, _TIME_TYPES):
-        return type(v).__name__ + " (a date or time)"
-    if isinstance(v, (bool, np.bool_)):
+def _type_kind(cls: type) -> str:
+    """What a value of type ``cls`` is, for the checks of an object or string column."""
+    if issubclass(cls, _TIME_TYPES):
+        return cls.__name__ + " (a date or time)"
+    if issubclass(cls, (bool, np.bool_)):
         return "bool"
-    if isinstance(v, (numbers.Integral, float, np.floating)):
+    if issubclass(cls, (numbers.Integral, float, np.floating)):
         return "number"
-    if isinstance(v, numbers.Number):  # Decimal, Fraction, complex: no float64 round trip
-        return type(v).__name__ + " (a number other than int or float)"
-    if isinstance(v, str):
+    if issubclass(cls, numbers.Number):  # Decimal, Fraction, complex: no float64 round trip
+        return cls.__name__ + " (a number other than int or float)"
+    if issubclass(cls, str):
         return "str"
-    return type(v).__name__
+    return cls.__name__
 
 
 def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
@@ -88,11 +90,12 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
             return CATEGORICAL
         return INTEGER if pd.api.types.is_integer_dtype(dtype) or _integral_with_gaps(values) else CONTINUOUS
     # object or string: look at the values
-    present = values[~values.isna()]
-    types = {_value_type(v) for v in present.tolist()}
+    classes = {type(v) for v in values[~values.isna()].tolist()}  # one pass over the cells; then per type
+    types = {_type_kind(c) for c in classes}
     odd = types - {"str", "bool", "number"}
-    if any(t.endswith("(a date or time)") for t in odd):
-        raise _dates_error(name, f"{values.dtype} column of {sorted(odd)[0].split()[0]} values")
+    dates = sorted(t.split()[0] for t in odd if t.endswith("(a date or time)"))
+    if dates:
+        raise _dates_error(name, f"{values.dtype} column of {dates[0]} values")
     exotic = sorted(t.split()[0] for t in odd if t.endswith("(a number other than int or float)"))
     if exotic:
         raise TypeError(
@@ -113,8 +116,7 @@ def _column_kind(name, values: pd.Series, forced_categorical: bool) -> str:
             f"every value as a category, or pd.to_numeric(X[{name!r}], errors='coerce') for numbers."
         )
     if types == {"number"} and not forced_categorical:
-        kinds = {type(v) for v in present.tolist()}
-        integral = all(issubclass(k, (numbers.Integral, np.integer)) for k in kinds)
+        integral = all(issubclass(k, (numbers.Integral, np.integer)) for k in classes)
         return INTEGER if integral else CONTINUOUS
     return CATEGORICAL
 
@@ -143,7 +145,7 @@ def _check_categories(name, dtype: pd.CategoricalDtype) -> None:
     only these (:mod:`minority_gen.jsonstate`): ``save`` would otherwise fail
     after the whole fit.
     """
-    odd = sorted({_value_type(v) for v in dtype.categories.tolist()} - {"str", "bool", "number"})
+    odd = sorted({_type_kind(type(v)) for v in dtype.categories.tolist()} - {"str", "bool", "number"})
     if odd:
         raise TypeError(
             f"{describe_column(name)} is categorical with {odd[0]} categories ({dtype.categories.dtype}); a fitted "

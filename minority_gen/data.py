@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .integers import check_integer_range, largest_exact_integer, over_integer_range  # noqa: F401 (re-exported)
+from .integers import check_integer_range, over_integer_range
 
 #: The largest magnitude a numeric cell may have. Standardising squares the
 #: deviations from the mean, and float64 overflows past about 1.3e154; the
@@ -335,9 +335,7 @@ class TableCodec:
                                           self.max_[self.integer_])
         if self.dtype_.kind not in "biuf":
             return X
-        if self.dtype_.kind == "f" and self.dtype_.itemsize < 8:  # a float16/32 value past its type's largest:
-            X = np.clip(X, -float(np.finfo(self.dtype_).max), float(np.finfo(self.dtype_).max))  # not inf on the cast
-        return X.astype(self.dtype_)
+        return within_float_range(X, self.dtype_).astype(self.dtype_)
 
     def check_state(self) -> None:
         """Refuse a loaded state whose frame (``columns_index_``, ``frame_dtypes_``) does not fit its columns."""
@@ -359,6 +357,19 @@ def _scales(std: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """
     varying = hi > lo
     return np.where(varying & (std > 0), std, np.where(varying, hi - lo, 1.0))
+
+
+def within_float_range(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``x`` clipped to the finite range of a float ``dtype`` narrower than float64 (a generated float16 or float32
+    value past the type's largest would otherwise be inf after the cast); ``x`` itself for any other dtype.
+
+    >>> within_float_range(np.array([7e4, -1.0]), np.dtype(np.float16)).astype(np.float16)
+    array([ 6.55e+04, -1.00e+00], dtype=float16)
+    """
+    if dtype.kind != "f" or dtype.itemsize >= 8:
+        return x
+    top = float(np.finfo(dtype).max)
+    return np.clip(x, -top, top)
 
 
 def snap_to_levels(x: np.ndarray, levels: np.ndarray) -> np.ndarray:

@@ -152,7 +152,6 @@ def check_method_params(method, method_params) -> None:
     method lists in ``infinite_options`` (CA-GAN's ``mix_rate``). Unknown
     options and unknown methods are left to :func:`~minority_gen.methods.get_method`.
     """
-    from .methods import GANMethod
 
     given = {name: (value, f"method_params[{name!r}]") for name, value in (method_params or {}).items()}
     if isinstance(method, GANMethod):

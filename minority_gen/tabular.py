@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import CONTINUOUS, INTEGER, Column, as_frame, describe_column, detect_columns
-from .data import TableCodec
+from .data import TableCodec, within_float_range
 
 
 class MixedTableCodec:
@@ -306,19 +306,6 @@ class ModeNormaliser:
 
 def _is_object(dtype) -> bool:
     return not isinstance(dtype, pd.api.extensions.ExtensionDtype) and np.dtype(dtype).kind == "O"
-
-
-def within_float_range(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``x`` clipped to the finite range of a float ``dtype`` narrower than float64 (a generated float16 or float32
-    value past the type's largest would otherwise be inf after the cast); ``x`` itself for any other dtype.
-
-    >>> within_float_range(np.array([7e4, -1.0]), np.dtype(np.float16)).astype(np.float16)
-    array([ 6.55e+04, -1.00e+00], dtype=float16)
-    """
-    if dtype.kind != "f" or dtype.itemsize >= 8:
-        return x
-    top = float(np.finfo(dtype).max)
-    return np.clip(x, -top, top)
 
 
 def _numeric_output(values: np.ndarray, missing: np.ndarray, col: Column):

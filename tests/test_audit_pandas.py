@@ -115,3 +115,12 @@ def test_numpy_and_python_numbers_in_an_object_column_still_work():
                       "f": pd.Series([np.float32(v) / 7 for v in range(40)], dtype=object),
                       "p": pd.Series([v / 3 for v in range(40)], dtype=object)})
     assert [c.kind for c in MixedTableCodec().fit(X).columns_] == ["integer", "continuous", "continuous"]
+
+
+def test_a_column_of_dates_beside_other_odd_values_is_named_by_its_date_type():
+    from decimal import Decimal
+
+    X = pd.DataFrame({"a": np.arange(20.0), "o": pd.Series([Decimal("1.5"), pd.Timestamp("2020-01-01")] * 10,
+                                                             dtype=object)})
+    with pytest.raises(TypeError, match=r"holds dates or times \(object column of Timestamp values\)"):
+        GANOversampler(n_iter=1).fit_resample(X, np.r_[np.zeros(15, int), np.ones(5, int)])
