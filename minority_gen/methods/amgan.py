@@ -41,28 +41,22 @@ def select_class_rows(nets: Networks, z: Tensor, y: Tensor, n_candidates: int) -
     zs = torch.cat([z.unsqueeze(0), extra])
     per_row = nets.G(z[:1], y[:1])[0].numel() if len(z) else 1
     per_round = max(1, CANDIDATE_VALUES // max(1, len(z) * per_row))
-    if per_round >= n_candidates:
-        x, accept, score = _judge(nets, zs, y)
-        found = accept.any(0)
-        pick = torch.where(found, accept.float().argmax(0), score.argmax(0))
-        rows = x[pick, torch.arange(len(z), device=z.device)]
-    else:
-        rows, found, best = None, torch.zeros(len(z), dtype=torch.bool, device=z.device), None
-        for start in range(0, n_candidates, per_round):
-            x, accept, score = _judge(nets, zs[start:start + per_round], y)
-            first = accept.float().argmax(0)  # each row's first accepted candidate of the round
-            top = score.max(0)  # the first of the highest scores, as argmax over every candidate
-            arange = torch.arange(len(z), device=z.device)
-            take_found = ~found & accept.any(0)
-            take_score = ~found & ~take_found & ((top.values > best) if best is not None else True)
-            chosen = torch.where(take_found, first, top.indices)
-            new = x[chosen, arange]
-            take = take_found | take_score
-            rows = new if rows is None else torch.where(take.view(-1, *[1] * (new.ndim - 1)), new, rows)
-            best = top.values if best is None else torch.where(take_score, top.values, best)
-            found = found | take_found
-            if bool(found.all()):
-                break
+    rows, found, best = None, torch.zeros(len(z), dtype=torch.bool, device=z.device), None
+    arange = torch.arange(len(z), device=z.device)
+    for start in range(0, n_candidates, per_round):  # one round, all candidates at once, unless they are many
+        x, accept, score = _judge(nets, zs[start:start + per_round], y)
+        first = accept.float().argmax(0)  # each row's first accepted candidate of the round
+        top = score.max(0)  # the first of the highest scores, as argmax over every candidate
+        take_found = ~found & accept.any(0)
+        take_score = ~found & ~take_found & ((top.values > best) if best is not None else True)
+        chosen = torch.where(take_found, first, top.indices)
+        new = x[chosen, arange]
+        take = take_found | take_score
+        rows = new if rows is None else torch.where(take.view(-1, *[1] * (new.ndim - 1)), new, rows)
+        best = top.values if best is None else torch.where(take_score, top.values, best)
+        found = found | take_found
+        if bool(found.all()):
+            break
     if not found.all():
         warnings.warn(NoCandidateWarning(int((~found).sum()), len(z), n_candidates), stacklevel=3)
     return rows
