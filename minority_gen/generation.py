@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from numbers import Integral
 
 import numpy as np
@@ -37,22 +38,13 @@ def generate_rows(
     """
     device = next(nets.G.parameters()).device
     out = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", NoCandidateWarning)
-        for start in range(0, n, chunk):
-            m = min(chunk, n - start)
-            z = torch.randn(m, latent_dim, generator=gen, device=device)
-            y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
-            out.append(method.generate(nets, z, y).float().cpu())
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        z = torch.randn(m, latent_dim, generator=gen, device=device)
+        y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
+        out.append(method.generate(nets, z, y).float().cpu())
     rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
     of = f" ({label})" if label else ""
-    rejected = [w.message for w in caught if isinstance(w.message, NoCandidateWarning)]
-    for w in caught:  # every other warning as it was
-        if not isinstance(w.message, NoCandidateWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    if rejected:  # one warning for the whole draw, naming the class
-        warnings.warn(NoCandidateWarning(sum(w.n for w in rejected), n, rejected[0].n_candidates, f" of {label}"
-                                         if label else ""), stacklevel=8)  # the caller of sample()
     if rows.size and not np.isfinite(rows).all():
         raise DivergenceError(
             f"The generator of method {method.name!r}{of} produced non-finite values; "
@@ -65,6 +57,23 @@ def generate_rows(
             f"no rows are returned. {ADVICE} and refit."
         )
     return rows
+
+
+@contextlib.contextmanager
+def rejections_collected(rejected: list) -> Iterator[None]:
+    """Inside, the :class:`NoCandidateWarning` of each chunk drawn by rejection goes to ``rejected`` instead of
+    being shown, so that the caller can say it once for the whole draw; every other warning is shown as it was."""
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NoCandidateWarning)
+            yield
+    finally:
+        for w in caught:
+            if isinstance(w.message, NoCandidateWarning):
+                rejected.append(w.message)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 MIN_ROUND, MAX_FACTOR, MARGIN = 64, 10, 1.1

@@ -26,8 +26,9 @@ from .ddp import DataParallel
 from .devices import to_device, torch_generator
 from .divergence import FAR_FACTOR, divergence_limits, far_share
 from .filtering import RowFilter
-from .generation import draw_filtered, generate_rows
+from .generation import draw_filtered, generate_rows, rejections_collected
 from .methods import GANMethod, Networks
+from .methods.base import NoCandidateWarning
 from .networks import Architecture, build_networks
 from .plan import SEED_MAX, Plan, fit_plan
 from .safeguards import class_label
@@ -86,8 +87,13 @@ class FittedModel:
 
         ranges = self.ranges.get(cls)
         outside = (lambda rows: self.codec.outside(rows, ranges)) if ranges else None
-        rows, report = draw_filtered(draw, n, self.filters.get(cls), outside=outside,
-                                     snap=lambda rows: self.codec.encode(self.codec.decode(rows)))
+        rejected: list[NoCandidateWarning] = []
+        with rejections_collected(rejected):  # rejection sampling warns per chunk: said once for the draw here
+            rows, report = draw_filtered(draw, n, self.filters.get(cls), outside=outside,
+                                         snap=lambda rows: self.codec.encode(self.codec.decode(rows)))
+        if rejected:
+            warnings.warn(NoCandidateWarning(sum(w.n for w in rejected), sum(w.total for w in rejected),
+                                             rejected[0].n_candidates, f" of class {class_label(cls)}"), stacklevel=3)
         if report["kept_outside"]:
             warnings.warn(f"{report['kept_outside']} of the {n} rows generated for class {class_label(cls)} hold "
                           "a discrete value outside the class's own range (the generator kept returning such rows "

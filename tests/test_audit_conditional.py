@@ -150,3 +150,21 @@ def test_sample_refuses_a_y_that_is_not_one_label(y):
         sampler.sample(3, y=y)
     np.testing.assert_array_equal(sampler.sample(3, y=np.array(2), random_state=0),
                                   sampler.sample(3, y=2, random_state=0))
+
+
+def test_rejection_shortfall_is_one_warning_per_sample_also_through_a_filter():
+    """With a row filter the draw runs in rounds and parts (FILTER_BATCH): still one warning for the class."""
+    from minority_gen.filtering import RowFilter
+    from tests.test_methods_conditional import three_blobs
+
+    X, y, _ = three_blobs(n=(150, 60, 40))  # as the one-warning test without a filter there
+    y = np.array(["maj", "mid", "rare"])[y]
+    sampler = GANOversampler(method="labelgan", n_iter=3, latent_dim=4, hidden_dims=(8,), random_state=0,
+                             filter=RowFilter("copies")).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler.sample(20_000, y="rare")  # a first round of 22,000 rows: two parts of at most 16,384
+    rejected = [w for w in caught if issubclass(w.category, NoCandidateWarning)]
+    assert len(rejected) == 1, [str(w.message) for w in caught]
+    assert rejected[0].message.total == sampler.filter_report_["rare"]["drawn"]
+    assert rejected[0].filename == __file__  # it points at the call of sample()

@@ -49,8 +49,9 @@ TUNED_DEFAULTS: dict[str, Any] = {"lr_g": 1e-3, "lr_d": 1e-3, "n_critic": 1}
 
 class NoCandidateWarning(UserWarning):
     """Rows drawn by rejection (:func:`~minority_gen.methods.amgan.select_class_rows`) for which no candidate
-    had the requested class: ``n`` of ``total``, among ``n_candidates`` candidates each. The drawing code
-    (:func:`~minority_gen.generation.generate_rows`) adds them up over its chunks and names the class."""
+    had the requested class: ``n`` of ``total``, among ``n_candidates`` candidates each. Drawing a class's rows
+    (:meth:`~minority_gen.model.FittedModel.generate`) adds them up over all its chunks and rounds
+    (:func:`~minority_gen.generation.rejections_collected`) and names the class once."""
 
     def __init__(self, n: int, total: int, n_candidates: int, of: str = ""):
         self.n, self.total, self.n_candidates = n, total, n_candidates
