@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import json
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,8 @@ PANDAS_DTYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
 
 _ARRAY_KINDS = "biufc"  # stored as raw bytes
 _TEXT_KINDS = "US"
+#: The :class:`StateError` message for JSON nested deeper than Python recurses (e.g. 200,000 ``"["``).
+NESTED = "its JSON is nested too deeply"
 
 
 class StateError(ValueError):
@@ -133,24 +136,40 @@ def to_json(v):
     raise StateError(f"a {type(v).__module__}.{name} ({v!r:.60}) cannot be saved")
 
 
-def from_json(v):
-    """The value :func:`to_json` wrote; ``StateError`` for an entry it would not write."""
-    if isinstance(v, list):
-        return [from_json(x) for x in v]
-    if not isinstance(v, dict):
-        return v
-    tag = v.get("$")
-    reader = _READERS.get(tag) if isinstance(tag, str) else None
-    if reader is None and tag in OBJECTS:
-        reader = _object_from_json
-    if reader is None:
-        raise StateError(f"unknown entry type {tag!r}")
+def loads(data):
+    """``json.loads(data)``; JSON nested too deeply (a ``RecursionError``) is ``StateError(NESTED)``."""
     try:
-        return reader(v)
-    except StateError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise StateError(f"a {tag!r} entry cannot be read ({type(exc).__name__}: {exc})") from None
+        return json.loads(data)
+    except RecursionError:
+        raise StateError(NESTED) from None
+
+
+def reason(exc: Exception) -> str:
+    """``exc`` for a message about a file: ``"KeyError: 'x'"``; :data:`NESTED` alone for JSON nested too deeply."""
+    return NESTED if isinstance(exc, StateError) and exc.args == (NESTED,) else f"{type(exc).__name__}: {exc}"
+
+
+def from_json(v):
+    """The value :func:`to_json` wrote; ``StateError`` for an entry it would not write or nested too deeply."""
+    try:
+        if isinstance(v, list):
+            return [from_json(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        tag = v.get("$")
+        reader = _READERS.get(tag) if isinstance(tag, str) else None
+        if reader is None and tag in OBJECTS:
+            reader = _object_from_json
+        if reader is None:
+            raise StateError(f"unknown entry type {tag!r}")
+        try:
+            return reader(v)
+        except StateError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"a {tag!r} entry cannot be read ({type(exc).__name__}: {exc})") from None
+    except RecursionError:  # JSON that loads reads can nest more values than Python recurses
+        raise StateError(NESTED) from None
 
 
 # --------------------------------------------------------------------------
@@ -372,17 +391,10 @@ def _float_from_json(v: dict) -> float:
 
 
 _READERS = {
-    "float": _float_from_json,
-    "NA": lambda v: pd.NA,
-    "scalar": _scalar_from_json,
-    "ndarray": _array_from_json,
+    "float": _float_from_json, "NA": lambda v: pd.NA, "scalar": _scalar_from_json, "ndarray": _array_from_json,
     "tuple": lambda v: tuple(from_json(x) for x in v["items"]),
     "dict": lambda v: {from_json(k): from_json(x) for k, x in v["items"]},
     "odict": lambda v: OrderedDict((from_json(k), from_json(x)) for k, x in v["items"]),
-    "dtype": _dtype_from_json,
-    "RandomState": _random_state_from_json,
-    "method": _method_from_json,
-    "RowFilter": _filter_from_json,
-    "DataFrame": _frame_from_json,
-    "Index": _index_from_json,
+    "dtype": _dtype_from_json, "RandomState": _random_state_from_json, "method": _method_from_json,
+    "RowFilter": _filter_from_json, "DataFrame": _frame_from_json, "Index": _index_from_json,
 }

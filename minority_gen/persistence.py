@@ -80,12 +80,12 @@ True
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import platform
 import stat
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -98,9 +98,9 @@ import torch
 
 from . import persistence_v1
 from ._version import __version__
-from .jsonstate import StateError, arrays_in, arrays_out, from_json, to_json
+from .jsonstate import NESTED, StateError, arrays_in, arrays_out, from_json, loads, reason, to_json
 from .model import FittedModel
-from .safeguards import default_mode
+from .safeguards import file_kind, write_atomically
 from .settings import check_params
 
 FORMAT = "minority_gen.GANOversampler"
@@ -116,8 +116,8 @@ MAX_RATIO = 8
 #: The fitted attributes of the estimator a file holds besides the model (nothing else is ever set on load).
 FITTED = ("sampling_strategy_", "n_features_in_", "feature_names_in_", "layout_", "history_")
 _ZIP_MAGIC = b"PK\x03\x04"
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.is_file() took for no file
 _DATE = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same model gives the same bytes
-_NESTED = "its JSON is nested too deeply"  # a RecursionError while reading it (e.g. 200,000 "[")
 
 
 class ModelFileError(ValueError):
@@ -150,18 +150,14 @@ def save_sampler(sampler, path, metadata: dict | None = None) -> None:
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
         "holds": holds,
     }
-    fd, tmp = tempfile.mkstemp(prefix=".minority-gen-tmp-", suffix=".mgz", dir=path.absolute().parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, data in {MANIFEST: _dumps(manifest), **members}.items():
                 zf.writestr(zipfile.ZipInfo(name, _DATE), data, compress_type=zipfile.ZIP_DEFLATED)
-        os.chmod(tmp, default_mode())
-        check_writable(path)  # nothing special appeared there meanwhile
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    # check_writable again just before the rename: nothing special appeared there meanwhile
+    write_atomically(path, write, ".mgz", prefix=".minority-gen-tmp-", before_replace=lambda: check_writable(path))
 
 
 def check_writable(path: Path) -> None:
@@ -171,10 +167,8 @@ def check_writable(path: Path) -> None:
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        what = ("a directory" if stat.S_ISDIR(st.st_mode) else "a symbolic link" if stat.S_ISLNK(st.st_mode)
-                else "a special file (device, FIFO or socket)")
-        raise ModelFileError(f"cannot save to {path}: it is {what}, which a model file never replaces; choose a "
-                             "regular file's path.")
+        raise ModelFileError(f"cannot save to {path}: it is {file_kind(st.st_mode)}, which a model file never "
+                             "replaces; choose a regular file's path.")
     parent = path.absolute().parent
     if not parent.is_dir():
         raise ModelFileError(f"cannot save to {path}: the folder {parent} does not exist; create it first.")
@@ -220,32 +214,27 @@ def load_sampler(path, cls, with_metadata: bool = False):
     manifest, members = read_archive(path)
     fail = lambda why: ModelFileError(f"{path}: {why}")  # noqa: E731
     if manifest["format_version"] == 1:
-        try:
-            params, model, fitted, metadata = persistence_v1.load(members, fail)
-        except RecursionError:  # JSON nested deeper than Python recurses (e.g. 200,000 "[")
-            raise fail(f"the model cannot be read ({_NESTED}); the file is damaged or crafted.") from None
+        params, model, fitted, metadata = persistence_v1.load(members, fail)
         sampler = make_sampler(cls, params, fail)
         attach(sampler, model, fitted, fail)
         return (sampler, metadata) if with_metadata else sampler
     try:
         arrays = safetensors.numpy.load(members["arrays.safetensors"])
         with arrays_in(arrays):
-            params = from_json(json.loads(members["config.json"]))
-            state = json.loads(members["state.json"])
+            params = from_json(loads(members["config.json"]))
+            state = loads(members["state.json"])
             fitted, model_state = from_json(state["fitted"]), from_json(state["model"])
-            metadata = from_json(json.loads(members["metadata.json"])) if "metadata.json" in members else None
+            metadata = from_json(loads(members["metadata.json"])) if "metadata.json" in members else None
     except (StateError, json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, safetensors.SafetensorError,
-            ValueError, RecursionError) as exc:
-        why = _NESTED if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-        raise fail(f"the model cannot be read ({why}); it was written by an incompatible version or "
+            ValueError) as exc:
+        raise fail(f"the model cannot be read ({reason(exc)}); it was written by an incompatible version or "
                    "damaged.") from None
     sampler = make_sampler(cls, params, fail)
     try:
         tensors = read_tensors(members["weights.safetensors"])
         model = FittedModel.from_state(model_state, tensors)
-    except (StateError, KeyError, TypeError, ValueError, AttributeError, safetensors.SafetensorError,
-            RecursionError) as exc:
-        raise fail(f"the model cannot be rebuilt ({_NESTED if isinstance(exc, RecursionError) else exc}).") from None
+    except (StateError, KeyError, TypeError, ValueError, AttributeError, safetensors.SafetensorError) as exc:
+        raise fail(f"the model cannot be rebuilt ({exc}).") from None
     attach(sampler, model, fitted, fail)
     return (sampler, metadata) if with_metadata else sampler
 
@@ -284,11 +273,18 @@ def read_tensors(data: bytes) -> dict[str, dict[str, torch.Tensor]]:
 
 def read_archive(path: Path) -> tuple[dict, dict[str, bytes]]:
     """The manifest and the other members of the model file at ``path``, each checked before it is read in full."""
-    if path.is_dir():
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno not in _MISSING:
+            raise
+        raise FileNotFoundError(f"no such model file: {path}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise ModelFileError(f"{path} is a folder, not a model file; give the file GANOversampler.save (or "
                              "`minority-gen resample --save-model`) wrote.")
-    if not path.is_file():
-        raise FileNotFoundError(f"no such model file: {path}")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read
+        raise ModelFileError(f"{path} is {file_kind(st.st_mode)}, not a regular file; give the file "
+                             "GANOversampler.save (or `minority-gen resample --save-model`) wrote.")
     with open(path, "rb") as fh:
         head = fh.read(4)
     not_model = (f"{path} is not a minority_gen model file (expected a zip archive written by "
@@ -304,12 +300,12 @@ def read_archive(path: Path) -> tuple[dict, dict[str, bytes]]:
         infos = {info.filename: info for info in zf.infolist()}
         if MANIFEST not in infos:
             raise ModelFileError(not_model)
-        budget = MAX_RATIO * path.stat().st_size + 32 * 2**20
+        budget = MAX_RATIO * st.st_size + 32 * 2**20
         for name, info in infos.items():
             limit = MAX_TENSOR_BYTES if name.endswith((".safetensors", ".pt")) else MAX_JSON_BYTES
             if info.file_size > min(limit, budget):
                 raise ModelFileError(f"{path}: its member {name!r} declares {info.file_size:,} bytes, more than a "
-                                     f"model file of {path.stat().st_size:,} bytes may hold; refusing to read it.")
+                                     f"model file of {st.st_size:,} bytes may hold; refusing to read it.")
         if sum(info.file_size for info in infos.values()) > budget:
             raise ModelFileError(f"{path}: its members declare more bytes than a model file of its size may hold; "
                                  "refusing to read it.")
@@ -323,10 +319,10 @@ def read_archive(path: Path) -> tuple[dict, dict[str, bytes]]:
 def check_manifest(path: Path, data: dict[str, bytes], not_model: str) -> dict:
     """The manifest, after its format, version and checksums are checked (it is removed from ``data``)."""
     try:
-        manifest = json.loads(data.pop(MANIFEST))
+        manifest = loads(data.pop(MANIFEST))
         fmt, version = manifest.get("format"), manifest.get("format_version")
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, RecursionError):
-        raise ModelFileError(f"{path}: its manifest is not valid JSON (or {_NESTED}); the file is damaged.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, StateError):
+        raise ModelFileError(f"{path}: its manifest is not valid JSON (or {NESTED}); the file is damaged.") from None
     if fmt != FORMAT:
         raise ModelFileError(not_model)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:

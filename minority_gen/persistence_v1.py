@@ -18,7 +18,7 @@ import pickle
 
 import torch
 
-from .jsonstate import StateError, from_json
+from .jsonstate import StateError, from_json, loads, reason
 from .model import FittedModel
 
 MEMBERS = ("config.json", "state.json", "codec.json", "weights.pt")
@@ -33,16 +33,16 @@ def load(members: dict[str, bytes], fail) -> tuple[dict, FittedModel, dict, dict
     ``fail(why)``: the error to raise, naming the file.
     """
     try:
-        params = from_json(json.loads(members["config.json"]))
-        state = json.loads(members["state.json"])
-        codec = from_json(json.loads(members["codec.json"]))
+        params = from_json(loads(members["config.json"]))
+        state = loads(members["state.json"])
+        codec = from_json(loads(members["codec.json"]))
         attrs = from_json(state["attributes"])
-        metadata = from_json(json.loads(members["metadata.json"])) if "metadata.json" in members else None
+        metadata = from_json(loads(members["metadata.json"])) if "metadata.json" in members else None
         unknown = sorted(set(attrs) - set(ATTRIBUTES))
         if unknown:
             raise StateError(f"unknown fitted attributes {unknown[:5]}")
     except (StateError, json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise fail(f"the model cannot be read ({type(exc).__name__}: {exc}); it was written by an incompatible "
+        raise fail(f"the model cannot be read ({reason(exc)}); it was written by an incompatible "
                    "version or damaged.") from None
     weights = _read_weights(members["weights.pt"], fail)
     try:

@@ -11,17 +11,19 @@ leaves the estimator exactly as it was before the fit.
 :func:`check_room` refuses, before training, a request for more new rows
 than the machine's memory could hold, at :func:`row_bytes` a row. :func:`file_kind` and
 :func:`default_mode` serve every check of a path a file is read from or
-written to.
+written to; :func:`write_atomically` replaces a whole file or none of it.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -368,3 +370,27 @@ def default_mode(folder: bool = False) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return (0o777 if folder else 0o666) & ~umask
+
+
+def write_atomically(path, write: Callable[[Path], object], suffix: str = "", *, prefix: str | None = None,
+                     before_replace: Callable[[], object] | None = None) -> None:
+    """Create ``path`` (or replace the file there) with what ``write(tmp)`` writes to ``tmp``, or leave it as it was.
+
+    ``tmp``: a new file beside ``path`` (``mkstemp``: a fresh name, never a planted link), ``<prefix>…tmp<suffix>``
+    (``prefix`` ``.<name>.`` unless given), given :func:`default_mode`'s permissions; ``before_replace()`` (a
+    last check of the target) runs before the rename. On any failure ``tmp`` is removed, the old file kept.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}." if prefix is None else prefix, suffix=f".tmp{suffix}",
+                                dir=path.absolute().parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, default_mode())  # mkstemp's 0600 would outlive the rename
+        write(tmp)
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -23,8 +23,6 @@ sample from.
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import time
 from pathlib import Path
 
@@ -33,7 +31,6 @@ import pandas as pd
 
 from ..oversampler import GANOversampler
 from ..persistence import load_sampler
-from ..safeguards import file_kind
 from ._common import CommandError, add_overwrite_argument, foreign_entry, listed, positive_int, write_csv_like
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
@@ -106,21 +103,9 @@ def _label_column(args: argparse.Namespace, meta: dict, features) -> str:
     return name
 
 
-def _check_model_file(path: Path) -> None:
-    """Refuse a model path that exists but is no regular file (a FIFO would block, a folder is no model)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:  # missing: load_sampler says so
-        return
-    if not stat.S_ISREG(mode):
-        raise CommandError(f"{path} is {file_kind(mode)}, not a regular file; give the model file written by "
-                           "--save-model or GANOversampler.save.")
-
-
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    _check_model_file(args.model)
     sampler, meta = load_sampler(args.model, GANOversampler, with_metadata=True)
     meta = meta if isinstance(meta, dict) else {}
     label = _pick_class(sampler, args.label, args.model)

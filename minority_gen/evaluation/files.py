@@ -3,9 +3,10 @@
 * :func:`check_name_part` refuses a name (a training set's, a method's) that is to become part of a file name
   unless it is a plain one: ASCII letters, digits and ``_ . + -``, starting with a letter or digit, at most
   :data:`MAX_NAME` characters. ``"../x"``, ``"/etc/x"`` or ``"a/b"`` never lead a write elsewhere.
-* :func:`write_atomically` writes a file under a fresh, unpredictable name beside it (``mkstemp``: created
-  exclusively, never through a symbolic link someone planted) and renames it into place; on any failure the
-  temporary file is removed and the old file, if any, is kept.
+* :func:`write_atomically` (:func:`minority_gen.safeguards.write_atomically`, kept here for the evaluation's
+  modules) writes a file under a fresh, unpredictable name beside it (``mkstemp``: created exclusively, never
+  through a symbolic link someone planted) and renames it into place; on any failure the temporary file is
+  removed and the old file, if any, is kept.
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -19,13 +20,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 
-from ..safeguards import default_mode
+from ..safeguards import write_atomically
+
+__all__ = ["MAX_NAME", "RULE", "check_name_part", "write_atomically"]
 
 #: The longest name :func:`check_name_part` accepts.
 MAX_NAME = 100
@@ -40,19 +39,3 @@ def check_name_part(name, what: str) -> str:
         shown = repr(name) if not isinstance(name, str) or len(name) <= MAX_NAME else repr(name[:MAX_NAME]) + "…"
         raise ValueError(f"{what} {shown} cannot name a file: {RULE} (no path separators); rename it.")
     return name
-
-
-def write_atomically(path, write: Callable[[Path], object], suffix: str = "") -> None:
-    """Create ``path`` (or replace the regular file there) with what ``write(tmp)`` writes to ``tmp``, a new file
-    beside ``path`` (named ``.<name>.…tmp<suffix>``: give the suffix a writer goes by, e.g. ``".npz"``)."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        os.chmod(tmp, default_mode())  # mkstemp's 0600 would outlive the rename
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
