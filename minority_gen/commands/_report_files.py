@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..evaluation import CLASSIFIERS
-from ..evaluation.report import report_files
+from ..evaluation.report_names import report_files
 from ._common import foreign_entry
 from ._output import Outputs
 

@@ -44,7 +44,8 @@ from ..evaluation import (
 from ..evaluation.datasets import COLLECTIONS
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
-from ..evaluation.report import REPORT_MD, RESULTS_CSV, rank_section
+from ..evaluation.report import rank_section
+from ..evaluation.report_names import REPORT_MD, RESULTS_CSV
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler, make_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description

@@ -19,41 +19,12 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import report_names as names
 from .quality import QUALITY_METRICS
 from .scoring import LOWER_IS_BETTER
 from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
 
 _KEYS = ["oversampler", "classifier", "metric"]
-
-#: The files of a report folder: :func:`write_report` writes the first six, ``minority-gen evaluate --datasets``
-#: :data:`RESULTS_CSV`, :data:`REPORT_MD` and, by :func:`rank_section`, :func:`scores_file` and :func:`cd_file`.
-REPORT_MD = "report.md"
-DOWNSTREAM_PNG = "downstream.png"
-DOWNSTREAM_FOLDS_CSV = "downstream_folds.csv"
-DOWNSTREAM_SUMMARY_CSV = "downstream_summary.csv"
-QUALITY_PNG = "quality.png"
-QUALITY_CSV = "quality.csv"
-RESULTS_CSV = "results.csv"
-
-
-def scores_file(clf: str) -> str:
-    """The per-dataset fold means of classifier ``clf`` that :func:`rank_section` writes."""
-    return f"scores_{clf}.csv"
-
-
-def cd_file(clf: str) -> str:
-    """The critical-difference diagram of classifier ``clf`` that :func:`rank_section` draws."""
-    return f"cd_{clf}.png"
-
-
-def report_files(classifiers: Iterable[str]) -> frozenset[str]:
-    """Every file name a report folder may hold, either mode of ``evaluate``, for these classifiers.
-
-    >>> sorted(report_files(["rf"]))[:3]
-    ['cd_rf.png', 'downstream.png', 'downstream_folds.csv']
-    """
-    return frozenset({REPORT_MD, DOWNSTREAM_PNG, DOWNSTREAM_FOLDS_CSV, DOWNSTREAM_SUMMARY_CSV, QUALITY_PNG,
-                      QUALITY_CSV, RESULTS_CSV, *map(scores_file, classifiers), *map(cd_file, classifiers)})
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -276,30 +247,30 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    downstream.to_csv(out / DOWNSTREAM_FOLDS_CSV, index=False)
-    summarise(downstream).to_csv(out / DOWNSTREAM_SUMMARY_CSV, index=False)
+    downstream.to_csv(out / names.DOWNSTREAM_FOLDS_CSV, index=False)
+    summarise(downstream).to_csv(out / names.DOWNSTREAM_SUMMARY_CSV, index=False)
     lines = [f"# {title}", "", *notes, "", "## Downstream classifiers", ""]
     if len(downstream):
-        plot_comparison(downstream, path=out / DOWNSTREAM_PNG)
+        plot_comparison(downstream, path=out / names.DOWNSTREAM_PNG)
         lines += [f"Mean ± std over {downstream['fold'].nunique()} stratified folds; resampling inside the "
                   "training folds only (`make_pipeline(StandardScaler(), sampler, classifier)`). Best mean in bold. "
                   "`fit_time_s`: seconds the oversampler took per fold; `n_synthetic`: rows it added; "
                   "ROC AUC and average precision take the minority class as positive.", "",
-                  markdown_table(downstream), "", f"![downstream metrics]({DOWNSTREAM_PNG})", ""]
+                  markdown_table(downstream), "", f"![downstream metrics]({names.DOWNSTREAM_PNG})", ""]
     else:
         lines += ["No scores (no plot): every oversampler failed on every fold (listed below).", ""]
     failures = downstream.attrs.get("failures", ())
     if failures:
         lines += ["Folds left out (the oversampler failed on them):", "", *(f"* {m}" for m in failures), ""]
     if quality is not None and len(quality):
-        quality.to_csv(out / QUALITY_CSV, index=False)
-        plot_quality(quality, path=out / QUALITY_PNG)
+        quality.to_csv(out / names.QUALITY_CSV, index=False)
+        plot_quality(quality, path=out / names.QUALITY_PNG)
         lines += ["## Generative quality", "",
                   "Synthetic rows generated on the full data, compared with the real rows of the class "
                   "they were generated for, on standardised features. Exact copies (e.g. random "
                   "oversampling) show as `near_copies` and a `dcr_ratio` of 0.", "",
-                  quality_markdown(quality), "", f"![generative quality]({QUALITY_PNG})", ""]
-    path = out / REPORT_MD
+                  quality_markdown(quality), "", f"![generative quality]({names.QUALITY_PNG})", ""]
+    path = out / names.REPORT_MD
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -404,7 +375,7 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
     if rows.empty:
         return [*lines, f"No {metric} values (every cell failed; see Failures).", ""]
     means = score_table(rows, metric, by="oversampler", complete=False).reindex(columns=specs)
-    means.to_csv(folder / scores_file(clf))
+    means.to_csv(folder / names.scores_file(clf))
     lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
               "|---|" + "---|" * len(specs)]
     lines += [f"| {name} | " + " | ".join(fmt(v) for v in row) + " |" for name, row in means.iterrows()]
@@ -425,5 +396,5 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
               "| sampler | mean rank | z | p | Holm alpha | Holm p | different |", "|---|---|---|---|---|---|---|"]
     lines += [f"| `{m}` | {r.mean_rank:.2f} | {r.z:.2f} | {r.p:.3g} | {r.alpha_holm:.3g} | {r.p_holm:.3g} | "
               f"{'yes' if r.reject else 'no'} |" for m, r in holm.iterrows()]
-    cd_diagram(ranks, cd, folder / cd_file(clf), title=f"{clf}: mean {metric} rank over {len(table)} datasets")
-    return [*lines, "", f"![critical-difference diagram]({cd_file(clf)})", ""]
+    cd_diagram(ranks, cd, folder / names.cd_file(clf), title=f"{clf}: mean {metric} rank over {len(table)} datasets")
+    return [*lines, "", f"![critical-difference diagram]({names.cd_file(clf)})", ""]
