@@ -1,5 +1,6 @@
 """The files of an image folder's class and what reading them would lose (``minority-gen images``).
 
+:func:`class_dirs` lists an image folder's class folders (its sub-folders that are not hidden);
 :func:`class_files` lists a class folder's files as torchvision's ``ImageFolder`` does (sub-folders and
 symlinked folders followed, each real folder once), leaving out hidden files and hidden folders such as
 ``.ipynb_checkpoints``; the other helpers tell which images hold what an 8-bit PNG cannot keep: transparency,
@@ -15,6 +16,12 @@ import numpy as np
 
 #: Pillow's modes of grayscale images deeper than 8 bits (``I``: 32-bit integers, read as 16 bits when they fit).
 DEEP_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+def class_dirs(folder: Path) -> list[Path]:
+    """The class folders of an image folder, sorted: its sub-folders (symlinked ones too) whose names do not start
+    with ``.`` (``.ipynb_checkpoints``, ``.git`` ...)."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def class_files(class_dir: Path) -> tuple[list[Path], list[Path]]:

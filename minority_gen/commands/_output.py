@@ -158,10 +158,7 @@ class Outputs:
 
     @staticmethod
     def _check_parent(option: str, path: Path) -> None:
-        parent = path.absolute().parent
-        existing = parent
-        while not os.path.lexists(existing):
-            existing = existing.parent
+        existing, _ = _existing_parent(path)
         if not existing.is_dir():
             raise CommandError(f"{option} {path}: {existing} is a file, not a folder; choose another path.")
         if not os.access(existing, os.W_OK | os.X_OK):
@@ -177,7 +174,7 @@ class Outputs:
         try:
             for out in self._outputs:
                 try:
-                    _make_parents(out.path.absolute().parent, created)
+                    _make_parents(out.path, created)
                     temps[out.path] = _make_temp(out.path, out.folder)
                 except OSError as exc:
                     where = exc.filename or out.path.parent
@@ -204,15 +201,27 @@ class Outputs:
 TMP_EXTRA = len(TMP_PREFIX) + 8 + 1
 
 
-def name_limit(path: Path) -> int:
-    """The most bytes of one file name in the file system that will hold ``path`` (255 when it does not say)."""
-    existing = Path(path).absolute().parent
-    while not os.path.lexists(existing):
-        existing = existing.parent
+def _existing_parent(path: Path) -> tuple[Path, list[Path]]:
+    """``(existing, missing)``: the nearest entry above ``path`` (made absolute) that exists, and the folders
+    between them that do not (nearest first), which writing ``path`` creates."""
+    missing = []
+    parent = Path(path).absolute().parent
+    while not os.path.lexists(parent):
+        missing.append(parent)
+        parent = parent.parent
+    return parent, missing
+
+
+def _name_max(existing: Path) -> int:
     try:
         return int(os.pathconf(existing, "PC_NAME_MAX"))
     except (OSError, ValueError, AttributeError):
         return 255
+
+
+def name_limit(path: Path) -> int:
+    """The most bytes of one file name in the file system that will hold ``path`` (255 when it does not say)."""
+    return _name_max(_existing_parent(path)[0])
 
 
 def _check_name(option: str, path: Path, example: str) -> None:
@@ -220,14 +229,13 @@ def _check_name(option: str, path: Path, example: str) -> None:
     if path.name in ("", ".", ".."):
         raise CommandError(f"{option} {path} names no file or folder of its own; give a new name, e.g. "
                            f"{option} {path / example}.")
-    limit = name_limit(path)
-    parent = path.absolute().parent
-    while not os.path.lexists(parent):  # a missing parent folder is created: its name must fit too
+    existing, missing = _existing_parent(path)
+    limit = _name_max(existing)
+    for parent in missing:  # a missing parent folder is created: its name must fit too
         if len(os.fsencode(parent.name)) > limit:
             raise CommandError(f"{option} {path}: the folder name {parent.name[:40]}... is "
                                f"{len(os.fsencode(parent.name))} bytes, more than this file system's limit of "
                                f"{limit} bytes per name; choose a shorter one.")
-        parent = parent.parent
     size = len(os.fsencode(path.name))
     if size + TMP_EXTRA > limit:
         raise CommandError(f"{option} {path}: the name is {size} bytes; an output is first written under a "
@@ -307,12 +315,9 @@ def class_folder_names(labels: Iterable, name_max: int | None = None) -> dict:
     return names
 
 
-def _make_parents(parent: Path, created: list[Path]) -> None:
-    missing = []
-    while not os.path.lexists(parent):
-        missing.append(parent)
-        parent = parent.parent
-    for folder in reversed(missing):
+def _make_parents(path: Path, created: list[Path]) -> None:
+    """Create the missing folders above ``path``, outermost first, adding each to ``created``."""
+    for folder in reversed(_existing_parent(path)[1]):
         folder.mkdir()
         created.append(folder)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..evaluation import CLASSIFIERS
+from ..evaluation.report_names import report_files
 from ._common import foreign_entry
 from ._output import Outputs
 
 #: Every file either mode of ``evaluate`` writes into the report folder: ``write_report`` (one CSV) and
-#: ``run_datasets`` with ``rank_section`` (``--datasets``). ``--overwrite`` refuses a folder holding anything else.
-REPORT_FILES = frozenset({
-    "report.md", "downstream.png", "downstream_folds.csv", "downstream_summary.csv", "quality.png", "quality.csv",
-    "results.csv", *(f"scores_{clf}.csv" for clf in CLASSIFIERS), *(f"cd_{clf}.png" for clf in CLASSIFIERS),
-})
+#: ``run_datasets`` with ``rank_section`` (``--datasets``), as named by
+#: :func:`~minority_gen.evaluation.report.report_files`. ``--overwrite`` refuses a folder holding anything else.
+REPORT_FILES = report_files(CLASSIFIERS)
 
 
 def report_folder(outputs: Outputs, path: Path) -> Path:

@@ -45,6 +45,7 @@ from ..evaluation.datasets import COLLECTIONS
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
 from ..evaluation.report import rank_section
+from ..evaluation.report_names import REPORT_MD, RESULTS_CSV
 from ..evaluation.samplers import NUMERIC_ONLY, describe_oversampler, make_oversampler
 from ..evaluation.scoring import DEFAULT_SCORING
 from ..evaluation.store import check_store, machine_description
@@ -384,14 +385,14 @@ def run_datasets(args: argparse.Namespace) -> int:
     failures = results[results.metric == "error"]
     with outputs.staged() as tmp:  # the report appears complete or not at all
         folder = tmp[args.out]
-        results.to_csv(folder / "results.csv", index=False)
+        results.to_csv(folder / RESULTS_CSV, index=False)
         for clf in classifiers:
             lines += rank_section(results, clf, metric, specs, control, folder)
         lines += ["## Failures", ""]
         lines += ([f"* {r.dataset} fold {r.fold} `{r.oversampler}` / {r.classifier}: {r.error}"
                    for r in failures.itertuples()] or ["None."])
-        (folder / "report.md").write_text("\n".join([*lines, ""]), encoding="utf-8")
+        (folder / REPORT_MD).write_text("\n".join([*lines, ""]), encoding="utf-8")
     print(f"cells: {len(cells)}, {len(cells) - reused} computed, {reused} read from "
           + (str(args.store) if args.store else "no store"))
-    print(f"\nreport: {args.out / 'report.md'} ({total:.0f} s)")
+    print(f"\nreport: {args.out / REPORT_MD} ({total:.0f} s)")
     return 0

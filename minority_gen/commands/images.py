@@ -39,7 +39,7 @@ from ..persistence import save_sampler
 from ._common import CommandError, add_overwrite_argument, add_save_model_argument, foreign_entry, listed, positive_int
 from ._data_checks import check_data_kind
 from ._gan_options import OwnOption, add_gan_arguments, check_gan_params, gan_kwargs, option_of
-from ._image_files import DEEP_MODES, as_16_bits, class_files, out_of_range, transparent
+from ._image_files import DEEP_MODES, as_16_bits, class_dirs, class_files, out_of_range, transparent
 from ._output import Outputs, class_folder_name, class_folder_names, name_limit
 
 NAME = "images"
@@ -154,10 +154,10 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
 
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
-    class_dirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(class_dirs) < 2:
+    classes = class_dirs(folder)
+    if len(classes) < 2:
         raise ValueError(
-            f"{folder} has {len(class_dirs)} class sub-folder(s); it needs one sub-folder per class and at "
+            f"{folder} has {len(classes)} class sub-folder(s); it needs one sub-folder per class and at "
             "least two classes (e.g. IN/benign/*.png and IN/malignant/*.png)."
         )
     stray = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -165,7 +165,7 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
     alpha, frames, too_deep, deep = [], [], [], set()  # deep: the files of images with more than 8 bits
     image_suffixes = {s.lower() for s in Image.registered_extensions()}
     bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
-    for class_dir in class_dirs:
+    for class_dir in classes:
         paths, broken = class_files(class_dir)
         unreadable += [f"{p.relative_to(folder)} (a broken link to {os.readlink(p)})" for p in broken]
         for path in paths:
@@ -210,7 +210,7 @@ def read_image_folder(folder: Path, resize=None, color: str = "auto", min_images
         if names:
             print(f"warning: {len(names)} image(s) {what}: {listed(names)}", file=sys.stderr)
     counts = Counter(labels)
-    few = {d.name: counts.get(d.name, 0) for d in class_dirs if counts.get(d.name, 0) < min_images}
+    few = {d.name: counts.get(d.name, 0) for d in classes if counts.get(d.name, 0) < min_images}
     if few:
         raise ValueError(
             f"{len(few)} class folder(s) with too few images: {listed(f'{k!r}: {n}' for k, n in few.items())}; "
@@ -308,7 +308,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no such folder: {args.folder}")
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.folder])
-    classes = {class_folder_name(d.name) for d in args.folder.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    classes = {class_folder_name(d.name) for d in class_dirs(args.folder)}
     outputs.folder("--out", args.out, foreign=lambda p: foreign_entry(p, class_folders=classes, nested=True),
                    holds="this command writes a folder of PNG files (one sub-folder per class)")
     for option, path in (("--grid", args.grid), ("--loss-plot", args.loss_plot)):

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import report_names as names
 from .quality import QUALITY_METRICS
 from .scoring import LOWER_IS_BETTER
 from .stats import cd_diagram, friedman_test, holm_test, mean_ranks, nemenyi_cd, score_table
@@ -246,30 +247,30 @@ def write_report(out_dir, downstream: pd.DataFrame, quality: pd.DataFrame | None
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    downstream.to_csv(out / "downstream_folds.csv", index=False)
-    summarise(downstream).to_csv(out / "downstream_summary.csv", index=False)
+    downstream.to_csv(out / names.DOWNSTREAM_FOLDS_CSV, index=False)
+    summarise(downstream).to_csv(out / names.DOWNSTREAM_SUMMARY_CSV, index=False)
     lines = [f"# {title}", "", *notes, "", "## Downstream classifiers", ""]
     if len(downstream):
-        plot_comparison(downstream, path=out / "downstream.png")
+        plot_comparison(downstream, path=out / names.DOWNSTREAM_PNG)
         lines += [f"Mean ± std over {downstream['fold'].nunique()} stratified folds; resampling inside the "
                   "training folds only (`make_pipeline(StandardScaler(), sampler, classifier)`). Best mean in bold. "
                   "`fit_time_s`: seconds the oversampler took per fold; `n_synthetic`: rows it added; "
                   "ROC AUC and average precision take the minority class as positive.", "",
-                  markdown_table(downstream), "", "![downstream metrics](downstream.png)", ""]
+                  markdown_table(downstream), "", f"![downstream metrics]({names.DOWNSTREAM_PNG})", ""]
     else:
         lines += ["No scores (no plot): every oversampler failed on every fold (listed below).", ""]
     failures = downstream.attrs.get("failures", ())
     if failures:
         lines += ["Folds left out (the oversampler failed on them):", "", *(f"* {m}" for m in failures), ""]
     if quality is not None and len(quality):
-        quality.to_csv(out / "quality.csv", index=False)
-        plot_quality(quality, path=out / "quality.png")
+        quality.to_csv(out / names.QUALITY_CSV, index=False)
+        plot_quality(quality, path=out / names.QUALITY_PNG)
         lines += ["## Generative quality", "",
                   "Synthetic rows generated on the full data, compared with the real rows of the class "
                   "they were generated for, on standardised features. Exact copies (e.g. random "
                   "oversampling) show as `near_copies` and a `dcr_ratio` of 0.", "",
-                  quality_markdown(quality), "", "![generative quality](quality.png)", ""]
-    path = out / "report.md"
+                  quality_markdown(quality), "", f"![generative quality]({names.QUALITY_PNG})", ""]
+    path = out / names.REPORT_MD
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -374,7 +375,7 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
     if rows.empty:
         return [*lines, f"No {metric} values (every cell failed; see Failures).", ""]
     means = score_table(rows, metric, by="oversampler", complete=False).reindex(columns=specs)
-    means.to_csv(folder / f"scores_{clf}.csv")
+    means.to_csv(folder / names.scores_file(clf))
     lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
               "|---|" + "---|" * len(specs)]
     lines += [f"| {name} | " + " | ".join(fmt(v) for v in row) + " |" for name, row in means.iterrows()]
@@ -395,5 +396,5 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
               "| sampler | mean rank | z | p | Holm alpha | Holm p | different |", "|---|---|---|---|---|---|---|"]
     lines += [f"| `{m}` | {r.mean_rank:.2f} | {r.z:.2f} | {r.p:.3g} | {r.alpha_holm:.3g} | {r.p_holm:.3g} | "
               f"{'yes' if r.reject else 'no'} |" for m, r in holm.iterrows()]
-    cd_diagram(ranks, cd, folder / f"cd_{clf}.png", title=f"{clf}: mean {metric} rank over {len(table)} datasets")
-    return [*lines, "", f"![critical-difference diagram](cd_{clf}.png)", ""]
+    cd_diagram(ranks, cd, folder / names.cd_file(clf), title=f"{clf}: mean {metric} rank over {len(table)} datasets")
+    return [*lines, "", f"![critical-difference diagram]({names.cd_file(clf)})", ""]

@@ -214,25 +214,26 @@ _CELL = {"dataset", "fold", "classifier", "oversampler"}
 MAX_STORE_BYTES = 2 << 30
 
 
-
-def _kind(path: Path) -> os.stat_result | None:
-    """The ``stat`` of a store file that exists (``None`` when absent); ``ValueError`` for anything but a regular
-    file (a FIFO would block the read, a device never end it) or a link to no file, and for a file larger than
-    :data:`MAX_STORE_BYTES`."""
+def _kind(path: Path) -> bool:
+    """Whether a store file exists (``False`` when absent); ``ValueError`` for a folder, anything else but a
+    regular file (a FIFO would block the read, a device never end it) or a link to no file, and for a file larger
+    than :data:`MAX_STORE_BYTES`."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
             raise ValueError(f"{path} is a symbolic link to a missing file ({os.readlink(path)}); a store is "
                              "never created through a link. Give the real path or another one.") from None
-        return None
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
     if not stat.S_ISREG(st.st_mode):
         raise ValueError(f"{path} is {file_kind(st.st_mode)}, not a regular file; a store is a JSON-lines file "
                          "(e.g. runs.jsonl): give a new file or an earlier store.")
     if st.st_size > MAX_STORE_BYTES:
         raise ValueError(f"{path} holds {st.st_size} bytes, more than a store is read ({MAX_STORE_BYTES} bytes); "
                          "give a new store, or split or prune this one.")
-    return st
+    return True
 
 
 def check_store(path) -> Path:
@@ -253,9 +254,7 @@ def check_store(path) -> Path:
     True
     """
     path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
-    if _kind(path) is not None:
+    if _kind(path):
         with open(path, "rb") as f:
             first = f.readline(1 << 20).strip()
         try:
@@ -281,7 +280,7 @@ def read_records(path, stacklevel: int = 2) -> list:
     ([{'a': 1}, [3]], ['runs.jsonl:3 is not JSON (a write cut short?); skipped.'])
     """
     path = Path(path)
-    if _kind(path) is None:
+    if not _kind(path):
         return []
     records = []
     for n, line in enumerate(path.read_text().splitlines(), 1):
