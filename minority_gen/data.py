@@ -326,8 +326,12 @@ class TableCodec:
             bad |= out
         return bad
 
-    def decode(self, Z: np.ndarray) -> np.ndarray:
-        X = np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_
+    def decode(self, Z: np.ndarray, own: bool = False) -> np.ndarray:
+        """Encoded rows back to the table's values and dtype; with ``own``, ``Z`` is a float64 array (or a view of
+        one) that the caller gives up, decoded in place, else a copy is (one float64 array at a time)."""
+        X = Z if own else np.array(Z, dtype=np.float64)
+        X *= self.scale_
+        X += self.mean_
         for j, values in self.levels_.items():
             X[:, j] = snap_to_levels(X[:, j], values)
         if self.integer_.any():
@@ -335,7 +339,7 @@ class TableCodec:
                                           self.max_[self.integer_])
         if self.dtype_.kind not in "biuf":
             return X
-        return within_float_range(X, self.dtype_).astype(self.dtype_)
+        return within_float_range(X, self.dtype_, out=X).astype(self.dtype_, copy=False)
 
     def check_state(self) -> None:
         """Refuse a loaded state whose frame (``columns_index_``, ``frame_dtypes_``) does not fit its columns."""
@@ -359,9 +363,10 @@ def _scales(std: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(varying & (std > 0), std, np.where(varying, hi - lo, 1.0))
 
 
-def within_float_range(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def within_float_range(x: np.ndarray, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
     """``x`` clipped to the finite range of a float ``dtype`` narrower than float64 (a generated float16 or float32
-    value past the type's largest would otherwise be inf after the cast); ``x`` itself for any other dtype.
+    value past the type's largest would otherwise be inf after the cast), into ``out`` when given (``x`` itself to
+    clip in place); ``x`` itself for any other dtype.
 
     >>> within_float_range(np.array([7e4, -1.0]), np.dtype(np.float16)).astype(np.float16)
     array([ 6.55e+04, -1.00e+00], dtype=float16)
@@ -369,7 +374,7 @@ def within_float_range(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype.kind != "f" or dtype.itemsize >= 8:
         return x
     top = float(np.finfo(dtype).max)
-    return np.clip(x, -top, top)
+    return np.clip(x, -top, top, out=out)
 
 
 def snap_to_levels(x: np.ndarray, levels: np.ndarray) -> np.ndarray:

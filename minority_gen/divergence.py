@@ -52,16 +52,35 @@ def divergence_limits(x: np.ndarray) -> np.ndarray:
     return DIVERGENCE_FACTOR * np.maximum(1.0, np.abs(flat).max(axis=0, initial=0.0))
 
 
+#: Rows at a time in :func:`beyond` and :func:`far_share`, so that their work arrays stay small whatever the draw.
+PART_ROWS = 8192
+
+
+def _parts(rows: np.ndarray):
+    """``rows`` (rows first) as 2-D parts of at most :data:`PART_ROWS` rows, without copying."""
+    flat = np.asarray(rows).reshape(len(rows), -1)
+    return (flat[start:start + PART_ROWS] for start in range(0, len(flat), PART_ROWS))
+
+
 def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
-    """Where ``rows`` (rows first) break the limits, in words; ``None`` when they do not."""
-    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
-    if not len(flat):
+    """Where ``rows`` (rows first) break the limits, in words; ``None`` when they do not.
+
+    >>> beyond(np.array([[1.0, 5.0], [-3000.0, 2.0]]), np.array([1000.0, 1000.0]))[:40]
+    '|value| 3e+03 in column 0 of the encoded'
+    >>> beyond(np.array([[1.0, np.nan]]), np.array([1000.0, 1000.0]))
+    'non-finite values in column 1 of the encoded rows'
+    """
+    if not len(rows):
         return None
-    ratio = np.where(np.isfinite(flat), flat, np.inf).max(axis=0) / limits
+    peak = np.zeros(int(np.prod(np.shape(rows)[1:], dtype=np.int64)))
+    for part in _parts(rows):  # |value| is exact in the rows' own type; a column with NaN or inf peaks at inf
+        top = np.abs(part).max(axis=0).astype(np.float64)
+        peak = np.maximum(peak, np.where(np.isnan(top), np.inf, top))
+    ratio = peak / limits
     j = int(np.argmax(ratio))
     if not ratio[j] > 1.0:
         return None
-    value = flat[:, j].max()
+    value = peak[j]
     if not np.isfinite(value):
         return f"non-finite values in column {j} of the encoded rows"
     return (f"|value| {value:.3g} in column {j} of the encoded rows, beyond the limit {limits[j]:.3g} "
@@ -83,5 +102,6 @@ def far_share(rows: np.ndarray, limits: np.ndarray) -> float:
     """
     if not len(rows):
         return 0.0
-    flat = np.abs(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
-    return float((flat > limits * (FAR_FACTOR / DIVERGENCE_FACTOR)).any(axis=1).mean())
+    bound = limits * (FAR_FACTOR / DIVERGENCE_FACTOR)  # compared with each |value| exactly, in float64
+    far = sum(int((np.abs(part) > bound).any(axis=1).sum()) for part in _parts(rows))
+    return far / len(rows)

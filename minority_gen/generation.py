@@ -37,26 +37,28 @@ def generate_rows(
     names the GAN in the message (e.g. ``"class 1"``).
     """
     device = next(nets.G.parameters()).device
-    out = []
-    for start in range(0, n, chunk):
+    of = f" ({label})" if label else ""
+    rows = None
+    for start in range(0, n, chunk):  # each chunk checked as it comes, into one array: no copy of the whole draw
         m = min(chunk, n - start)
         z = torch.randn(m, latent_dim, generator=gen, device=device)
         y = None if class_index is None else torch.full((m,), class_index, dtype=torch.long, device=device)
-        out.append(method.generate(nets, z, y).float().cpu())
-    rows = torch.cat(out).numpy() if out else np.empty((0, 0), dtype=np.float32)
-    of = f" ({label})" if label else ""
-    if rows.size and not np.isfinite(rows).all():
-        raise DivergenceError(
-            f"The generator of method {method.name!r}{of} produced non-finite values; "
-            f"it has diverged. {ADVICE} and refit."
-        )
-    where = None if limits is None or not rows.size else beyond(rows, limits)
-    if where is not None:
-        raise DivergenceError(
-            f"The generator of method {method.name!r}{of} has diverged: it produced {where}; "
-            f"no rows are returned. {ADVICE} and refit."
-        )
-    return rows
+        part = method.generate(nets, z, y).float().cpu().numpy()
+        if part.size and not np.isfinite(part).all():
+            raise DivergenceError(
+                f"The generator of method {method.name!r}{of} produced non-finite values; "
+                f"it has diverged. {ADVICE} and refit."
+            )
+        where = None if limits is None or not part.size else beyond(part, limits)
+        if where is not None:
+            raise DivergenceError(
+                f"The generator of method {method.name!r}{of} has diverged: it produced {where}; "
+                f"no rows are returned. {ADVICE} and refit."
+            )
+        if rows is None:
+            rows = np.empty((n, *part.shape[1:]), dtype=np.float32)
+        rows[start:start + m] = part
+    return rows if rows is not None else np.empty((0, 0), dtype=np.float32)
 
 
 @contextlib.contextmanager

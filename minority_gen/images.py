@@ -195,13 +195,18 @@ class ImageCodec:
 
     def decode(self, Z: np.ndarray) -> np.ndarray:
         lo, hi = self.range_
-        images = np.asarray(Z, dtype=np.float64).reshape(len(Z), *self.layout.image_shape)
-        images = (np.clip(images, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo) + lo
+        # a float64 copy of its own, worked on in place (the same operations, in the same order, as out of place)
+        images = np.array(Z, dtype=np.float64).reshape(len(Z), *self.layout.image_shape)
+        np.clip(images, -1.0, 1.0, out=images)
+        images += 1.0
+        images /= 2.0
+        images *= hi - lo
+        images += lo
         if self.layout.axes == "HWC":
             images = images.transpose(0, 2, 3, 1)
         rows = np.ascontiguousarray(images).reshape(len(Z), int(np.prod(self.layout.image_shape)))  # 0 rows too
         if self.dtype_.kind in "biu":
-            rows = np.clip(np.rint(rows), lo, hi)
+            np.clip(np.rint(rows, out=rows), lo, hi, out=rows)
         elif self.dtype_.kind != "f":
             return rows
         return rows.astype(self.dtype_)

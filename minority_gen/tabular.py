@@ -206,7 +206,7 @@ class MixedTableCodec:
             s0, e0 = model.block
             x = model.decode(Z[:, k], np.argmax(Z[:, s0:e0], axis=1))
             Z[:, k] = (x - self.numeric_.mean_[k]) / self.numeric_.scale_[k]
-        num = self.numeric_.decode(Z[:, : len(self.numeric_idx_)]) if self.numeric_idx_ else np.empty((n, 0))
+        num = self.numeric_.decode(Z[:, : len(self.numeric_idx_)], own=True) if self.numeric_idx_ else np.empty((n, 0))
         data = {}
         for j, col in enumerate(self.columns_):
             block = self.block_of_.get(j)
