@@ -310,6 +310,18 @@ def mode_normalisation(root: Path) -> str:
                      for m, c in order], header)
 
 
+@figure("draw-memory", "draw_memory.json", "draw_memory_before.json", "draw_memory.md")
+def draw_memory(root: Path) -> str:
+    """``sample(n)``'s peak bytes per returned row before and after the in-place draw, beside the estimate."""
+    after, before = (json.loads((root / RESULTS / f"draw_memory{s}.json").read_text()) for s in ("", "_before"))
+    old = {r["case"]: r["bytes_per_row"] for r in before}
+    what = [row["case"] for row in read_md_table(root / RESULTS / "draw_memory.md", "case")]  # `case`: its words
+    return md_table([[text, f"{r['n']:,}", f"{old[r['case']]:,.0f}", f"{r['bytes_per_row']:,.0f}",
+                      f"{r['estimate']:,}", f"{r['estimate'] / r['bytes_per_row']:.1f}"]
+                     for text, r in zip(what, after)],
+                    ["data", "rows drawn", "peak bytes a row, before", "now", "estimate", "estimate ÷ peak"])
+
+
 # ---------------------------------------------------------------------------- docs/sample_quality.md
 
 SAMPLE_QUALITY_VARIANTS = {

@@ -267,9 +267,10 @@ def _size(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-#: Bytes per encoded value of one drawn row at the peak of a draw (``generation.generate_rows``): the float32
-#: chunks and their concatenation, then the divergence check's float64 copy and its ``where`` (4 + 4 + 8 + 1 + 8
-#: = 25), with room for the allocator (measured 26-28 on numeric and one-hot tables, 200k-500k rows).
+#: Bytes per encoded value of one drawn row at the peak of a draw: the float32 rows (``generation.generate_rows``
+#: checks each chunk as it comes), a filter's kept parts joined, and the codec's float64 copy (4 + 4 + 8 = 16). Kept
+#: at the 30 measured before the draw and the decoders worked in place, a margin for ``fit_resample``'s copies;
+#: ``sample``'s peaks against the estimate: benchmarks/results/draw_memory.md.
 DRAW_BYTES = 30
 #: Bytes per returned cell in a NumPy array: the decoded float64 rows, held while the next class draws.
 CELL_BYTES = 8

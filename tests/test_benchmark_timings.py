@@ -189,3 +189,18 @@ def test_shared_command_line_and_results_head(tmp_path, capsys):
     timing.print_or_write(["# r", "a"], tmp_path / "r.md", quick=False, data={"k": 1}, echo=True)
     assert (tmp_path / "r.md").read_text() == "# r\na\n" and (tmp_path / "r.json").is_file()
     assert capsys.readouterr().out == f"# r\na\nwrote {tmp_path / 'r.md'}\n"
+
+
+def test_draw_memory_quick_prints_every_case_beside_its_estimate(monkeypatch, tmp_path, capsys):
+    draw = imported("draw_memory", "bench_timing_")
+    threads = torch.get_num_threads()
+    try:  # each case measured here, on 300 rows, instead of in a fresh process
+        monkeypatch.setattr(draw, "in_fresh_process", lambda cmd, what, **env: draw.measure(cmd[-2], 300))
+        assert draw.main(["--quick", "--out", str(tmp_path / "d.md")]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert not (tmp_path / "d.md").exists()
+    assert "| `array`: NumPy float32, 20 columns, no row filter | 300 | 20 | 20 | " in out
+    assert "| `objects`: DataFrame: 5 float columns, 5 text columns of 10 levels | 300 | 55 | 10 | " in out
+    assert "| `images`: 28 × 28 uint8 images | 300 | 784 | 784 | " in out and "| 29,792 | " in out
