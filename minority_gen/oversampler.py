@@ -8,10 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
-from sklearn_compat.base import _fit_context
 
 from . import ddp
 from .adapters import Checked, NumericAdapter, adapter_for, output_rows
