@@ -38,6 +38,17 @@ from .safeguards import class_label as _label
 from .settings import check_params, resolve_settings
 
 
+def _fitted(attribute: str, doc: str) -> property:
+    """A fitted attribute read from the fitted model: before a fit, scikit-learn's ``NotFittedError`` (an
+    ``AttributeError``, so ``hasattr`` is ``False``) rather than an error about the private ``model_``."""
+
+    def get(self):
+        check_is_fitted(self, "model_")
+        return getattr(self.model_, attribute)
+
+    return property(get, doc=doc)
+
+
 @Substitution(parameters=PARAMETERS, attributes=ATTRIBUTES)
 class GANOversampler(BaseOverSampler):
     """Over-sample minority classes with rows drawn from a GAN.
@@ -261,13 +272,13 @@ class GANOversampler(BaseOverSampler):
     # ------------------------------------------------------------------
     # the fitted model
     # ------------------------------------------------------------------
-    method_ = property(lambda self: self.model_.method, doc="The method object, its options resolved for the data.")
-    generators_ = property(lambda self: self.model_.generators, doc="Class label → fitted generator.")
-    discriminators_ = property(lambda self: self.model_.discriminators, doc="Class label → fitted discriminator.")
-    filters_ = property(lambda self: self.model_.filters, doc="Class label → fitted RowFilter.")
-    codec_ = property(lambda self: self.model_.codec, doc="The fitted codec of the rows.")
-    latent_dim_ = property(lambda self: self.model_.latent_dim, doc="Width of the generators' latent vector.")
-    far_rows_ = property(lambda self: self.model_.far_rows, doc="Class label → share of far rows in its last draw.")
+    method_ = _fitted("method", "The method object, its options resolved for the data.")
+    generators_ = _fitted("generators", "Class label → fitted generator.")
+    discriminators_ = _fitted("discriminators", "Class label → fitted discriminator.")
+    filters_ = _fitted("filters", "Class label → fitted RowFilter.")
+    codec_ = _fitted("codec", "The fitted codec of the rows.")
+    latent_dim_ = _fitted("latent_dim", "Width of the generators' latent vector.")
+    far_rows_ = _fitted("far_rows", "Class label → share of far rows in its last draw.")
 
     def sample(self, n_samples: int, y=None, random_state=None):
         """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
