@@ -10,7 +10,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state, metadata_routing
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import ddp
@@ -162,6 +162,16 @@ class GANOversampler(BaseOverSampler):
                              f"{params.get('filter', self.filter)!r}. Pass filter=RowFilter(criteria=..., {options}) "
                              "from minority_gen.filtering.")
         return super().set_params(**params)
+
+    def _validate_params(self):
+        """scikit-learn's parameter check, with the fix for a ``np.random.Generator`` (which its estimators do not
+        take) in the message."""
+        if isinstance(self.random_state, np.random.Generator):
+            raise InvalidParameterError(
+                f"The 'random_state' parameter of {type(self).__name__} must be an int in [0, 4294967295], a "
+                f"np.random.RandomState or None; got {self.random_state!r}. For a np.random.Generator g, pass "
+                "random_state=int(g.integers(2**32)).")
+        super()._validate_params()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
