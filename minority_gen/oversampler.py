@@ -8,10 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state, metadata_routing
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from sklearn_compat.base import _fit_context
 
 from . import ddp
 from .adapters import Checked, NumericAdapter, adapter_for, output_rows
@@ -36,6 +36,17 @@ from .safeguards import (
 )
 from .safeguards import class_label as _label
 from .settings import check_params, resolve_settings
+
+
+def _fitted(attribute: str, doc: str) -> property:
+    """A fitted attribute read from the fitted model: before a fit, scikit-learn's ``NotFittedError`` (an
+    ``AttributeError``, so ``hasattr`` is ``False``) rather than an error about the private ``model_``."""
+
+    def get(self):
+        check_is_fitted(self, "model_")
+        return getattr(self.model_, attribute)
+
+    return property(get, doc=doc)
 
 
 @Substitution(parameters=PARAMETERS, attributes=ATTRIBUTES)
@@ -152,6 +163,16 @@ class GANOversampler(BaseOverSampler):
                              "from minority_gen.filtering.")
         return super().set_params(**params)
 
+    def _validate_params(self):
+        """scikit-learn's parameter check, with the fix for a ``np.random.Generator`` (which its estimators do not
+        take) in the message."""
+        if isinstance(self.random_state, np.random.Generator):
+            raise InvalidParameterError(
+                f"The 'random_state' parameter of {type(self).__name__} must be an int in [0, 4294967295], a "
+                f"np.random.RandomState or None; got {self.random_state!r}. For a np.random.Generator g, pass "
+                "random_state=int(g.integers(2**32)).")
+        super()._validate_params()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -261,13 +282,13 @@ class GANOversampler(BaseOverSampler):
     # ------------------------------------------------------------------
     # the fitted model
     # ------------------------------------------------------------------
-    method_ = property(lambda self: self.model_.method, doc="The method object, its options resolved for the data.")
-    generators_ = property(lambda self: self.model_.generators, doc="Class label → fitted generator.")
-    discriminators_ = property(lambda self: self.model_.discriminators, doc="Class label → fitted discriminator.")
-    filters_ = property(lambda self: self.model_.filters, doc="Class label → fitted RowFilter.")
-    codec_ = property(lambda self: self.model_.codec, doc="The fitted codec of the rows.")
-    latent_dim_ = property(lambda self: self.model_.latent_dim, doc="Width of the generators' latent vector.")
-    far_rows_ = property(lambda self: self.model_.far_rows, doc="Class label → share of far rows in its last draw.")
+    method_ = _fitted("method", "The method object, its options resolved for the data.")
+    generators_ = _fitted("generators", "Class label → fitted generator.")
+    discriminators_ = _fitted("discriminators", "Class label → fitted discriminator.")
+    filters_ = _fitted("filters", "Class label → fitted RowFilter.")
+    codec_ = _fitted("codec", "The fitted codec of the rows.")
+    latent_dim_ = _fitted("latent_dim", "Width of the generators' latent vector.")
+    far_rows_ = _fitted("far_rows", "Class label → share of far rows in its last draw.")
 
     def sample(self, n_samples: int, y=None, random_state=None):
         """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
