@@ -173,7 +173,9 @@ def check_magnitude(arr) -> None:
         named = f"column {cols[0]}" if len(cols) == 1 else f"columns {cols[:10]}"
         where = "X" if coo is None and values.ndim != 2 else f"X's {named}"
         check_integer_range(values, where)
-    big = np.abs(values.astype(np.float64, copy=False)) > MAX_ABS_VALUE
+    if values.dtype.kind != "f" or float(np.finfo(values.dtype).max) <= MAX_ABS_VALUE:
+        return  # integers (at most ~1.8e19) and floats narrower than float64 cannot reach it: no copy to check
+    big = np.abs(values) > MAX_ABS_VALUE
     if not big.any():
         return
     where = np.nonzero(big)[-1] if coo is None else coo.col[big]
@@ -289,7 +291,10 @@ class TableCodec:
         return self
 
     def encode(self, X: np.ndarray) -> np.ndarray:
-        return ((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_).astype(np.float32)
+        Z = np.array(X, dtype=np.float64)  # a copy of its own, standardised in place (the same operations)
+        Z -= self.mean_
+        Z /= self.scale_
+        return Z.astype(np.float32)
 
     def class_ranges(self, X_class) -> list[list]:
         """``[[column, low, high], ...]``: for each discrete column where the rows of one class (``X_class``,

@@ -67,3 +67,27 @@ def test_seed_lines_count_each_seed_against_the_better_of_smote_and_ros(script):
     assert line.endswith("random_state 0: 1 of 3; random_state 1: 3 of 3; random_state 2: 1 of 3; the mean over "
                          "these 3 seeds: 1 of 3.")  # b: (0.70 + 0.80 + 0.90) / 3 > 0.75; a: 0.733 < 0.75
     assert script.seed_lines(rows[rows.method != script.SEEDS[0]].loc[lambda d: d.method != script.SEEDS[1]]) == []
+
+
+def test_seed_matched_lines_compare_each_seed_with_baselines_of_the_same_seed(script):
+    import pandas as pd
+
+    smote1, ros1 = script.BASELINE_SEEDS[1]
+    smote2, ros2 = script.BASELINE_SEEDS[2]
+    scores = {"smote": [0.70, 0.75, 0.85], "ros": [0.75, 0.65, 0.95], "rumi": [0.80, 0.70, 0.90],
+              script.SEEDS[0]: [0.80, 0.80, 0.96], script.SEEDS[1]: [0.60, 0.90, 0.60],
+              smote1: [0.90, 0.70, 0.85], ros1: [0.60, 0.70, 0.97], smote2: [0.50, 0.80, 0.85], ros2: [0.55, 0.95, 0.55]}
+    rows = pd.DataFrame([(t, m, "lr", 0, "gmean", v[i], "", "k") for m, v in scores.items()
+                         for i, t in enumerate("abc")],
+                        columns=["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"])
+    rows["method"] = rows.oversampler
+    (_, _, matched, _) = script.seed_lines(rows)
+    # seed 1: rumi 0.80 / 0.80 / 0.96 against 0.90 / 0.70 / 0.97 -> b only; seed 2: 0.60 / 0.90 / 0.60 against
+    # 0.55 / 0.95 / 0.85 -> a only. Means: rumi 0.733 / 0.8 / 0.82; smote 0.7 / 0.75 / 0.85, ros 0.633 / 0.767 /
+    # 0.823 -> better 0.7 / 0.767 / 0.85 -> a and b
+    assert ("random_state 0: 1 of 3; random_state 1: 1 of 3; random_state 2: 1 of 3; each sampler's mean over the "
+            "3 seeds: 2 of 3.") in matched
+    # smote's spread per table: 0.40 / 0.10 / 0.00; ros's: 0.20 / 0.30 / 0.42
+    assert "`smote` median 0.100, largest 0.400 (a); `ros` median 0.300, largest 0.420 (c)." in matched
+    without = rows[rows.method != ros2]
+    assert len(script.seed_lines(without)) == 2  # no seed-matched line without every baseline seed
