@@ -62,6 +62,7 @@ from .store import (
     code_versions,
     git_commit,
     machine,
+    malformed_cell,
     read_store,
 )
 
@@ -228,7 +229,7 @@ def compare_on_datasets(
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)
     store = None if store is None else check_store(store)
-    done = {rec["key"]: rec for rec in read_store(store)} if store is not None else {}
+    done = {rec["key"]: rec for rec in read_store(store) if not malformed_cell(rec)} if store is not None else {}
     stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine()}
     pre_id = canonical(preprocessor)
     sampler_ids = {label: {"class": "none" if s is None else _qualname(type(s)),

@@ -1,0 +1,73 @@
+"""The evaluation engine as a demanding user meets it: stores cut short or tampered with, bad arguments."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from minority_gen.evaluation import compare_on_datasets, read_store
+from minority_gen.evaluation.store import prune_store
+
+
+def _table(n_major=60, n_minor=15, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.r_[rng.normal(0, 1, (n_major, 3)), rng.normal(1.5, 1, (n_minor, 3))]
+    return X, np.r_[[0] * n_major, [1] * n_minor]
+
+
+def _run(store=None, **kw):
+    kw.setdefault("cv", 3)
+    return compare_on_datasets({"toy": _table()}, ["none", "ros"], ["lr"], scoring=["gmean"], store=store,
+                               progress=False, **kw)
+
+
+def test_a_store_whose_first_write_was_cut_short_is_resumed(tmp_path):
+    store = tmp_path / "runs.jsonl"
+    first = _run(store)
+    store.write_bytes(store.read_bytes()[:60])  # killed in the middle of the very first write
+    with pytest.warns(RuntimeWarning, match=r"runs.jsonl:1 is not JSON \(a write cut short\?\); skipped"):
+        again = _run(store)
+    assert again.drop(columns="value").equals(first.drop(columns="value"))
+    assert len(read_store(store)) == 6
+
+
+@pytest.mark.parametrize("line", [
+    "[" * 100_000 + "]" * 100_000,  # nested deeper than Python parses
+    '{"key": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    b'{"key": "\xff\xfe"}'.decode("latin-1"),  # not UTF-8
+    '{"key": ["a list"], "status": "ok"}',  # a key that is no key
+], ids=["deep", "deep-key", "not-utf8", "list-key"])
+def test_a_line_that_is_not_a_record_is_skipped_with_a_warning(tmp_path, line):
+    store = tmp_path / "runs.jsonl"
+    first = _run(store)
+    lines = store.read_bytes().splitlines()
+    store.write_bytes(b"\n".join([lines[0], line.encode("latin-1"), *lines[1:]]) + b"\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = _run(store, compute=False)
+    assert again.drop(columns="value").equals(first.drop(columns="value"))
+    assert len(caught) <= 1 and all("runs.jsonl:2 is not JSON" in str(w.message) for w in caught)
+    assert prune_store(store) == (len(lines) + 1, 0)  # kept as it is, not a cell of another version
+
+
+@pytest.mark.parametrize("change", [
+    lambda rec: rec.pop("status"),
+    lambda rec: rec.update(metrics="not an object"),
+    lambda rec: rec.update(metrics={"gmean": "0.9"}),
+    lambda rec: rec.update(status="error", metrics=None),  # a failure without its message
+], ids=["no-status", "metrics-text", "metric-text", "error-without-message"])
+def test_a_cell_record_without_status_metrics_or_error_is_recomputed_with_a_warning(tmp_path, change):
+    store = tmp_path / "runs.jsonl"
+    first = _run(store)
+    lines = store.read_text().splitlines()
+    rec = json.loads(lines[0])
+    change(rec)
+    store.write_text("\n".join([json.dumps(rec), *lines[1:]]) + "\n")  # the first cell tampered with
+    with pytest.warns(RuntimeWarning, match="1 record.* name an engine cell but lack its status, metrics"):
+        again = _run(store)
+    assert again.drop(columns="value").equals(first.drop(columns="value"))
+    np.testing.assert_allclose(again.value[again.metric == "gmean"], first.value[first.metric == "gmean"])
+    assert len(store.read_text().splitlines()) == len(lines) + 1  # the cell computed again, and stored
