@@ -71,3 +71,23 @@ def test_a_cell_record_without_status_metrics_or_error_is_recomputed_with_a_warn
     assert again.drop(columns="value").equals(first.drop(columns="value"))
     np.testing.assert_allclose(again.value[again.metric == "gmean"], first.value[first.metric == "gmean"])
     assert len(store.read_text().splitlines()) == len(lines) + 1  # the cell computed again, and stored
+
+
+@pytest.mark.parametrize(("kw", "error", "match"), [
+    ({"cv": 0}, ValueError, r"cv must be at least 2 folds .*; got 0\."),  # was a ZeroDivisionError
+    ({"cv": 1}, ValueError, r"cv must be at least 2 folds .*; got 1\."),
+    ({"cv": True}, TypeError, r"cv must be a number of folds .*; got True\."),  # was taken for cv=1
+    ({"cv": 3.0}, TypeError, r"cv must be a number of folds .*; got 3\.0\."),  # was an AttributeError
+    ({"folds": [5]}, ValueError, r"folds \[5\] are not fold indices of cv, whose 5 folds are numbered 0 to 4"),
+    ({"scoring": []}, ValueError, "scoring is empty"),  # was a table of fit times only
+], ids=["cv0", "cv1", "cv-bool", "cv-float", "fold-out-of-range", "no-metric"])
+def test_bad_folds_and_metrics_are_refused_before_any_work(tmp_path, kw, error, match):
+    store = tmp_path / "runs.jsonl"
+    kw = {"scoring": ["gmean"], **kw}
+    with pytest.raises(error, match=match):
+        compare_on_datasets({"toy": _table()}, ["none"], ["lr"], store=store, progress=False, **kw)
+    assert not store.exists()
+
+
+def test_a_numpy_int_is_a_number_of_folds():
+    assert _run(cv=np.int64(2)).fold.nunique() == 2

@@ -245,6 +245,9 @@ def compare_on_datasets(
         X, y, _ = check_table(X, y, name)
         classes, counts = np.unique(y, return_counts=True)
         splits = make_splits(cv, X, y, random_state, samplers)
+        if folds is not None and not folds <= set(range(len(splits))):
+            raise ValueError(f"folds {sorted(folds - set(range(len(splits))))} are not fold indices of cv, whose "
+                             f"{len(splits)} folds are numbered 0 to {len(splits) - 1} (dataset {name!r}).")
         shared = _Shared(X, y, models, scoring, classes, classes[np.argmin(counts)], preprocessor, random_state,
                          {}, "warn")
         data_id = {"name": name, "data": _digest(X, y)}
