@@ -91,3 +91,19 @@ def test_bad_folds_and_metrics_are_refused_before_any_work(tmp_path, kw, error, 
 
 def test_a_numpy_int_is_a_number_of_folds():
     assert _run(cv=np.int64(2)).fold.nunique() == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--random-state", "-1"], "error: --random-state must be a seed from 0 to 2**32 - 1; got -1."),  # was numpy's
+    (["--cv", "40"], "error: --cv 40 needs at least 40 rows of every class (one in each fold); the class 1 of "
+                     "dataset breast_cancer_30 has 30. Lower --cv to 30 or less"),  # was 'cv=40 ... Lower cv to 30'
+])
+def test_the_datasets_mode_names_its_options_in_its_errors(tmp_path, capsys, args, message):
+    from minority_gen.cli import main
+
+    out = tmp_path / "report"
+    assert main(["evaluate", "--datasets", "breast_cancer_30", "--samplers", "none", "--classifiers", "lr",
+                 "--out", str(out), "--quiet", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not out.exists()

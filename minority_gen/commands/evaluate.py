@@ -42,6 +42,7 @@ from ..evaluation import (
     write_report,
 )
 from ..evaluation.datasets import COLLECTIONS
+from ..evaluation.folds import fold_problem
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
 from ..evaluation.report import rank_section
@@ -188,6 +189,12 @@ def _check_mode(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_mode(args)
+    if not 0 <= args.random_state < 2**32:  # numpy's own message would not name the option
+        raise CommandError(f"--random-state must be a seed from 0 to 2**32 - 1; got {args.random_state}.")
+    if args.cv < 2:
+        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
+    if args.jobs == 0:
+        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     if args.datasets is not None:
         return run_datasets(args)
     started = time.perf_counter()
@@ -201,13 +208,9 @@ def run(args: argparse.Namespace) -> int:
                          f"and {args.csv} has text, True/False or missing cells; use smotenc instead (SMOTENC on "
                          "the table as it is), or encode and impute the CSV first.")
     classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
-    if args.cv < 2:
-        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
     check_folds(y, args.cv, args.csv, {m: make_oversampler(m) for m in methods})
     if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
-    if args.jobs == 0:
-        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device,
                   **parse_params(args.param, GANOversampler, owned=_OWNED)}
     sampler = GANOversampler(**gan_params)
@@ -335,10 +338,6 @@ def run_datasets(args: argparse.Namespace) -> int:
     control = _control(args.control, specs)
     classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS_DATASETS, list(CLASSIFIERS), "--classifiers")
     metric = args.metric or "gmean"
-    if args.cv < 2:
-        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
-    if args.jobs == 0:
-        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     if args.store is not None and args.store.resolve().is_relative_to(args.out.resolve()):
         raise CommandError(f"--store {args.store} is inside --out {args.out}, which is rewritten as a whole; "
                            "keep the store outside the report folder.")
@@ -350,8 +349,11 @@ def run_datasets(args: argparse.Namespace) -> int:
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.store] if args.store is not None else [])
     report_folder(outputs, args.out)
     tables = {name: _load(name, args.data_home) for name in names}  # every table found before any training
+    samplers = {spec: parse_sampler(spec, args.random_state) for spec in specs}
     for name, (X, y) in tables.items():
         print(f"{name}: {X.shape[0]} rows, {X.shape[1]} features, {int(y.sum())} minority")
+        if (problem := fold_problem(y, args.cv, samplers, option="--cv ", data=f"dataset {name}")) is not None:
+            raise CommandError(problem)  # before any training, in the command line's words
 
     before = {r["key"] for r in read_store(args.store)} if args.store is not None else set()
     with warnings.catch_warnings(record=True) as caught:
