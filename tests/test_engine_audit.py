@@ -107,3 +107,13 @@ def test_the_datasets_mode_names_its_options_in_its_errors(tmp_path, capsys, arg
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_finished_cells_are_synced_to_disk_as_the_store_module_says(tmp_path, monkeypatch):
+    import os
+
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    _run(tmp_path / "runs.jsonl")
+    assert len(synced) == 2 * 3  # one per (sampler, fold) task, after its records are written

@@ -373,6 +373,7 @@ def prune_store(path, version: str | None = None, keep: tuple[str, ...] = ()) ->
 
 
 def append_records(path: Path, records: list[dict]) -> None:
+    """Append ``records`` to a JSON-lines file, one line each, in one write, flushed and synced (``os.fsync``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as fh:
         if fh.tell() > 0:  # a previous write cut short leaves no newline: start on a fresh line
@@ -382,6 +383,7 @@ def append_records(path: Path, records: list[dict]) -> None:
                     fh.write(b"\n")
         fh.write("".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode())
         fh.flush()
+        os.fsync(fh.fileno())  # what the module promises: a finished cell survives a crash of the machine too
 
 
 # --------------------------------------------------------------------------- inputs
