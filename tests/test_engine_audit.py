@@ -117,3 +117,33 @@ def test_finished_cells_are_synced_to_disk_as_the_store_module_says(tmp_path, mo
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
     _run(tmp_path / "runs.jsonl")
     assert len(synced) == 2 * 3  # one per (sampler, fold) task, after its records are written
+
+
+def test_a_name_that_stood_for_another_metric_is_recomputed_not_read_back(tmp_path):
+    from sklearn.metrics import get_scorer
+
+    store, table = tmp_path / "runs.jsonl", {"toy": _table()}
+
+    def run(scoring):
+        res = compare_on_datasets(table, ["none"], ["lr"], cv=3, scoring=scoring, store=store, progress=False)
+        return res[res.metric == "score"].value.to_numpy()
+
+    def fresh(scoring):
+        res = compare_on_datasets(table, ["none"], ["lr"], cv=3, scoring=scoring, progress=False)
+        return res[res.metric == "score"].value.to_numpy()
+
+    for scoring in [{"score": "balanced_accuracy"}, {"score": "roc_auc"}, {"score": get_scorer("f1")},
+                    {"score": get_scorer("recall")}, {"score": "roc_auc"}]:
+        np.testing.assert_array_equal(run(scoring), fresh(scoring))  # was balanced accuracy, read back each time
+    assert len(store.read_text().splitlines()) == 5 * 3  # each request computed (a cell keeps its last metrics)
+    lines = store.read_text().splitlines()
+    old = [json.loads(line) for line in lines]
+    for rec in old:
+        rec.pop("scoring")  # cells stored before cells said what their metrics are
+    store.write_text("".join(json.dumps(rec) + "\n" for rec in old))
+    np.testing.assert_array_equal(run({"score": "roc_auc"}), fresh({"score": "roc_auc"}))
+    assert len(store.read_text().splitlines()) == 6 * 3  # under another name than its own: computed again
+    run(["gmean"])
+    n = len(store.read_text().splitlines())
+    run(["gmean"])  # under its own name an older cell's metric is what it says
+    assert len(store.read_text().splitlines()) == n

@@ -35,6 +35,7 @@ average when its fold started. One process should write a store at a time.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -50,7 +51,7 @@ from ..parallel import check_n_jobs, run_unordered
 from .datasets import load_dataset
 from .downstream import _check_classifiers, _Shared, check_table, fit_and_score, make_splits
 from .samplers import NONE, make_classifier, parse_sampler, sampler_spec
-from .scoring import _check_scoring
+from .scoring import DEFAULT_SCORING, _check_scoring
 from .store import (
     _digest,
     _key,
@@ -110,9 +111,23 @@ def _datasets(datasets, data_home) -> dict:
     return out
 
 
-def _has_metrics(rec: dict, scoring: dict) -> bool:
-    got = rec.get("metrics", {})
+def _scoring_ids(scoring) -> tuple[dict, dict]:
+    """``scoring`` as a dict name → spec, and what each metric is, stored with a cell and compared when it is read
+    back (a name can stand for another metric in another request): a metric name as given, a function's qualified
+    name, another callable's ``repr`` (a scikit-learn scorer's names its metric and options)."""
+    scoring = DEFAULT_SCORING if scoring is None else [scoring] if isinstance(scoring, str) else scoring
+    scoring = dict(scoring) if isinstance(scoring, Mapping) else {s: s for s in scoring}
+    return scoring, {str(name): spec if isinstance(spec, str) else canonical(spec) if inspect.isfunction(spec)
+                     else repr(spec) for name, spec in scoring.items()}
+
+
+def _has_metrics(rec: dict, scoring: dict, ids: dict) -> bool:
+    got, said = rec.get("metrics", {}), rec.get("scoring")
     for name, spec in scoring.items():
+        # a cell stored before cells said what their metrics are: a metric under its own name only
+        was = said.get(str(name)) if isinstance(said, dict) else (name if ids[str(name)] == name else None)
+        if was != ids[str(name)]:
+            return False
         if spec == "recall":
             if not any(m.startswith("recall[") for m in got):
                 return False
@@ -171,7 +186,8 @@ def compare_on_datasets(
         (:mod:`minority_gen.evaluation.folds`).
     scoring : list, dict or None
         As in :func:`~minority_gen.evaluation.compare_oversamplers`. A stored
-        cell lacking a requested metric is recomputed.
+        cell lacking a requested metric, or holding another metric under its
+        name (``{"score": "roc_auc"}`` after ``{"score": "gmean"}``), is recomputed.
     store : path, default=None
         The JSON-lines file cells are appended to and read back from.
         ``None``: nothing is kept. A file that is not a store (a folder,
@@ -226,11 +242,12 @@ def compare_on_datasets(
                 for label, spec in _named(oversamplers, "oversampler").items()}
     models = {label: make_classifier(clf, random_state) if isinstance(clf, str) else clf
               for label, clf in _named(classifiers, "classifier").items()}
+    scoring, metric_ids = _scoring_ids(scoring)
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)
     store = None if store is None else check_store(store)
     done = {rec["key"]: rec for rec in read_store(store) if not malformed_cell(rec)} if store is not None else {}
-    stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine()}
+    stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine(), "scoring": metric_ids}
     pre_id = canonical(preprocessor)
     sampler_ids = {label: {"class": "none" if s is None else _qualname(type(s)),
                            "params": canonical(None if s is None else s.get_params(deep=False)),
@@ -265,7 +282,7 @@ def compare_on_datasets(
                     grid.append((name, label, clf, fold, key))
                     prev = done.get(key)
                     stale = prev is None or (prev["status"] != "ok" and retry_failed) or (
-                        prev["status"] == "ok" and not _has_metrics(prev, scoring))
+                        prev["status"] == "ok" and not _has_metrics(prev, scoring, metric_ids))
                     if stale:
                         missing.append(clf)
                 if missing and compute:
