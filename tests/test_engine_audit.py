@@ -147,3 +147,11 @@ def test_a_name_that_stood_for_another_metric_is_recomputed_not_read_back(tmp_pa
     n = len(store.read_text().splitlines())
     run(["gmean"])  # under its own name an older cell's metric is what it says
     assert len(store.read_text().splitlines()) == n
+
+
+def test_a_table_without_a_name_is_refused_with_the_fix():
+    X, y = _table()
+    for datasets in [(X, y), [(X, y)]]:  # was TypeError: unhashable type: 'numpy.ndarray'
+        with pytest.raises(TypeError, match=r"datasets must be a dict name → \(X, y\) or loader names .*"
+                                            r"Name each table: \{'mydata': \(X, y\)\}"):
+            compare_on_datasets(datasets, ["none"], ["lr"], progress=False)

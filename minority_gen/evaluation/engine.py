@@ -98,6 +98,10 @@ def _datasets(datasets, data_home) -> dict:
     if isinstance(datasets, str) or not isinstance(datasets, (Sequence, Mapping)):
         datasets = [datasets]
     if not isinstance(datasets, Mapping):
+        unnamed = [type(item).__name__ for item in datasets if not isinstance(item, str)]
+        if unnamed:  # e.g. (X, y) itself, or [(X, y)]: a table needs a name, the first part of its cells' keys
+            raise TypeError(f"datasets must be a dict name → (X, y) or loader names (str); got {unnamed[0]} items "
+                            f"in a {type(datasets).__name__}. Name each table: {{'mydata': (X, y)}}.")
         datasets = {name: name for name in datasets}
     out = {}
     for name, value in datasets.items():
