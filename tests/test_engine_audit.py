@@ -19,9 +19,8 @@ def _table(n_major=60, n_minor=15, seed=0):
 
 
 def _run(store=None, **kw):
-    kw.setdefault("cv", 3)
-    return compare_on_datasets({"toy": _table()}, ["none", "ros"], ["lr"], scoring=["gmean"], store=store,
-                               progress=False, **kw)
+    kw = {"cv": 3, "progress": False, **kw}
+    return compare_on_datasets({"toy": _table()}, ["none", "ros"], ["lr"], scoring=["gmean"], store=store, **kw)
 
 
 def test_a_store_whose_first_write_was_cut_short_is_resumed(tmp_path):
@@ -155,3 +154,10 @@ def test_a_table_without_a_name_is_refused_with_the_fix():
         with pytest.raises(TypeError, match=r"datasets must be a dict name → \(X, y\) or loader names .*"
                                             r"Name each table: \{'mydata': \(X, y\)\}"):
             compare_on_datasets(datasets, ["none"], ["lr"], progress=False)
+
+
+def test_the_progress_bar_says_which_dataset_sampler_and_fold_finished(capsys):
+    _run(progress=True)
+    err = capsys.readouterr().err
+    assert "dataset × oversampler × fold" in err and "6/6" in err
+    assert "toy, ros, fold 3/3 done" in err  # was a bare count, whatever ran for hours

@@ -297,15 +297,20 @@ def compare_on_datasets(
     failures = []
     with tqdm(total=len(tasks), desc="dataset × oversampler × fold", disable=not progress or not tasks,
               dynamic_ncols=True) as bar:
-        for _, records in run_unordered(_task, tasks, n_jobs):
+        results = run_unordered(_task, tasks, n_jobs)
+        for index, records in results:
             if store is not None:
                 append_records(store, records)
             for rec in records:
                 done[rec["key"]] = rec
                 if rec["status"] != "ok":
                     failures.append(rec["error"])
+            _, label, _, fold, _, _, _, meta = tasks[index]  # what finished, as compare_oversamplers' bar says
+            n_splits = next(iter(meta["identities"].values()))["fold"]["n_splits"]
+            bar.set_postfix_str(f"{meta['dataset']}, {label}, fold {fold + 1}/{n_splits} done", refresh=False)
             bar.update(1)
             if failures and errors == "raise":
+                results.close()  # the tasks not started are cancelled
                 raise ValueError(failures[0] + (f" (stored in {store})" if store is not None else ""))
 
     rows = []
