@@ -161,3 +161,15 @@ def test_the_progress_bar_says_which_dataset_sampler_and_fold_finished(capsys):
     err = capsys.readouterr().err
     assert "dataset × oversampler × fold" in err and "6/6" in err
     assert "toy, ros, fold 3/3 done" in err  # was a bare count, whatever ran for hours
+
+
+def test_a_store_under_a_file_is_refused_as_bad_input(tmp_path, capsys):
+    from minority_gen.cli import main
+
+    (tmp_path / "notes.txt").write_text("a file\n")
+    store = tmp_path / "notes.txt" / "runs.jsonl"
+    with pytest.raises(ValueError, match="runs.jsonl cannot be a store: a part of its folder path is a file"):
+        _run(store)  # was NotADirectoryError
+    assert main(["evaluate", "--datasets", "breast_cancer_30", "--samplers", "none", "--store", str(store),
+                 "--out", str(tmp_path / "r"), "--quiet"]) == 2  # a usage error (was 1, a failure while running)
+    assert "a part of its folder path is a file" in capsys.readouterr().err

@@ -228,6 +228,8 @@ def _kind(path: Path) -> bool:
             raise ValueError(f"{path} is a symbolic link to a missing file ({os.readlink(path)}); a store is "
                              "never created through a link. Give the real path or another one.") from None
         return False
+    except NotADirectoryError:
+        raise ValueError(f"{path} cannot be a store: a part of its folder path is a file, not a folder.") from None
     if stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
     if not stat.S_ISREG(st.st_mode):
