@@ -173,3 +173,28 @@ def test_a_store_under_a_file_is_refused_as_bad_input(tmp_path, capsys):
     assert main(["evaluate", "--datasets", "breast_cancer_30", "--samplers", "none", "--store", str(store),
                  "--out", str(tmp_path / "r"), "--quiet"]) == 2  # a usage error (was 1, a failure while running)
     assert "a part of its folder path is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("spec", "match"), [
+    ('rumi:{"n_iter": -1}', r"The 'n_iter' parameter of GANOversampler must be an int in the range \[1, inf\)"),
+    ('smote:{"k_neighbors": 0}', r"The 'k_neighbors' parameter of SMOTE must be an int in the range \[1, inf\)"),
+    ('ros:{"sampling_strategy": "bogus"}', "The 'sampling_strategy' parameter of RandomOverSampler must be"),
+])
+def test_a_value_a_sampler_refuses_is_refused_with_its_spec_before_any_fit(tmp_path, spec, match):
+    from minority_gen.evaluation import parse_sampler
+
+    with pytest.raises(ValueError, match="sampler spec .*: " + match):
+        parse_sampler(spec)
+    store = tmp_path / "runs.jsonl"
+    with pytest.raises(ValueError, match=match):  # was a failure stored for every fold of every dataset
+        compare_on_datasets({"toy": _table()}, ["none", spec], ["lr"], scoring=["gmean"], store=store, progress=False)
+    assert not store.exists()
+
+
+def test_split_specs_ends_a_json_string_after_an_escaped_backslash():
+    from minority_gen.evaluation import parse_sampler, split_specs
+
+    text = r'rumi:{"device": "a\\", "n_iter": 2}, smote, ros:{"sampling_strategy": "a\"b,c"}'
+    assert split_specs(text) == [r'rumi:{"device": "a\\", "n_iter": 2}', "smote",
+                                 r'ros:{"sampling_strategy": "a\"b,c"}']  # was one spec up to the end
+    assert parse_sampler(split_specs(text)[0]).device == "a\\"
