@@ -198,3 +198,31 @@ def test_split_specs_ends_a_json_string_after_an_escaped_backslash():
     assert split_specs(text) == [r'rumi:{"device": "a\\", "n_iter": 2}', "smote",
                                  r'ros:{"sampling_strategy": "a\"b,c"}']  # was one spec up to the end
     assert parse_sampler(split_specs(text)[0]).device == "a\\"
+
+
+class _Failing:
+    """A sampler that always fails."""
+
+    def fit_resample(self, X, y):
+        raise RuntimeError("boom")
+
+    def get_params(self, deep=True):
+        return {}
+
+
+def test_errors_raise_raises_again_for_a_failure_read_back_from_the_store(tmp_path):
+    store = tmp_path / "runs.jsonl"
+    table = {"toy": _table()}
+
+    def run(**kw):
+        return compare_on_datasets(table, {"bad": _Failing()}, ["lr"], cv=3, scoring=["gmean"], store=store,
+                                   progress=False, **kw)
+
+    for _ in range(3):  # each run computes one more fold, stores its failure and raises
+        with pytest.raises(ValueError, match=r"oversampler 'bad' failed on fold \d: RuntimeError: boom"):
+            run(errors="raise")
+    with pytest.raises(ValueError, match=r"failed on fold \d: RuntimeError: boom \(stored in .*runs.jsonl; "
+                                         "retry_failed=True computes it again\\)"):
+        run(errors="raise")  # was a table of error rows and a warning: the same call, another outcome
+    with pytest.warns(RuntimeWarning, match="3 cell"):
+        assert (run().metric == "error").sum() == 3  # errors="record" shows them

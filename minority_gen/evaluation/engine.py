@@ -203,7 +203,8 @@ def compare_on_datasets(
     errors : {"record", "raise"}, default="record"
         A failing sampler or classifier is stored with its message and
         shown in the result (``metric == "error"``, message in ``error``);
-        ``"raise"`` stores it, then raises ``ValueError``.
+        ``"raise"`` stores it, then raises ``ValueError``, as it does for a
+        failure read back from the store (unless ``retry_failed``).
     random_state : int or None, default=0
         Seeds the folds and the samplers and classifiers made from names.
     preprocessor : "standard", transformer or None, default="standard"
@@ -324,6 +325,9 @@ def compare_on_datasets(
         else:
             failed += 1
             rows.append((name, label, clf, fold, "error", math.nan, rec["error"], key))
+    if failed and errors == "raise":  # a failure read back from the store, as the run that stored it raised
+        first = next(r[6] for r in rows if r[4] == "error")
+        raise ValueError(f"{first} (stored in {store}; retry_failed=True computes it again)")
     if failed:
         warnings.warn(f"{failed} cell(s) failed (rows with metric 'error'; messages in column 'error'"
                       + (f", kept in {store}" if store is not None else "") + ").", RuntimeWarning, stacklevel=2)
