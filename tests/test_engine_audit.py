@@ -226,3 +226,19 @@ def test_errors_raise_raises_again_for_a_failure_read_back_from_the_store(tmp_pa
         run(errors="raise")  # was a table of error rows and a warning: the same call, another outcome
     with pytest.warns(RuntimeWarning, match="3 cell"):
         assert (run().metric == "error").sum() == 3  # errors="record" shows them
+
+
+def test_a_line_longer_than_any_record_is_skipped_unparsed(tmp_path, monkeypatch):
+    from minority_gen.evaluation import store as store_module
+
+    store = tmp_path / "runs.jsonl"
+    first = _run(store)
+    monkeypatch.setattr(store_module, "MAX_LINE_BYTES", 4096, raising=False)
+    parsed = []
+    real = json.loads
+    monkeypatch.setattr(store_module.json, "loads", lambda text, **kw: (parsed.append(len(text)), real(text))[1])
+    with open(store, "a") as fh:
+        fh.write("[" + "0," * 10_000 + "0]\n")  # valid JSON, of a size that would fill the memory if larger
+    with pytest.warns(RuntimeWarning, match=r"runs.jsonl:7 holds 20003 bytes, more than a record \(4096\); skipped"):
+        again = _run(store, compute=False)
+    assert again.drop(columns="value").equals(first.drop(columns="value")) and max(parsed) < 4096

@@ -213,6 +213,9 @@ _CELL = {"dataset", "fold", "classifier", "oversampler"}
 #: rather than read into memory.
 MAX_STORE_BYTES = 2 << 30
 
+#: The longest line read as a record (bytes); an engine cell takes a few KiB.
+MAX_LINE_BYTES = 16 << 20
+
 #: How many unreadable lines of a store are named one warning each (the rest are counted in one more).
 WARNED_LINES = 5
 
@@ -294,6 +297,10 @@ def read_records(path, stacklevel: int = 2) -> list:
         data = f.read(MAX_STORE_BYTES + 1)
     for n, line in enumerate(data.splitlines(), 1):
         if not line.strip():
+            continue
+        if len(line) > MAX_LINE_BYTES:  # not parsed: a long enough JSON list would fill the memory
+            warnings.warn(f"{path}:{n} holds {len(line)} bytes, more than a record ({MAX_LINE_BYTES}); skipped.",
+                          RuntimeWarning, stacklevel=stacklevel)
             continue
         try:
             records.append(json.loads(line.decode("utf-8")))
