@@ -242,3 +242,30 @@ def test_a_line_longer_than_any_record_is_skipped_unparsed(tmp_path, monkeypatch
     with pytest.warns(RuntimeWarning, match=r"runs.jsonl:7 holds 20003 bytes, more than a record \(4096\); skipped"):
         again = _run(store, compute=False)
     assert again.drop(columns="value").equals(first.drop(columns="value")) and max(parsed) < 4096
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--samplers", ""], "error: --samplers is empty; give sampler specs, e.g. none ros smote rumi."),  # IndexError
+    (["--samplers", ","], "error: --samplers is empty"),
+    (["--samplers", "none", "--classifiers", ""], "error: --classifiers is empty; give comma-separated names"),
+    (["--samplers", "none", "--classifiers", "lr,lr"], "error: --classifiers names one of them twice: 'lr,lr'."),
+])
+def test_empty_sampler_and_classifier_lists_are_refused(tmp_path, capsys, args, message):
+    from minority_gen.cli import main
+
+    out = tmp_path / "report"
+    assert main(["evaluate", "--datasets", "breast_cancer_30", "--out", str(out), "--quiet", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not out.exists()  # --classifiers '' ran the default classifiers
+
+
+def test_the_csv_mode_refuses_an_empty_classifier_list(tmp_path, capsys):
+    from minority_gen.cli import main
+
+    from .cli_helpers import write_table_csv
+
+    csv = write_table_csv(tmp_path)
+    assert main(["evaluate", str(csv), "--target", "label", "--methods", "none", "--classifiers", "",
+                 "--out", str(tmp_path / "r"), "--quiet", "--no-quality"]) == 2
+    assert "--classifiers is empty" in capsys.readouterr().err

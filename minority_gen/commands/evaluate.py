@@ -135,8 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="metric of the per-dataset table, the ranks and the tests (default gmean)")
 
 
-def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
+def _split_names(text: str | None, allowed: list[str], option: str, default: str = "") -> list[str]:
+    names = [n.strip() for n in (default if text is None else text).split(",") if n.strip()]
     if not names:
         raise ValueError(f"{option} is empty; give comma-separated names from: {', '.join(allowed)}.")
     for n in names:
@@ -145,16 +145,15 @@ def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"{option}: unknown name {n!r}.{hint} Available: {', '.join(allowed)}.")
     if len(set(names)) != len(names):
-        raise ValueError(f"{option} names a method twice: {text!r}.")
+        raise ValueError(f"{option} names one of them twice: {text!r}.")
     return names
 
 
 def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
     """Read a CSV and split it into features and the target; say whether the features are a mixed table.
 
-    Numeric tables are compared as numbers (standardised before the
-    sampler); tables with text, True/False or missing cells as mixed tables
-    (resampled as they are, encoded for the classifiers afterwards, see
+    Numeric tables are compared as numbers (standardised before the sampler); tables with text, True/False or
+    missing cells as mixed tables (resampled as they are, encoded for the classifiers afterwards, see
     :func:`minority_gen.evaluation.compare_oversamplers`).
     """
     X, y = read_csv_table(path, target)
@@ -207,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--methods: {', '.join(numeric_only)} need all-numeric features without missing cells, "
                          f"and {args.csv} has text, True/False or missing cells; use smotenc instead (SMOTENC on "
                          "the table as it is), or encode and impute the CSV first.")
-    classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
+    classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers", DEFAULT_CLASSIFIERS)
     check_folds(y, args.cv, args.csv, {m: make_oversampler(m) for m in methods})
     if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
@@ -311,8 +310,9 @@ def _sampler_specs(given: list[str] | None, random_state: int) -> list[str]:
             parse_sampler(spec, random_state)  # refuses an unknown name or parameter, listing the known ones
         except (ValueError, TypeError) as exc:
             raise CommandError(f"--samplers: {' '.join(str(exc).split())}") from None
-    if len(set(specs)) != len(specs):
-        raise CommandError(f"--samplers names a sampler twice: {' '.join(specs)}.")
+    if len(set(specs)) != len(specs) or not specs:
+        raise CommandError(f"--samplers names a sampler twice: {' '.join(specs)}." if specs else
+                           f"--samplers is empty; give sampler specs, e.g. {' '.join(DEFAULT_SAMPLERS)}.")
     return specs
 
 
@@ -336,7 +336,7 @@ def run_datasets(args: argparse.Namespace) -> int:
     names = _dataset_names(args.datasets)
     specs = _sampler_specs(args.samplers, args.random_state)
     control = _control(args.control, specs)
-    classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS_DATASETS, list(CLASSIFIERS), "--classifiers")
+    classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers", DEFAULT_CLASSIFIERS_DATASETS)
     metric = args.metric or "gmean"
     if args.store is not None and args.store.resolve().is_relative_to(args.out.resolve()):
         raise CommandError(f"--store {args.store} is inside --out {args.out}, which is rewritten as a whole; "
