@@ -269,3 +269,13 @@ def test_the_csv_mode_refuses_an_empty_classifier_list(tmp_path, capsys):
     assert main(["evaluate", str(csv), "--target", "label", "--methods", "none", "--classifiers", "",
                  "--out", str(tmp_path / "r"), "--quiet", "--no-quality"]) == 2
     assert "--classifiers is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 1.5, -0.1, float("nan"), "0.05"])
+def test_a_significance_level_outside_0_1_is_refused(alpha):
+    from minority_gen.evaluation import holm_test, nemenyi_cd
+
+    with pytest.raises(ValueError, match="alpha must be a significance level between 0 and 1"):
+        nemenyi_cd(4, 10, alpha)  # was inf, 0.0 or NaN, drawn as such in a CD diagram
+    with pytest.raises(ValueError, match="alpha must be a significance level between 0 and 1"):
+        holm_test([[1, 2, 3], [2, 1, 3]], 0, alpha=alpha)  # was no rejection (or all), without a word
