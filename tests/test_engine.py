@@ -236,7 +236,7 @@ def test_a_parameter_added_at_a_default_that_keeps_the_rows_keeps_the_gan_cells(
     store.write_text("".join(f"{line}\n" for line in older))
     res = _run(store, {"gan": gan}, {"tree": TREE})
     assert len(store.read_text().splitlines()) == 3 and res.value.notna().all()  # read back, nothing computed
-    _run(store, {"gan": gan[:-1] + ', "diffaugment": false}'}, {"tree": TREE})
+    _run(store, {"gan": gan[:-1] + ', "diffaugment": null}'}, {"tree": TREE})
     assert len(store.read_text().splitlines()) == 6  # not the default: computed
 
 

@@ -42,6 +42,7 @@ from ..evaluation import (
     write_report,
 )
 from ..evaluation.datasets import COLLECTIONS
+from ..evaluation.folds import fold_problem
 from ..evaluation.mixed import mixed_preprocessor
 from ..evaluation.quality import oversampler_quality
 from ..evaluation.report import rank_section
@@ -134,8 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="metric of the per-dataset table, the ranks and the tests (default gmean)")
 
 
-def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
+def _split_names(text: str | None, allowed: list[str], option: str, default: str = "") -> list[str]:
+    names = [n.strip() for n in (default if text is None else text).split(",") if n.strip()]
     if not names:
         raise ValueError(f"{option} is empty; give comma-separated names from: {', '.join(allowed)}.")
     for n in names:
@@ -144,16 +145,15 @@ def _split_names(text: str, allowed: list[str], option: str) -> list[str]:
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"{option}: unknown name {n!r}.{hint} Available: {', '.join(allowed)}.")
     if len(set(names)) != len(names):
-        raise ValueError(f"{option} names a method twice: {text!r}.")
+        raise ValueError(f"{option} names one of them twice: {text!r}.")
     return names
 
 
 def load_table(path: Path, target: str) -> tuple[pd.DataFrame, pd.Series, bool]:
     """Read a CSV and split it into features and the target; say whether the features are a mixed table.
 
-    Numeric tables are compared as numbers (standardised before the
-    sampler); tables with text, True/False or missing cells as mixed tables
-    (resampled as they are, encoded for the classifiers afterwards, see
+    Numeric tables are compared as numbers (standardised before the sampler); tables with text, True/False or
+    missing cells as mixed tables (resampled as they are, encoded for the classifiers afterwards, see
     :func:`minority_gen.evaluation.compare_oversamplers`).
     """
     X, y = read_csv_table(path, target)
@@ -188,6 +188,12 @@ def _check_mode(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_mode(args)
+    if not 0 <= args.random_state < 2**32:  # numpy's own message would not name the option
+        raise CommandError(f"--random-state must be a seed from 0 to 2**32 - 1; got {args.random_state}.")
+    if args.cv < 2:
+        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
+    if args.jobs == 0:
+        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     if args.datasets is not None:
         return run_datasets(args)
     started = time.perf_counter()
@@ -200,14 +206,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--methods: {', '.join(numeric_only)} need all-numeric features without missing cells, "
                          f"and {args.csv} has text, True/False or missing cells; use smotenc instead (SMOTENC on "
                          "the table as it is), or encode and impute the CSV first.")
-    classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS, list(CLASSIFIERS), "--classifiers")
-    if args.cv < 2:
-        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
+    classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers", DEFAULT_CLASSIFIERS)
     check_folds(y, args.cv, args.csv, {m: make_oversampler(m) for m in methods})
     if args.n_iter != "auto" and args.n_iter < 1:
         raise ValueError(f"--n-iter must be a positive integer; got {args.n_iter}.")
-    if args.jobs == 0:
-        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     gan_params = {"n_iter": args.n_iter, "batch_size": args.batch_size, "device": args.device,
                   **parse_params(args.param, GANOversampler, owned=_OWNED)}
     sampler = GANOversampler(**gan_params)
@@ -308,8 +310,9 @@ def _sampler_specs(given: list[str] | None, random_state: int) -> list[str]:
             parse_sampler(spec, random_state)  # refuses an unknown name or parameter, listing the known ones
         except (ValueError, TypeError) as exc:
             raise CommandError(f"--samplers: {' '.join(str(exc).split())}") from None
-    if len(set(specs)) != len(specs):
-        raise CommandError(f"--samplers names a sampler twice: {' '.join(specs)}.")
+    if len(set(specs)) != len(specs) or not specs:
+        raise CommandError(f"--samplers names a sampler twice: {' '.join(specs)}." if specs else
+                           f"--samplers is empty; give sampler specs, e.g. {' '.join(DEFAULT_SAMPLERS)}.")
     return specs
 
 
@@ -333,12 +336,8 @@ def run_datasets(args: argparse.Namespace) -> int:
     names = _dataset_names(args.datasets)
     specs = _sampler_specs(args.samplers, args.random_state)
     control = _control(args.control, specs)
-    classifiers = _split_names(args.classifiers or DEFAULT_CLASSIFIERS_DATASETS, list(CLASSIFIERS), "--classifiers")
+    classifiers = _split_names(args.classifiers, list(CLASSIFIERS), "--classifiers", DEFAULT_CLASSIFIERS_DATASETS)
     metric = args.metric or "gmean"
-    if args.cv < 2:
-        raise ValueError(f"--cv must be at least 2; got {args.cv}.")
-    if args.jobs == 0:
-        raise ValueError("--jobs must be a positive number of workers, or -1 for all CPUs; got 0.")
     if args.store is not None and args.store.resolve().is_relative_to(args.out.resolve()):
         raise CommandError(f"--store {args.store} is inside --out {args.out}, which is rewritten as a whole; "
                            "keep the store outside the report folder.")
@@ -350,8 +349,11 @@ def run_datasets(args: argparse.Namespace) -> int:
     outputs = Outputs(overwrite=args.overwrite, inputs=[args.store] if args.store is not None else [])
     report_folder(outputs, args.out)
     tables = {name: _load(name, args.data_home) for name in names}  # every table found before any training
+    samplers = {spec: parse_sampler(spec, args.random_state) for spec in specs}
     for name, (X, y) in tables.items():
         print(f"{name}: {X.shape[0]} rows, {X.shape[1]} features, {int(y.sum())} minority")
+        if (problem := fold_problem(y, args.cv, samplers, option="--cv ", data=f"dataset {name}")) is not None:
+            raise CommandError(problem)  # before any training, in the command line's words
 
     before = {r["key"] for r in read_store(args.store)} if args.store is not None else set()
     with warnings.catch_warnings(record=True) as caught:

@@ -114,11 +114,17 @@ def make_splits(cv, X, y, random_state, samplers: Mapping | None = None) -> list
     before any work when a class is too small for them (:func:`~minority_gen.evaluation.folds.fold_problem`:
     ``samplers``: label → sampler object or ``None``, the ones compared, whose needs set the rows every
     training fold must hold of each class)."""
-    if isinstance(cv, int):
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 folds (or a splitter with a split method); got {cv}.")
+        cv = int(cv)
         problem = fold_problem(y, cv, samplers or {})
         if problem is not None:
             raise ValueError(problem)
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    elif not callable(getattr(cv, "split", None)):
+        raise TypeError(f"cv must be a number of folds (an int, at least 2) or a splitter with a split method "
+                        f"(StratifiedKFold, ...); got {cv!r}.")
     return list(cv.split(X, y))
 
 

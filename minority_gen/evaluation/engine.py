@@ -35,6 +35,7 @@ average when its fold started. One process should write a store at a time.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -50,7 +51,7 @@ from ..parallel import check_n_jobs, run_unordered
 from .datasets import load_dataset
 from .downstream import _check_classifiers, _Shared, check_table, fit_and_score, make_splits
 from .samplers import NONE, make_classifier, parse_sampler, sampler_spec
-from .scoring import _check_scoring
+from .scoring import DEFAULT_SCORING, _check_scoring
 from .store import (
     _digest,
     _key,
@@ -62,6 +63,7 @@ from .store import (
     code_versions,
     git_commit,
     machine,
+    malformed_cell,
     read_store,
 )
 
@@ -96,6 +98,10 @@ def _datasets(datasets, data_home) -> dict:
     if isinstance(datasets, str) or not isinstance(datasets, (Sequence, Mapping)):
         datasets = [datasets]
     if not isinstance(datasets, Mapping):
+        unnamed = [type(item).__name__ for item in datasets if not isinstance(item, str)]
+        if unnamed:  # e.g. (X, y) itself, or [(X, y)]: a table needs a name, the first part of its cells' keys
+            raise TypeError(f"datasets must be a dict name → (X, y) or loader names (str); got {unnamed[0]} items "
+                            f"in a {type(datasets).__name__}. Name each table: {{'mydata': (X, y)}}.")
         datasets = {name: name for name in datasets}
     out = {}
     for name, value in datasets.items():
@@ -109,9 +115,23 @@ def _datasets(datasets, data_home) -> dict:
     return out
 
 
-def _has_metrics(rec: dict, scoring: dict) -> bool:
-    got = rec.get("metrics", {})
+def _scoring_ids(scoring) -> tuple[dict, dict]:
+    """``scoring`` as a dict name → spec, and what each metric is, stored with a cell and compared when it is read
+    back (a name can stand for another metric in another request): a metric name as given, a function's qualified
+    name, another callable's ``repr`` (a scikit-learn scorer's names its metric and options)."""
+    scoring = DEFAULT_SCORING if scoring is None else [scoring] if isinstance(scoring, str) else scoring
+    scoring = dict(scoring) if isinstance(scoring, Mapping) else {s: s for s in scoring}
+    return scoring, {str(name): spec if isinstance(spec, str) else canonical(spec) if inspect.isfunction(spec)
+                     else repr(spec) for name, spec in scoring.items()}
+
+
+def _has_metrics(rec: dict, scoring: dict, ids: dict) -> bool:
+    got, said = rec.get("metrics", {}), rec.get("scoring")
     for name, spec in scoring.items():
+        # a cell stored before cells said what their metrics are: a metric under its own name only
+        was = said.get(str(name)) if isinstance(said, dict) else (name if ids[str(name)] == name else None)
+        if was != ids[str(name)]:
+            return False
         if spec == "recall":
             if not any(m.startswith("recall[") for m in got):
                 return False
@@ -170,7 +190,8 @@ def compare_on_datasets(
         (:mod:`minority_gen.evaluation.folds`).
     scoring : list, dict or None
         As in :func:`~minority_gen.evaluation.compare_oversamplers`. A stored
-        cell lacking a requested metric is recomputed.
+        cell lacking a requested metric, or holding another metric under its
+        name (``{"score": "roc_auc"}`` after ``{"score": "gmean"}``), is recomputed.
     store : path, default=None
         The JSON-lines file cells are appended to and read back from.
         ``None``: nothing is kept. A file that is not a store (a folder,
@@ -182,7 +203,8 @@ def compare_on_datasets(
     errors : {"record", "raise"}, default="record"
         A failing sampler or classifier is stored with its message and
         shown in the result (``metric == "error"``, message in ``error``);
-        ``"raise"`` stores it, then raises ``ValueError``.
+        ``"raise"`` stores it, then raises ``ValueError``, as it does for a
+        failure read back from the store (unless ``retry_failed``).
     random_state : int or None, default=0
         Seeds the folds and the samplers and classifiers made from names.
     preprocessor : "standard", transformer or None, default="standard"
@@ -225,11 +247,12 @@ def compare_on_datasets(
                 for label, spec in _named(oversamplers, "oversampler").items()}
     models = {label: make_classifier(clf, random_state) if isinstance(clf, str) else clf
               for label, clf in _named(classifiers, "classifier").items()}
+    scoring, metric_ids = _scoring_ids(scoring)
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)
     store = None if store is None else check_store(store)
-    done = {rec["key"]: rec for rec in read_store(store)} if store is not None else {}
-    stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine()}
+    done = {rec["key"]: rec for rec in read_store(store) if not malformed_cell(rec)} if store is not None else {}
+    stamp = {"minority_gen": __version__, "commit": git_commit(), "machine": machine(), "scoring": metric_ids}
     pre_id = canonical(preprocessor)
     sampler_ids = {label: {"class": "none" if s is None else _qualname(type(s)),
                            "params": canonical(None if s is None else s.get_params(deep=False)),
@@ -244,6 +267,9 @@ def compare_on_datasets(
         X, y, _ = check_table(X, y, name)
         classes, counts = np.unique(y, return_counts=True)
         splits = make_splits(cv, X, y, random_state, samplers)
+        if folds is not None and not folds <= set(range(len(splits))):
+            raise ValueError(f"folds {sorted(folds - set(range(len(splits))))} are not fold indices of cv, whose "
+                             f"{len(splits)} folds are numbered 0 to {len(splits) - 1} (dataset {name!r}).")
         shared = _Shared(X, y, models, scoring, classes, classes[np.argmin(counts)], preprocessor, random_state,
                          {}, "warn")
         data_id = {"name": name, "data": _digest(X, y)}
@@ -261,7 +287,7 @@ def compare_on_datasets(
                     grid.append((name, label, clf, fold, key))
                     prev = done.get(key)
                     stale = prev is None or (prev["status"] != "ok" and retry_failed) or (
-                        prev["status"] == "ok" and not _has_metrics(prev, scoring))
+                        prev["status"] == "ok" and not _has_metrics(prev, scoring, metric_ids))
                     if stale:
                         missing.append(clf)
                 if missing and compute:
@@ -272,15 +298,20 @@ def compare_on_datasets(
     failures = []
     with tqdm(total=len(tasks), desc="dataset × oversampler × fold", disable=not progress or not tasks,
               dynamic_ncols=True) as bar:
-        for _, records in run_unordered(_task, tasks, n_jobs):
+        results = run_unordered(_task, tasks, n_jobs)
+        for index, records in results:
             if store is not None:
                 append_records(store, records)
             for rec in records:
                 done[rec["key"]] = rec
                 if rec["status"] != "ok":
                     failures.append(rec["error"])
+            _, label, _, fold, _, _, _, meta = tasks[index]  # what finished, as compare_oversamplers' bar says
+            n_splits = next(iter(meta["identities"].values()))["fold"]["n_splits"]
+            bar.set_postfix_str(f"{meta['dataset']}, {label}, fold {fold + 1}/{n_splits} done", refresh=False)
             bar.update(1)
             if failures and errors == "raise":
+                results.close()  # the tasks not started are cancelled
                 raise ValueError(failures[0] + (f" (stored in {store})" if store is not None else ""))
 
     rows = []
@@ -294,6 +325,9 @@ def compare_on_datasets(
         else:
             failed += 1
             rows.append((name, label, clf, fold, "error", math.nan, rec["error"], key))
+    if failed and errors == "raise":  # a failure read back from the store, as the run that stored it raised
+        first = next(r[6] for r in rows if r[4] == "error")
+        raise ValueError(f"{first} (stored in {store}; retry_failed=True computes it again)")
     if failed:
         warnings.warn(f"{failed} cell(s) failed (rows with metric 'error'; messages in column 'error'"
                       + (f", kept in {store}" if store is not None else "") + ").", RuntimeWarning, stacklevel=2)

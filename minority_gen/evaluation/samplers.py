@@ -199,12 +199,8 @@ _PLAIN: dict[str, Callable[[int | None, dict], object]] = {
 }
 
 
-def _plain(name: str) -> Callable[[int | None], object]:
-    return lambda rs: _PLAIN[name](rs, {})
-
-
-def _balanced(name: str) -> Callable[[int | None], object]:
-    return lambda rs: _PLAIN[name](rs, {"class_weight": "balanced"})
+def _plain(name: str, **kw) -> Callable[[int | None], object]:
+    return lambda rs: _PLAIN[name](rs, kw)
 
 
 def _tuned(name: str) -> Callable[[int | None], object]:
@@ -214,7 +210,7 @@ def _tuned(name: str) -> Callable[[int | None], object]:
 
 CLASSIFIERS: dict[str, Callable[[int | None], object]] = {
     **{name: _plain(name) for name in _PLAIN},
-    **{f"{name}-balanced": _balanced(name) for name in ("lr", "rf", "hgb")},
+    **{f"{name}-balanced": _plain(name, class_weight="balanced") for name in ("lr", "rf", "hgb")},
     **{f"{name}-tuned": _tuned(name) for name in ("lr", "rf", "hgb")},
 }
 """Downstream classifiers by name. EVALUATION.md's protocol T: ``"logreg"`` (also ``"lr"``):
@@ -257,9 +253,11 @@ def split_specs(text: str) -> list[str]:
     >>> split_specs('none, rumi:{"anchor": null, "n_iter": 5},smote')
     ['none', 'rumi:{"anchor": null, "n_iter": 5}', 'smote']
     """
-    parts, depth, quote, start = [], 0, False, 0
+    parts, depth, quote, escaped, start = [], 0, False, False, 0
     for i, ch in enumerate(text):
-        if ch == '"' and (i == 0 or text[i - 1] != "\\"):
+        if escaped or (quote and ch == "\\"):  # a backslash in a JSON string escapes the next character
+            escaped = not escaped
+        elif ch == '"':
             quote = not quote
         elif not quote and ch in "{[":
             depth += 1
@@ -320,18 +318,22 @@ def parse_sampler(spec: str, random_state: int | None = 0):
         if unknown:
             raise ValueError(f"sampler spec {spec!r}: unknown GANOversampler parameter(s) {unknown} "
                              f"(the method is the name before ':'); accepted: {sorted(set(accepted) - {'method'})}.")
-        return GANOversampler(**{"method": name, "random_state": random_state, **params})
-    sampler = make_oversampler(name, random_state)  # refuses unknown names, listing the known ones
-    if params:
-        if sampler is None:
+        sampler = target = GANOversampler(**{"method": name, "random_state": random_state, **params})
+    else:
+        sampler = make_oversampler(name, random_state)  # refuses unknown names, listing the known ones
+        if params and sampler is None:
             raise ValueError(f"sampler spec {spec!r}: 'none' takes no parameters.")
-        target = _target(sampler)
-        accepted = target.get_params(deep=False)
+        target, accepted = _target(sampler), _target(sampler).get_params(deep=False) if params else {}
         unknown = sorted(set(params) - set(accepted))
         if unknown:
             raise ValueError(f"sampler spec {spec!r}: unknown {type(target).__name__} parameter(s) {unknown}; "
                              f"accepted: {sorted(accepted)}.")
-        target.set_params(**params)
+        target = target.set_params(**params) if params else target
+    try:  # a value the sampler refuses ('rumi:{"n_iter": -1}'), before any fit rather than in every fold
+        if hasattr(target, "_parameter_constraints"):  # scikit-learn's declared constraints, where there are some
+            target._validate_params()
+    except ValueError as exc:
+        raise ValueError(f"sampler spec {spec!r}: {exc}") from None
     return sampler
 
 

@@ -76,6 +76,9 @@ def _check_scoring(scoring) -> dict[str, str | Callable]:
         scoring = [scoring]
     if not isinstance(scoring, Mapping):
         scoring = {s: s for s in scoring}
+    if not scoring:
+        raise ValueError(f"scoring is empty; give metric names (built in: {', '.join(sorted(_BUILTIN))}; or "
+                         "scikit-learn scorer names), or None for the default ones.")
     out = {}
     for name, spec in scoring.items():
         if isinstance(spec, str) and spec not in _BUILTIN:

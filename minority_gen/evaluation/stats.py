@@ -48,6 +48,12 @@ def _table(scores) -> pd.DataFrame:
     return table.astype(float)
 
 
+def _check_alpha(alpha) -> float:
+    if not (isinstance(alpha, (int, float, np.number)) and 0.0 < alpha < 1.0):
+        raise ValueError(f"alpha must be a significance level between 0 and 1 (e.g. 0.05); got {alpha!r}.")
+    return float(alpha)
+
+
 def rank_matrix(scores, higher_is_better: bool = True) -> pd.DataFrame:
     """Each method's rank within each dataset (1 = best; ties share their average rank).
 
@@ -126,7 +132,7 @@ def nemenyi_q(k: int, alpha: float = 0.05) -> float:
     """
     if k < 2:
         raise ValueError(f"k must be at least 2 methods; got {k}.")
-    return float(stats.studentized_range.ppf(1.0 - alpha, k, np.inf) / np.sqrt(2.0))
+    return float(stats.studentized_range.ppf(1.0 - _check_alpha(alpha), k, np.inf) / np.sqrt(2.0))
 
 
 def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
@@ -161,7 +167,7 @@ def holm_test(scores, control, alpha: float = 0.05, higher_is_better: bool = Tru
         p-value is compared with), ``p_holm`` (Holm-adjusted p-value) and
         ``reject`` (significantly different from the control).
     """
-    ranks = mean_ranks(scores, higher_is_better)
+    alpha, ranks = _check_alpha(alpha), mean_ranks(scores, higher_is_better)
     if control not in ranks.index:
         raise ValueError(f"control {control!r} is not a method (column) of scores; methods: {list(ranks.index)}.")
     n, k = len(_table(scores)), len(ranks)

@@ -213,6 +213,12 @@ _CELL = {"dataset", "fold", "classifier", "oversampler"}
 #: rather than read into memory.
 MAX_STORE_BYTES = 2 << 30
 
+#: The longest line read as a record (bytes); an engine cell takes a few KiB.
+MAX_LINE_BYTES = 16 << 20
+
+#: How many unreadable lines of a store are named one warning each (the rest are counted in one more).
+WARNED_LINES = 5
+
 
 def _kind(path: Path) -> bool:
     """Whether a store file exists (``False`` when absent); ``ValueError`` for a folder, anything else but a
@@ -225,6 +231,8 @@ def _kind(path: Path) -> bool:
             raise ValueError(f"{path} is a symbolic link to a missing file ({os.readlink(path)}); a store is "
                              "never created through a link. Give the real path or another one.") from None
         return False
+    except NotADirectoryError:
+        raise ValueError(f"{path} cannot be a store: a part of its folder path is a file, not a folder.") from None
     if stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{path} is a folder; give the store's file, e.g. {path / 'runs.jsonl'}.")
     if not stat.S_ISREG(st.st_mode):
@@ -238,7 +246,8 @@ def _kind(path: Path) -> bool:
 
 def check_store(path) -> Path:
     """``path`` as a :class:`~pathlib.Path` if it can be a store: absent, empty, or a regular file whose first line
-    is a JSON object (a record), of at most :data:`MAX_STORE_BYTES`. Anything else (a folder, a CSV, someone else's
+    is a JSON object (a record) or the start of one (a first write cut short by a kill), of at most
+    :data:`MAX_STORE_BYTES`. Anything else (a folder, a CSV, someone else's
     file, a FIFO or a device) raises ``ValueError`` before any work, so that appending records never spoils a file
     that is not a store. Reads at most the first line's first MiB.
 
@@ -259,8 +268,8 @@ def check_store(path) -> Path:
             first = f.readline(1 << 20).strip()
         try:
             ok = not first or isinstance(json.loads(first), dict)
-        except ValueError:
-            ok = False
+        except (ValueError, RecursionError):
+            ok = first.startswith(b'{"')  # a record cut short by a kill during the first write (read_records skips it)
         if not ok:
             raise ValueError(f"{path} is not a JSON-lines store (its first line is not a JSON record); give a new "
                              "file or an earlier store: nothing was written to it.")
@@ -269,7 +278,8 @@ def check_store(path) -> Path:
 
 def read_records(path, stacklevel: int = 2) -> list:
     r"""Every record of a JSON-lines file, in file order; none when it does not exist. Blank lines are skipped,
-    and so, with a warning, are lines that are not JSON (a write cut short by a kill).
+    and so, with a warning, are lines that are not JSON (a write cut short by a kill), not UTF-8, or nested
+    deeper than Python parses: the first :data:`WARNED_LINES` by line number, the others counted in one more.
 
     >>> import tempfile, warnings
     >>> path = Path(tempfile.mkdtemp()) / "runs.jsonl"
@@ -282,32 +292,67 @@ def read_records(path, stacklevel: int = 2) -> list:
     path = Path(path)
     if not _kind(path):
         return []
-    records = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    records, bad = [], []
+    with open(path, "rb") as f:  # bytes: a line that is not UTF-8 is one bad line, not a failed read
+        data = f.read(MAX_STORE_BYTES + 1)
+    for n, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
+        if len(line) > MAX_LINE_BYTES:  # not parsed: a long enough JSON list would fill the memory
+            warnings.warn(f"{path}:{n} holds {len(line)} bytes, more than a record ({MAX_LINE_BYTES}); skipped.",
+                          RuntimeWarning, stacklevel=stacklevel)
+            continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning,
-                          stacklevel=stacklevel)
+            records.append(json.loads(line.decode("utf-8")))
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            bad.append(n)
+    for n in bad[:WARNED_LINES]:
+        warnings.warn(f"{path}:{n} is not JSON (a write cut short?); skipped.", RuntimeWarning, stacklevel=stacklevel)
+    if len(bad) > WARNED_LINES:
+        warnings.warn(f"{path}: {len(bad) - WARNED_LINES} more lines are not JSON (lines {bad[WARNED_LINES]} to "
+                      f"{bad[-1]}); skipped.", RuntimeWarning, stacklevel=stacklevel)
     return records
+
+
+def malformed_cell(rec: dict) -> bool:
+    """Whether a record lacks what the engine reads back from a cell: a ``status``; when it is ``"ok"``, a
+    ``metrics`` object of numbers, otherwise an ``error`` message."""
+    status = rec.get("status")
+    if status == "ok":
+        metrics = rec.get("metrics")
+        return not isinstance(metrics, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values())
+    return not (isinstance(status, str) and isinstance(rec.get("error"), str))
 
 
 def read_store(path) -> list[dict]:
     """The cells of a store, one record per key: its last successful record, else its last failure.
 
     Lines that are not JSON (a write cut short by a kill) are skipped with a warning; records without a
-    ``key`` (written by a script before it used the engine, in the same file) are not cells and are skipped.
+    ``key`` (written by a script before it used the engine, in the same file) are not cells and are skipped,
+    and so, with a warning, are records with an engine cell's identity that lack its status, metrics or error
+    (:func:`malformed_cell`; those cells are computed again).
     """
     best: dict[str, dict] = {}
+    malformed = 0
     for rec in read_records(path, stacklevel=3):
-        if not isinstance(rec, dict) or "key" not in rec:  # a record of another format (an older script's)
+        if not isinstance(rec, dict) or not isinstance(rec.get("key"), str):  # another format (an older script's)
             continue
         if isinstance(rec.get("identity"), Mapping) and _CELL <= rec["identity"].keys():
-            rec["key"] = _key(rec["identity"])  # an engine cell: keyed as today, whatever it was stored under
+            try:
+                rec["key"] = _key(rec["identity"])  # an engine cell: keyed as today, whatever it was stored under
+            except RecursionError:  # an identity nested deeper than the engine ever writes
+                malformed += 1
+                continue
+            if malformed_cell(rec):
+                malformed += 1
+                continue
         if rec.get("status") == "ok" or best.get(rec["key"], {}).get("status") != "ok":
             best[rec["key"]] = rec
+    if malformed:
+        warnings.warn(f"{path}: {malformed} record(s) name an engine cell but lack its status, metrics (numbers) "
+                      "or error message (not written by the engine?); skipped, so those cells are computed "
+                      "again.", RuntimeWarning, stacklevel=2)
     return list(best.values())
 
 
@@ -321,22 +366,23 @@ def prune_store(path, version: str | None = None, keep: tuple[str, ...] = ()) ->
     path, versions = Path(path), {version or code_fingerprint(), *keep}
     _kind(path)  # a regular file of a bounded size (a missing one: read_text says so)
     kept, dropped = [], 0
-    for line in path.read_text().splitlines():
+    for line in path.read_bytes().splitlines():
         try:
-            rec = json.loads(line)
+            rec = json.loads(line.decode("utf-8"))
             code = rec["identity"]["oversampler"].get("code", {}).get("minority_gen_code")
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            code = None  # not a cell of the package's samplers: kept
-        if code is not None and code not in versions:
+        except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
+            code = None  # not a cell of the package's samplers (nor JSON, nor UTF-8): kept as it is
+        if isinstance(code, str) and code not in versions:
             dropped += 1
         elif line.strip():
             kept.append(line)
-    text = "".join(f"{line}\n" for line in kept)
-    write_atomically(path, lambda tmp: tmp.write_text(text))  # a fresh temporary name: never a planted link's
+    data = b"".join(line + b"\n" for line in kept)
+    write_atomically(path, lambda tmp: tmp.write_bytes(data))  # a fresh temporary name: never a planted link's
     return len(kept), dropped
 
 
 def append_records(path: Path, records: list[dict]) -> None:
+    """Append ``records`` to a JSON-lines file, one line each, in one write, flushed and synced (``os.fsync``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as fh:
         if fh.tell() > 0:  # a previous write cut short leaves no newline: start on a fresh line
@@ -346,6 +392,7 @@ def append_records(path: Path, records: list[dict]) -> None:
                     fh.write(b"\n")
         fh.write("".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode())
         fh.flush()
+        os.fsync(fh.fileno())  # what the module promises: a finished cell survives a crash of the machine too
 
 
 # --------------------------------------------------------------------------- inputs
