@@ -152,3 +152,26 @@ def test_the_mixed_codec_decodes_its_numbers_in_its_own_copy():
     held = peak - out.memory_usage(deep=True).sum()
     assert held <= 3.2 * Z.nbytes, held / Z.nbytes
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float64])
+def test_checking_a_table_copies_it_only_where_a_value_could_be_too_large(dtype):
+    from minority_gen.data import check_table_input
+
+    X = (np.random.default_rng(0).standard_normal((100_000, 10)) * 100).astype(dtype)
+    _, peak = peak_bytes(lambda: check_table_input(X))
+    # float32 cannot reach 1e150: a mask of finite cells at most; float64 needs its |X|, and integers a float64
+    # copy to see that float64 keeps them (8 bytes a value each); |X| in float64 held 16 for float32 and integers
+    assert peak <= (0.3 if dtype == np.float32 else 1.2) * X.nbytes + 1e5, peak / X.nbytes
+    X = X.astype(np.float64)
+    X[5, 3] = 2e150
+    with pytest.raises(ValueError, match=r"values up to 2e\+150 in columns \[3\]"):
+        check_table_input(X)
+
+
+def test_encoding_a_table_holds_one_float64_copy_beside_its_result():
+    X = np.random.default_rng(0).standard_normal((100_000, 10)).astype(np.float32)
+    codec = TableCodec().fit(X)
+    Z, peak = peak_bytes(lambda: codec.encode(X))
+    assert Z.dtype == np.float32 and abs(float(Z.mean())) < 1e-3
+    assert peak <= 3.1 * X.nbytes, peak / X.nbytes  # 8 + 4 bytes a value; out of place held 16 at once
