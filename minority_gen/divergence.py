@@ -26,6 +26,17 @@ DIVERGENCE_FACTOR = 1e3
 ADVICE = "Try lower learning rates (lr_g, lr_d), spectral_norm=True, or recipe='paper'"
 
 
+#: Rows at a time in :func:`beyond` and :func:`far_share`, so that their work arrays stay small whatever the draw.
+PART_ROWS = 8192
+
+
+def _parts(rows: np.ndarray):
+    """``rows`` (rows first) as 2-D parts of at most :data:`PART_ROWS` rows, without copying."""
+    rows = np.asarray(rows)
+    flat = rows.reshape(len(rows), int(np.prod(rows.shape[1:], dtype=np.int64)))  # 0 rows too
+    return (flat[start:start + PART_ROWS] for start in range(0, len(flat), PART_ROWS))
+
+
 def divergence_limits(x: np.ndarray) -> np.ndarray:
     """Per encoded column, the largest magnitude a generated value may have: the divergence rule.
 
@@ -48,18 +59,10 @@ def divergence_limits(x: np.ndarray) -> np.ndarray:
     >>> divergence_limits(np.array([[0.5, 0.0], [-2.0, 0.0]], dtype=np.float32))
     array([2000., 1000.])
     """
-    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    return DIVERGENCE_FACTOR * np.maximum(1.0, np.abs(flat).max(axis=0, initial=0.0))
-
-
-#: Rows at a time in :func:`beyond` and :func:`far_share`, so that their work arrays stay small whatever the draw.
-PART_ROWS = 8192
-
-
-def _parts(rows: np.ndarray):
-    """``rows`` (rows first) as 2-D parts of at most :data:`PART_ROWS` rows, without copying."""
-    flat = np.asarray(rows).reshape(len(rows), -1)
-    return (flat[start:start + PART_ROWS] for start in range(0, len(flat), PART_ROWS))
+    peak = np.zeros(int(np.prod(np.shape(x)[1:], dtype=np.int64)))
+    for part in _parts(x):  # |value| is exact in the rows' own type: no float64 copy of the whole table
+        peak = np.maximum(peak, np.abs(part).max(axis=0, initial=0.0).astype(np.float64))
+    return DIVERGENCE_FACTOR * np.maximum(1.0, peak)
 
 
 def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:

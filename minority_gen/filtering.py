@@ -31,7 +31,7 @@ def _is(value, kind) -> bool:
 
 
 def _rows(X, name: str, n_features: int | None = None, min_rows: int = 0) -> np.ndarray:
-    arr = np.asarray(X, dtype=np.float64)
+    arr = np.array(X, dtype=np.float64)  # a copy of its own: -0.0 turned into 0.0 in place below
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}.")
     if len(arr) < min_rows:
@@ -40,7 +40,8 @@ def _rows(X, name: str, n_features: int | None = None, min_rows: int = 0) -> np.
         raise ValueError(f"{name} must have {n_features} features, as in fit; got {arr.shape[1]}.")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or inf; got {int((~np.isfinite(arr)).any(1).sum())} such rows.")
-    return arr + 0.0  # turns -0.0 into 0.0, so equal rows have equal bytes
+    arr += 0.0  # turns -0.0 into 0.0, so equal rows have equal bytes
+    return arr
 
 
 def _parse_criteria(criteria) -> tuple[str, ...]:
@@ -162,6 +163,7 @@ class RowFilter(BaseEstimator):
             self.knn_threshold_ = float(np.quantile(self.reference_shares_, self.quantile, method="lower"))
         if set(LINEAR) & set(self.criteria_):
             X, y = np.vstack([P, N]), np.r_[np.ones(len(P), int), np.zeros(len(N), int)]
+            N = None  # its rows are in X: one copy of the other classes while the regression fits
             lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
             self.border_coef_, self.border_intercept_ = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
         if "reach" in self.criteria_:
