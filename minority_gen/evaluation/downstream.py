@@ -59,7 +59,7 @@ def check_table(X, y, name: str | None = None) -> tuple[object, np.ndarray, bool
     """``X`` as an array (or, for a mixed table, a DataFrame with a fresh index), ``y`` as an array, and
     whether ``X`` is mixed; refuses what the comparison cannot use (``name``: the dataset's, for the message),
     before any fold runs."""
-    mixed = is_mixed_table(X)
+    mixed = is_mixed_table(X) and not _plain_numbers(X)
     if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
         X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
         mixed_preprocessor(X)  # column checks (names, types, missing columns) before any fold
@@ -76,6 +76,13 @@ def check_table(X, y, name: str | None = None) -> tuple[object, np.ndarray, bool
                          f"{f' ({class_label(classes[0])})' if len(classes) else ''}; comparing oversamplers needs "
                          "at least two classes.")
     return X, y, mixed
+
+
+def _plain_numbers(X) -> bool:
+    """Whether ``X`` is a DataFrame of NumPy number columns without missing cells (``load_breast_cancer(
+    as_frame=True)``): compared as its array is, scaled before the sampler, numeric-only samplers included."""
+    return (isinstance(X, pd.DataFrame) and len(X.columns) > 0
+            and all(isinstance(d, np.dtype) and d.kind in "iuf" for d in X.dtypes) and not X.isna().to_numpy().any())
 
 
 def _check_classifiers(models: dict, scoring: dict, random_state) -> None:
@@ -158,8 +165,10 @@ def compare_oversamplers(
     Parameters
     ----------
     X : array-like or DataFrame of shape (n_samples, n_features)
-        A numeric table, or a mixed one (categorical, boolean, nullable
-        columns, missing values; :mod:`minority_gen.tabular`). A mixed
+        A numeric table (an array, or a DataFrame of NumPy number columns
+        without missing cells, compared as its array), or a mixed one
+        (categorical, boolean, nullable columns, missing values;
+        :mod:`minority_gen.tabular`). A mixed
         table is resampled as it is, and the preprocessing runs after the
         sampler: ``make_pipeline(sampler, preprocessor, classifier)``,
         with :func:`~minority_gen.evaluation.mixed.mixed_preprocessor`
