@@ -114,3 +114,19 @@ def test_cells_of_changed_images_under_the_same_name_are_run_again(tmp_path):
     lines.clear()
     images.compare_on_images(**{**run, **dict(train={"a": (X2, y)}), "log": lines.append})
     assert lines[0].startswith("0 cell(s) to run, 2 cached")
+
+
+def test_uint8_images_beside_floats_outside_0_1_are_refused_before_any_training(tmp_path, no_training):
+    """uint8 images are read as pixel / 255, floats as they are: a float 0..255 test set beside uint8 training
+    images was scored 255 times brighter than the CNN was trained on, and gave other numbers silently."""
+    X, y = tiny_images()
+    Xt, yt = tiny_images(4, 8, 2)
+    with pytest.raises(ValueError, match=r"test: float images in \[0, 255\] beside uint8 images \(training set 'a'\), "
+                                         r"which are read as pixel / 255: give every set the same dtype"):
+        images.compare_on_images(**run_args(tmp_path, test=(Xt.astype(np.float32), yt)))
+    with pytest.raises(ValueError, match=r"training set 'a': float images in \[-1, 1\] beside uint8 images \(val\)"):
+        images.compare_on_images(**run_args(tmp_path, train={"a": (X / 127.5 - 1, y)}))
+    from minority_gen.evaluation.image_checks import check_pixel_scales
+
+    check_pixel_scales({"a": (X, y), "test": (Xt / 255.0, yt)})  # the same scale
+    check_pixel_scales({"a": (X * 2.0, y), "test": (Xt * 3.0, yt)})  # floats only: each used as given

@@ -54,8 +54,9 @@ def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority,
     that is not an integer, a training set name that cannot be part of a file name (:func:`.files.check_name_part`:
     the GAN cache files are named by it), a set that is no ``(images, labels)`` pair (``val`` and ``test`` are
     required), images the CNN cannot read (not 3-D or 4-D, NaN or infinite pixels), other than two classes, a
-    minority that is not the smaller class of a training set, images of other shapes, or labels and images of
-    different counts. Returns the training sets, ``val`` and ``test`` as arrays."""
+    minority that is not the smaller class of a training set, images of other shapes, labels and images of
+    different counts, or uint8 images beside floats outside [0, 1] (:func:`check_pixel_scales`).
+    Returns the training sets, ``val`` and ``test`` as arrays."""
     from .features import to_nchw
 
     if not seeds or not train:
@@ -88,7 +89,21 @@ def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority,
             continue
         raise ValueError(f"{name}: the minority {minority!r} has {(y == minority).sum()} images, not fewer than "
                          f"the other class's {(y != minority).sum()}; name the smaller class as minority")
+    check_pixel_scales(sets)
     return dict(zip(train, list(sets.values())[:-2])), sets["val"], sets["test"]
+
+
+def check_pixel_scales(sets: Mapping[str, ImageSet]) -> None:
+    """Refuse ``uint8`` images (read as pixel / 255) beside float images outside [0, 1] (read as they are): the CNN
+    would standardise both with one mean and deviation, and score images 255 times brighter than it was trained on."""
+    as_bytes = [name for name, (X, _) in sets.items() if X.dtype == np.uint8]
+    outside = next(((name, X.min(), X.max()) for name, (X, _) in sets.items()
+                    if X.dtype != np.uint8 and len(X) and (X.min() < 0 or X.max() > 1)), None)
+    if as_bytes and outside:
+        name, lo, hi = outside
+        raise ValueError(f"{name}: float images in [{lo:g}, {hi:g}] beside uint8 images ({as_bytes[0]}), which are "
+                         "read as pixel / 255: give every set the same dtype (e.g. X.astype(np.uint8) for whole "
+                         "pixel values, or floats divided by 255 everywhere)")
 
 
 def check_cnn_params(cnn_params: Mapping) -> None:
