@@ -94,11 +94,14 @@ def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority,
 
 
 def check_pixel_scales(sets: Mapping[str, ImageSet]) -> None:
-    """Refuse ``uint8`` images (read as pixel / 255) beside float images outside [0, 1] (read as they are): the CNN
-    would standardise both with one mean and deviation, and score images 255 times brighter than it was trained on."""
+    """Refuse ``uint8`` images (read as pixel / 255) beside float images outside [0, 1] by more than 0.1 (read as they
+    are): the CNN would standardise both with one mean and deviation, and score images 255 times brighter than it
+    was trained on."""
+    from .cnn import _outside_unit
+
     as_bytes = [name for name, (X, _) in sets.items() if X.dtype == np.uint8]
     outside = next(((name, X.min(), X.max()) for name, (X, _) in sets.items()
-                    if X.dtype != np.uint8 and len(X) and (X.min() < 0 or X.max() > 1)), None)
+                    if X.dtype != np.uint8 and _outside_unit(X)), None)
     if as_bytes and outside:
         name, lo, hi = outside
         raise ValueError(f"{name}: float images in [{lo:g}, {hi:g}] beside uint8 images ({as_bytes[0]}), which are "
