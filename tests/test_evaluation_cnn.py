@@ -196,3 +196,28 @@ def test_presets_and_describe_name_the_network():
         "mirrored left-right and shifted by up to 2 pixels")
     assert CNNClassifier(blocks=1, convs_per_block=5, n_features=8, lr=3e-3, batch_size=16).describe() == (
         "one block of 5 3×3 convolutions, dense 8, Adam 0.003, batch 16")
+
+
+def test_images_read_at_another_pixel_scale_than_the_training_images_are_refused():
+    """uint8 is read as pixel / 255, floats as given: float 0..255 images against a uint8 fit (or uint8 against a
+    float 0..255 fit) were scored 255 times off, silently."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (24, 8, 8), dtype=np.uint8)
+    y = np.repeat([0, 1], 12)
+    clf = CNNClassifier(epochs=1, width=2, n_features=4).fit(X, y)
+    with pytest.raises(ValueError, match=r"the images are floats in \[0, 255\] but the training images were uint8"):
+        clf.predict_proba(X.astype(np.float32))
+    assert clf.predict_proba(X / 255.0).shape == (24, 2)  # the same scale
+    with pytest.raises(ValueError, match=r"X_val images are floats in \[0, 255\] .* pass them as uint8, or divide"):
+        CNNClassifier(epochs=1, width=2, n_features=4).fit(X, y, X_val=X.astype(np.float64), y_val=y)
+    floats = CNNClassifier(epochs=1, width=2, n_features=4).fit(X.astype(np.float32), y)
+    with pytest.raises(ValueError, match=r"the images are uint8 \(read as pixel / 255\) but the training images were "
+                                         r"floats outside \[0, 1\]"):
+        floats.predict(X)
+    assert floats.predict(X * 1.0).shape == (24,)
+
+
+def test_labels_of_two_dimensions_are_refused_with_their_shape():
+    X = np.zeros((6, 8, 8), np.float32)
+    with pytest.raises(ValueError, match=r"y has shape \(6, 1\); pass one label per image, a 1-D array"):
+        CNNClassifier(epochs=1).fit(X, np.array([0, 1] * 3)[:, None])

@@ -94,3 +94,22 @@ def test_settings_label_names_only_what_departs_from_the_image_defaults():
     assert settings_label({**gan, "ema": None, "padding": "replicate"}) == ' (ema=null, padding="replicate")'
     table = "\n".join(results_table(group_by_seed([_record("s", "rumi", 0, 0.8, gan={"ema": None})])))
     assert "| s | rumi (ema=null) | 5 | 0 | 0.800 |" in table
+
+
+def test_records_of_two_cnns_or_of_changed_images_are_not_mixed_into_one_table():
+    """compare_on_images returns its whole store: after a run with another CNN, or on changed images of the same
+    name, a group would pair cells of both by seed. They are refused with the filter that separates them."""
+    import pytest
+
+    recs = [_record("s", c, seed, 0.8) for c in ("none", "rumi") for seed in range(3)]
+    assert len(group_by_seed(recs)) == 2
+    other_cnn = [{**r, "cnn_params": {"width": 32}} for r in recs[:3]]
+    with pytest.raises(ValueError, match=r"2 CNN settings .*r\['cnn_params'\] == cnn_params"):
+        group_by_seed(recs + other_cnn)
+    assert len(group_by_seed(other_cnn)) == 1
+    old, new = [{**r, "data_key": "aaa"} for r in recs], [{**r, "data_key": "bbb"} for r in recs[:3]]
+    with pytest.raises(ValueError, match=r"training set 's' were computed on 2 different image sets \(data_key aaa, "
+                                         r"bbb, oldest first\).*in \(None, 'bbb'\)"):
+        group_by_seed(old + new)
+    assert len(group_by_seed(recs + new)) == 2  # records from before data_key are not told apart
+    assert len(group_by_seed(old + [{**r, "scenario": "t", "data_key": "bbb"} for r in recs])) == 4

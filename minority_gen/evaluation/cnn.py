@@ -38,6 +38,24 @@ def _score(metric: str, y_idx: np.ndarray, proba: np.ndarray) -> float:
     return float(roc_auc_score(y_idx, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
 
 
+def _outside_unit(x: np.ndarray) -> bool:
+    """Floats clearly outside [0, 1] (by more than 0.1: a GAN's or an interpolation's overshoot is not)."""
+    return bool(len(x)) and (float(x.min()) < -0.1 or float(x.max()) > 1.1)
+
+
+def check_same_scale(X, x: np.ndarray, fitted_uint8: bool, fitted_outside: bool, what: str) -> None:
+    """Refuse ``uint8`` images (read as pixel / 255) against float training images outside [0, 1], and float images
+    outside [0, 1] against ``uint8`` training images: the network would see images 255 times brighter or darker
+    than it was trained on. ``X`` as given, ``x`` as read (:func:`to_nchw`)."""
+    given_uint8 = np.asarray(X).dtype == np.uint8
+    if given_uint8 and not fitted_uint8 and fitted_outside:
+        raise ValueError(f"{what} are uint8 (read as pixel / 255) but the training images were floats outside "
+                         "[0, 1] (read as they are): pass them as the same float values, e.g. X.astype(np.float32)")
+    if fitted_uint8 and not given_uint8 and _outside_unit(x):
+        raise ValueError(f"{what} are floats in [{x.min():g}, {x.max():g}] but the training images were uint8 (read "
+                         "as pixel / 255): pass them as uint8, or divide them by 255")
+
+
 class CNNClassifier(ClassifierMixin, BaseEstimator):
     """A small CNN image classifier with a fixed epoch budget and validation-based selection.
 
@@ -116,6 +134,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         The epoch whose weights were kept (``epochs`` without validation).
     best_score_ : float or None
         Its validation score (``None`` without validation).
+    uint8_input_, outside_unit_ : bool
+        Whether the training images were ``uint8``, and floats outside [0, 1]. ``X_val`` and the images to
+        predict must be read at the same scale: ``uint8`` against such floats (or the reverse) raises ValueError.
 
     Examples
     --------
@@ -162,12 +183,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
-    def _check_validation(self, X_val, y_val, classes, image_shape) -> tuple[np.ndarray, np.ndarray] | None:
+    def _check_validation(self, X_val, y_val, classes, image_shape, scale) -> tuple[np.ndarray, np.ndarray] | None:
         if X_val is None and y_val is None:
             return None
         if X_val is None or y_val is None:
             raise ValueError("Pass both X_val and y_val (validation images and their labels), or neither.")
         x_val = to_nchw(X_val)
+        check_same_scale(X_val, x_val, *scale, "X_val images")
         if x_val.shape[1:] != image_shape:
             raise ValueError(f"X_val images have shape {x_val.shape[1:]} (C, H, W); the training images "
                              f"have {image_shape}.")
@@ -191,10 +213,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         x = to_nchw(X)
+        if np.ndim(y) != 1:
+            raise ValueError(f"y has shape {np.shape(y)}; pass one label per image, a 1-D array (e.g. y.ravel()).")
         classes, y_idx = encode_labels(y, len(x), type(self).__name__)
-        validation = self._check_validation(X_val, y_val, classes, x.shape[1:])
+        scale = (np.asarray(X).dtype == np.uint8, _outside_unit(x))
+        validation = self._check_validation(X_val, y_val, classes, x.shape[1:], scale)
         self.device_ = _device(self.device)
-        self.classes_, self.image_shape_ = classes, x.shape[1:]
+        self.classes_, self.image_shape_, self.uint8_input_, self.outside_unit_ = classes, x.shape[1:], *scale
         self.mean_ = x.mean(axis=(0, 2, 3), keepdims=True)[0]
         self.std_ = np.maximum(x.std(axis=(0, 2, 3), keepdims=True)[0], 1e-6)
         rng = check_random_state(self.random_state)
@@ -242,6 +267,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         x = to_nchw(X)
         if x.shape[1:] != self.image_shape_:
             raise ValueError(f"images have shape {x.shape[1:]} (C, H, W); fitted on {self.image_shape_}.")
+        check_same_scale(X, x, self.uint8_input_, self.outside_unit_, "the images")
         return _batched(lambda b: self.net_(b).softmax(1), self._standardise(x), 256, self.device_)
 
     def predict(self, X) -> np.ndarray:

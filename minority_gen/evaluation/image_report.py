@@ -62,7 +62,22 @@ def _settings(record: dict) -> str:
 
 def group_by_seed(records: Sequence[dict], scenarios: Sequence[str] = ()) -> Groups:
     """Records grouped by (scenario, condition, GAN settings as JSON), the latest record of each seed, seeds in
-    order; groups ordered by ``scenarios`` (others after, by name), the baselines first, then by condition."""
+    order; groups ordered by ``scenarios`` (others after, by name), the baselines first, then by condition.
+
+    Records of more than one CNN setting, or of one training set computed on different images (``data_key``, e.g.
+    the store of a re-run after the images changed: :func:`~minority_gen.evaluation.images.compare_on_images`
+    returns every record of its store), raise ValueError: a group would mix cells of both and pair them by seed.
+    Select the records of one first."""
+    cnns = sorted({json.dumps(r.get("cnn_params"), sort_keys=True) for r in records})
+    if len(cnns) > 1:
+        raise ValueError(f"the records hold cells of {len(cnns)} CNN settings ({'; '.join(cnns)}); tables pair the "
+                         "cells of one: select them first, e.g. [r for r in records if r['cnn_params'] == cnn_params]")
+    for scenario in dict.fromkeys(r["scenario"] for r in records):
+        keys = list(dict.fromkeys(r["data_key"] for r in records if r["scenario"] == scenario and r.get("data_key")))
+        if len(keys) > 1:
+            raise ValueError(f"the cells of training set {scenario!r} were computed on {len(keys)} different image "
+                             f"sets (data_key {', '.join(keys)}, oldest first); select those of one, e.g. the latest: "
+                             f"[r for r in records if r.get('data_key') in (None, {keys[-1]!r})]")
     out: dict[tuple, dict[int, dict]] = {}
     for r in records:
         gan = json.dumps(r["gan_params"], sort_keys=True) if r["gan_params"] else ""

@@ -15,7 +15,6 @@ another CNN reuse them. Protocol I (``benchmarks/protocol_i.py``) is this on Bre
 from __future__ import annotations
 
 import hashlib
-import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -25,6 +24,7 @@ import numpy as np
 
 from .downstream import check_gan_params
 from .files import check_name_part, write_atomically
+from .image_checks import check_cnn_params, check_images, check_seed, data_key, label_bytes
 from .store import append_records, check_store, read_records, short_key
 
 #: Conditions without a GAN.
@@ -38,12 +38,6 @@ RECORDED = ("test_auc", "test_balanced_accuracy", "test_average_precision")
 def mix_of(condition: str) -> str | None:
     """The :data:`MIXES` suffix of a ``<method><suffix>`` condition, or None."""
     return next((mix for mix in MIXES if condition.endswith(mix)), None)
-
-
-def check_seed(seed) -> None:
-    """Refuse a seed that is not an integer (it names the GAN cache files, and seeds the fits)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"the seed {seed!r} is not an integer")
 
 
 def gan_part(condition: str) -> str | None:
@@ -105,7 +99,7 @@ class GANSampleCache:
         check_name_part(scenario, "the training set")  # never a path: "../x", "/x" or "a/b" would lead elsewhere
         check_name_part(params["method"], "the method")
         check_seed(seed)
-        data = hashlib.sha1(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()
+        data = hashlib.sha1(np.ascontiguousarray(X).tobytes() + label_bytes(y)).hexdigest()
         key = short_key(scenario, params["method"], seed, params, self.tag, n_new, OUTPUT_VERSION, data)
         return self.folder / f"{scenario}_{params['method']}_seed{seed}_{key}.npz"
 
@@ -232,36 +226,6 @@ def image_cell(X, y, val, test, condition: str, seed: int, cnn_params: Mapping, 
     )
 
 
-def check_images(train: Mapping[str, tuple], val: tuple, test: tuple, minority, seeds: Sequence[int]) -> None:
-    """Refuse, before any training, what :func:`compare_on_images` cannot run: no seeds or training sets, a seed
-    that is not an integer, a training set name that cannot be part of a file name (:func:`.files.check_name_part`:
-    the GAN cache files are named by it), other than two classes, a minority that is not the smaller class of a
-    training set, images of other shapes, or labels and images of different counts."""
-    if not seeds or not train:
-        raise ValueError("give at least one seed and one training set")
-    for seed in seeds:
-        check_seed(seed)
-    for scenario in train:
-        check_name_part(scenario, "the training set")
-    shape, classes = None, None
-    for name, (X, y) in [*((f"training set {k!r}", v) for k, v in train.items()), ("val", val), ("test", test)]:
-        X, y = np.asarray(X), np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"{name}: {len(X)} images but {len(y)} labels")
-        shape = X.shape[1:] if shape is None else shape
-        if X.shape[1:] != shape:
-            raise ValueError(f"{name}: images of shape {X.shape[1:]}, the first training set's are {shape}")
-        labels = set(np.unique(y).tolist())
-        classes = labels if classes is None else classes
-        if len(labels) != 2 or labels != classes or minority not in labels:
-            raise ValueError(f"{name}: classes {sorted(labels)}; every set needs the same two classes, the minority "
-                             f"{minority!r} one of them (compare_on_images is for binary image sets)")
-        if not name.startswith("training") or (y == minority).sum() < (y != minority).sum():
-            continue
-        raise ValueError(f"{name}: the minority {minority!r} has {(y == minority).sum()} images, not fewer than "
-                         f"the other class's {(y != minority).sum()}; name the smaller class as minority")
-
-
 def gan_settings(conditions: Sequence[str], gan_params: Callable[[str], dict] | Mapping, X) -> dict[str, dict]:
     """Method → the GANOversampler settings of its conditions, refused before any training (ValueError naming the
     method) when a ``gan_params`` mapping has no entry for it, when they name another method, hold a keyword
@@ -309,20 +273,26 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
     ``train``: name → ``(X, y)`` training images (e.g. ``{"full": ..., "severe30": ...}``); ``val`` and ``test``:
     ``(X, y)`` shared by all. ``gan_params``: method → GANOversampler settings (a mapping or a function, e.g. of
     :func:`image_gan_params`). A cell whose key (:func:`cell_key`, with ``tag``) is in the store with every
-    :data:`RECORDED` metric is not run again; each new cell is appended as soon as it is done, so a killed run
-    loses at most the cell in progress. ``gan_cache``: the folder of :class:`GANSampleCache` (default
-    ``gan_samples`` beside the store). ``record``: fields written into every new record (e.g. date, command).
+    :data:`RECORDED` metric, computed on the same images (:func:`.image_checks.data_key` of the training set,
+    ``val``, ``test`` and ``minority``, stored as ``data_key``), is not run again; each new cell is appended as soon
+    as it is done, so a killed run loses at most the cell in progress. ``gan_cache``: the folder of
+    :class:`GANSampleCache` (default ``gan_samples`` beside the store). ``record``: fields written into every new
+    record (e.g. date, command).
     ``grid(scenario, condition, seed)``: where to save a GAN's real-vs-drawn image grid, or None. ``log``: progress
     lines (None: quiet). Returns every record in the store, read back (another run may have added cells).
-    Unknown conditions, unusable images (:func:`check_images`) and GAN settings (:func:`gan_settings`) raise
-    ValueError before any training.
+    Unknown conditions, unusable images (:func:`check_images`), CNN settings (:func:`.image_checks.check_cnn_params`)
+    and GAN settings (:func:`gan_settings`) raise ValueError before any training.
     """
     check_conditions(conditions)
-    check_images(train, val, test, minority, seeds)
+    train, val, test = check_images(train, val, test, minority, seeds)
+    check_cnn_params(cnn_params)
     settings = gan_settings(conditions, gan_params, next(iter(train.values()))[0])
     store = check_store(store)
     gans = GANSampleCache(gan_cache if gan_cache is not None else store.parent / "gan_samples", tag)
-    done = {r["key"] for r in read_records(store) if all(k in r.get("metrics", {}) for k in RECORDED)}
+    data = {scenario: data_key(*train[scenario], val, test, minority) for scenario in train}
+    # a stored cell counts when it has every metric and was computed on these images (records before data_key: any)
+    done = {r["key"]: r.get("data_key") for r in read_records(store)
+            if all(k in r.get("metrics", {}) for k in RECORDED)}
     todo = []
     for scenario in train:
         for seed in seeds:
@@ -330,7 +300,7 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
                 gan = settings.get(gan_part(condition))
                 version = output_version(condition)
                 key = cell_key(scenario, condition, seed, dict(cnn_params), gan, tag, version)
-                if key not in done:
+                if key not in done or done[key] not in (None, data[scenario]):
                     todo.append((scenario, seed, condition, gan, key, version))
     say = log or (lambda line: None)
     say(f"{len(todo)} cell(s) to run, {len(train) * len(seeds) * len(conditions) - len(todo)} cached, store {store}")
@@ -341,7 +311,8 @@ def compare_on_images(train: Mapping[str, tuple], val: tuple, test: tuple, condi
                        grid=grid(scenario, condition, seed) if grid else None) if gan else None
         metrics = image_cell(X, y, val, test, condition, seed, cnn_params, minority, draw)
         append_records(store, [dict(key=key, scenario=scenario, condition=condition, seed=seed,
-                                    cnn_params=dict(cnn_params), gan_params=gan, metrics=metrics, **(record or {}),
+                                    cnn_params=dict(cnn_params), gan_params=gan, metrics=metrics,
+                                    data_key=data[scenario], **(record or {}),
                                     **({"output_version": version} if version else {}))])
         say(f"[{i}/{len(todo)}] {scenario} {condition} seed {seed}: test AUC {metrics['test_auc']:.3f}, "
             f"balanced accuracy {metrics['test_balanced_accuracy']:.3f}, val AUC {metrics['val_auc']:.3f} "
