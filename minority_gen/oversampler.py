@@ -25,6 +25,7 @@ from .parallel import N_JOBS_CONSTRAINT
 from .persistence import load_sampler, save_sampler
 from .plan import MIN_CLASS_ROWS, SEED_MAX, many_gans_warning
 from .safeguards import (
+    as_written,
     check_callbacks,
     check_no_fit_params,
     check_oversampling_targets,
@@ -293,7 +294,8 @@ class GANOversampler(BaseOverSampler):
     def sample(self, n_samples: int, y=None, random_state=None):
         """Draw ``n_samples`` new synthetic rows of class ``y`` without refitting.
 
-        ``y`` may be omitted when exactly one class was fitted; ``random_state``
+        ``y`` may be omitted when exactly one class was fitted, and may be written
+        as text (``"1"`` for the class ``1``, as ``sampling_strategy`` takes it); ``random_state``
         (``None``, an int in ``[0, 2**32 - 1]`` or a ``np.random.RandomState``)
         seeds the noise (the same value gives the same rows). Returns rows in
         the input's dtype: a DataFrame when ``fit`` saw one, images in the
@@ -322,6 +324,8 @@ class GANOversampler(BaseOverSampler):
                 raise ValueError(f"Several classes were fitted ({', '.join(map(_label, fitted))}); pass y= one of "
                                  "them.")
             y = fitted[0]
+        if isinstance(y, str) and y not in self.generators_:  # "1" for the class 1, as sampling_strategy takes it
+            y = next(iter(as_written({y: 0}, np.array(fitted, dtype=object))))
         if y not in self.generators_:
             raise ValueError(f"No generator was fitted for class {_label(y)}; fitted classes: "
                              f"{', '.join(map(_label, fitted))}. Include the class in sampling_strategy when fitting.")

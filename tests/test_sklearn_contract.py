@@ -35,3 +35,15 @@ def test_a_numpy_generator_as_random_state_is_refused_with_the_fix(tiny, imbalan
     sampler.set_params(random_state=int(np.random.default_rng(0).integers(2**32))).fit(*imbalanced_table)
     with pytest.raises(InvalidParameterError, match="The 'random_state' parameter of GANOversampler must be"):
         GANOversampler(**{**tiny, "random_state": -1}).fit(*imbalanced_table)
+
+
+def test_sample_takes_a_class_written_as_text_as_sampling_strategy_does(tiny, imbalanced_table):
+    sampler = GANOversampler(**{**tiny, "sampling_strategy": {"1": 30}}).fit(*imbalanced_table)
+    np.testing.assert_array_equal(sampler.sample(5, y="1", random_state=0), sampler.sample(5, y=1, random_state=0))
+    with pytest.raises(ValueError, match=r"No generator was fitted for class '0'; fitted classes: 1\."):
+        sampler.sample(2, y="0")  # a class, but not one grown
+    X, y = imbalanced_table
+    text = GANOversampler(**tiny).fit(X, np.where(y == 1, "1", "0"))  # text labels stay text
+    assert text.sample(2, y="1").shape == (2, 3)
+    with pytest.raises(ValueError, match="No generator was fitted for class 1; fitted classes: '1'"):
+        text.sample(2, y=1)
