@@ -379,7 +379,7 @@ def rank_section(results: pd.DataFrame, clf: str, metric: str, specs: list[str],
     lines += [f"{metric}, mean of the folds:", "", "| dataset | " + " | ".join(f"`{s}`" for s in specs) + " |",
               "|---|" + "---|" * len(specs)]
     lines += [f"| {name} | " + " | ".join(fmt(v) for v in row) + " |" for name, row in means.iterrows()]
-    table = means.dropna()
+    table = score_table(rows, metric, by="oversampler").reindex(columns=specs).dropna()  # same folds for all
     lines.append("")
     if len(table) < 2 or len(specs) < 2:
         return [*lines, f"Ranks and tests need at least 2 datasets with a score for every sampler (here "
