@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from .columns import column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
+from .columns import align_columns, column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
 from .judges import am_score, c2st_accuracy
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
@@ -57,15 +57,56 @@ def _rows(X, mask):
     return X.iloc[np.flatnonzero(mask)] if isinstance(X, pd.DataFrame) else np.asarray(X)[mask]
 
 
-def _column_scores(real, fake) -> dict[str, float]:
-    cols = column_fidelity(real, fake)
+def _column_scores(real, fake, reference) -> dict[str, float]:
+    cols = column_fidelity(real, fake, reference=reference)
     numeric, categorical = cols[cols.metric == "ks"], cols[cols.metric == "tvd"]
+    # a column missing in every real row of the class varies in no pair: leaving it out changes no correlation
+    observed = np.flatnonzero(cols.missing_real.to_numpy() < 1)
+    real, fake = (t.iloc[:, observed] if isinstance(t, pd.DataFrame) else np.asarray(t)[:, observed]
+                  for t in (real, align_columns(real, fake)))
     return {
         "numeric_ks": float(numeric.value.mean()) if len(numeric) else float("nan"),
         "category_tvd": float(categorical.value.mean()) if len(categorical) else float("nan"),
         "missing_rate_diff": float((cols.missing_real - cols.missing_fake).abs().mean()),
-        "corr_diff": correlation_difference(real, fake),
+        "corr_diff": correlation_difference(real, fake) if len(observed) else float("nan"),
     }
+
+
+def _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout):
+    """``y_real``, ``y_fake`` (broadcast) and ``X_fake``, ``X_holdout`` matched to ``X_real``'s columns."""
+    for name, X in (("X_real", X_real), ("X_fake", X_fake), ("X_holdout", X_holdout)):
+        if X is not None and np.ndim(X) < 2:
+            raise ValueError(f"{name} must be a 2-D table or images (3-D/4-D); got shape {np.shape(X)}.")
+        if X is not None and len(X) == 0:
+            raise ValueError(f"{name} has no rows.")
+    y_real = np.asarray(y_real)
+    if y_real.ndim != 1 or len(y_real) != len(X_real):
+        raise ValueError(f"y_real has {y_real.size} labels for {len(X_real)} rows; pass one label per row.")
+    if len(np.unique(y_real)) < 2:
+        raise ValueError(f"y_real holds the one class {y_real[0]!r}; the judge needs real rows of at least 2 "
+                         "classes (pass all real rows and their labels, not just the class generated).")
+    y_fake = np.asarray(y_fake)
+    if y_fake.ndim > 1 or (y_fake.ndim == 1 and len(y_fake) != len(X_fake)):
+        raise ValueError(f"y_fake has {y_fake.size} labels for {len(X_fake)} rows of X_fake; pass one label "
+                         "per row or a single label for all.")
+    y_fake = np.broadcast_to(y_fake, (len(X_fake),))
+    if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
+        raise ValueError("X_holdout needs y_holdout with one label per row.")
+    image = _is_image(X_real)
+    if image != _is_image(X_fake) or (X_holdout is not None and image != _is_image(X_holdout)):
+        raise ValueError("X_real, X_fake (and X_holdout) must all be tables (2-D) or all be images (3-D/4-D).")
+    if not image:
+        X_fake = align_columns(X_real, X_fake, "X_fake")
+        X_holdout = None if X_holdout is None else align_columns(X_real, X_holdout, "X_holdout")
+    return y_real, X_fake, y_fake, X_holdout, image
+
+
+def _finite(X, name: str) -> np.ndarray:
+    arr = _flat(X)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds {int((~np.isfinite(arr)).sum())} infinite values; replace or drop those "
+                         "rows (a numeric table's missing cells are NaN).")
+    return arr
 
 
 def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_holdout=None, extractor=None,
@@ -132,15 +173,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     >>> table[["class", "n_real", "n_fake"]].values.tolist()
     [[1, 20, 30]]
     """
-    y_real = np.asarray(y_real)
-    y_fake = np.broadcast_to(np.asarray(y_fake), (len(X_fake),))
-    if len(y_real) != len(X_real):
-        raise ValueError(f"y_real has {len(y_real)} labels for {len(X_real)} rows.")
-    if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
-        raise ValueError("X_holdout needs y_holdout with one label per row.")
-    image = _is_image(X_real)
-    if image != _is_image(X_fake):
-        raise ValueError("X_real and X_fake must both be tables (2-D) or both be images (3-D/4-D).")
+    y_real, X_fake, y_fake, X_holdout, image = _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout)
 
     if image:
         fx = SmallCNNFeatures(random_state=random_state) if extractor is None else extractor
@@ -157,8 +190,8 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         scaler = StandardScaler().fit(raw_real)
         F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
     else:
-        raw_real, raw_fake = _flat(X_real), _flat(X_fake)
-        raw_hold = None if X_holdout is None else _flat(X_holdout)
+        raw_real, raw_fake = _finite(X_real, "X_real"), _finite(X_fake, "X_fake")
+        raw_hold = None if X_holdout is None else _finite(X_holdout, "X_holdout")
         scaler = StandardScaler().fit(raw_real)
         F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
 
@@ -191,7 +224,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         row.update({key: mem[key] for key in ("dcr_ratio", "near_copies", "dcr_synthetic", "dcr_reference",
                                               "near_copy_share")})
         if not image:
-            row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c)))
+            row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c), X_real))
         rows.append(row)
     return pd.DataFrame(rows)
 

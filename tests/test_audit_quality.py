@@ -1,0 +1,84 @@
+"""Audit of the sample-quality report: column matching, per-class column scores and errors for bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from minority_gen.evaluation import column_fidelity, correlation_difference, encode_for_metrics, generative_quality
+
+SCORES = ["precision", "near_copies", "numeric_ks", "category_tvd", "corr_diff", "mmd2"]
+
+
+def mixed(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(0, 1, n), "c": rng.choice(list("xyz"), n), "b": rng.normal(100, 10, n)})
+    return X, np.r_[[0] * (n - 20), [1] * 20]
+
+
+def test_generated_columns_in_another_order_are_matched_by_name():
+    real, y = mixed()
+    fake = real.iloc[-20:]
+    same = generative_quality(real, y, fake, 1)[SCORES]
+    swapped = generative_quality(real, y, fake[["b", "c", "a"]], 1)[SCORES]
+    pd.testing.assert_frame_equal(same, swapped)
+    assert same.loc[0, "near_copies"] == 20  # copies of the real rows, whatever the column order
+    pd.testing.assert_frame_equal(column_fidelity(real, fake[["b", "c", "a"]]), column_fidelity(real, fake))
+    assert correlation_difference(real, fake[["c", "a", "b"]]) == pytest.approx(correlation_difference(real, fake))
+    E_real, E_fake = encode_for_metrics(real, fake[["b", "a", "c"]])
+    np.testing.assert_array_equal(E_fake, E_real[-20:])
+
+
+@pytest.mark.parametrize("call", [
+    lambda real, fake: column_fidelity(real, fake),
+    lambda real, fake: encode_for_metrics(real, fake),
+    lambda real, fake: generative_quality(real, mixed()[1], fake, 1),
+])
+def test_generated_columns_with_other_names_are_refused_by_name(call):
+    real, _ = mixed()
+    with pytest.raises(ValueError, match=r"missing \['a'\], not in X_real \['q'\].*X_fake\[X_real.columns\]"):
+        call(real, real.iloc[-20:].rename(columns={"a": "q"}))
+
+
+def test_ks_of_a_class_whose_rows_miss_a_column_everywhere():
+    """A column measured only in the other class: the class's report shows it missing, it does not fail."""
+    real, y = mixed()
+    real.loc[y == 1, "b"] = np.nan
+    q = generative_quality(real, y, real[y == 1], 1).iloc[0]
+    assert q["missing_rate_diff"] == 0.0 and q["numeric_ks"] == 0.0 and q["corr_diff"] == pytest.approx(0.0)
+    cols = column_fidelity(real[y == 1], real[y == 1], reference=real).set_index("column")
+    assert cols.loc["b", "missing_real"] == 1.0 and np.isnan(cols.loc["b", "value"])
+
+
+@pytest.mark.parametrize("bad", ["x", np.inf])
+def test_a_numeric_column_with_text_or_inf_in_the_generated_rows_is_named(bad):
+    real, y = mixed()
+    fake = real.iloc[-20:].copy().astype({"a": object})
+    fake["a"] = bad
+    with pytest.raises(ValueError, match="column 'a' is numeric in X_real but X_fake holds"):
+        column_fidelity(real, fake)
+    with pytest.raises(ValueError, match="column 'a' is numeric in X_real but X_fake holds"):
+        generative_quality(real, y, fake, 1)
+
+
+def numeric(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(40, 3)), np.r_[[0] * 20, [1] * 20], rng.normal(size=(10, 3))
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(X_fake=np.zeros((10, 2))), "X_real has 3 columns and X_fake 2"),
+    (dict(X_fake=np.zeros((0, 3))), "X_fake has no rows"),
+    (dict(X_real=np.zeros((0, 3)), y_real=np.zeros(0)), "X_real has no rows"),
+    (dict(X_fake=np.zeros(10)), r"X_fake must be a 2-D table.*\(10,\)"),
+    (dict(y_fake=[1, 1]), "y_fake has 2 labels for 10 rows of X_fake"),
+    (dict(y_real=np.ones(40, int)), "y_real holds the one class"),
+    (dict(X_holdout=np.zeros((5, 2)), y_holdout=np.zeros(5)), "X_real has 3 columns and X_holdout 2"),
+    (dict(X_fake=np.full((10, 3), np.inf)), "X_fake holds 30 infinite values"),
+])
+def test_bad_input_is_refused_with_the_problem_named(change, message):
+    X, y, fake = numeric()
+    args = dict(X_real=X, y_real=y, X_fake=fake, y_fake=1) | change
+    with pytest.raises(ValueError, match=message):
+        generative_quality(**args)
