@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from minority_gen.evaluation import column_fidelity, correlation_difference, encode_for_metrics, generative_quality
+from minority_gen.evaluation import (
+    class_fidelity,
+    column_fidelity,
+    correlation_difference,
+    encode_for_metrics,
+    generative_quality,
+)
 
 SCORES = ["precision", "near_copies", "numeric_ks", "category_tvd", "corr_diff", "mmd2"]
 
@@ -72,7 +78,7 @@ def numeric(seed=0):
     (dict(X_fake=np.zeros((0, 3))), "X_fake has no rows"),
     (dict(X_real=np.zeros((0, 3)), y_real=np.zeros(0)), "X_real has no rows"),
     (dict(X_fake=np.zeros(10)), r"X_fake must be a 2-D table.*\(10,\)"),
-    (dict(y_fake=[1, 1]), "y_fake has 2 labels for 10 rows of X_fake"),
+    (dict(y_fake=[1, 1]), "y_fake has 2 labels for 10 synthetic rows"),
     (dict(y_real=np.ones(40, int)), "y_real holds the one class"),
     (dict(X_holdout=np.zeros((5, 2)), y_holdout=np.zeros(5)), "X_real has 3 columns and X_holdout 2"),
     (dict(X_fake=np.full((10, 3), np.inf)), "X_fake holds 30 infinite values"),
@@ -82,3 +88,13 @@ def test_bad_input_is_refused_with_the_problem_named(change, message):
     args = dict(X_real=X, y_real=y, X_fake=fake, y_fake=1) | change
     with pytest.raises(ValueError, match=message):
         generative_quality(**args)
+
+
+@pytest.mark.parametrize("y_real, y_fake, message", [
+    (np.ones(40, int), 1, "y_real holds the one class"),  # was 1.0: a one-class forest says every row is its class
+    (np.r_[[0] * 20, [1] * 20], [1, 1], "y_fake has 2 labels for 10 synthetic rows"),
+])
+def test_class_fidelity_refuses_labels_it_cannot_score(y_real, y_fake, message):
+    X, _, fake = numeric()
+    with pytest.raises(ValueError, match=message):
+        class_fidelity(X, y_real, fake, y_fake)

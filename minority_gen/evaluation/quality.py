@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .columns import align_columns, column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
-from .judges import am_score, c2st_accuracy
+from .judges import am_score, c2st_accuracy, fake_labels
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
 from .samplers import NONE, make_oversampler
 
@@ -85,11 +85,7 @@ def _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout):
     if len(np.unique(y_real)) < 2:
         raise ValueError(f"y_real holds the one class {y_real[0]!r}; the judge needs real rows of at least 2 "
                          "classes (pass all real rows and their labels, not just the class generated).")
-    y_fake = np.asarray(y_fake)
-    if y_fake.ndim > 1 or (y_fake.ndim == 1 and len(y_fake) != len(X_fake)):
-        raise ValueError(f"y_fake has {y_fake.size} labels for {len(X_fake)} rows of X_fake; pass one label "
-                         "per row or a single label for all.")
-    y_fake = np.broadcast_to(y_fake, (len(X_fake),))
+    y_fake = fake_labels(y_fake, len(X_fake))
     if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
         raise ValueError("X_holdout needs y_holdout with one label per row.")
     image = _is_image(X_real)
