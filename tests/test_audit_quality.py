@@ -98,3 +98,29 @@ def test_class_fidelity_refuses_labels_it_cannot_score(y_real, y_fake, message):
     X, _, fake = numeric()
     with pytest.raises(ValueError, match=message):
         class_fidelity(X, y_real, fake, y_fake)
+
+
+class Pixels:
+    """The pixels as features: a cheap extractor."""
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+
+
+def images(seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((60, 6, 6)) * 255).astype(np.uint8), np.r_[[0] * 40, [1] * 20]
+
+
+def test_images_of_another_size_are_refused_naming_both_shapes():
+    imgs, y = images()
+    with pytest.raises(ValueError, match=r"X_fake's images have shape \(1, 5, 5\) .* X_real's \(1, 6, 6\)"):
+        generative_quality(imgs, y, imgs[40:, :5, :5], 1, extractor=Pixels())
+
+
+def test_uint8_real_images_and_float_generated_pixels_up_to_255_are_refused():
+    imgs, y = images()
+    ok = generative_quality(imgs, y, imgs[40:] / 255.0, 1, extractor=Pixels())  # the same scale: copies
+    assert ok.loc[0, "near_copies"] == 20
+    with pytest.raises(ValueError, match="uint8 pixels .* float pixels up to 25"):
+        generative_quality(imgs, y, imgs[40:].astype(np.float32), 1, extractor=Pixels())

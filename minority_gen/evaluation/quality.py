@@ -91,10 +91,27 @@ def _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout):
     image = _is_image(X_real)
     if image != _is_image(X_fake) or (X_holdout is not None and image != _is_image(X_holdout)):
         raise ValueError("X_real, X_fake (and X_holdout) must all be tables (2-D) or all be images (3-D/4-D).")
-    if not image:
+    if image:
+        _check_images(X_real, X_fake, "X_fake")
+        if X_holdout is not None:
+            _check_images(X_real, X_holdout, "X_holdout")
+    else:
         X_fake = align_columns(X_real, X_fake, "X_fake")
         X_holdout = None if X_holdout is None else align_columns(X_real, X_holdout, "X_holdout")
     return y_real, X_fake, y_fake, X_holdout, image
+
+
+def _check_images(X_real, X_other, name: str) -> None:
+    """The same image shape, and pixels on the same scale (:func:`to_nchw` divides ``uint8`` by 255)."""
+    real, other = to_nchw(X_real[:1]), to_nchw(X_other[:1])
+    if real.shape[1:] != other.shape[1:]:
+        raise ValueError(f"{name}'s images have shape {other.shape[1:]} (C, H, W) and X_real's {real.shape[1:]}; "
+                         "they must match.")
+    dtypes = {np.asarray(X).dtype == np.uint8: X for X in (X_real, X_other)}
+    if len(dtypes) == 2 and np.max(np.asarray(dtypes[False])) > 1.0:
+        raise ValueError(f"One of X_real and {name} holds uint8 pixels (read as value / 255, in [0, 1]) and the "
+                         f"other float pixels up to {np.max(np.asarray(dtypes[False])):.4g}; pass both as uint8, "
+                         "or the float images divided by 255.")
 
 
 def _finite(X, name: str) -> np.ndarray:
