@@ -12,6 +12,7 @@ from minority_gen.evaluation import (
     correlation_difference,
     encode_for_metrics,
     generative_quality,
+    oversampler_quality,
 )
 
 SCORES = ["precision", "near_copies", "numeric_ks", "category_tvd", "corr_diff", "mmd2"]
@@ -124,3 +125,11 @@ def test_uint8_real_images_and_float_generated_pixels_up_to_255_are_refused():
     assert ok.loc[0, "near_copies"] == 20
     with pytest.raises(ValueError, match="uint8 pixels .* float pixels up to 25"):
         generative_quality(imgs, y, imgs[40:].astype(np.float32), 1, extractor=Pixels())
+
+
+def test_oversampler_quality_refuses_smote_on_a_mixed_table_naming_the_alternatives():
+    real, y = mixed()
+    with pytest.raises(ValueError, match=r"oversamplers \['smote'\] need an all-numeric table.*'smotenc'"):
+        oversampler_quality(real, y, ["ros", "smote"])  # was scikit-learn's "could not convert string to float"
+    numbers = real[["a", "b"]]  # a DataFrame of numbers only: SMOTE can run on it
+    assert oversampler_quality(numbers, y, ["smote"])["n_fake"].tolist() == [20]

@@ -17,11 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
+from ..columns import as_frame
 from .columns import align_columns, column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
 from .judges import am_score, c2st_accuracy, fake_labels
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
-from .samplers import NONE, make_oversampler
+from .samplers import NONE, NUMERIC_ONLY, make_oversampler
 
 QUALITY_METRICS = {
     # name: (range, better)
@@ -242,6 +243,13 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     return pd.DataFrame(rows)
 
 
+def _plain_numbers(X) -> bool:
+    """Whether every column of ``X`` holds numbers (not flags) and no cell is missing."""
+    frame = as_frame(X)
+    return all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in frame.dtypes) \
+        and not frame.isna().to_numpy().any()
+
+
 def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *, random_state: int | None = 0,
                         gan_params: dict | None = None, errors: str = "raise", progress: bool = False
                         ) -> pd.DataFrame:
@@ -295,6 +303,13 @@ def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *,
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
     mixed = is_mixed_table(X)
+    numeric_only = [m for m in oversamplers if m in NUMERIC_ONLY]
+    if mixed and numeric_only and not _plain_numbers(X):
+        raise ValueError(
+            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
+            "categorical, boolean or missing values. Use 'smotenc' (SMOTENC on the table as it is), 'ros' "
+            "or a GAN method for a mixed table, or encode and impute X first."
+        )
     if mixed:
         Xs = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
     else:
