@@ -14,6 +14,7 @@ from minority_gen.evaluation import (
     generative_quality,
     oversampler_quality,
 )
+from minority_gen.evaluation.toys import mode_coverage
 
 SCORES = ["precision", "near_copies", "numeric_ks", "category_tvd", "corr_diff", "mmd2"]
 
@@ -133,3 +134,12 @@ def test_oversampler_quality_refuses_smote_on_a_mixed_table_naming_the_alternati
         oversampler_quality(real, y, ["ros", "smote"])  # was scikit-learn's "could not convert string to float"
     numbers = real[["a", "b"]]  # a DataFrame of numbers only: SMOTE can run on it
     assert oversampler_quality(numbers, y, ["smote"])["n_fake"].tolist() == [20]
+
+
+def test_mode_coverage_takes_lists_and_refuses_no_rows():
+    near, shares = mode_coverage([[2.1, 2.0], [0.1, 0.0]], [[2, 2], [-2, 2]], [[0, 0]])  # was a TypeError
+    assert near == 0.5 and shares.tolist() == [0.5, 0.0]
+    with pytest.raises(ValueError, match="at least one row"):
+        mode_coverage(np.empty((0, 2)), np.array([[2, 2]]), np.array([[0, 0]]))  # was (nan, [nan]) and warnings
+    with pytest.raises(ValueError, match="same number of columns"):
+        mode_coverage(np.zeros((3, 3)), np.array([[2, 2]]), np.array([[0, 0]]))
