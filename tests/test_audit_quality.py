@@ -143,3 +143,12 @@ def test_mode_coverage_takes_lists_and_refuses_no_rows():
         mode_coverage(np.empty((0, 2)), np.array([[2, 2]]), np.array([[0, 0]]))  # was (nan, [nan]) and warnings
     with pytest.raises(ValueError, match="same number of columns"):
         mode_coverage(np.zeros((3, 3)), np.array([[2, 2]]), np.array([[0, 0]]))
+
+
+def test_a_small_max_samples_lowers_k_like_a_small_class_and_a_bad_one_is_named():
+    X, y, fake = numeric()
+    capped = generative_quality(X, y, fake, 1, max_samples=4).iloc[0]  # was prdc's "k=5 needs more than 5 rows"
+    assert 0 <= capped["precision"] <= 1 and 0 <= capped["c2st_accuracy"] <= 1
+    for bad in (0, 2, 2.5, -1, True):  # 0 was "X_real has no rows", 2.5 a TypeError from numpy
+        with pytest.raises(ValueError, match=f"max_samples must be None or an int of at least 3.*got {bad!r}"):
+            generative_quality(X, y, fake, 1, max_samples=bad)

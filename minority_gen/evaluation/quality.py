@@ -187,6 +187,10 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     >>> table[["class", "n_real", "n_fake"]].values.tolist()
     [[1, 20, 30]]
     """
+    if max_samples is not None and (not isinstance(max_samples, (int, np.integer)) or isinstance(max_samples, bool)
+                                    or max_samples < 3):
+        raise ValueError(f"max_samples must be None or an int of at least 3 (the rows per set the metrics need); "
+                         f"got {max_samples!r}.")
     y_real, X_fake, y_fake, X_holdout, image = _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout)
 
     if image:
@@ -217,7 +221,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         if c not in classes:
             raise ValueError(f"y_fake has class {c!r}, which y_real does not contain.")
         real_c, fake_c = F_real[y_real == c], F_fake[y_fake == c]
-        n_min = min(len(real_c), len(fake_c))
+        n_min = min(len(real_c), len(fake_c), max_samples or len(real_c))  # the rows the quadratic metrics use
         row = {"class": c, "n_real": len(real_c), "n_fake": len(fake_c)}
         if n_min < 3:
             raise ValueError(
