@@ -152,3 +152,12 @@ def test_a_small_max_samples_lowers_k_like_a_small_class_and_a_bad_one_is_named(
     for bad in (0, 2, 2.5, -1, True):  # 0 was "X_real has no rows", 2.5 a TypeError from numpy
         with pytest.raises(ValueError, match=f"max_samples must be None or an int of at least 3.*got {bad!r}"):
             generative_quality(X, y, fake, 1, max_samples=bad)
+
+
+def test_the_judge_passed_is_cloned_not_fitted_in_place():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, fake = numeric()
+    judge = LogisticRegression()
+    generative_quality(X, y, fake, 1, judge=judge)
+    assert not hasattr(judge, "coef_")  # class_fidelity clones its classifier; so does the report now

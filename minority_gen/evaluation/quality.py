@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
@@ -163,7 +164,9 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     extractor : object with ``transform`` (and optionally ``fit(X, y)``), optional
         Image feature extractor; ignored for tables.
     judge : classifier, optional
-        Fitted on the real features for class fidelity and the AM score.
+        Cloned and fitted on the real features for class fidelity and the
+        AM score (the estimator passed is left as it is, as in
+        :func:`~.judges.class_fidelity`).
     k : int, default=5
         Neighbours for precision / recall / density / coverage (lowered to
         ``n - 1`` for a class with few rows).
@@ -213,7 +216,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         scaler = StandardScaler().fit(raw_real)
         F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
 
-    judge = LogisticRegression(max_iter=3000) if judge is None else judge
+    judge = LogisticRegression(max_iter=3000) if judge is None else clone(judge)
     judge.fit(F_real, y_real)
     classes = list(judge.classes_)
     rows = []
