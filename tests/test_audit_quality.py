@@ -124,7 +124,7 @@ def test_uint8_real_images_and_float_generated_pixels_up_to_255_are_refused():
     imgs, y = images()
     ok = generative_quality(imgs, y, imgs[40:] / 255.0, 1, extractor=Pixels())  # the same scale: copies
     assert ok.loc[0, "near_copies"] == 20
-    with pytest.raises(ValueError, match="uint8 pixels .* float pixels up to 25"):
+    with pytest.raises(ValueError, match="uint8 pixels .* float32 pixels up to 25"):
         generative_quality(imgs, y, imgs[40:].astype(np.float32), 1, extractor=Pixels())
 
 
@@ -161,3 +161,11 @@ def test_the_judge_passed_is_cloned_not_fitted_in_place():
     judge = LogisticRegression()
     generative_quality(X, y, fake, 1, judge=judge)
     assert not hasattr(judge, "coef_")  # class_fidelity clones its classifier; so does the report now
+
+
+@pytest.mark.parametrize("kind_values", [["a", "b", "a"], [True, False, True]])
+def test_tvd_is_nan_not_one_half_where_the_generated_rows_have_no_level(kind_values):
+    real = pd.DataFrame({"c": kind_values})
+    fake = pd.DataFrame({"c": [None, None, None]}, dtype=object)
+    out = column_fidelity(real, fake).iloc[0]  # was 0.5: half the mass of one side against nothing
+    assert out["metric"] == "tvd" and np.isnan(out["value"]) and out["missing_fake"] == 1.0

@@ -4,8 +4,9 @@
   columns the total variation distance between the real and synthetic
   level frequencies (``tvd``, 0 = same frequencies, 1 = disjoint); for
   continuous and integer columns the Kolmogorov–Smirnov statistic of the
-  observed values (``ks``, 0 = same distribution); for every column the
-  real and synthetic missing rates.
+  observed values (``ks``, 0 = same distribution); either is NaN where a
+  table has no observed cell in the column (its missing rate says so); for
+  every column the real and synthetic missing rates.
 * :func:`correlation_difference` — the mean absolute difference between
   the real and the synthetic correlation matrices of the tables'
   *encoding* (:func:`encode_for_metrics`): how well the relations between
@@ -142,8 +143,9 @@ def column_fidelity(X_real, X_fake, *, reference=None) -> pd.DataFrame:
             p = r.dropna().value_counts(normalize=True)
             q = f.dropna().value_counts(normalize=True)
             levels = p.index.union(q.index)
-            row.update(metric="tvd", value=float(0.5 * np.abs(p.reindex(levels, fill_value=0)
-                                                               - q.reindex(levels, fill_value=0)).sum()))
+            value = (float(0.5 * np.abs(p.reindex(levels, fill_value=0) - q.reindex(levels, fill_value=0)).sum())
+                     if len(p) and len(q) else float("nan"))  # no observed level on a side: no frequencies
+            row.update(metric="tvd", value=value)
         else:
             a = pd.to_numeric(r, errors="coerce").dropna().to_numpy(dtype=float)
             b = pd.to_numeric(f, errors="coerce").dropna().to_numpy(dtype=float)

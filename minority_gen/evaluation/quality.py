@@ -110,10 +110,11 @@ def _check_images(X_real, X_other, name: str) -> None:
         raise ValueError(f"{name}'s images have shape {other.shape[1:]} (C, H, W) and X_real's {real.shape[1:]}; "
                          "they must match.")
     dtypes = {np.asarray(X).dtype == np.uint8: X for X in (X_real, X_other)}
-    if len(dtypes) == 2 and np.max(np.asarray(dtypes[False])) > 1.0:
+    wide = np.asarray(dtypes.get(False, []))
+    if len(dtypes) == 2 and wide.max() > 1.0:
         raise ValueError(f"One of X_real and {name} holds uint8 pixels (read as value / 255, in [0, 1]) and the "
-                         f"other float pixels up to {np.max(np.asarray(dtypes[False])):.4g}; pass both as uint8, "
-                         "or the float images divided by 255.")
+                         f"other {wide.dtype} pixels up to {wide.max():.4g}; pass both as uint8, or the other "
+                         "images divided by 255.")
 
 
 def _finite(X, name: str) -> np.ndarray:
