@@ -169,3 +169,20 @@ def test_tvd_is_nan_not_one_half_where_the_generated_rows_have_no_level(kind_val
     fake = pd.DataFrame({"c": [None, None, None]}, dtype=object)
     out = column_fidelity(real, fake).iloc[0]  # was 0.5: half the mass of one side against nothing
     assert out["metric"] == "tvd" and np.isnan(out["value"]) and out["missing_fake"] == 1.0
+
+
+def test_a_generated_column_missing_everywhere_counts_as_far_as_it_goes_in_the_means():
+    real, y = mixed()
+    fake = real[y == 1].copy()
+    fake["c"], fake["a"] = None, np.nan
+    q = generative_quality(real, y, fake, 1).iloc[0]
+    assert q["category_tvd"] == 1.0  # was 0.5 (and NaN after the per-column fix): never a better score
+    assert q["numeric_ks"] == pytest.approx((1.0 + 0.0) / 2)  # "a" counts 1, "b" (copied) 0; was 0.0 ("a" skipped)
+
+
+def test_a_generated_missing_level_the_real_rows_lack_is_an_all_zero_block_not_the_next_column():
+    real = pd.DataFrame({"c": ["a", "b", "a", "b"], "d": ["x", "y", "y", "x"]})
+    fake = pd.DataFrame({"c": [None, "a"], "d": ["y", "y"]})
+    _, E_fake = encode_for_metrics(real, fake)
+    # blocks: c (a, b), d (x, y); the missing c was written into d's "x" column
+    np.testing.assert_array_equal(E_fake, [[0, 0, 0, 1], [1, 0, 0, 1]])

@@ -61,6 +61,9 @@ def _rows(X, mask):
 
 def _column_scores(real, fake, reference) -> dict[str, float]:
     cols = column_fidelity(real, fake, reference=reference)
+    # values on one side only (the other table never observes the column): as far apart as the statistic goes
+    one_sided = (cols.missing_real == 1) != (cols.missing_fake == 1)
+    cols["value"] = cols["value"].mask(one_sided, 1.0)
     numeric, categorical = cols[cols.metric == "ks"], cols[cols.metric == "tvd"]
     # a column missing in every real row of the class varies in no pair: leaving it out changes no correlation
     observed = np.flatnonzero(cols.missing_real.to_numpy() < 1)
@@ -151,7 +154,9 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     level frequencies over categorical and boolean columns;
     ``missing_rate_diff``, the mean absolute difference of the missing
     rates; ``corr_diff``, :func:`~.columns.correlation_difference` (NaN
-    where a table has no such column). Mixed tables (DataFrames, object
+    where a table has no such column). A column observed in one table and
+    missing in every row of the other counts 1 in ``numeric_ks`` or
+    ``category_tvd``; one missing everywhere in both is left out. Mixed tables (DataFrames, object
     arrays, missing values) enter the distance-based metrics through
     :func:`~.columns.encode_for_metrics`: standardised numbers, one-hot
     categories and missing-value indicators, fitted on ``X_real``.
