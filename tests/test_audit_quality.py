@@ -186,3 +186,11 @@ def test_a_generated_missing_level_the_real_rows_lack_is_an_all_zero_block_not_t
     _, E_fake = encode_for_metrics(real, fake)
     # blocks: c (a, b), d (x, y); the missing c was written into d's "x" column
     np.testing.assert_array_equal(E_fake, [[0, 0, 0, 1], [1, 0, 0, 1]])
+
+
+def test_mixed_smotenc_refuses_a_class_of_one_row_naming_it():
+    from minority_gen.evaluation.mixed import MixedSMOTENC
+
+    X, _ = mixed(11)
+    with pytest.raises(ValueError, match="at least 2 rows of every class.*has 1. Use 'ros'"):
+        MixedSMOTENC().fit_resample(X, np.r_[[0] * 10, [1]])  # was NearestNeighbors' "n_neighbors = 2 ..."
