@@ -194,3 +194,23 @@ def test_mixed_smotenc_refuses_a_class_of_one_row_naming_it():
     X, _ = mixed(11)
     with pytest.raises(ValueError, match="at least 2 rows of every class.*has 1. Use 'ros'"):
         MixedSMOTENC().fit_resample(X, np.r_[[0] * 10, [1]])  # was NearestNeighbors' "n_neighbors = 2 ..."
+
+
+def test_small_cnn_features_say_they_are_not_fitted_and_take_no_images():
+    from minority_gen.evaluation.features import SmallCNNFeatures
+
+    with pytest.raises(ValueError, match="not fitted: call fit"):  # was AttributeError: no attribute 'net_'
+        SmallCNNFeatures().transform(np.zeros((2, 4, 4)))
+    rng = np.random.default_rng(0)
+    fx = SmallCNNFeatures(epochs=1, width=2, n_features=4).fit(rng.random((6, 4, 4)), [0, 1] * 3)
+    assert fx.transform(np.zeros((0, 4, 4))).shape == (0, 4)  # was torch.cat's "non-empty list" error
+    assert fx.predict_proba(np.zeros((0, 4, 4))).shape == (0, 2)
+
+
+def test_torch_features_refuse_a_mean_without_a_std():
+    import torch
+
+    from minority_gen.evaluation.features import TorchFeatures
+
+    with pytest.raises(ValueError, match="mean and std must be given together"):  # was a TypeError from torch
+        TorchFeatures(torch.nn.Flatten(), mean=(0.5,)).transform(np.zeros((2, 4, 4)))
