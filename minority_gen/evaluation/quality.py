@@ -175,9 +175,11 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         :func:`~.judges.class_fidelity`).
     k : int, default=5
         Neighbours for precision / recall / density / coverage (lowered to
-        ``n - 1`` for a class with few rows).
+        ``n - 1``, ``n`` the fewer of the class's real and synthetic rows
+        and ``max_samples``).
     max_samples : int or None, default=2000
-        Cap on rows per set for the quadratic metrics.
+        Cap on rows per set for the quadratic metrics (MMD, PRDC, C2ST);
+        at least 3. Memorisation always compares every row.
     random_state : int, default=0
 
     Returns
