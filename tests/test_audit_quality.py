@@ -132,8 +132,11 @@ def test_oversampler_quality_refuses_smote_on_a_mixed_table_naming_the_alternati
     real, y = mixed()
     with pytest.raises(ValueError, match=r"oversamplers \['smote'\] need an all-numeric table.*'smotenc'"):
         oversampler_quality(real, y, ["ros", "smote"])  # was scikit-learn's "could not convert string to float"
-    numbers = real[["a", "b"]]  # a DataFrame of numbers only: SMOTE can run on it
+    numbers = real[["a", "b"]].assign(i=np.arange(len(real)))  # a DataFrame of numbers only: SMOTE can run on it
     assert oversampler_quality(numbers, y, ["smote"])["n_fake"].tolist() == [20]
+    nullable = numbers.astype({"i": "Int64"})  # was "cannot safely cast non-equivalent float64 to int64"
+    with pytest.raises(ValueError, match=r"oversamplers \['smote'\] need an all-numeric table.*nullable"):
+        oversampler_quality(nullable, y, ["smote"])
 
 
 def test_mode_coverage_takes_lists_and_refuses_no_rows():

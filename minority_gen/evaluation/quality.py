@@ -259,10 +259,10 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
 
 
 def _plain_numbers(X) -> bool:
-    """Whether every column of ``X`` holds numbers (not flags) and no cell is missing."""
+    """Whether every column of ``X`` holds numbers of a NumPy dtype (not flags, not nullable ones: imbalanced-learn
+    cannot cast interpolated values back to those) and no cell is missing."""
     frame = as_frame(X)
-    return all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in frame.dtypes) \
-        and not frame.isna().to_numpy().any()
+    return all(isinstance(d, np.dtype) and d.kind in "iuf" for d in frame.dtypes) and not frame.isna().to_numpy().any()
 
 
 def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *, random_state: int | None = 0,
@@ -322,8 +322,8 @@ def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *,
     if mixed and numeric_only and not _plain_numbers(X):
         raise ValueError(
             f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
-            "categorical, boolean or missing values. Use 'smotenc' (SMOTENC on the table as it is), 'ros' "
-            "or a GAN method for a mixed table, or encode and impute X first."
+            "categorical, boolean, nullable (e.g. Int64) or missing values. Use 'smotenc' (SMOTENC on the table "
+            "as it is), 'ros' or a GAN method for a mixed table, or encode and impute X first."
         )
     if mixed:
         Xs = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
