@@ -217,3 +217,24 @@ def test_torch_features_refuse_a_mean_without_a_std():
 
     with pytest.raises(ValueError, match="mean and std must be given together"):  # was a TypeError from torch
         TorchFeatures(torch.nn.Flatten(), mean=(0.5,)).transform(np.zeros((2, 4, 4)))
+
+
+def test_distance_blocks_hold_at_most_block_elements_whatever_the_other_set_size(monkeypatch):
+    """prdc and mmd2 with max_samples=None: each block of distances had BLOCK_ROWS rows against *all* of the other
+    set (1024 x 100,000 floats, 0.8 GB and its copies, for n = m = 100,000); now at most BLOCK_ELEMENTS."""
+    import tracemalloc
+
+    from minority_gen.evaluation import metrics
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(3000, 2)), rng.normal(size=(3000, 2))
+    expected = metrics.prdc(X, Y, max_samples=None), metrics.mmd2(X, Y, max_samples=None)
+    monkeypatch.setattr(metrics, "BLOCK_ELEMENTS", 30_000, raising=False)  # 10 rows of 3,000
+    tracemalloc.start()
+    try:
+        got = metrics.prdc(X, Y, max_samples=None), metrics.mmd2(X, Y, max_samples=None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6  # was 52 MB (1,024 x 3,000 distances, a partitioned copy, a mask); now 9 (the bandwidth)
+    assert got[0] == expected[0] and got[1] == pytest.approx(expected[1], abs=1e-12)
