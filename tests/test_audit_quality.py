@@ -238,3 +238,13 @@ def test_distance_blocks_hold_at_most_block_elements_whatever_the_other_set_size
         tracemalloc.stop()
     assert peak < 20e6  # was 52 MB (1,024 x 3,000 distances, a partitioned copy, a mask); now 9 (the bandwidth)
     assert got[0] == expected[0] and got[1] == pytest.approx(expected[1], abs=1e-12)
+
+
+@pytest.mark.parametrize("X, y, names, error, message", [
+    (np.zeros((30, 3)), np.r_[[0] * 20, [1] * 10], "ros", TypeError, r"got the string 'ros' \(pass \['ros'\]\)"),
+    (np.zeros((30, 3)), np.r_[[0] * 20, [1] * 9], ["ros"], ValueError, "^y has 29 labels for 30 rows"),
+    (np.zeros((30, 4, 4)), np.r_[[0] * 20, [1] * 10], ["ros"], ValueError, "X must be a 2-D table.*generative_quality"),
+])
+def test_oversampler_quality_names_bad_arguments_before_any_fit(X, y, names, error, message):
+    with pytest.raises(error, match=message):  # were "Unknown oversampler 'r'", "ros: ... skipped", StandardScaler's
+        oversampler_quality(X, y, names)

@@ -317,6 +317,14 @@ def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *,
     """
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
+    if isinstance(oversamplers, str):
+        raise TypeError(f"oversamplers must be a sequence of names; got the string {oversamplers!r} (pass "
+                        f"[{oversamplers!r}]).")
+    if np.ndim(X) != 2:
+        raise ValueError(f"X must be a 2-D table (n_samples, n_features); got shape {np.shape(X)}. For images, "
+                         "score the rows a sampler adds with generative_quality.")
+    if np.ndim(y) != 1 or len(y) != len(X):
+        raise ValueError(f"y has {np.size(y)} labels for {len(X)} rows; pass one label per row.")
     mixed = is_mixed_table(X)
     numeric_only = [m for m in oversamplers if m in NUMERIC_ONLY]
     if mixed and numeric_only and not _plain_numbers(X):
