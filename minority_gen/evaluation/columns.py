@@ -4,8 +4,9 @@
   columns the total variation distance between the real and synthetic
   level frequencies (``tvd``, 0 = same frequencies, 1 = disjoint); for
   continuous and integer columns the Kolmogorov–Smirnov statistic of the
-  observed values (``ks``, 0 = same distribution); for every column the
-  real and synthetic missing rates.
+  observed values (``ks``, 0 = same distribution); either is NaN where a
+  table has no observed cell in the column (its missing rate says so); for
+  every column the real and synthetic missing rates.
 * :func:`correlation_difference` — the mean absolute difference between
   the real and the synthetic correlation matrices of the tables'
   *encoding* (:func:`encode_for_metrics`): how well the relations between
@@ -24,7 +25,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from ..columns import BOOLEAN, CATEGORICAL, as_frame, needs_mixed_codec
+from ..columns import (
+    BOOLEAN,
+    CATEGORICAL,
+    CONTINUOUS,
+    INTEGER,
+    as_frame,
+    describe_column,
+    detect_columns,
+    needs_mixed_codec,
+)
 from ..tabular import MixedTableCodec
 
 
@@ -33,18 +43,94 @@ def is_mixed_table(X) -> bool:
     return np.ndim(X) == 2 and needs_mixed_codec(X, "auto")
 
 
-def encode_for_metrics(X_real, *others) -> list[np.ndarray]:
+def align_columns(X_real, X_other, name: str = "X_fake"):
+    """``X_other`` with ``X_real``'s columns in ``X_real``'s order.
+
+    Two DataFrames are matched by column name (generated rows whose columns
+    come in another order are reordered; a missing or unexpected name is a
+    ``ValueError`` naming it); otherwise columns are matched by position and
+    the widths must agree.
+    """
+    if np.ndim(X_other) != 2:
+        raise ValueError(f"{name} must be a 2-D table (n_samples, n_features); got shape {np.shape(X_other)}.")
+    if isinstance(X_real, pd.DataFrame) and isinstance(X_other, pd.DataFrame):
+        if list(X_other.columns) == list(X_real.columns):
+            return X_other
+        real, other = set(X_real.columns), set(X_other.columns)
+        missing = [c for c in X_real.columns if c not in other]
+        extra = [c for c in X_other.columns if c not in real]
+        if missing or extra or X_other.columns.duplicated().any():
+            raise ValueError(f"{name}'s columns do not match X_real's: missing {missing[:10]}, not in X_real "
+                             f"{extra[:10]}; pass {name} with the columns of X_real (e.g. {name}[X_real.columns]).")
+        return X_other[list(X_real.columns)]
+    if np.shape(X_other)[1] != np.shape(X_real)[1]:
+        raise ValueError(f"X_real has {np.shape(X_real)[1]} columns and {name} {np.shape(X_other)[1]}; they must "
+                         "match (the same columns in the same order).")
+    return X_other
+
+
+def _check_numeric(columns, frame: pd.DataFrame, name: str) -> None:
+    """A numeric column of ``X_real`` (``columns``) must hold finite numbers or missing cells in ``frame``."""
+    for j, col in enumerate(columns):
+        if col.kind not in (CONTINUOUS, INTEGER):
+            continue
+        s = frame.iloc[:, j]
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = (np.isnan(v) & s.notna().to_numpy()) | np.isinf(v)
+        if bad.any():
+            raise ValueError(f"{describe_column(col.name)} is numeric in X_real but {name} holds "
+                             f"{s[bad].iloc[0]!r} ({int(bad.sum())} such cells); give {name} finite numbers or "
+                             "missing cells there (generated rows with X_real's columns and dtypes).")
+
+
+def encode_for_metrics(X_real, *others, names=("X_fake", "X_holdout")) -> list[np.ndarray]:
     """``X_real`` and each table of ``others`` encoded with the codec fitted on ``X_real`` (module docstring).
 
-    A level that ``X_real`` does not have (e.g. in held-out rows) is
-    encoded as an all-zero block.
+    The columns of ``others`` are matched to ``X_real``'s by :func:`align_columns`
+    (``names`` name the tables of ``others`` in its errors); a numeric column
+    of ``X_real`` holding text or infinite values in another table is a
+    ``ValueError``. A level that ``X_real`` does not have (e.g. in held-out
+    rows), or a missing cell in a categorical or boolean column that has
+    none in ``X_real``, is encoded as an all-zero block.
     """
     codec = MixedTableCodec().fit(X_real)
-    return [codec.encode(X, unknown="ignore").astype(np.float64) for X in (X_real, *others)]
+    out = [codec.encode(X_real, unknown="ignore").astype(np.float64)]
+    for i, X in enumerate(others):
+        name = names[i] if i < len(names) else f"table {i + 1} after X_real"
+        X = align_columns(X_real, X, name)
+        _check_numeric(codec.columns_, as_frame(X), name)
+        out.append(codec.encode(_unseen_missing(codec.columns_, X), unknown="ignore").astype(np.float64))
+    return out
 
 
-def column_fidelity(X_real, X_fake) -> pd.DataFrame:
+class _Unseen:
+    """A level no real row has: what a missing cell becomes in a column whose real rows have none."""
+
+
+def _unseen_missing(columns, X):
+    """``X`` with the missing cells of the categorical and boolean columns that had none in ``X_real`` made an
+    unseen level, so that they encode as an all-zero block (the codec has no missing level for them)."""
+    frame = as_frame(X)
+    fix = [j for j, col in enumerate(columns)
+           if col.kind in (CATEGORICAL, BOOLEAN) and not col.missing and frame.iloc[:, j].isna().any()]
+    if not fix:
+        return X
+    frame = frame.copy()
+    for j in fix:
+        s = frame.iloc[:, j].astype(object)
+        frame.isetitem(j, s.where(s.notna(), _Unseen()))
+    return frame
+
+
+def column_fidelity(X_real, X_fake, *, reference=None) -> pd.DataFrame:
     """Per-column distances between real and synthetic rows (module docstring).
+
+    The columns of ``X_fake`` are matched to ``X_real``'s by
+    :func:`align_columns` (by name for two DataFrames). Each column's kind
+    is read from ``reference`` (default ``X_real``): pass all real rows
+    there when ``X_real`` is one class's rows, so that a column missing in
+    every row of that class is reported (``missing_real`` 1.0, ``value``
+    NaN for a numeric column) rather than refused.
 
     Returns
     -------
@@ -60,12 +146,16 @@ def column_fidelity(X_real, X_fake) -> pd.DataFrame:
     >>> column_fidelity(real, fake)[["column", "metric", "value", "missing_real"]].values.tolist()
     [['sex', 'tvd', 0.25, 0.0], ['age', 'ks', 0.3333333333333333, 0.25]]
     """
-    codec = MixedTableCodec().fit(X_real)
+    if len(X_real) == 0:
+        raise ValueError("X_real has no rows.")
+    X_fake = align_columns(X_real, X_fake)
+    if reference is not None:
+        X_real = align_columns(reference, X_real, "X_real")
+    columns = detect_columns(X_real if reference is None else reference)
     real, fake = as_frame(X_real), as_frame(X_fake)
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"X_real has {real.shape[1]} columns and X_fake {fake.shape[1]}; they must match.")
+    _check_numeric(columns, fake, "X_fake")
     rows = []
-    for j, col in enumerate(codec.columns_):
+    for j, col in enumerate(columns):
         r, f = real.iloc[:, j], fake.iloc[:, j]
         row = {"column": col.name, "kind": col.kind, "missing_real": float(r.isna().mean()),
                "missing_fake": float(f.isna().mean()) if len(f) else float("nan")}
@@ -73,8 +163,9 @@ def column_fidelity(X_real, X_fake) -> pd.DataFrame:
             p = r.dropna().value_counts(normalize=True)
             q = f.dropna().value_counts(normalize=True)
             levels = p.index.union(q.index)
-            row.update(metric="tvd", value=float(0.5 * np.abs(p.reindex(levels, fill_value=0)
-                                                               - q.reindex(levels, fill_value=0)).sum()))
+            value = (float(0.5 * np.abs(p.reindex(levels, fill_value=0) - q.reindex(levels, fill_value=0)).sum())
+                     if len(p) and len(q) else float("nan"))  # no observed level on a side: no frequencies
+            row.update(metric="tvd", value=value)
         else:
             a = pd.to_numeric(r, errors="coerce").dropna().to_numpy(dtype=float)
             b = pd.to_numeric(f, errors="coerce").dropna().to_numpy(dtype=float)

@@ -22,6 +22,7 @@ import os
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn import functional as F
@@ -69,7 +70,7 @@ def to_nchw(images) -> np.ndarray:
 def _batched(module: nn.Module, x: np.ndarray, batch_size: int, device: torch.device, prep=None):
     outs = []
     with torch.no_grad():
-        for start in range(0, len(x), batch_size):
+        for start in range(0, max(len(x), 1), batch_size):  # no images: one empty batch gives the (0, d) shape
             xb = torch.from_numpy(x[start:start + batch_size]).to(device)
             if prep is not None:
                 xb = prep(xb)
@@ -239,7 +240,7 @@ class SmallCNNFeatures(BaseEstimator):
 
     def _input(self, images) -> np.ndarray:
         if not hasattr(self, "net_"):
-            raise ValueError("SmallCNNFeatures is not fitted: call fit(real_images, labels) first.")
+            raise NotFittedError("SmallCNNFeatures is not fitted: call fit(real_images, labels) first.")
         x = to_nchw(images)
         if x.shape[1:] != self.image_shape_:
             raise ValueError(f"images have shape {x.shape[1:]} (C, H, W); fitted on {self.image_shape_}.")
@@ -247,7 +248,8 @@ class SmallCNNFeatures(BaseEstimator):
 
     def transform(self, images) -> np.ndarray:
         """Penultimate-layer features, ``(n, n_features)``."""
-        return _batched(self.net_.body, self._input(images), 256, self.device_)
+        x = self._input(images)  # first: it says when the extractor is not fitted
+        return _batched(self.net_.body, x, 256, self.device_)
 
     def predict_proba(self, images) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``."""
@@ -300,6 +302,8 @@ class TorchFeatures:
         if self.input_size and tuple(x.shape[-2:]) != (self.input_size, self.input_size):
             size = (self.input_size, self.input_size)
             x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        if (self.mean is None) != (self.std is None):
+            raise ValueError(f"mean and std must be given together; got mean={self.mean!r}, std={self.std!r}.")
         if self.mean is not None:
             mean = torch.as_tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
             std = torch.as_tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)

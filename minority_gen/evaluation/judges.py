@@ -52,6 +52,15 @@ def c2st_accuracy(X_real, X_fake, classifier=None, cv: int = 5, max_samples: int
     return float(cross_val_score(clf, Z, labels, cv=folds, scoring="accuracy").mean())
 
 
+def fake_labels(y_fake, n_fake: int) -> np.ndarray:
+    """``y_fake`` as one label per synthetic row (a single label is broadcast), or a ``ValueError``."""
+    y_fake = np.asarray(y_fake)
+    if y_fake.ndim > 1 or (y_fake.ndim == 1 and len(y_fake) != n_fake):
+        raise ValueError(f"y_fake has {y_fake.size} labels for {n_fake} synthetic rows; pass one label per row "
+                         "or a single label for all.")
+    return np.broadcast_to(y_fake, (n_fake,))
+
+
 def class_fidelity(X_real, y_real, X_fake, y_fake, classifier=None, random_state=0) -> float:
     """Share of synthetic rows that a classifier trained on real rows assigns to their intended class.
 
@@ -70,10 +79,12 @@ def class_fidelity(X_real, y_real, X_fake, y_fake, classifier=None, random_state
     1.0
     """
     X, Y = _pair(X_real, X_fake)
-    y_real = np.asarray(y_real)
-    y_fake = np.broadcast_to(np.asarray(y_fake), (len(Y),))
+    y_real, y_fake = np.asarray(y_real), fake_labels(y_fake, len(Y))
     if len(y_real) != len(X):
         raise ValueError(f"y_real has {len(y_real)} labels for {len(X)} rows.")
+    if len(np.unique(y_real)) < 2:
+        raise ValueError(f"y_real holds the one class {y_real[0]!r}; a classifier of one class assigns every row "
+                         "to it: pass real rows of at least 2 classes.")
     unknown = set(np.unique(y_fake).tolist()) - set(np.unique(y_real).tolist())
     if unknown:
         raise ValueError(f"y_fake has classes {sorted(unknown)} that y_real does not contain.")

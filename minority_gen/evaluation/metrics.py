@@ -6,8 +6,9 @@ Distance-based metrics live here; the classifier-based ones
 rows (or of image features, see :mod:`minority_gen.evaluation.features`)
 as 2-D arrays and returns plain floats. Metrics that are quadratic in the number of rows draw a random
 subsample of at most ``max_samples`` rows per set (default
-:data:`MAX_SAMPLES`) and compute distances in blocks of
-:data:`BLOCK_ROWS` rows, so memory stays bounded whatever the input size.
+:data:`MAX_SAMPLES`) and compute distances in blocks of at most
+:data:`BLOCK_ROWS` rows and :data:`BLOCK_ELEMENTS` distances, so memory
+stays bounded whatever the input size (``max_samples=None`` included).
 
 ========================  ==============  =================================
 metric                    range           better
@@ -38,6 +39,9 @@ MAX_SAMPLES = 2000
 
 BLOCK_ROWS = 1024
 """Rows per block when a distance or kernel matrix is computed piecewise."""
+
+BLOCK_ELEMENTS = 2**24
+"""Distances per block at most (fewer rows than :data:`BLOCK_ROWS` against more than 16,384 others): 128 MiB."""
 
 BANDWIDTH_SAMPLES = 1000
 """Pooled rows (at most) from which the median-heuristic bandwidth is taken."""
@@ -82,9 +86,12 @@ def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def _blocks(n: int):
-    for start in range(0, n, BLOCK_ROWS):
-        yield slice(start, min(start + BLOCK_ROWS, n))
+def _blocks(n: int, width: int):
+    """Slices of ``n`` rows, each against ``width`` others: at most ``BLOCK_ROWS`` rows and ``BLOCK_ELEMENTS``
+    distances (a row at least) per block."""
+    rows = max(1, min(BLOCK_ROWS, BLOCK_ELEMENTS // max(width, 1)))
+    for start in range(0, n, rows):
+        yield slice(start, min(start + rows, n))
 
 
 # --------------------------------------------------------------------------
@@ -152,7 +159,7 @@ def mmd2(X_real, X_fake, bandwidth: float | None = None, max_samples: int | None
     X, Y = X - centre, Y - centre
 
     def kernel_sum(A, B):
-        return sum(np.exp(-gamma * _sq_dists(A[s], B)).sum() for s in _blocks(len(A)))
+        return sum(np.exp(-gamma * _sq_dists(A[s], B)).sum() for s in _blocks(len(A), len(B)))
 
     n, m = len(X), len(Y)
     k_xx = (kernel_sum(X, X) - n) / (n * (n - 1))  # diagonal terms are exp(0) = 1
@@ -248,7 +255,7 @@ def frechet_distance(X_real, X_fake) -> float:
 def _kth_radius(X: np.ndarray, k: int) -> np.ndarray:
     """Distance of each row to its k-th nearest other row, in blocks."""
     out = np.empty(len(X))
-    for s in _blocks(len(X)):
+    for s in _blocks(len(X), len(X)):
         out[s] = np.partition(cdist(X[s], X), k, axis=1)[:, k]  # the smallest, 0, is the row itself
     return out
 
@@ -296,7 +303,7 @@ def prdc(X_real, X_fake, k: int = 5, max_samples: int | None = MAX_SAMPLES,
     in_real_balls = np.zeros(len(Y))  # per synthetic row: number of real balls holding it
     covered = np.zeros(len(X), bool)
     recalled = np.zeros(len(X), bool)
-    for s in _blocks(len(X)):
+    for s in _blocks(len(X), len(Y)):
         # exact differences (not the ‖a‖² + ‖b‖² − 2ab expansion), so that a copied row is at distance 0
         # from its original and radii of duplicated rows are exactly 0: ties are decided the same way
         # whatever the last bits of the input

@@ -90,7 +90,13 @@ class MixedSMOTENC(BaseEstimator):
         for j in categorical:
             col = frame.iloc[:, j].astype(object)
             filled.isetitem(j, col.where(col.notna(), col.mode().iloc[0]).to_numpy())
-        k = max(1, min(self.k_neighbors, min(Counter(y).values()) - 1))
+        smallest = min(Counter(y).values())
+        if smallest < 2:
+            raise ValueError(
+                f"MixedSMOTENC needs at least 2 rows of every class to interpolate between; the smallest class "
+                f"has {smallest}. Use 'ros' for such a class, fewer folds (cv), or gather more rows."
+            )
+        k = max(1, min(self.k_neighbors, smallest - 1))
         sampler = (SMOTENC(categorical_features=categorical, k_neighbors=k, random_state=self.random_state)
                    if categorical else SMOTE(k_neighbors=k, random_state=self.random_state))
         X_res, y_res = clone(sampler).fit_resample(filled, y)

@@ -13,15 +13,17 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from .columns import column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
+from ..columns import as_frame
+from .columns import align_columns, column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
 from .features import SmallCNNFeatures, to_nchw
-from .judges import am_score, c2st_accuracy
+from .judges import am_score, c2st_accuracy, fake_labels
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
-from .samplers import NONE, make_oversampler
+from .samplers import NONE, NUMERIC_ONLY, make_oversampler
 
 QUALITY_METRICS = {
     # name: (range, better)
@@ -57,15 +59,73 @@ def _rows(X, mask):
     return X.iloc[np.flatnonzero(mask)] if isinstance(X, pd.DataFrame) else np.asarray(X)[mask]
 
 
-def _column_scores(real, fake) -> dict[str, float]:
-    cols = column_fidelity(real, fake)
+def _column_scores(real, fake, reference) -> dict[str, float]:
+    cols = column_fidelity(real, fake, reference=reference)
+    # values on one side only (the other table never observes the column): as far apart as the statistic goes
+    one_sided = (cols.missing_real == 1) != (cols.missing_fake == 1)
+    cols["value"] = cols["value"].mask(one_sided, 1.0)
     numeric, categorical = cols[cols.metric == "ks"], cols[cols.metric == "tvd"]
+    # a column missing in every real row of the class varies in no pair: leaving it out changes no correlation
+    observed = np.flatnonzero(cols.missing_real.to_numpy() < 1)
+    real, fake = (t.iloc[:, observed] if isinstance(t, pd.DataFrame) else np.asarray(t)[:, observed]
+                  for t in (real, align_columns(real, fake)))
     return {
         "numeric_ks": float(numeric.value.mean()) if len(numeric) else float("nan"),
         "category_tvd": float(categorical.value.mean()) if len(categorical) else float("nan"),
         "missing_rate_diff": float((cols.missing_real - cols.missing_fake).abs().mean()),
-        "corr_diff": correlation_difference(real, fake),
+        "corr_diff": correlation_difference(real, fake) if len(observed) else float("nan"),
     }
+
+
+def _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout):
+    """``y_real``, ``y_fake`` (broadcast) and ``X_fake``, ``X_holdout`` matched to ``X_real``'s columns."""
+    for name, X in (("X_real", X_real), ("X_fake", X_fake), ("X_holdout", X_holdout)):
+        if X is not None and np.ndim(X) < 2:
+            raise ValueError(f"{name} must be a 2-D table or images (3-D/4-D); got shape {np.shape(X)}.")
+        if X is not None and len(X) == 0:
+            raise ValueError(f"{name} has no rows.")
+    y_real = np.asarray(y_real)
+    if y_real.ndim != 1 or len(y_real) != len(X_real):
+        raise ValueError(f"y_real has {y_real.size} labels for {len(X_real)} rows; pass one label per row.")
+    if len(np.unique(y_real)) < 2:
+        raise ValueError(f"y_real holds the one class {y_real[0]!r}; the judge needs real rows of at least 2 "
+                         "classes (pass all real rows and their labels, not just the class generated).")
+    y_fake = fake_labels(y_fake, len(X_fake))
+    if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
+        raise ValueError("X_holdout needs y_holdout with one label per row.")
+    image = _is_image(X_real)
+    if image != _is_image(X_fake) or (X_holdout is not None and image != _is_image(X_holdout)):
+        raise ValueError("X_real, X_fake (and X_holdout) must all be tables (2-D) or all be images (3-D/4-D).")
+    if image:
+        _check_images(X_real, X_fake, "X_fake")
+        if X_holdout is not None:
+            _check_images(X_real, X_holdout, "X_holdout")
+    else:
+        X_fake = align_columns(X_real, X_fake, "X_fake")
+        X_holdout = None if X_holdout is None else align_columns(X_real, X_holdout, "X_holdout")
+    return y_real, X_fake, y_fake, X_holdout, image
+
+
+def _check_images(X_real, X_other, name: str) -> None:
+    """The same image shape, and pixels on the same scale (:func:`to_nchw` divides ``uint8`` by 255)."""
+    real, other = to_nchw(X_real[:1]), to_nchw(X_other[:1])
+    if real.shape[1:] != other.shape[1:]:
+        raise ValueError(f"{name}'s images have shape {other.shape[1:]} (C, H, W) and X_real's {real.shape[1:]}; "
+                         "they must match.")
+    dtypes = {np.asarray(X).dtype == np.uint8: X for X in (X_real, X_other)}
+    wide = np.asarray(dtypes.get(False, []))
+    if len(dtypes) == 2 and wide.max() > 1.0:
+        raise ValueError(f"One of X_real and {name} holds uint8 pixels (read as value / 255, in [0, 1]) and the "
+                         f"other {wide.dtype} pixels up to {wide.max():.4g}; pass both as uint8, or the other "
+                         "images divided by 255.")
+
+
+def _finite(X, name: str) -> np.ndarray:
+    arr = _flat(X)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds {int((~np.isfinite(arr)).sum())} infinite values; replace or drop those "
+                         "rows (a numeric table's missing cells are NaN).")
+    return arr
 
 
 def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_holdout=None, extractor=None,
@@ -94,7 +154,9 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     level frequencies over categorical and boolean columns;
     ``missing_rate_diff``, the mean absolute difference of the missing
     rates; ``corr_diff``, :func:`~.columns.correlation_difference` (NaN
-    where a table has no such column). Mixed tables (DataFrames, object
+    where a table has no such column). A column observed in one table and
+    missing in every row of the other counts 1 in ``numeric_ks`` or
+    ``category_tvd``; one missing everywhere in both is left out. Mixed tables (DataFrames, object
     arrays, missing values) enter the distance-based metrics through
     :func:`~.columns.encode_for_metrics`: standardised numbers, one-hot
     categories and missing-value indicators, fitted on ``X_real``.
@@ -108,12 +170,16 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     extractor : object with ``transform`` (and optionally ``fit(X, y)``), optional
         Image feature extractor; ignored for tables.
     judge : classifier, optional
-        Fitted on the real features for class fidelity and the AM score.
+        Cloned and fitted on the real features for class fidelity and the
+        AM score (the estimator passed is left as it is, as in
+        :func:`~.judges.class_fidelity`).
     k : int, default=5
         Neighbours for precision / recall / density / coverage (lowered to
-        ``n - 1`` for a class with few rows).
+        ``n - 1``, ``n`` the fewer of the class's real and synthetic rows
+        and ``max_samples``).
     max_samples : int or None, default=2000
-        Cap on rows per set for the quadratic metrics.
+        Cap on rows per set for the quadratic metrics (MMD, PRDC, C2ST);
+        at least 3. Memorisation always compares every row.
     random_state : int, default=0
 
     Returns
@@ -132,15 +198,11 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     >>> table[["class", "n_real", "n_fake"]].values.tolist()
     [[1, 20, 30]]
     """
-    y_real = np.asarray(y_real)
-    y_fake = np.broadcast_to(np.asarray(y_fake), (len(X_fake),))
-    if len(y_real) != len(X_real):
-        raise ValueError(f"y_real has {len(y_real)} labels for {len(X_real)} rows.")
-    if X_holdout is not None and (y_holdout is None or len(y_holdout) != len(X_holdout)):
-        raise ValueError("X_holdout needs y_holdout with one label per row.")
-    image = _is_image(X_real)
-    if image != _is_image(X_fake):
-        raise ValueError("X_real and X_fake must both be tables (2-D) or both be images (3-D/4-D).")
+    if max_samples is not None and (not isinstance(max_samples, (int, np.integer)) or isinstance(max_samples, bool)
+                                    or max_samples < 3):
+        raise ValueError(f"max_samples must be None or an int of at least 3 (the rows per set the metrics need); "
+                         f"got {max_samples!r}.")
+    y_real, X_fake, y_fake, X_holdout, image = _check_inputs(X_real, y_real, X_fake, y_fake, X_holdout, y_holdout)
 
     if image:
         fx = SmallCNNFeatures(random_state=random_state) if extractor is None else extractor
@@ -157,12 +219,12 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         scaler = StandardScaler().fit(raw_real)
         F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
     else:
-        raw_real, raw_fake = _flat(X_real), _flat(X_fake)
-        raw_hold = None if X_holdout is None else _flat(X_holdout)
+        raw_real, raw_fake = _finite(X_real, "X_real"), _finite(X_fake, "X_fake")
+        raw_hold = None if X_holdout is None else _finite(X_holdout, "X_holdout")
         scaler = StandardScaler().fit(raw_real)
         F_real, F_fake = scaler.transform(raw_real), scaler.transform(raw_fake)
 
-    judge = LogisticRegression(max_iter=3000) if judge is None else judge
+    judge = LogisticRegression(max_iter=3000) if judge is None else clone(judge)
     judge.fit(F_real, y_real)
     classes = list(judge.classes_)
     rows = []
@@ -170,7 +232,7 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         if c not in classes:
             raise ValueError(f"y_fake has class {c!r}, which y_real does not contain.")
         real_c, fake_c = F_real[y_real == c], F_fake[y_fake == c]
-        n_min = min(len(real_c), len(fake_c))
+        n_min = min(len(real_c), len(fake_c), max_samples or len(real_c))  # the rows the quadratic metrics use
         row = {"class": c, "n_real": len(real_c), "n_fake": len(fake_c)}
         if n_min < 3:
             raise ValueError(
@@ -191,9 +253,16 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
         row.update({key: mem[key] for key in ("dcr_ratio", "near_copies", "dcr_synthetic", "dcr_reference",
                                               "near_copy_share")})
         if not image:
-            row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c)))
+            row.update(_column_scores(_rows(X_real, y_real == c), _rows(X_fake, y_fake == c), X_real))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _plain_numbers(X) -> bool:
+    """Whether every column of ``X`` holds numbers of a NumPy dtype (not flags, not nullable ones: imbalanced-learn
+    cannot cast interpolated values back to those) and no cell is missing."""
+    frame = as_frame(X)
+    return all(isinstance(d, np.dtype) and d.kind in "iuf" for d in frame.dtypes) and not frame.isna().to_numpy().any()
 
 
 def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *, random_state: int | None = 0,
@@ -248,7 +317,22 @@ def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *,
     """
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn'; got {errors!r}.")
+    if isinstance(oversamplers, str):
+        raise TypeError(f"oversamplers must be a sequence of names; got the string {oversamplers!r} (pass "
+                        f"[{oversamplers!r}]).")
+    if np.ndim(X) != 2:
+        raise ValueError(f"X must be a 2-D table (n_samples, n_features); got shape {np.shape(X)}. For images, "
+                         "score the rows a sampler adds with generative_quality.")
+    if np.ndim(y) != 1 or len(y) != len(X):
+        raise ValueError(f"y has {np.size(y)} labels for {len(X)} rows; pass one label per row.")
     mixed = is_mixed_table(X)
+    numeric_only = [m for m in oversamplers if m in NUMERIC_ONLY]
+    if mixed and numeric_only and not _plain_numbers(X):
+        raise ValueError(
+            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
+            "categorical, boolean, nullable (e.g. Int64) or missing values. Use 'smotenc' (SMOTENC on the table "
+            "as it is), 'ros' or a GAN method for a mixed table, or encode and impute X first."
+        )
     if mixed:
         Xs = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
     else:

@@ -64,7 +64,14 @@ def mode_coverage(samples, positive_modes, negative_modes) -> tuple[float, np.nd
     >>> float(near), shares.tolist()
     (0.75, [0.5, 0.25])
     """
-    samples = np.asarray(samples)
+    samples, positive_modes, negative_modes = (np.asarray(a, dtype=np.float64)
+                                               for a in (samples, positive_modes, negative_modes))
+    if samples.ndim != 2 or len(samples) == 0:
+        raise ValueError(f"samples must be a 2-D array with at least one row; got shape {samples.shape}.")
+    if positive_modes.ndim != 2 or negative_modes.ndim != 2 or not (
+            samples.shape[1] == positive_modes.shape[1] == negative_modes.shape[1]):
+        raise ValueError(f"samples {samples.shape}, positive_modes {positive_modes.shape} and negative_modes "
+                         f"{negative_modes.shape} must be 2-D with the same number of columns.")
     d_pos = np.linalg.norm(samples[:, None] - positive_modes[None], axis=2)
     near_pos = d_pos.min(1) < np.linalg.norm(samples[:, None] - negative_modes[None], axis=2).min(1)
     shares = np.bincount(d_pos.argmin(1)[near_pos], minlength=len(positive_modes)) / len(samples)
