@@ -138,9 +138,14 @@ class MixedTableCodec:
         return out
 
     def _codes(self, s: pd.Series, col: Column, unknown: str = "error") -> np.ndarray:
-        """Level index of each cell (missing: ``len(levels)``; unseen with ``unknown="ignore"``: -1)."""
+        """Level index of each cell (missing: ``len(levels)``; unseen with ``unknown="ignore"``: -1, as is a missing
+        cell of a column that had none in fit, whose block has no missing level)."""
         isna = s.isna().to_numpy()
-        codes = np.full(len(s), len(col.levels), dtype=np.int64)
+        if isna.any() and not col.missing:
+            if unknown != "ignore":
+                raise ValueError(f"{describe_column(col.name)} holds a missing value; it had none in fit, so it has "
+                                 "no level for one.")
+        codes = np.full(len(s), len(col.levels) if col.missing else -1, dtype=np.int64)
         if isinstance(s.dtype, pd.CategoricalDtype) and list(s.dtype.categories) == col.levels:
             raw = s.cat.codes.to_numpy()
             codes[~isna] = raw[~isna]

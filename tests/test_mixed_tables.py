@@ -304,3 +304,17 @@ def test_a_wide_frame_comes_back_consolidated(mixed):
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.PerformanceWarning)
         X_res.assign(label=y_res)
+
+
+def test_a_missing_cell_of_a_column_that_had_none_is_no_level_of_the_next_column():
+    import pandas as pd
+
+    from minority_gen.tabular import MixedTableCodec
+
+    codec = MixedTableCodec().fit(pd.DataFrame({"c": ["a", "b"], "d": ["x", "y"], "e": [True, False]}))
+    rows = pd.DataFrame({"c": [None, "a"], "d": ["y", "x"], "e": [True, None]}).astype({"e": object})
+    out = codec.encode(rows, unknown="ignore")
+    # blocks c: [a, b], d: [x, y], e: [False, True]; a missing c or e is an all-zero block, d untouched
+    assert out.tolist() == [[0, 0, 0, 1, 0, 1], [1, 0, 1, 0, 0, 0]]
+    with pytest.raises(ValueError, match="column 'c' holds a missing value; it had none in fit"):
+        codec.encode(rows)

@@ -99,27 +99,9 @@ def encode_for_metrics(X_real, *others, names=("X_fake", "X_holdout")) -> list[n
         name = names[i] if i < len(names) else f"table {i + 1} after X_real"
         X = align_columns(X_real, X, name)
         _check_numeric(codec.columns_, as_frame(X), name)
-        out.append(codec.encode(_unseen_missing(codec.columns_, X), unknown="ignore").astype(np.float64))
+        out.append(codec.encode(X, unknown="ignore").astype(np.float64))  # a missing cell of a column without
+        # missing real cells, like an unseen level, is an all-zero block
     return out
-
-
-class _Unseen:
-    """A level no real row has: what a missing cell becomes in a column whose real rows have none."""
-
-
-def _unseen_missing(columns, X):
-    """``X`` with the missing cells of the categorical and boolean columns that had none in ``X_real`` made an
-    unseen level, so that they encode as an all-zero block (the codec has no missing level for them)."""
-    frame = as_frame(X)
-    fix = [j for j, col in enumerate(columns)
-           if col.kind in (CATEGORICAL, BOOLEAN) and not col.missing and frame.iloc[:, j].isna().any()]
-    if not fix:
-        return X
-    frame = frame.copy()
-    for j in fix:
-        s = frame.iloc[:, j].astype(object)
-        frame.isetitem(j, s.where(s.notna(), _Unseen()))
-    return frame
 
 
 def column_fidelity(X_real, X_fake, *, reference=None) -> pd.DataFrame:
