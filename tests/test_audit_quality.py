@@ -248,3 +248,19 @@ def test_distance_blocks_hold_at_most_block_elements_whatever_the_other_set_size
 def test_oversampler_quality_names_bad_arguments_before_any_fit(X, y, names, error, message):
     with pytest.raises(error, match=message):  # were "Unknown oversampler 'r'", "ros: ... skipped", StandardScaler's
         oversampler_quality(X, y, names)
+
+
+def test_to_nchw_reads_channels_as_the_estimator_does_and_names_values_beyond_float32():
+    from minority_gen.evaluation.features import to_nchw
+    from minority_gen.images import ImageLayout
+
+    for shape in [(2, 4, 4, 3), (2, 3, 4, 4), (2, 3, 28, 28), (2, 28, 28, 3), (2, 1, 4, 4)]:
+        X = (np.arange(np.prod(shape)).reshape(shape) / np.prod(shape)).astype(np.float32)
+        layout = ImageLayout.detect(X)  # how GANOversampler reads them
+        got = to_nchw(X)
+        assert got.shape[1:] == layout.image_shape, (shape, got.shape, layout.image_shape)
+        np.testing.assert_array_equal(got, X.transpose(0, 3, 1, 2) if layout.axes == "HWC" else X)
+    with pytest.raises(ValueError, match=r"values up to 1e\+40, beyond float32's range"):
+        to_nchw(np.full((2, 8, 8), 1e40))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        to_nchw(np.full((2, 8, 8), np.nan))

@@ -36,8 +36,9 @@ def to_nchw(images) -> np.ndarray:
     """Images as a float32 ``(N, C, H, W)`` array.
 
     ``(N, H, W)`` gains a channel axis; a 4-D array is read as channels-last
-    when its last axis has 1, 3 or 4 entries and its second does not,
-    otherwise as channels-first. ``uint8`` is scaled to [0, 1].
+    when its last axis has 1, 3 or 4 entries, otherwise as channels-first
+    (the rule of :meth:`~minority_gen.images.ImageLayout.detect`, so that a
+    GAN and a CNN read the same images alike). ``uint8`` is scaled to [0, 1].
 
     Examples
     --------
@@ -51,16 +52,20 @@ def to_nchw(images) -> np.ndarray:
     if arr.ndim == 3:
         arr = arr[:, None]
     elif arr.ndim == 4:
-        last, second = arr.shape[-1] in _CHANNELS, arr.shape[1] in _CHANNELS
-        if last and not second:
+        if arr.shape[-1] in _CHANNELS:
             arr = arr.transpose(0, 3, 1, 2)
-        elif not second:
+        elif arr.shape[1] not in _CHANNELS:
             raise ValueError(
                 f"Cannot tell the channel axis of images with shape {arr.shape}: expected "
                 "(N, H, W), (N, H, W, C) or (N, C, H, W) with C in {1, 3, 4}."
             )
     else:
         raise ValueError(f"images must be 3-D or 4-D; got shape {arr.shape}.")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError("images contain NaN or inf.")
+    top = float(np.abs(arr).max()) if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size else 0.0
+    if top > float(np.finfo(np.float32).max):
+        raise ValueError(f"images hold values up to {top:.3g}, beyond float32's range: rescale them (e.g. to [0, 1]).")
     out = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
     if not np.isfinite(out).all():
         raise ValueError("images contain NaN or inf.")
