@@ -48,10 +48,10 @@ N_JOBS_CONSTRAINT = [
 
 
 def check_n_jobs(n_jobs, name: str = "n_jobs") -> None:
-    """Refuse anything but ``None`` or a non-zero int, naming the parameter."""
+    """Refuse anything but ``None`` or a non-zero int (not a bool, as ``GANOversampler``), naming the parameter."""
     if n_jobs is None:
         return
-    if not isinstance(n_jobs, Integral) or n_jobs == 0:
+    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0:  # True is no count of workers
         raise ValueError(
             f"{name} must be None or a non-zero integer (1: serial, 2: two workers, -1: all CPUs); "
             f"got {n_jobs!r}."

@@ -64,7 +64,7 @@ def test_parallel_comparison_equals_serial_and_runs_in_other_processes(capsys):
     assert "oversampler × fold" in err and "12/12" in err
 
 
-@pytest.mark.parametrize("bad", [0, 1.5, "2"])
+@pytest.mark.parametrize("bad", [0, 1.5, "2", True])  # True: compare_oversamplers took it as 1
 def test_bad_n_jobs_is_refused_before_any_work(bad, monkeypatch):
     X, y = _three_classes()
     monkeypatch.setattr(model_module, "fit_plan", lambda *a, **k: pytest.fail("trained with a bad n_jobs"))
