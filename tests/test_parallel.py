@@ -321,9 +321,9 @@ def test_calling_thread_gets_its_limits_back_whichever_thread_worker_leaves_last
     original_run = parallel_module._run_capped
     both_in, first_out = threading.Barrier(2, timeout=30), threading.Event()
 
-    def run_capped(fn, index, args, workers):
+    def run_capped(fn, index, args, workers, **kwargs):
         try:
-            return original_run(fn, index, args, workers)
+            return original_run(fn, index, args, workers, **kwargs)
         finally:
             if index == 0:
                 first_out.set()
