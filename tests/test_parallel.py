@@ -64,7 +64,7 @@ def test_parallel_comparison_equals_serial_and_runs_in_other_processes(capsys):
     assert "oversampler × fold" in err and "12/12" in err
 
 
-@pytest.mark.parametrize("bad", [0, 1.5, "2"])
+@pytest.mark.parametrize("bad", [0, 1.5, "2", True])  # True: compare_oversamplers took it as 1
 def test_bad_n_jobs_is_refused_before_any_work(bad, monkeypatch):
     X, y = _three_classes()
     monkeypatch.setattr(model_module, "fit_plan", lambda *a, **k: pytest.fail("trained with a bad n_jobs"))
@@ -321,9 +321,9 @@ def test_calling_thread_gets_its_limits_back_whichever_thread_worker_leaves_last
     original_run = parallel_module._run_capped
     both_in, first_out = threading.Barrier(2, timeout=30), threading.Event()
 
-    def run_capped(fn, index, args, workers):
+    def run_capped(fn, index, args, workers, **kwargs):
         try:
-            return original_run(fn, index, args, workers)
+            return original_run(fn, index, args, workers, **kwargs)
         finally:
             if index == 0:
                 first_out.set()
