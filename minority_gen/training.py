@@ -247,7 +247,8 @@ def train_gan(
     records: list[dict[str, float]] = []
     pending: list[_Pending] = []
     device = _device(nets.G)
-    limits_t = None if limits is None else torch.as_tensor(limits, dtype=torch.float32, device=device)
+    # a copy of its own: ``limits`` may be read-only (sent to a Ray worker), which torch warns about
+    limits_t = None if limits is None else torch.as_tensor(np.array(limits, dtype=np.float32), device=device)
     forward = autocast_context(device, config.amp)
     ddp = data_parallel_setting()  # inside fit_ddp: the ranks agree on divergence at every flush
     agree = None if ddp is None else (lambda error: ddp.agree_on_divergence(error, device))  # alone: as _flush
