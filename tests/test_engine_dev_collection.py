@@ -76,7 +76,8 @@ def test_seed_matched_lines_compare_each_seed_with_baselines_of_the_same_seed(sc
     smote2, ros2 = script.BASELINE_SEEDS[2]
     scores = {"smote": [0.70, 0.75, 0.85], "ros": [0.75, 0.65, 0.95], "rumi": [0.80, 0.70, 0.90],
               script.SEEDS[0]: [0.80, 0.80, 0.96], script.SEEDS[1]: [0.60, 0.90, 0.60],
-              smote1: [0.90, 0.70, 0.85], ros1: [0.60, 0.70, 0.97], smote2: [0.50, 0.80, 0.85], ros2: [0.55, 0.95, 0.55]}
+              smote1: [0.90, 0.70, 0.85], ros1: [0.60, 0.70, 0.97],
+              smote2: [0.50, 0.80, 0.85], ros2: [0.55, 0.95, 0.55]}
     rows = pd.DataFrame([(t, m, "lr", 0, "gmean", v[i], "", "k") for m, v in scores.items()
                          for i, t in enumerate("abc")],
                         columns=["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"])

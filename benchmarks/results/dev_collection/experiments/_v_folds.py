@@ -54,6 +54,21 @@ def score(rows: dict, Xtr, Xte, ytr, yte, pos) -> dict:
     return out
 
 
+def record(path: Path, name: str, fold: int, start: float, rows: dict, Xtr, Xte, ytr, yte, pos) -> None:
+    """Append one fold's record to ``path``: its time since ``start``, the median margins of the real minority rows
+    and of each set of ``rows`` under the fold's balanced logistic regression, and :func:`score`'s G-means."""
+    import time
+
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(Xtr, ytr == pos)
+    coef, intercept = lr.coef_[0], lr.intercept_[0]
+    rec = {"table": name, "fold": fold, "fit_s": time.time() - start,
+           "real_margin": float(np.median(Xtr[ytr == pos] @ coef + intercept)),
+           "margin": {k: float(np.median(r @ coef + intercept)) for k, r in rows.items()}}
+    append(path, {**rec, **score(rows, Xtr, Xte, ytr, yte, pos)})
+
+
 def append(path: Path, rec: dict) -> None:
     with open(path, "a") as out:
         out.write(json.dumps(rec) + "\n")

@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[4]), str(HERE.parent)]
 import _v_folds as v  # noqa: E402
@@ -42,8 +40,6 @@ def linear_classifier():
 
 
 def run(names: list[str]) -> None:
-    from sklearn.linear_model import LogisticRegression
-
     from minority_gen import GANOversampler
 
     for name, fold, Xtr, Xte, ytr, yte, pos in v.folds(names):
@@ -54,12 +50,7 @@ def run(names: list[str]) -> None:
             rows["linear"] = GANOversampler(method="rumi", random_state=0).fit_resample(Xtr, ytr)[0][len(Xtr):]
         rows.update(v.baselines(Xtr, ytr))
         assert all(len(r) == n for r in rows.values())
-        lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(Xtr, ytr == pos)
-        coef, intercept = lr.coef_[0], lr.intercept_[0]
-        rec = {"table": name, "fold": fold, "fit_s": time.time() - start,
-               "real_margin": float(np.median(Xtr[ytr == pos] @ coef + intercept)),
-               "margin": {k: float(np.median(r @ coef + intercept)) for k, r in rows.items()}}
-        v.append(HERE / "runs.jsonl", {**rec, **v.score(rows, Xtr, Xte, ytr, yte, pos)})
+        v.record(HERE / "runs.jsonl", name, fold, start, rows, Xtr, Xte, ytr, yte, pos)
 
 
 if __name__ == "__main__":
