@@ -137,7 +137,8 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
 
     Unconditional methods train their per-class GANs in parallel when
     ``plan.n_jobs`` gives more than one joblib worker (and there are several
-    classes to grow): each worker gets its class's rows on the CPU, trains on
+    classes to grow): each worker gets the table on the CPU (one copy for all,
+    shared), cuts its class's rows, trains on
     ``plan.device`` and sends the networks back on the CPU. The callbacks
     then run in this process, replayed from each GAN's records as that GAN
     finishes (a progress bar fills one GAN at a time). Conditional methods
@@ -160,12 +161,12 @@ def fit_plan(plan: Plan, x: Tensor, y: Tensor, n_classes: int, grow: dict[int, o
         negatives = method.uses_negatives or bool(plan.settings.boundary)  # the boundary classifier needs them
         seeds = [Seeds.draw(plan, rng) for _ in grow]
         of = f" ({{}} of {len(grow)})" if len(grow) > 1 else ""  # which GAN of how many, on the progress bar
-        tasks = ((plan, f"{method.name} (class {label})" + of.format(k), x[y == i], x[y != i] if negatives
-                  else None, n_classes, s) for k, ((i, label), s) in enumerate(zip(grow.items(), seeds), 1))
+        labels = [f"{method.name} (class {label})" + of.format(k) for k, label in enumerate(grow.values(), 1)]
         if len(grow) > 1 and n_workers(plan.settings.n_jobs) > 1:
-            results = _fit_parallel(plan, list(tasks))
-        else:
-            results = (_fit_class(*task) for task in tasks)  # one class's rows in memory at a time
+            results = _fit_parallel(plan, x, y, list(grow), labels, negatives, n_classes, seeds)
+        else:  # one class's rows in memory at a time
+            results = (_fit_class(plan, name, x[y == i], x[y != i] if negatives else None, n_classes, s)
+                       for i, name, s in zip(grow, labels, seeds))
         for (i, label), (nets, records) in zip(grow.items(), results):
             fitted[i] = nets
             histories.append(pd.DataFrame(records).assign(gan=label))
@@ -223,15 +224,27 @@ def _fit_class(plan: Plan, label: str, x_pos: Tensor, x_neg: Tensor | None, n_cl
                     anchor_rows=(x_pos, None) if plan.settings.anchor else None)
 
 
-def _fit_parallel(plan: Plan, tasks: list[tuple]) -> list[tuple[Networks, list[dict]]]:
-    """Run ``_fit_class`` over ``tasks`` through joblib; replay the callbacks here as each GAN finishes."""
+def _fit_class_rows(plan: Plan, label: str, x: np.ndarray, y: np.ndarray, i: int, negatives: bool,
+                    n_classes: int, seeds: Seeds) -> tuple[Networks, list[dict]]:
+    """:func:`_fit_class` on the rows of class index ``i`` of ``x`` (on the CPU), the other rows as its negatives:
+    the rows a serial fit cuts, cut in the worker."""
+    mine = y == i
+    return _fit_class(plan, label, torch.from_numpy(x[mine]), torch.from_numpy(x[~mine]) if negatives else None,
+                      n_classes, seeds)
+
+
+def _fit_parallel(plan: Plan, x: Tensor, y: Tensor, classes: list[int], labels: list[str], negatives: bool,
+                  n_classes: int, seeds: list[Seeds]) -> list[tuple[Networks, list[dict]]]:
+    """Train the GAN of each class index in ``classes`` through joblib; replay the callbacks here as each GAN
+    finishes. Every task gets the one table (joblib sends a large array to its process workers once, and threads
+    share it) and cuts its class's rows itself, rather than a copy of the table per class held up front."""
     quiet = replace(plan, callbacks=())  # callbacks (a tqdm bar) stay in this process
-    shipped = [(quiet, label, x_pos.cpu(), None if x_neg is None else x_neg.cpu(), n_classes, seeds)
-               for _, label, x_pos, x_neg, n_classes, seeds in tasks]
-    results: list = [None] * len(tasks)
-    for index, (nets, records) in run_unordered(_fit_class, shipped, plan.settings.n_jobs):
+    x_np, y_np = x.cpu().numpy(), y.cpu().numpy()
+    shipped = [(quiet, label, x_np, y_np, i, negatives, n_classes, s) for i, label, s in zip(classes, labels, seeds)]
+    results: list = [None] * len(shipped)
+    for index, (nets, records) in run_unordered(_fit_class_rows, shipped, plan.settings.n_jobs):
         results[index] = (nets, records)
-        _replay(plan.callbacks, plan.config.n_iter, tasks[index][1], records)
+        _replay(plan.callbacks, plan.config.n_iter, labels[index], records)
     return results
 
 
