@@ -37,6 +37,16 @@ def _parts(rows: np.ndarray):
     return (flat[start:start + PART_ROWS] for start in range(0, len(flat), PART_ROWS))
 
 
+def _column_peaks(rows: np.ndarray) -> np.ndarray:
+    """Per column of ``rows`` (rows first), the largest |value| in float64, read in parts in the rows' own type
+    (where |value| is exact: no float64 copy of the whole array); ``inf`` where a column holds NaN or inf."""
+    peak = np.zeros(int(np.prod(np.shape(rows)[1:], dtype=np.int64)))
+    for part in _parts(rows):
+        top = np.abs(part).max(axis=0).astype(np.float64)
+        peak = np.maximum(peak, np.where(np.isnan(top), np.inf, top))
+    return peak
+
+
 def divergence_limits(x: np.ndarray) -> np.ndarray:
     """Per encoded column, the largest magnitude a generated value may have: the divergence rule.
 
@@ -59,10 +69,7 @@ def divergence_limits(x: np.ndarray) -> np.ndarray:
     >>> divergence_limits(np.array([[0.5, 0.0], [-2.0, 0.0]], dtype=np.float32))
     array([2000., 1000.])
     """
-    peak = np.zeros(int(np.prod(np.shape(x)[1:], dtype=np.int64)))
-    for part in _parts(x):  # |value| is exact in the rows' own type: no float64 copy of the whole table
-        peak = np.maximum(peak, np.abs(part).max(axis=0, initial=0.0).astype(np.float64))
-    return DIVERGENCE_FACTOR * np.maximum(1.0, peak)
+    return DIVERGENCE_FACTOR * np.maximum(1.0, _column_peaks(x))
 
 
 def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
@@ -75,10 +82,7 @@ def beyond(rows: np.ndarray, limits: np.ndarray) -> str | None:
     """
     if not len(rows):
         return None
-    peak = np.zeros(int(np.prod(np.shape(rows)[1:], dtype=np.int64)))
-    for part in _parts(rows):  # |value| is exact in the rows' own type; a column with NaN or inf peaks at inf
-        top = np.abs(part).max(axis=0).astype(np.float64)
-        peak = np.maximum(peak, np.where(np.isnan(top), np.inf, top))
+    peak = _column_peaks(rows)
     ratio = peak / limits
     j = int(np.argmax(ratio))
     if not ratio[j] > 1.0:
