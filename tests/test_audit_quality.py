@@ -124,7 +124,7 @@ def test_uint8_real_images_and_float_generated_pixels_up_to_255_are_refused():
     imgs, y = images()
     ok = generative_quality(imgs, y, imgs[40:] / 255.0, 1, extractor=Pixels())  # the same scale: copies
     assert ok.loc[0, "near_copies"] == 20
-    with pytest.raises(ValueError, match="uint8 pixels .* float32 pixels up to 25"):
+    with pytest.raises(ValueError, match=r"X_fake: float images in \[\d+, 25\d\] beside uint8 images \(X_real\)"):
         generative_quality(imgs, y, imgs[40:].astype(np.float32), 1, extractor=Pixels())
 
 

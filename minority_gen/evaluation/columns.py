@@ -43,6 +43,28 @@ def is_mixed_table(X) -> bool:
     return np.ndim(X) == 2 and needs_mixed_codec(X, "auto")
 
 
+def plain_numbers(X) -> bool:
+    """Whether every column of ``X`` holds numbers of a NumPy dtype (not flags, not nullable ones: imbalanced-learn
+    cannot cast interpolated values back to those) and no cell is missing: a table the numeric-only samplers take
+    (``load_breast_cancer(as_frame=True)`` as much as its array)."""
+    if isinstance(X, pd.DataFrame):
+        return (len(X.columns) > 0 and all(isinstance(d, np.dtype) and d.kind in "iuf" for d in X.dtypes)
+                and not X.isna().to_numpy().any())
+    arr = np.asarray(X)
+    return arr.dtype.kind in "iuf" and not (arr.dtype.kind == "f" and np.isnan(arr).any())
+
+
+def refuse_numeric_only(numeric_only: list, X) -> None:
+    """Refuse the samplers ``numeric_only`` (SMOTE, ADASYN, Borderline-SMOTE: names or labels) for a table that is
+    not :func:`plain_numbers`, naming what to use instead."""
+    if numeric_only and not plain_numbers(X):
+        raise ValueError(
+            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
+            "categorical, boolean, nullable (e.g. Int64) or missing values. Use 'smotenc' (SMOTENC on the table "
+            "as it is), 'ros' or a GAN method for a mixed table, or encode and impute X first."
+        )
+
+
 def align_columns(X_real, X_other, name: str = "X_fake"):
     """``X_other`` with ``X_real``'s columns in ``X_real``'s order.
 

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from ..data import check_table_input
 from ..parallel import TaskError, check_n_jobs, run_unordered
 from ..safeguards import class_label
-from .columns import is_mixed_table
+from .columns import is_mixed_table, plain_numbers, refuse_numeric_only
 from .folds import fold_problem
 from .mixed import mixed_preprocessor
 from .samplers import NONE, NUMERIC_ONLY, make_classifier, make_oversampler
@@ -59,7 +59,7 @@ def check_table(X, y, name: str | None = None) -> tuple[object, np.ndarray, bool
     """``X`` as an array (or, for a mixed table, a DataFrame with a fresh index), ``y`` as an array, and
     whether ``X`` is mixed; refuses what the comparison cannot use (``name``: the dataset's, for the message),
     before any fold runs."""
-    mixed = is_mixed_table(X) and not _plain_numbers(X)
+    mixed = is_mixed_table(X) and not plain_numbers(X)
     if mixed:  # resampled as it is; the encoding for the classifier comes after the sampler
         X = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
         mixed_preprocessor(X)  # column checks (names, types, missing columns) before any fold
@@ -76,13 +76,6 @@ def check_table(X, y, name: str | None = None) -> tuple[object, np.ndarray, bool
                          f"{f' ({class_label(classes[0])})' if len(classes) else ''}; comparing oversamplers needs "
                          "at least two classes.")
     return X, y, mixed
-
-
-def _plain_numbers(X) -> bool:
-    """Whether ``X`` is a DataFrame of NumPy number columns without missing cells (``load_breast_cancer(
-    as_frame=True)``): compared as its array is, scaled before the sampler, numeric-only samplers included."""
-    return (isinstance(X, pd.DataFrame) and len(X.columns) > 0
-            and all(isinstance(d, np.dtype) and d.kind in "iuf" for d in X.dtypes) and not X.isna().to_numpy().any())
 
 
 def _check_classifiers(models: dict, scoring: dict, random_state) -> None:
@@ -249,12 +242,7 @@ def compare_oversamplers(
     gan_params = check_gan_params(gan_params)
     samplers = _named(oversamplers, lambda n: make_oversampler(n, random_state, gan_params), "oversampler")
     numeric_only = [label for label, spec in samplers.items() if isinstance(spec, str) and spec in NUMERIC_ONLY]
-    if mixed and numeric_only:
-        raise ValueError(
-            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
-            "categorical, boolean or missing values. Use 'smotenc' (SMOTENC on the table as it is), 'ros' "
-            "or a GAN method for a mixed table, or encode and impute X first."
-        )
+    refuse_numeric_only(numeric_only, X)
     models = _named(classifiers, lambda n: make_classifier(n, random_state), "classifier")
     scoring = _check_scoring(scoring)
     _check_classifiers(models, scoring, random_state)

@@ -18,9 +18,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from ..columns import as_frame
-from .columns import align_columns, column_fidelity, correlation_difference, encode_for_metrics, is_mixed_table
+from .columns import (
+    align_columns,
+    column_fidelity,
+    correlation_difference,
+    encode_for_metrics,
+    is_mixed_table,
+    refuse_numeric_only,
+)
 from .features import SmallCNNFeatures, to_nchw
+from .image_checks import check_pixel_scales
 from .judges import am_score, c2st_accuracy, fake_labels
 from .metrics import MAX_SAMPLES, frechet_distance, memorisation, mmd2, prdc
 from .samplers import NONE, NUMERIC_ONLY, make_oversampler
@@ -112,12 +119,7 @@ def _check_images(X_real, X_other, name: str) -> None:
     if real.shape[1:] != other.shape[1:]:
         raise ValueError(f"{name}'s images have shape {other.shape[1:]} (C, H, W) and X_real's {real.shape[1:]}; "
                          "they must match.")
-    dtypes = {np.asarray(X).dtype == np.uint8: X for X in (X_real, X_other)}
-    wide = np.asarray(dtypes.get(False, []))
-    if len(dtypes) == 2 and wide.max() > 1.0:
-        raise ValueError(f"One of X_real and {name} holds uint8 pixels (read as value / 255, in [0, 1]) and the "
-                         f"other {wide.dtype} pixels up to {wide.max():.4g}; pass both as uint8, or the other "
-                         "images divided by 255.")
+    check_pixel_scales({"X_real": (np.asarray(X_real), None), name: (np.asarray(X_other), None)})
 
 
 def _finite(X, name: str) -> np.ndarray:
@@ -258,13 +260,6 @@ def generative_quality(X_real, y_real, X_fake, y_fake, *, X_holdout=None, y_hold
     return pd.DataFrame(rows)
 
 
-def _plain_numbers(X) -> bool:
-    """Whether every column of ``X`` holds numbers of a NumPy dtype (not flags, not nullable ones: imbalanced-learn
-    cannot cast interpolated values back to those) and no cell is missing."""
-    frame = as_frame(X)
-    return all(isinstance(d, np.dtype) and d.kind in "iuf" for d in frame.dtypes) and not frame.isna().to_numpy().any()
-
-
 def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *, random_state: int | None = 0,
                         gan_params: dict | None = None, errors: str = "raise", progress: bool = False
                         ) -> pd.DataFrame:
@@ -327,12 +322,7 @@ def oversampler_quality(X, y, oversamplers: Sequence[str] = ("ros", "smote"), *,
         raise ValueError(f"y has {np.size(y)} labels for {len(X)} rows; pass one label per row.")
     mixed = is_mixed_table(X)
     numeric_only = [m for m in oversamplers if m in NUMERIC_ONLY]
-    if mixed and numeric_only and not _plain_numbers(X):
-        raise ValueError(
-            f"oversamplers {numeric_only} need an all-numeric table without missing values, but X has "
-            "categorical, boolean, nullable (e.g. Int64) or missing values. Use 'smotenc' (SMOTENC on the table "
-            "as it is), 'ros' or a GAN method for a mixed table, or encode and impute X first."
-        )
+    refuse_numeric_only(numeric_only, X)
     if mixed:
         Xs = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
     else:
