@@ -141,10 +141,9 @@ class MixedTableCodec:
         """Level index of each cell (missing: ``len(levels)``; unseen with ``unknown="ignore"``: -1, as is a missing
         cell of a column that had none in fit, whose block has no missing level)."""
         isna = s.isna().to_numpy()
-        if isna.any() and not col.missing:
-            if unknown != "ignore":
-                raise ValueError(f"{describe_column(col.name)} holds a missing value; it had none in fit, so it has "
-                                 "no level for one.")
+        if isna.any() and not col.missing and unknown != "ignore":
+            raise ValueError(f"{describe_column(col.name)} holds a missing value; it had none in fit, so it has no "
+                             "level for one.")
         codes = np.full(len(s), len(col.levels) if col.missing else -1, dtype=np.int64)
         if isinstance(s.dtype, pd.CategoricalDtype) and list(s.dtype.categories) == col.levels:
             raw = s.cat.codes.to_numpy()

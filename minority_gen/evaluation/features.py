@@ -63,7 +63,8 @@ def to_nchw(images) -> np.ndarray:
         raise ValueError(f"images must be 3-D or 4-D; got shape {arr.shape}.")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError("images contain NaN or inf.")
-    top = float(np.abs(arr).max()) if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size else 0.0
+    top = max(float(arr.max()), -float(arr.min())) if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size \
+        else 0.0  # the largest |value|, without a copy of the images
     if top > float(np.finfo(np.float32).max):
         raise ValueError(f"images hold values up to {top:.3g}, beyond float32's range: rescale them (e.g. to [0, 1]).")
     out = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
