@@ -54,6 +54,19 @@ def score(rows: dict, Xtr, Xte, ytr, yte, pos) -> dict:
     return out
 
 
+def run(path: Path, names, new_rows) -> None:
+    """For every fold of the tables ``names``: ``new_rows(Xtr, ytr)`` (set name → the new minority rows a fit of
+    the training fold adds), beside :func:`baselines`' (every set as many rows), recorded in ``path``
+    (:func:`record`)."""
+    import time
+
+    for name, fold, Xtr, Xte, ytr, yte, pos in folds(names):
+        start = time.time()
+        rows = {**new_rows(Xtr, ytr), **baselines(Xtr, ytr)}
+        assert len({len(r) for r in rows.values()}) == 1, {k: len(r) for k, r in rows.items()}
+        record(path, name, fold, start, rows, Xtr, Xte, ytr, yte, pos)
+
+
 def record(path: Path, name: str, fold: int, start: float, rows: dict, Xtr, Xte, ytr, yte, pos) -> None:
     """Append one fold's record to ``path``: its time since ``start``, the median margins of the real minority rows
     and of each set of ``rows`` under the fold's balanced logistic regression, and :func:`score`'s G-means."""

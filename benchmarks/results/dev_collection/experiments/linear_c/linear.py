@@ -12,7 +12,6 @@ against the default's rows of the same seed, SMOTE and ROS (``../_v_folds.py``).
 """
 
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,18 +38,14 @@ def linear_classifier():
     return block()
 
 
-def run(names: list[str]) -> None:
+def new_rows(Xtr, ytr) -> dict:
+    """The default's rows and those of the same fit with a linear boundary classifier."""
     from minority_gen import GANOversampler
 
-    for name, fold, Xtr, Xte, ytr, yte, pos in v.folds(names):
-        n = int((ytr != pos).sum() - (ytr == pos).sum())
-        start = time.time()
-        rows = {"gan": GANOversampler(method="rumi", random_state=0).fit_resample(Xtr, ytr)[0][len(Xtr):]}
-        with linear_classifier():
-            rows["linear"] = GANOversampler(method="rumi", random_state=0).fit_resample(Xtr, ytr)[0][len(Xtr):]
-        rows.update(v.baselines(Xtr, ytr))
-        assert all(len(r) == n for r in rows.values())
-        v.record(HERE / "runs.jsonl", name, fold, start, rows, Xtr, Xte, ytr, yte, pos)
+    rows = {"gan": GANOversampler(method="rumi", random_state=0).fit_resample(Xtr, ytr)[0][len(Xtr):]}
+    with linear_classifier():
+        rows["linear"] = GANOversampler(method="rumi", random_state=0).fit_resample(Xtr, ytr)[0][len(Xtr):]
+    return rows
 
 
 if __name__ == "__main__":
@@ -62,4 +57,5 @@ if __name__ == "__main__":
     else:
         from minority_gen.evaluation.datasets import COLLECTIONS
 
-        run(sys.argv[1].split(",") if len(sys.argv) > 1 else list(COLLECTIONS["dev"]))
+        v.run(HERE / "runs.jsonl", sys.argv[1].split(",") if len(sys.argv) > 1 else list(COLLECTIONS["dev"]),
+              new_rows)

@@ -11,7 +11,6 @@ the default's rows, SMOTE and ROS: LR, RF and HGB G-mean on protocol V's folds (
 """
 
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,15 +21,11 @@ VARIANTS = {"gan": dict(method="rumi"), "neg01": dict(method="rumi", method_para
             "lsgan": dict(method="lsgan")}
 
 
-def run(names: list[str]) -> None:
+def new_rows(Xtr, ytr) -> dict:
+    """The rows of each of :data:`VARIANTS`, fitted on the training fold."""
     from minority_gen import GANOversampler
 
-    for name, fold, Xtr, Xte, ytr, yte, pos in v.folds(names):
-        start = time.time()
-        rows = {k: GANOversampler(random_state=0, **p).fit_resample(Xtr, ytr)[0][len(Xtr):] for k, p in
-                VARIANTS.items()}
-        rows.update(v.baselines(Xtr, ytr))
-        v.record(HERE / "runs.jsonl", name, fold, start, rows, Xtr, Xte, ytr, yte, pos)
+    return {k: GANOversampler(random_state=0, **p).fit_resample(Xtr, ytr)[0][len(Xtr):] for k, p in VARIANTS.items()}
 
 
 if __name__ == "__main__":
@@ -42,4 +37,5 @@ if __name__ == "__main__":
     else:
         from minority_gen.evaluation.datasets import COLLECTIONS
 
-        run(sys.argv[1].split(",") if len(sys.argv) > 1 else list(COLLECTIONS["dev"]))
+        v.run(HERE / "runs.jsonl", sys.argv[1].split(",") if len(sys.argv) > 1 else list(COLLECTIONS["dev"]),
+              new_rows)
