@@ -241,9 +241,25 @@ def matched_lines(table: pd.DataFrame, present: list[str]) -> list[str]:
             + ".", ""]
 
 
+def seeded(spec: str, seed: int) -> str:
+    """``spec`` at ``random_state`` ``seed``, written as :data:`SEEDS` writes it (``rumi`` → ``rumi:{"random_state":
+    1}``), so that its cells are the ones a run of that spec stored."""
+    import json
+
+    name, _, params = spec.partition(":")
+    return f"{name}:{json.dumps({**(json.loads(params) if params else {}), 'random_state': seed})}"
+
+
+def over_seeds(specs, seeds) -> dict[str, str]:
+    """Each spec of ``specs`` at each of ``seeds`` → the spec itself: a pair read over several seeds relabels the
+    seeds' cells as one row, whose value per table is then the mean over the seeds and the folds."""
+    return {seeded(spec, seed): spec for spec in specs for seed in seeds}
+
+
 def pair_report(results: pd.DataFrame, row: str, control: str, classifiers, store: Path, command: str,
-                title: str) -> str:
-    """``row`` against ``control`` per table, for each classifier (:func:`paired_lines`), with the cells' stamps."""
+                title: str, seeds=None) -> str:
+    """``row`` against ``control`` per table, for each classifier (:func:`paired_lines`), with the cells' stamps;
+    ``seeds``: the rows were read at these ``random_state`` values (:func:`over_seeds`), said in the header."""
     from minority_gen.evaluation import read_store
 
     cells = {r["key"]: r for r in read_store(store)}
@@ -253,7 +269,11 @@ def pair_report(results: pd.DataFrame, row: str, control: str, classifiers, stor
              f"* written by `{command}` {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from `{store.name}`",
              f"* cells: {len(used)}, computed {min((r['started'] for r in used), default='–')} – "
              f"{max((r['started'] for r in used), default='–')} at commit(s) "
-             f"{sorted({str(r['commit']) for r in used})}; output version(s) {', '.join(versions) or '–'}", ""]
+             f"{sorted({str(r['commit']) for r in used})}; output version(s) {', '.join(versions) or '–'}"]
+    if seeds:
+        lines.append(f"* both rows at random_state {', '.join(map(str, seeds))} (every other setting as written): a "
+                     "table's value is the mean over these seeds and the folds")
+    lines.append("")
     for clf in classifiers:
         lines += [f"## {clf}", "", *paired_lines(methods_of(results, clf), [row], clf, control), ""]
     return "\n".join(lines)
@@ -368,6 +388,10 @@ def main(argv=None) -> int:
                    help="only write <out>/<--pair-name>.md: ROW against CONTROL per table, from the cells the store "
                         "holds at this package's output version (a check of a choice)")
     p.add_argument("--pair-name", default="check", help="file name (without .md) of --pair's report")
+    p.add_argument("--pair-seeds", default=None, metavar="S1,S2",
+                   help="with --pair: read both rows at these random_state values (cells stored by runs of the "
+                        "seeded specs, e.g. 'rumi:{\"random_state\": 1}'), each table's value the mean over the "
+                        "seeds and the folds")
     p.add_argument("--prune", action="store_true",
                    help="first drop the store's GAN cells of other output versions but KEEP_VERSIONS (never read "
                         "back; the reports written from them stay in git history), then go on as asked")
@@ -391,9 +415,12 @@ def main(argv=None) -> int:
     names = [n.strip() for n in args.datasets.split(",")] if args.datasets else None
     tables, samplers, classifiers, folds = plan(args.quick, names, args.collection)
     if args.pair:
+        seeds = [int(s) for s in args.pair_seeds.split(",")] if args.pair_seeds else None
+        specs = over_seeds(args.pair, seeds) if seeds else {spec: spec for spec in args.pair}
         with threadpool_limits(1):
-            results = run(tables, list(args.pair), classifiers, folds, store, 1, compute=False)
-        text = pair_report(results, *args.pair, classifiers, store, command, TITLES[args.collection])
+            results = run(tables, list(specs), classifiers, folds, store, 1, compute=False)
+        results["oversampler"] = results.oversampler.map(lambda s: specs.get(s, s))
+        text = pair_report(results, *args.pair, classifiers, store, command, TITLES[args.collection], seeds)
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{args.pair_name}.md").write_text(text)
         print(text)

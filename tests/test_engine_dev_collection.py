@@ -92,3 +92,34 @@ def test_seed_matched_lines_compare_each_seed_with_baselines_of_the_same_seed(sc
     assert "`smote` median 0.100, largest 0.400 (a); `ros` median 0.300, largest 0.420 (c)." in matched
     without = rows[rows.method != ros2]
     assert len(script.seed_lines(without)) == 2  # no seed-matched line without every baseline seed
+
+
+def test_a_pair_over_seeds_reads_the_cells_of_the_seeded_specs(script):
+    assert script.seeded("rumi", 1) == script.SEEDS[0]  # the spec a seed run stores its cells under
+    assert script.seeded('rumi:{"method_params": {"beta_neg": 0.1}}', 2) == (
+        'rumi:{"method_params": {"beta_neg": 0.1}, "random_state": 2}')
+    assert script.seeded('smote:{"random_state": 0}', 1) == script.BASELINE_SEEDS[1][0]  # a seed is replaced
+    assert script.over_seeds(["rumi", "lsgan"], [1, 2]) == {
+        script.SEEDS[0]: "rumi", script.SEEDS[1]: "rumi",
+        'lsgan:{"random_state": 1}': "lsgan", 'lsgan:{"random_state": 2}': "lsgan"}
+
+
+def test_a_pair_over_seeds_compares_each_tables_mean_over_the_seeds(script):
+    import pandas as pd
+
+    row = 'rumi:{"method_params": {"beta_neg": 0.1}}'
+    specs = script.over_seeds([row, "rumi"], [1, 2])
+    # (table, spec) -> the two folds' G-means; row - control per table, averaged over seeds and folds:
+    # a: (0.8 + 0.6 + 0.9 + 0.7) / 4 - (0.7 + 0.7 + 0.7 + 0.7) / 4 = +0.05; b: 0.5 - 0.6 = -0.1; c: level
+    scores = {("a", script.seeded(row, 1)): [0.8, 0.6], ("a", script.seeded(row, 2)): [0.9, 0.7],
+              ("a", script.SEEDS[0]): [0.7, 0.7], ("a", script.SEEDS[1]): [0.7, 0.7],
+              ("b", script.seeded(row, 1)): [0.5, 0.5], ("b", script.seeded(row, 2)): [0.4, 0.6],
+              ("b", script.SEEDS[0]): [0.6, 0.6], ("b", script.SEEDS[1]): [0.7, 0.5],
+              ("c", script.seeded(row, 1)): [0.5, 0.5], ("c", script.seeded(row, 2)): [0.5, 0.5],
+              ("c", script.SEEDS[0]): [0.4, 0.6], ("c", script.SEEDS[1]): [0.5, 0.5]}
+    rows = pd.DataFrame([(t, specs[s], "lr", f, "gmean", v, "", "k") for (t, s), vals in scores.items()
+                         for f, v in enumerate(vals)],
+                        columns=["dataset", "oversampler", "classifier", "fold", "metric", "value", "error", "cell"])
+    rows["method"] = rows.oversampler
+    lines = script.paired_lines(rows, [row], "lr")
+    assert lines[4].startswith(f"| `{row}` | G-mean | 3 | 1 / 1 / 1 | -0.0167 |")
