@@ -1,11 +1,13 @@
-"""What the timing benchmarks share: their synthetic table, median timing, runs on one thread, a measurement in a
-fresh process, their command line's common options, and the results' head, printed or written."""
+"""What the benchmarks share: their synthetic table, median timing, runs on one thread, FLOP counts and the machine's
+matrix-product rate, peak memory, a measurement in a fresh process, data that must be there, their command line's
+common options, and the results' head, printed or written."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -17,6 +19,7 @@ import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
+from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir
 from minority_gen.evaluation.report import command_line, run_stamp, write_results
 
 
@@ -49,6 +52,31 @@ def one_thread():
             yield
     finally:
         torch.set_num_threads(before)
+
+
+def flops_per_iter(fit, short: int = 1, long: int = 3) -> float:
+    """FLOPs of one training iteration: those of ``fit(long)`` less those of ``fit(short)`` (``fit(n)``: a fit of
+    ``n`` iterations; set-up and final draws cancel), per iteration between them."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    total = []
+    for n_iter in (short, long):
+        with FlopCounterMode(display=False) as counter:
+            fit(n_iter)
+        total.append(counter.get_total_flops())
+    return (total[1] - total[0]) / (long - short)
+
+
+def matmul_rate(size: int = 1024, repeats: int = 5) -> float:
+    """The best float32 matrix-product rate (FLOP/s) of ``repeats`` products of ``size``², this process's threads."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)  # first use
+    return 2 * size**3 / min(timed(lambda: torch.mm(a, b), 1)[0] for _ in range(repeats))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (``ru_maxrss``: KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(label: str, fn, repeats: int, single_thread: bool = False) -> tuple[str, float, object]:
@@ -86,13 +114,27 @@ def in_fresh_process(cmd: list[str], what: str, path: Path | None = None, **env:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def parser(doc: str, out: Path | None = None, quick: str = "smoke run: tiny sizes, nothing written"):
-    """A script's argument parser: ``doc`` (its docstring) as the help, ``--quick`` and, with a default, ``--out``."""
+def parser(doc: str, out: Path | None = None, quick: str | None = "smoke run: tiny sizes, nothing written",
+           data: str | None = None):
+    """A script's argument parser: ``doc`` (its docstring) as the help, ``--quick`` (unless ``quick`` is ``None``),
+    with a default ``--out`` and, with ``data`` (its help), ``--data`` (default
+    :func:`~minority_gen.evaluation.datasets.default_data_dir`)."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help=quick)
+    if quick is not None:
+        ap.add_argument("--quick", action="store_true", help=quick)
     if out is not None:
         ap.add_argument("--out", type=Path, default=out)
+    if data is not None:
+        ap.add_argument("--data", type=Path, default=default_data_dir(), help=data or None)
     return ap
+
+
+def or_exit(script: str, load, *args, **kwargs):
+    """``load(*args, **kwargs)``; when its data file is absent, an exit naming ``script`` and where to get it."""
+    try:
+        return load(*args, **kwargs)
+    except DatasetNotFound as err:
+        raise SystemExit(f"{script}: {err}") from None
 
 
 def head(title: str, script: str, argv, *notes: str, load_start=None, info=None) -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -23,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the package, also when it is not installed
 
-from benchmarks._timing import head, in_fresh_process, parser, timed  # noqa: E402
-from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_breastmnist  # noqa: E402
+from benchmarks._timing import head, in_fresh_process, or_exit, parser, peak_rss_mb, timed  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir, load_breastmnist  # noqa: E402
 from minority_gen.evaluation.report import table_lines, write_results  # noqa: E402
 
 #: This script's scenario names → ``load_breastmnist``'s.
@@ -33,10 +32,7 @@ SCENARIOS = {"malignant147": "full", "severe30": "severe30"}
 
 def training_split(data_dir, scenario: str = "malignant147") -> tuple[np.ndarray, np.ndarray]:
     """BreastMNIST's training split (label 0 = malignant), cut as ``scenario``; a clear exit when it is absent."""
-    try:
-        return load_breastmnist(data_dir, SCENARIOS[scenario])["train"]
-    except DatasetNotFound as e:
-        raise SystemExit(f"breastmnist_speed: {e}") from None
+    return or_exit("breastmnist_speed", load_breastmnist, data_dir, SCENARIOS[scenario])["train"]
 
 
 def breastmnist_or_random(data_dir, random: bool = False) -> tuple[np.ndarray, np.ndarray, str]:
@@ -65,7 +61,7 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
     grid = f"grid_{method}_{scenario}.png"
     save_sampler_grid(args.out / grid, sampler, X, y, n_per_class=8, random_state=0,
                       title=f"BreastMNIST {scenario}: {method}, {args.n_iter} iterations")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     return dict(method=method, scenario=scenario, counts={int(c): int((y == c).sum()) for c in np.unique(y)},
                 n_iter=args.n_iter, gans=int(sampler.history_["gan"].nunique()), fit_s=seconds,
@@ -74,13 +70,12 @@ def run_one(args: argparse.Namespace, method: str, scenario: str) -> dict:
 
 
 def main() -> None:
-    ap = parser(__doc__, ROOT / "benchmarks" / "results" / "breastmnist_speed", quick="10 iterations per run")
+    ap = parser(__doc__, ROOT / "benchmarks" / "results" / "breastmnist_speed", quick="10 iterations per run", data="")
     ap.add_argument("--n-iter", type=int, default=None, help="iterations per run (default 100; quick 10)")
     ap.add_argument("--methods", nargs="+", default=["rumi", "lsgan"])
     ap.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--note", default="", help="free text added to the results (e.g. CPU sharing)")
     ap.add_argument("--worker", nargs=2, metavar=("METHOD", "SCENARIO"), help=argparse.SUPPRESS)
     args = ap.parse_args()

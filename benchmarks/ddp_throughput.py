@@ -26,7 +26,6 @@ sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pa
 
 from benchmarks._timing import in_fresh_process, parser, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
-from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import command_line, run_info  # noqa: E402
 
 
@@ -105,14 +104,13 @@ def count_syncs(n_iter: int = 200) -> dict:
 
 
 def main() -> None:
-    ap = parser(__doc__, quick="10 iterations")
+    ap = parser(__doc__, quick="10 iterations", data="")
     ap.add_argument("--n-iter", type=int, default=100)
     ap.add_argument("--batch-size", type=int, default=32, help="per process")
     ap.add_argument("--width", type=int, default=16, help="convolutional width")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--random", action="store_true", help="random images instead of BreastMNIST")
     ap.add_argument("--sync-count", action="store_true", help="count host synchronisations only")
     ap.add_argument("--out", type=Path, default=None, help="write results.json here (default: print only)")

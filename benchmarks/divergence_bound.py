@@ -9,7 +9,6 @@ What it measures (the *excursion*) and how: benchmarks/README.md, "Divergence ru
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -24,9 +23,10 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import head, parser  # noqa: E402
 from minority_gen import DivergenceError, GANOversampler, available_methods, divergence  # noqa: E402
-from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_datasets, load_stroke  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.datasets import DatasetNotFound, load_datasets, load_stroke  # noqa: E402
+from minority_gen.evaluation.report import table_lines, write_results  # noqa: E402
 from minority_gen.methods import amgan, base  # noqa: E402
 
 ZENODO = ("ecoli", "optical_digits", "abalone", "spectrometer", "us_crime", "libras_move", "arrhythmia", "oil",
@@ -95,14 +95,11 @@ def excursion(X, y, **params) -> tuple[float, float, float]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--n-iter", type=int, default=None,
-                        help="iterations of the toy x method and real-table fits (default: the estimator's)")
-    parser.add_argument("--methods", default=None, help="comma-separated methods for the toy tables (default: all)")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "divergence_bound.md")
-    args = parser.parse_args(argv)
+    ap = parser(__doc__, HERE / "results" / "divergence_bound.md", quick="2 fits of 50 iterations", data="")
+    ap.add_argument("--n-iter", type=int, default=None,
+                    help="iterations of the toy x method and real-table fits (default: the estimator's)")
+    ap.add_argument("--methods", default=None, help="comma-separated methods for the toy tables (default: all)")
+    args = ap.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     tables = toy_tables()
     if args.quick:
@@ -133,9 +130,8 @@ def main(argv=None) -> None:
             stops.append((name, method, str(exc).split(":")[0].split(") ")[-1]))
     healthy = [r for r in rows if "lr_g" not in r["settings"]]
     lines = [
-        "# Divergence rule: how far generators stray from the training rows", "",
-        *run_stamp(command_line("benchmarks/divergence_bound.py", argv)),
-        f"* torch threads {torch.get_num_threads()}", "",
+        *head("Divergence rule: how far generators stray from the training rows", "divergence_bound.py", argv,
+              f"* torch threads {torch.get_num_threads()}"),
         "Excursion: the largest |generated value| / max(1, max |training value|) over the encoded columns, in "
         "every batch generated during training (`during`) and in up to 1,000 rows per class drawn after it "
         "(`returned`). The rule (`minority_gen.divergence.divergence_limits`) fires above "

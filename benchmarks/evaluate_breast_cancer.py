@@ -8,7 +8,6 @@ what a user gets from the command line.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
 
+from benchmarks._timing import parser
 from minority_gen.cli import main
 from minority_gen.evaluation.datasets import load_dataset
 
@@ -23,8 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def run(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="n_iter 50 and cv 3 (smoke run)")
+    p = parser(__doc__, quick="n_iter 50 and cv 3 (smoke run)")
     p.add_argument("--methods", default="none,ros,smote,rumi")
     p.add_argument("--out", type=Path, default=None,
                    help="report folder (default benchmarks/results/evaluate_breast_cancer[_quick])")

@@ -18,10 +18,9 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import head, parser, timed  # noqa: E402
+from benchmarks._timing import flops_per_iter, head, matmul_rate, parser, timed  # noqa: E402
 from benchmarks.breastmnist_speed import breastmnist_or_random  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
-from minority_gen.evaluation.datasets import default_data_dir  # noqa: E402
 from minority_gen.evaluation.report import run_info, table_lines, write_results  # noqa: E402
 from minority_gen.nets import conv  # noqa: E402
 from minority_gen.settings import AUTO_IMAGE_EMA  # noqa: E402
@@ -38,8 +37,8 @@ def fit(X, y, n_iter: int) -> float:
 
 
 def main(argv=None) -> int:
-    ap = parser(__doc__, HERE / "results" / "image_iteration_profile.md", quick="an eighth of the images, 3 iterations")
-    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap = parser(__doc__, HERE / "results" / "image_iteration_profile.md", quick="an eighth of the images, 3 iterations",
+                data="")
     ap.add_argument("--iters", type=int, default=21, help="iterations of the timed fit (default 21)")
     ap.add_argument("--count-iter", type=int, default=3, help="iterations under the FLOP counter (default 3)")
     args = ap.parse_args(argv)
@@ -48,23 +47,14 @@ def main(argv=None) -> int:
     if args.quick:
         X, y = X[::8], y[::8]
     iters = 3 if args.quick else args.iters
-
-    from torch.utils.flop_counter import FlopCounterMode
-
-    flops = []
-    for n_iter in (args.count_iter, 1):  # the 1-iteration fit: set-up and the final draws, without training
-        with FlopCounterMode(display=False) as counter:
-            fit(X, y, n_iter)
-        flops.append(counter.get_total_flops())
-    per_iter = (flops[0] - flops[1]) / (args.count_iter - 1)
+    # the 1-iteration fit: set-up and the final draws, without training
+    per_iter = flops_per_iter(lambda n_iter: fit(X, y, n_iter), 1, args.count_iter)
     timings = {name: [] for name in LAYOUTS}
     for _ in range(2):
         for name, (memory_format, _) in LAYOUTS.items():
             with mock.patch.object(conv, "CONV_MEMORY_FORMAT", memory_format):
                 timings[name].append((fit(X, y, 1), fit(X, y, iters)))
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-    torch.mm(a, b)  # warm-up
-    peak = 2 * 1024**3 / min(timed(lambda: torch.mm(a, b), 1)[0] for _ in range(5))
+    peak = matmul_rate()
     bound = per_iter / peak
     seconds = {name: (min(t[1] for t in ts) - min(t[0] for t in ts)) / (iters - 1) for name, ts in timings.items()}
     result = {

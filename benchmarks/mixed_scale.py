@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 from pathlib import Path
 
@@ -28,10 +27,10 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import in_fresh_process, timed  # noqa: E402
+from benchmarks._timing import head, in_fresh_process, parser, peak_rss_mb, print_or_write, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.ctgan_sampler import ctgan_missing  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 from minority_gen.tabular import MixedTableCodec  # noqa: E402
 
 DISCRETE = ["flag", "site", "ward", "code"]
@@ -67,7 +66,7 @@ def child(kind: str, n: int, steps: int, batch: int) -> dict:
     # torch imports its compiler stack on the first optimiser of a process (seconds): not part of a fit
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     X, y = make_table(n)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_rss_mb()
     out = {"kind": kind, "versions": f"torch {torch.__version__}, pandas {pd.__version__}, "
                                      f"sklearn {sklearn.__version__}", "rows": n, "steps": steps, "batch": batch,
            "table_mb": float(X.memory_usage(deep=True).sum() / 2**20)}
@@ -87,21 +86,19 @@ def child(kind: str, n: int, steps: int, batch: int) -> dict:
         out["fit_s"] = timed(lambda: model.fit(pos, discrete_columns=DISCRETE), 1)[0]
         out["g_steps"] = epochs * max(len(pos) // batch, 1)
         out["sample_10k_s"] = timed(lambda: model.sample(10_000), 1)[0]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out["peak_mb"], out["peak_over_start_mb"] = peak / 1024, (peak - base) / 1024
+    out["peak_mb"] = peak_rss_mb()
+    out["peak_over_start_mb"] = out["peak_mb"] - base
     return out
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, HERE / "results" / "mixed_scale.md", quick="5,000 rows, 60 steps of 100 rows; nothing written")
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--quick", action="store_true")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--ctgan-path", type=Path, default=None,
                     help="a folder with ctgan and its dependencies (pandas<3), put on PYTHONPATH for CTGAN's run only")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "mixed_scale.md")
     args = ap.parse_args(argv)
     if args.quick:
         args.rows, args.steps, args.batch = 5000, 60, 100
@@ -119,19 +116,16 @@ def main(argv=None) -> int:
         rows.append(row)
         print(rows[-1], flush=True)
     lines = [
-        "# Fit time and peak memory on a mixed-type table", "",
-        *run_stamp(command_line("benchmarks/mixed_scale.py", argv)),
-        "* torch 1 thread per process (versions per row)",
-        "* set-up: `benchmarks/mixed_scale.py` docstring. `fit_s` includes each tool's own preprocessing, "
-        "also timed alone as `preprocess_s` (rumi: `MixedTableCodec` fit and encode; CTGAN: its `DataTransformer`). "
-        "rumi learns from all rows (the 30 % minority as positives, the rest as negatives), CTGAN from the "
-        "minority rows; `peak_mb` is the process's peak resident memory, "
-        "`peak_over_start_mb` its growth after the table was built.", "",
+        *head("Fit time and peak memory on a mixed-type table", "mixed_scale.py", argv,
+              "* torch 1 thread per process (versions per row)",
+              "* set-up: `benchmarks/mixed_scale.py` docstring. `fit_s` includes each tool's own preprocessing, "
+              "also timed alone as `preprocess_s` (rumi: `MixedTableCodec` fit and encode; CTGAN: its "
+              "`DataTransformer`). rumi learns from all rows (the 30 % minority as positives, the rest as negatives), "
+              "CTGAN from the minority rows; `peak_mb` is the process's peak resident memory, "
+              "`peak_over_start_mb` its growth after the table was built."),
         *table_lines(COLUMNS, [[f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in COLUMNS]
                                for r in rows])]
-    if not args.quick:
-        write_results(args.out, lines)
-    print("\n".join(lines))
+    print_or_write(lines, args.out, args.quick, echo=True)
     return 0
 
 

@@ -12,7 +12,6 @@ on the negative mode (the class's: 50 %), and the KS statistic against 2,000 fre
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -24,17 +23,17 @@ from scipy.stats import ks_2samp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import head, parser  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
-from minority_gen.evaluation.report import command_line, mean_std, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import mean_std, table_lines, write_results  # noqa: E402
 from minority_gen.evaluation.toys import bimodal_table, bimodal_values  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, HERE / "results" / "mode_normalisation.md", quick=None)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--methods", default="rumi,cagan")
     ap.add_argument("--n-iter", type=int, default=500)
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "mode_normalisation.md")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     rows = []
@@ -51,9 +50,8 @@ def main(argv=None) -> int:
                              "on_negative_mode": float((x < -2).mean()), "ks": float(ks_2samp(x, fresh).statistic)})
                 print(rows[-1], flush=True)
     groups = pd.DataFrame(rows).groupby(["method", "continuous"])
-    lines = ["# Mode-specific normalisation on a bimodal column", "",
-             *run_stamp(command_line("benchmarks/mode_normalisation.py", argv)), "* torch 1 thread",
-             "* set-up: the script's docstring. Target: between_modes ≈ 0, on_negative_mode ≈ 0.5, ks → 0.", "",
+    lines = [*head("Mode-specific normalisation on a bimodal column", "mode_normalisation.py", argv, "* torch 1 thread",
+                   "* set-up: the script's docstring. Target: between_modes ≈ 0, on_negative_mode ≈ 0.5, ks → 0."),
              *table_lines(["method", "continuous", "between modes", "on negative mode", "KS"],
                           [[*key, *(mean_std(part[c]) for c in ("between_modes", "on_negative_mode", "ks"))]
                            for key, part in groups])]

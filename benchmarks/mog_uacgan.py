@@ -10,7 +10,6 @@ Data, recipe, measures: benchmarks/README.md, "Protocol M". Results: results/mog
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks._timing import parser, timed
 from minority_gen import GANOversampler
 from minority_gen.evaluation.metrics import mmd2, mmd2_poly_1d
 from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results
@@ -43,9 +43,7 @@ def run_one(method, n_per_class, seed, n_iter, n_eval, pac=4, anchor=None):
     strategy = {c: int(n) + 1 for c, n in enumerate(n_per_class)}  # fit every class
     sampler = GANOversampler(method=method, method_params=PARAMS.get(method), n_iter=n_iter,
                              sampling_strategy=strategy, pac=pac, anchor=anchor, random_state=seed, **RECIPE)
-    t0 = time.perf_counter()
-    sampler.fit(X, y)
-    out = {"fit_s": time.perf_counter() - t0}
+    out = {"fit_s": timed(lambda: sampler.fit(X, y), 1)[0]}
     gen = [sampler.sample(n_eval, y=c, random_state=seed).ravel() for c in range(3)]
     real = np.split(gaussian_mixture_1d([n_eval] * 3, np.random.default_rng(10_000 + seed))[0].ravel(), 3)
     for c in range(3):
@@ -76,19 +74,17 @@ def plot(samples, path, methods, variants):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed, 100 iterations, 3 methods")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--n-iter", type=int, default=1000, help="generator steps (each after 10 D steps)")
-    parser.add_argument("--n-train", type=int, default=10_000, help="training rows per class")
-    parser.add_argument("--n-eval", type=int, default=10_000, help="generated and true rows per class")
-    parser.add_argument("--methods", default=METHODS)
-    parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--tag", default="", help="suffix of the result files")
-    parser.add_argument("--pac", type=int, default=4, help="rows per discriminator pack (1: no packing)")
-    parser.add_argument("--anchor", choices=("none", "smote", "auto"), default="none",
-                        help="the estimator's anchor (none: the paper's plain generator)")
-    args = parser.parse_args(argv)
+    ap = parser(__doc__, RESULTS, quick="1 seed, 100 iterations, 3 methods")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--n-iter", type=int, default=1000, help="generator steps (each after 10 D steps)")
+    ap.add_argument("--n-train", type=int, default=10_000, help="training rows per class")
+    ap.add_argument("--n-eval", type=int, default=10_000, help="generated and true rows per class")
+    ap.add_argument("--methods", default=METHODS)
+    ap.add_argument("--tag", default="", help="suffix of the result files")
+    ap.add_argument("--pac", type=int, default=4, help="rows per discriminator pack (1: no packing)")
+    ap.add_argument("--anchor", choices=("none", "smote", "auto"), default="none",
+                    help="the estimator's anchor (none: the paper's plain generator)")
+    args = ap.parse_args(argv)
     torch.set_num_threads(1)
     methods = args.methods.split(",")
     if args.quick:
@@ -111,7 +107,7 @@ def main(argv=None) -> int:
             results[(m, v)] = {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows])))
                                for k in KEYS}
     total = time.perf_counter() - t_start
-    out = Path(args.out)
+    out = args.out
     stem = ("mog_uacgan_quick" if args.quick else "mog_uacgan") + (f"_{args.tag}" if args.tag else "")
     lines = [
         "# UAC-GAN paper's 1-D mixture of Gaussians (protocol M)", "",

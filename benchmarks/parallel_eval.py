@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks._timing import head, measure, parser, print_or_write, same  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import compare_oversamplers  # noqa: E402
-from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_zenodo  # noqa: E402
+from minority_gen.evaluation.datasets import DatasetNotFound, load_zenodo  # noqa: E402
 from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 
@@ -40,9 +40,8 @@ def speedups(what: str, runs: list[tuple[str, float, object]]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = parser(__doc__, HERE / "results" / "parallel" / "results.md", quick="tiny budgets, nothing written")
-    ap.add_argument("--data", type=Path, default=default_data_dir(),
-                    help="data folder holding imblearn_zenodo/ (default $MINORITY_GEN_DATA, else ../shared/data)")
+    ap = parser(__doc__, HERE / "results" / "parallel" / "results.md", quick="tiny budgets, nothing written",
+                data="data folder holding imblearn_zenodo/ (default $MINORITY_GEN_DATA, else ../shared/data)")
     ap.add_argument("--dataset", default="yeast_me2")
     ap.add_argument("--n-iter", type=int, default=500, help="rumi iterations in the comparison (default 500)")
     ap.add_argument("--repeats", type=int, default=1)

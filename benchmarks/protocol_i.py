@@ -33,6 +33,7 @@ import numpy as np
 
 from minority_gen.evaluation import image_report
 from minority_gen.evaluation.images import BASELINES, MIXES, gan_part
+from minority_gen.evaluation.report import table_lines
 from minority_gen.settings import AUTO_IMAGE_EMA
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,8 +84,6 @@ def conditions_of(names, methods) -> list[str]:
     method."""
     expanded = {"gan": list(methods), **{f"gan{mix}": [f"{m}{mix}" for m in methods] for mix in MIXES}}
     return [condition for name in names for condition in expanded.get(name, [name])]
-
-
 
 
 def parse_param(text: str) -> tuple[str, object]:
@@ -220,9 +219,8 @@ def write_report(args, records: list[dict], path_md: Path) -> None:
         *paired_section(grouped),
         "## Reference: MedMNIST v2 benchmark on BreastMNIST (test split, no oversampling)",
         "",
-        "| model | AUC | ACC |",
-        "|---|---|---|",
-        *[f"| {name} | {auc:.3f} | {acc:.3f} |" for name, (auc, acc) in REFERENCE.items()],
+        *table_lines(["model", "AUC", "ACC"],
+                     ([name, f"{auc:.3f}", f"{acc:.3f}"] for name, (auc, acc) in REFERENCE.items())),
         "",
         "Yang et al., *MedMNIST v2*, Scientific Data 10, 41 (2023), Table 3; their models train on the full",
         "training split (our `full` scenario, condition `none`).",

@@ -11,9 +11,7 @@ back. Data, measurements and targets: benchmarks/README.md, "Sample quality"; fi
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from itertools import product
 from pathlib import Path
 
@@ -24,11 +22,12 @@ from sklearn.preprocessing import StandardScaler
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import head, parser, timed  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation import load_dataset, parse_sampler  # noqa: E402
 from minority_gen.evaluation.datasets import breast_cancer_30_malignant  # noqa: E402
 from minority_gen.evaluation.metrics import frechet_distance, prdc  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines, write_results  # noqa: E402
 from minority_gen.evaluation.toys import mode_coverage, ring_of_gaussians, two_mode_toy  # noqa: E402
 
 OLD = {"recipe": "paper", "pac": 1, "selection": "last", "anchor": None, "n_iter": 2000}
@@ -40,9 +39,9 @@ ABLATIONS = {**BOTH, "correction='free', boundary=None": {"correction": "free", 
 
 
 def fit_sample(kw: dict, X, y, n: int, seed: int, extra: dict) -> tuple[np.ndarray, float]:
-    t = time.perf_counter()
-    s = GANOversampler(random_state=seed, device="cpu", **{**kw, **extra}).fit(X, y)
-    return s.sample(n, y=1, random_state=0), time.perf_counter() - t
+    seconds, rows = timed(lambda: GANOversampler(random_state=seed, device="cpu", **{**kw, **extra}).fit(X, y)
+                          .sample(n, y=1, random_state=0), 1)
+    return rows, seconds
 
 
 def mode_table(label: str, toy, methods, variants: dict, seeds, extra: dict) -> list[dict]:
@@ -94,11 +93,11 @@ def write_report(out: Path, data: dict, argv=None) -> Path:
         toy.append([method, variant, ", ".join(f"{r['near_positive']:.3f}" for r in rs),
                     ", ".join(f"{min(r['mode_shares']):.2f}" for r in rs), "yes" if ok else "**no**"])
     lines = [
-        "# Sample quality: mode coverage and held-back fidelity/diversity", "",
-        *run_stamp(command_line("benchmarks/sample_quality.py", argv)),
-        "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None, "
-        "n_iter=2000` (what `main` did before issue 8; the defaults keep `selection='last'` too). See the script's "
-        "docstring for the data.", "", "## Two-mode toy (2,000 rows sampled)", "",
+        *head("Sample quality: mode coverage and held-back fidelity/diversity", "sample_quality.py", argv,
+              "* torch on 1 thread. \"previous defaults\" = `recipe='paper', pac=1, selection='last', anchor=None, "
+              "n_iter=2000` (what `main` did before issue 8; the defaults keep `selection='last'` too). See the "
+              "script's docstring for the data."),
+        "## Two-mode toy (2,000 rows sampled)", "",
         *table_lines(["method", "variant", "near a positive mode (seeds 0, 1, 2)", "smallest mode share",
                       "target met"], toy),
         "", "## Ring: 4 positive modes among 4 negative ones (rumi, seed 0)", "",
@@ -112,10 +111,7 @@ def write_report(out: Path, data: dict, argv=None) -> Path:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="tiny settings, no files written")
-    ap.add_argument("--out", default=str(HERE / "results" / "sample_quality"))
-    args = ap.parse_args(argv)
+    args = parser(__doc__, HERE / "results" / "sample_quality", quick="tiny settings, nothing written").parse_args(argv)
     torch.set_num_threads(1)
     extra, seeds = ({"n_iter": 20, "hidden_dims": (16,)}, [0]) if args.quick else ({}, [0, 1, 2])
     toy = mode_table("toy", two_mode_toy, ["rumi"] if args.quick else ["rumi", "lsgan", "acgan"], BOTH, seeds, extra)
@@ -126,7 +122,7 @@ def main(argv=None) -> int:
     rings = mode_table("ring", ring_of_gaussians, ["rumi"], ring_variants, [0], extra)
     bc = breast_cancer_table(BOTH if args.quick else ABLATIONS, extra, with_filter=not args.quick)
     if not args.quick:
-        print("wrote", write_report(Path(args.out), {"toy": toy, "ring": rings, "breast_cancer": bc}, argv))
+        print("wrote", write_report(args.out, {"toy": toy, "ring": rings, "breast_cancer": bc}, argv))
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -23,11 +22,12 @@ from imblearn.over_sampling import SMOTE
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._timing import in_fresh_process, make_table, path_first, timed  # noqa: E402
+from benchmarks import _timing as timing  # noqa: E402
+from benchmarks._timing import make_table  # noqa: E402 (also this module's, for the tests)
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.ctgan_sampler import CTGANSampler  # noqa: E402
 from minority_gen.evaluation.datasets import load_dataset  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
+from minority_gen.evaluation.report import table_lines  # noqa: E402
 
 
 def worker(kind: str, n: int, d: int, n_iter: int | None, device: str) -> dict:
@@ -44,39 +44,24 @@ def worker(kind: str, n: int, d: int, n_iter: int | None, device: str) -> dict:
             out[name] = time.perf_counter() - start
         out["iterations"] = int(sampler.history_["iteration"].nunique())
     elif kind == "smote":
-        out["fit_s"] = timed(lambda: SMOTE(random_state=0).fit_resample(X, y), 1)[0]
+        out["fit_s"] = timing.timed(lambda: SMOTE(random_state=0).fit_resample(X, y), 1)[0]
     elif kind == "ctgan":  # CTGAN at its defaults on the CPU, as protocol T runs it
-        out["fit_s"] = timed(lambda: CTGANSampler(random_state=0).fit_resample(X, y), 1)[0]
+        out["fit_s"] = timing.timed(lambda: CTGANSampler(random_state=0).fit_resample(X, y), 1)[0]
     elif kind == "flops":
-        out.update(step_flops(X, y, params), gflops=matmul_gflops())
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out.update(step_flops(X, y, params), gflops=timing.matmul_rate() / 1e9)
+    out["maxrss_mb"] = timing.peak_rss_mb()
     return out
 
 
 def step_flops(X, y, params: dict) -> dict:
     """FLOPs of one training iteration at ``params`` (fits of 1 and 3 iterations, the difference halved)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    total = []
-    for n in (1, 3):
-        with FlopCounterMode(display=False) as counter:
-            GANOversampler(**{**params, "n_iter": n}).fit(X, y)
-        total.append(counter.get_total_flops())
-    return {"flops_per_iter": (total[1] - total[0]) / 2}
-
-
-def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
-    """The best float32 matrix-product rate (GFLOP/s) of ``repeats`` products of ``size``², this process's threads."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    torch.mm(a, b)  # first use
-    best = min(timed(lambda: torch.mm(a, b), 1)[0] for _ in range(repeats))
-    return 2 * size**3 / best / 1e9
+    return {"flops_per_iter": timing.flops_per_iter(lambda n: GANOversampler(**{**params, "n_iter": n}).fit(X, y))}
 
 
 def run(kind, n, d, n_iter, device, ctgan_path: Path | None = None) -> dict:
     """:func:`worker` in a fresh process (CTGAN's with ``ctgan_path`` on ``PYTHONPATH``)."""
     cmd = [sys.executable, __file__, "--worker", kind, str(n), str(d), str(n_iter), device]
-    return in_fresh_process(cmd, f"speed_tabular worker {kind} {n}x{d}", ctgan_path)
+    return timing.in_fresh_process(cmd, f"speed_tabular worker {kind} {n}x{d}", ctgan_path)
 
 
 def carried_ctgan(path: Path) -> dict:
@@ -95,13 +80,12 @@ def carried_ctgan(path: Path) -> dict:
 
 def ctgan_available(path: Path | None) -> bool:
     """Whether ctgan imports with ``path`` first on ``PYTHONPATH``."""
-    check = subprocess.run([sys.executable, "-c", "import ctgan"], env=path_first(path), capture_output=True)
+    check = subprocess.run([sys.executable, "-c", "import ctgan"], env=timing.path_first(path), capture_output=True)
     return check.returncode == 0
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
+    p = timing.parser(__doc__, HERE / "results" / "speed_tabular.md")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="cpu")
     p.add_argument("--ctgan-path", type=Path, default=None,
@@ -109,7 +93,6 @@ def main(argv=None) -> None:
     p.add_argument("--ctgan-from", type=Path, default=None, metavar="RESULTS_MD",
                    help="take the CTGAN column from an earlier results file of this script instead of fitting CTGAN "
                         "again (CTGAN and its tables do not depend on this package's defaults); the report says so")
-    p.add_argument("--out", type=Path, default=HERE / "results" / "speed_tabular.md")
     p.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -142,10 +125,9 @@ def main(argv=None) -> None:
                      f"{flops['flops_per_iter'] / 1e6:.1f}", f"{bound_ms:.3f}", f"{ms / bound_ms:.0f}"])
         print(" | ".join(rows[-1]), flush=True)
     lines = [
-        "# Tabular speed and memory (protocol S)", "",
-        *run_stamp(command_line("benchmarks/speed_tabular.py", argv)),
-        f"* device {args.device}, torch threads {runs[0]['threads']}; float32 matrix products at "
-        f"{flops['gflops']:.0f} GFLOP/s (best of 5 products of 1,024², these threads)", "",
+        *timing.head("Tabular speed and memory (protocol S)", "speed_tabular.py", argv,
+              f"* device {args.device}, torch threads {runs[0]['threads']}; float32 matrix products at "
+              f"{flops['gflops']:.0f} GFLOP/s (best of 5 products of 1,024², these threads)"),
         f"Method `rumi` at today's defaults ({runs[0]['iterations']} iterations); cold = the process's first fit, "
         f"warm = its second (median of {repeats} processes); ms / iteration from the warm fit; max RSS of the "
         "whole process (includes importing torch). FLOPs: one training iteration's matrix products, forward and "
@@ -156,9 +138,7 @@ def main(argv=None) -> None:
         *table_lines(["data", "rows × features", "cold fit (s)", "warm fit (s)", "ms / iteration", "peak RSS (MB)",
                       "SMOTE (s)", "CTGAN (s)", "warm ÷ SMOTE", "MFLOP / iteration", "bound (ms)", "ratio"], rows),
     ]
-    if not args.quick:
-        write_results(args.out, lines)
-    print("\n".join(lines))
+    timing.print_or_write(lines, args.out, args.quick, echo=True)
 
 
 if __name__ == "__main__":

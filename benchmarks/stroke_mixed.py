@@ -17,10 +17,8 @@ Runs go to ``results/stroke_mixed/runs.jsonl`` and are resumed from there (bench
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +35,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks._timing import or_exit, parser, timed  # noqa: E402
 from minority_gen._version import OUTPUT_VERSION  # noqa: E402
 from minority_gen.evaluation import column_fidelity, correlation_difference, make_classifier, parse_sampler  # noqa: E402
 from minority_gen.evaluation.ctgan_sampler import CTGANSampler, ctgan_missing  # noqa: E402
-from minority_gen.evaluation.datasets import DatasetNotFound, default_data_dir, load_stroke  # noqa: E402
-from minority_gen.evaluation.report import command_line, run_stamp, table_lines  # noqa: E402
+from minority_gen.evaluation.datasets import default_data_dir, load_stroke  # noqa: E402
+from minority_gen.evaluation.report import command_line, run_stamp, table_lines, write_results  # noqa: E402
 from minority_gen.evaluation.store import read_records  # noqa: E402
 
 DATA = default_data_dir() / "stroke.csv"
@@ -57,10 +56,7 @@ FIDELITY = ["tvd_categorical", "ks_continuous", "bmi_missing_rate", "corr_diff"]
 
 
 def load() -> tuple[pd.DataFrame, np.ndarray]:
-    try:
-        return load_stroke(DATA.parent)
-    except DatasetNotFound as err:
-        raise SystemExit(str(err)) from None
+    return or_exit("stroke_mixed", load_stroke, DATA.parent)
 
 
 def classifier(name: str):
@@ -100,10 +96,8 @@ def fidelity(new: pd.DataFrame, real: pd.DataFrame) -> dict:
 def run_one(name: str, fold: int, train, test, X, y, quick: bool) -> dict:
     X_tr, y_tr = X.iloc[train].reset_index(drop=True), y[train]
     X_te, y_te = X.iloc[test].reset_index(drop=True), y[test]
-    start = time.perf_counter()
-    X_res, y_res = resample(name, X_tr, y_tr, quick)
-    row = {"sampler": name, "fold": fold, "fit_time_s": time.perf_counter() - start,
-           "n_synthetic": int(len(X_res) - len(X_tr))}
+    seconds, (X_res, y_res) = timed(lambda: resample(name, X_tr, y_tr, quick), 1)
+    row = {"sampler": name, "fold": fold, "fit_time_s": seconds, "n_synthetic": int(len(X_res) - len(X_tr))}
     if name.partition("-")[0] in ("rumi", "cagan"):  # the package's samplers
         row["output_version"] = OUTPUT_VERSION
     for clf in CLASSIFIERS:
@@ -152,20 +146,16 @@ def report(runs: pd.DataFrame, out: Path, command: str, notes=()) -> str:
                                              for s in synthetic)]),
         "", f"Real missing rate of `bmi`: {X['bmi'].isna().mean():.3f} over all patients, "
         f"{X['bmi'][y == 1].isna().mean():.3f} over the strokes.", ""]
-    text = "\n".join(lines)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.md").write_text(text)
+    write_results(out / "results.md", lines)
     g[metrics + ["fit_time_s"]].mean().loc[order].to_csv(out / "results.csv")
-    return text
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, OUT, quick="2 folds, tiny GANs and CTGAN, to check the script")
     ap.add_argument("--samplers", default=",".join(SAMPLERS))
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="2 folds, tiny GANs and CTGAN, to check the script")
     ap.add_argument("--report", action="store_true", help="only write the report from recorded runs")
-    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--note", action="append", default=[], help="a line for the report's header (repeatable)")
     args = ap.parse_args(argv)
     import torch
