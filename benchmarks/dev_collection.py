@@ -31,6 +31,7 @@ shown as missing, and the next run recomputes them.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shlex
 import sys
@@ -234,7 +235,7 @@ def matched_lines(table: pd.DataFrame, present: list[str]) -> list[str]:
                  f"{int((ours > pd.concat(mean, axis=1).max(axis=1)).sum())} of {int(ours.notna().sum())}")
     spread = {name: table[[specs[i] for specs in pairs.values()]].agg(lambda r: r.max() - r.min(), axis=1)
               for i, name in enumerate(("smote", "ros"))}
-    return [f"Seed-matched: `{CONTROL}` ahead of the better of `smote` and `ros` with both baselines at the same "
+    return [*null_lines(table, pairs), f"Seed-matched: `{CONTROL}` ahead of the better of `smote` and `ros` with both baselines at the same "
             "`random_state` as the GAN: " + "; ".join(parts) + ". The baselines' own G-mean moves with their seed "
             "(largest minus smallest of the seeds, per table): " + "; ".join(
                 f"`{name}` median {v.median():.3f}, largest {v.max():.3f} ({v.idxmax()})" for name, v in spread.items())
@@ -254,6 +255,20 @@ def over_seeds(specs, seeds) -> dict[str, str]:
     """Each spec of ``specs`` at each of ``seeds`` → the spec itself: a pair read over several seeds relabels the
     seeds' cells as one row, whose value per table is then the mean over the seeds and the folds."""
     return {seeded(spec, seed): spec for spec in specs for seed in seeds}
+
+
+def null_lines(table: pd.DataFrame, pairs: dict[int, list[str]]) -> list[str]:
+    """What the count "ahead of the better of SMOTE and ROS" gives a sampler that is one of them: SMOTE (and ROS) at
+    seed ``a`` against the better of SMOTE and ROS at another seed ``b``, over every ordered pair of distinct seeds
+    of ``pairs`` (seed → its ``[smote, ros]`` specs): the scale of a count for a sampler no better than SMOTE."""
+    parts = []
+    for i, name in enumerate(("smote", "ros")):
+        counts = [int((table[pairs[a][i]] > table[pairs[b]].max(axis=1)).sum())
+                  for a, b in itertools.permutations(pairs, 2)]
+        span = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
+        parts.append(f"`{name}` {span} (median {np.median(counts):g})")
+    return [f"For scale: SMOTE or ROS at one seed ahead of the better of `smote` and `ros` at another (every ordered "
+            f"pair of the {len(pairs)} seeds, {len(table)} tables): " + "; ".join(parts) + ".", ""]
 
 
 def pair_report(results: pd.DataFrame, row: str, control: str, classifiers, store: Path, command: str,
