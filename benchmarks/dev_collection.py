@@ -68,10 +68,10 @@ KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", "b95a243fb8af020d", EAR
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
 #: The default at two more seeds (on T; on V since the negatives-weight rule read them): how far the per-table counts
 #: move with the seed alone.
-SEEDS = ['rumi:{"random_state": 1}', 'rumi:{"random_state": 2}']
+SEEDS = [f'rumi:{{"random_state": {seed}}}' for seed in (1, 2, 3, 4)]
 #: SMOTE and ROS at those seeds, on T only: the baselines' own seed spread, and counts against baselines of the same
 #: seed (``random_state`` → their specs).
-BASELINE_SEEDS = {seed: [f'{name}:{{"random_state": {seed}}}' for name in ("smote", "ros")] for seed in (1, 2)}
+BASELINE_SEEDS = {seed: [f'{name}:{{"random_state": {seed}}}' for name in ("smote", "ros")] for seed in (1, 2, 3, 4)}
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
@@ -218,29 +218,37 @@ def seed_lines(rows: pd.DataFrame) -> list[str]:
     parts.append(f"the mean over these {len(present)} seeds: {int((mean > better[mean.index]).sum())} of {len(mean)}")
     return [f"Seed spread: `{CONTROL}` ahead of the better of `smote` and `ros` (G-mean), the same settings at other "
             "seeds (`random_state`; every other cell the same; SMOTE and ROS at random_state 0): " + "; ".join(parts)
-            + ".", "", *matched_lines(table, present)]
+            + ".", "", *matched_lines(table)]
 
 
-def matched_lines(table: pd.DataFrame, present: list[str]) -> list[str]:
+def matched_lines(table: pd.DataFrame) -> list[str]:
     """The seed counts again with SMOTE and ROS at the default's seed (:data:`BASELINE_SEEDS`), each sampler's mean
-    over the seeds, and how far SMOTE's and ROS's own G-mean moves with their seed, when the store holds them."""
-    pairs = {0: ["smote", "ros"], **BASELINE_SEEDS}
-    if len(present) != len(pairs) or not all(set(specs) <= set(table.columns) for specs in pairs.values()):
+    over the seeds, and how far SMOTE's and ROS's own G-mean moves with their seed, over the seeds (0 and those of
+    :data:`BASELINE_SEEDS`) at which the store holds the default and both baselines: none when fewer than two."""
+    pairs = {seed: specs for seed, specs in {0: ["smote", "ros"], **BASELINE_SEEDS}.items()
+             if {ours_at(seed), *specs} <= set(table.columns)}
+    if len(pairs) < 2:
         return []
-    parts = [f"random_state {seed}: {int((table[rumi] > table[specs].max(axis=1)).sum())} of "
-             f"{int(table[[rumi, *specs]].notna().all(axis=1).sum())}" for rumi, (seed, specs) in zip(present,
-                                                                                                   pairs.items())]
+    present = [ours_at(seed) for seed in pairs]
+    parts = [f"random_state {seed}: {int((table[ours_at(seed)] > table[specs].max(axis=1)).sum())} of "
+             f"{int(table[[ours_at(seed), *specs]].notna().all(axis=1).sum())}" for seed, specs in pairs.items()]
     mean = {name: table[[specs[i] for specs in pairs.values()]].mean(axis=1) for i, name in enumerate(("smote", "ros"))}
     ours = table[present].mean(axis=1)
     parts.append(f"each sampler's mean over the {len(pairs)} seeds: "
                  f"{int((ours > pd.concat(mean, axis=1).max(axis=1)).sum())} of {int(ours.notna().sum())}")
     spread = {name: table[[specs[i] for specs in pairs.values()]].agg(lambda r: r.max() - r.min(), axis=1)
               for i, name in enumerate(("smote", "ros"))}
-    return [*null_lines(table, pairs), f"Seed-matched: `{CONTROL}` ahead of the better of `smote` and `ros` with both baselines at the same "
+    return [*null_lines(table, pairs),
+            f"Seed-matched: `{CONTROL}` ahead of the better of `smote` and `ros` with both baselines at the same "
             "`random_state` as the GAN: " + "; ".join(parts) + ". The baselines' own G-mean moves with their seed "
             "(largest minus smallest of the seeds, per table): " + "; ".join(
                 f"`{name}` median {v.median():.3f}, largest {v.max():.3f} ({v.idxmax()})" for name, v in spread.items())
             + ".", ""]
+
+
+def ours_at(seed: int) -> str:
+    """The default's spec at ``random_state`` ``seed`` (0: :data:`CONTROL` itself, else an entry of :data:`SEEDS`)."""
+    return CONTROL if seed == 0 else seeded(CONTROL, seed)
 
 
 def seeded(spec: str, seed: int) -> str:
