@@ -39,6 +39,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from minority_gen import GANOversampler  # noqa: E402
 from minority_gen.evaluation.metrics import prdc  # noqa: E402
 from minority_gen.plotting import plot_quality_curve  # noqa: E402
+from minority_gen.settings import AUTO_TABLE_N_ITER, AUTO_TABLE_N_ITER_FROM_NOISE  # noqa: E402
 
 
 def load_severe(n_minority: int = 30, seed: int = 0):
@@ -54,10 +55,11 @@ def load_severe(n_minority: int = 30, seed: int = 0):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for the PNG")
+    parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for the two PNGs")
     parser.add_argument("--n-iter", type=int, default=None,
-                        help="GAN generator updates (default: the estimator's n_iter='auto', 500 for the anchored "
-                             "default GAN and 2000 for the quality-selected one, which starts from noise)")
+                        help=f"GAN generator updates (default: the estimator's n_iter='auto', {AUTO_TABLE_N_ITER} "
+                             f"for the anchored default GAN and {AUTO_TABLE_N_ITER_FROM_NOISE} for the "
+                             "quality-selected one, which starts from noise)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: these networks are small, and on a shared machine more "
                              "threads than free cores slow training down many times over)")

@@ -42,7 +42,7 @@ def n_iter(text: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=Path("demo_output/breastmnist"))
     parser.add_argument("--n-iter", type=n_iter, default="auto",

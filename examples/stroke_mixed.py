@@ -1,7 +1,8 @@
 """Balance a mixed-type clinical table as it is: text categories, 0/1 flags and missing values.
 
-The stroke table (``../shared/data/stroke.csv``, see its README) has five
-text columns, two 0/1 columns and ``bmi`` with 201 missing values ("N/A").
+The stroke table (``stroke.csv`` in ``$MINORITY_GEN_DATA``, else in
+``../shared/data``; see its README) has five text columns, two 0/1 columns
+and ``bmi`` with 201 missing values ("N/A").
 No encoding or imputation is done here: ``GANOversampler`` reads each
 column's kind from its dtype (docs/mixed_tables.md). A fifth of the strokes
 are held back, and the synthetic strokes are compared with them column by
@@ -23,16 +24,20 @@ from sklearn.model_selection import train_test_split
 
 from minority_gen import GANOversampler
 from minority_gen.evaluation import column_fidelity, correlation_difference
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stroke.csv"
+from minority_gen.evaluation.datasets import default_data_dir
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=None,
+                    help="the stroke CSV (default: stroke.csv in $MINORITY_GEN_DATA, else in ../shared/data)")
     ap.add_argument("--n-iter", type=int, default=None, help="generator updates (default: the estimator's 'auto')")
     args = ap.parse_args(argv)
     args.n_iter = "auto" if args.n_iter is None else args.n_iter
+    args.data = default_data_dir() / "stroke.csv" if args.data is None else args.data
+    if not args.data.is_file():
+        raise SystemExit(f"{args.data} not found: pass the stroke table with --data, or its folder with "
+                         "MINORITY_GEN_DATA.")
     torch.set_num_threads(1)
     df = pd.read_csv(args.data).drop(columns="id")
     X, y = df.drop(columns="stroke"), df["stroke"]
