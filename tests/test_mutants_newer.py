@@ -165,3 +165,12 @@ def test_a_tables_digest_holds_its_column_names_and_boolean_metrics_are_malforme
     assert _digest(frame) != _digest(frame.rename(columns={"b": "c"}))
     assert not malformed_cell({"status": "ok", "metrics": {"gmean": 0.5, "n": 3}})
     assert malformed_cell({"status": "ok", "metrics": {"gmean": True}})
+
+
+@pytest.mark.parametrize("value", [0.0, 0, {"weight": 0.0, "target": "margins"}, float("nan"), -0.5])
+def test_a_boundary_weight_must_be_above_zero(value):
+    from minority_gen.boundary import parse_boundary
+
+    with pytest.raises(ValueError, match="weight must be a float > 0"):
+        parse_boundary(value)
+    assert parse_boundary(1e-9) == (1e-9, "median")
