@@ -174,3 +174,22 @@ def test_a_boundary_weight_must_be_above_zero(value):
     with pytest.raises(ValueError, match="weight must be a float > 0"):
         parse_boundary(value)
     assert parse_boundary(1e-9) == (1e-9, "median")
+
+
+def test_a_first_round_without_a_kept_row_does_not_give_up_while_the_rounds_left_can_make_up_the_rows():
+    from minority_gen.generation import draw_filtered
+
+    # Round 1 draws 64 exact copies of real rows (all rejected); at the generous bound (0 + 0 + 3) / 64 of the
+    # acceptance rate, 19 rounds left can make up 10 rows, so draw_filtered goes on and round 2's fresh rows pass.
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(8, 2))
+    f = RowFilter(criteria="copies", copy_tol=0.0).fit(real)
+    calls = []
+
+    def draw(m):
+        calls.append(m)
+        return np.tile(real, (m // 8 + 1, 1))[:m] if len(calls) == 1 else rng.normal(size=(m, 2)) + 10.0
+
+    rows, report = draw_filtered(draw, 10, f)
+    assert calls == [64, 100] and rows.shape == (10, 2) and (rows[:, 0] > 5).all()
+    assert (report["rounds"], report["dropped_copies"], report["kept"]) == (2, 64, 10)
