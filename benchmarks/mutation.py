@@ -33,7 +33,12 @@ from minority_gen.evaluation.report import table_lines  # noqa: E402
 TESTS = ("tests/test_losses_nondegenerate.py", "tests/test_losses.py", "tests/test_losses_conditional.py",
          "tests/test_wiring.py", "tests/test_sample_quality.py", "tests/test_methods_conditional.py",
          "tests/test_oversampler.py", "tests/test_behaviour_baselines.py", "tests/test_behaviour.py",
-         "tests/test_mine_marginal.py", "tests/test_boundary.py")
+         "tests/test_mine_marginal.py", "tests/test_boundary.py",
+         # the newer modules' (filters, codecs, safeguards, settings, statistics, the cell store): each file < 30 s
+         "tests/test_mutants_newer.py", "tests/test_stats.py", "tests/test_filtering.py", "tests/test_engine_audit.py",
+         "tests/test_input_integrity.py", "tests/test_mixed_tables.py", "tests/test_reliability.py",
+         "tests/test_draw_memory.py", "tests/test_far_rows.py", "tests/test_kind_rules.py", "tests/test_engine.py",
+         "tests/test_room.py")
 #: What the copy holds: the package, the tests and the test settings.
 COPIED = ("minority_gen", "tests", "pyproject.toml")
 QUICK = ("rumi-sgan-fake-target", "lsgan-targets-swapped", "ac-d-fake-target")
