@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shlex
 import sys
@@ -66,12 +67,21 @@ KEEP_VERSIONS = ("e506445da2b07e18", "ac4f403d24e0efed", "b95a243fb8af020d", EAR
 #: Protocol T is report-only: the issue's fixed set of rows (no resampling, ROS, SMOTE, the cost-sensitive baselines,
 #: the previous default and the default), recomputed at every output version.
 T_SAMPLERS = ["none", "ros", "smote", "rumi", PREVIOUS]
-#: The default at two more seeds (on T; on V since the negatives-weight rule read them): how far the per-table counts
-#: move with the seed alone.
-SEEDS = [f'rumi:{{"random_state": {seed}}}' for seed in (1, 2, 3, 4)]
-#: SMOTE and ROS at those seeds, on T only: the baselines' own seed spread, and counts against baselines of the same
+
+
+def seeded(spec: str, seed: int) -> str:
+    """``spec`` at ``random_state`` ``seed`` (``rumi`` → ``rumi:{"random_state": 1}``), the one way :data:`SEEDS`,
+    :data:`BASELINE_SEEDS` and a pair read over seeds write it, so that they name the cells a run of that spec
+    stored."""
+    name, _, params = spec.partition(":")
+    return f"{name}:{json.dumps({**(json.loads(params) if params else {}), 'random_state': seed})}"
+
+
+#: The default at four more seeds, on T and V: how far the per-table counts move with the seed alone.
+SEEDS = [seeded("rumi", seed) for seed in (1, 2, 3, 4)]
+#: SMOTE and ROS at those seeds, on T and V: the baselines' own seed spread, and counts against baselines of the same
 #: seed (``random_state`` → their specs).
-BASELINE_SEEDS = {seed: [f'{name}:{{"random_state": {seed}}}' for name in ("smote", "ros")] for seed in (1, 2, 3, 4)}
+BASELINE_SEEDS = {seed: [seeded(name, seed) for name in ("smote", "ros")] for seed in (1, 2, 3, 4)}
 CLASSIFIERS = ["lr", "rf", "hgb"]
 SCORING = ["gmean", "balanced_accuracy", "average_precision"]
 METRIC_NAMES = {"gmean": "G-mean", "balanced_accuracy": "balanced accuracy", "average_precision": "average precision"}
@@ -89,8 +99,6 @@ def plan(quick: bool, names: list[str] | None, collection: str = "dev"):
 
     names = names or list(COLLECTIONS[collection])
     if quick:
-        import json
-
         tiny = json.dumps(QUICK_GAN)
         samplers = ["none", "ros", "smote", f"rumi:{tiny}", f'rumi:{{"anchor": null, {tiny[1:]}']
         return {n: load_dataset(n) for n in (names if len(names) < 14 else names[1:3])}, samplers, ["lr"], 2
@@ -202,8 +210,6 @@ def earlier_rows(store: Path, version: str = EARLIER, label: str = CONTROL) -> p
 def seed_lines(rows: pd.DataFrame) -> list[str]:
     """How many tables the default at each seed of ``[0, *SEEDS]`` is ahead of the better of SMOTE and ROS (G-mean),
     and its G-mean averaged over those seeds (on the tables every seed has)."""
-    import json
-
     from minority_gen.evaluation.stats import score_table
 
     ok = rows[rows.metric == "gmean"]
@@ -249,15 +255,6 @@ def matched_lines(table: pd.DataFrame) -> list[str]:
 def ours_at(seed: int) -> str:
     """The default's spec at ``random_state`` ``seed`` (0: :data:`CONTROL` itself, else an entry of :data:`SEEDS`)."""
     return CONTROL if seed == 0 else seeded(CONTROL, seed)
-
-
-def seeded(spec: str, seed: int) -> str:
-    """``spec`` at ``random_state`` ``seed``, written as :data:`SEEDS` writes it (``rumi`` → ``rumi:{"random_state":
-    1}``), so that its cells are the ones a run of that spec stored."""
-    import json
-
-    name, _, params = spec.partition(":")
-    return f"{name}:{json.dumps({**(json.loads(params) if params else {}), 'random_state': seed})}"
 
 
 def over_seeds(specs, seeds) -> dict[str, str]:
